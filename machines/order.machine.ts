@@ -1,0 +1,201 @@
+import { assign, sendParent, setup } from 'xstate';
+import type { OrderCanceled, OrderCommand, OrderFilled, VenueReport } from '../src/domain/orders.js';
+
+/**
+ * One order at the venue. The transition table covers every report in every state where it can
+ * arrive, including the real-world ones: a fill before the acknowledgement, a fill after a cancel
+ * request, a cancel rejected, a cancel that overtakes its fills, a duplicate fill.
+ */
+
+export type OrderRole = 'entry' | 'hedge';
+export type OrderStatus = 'filled' | 'canceled' | 'rejected';
+
+export interface OrderInput {
+  order: OrderCommand;
+  leg: number;
+  role: OrderRole;
+  /** After this long working, the order tells its parent it is stale (the parent re-prices it). */
+  staleAfterMs: number;
+}
+
+export interface OrderContext extends OrderInput {
+  fill: { qty: number; notional: number; tradeIds: string[] };
+  /** The venue's cumulative fill count as of its cancel confirmation, while fills are still in flight. */
+  venueFilled: number | null;
+  reason: string | null;
+}
+
+/** Sent to the parent on every new fill. `price` in ticks, `qty` in lots. */
+export interface LegFilledEvent {
+  type: 'leg.filled';
+  clientId: string;
+  leg: number;
+  side: 1 | -1;
+  qty: number;
+  price: number;
+  at: number;
+}
+export interface OrderStaleEvent {
+  type: 'order.stale';
+  clientId: string;
+}
+export interface OrderEndedEvent {
+  type: 'order.ended';
+  clientId: string;
+  leg: number;
+  role: OrderRole;
+  status: OrderStatus;
+  filled: number;
+  reason: string | null;
+}
+export type OrderEvent = VenueReport | { type: 'cancel.requested' };
+
+export const orderMachine = setup({
+  types: {
+    context: {} as OrderContext,
+    input: {} as OrderInput,
+    events: {} as OrderEvent,
+    output: {} as OrderEndedEvent,
+  },
+  actions: {
+    /** Effect: send the order to the venue (provided by the engine). */
+    submitOrder: (_: unknown, _params: { order: OrderCommand }) => {},
+    /** Effect: ask the venue to cancel (provided by the engine). */
+    cancelOrder: (_: unknown, _params: { clientId: string }) => {},
+    applyFill: assign(({ context, event }) => {
+      const e = event as OrderFilled;
+      return {
+        fill: {
+          qty: context.fill.qty + e.qty,
+          notional: context.fill.notional + e.qty * e.price,
+          tradeIds: [...context.fill.tradeIds, e.tradeId],
+        },
+      };
+    }),
+    reportFill: sendParent(({ context, event }) => {
+      const e = event as OrderFilled;
+      return {
+        type: 'leg.filled',
+        clientId: context.order.clientId,
+        leg: context.leg,
+        side: context.order.side,
+        qty: e.qty,
+        price: e.price,
+        at: e.at,
+      } satisfies LegFilledEvent;
+    }),
+    reportStale: sendParent(({ context }) => ({ type: 'order.stale', clientId: context.order.clientId }) satisfies OrderStaleEvent),
+    reportEnded: sendParent(({ context }, params: { status: OrderStatus }) => endedEvent(context, params.status)),
+    noteCanceledCount: assign({ venueFilled: ({ event }) => (event as OrderCanceled).filledQty }),
+    noteReason: assign({ reason: ({ event }) => ('reason' in event ? event.reason : null) }),
+  },
+  guards: {
+    isDuplicateFill: ({ context, event }) => context.fill.tradeIds.includes((event as OrderFilled).tradeId),
+    completesOrder: ({ context, event }) => context.fill.qty + (event as OrderFilled).qty >= context.order.qty,
+    /** The cancel confirmation counts no fill we have not seen. */
+    hasAllFills: ({ context, event }) => (event as OrderCanceled).filledQty <= context.fill.qty,
+    /** This fill brings our count up to what the venue said it had filled when it canceled. */
+    catchesUpWithVenue: ({ context, event }) => context.fill.qty + (event as OrderFilled).qty >= (context.venueFilled ?? 0),
+    hasFills: ({ context }) => context.fill.qty > 0,
+  },
+  delays: {
+    staleAfter: ({ context }) => context.staleAfterMs,
+  },
+}).createMachine({
+  id: 'order',
+  context: ({ input }) => ({ ...input, fill: { qty: 0, notional: 0, tradeIds: [] }, venueFilled: null, reason: null }),
+  initial: 'submitted',
+  states: {
+    submitted: {
+      entry: { type: 'submitOrder', params: ({ context }) => ({ order: context.order }) },
+      on: {
+        'order.accepted': 'working.accepted',
+        'order.rejected': { target: 'rejected', actions: 'noteReason' },
+        // A fill can overtake the acknowledgement on venues that report on separate channels.
+        'order.filled': [
+          { guard: 'isDuplicateFill' },
+          { guard: 'completesOrder', target: 'filled', actions: ['applyFill', 'reportFill'] },
+          { target: 'working.partiallyFilled', actions: ['applyFill', 'reportFill'] },
+        ],
+        'cancel.requested': 'pendingCancel',
+      },
+    },
+    working: {
+      initial: 'accepted',
+      // One timer for the whole working period: a partial fill does not make the order younger.
+      after: { staleAfter: { actions: 'reportStale' } },
+      states: {
+        accepted: {},
+        partiallyFilled: {},
+      },
+      on: {
+        'order.filled': [
+          // The same execution reported twice is counted once.
+          { guard: 'isDuplicateFill' },
+          { guard: 'completesOrder', target: 'filled', actions: ['applyFill', 'reportFill'] },
+          { target: '.partiallyFilled', actions: ['applyFill', 'reportFill'] },
+        ],
+        'cancel.requested': 'pendingCancel',
+        // The venue may cancel on its own (end of day, risk limits).
+        'order.canceled': [
+          { guard: 'hasAllFills', target: 'canceled' },
+          { target: 'awaitingFills', actions: 'noteCanceledCount' },
+        ],
+        'order.rejected': { target: 'rejected', actions: 'noteReason' },
+        // A late or repeated acknowledgement changes nothing.
+        'order.accepted': {},
+      },
+    },
+    pendingCancel: {
+      entry: { type: 'cancelOrder', params: ({ context }) => ({ clientId: context.order.clientId }) },
+      on: {
+        // A fill racing the cancel: it counts, and may complete the order.
+        'order.filled': [
+          { guard: 'isDuplicateFill' },
+          { guard: 'completesOrder', target: 'filled', actions: ['applyFill', 'reportFill'] },
+          { actions: ['applyFill', 'reportFill'] },
+        ],
+        'order.canceled': [
+          { guard: 'hasAllFills', target: 'canceled' },
+          // The confirmation overtook fills that are still in flight: wait for them.
+          { target: 'awaitingFills', actions: 'noteCanceledCount' },
+        ],
+        // Too late to cancel (it filled) or unknown: the order is still what the venue last said.
+        'order.cancelRejected': [
+          { guard: 'hasFills', target: 'working.partiallyFilled', actions: 'noteReason' },
+          { target: 'working.accepted', actions: 'noteReason' },
+        ],
+        // The cancel crossed the acknowledgement or the reject of the new order.
+        'order.accepted': {},
+        'order.rejected': { target: 'rejected', actions: 'noteReason' },
+        'cancel.requested': {},
+      },
+    },
+    awaitingFills: {
+      on: {
+        'order.filled': [
+          { guard: 'isDuplicateFill' },
+          { guard: 'catchesUpWithVenue', target: 'canceled', actions: ['applyFill', 'reportFill'] },
+          { actions: ['applyFill', 'reportFill'] },
+        ],
+        'cancel.requested': {},
+      },
+    },
+    filled: { type: 'final', entry: { type: 'reportEnded', params: { status: 'filled' } } },
+    canceled: { type: 'final', entry: { type: 'reportEnded', params: { status: 'canceled' } } },
+    rejected: { type: 'final', entry: { type: 'reportEnded', params: { status: 'rejected' } } },
+  },
+  output: ({ context }) => endedEvent(context, context.fill.qty >= context.order.qty ? 'filled' : context.reason ? 'rejected' : 'canceled'),
+});
+
+function endedEvent(context: OrderContext, status: OrderStatus): OrderEndedEvent {
+  return {
+    type: 'order.ended',
+    clientId: context.order.clientId,
+    leg: context.leg,
+    role: context.role,
+    status,
+    filled: context.fill.qty,
+    reason: context.reason,
+  };
+}

@@ -1,0 +1,186 @@
+import { readFileSync } from 'node:fs';
+import { DateTime } from 'luxon';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import type { StrategySpec } from '../../machines/strategy.machine.js';
+import { ConfigError, ConfigErrors } from '../domain/errors.js';
+import { Decimal } from '../domain/decimal.js';
+import { SessionCalendar, type CalendarSpec } from '../domain/session-calendar.js';
+import { SpreadDefinition } from '../domain/spread.js';
+import type { Triggers } from '../domain/triggers.js';
+import type { SimVenueSpec } from '../venue/simulated/simulated-venue.js';
+import { configSchema, type ConfigShape } from './schema.js';
+
+export interface ResolvedStrategy {
+  spec: StrategySpec;
+  definition: SpreadDefinition;
+  staleAfterMs: number;
+  /** The trigger prices as written (Decimal strings), for reports. */
+  triggerPrices: Record<keyof Triggers, string | null>;
+}
+
+/** A validated configuration, ready for createEngine. */
+export interface EngineConfig {
+  source: string;
+  run: { start: number; days: number };
+  venue: SimVenueSpec;
+  strategies: ResolvedStrategy[];
+}
+
+export interface Overrides {
+  seed?: number;
+  days?: number;
+}
+
+/** Reads a YAML or JSON config file; every problem is reported with its field path. */
+export function loadConfigFile(path: string, overrides: Overrides = {}): EngineConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigErrors(path, [new ConfigError('(file)', `cannot be read: ${(e as Error).message}`)]);
+  }
+  return resolveConfig(parseConfigText(text, path), path, overrides);
+}
+
+/** YAML is a superset of JSON, so one parser reads both. */
+export function parseConfigText(text: string, source: string): unknown {
+  try {
+    return parseYaml(text, { prettyErrors: true });
+  } catch (e) {
+    if (e instanceof YAMLParseError) {
+      const where = e.linePos?.[0] ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '(file)';
+      throw new ConfigErrors(source, [new ConfigError(where, e.message.split('\n')[0]!)]);
+    }
+    throw e;
+  }
+}
+
+function pathOf(path: readonly PropertyKey[]): string {
+  let s = '';
+  for (const p of path) s += typeof p === 'number' ? `[${p}]` : s === '' ? String(p) : `.${String(p)}`;
+  return s;
+}
+
+/** Validates a parsed config object and resolves it into domain objects. Throws ConfigErrors. */
+export function resolveConfig(raw: unknown, source: string, overrides: Overrides = {}): EngineConfig {
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigErrors(
+      source,
+      parsed.error.issues.map((i) => new ConfigError(pathOf(i.path), i.message)),
+    );
+  }
+  const errors: ConfigError[] = [];
+  const attempt = <T>(fn: () => T): T | undefined => {
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof ConfigError) {
+        errors.push(e);
+        return undefined;
+      }
+      throw e;
+    }
+  };
+  const c: ConfigShape = parsed.data;
+
+  const venueCalendar = attempt(() => new SessionCalendar(c.venue.calendar as CalendarSpec, 'venue.calendar.'));
+  const start = DateTime.fromISO(c.run.start, { zone: c.venue.calendar.timeZone, setZone: true });
+  if (!start.isValid) errors.push(new ConfigError('run.start', `is not an ISO 8601 date-time (${start.invalidExplanation ?? start.invalidReason})`, c.run.start));
+
+  const instruments = new Map<string, ConfigShape['venue']['instruments'][number]>();
+  c.venue.instruments.forEach((i, n) => {
+    if (instruments.has(i.symbol)) errors.push(new ConfigError(`venue.instruments[${n}].symbol`, 'is listed twice', i.symbol));
+    instruments.set(i.symbol, i);
+    if (i.size.min > i.size.max) errors.push(new ConfigError(`venue.instruments[${n}].size`, 'min must not exceed max', i.size));
+    for (const k of ['tickSize', 'lotSize'] as const) {
+      if (new Decimal(i[k]).lte(0)) errors.push(new ConfigError(`venue.instruments[${n}].${k}`, 'must be greater than 0', i[k]));
+    }
+    if (!i.follows && (i.start === undefined || i.volatility === undefined)) {
+      errors.push(new ConfigError(`venue.instruments[${n}]`, 'needs either `follows`, or both `start` and `volatility`', i.symbol));
+    }
+  });
+
+  const names = new Set<string>();
+  const strategies: ResolvedStrategy[] = [];
+  c.strategies.forEach((s, n) => {
+    const p = `strategies[${n}]`;
+    if (names.has(s.name)) errors.push(new ConfigError(`${p}.name`, 'is used by another strategy', s.name));
+    names.add(s.name);
+    const def = attempt(() => new SpreadDefinition({ name: s.name, legs: s.legs }, p));
+    if (!def) return;
+    def.legs.forEach((leg) => {
+      const inst = instruments.get(leg.symbol);
+      const lp = `${p}.legs[${leg.index}]`;
+      if (!inst) return errors.push(new ConfigError(`${lp}.symbol`, 'is not an instrument of the venue', leg.symbol));
+      if (!leg.tickSize.eq(inst.tickSize)) errors.push(new ConfigError(`${lp}.tickSize`, `differs from the venue's tick size ${inst.tickSize}`, leg.tickSize.toFixed()));
+      if (!leg.lotSize.eq(inst.lotSize)) errors.push(new ConfigError(`${lp}.lotSize`, `differs from the venue's lot size ${inst.lotSize}`, leg.lotSize.toFixed()));
+    });
+    const calendar = (s.session.calendar ?? c.venue.calendar) as CalendarSpec;
+    if (s.session.calendar) attempt(() => new SessionCalendar(calendar, `${p}.session.calendar.`));
+
+    const t = s.triggers;
+    const scaled: Triggers = {
+      longEntry: t.longEntry === undefined ? null : def.toScaled(t.longEntry, 'down'),
+      longExit: t.longExit === undefined ? null : def.toScaled(t.longExit, 'up'),
+      shortEntry: t.shortEntry === undefined ? null : def.toScaled(t.shortEntry, 'up'),
+      shortExit: t.shortExit === undefined ? null : def.toScaled(t.shortExit, 'down'),
+    };
+    if (t.longEntry === undefined && t.shortEntry === undefined) errors.push(new ConfigError(`${p}.triggers`, 'needs longEntry or shortEntry'));
+    if (t.longEntry !== undefined && t.longExit !== undefined && !new Decimal(t.longExit).gt(t.longEntry)) {
+      errors.push(new ConfigError(`${p}.triggers.longExit`, `must be above longEntry (${t.longEntry})`, t.longExit));
+    }
+    if (t.shortEntry !== undefined && t.shortExit !== undefined && !new Decimal(t.shortExit).lt(t.shortEntry)) {
+      errors.push(new ConfigError(`${p}.triggers.shortExit`, `must be below shortEntry (${t.shortEntry})`, t.shortExit));
+    }
+
+    const a = s.execution.activeLeg;
+    const activeLeg = typeof a === 'number' ? a : def.legs.findIndex((l) => l.symbol === a);
+    if (activeLeg < 0 || activeLeg >= def.legs.length) {
+      errors.push(new ConfigError(`${p}.execution.activeLeg`, 'names no leg of this spread', a));
+      return;
+    }
+    if (def.legs[activeLeg]!.tradingMultiplier === 0) {
+      errors.push(new ConfigError(`${p}.execution.activeLeg`, 'is a price-only leg (tradingMultiplier 0)', a));
+      return;
+    }
+    strategies.push({
+      definition: def,
+      staleAfterMs: s.staleAfterMs,
+      triggerPrices: {
+        longEntry: t.longEntry ?? null,
+        longExit: t.longExit ?? null,
+        shortEntry: t.shortEntry ?? null,
+        shortExit: t.shortExit ?? null,
+      },
+      spec: {
+        name: s.name,
+        triggers: scaled,
+        target: s.target,
+        session: { calendar, closingLeadMs: Math.round(s.session.closingLeadSeconds * 1000) },
+        algo: {
+          tradingMultipliers: [...def.tradingMultipliers],
+          symbols: def.legs.map((l) => l.symbol),
+          activeLeg,
+          payupTicks: s.execution.payupTicks,
+          resubmitMs: s.execution.resubmitMs,
+          rounding: s.execution.hedgeRounding,
+          tickValue: def.legs.map((l) => l.tickSize.times(l.lotSize).times(l.contractMultiplier).toNumber()),
+        },
+      },
+    });
+  });
+
+  if (errors.length > 0 || !venueCalendar) throw new ConfigErrors(source, errors);
+  return {
+    source,
+    run: { start: start.toMillis(), days: overrides.days ?? c.run.days },
+    venue: {
+      seed: overrides.seed ?? c.venue.seed,
+      latencyMs: c.venue.latencyMs,
+      calendar: c.venue.calendar as CalendarSpec,
+      instruments: c.venue.instruments,
+    },
+    strategies,
+  };
+}

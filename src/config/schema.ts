@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import { parseDecimal } from '../domain/decimal.js';
+
+/**
+ * The shape of a Legato config file (YAML or JSON). Decimals may be written as strings or numbers and
+ * are kept as strings. Defaults are documented here and in the README's config reference.
+ * Nested objects use `prefault` so their own defaults apply when they are omitted (zod 4 semantics).
+ */
+const decimal = z
+  .union([z.string(), z.number()])
+  .transform((v) => String(v).trim())
+  .refine((v) => parseDecimal(v) !== undefined, { message: 'must be a decimal number' });
+
+const weekday = z.enum(['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']);
+
+export const calendarSchema = z.strictObject({
+  timeZone: z.string(),
+  days: z.array(weekday),
+  sessions: z.array(z.strictObject({ start: z.string(), end: z.string(), days: z.array(weekday).optional() })),
+  holidays: z.array(z.string()).optional(),
+});
+
+export const legSchema = z.strictObject({
+  symbol: z.string().min(1),
+  tickSize: decimal,
+  lotSize: decimal,
+  priceMultiplier: decimal,
+  tradingMultiplier: z.number().int(),
+  contractMultiplier: decimal.optional(),
+});
+
+export const strategySchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'may hold only letters, digits, "_", "." and "-"'),
+  legs: z.array(legSchema).min(1, 'must list at least one leg'),
+  triggers: z.strictObject({
+    longEntry: decimal.optional(),
+    longExit: decimal.optional(),
+    shortEntry: decimal.optional(),
+    shortExit: decimal.optional(),
+  }),
+  /** Target position in spread units. */
+  target: z.number().int().positive(),
+  /** A leg quote older than this (ms) leaves the spread unquoted. Default 5000. */
+  staleAfterMs: z.number().int().positive().default(5000),
+  session: z
+    .strictObject({
+      /** Defaults to the venue's calendar. */
+      calendar: calendarSchema.optional(),
+      /** Stop launching, and stop running algos, this long before each session end. Default 60. */
+      closingLeadSeconds: z.number().nonnegative().default(60),
+    })
+    .prefault({}),
+  execution: z
+    .strictObject({
+      /** The leg worked first: an index or a symbol. Default 0 (the first leg). */
+      activeLeg: z.union([z.number().int().nonnegative(), z.string()]).default(0),
+      /** Ticks added to the far touch (buy higher, sell lower). Default 1. */
+      payupTicks: z.number().int().nonnegative().default(1),
+      /** Orders older than this (ms) are re-priced; also the wait after a reject. Default 2000. */
+      resubmitMs: z.number().int().positive().default(2000),
+      /** How a fill that is not a whole spread unit is hedged. Default nearest. */
+      hedgeRounding: z.enum(['nearest', 'down', 'up']).default('nearest'),
+    })
+    .prefault({}),
+});
+
+export const instrumentSchema = z.strictObject({
+  symbol: z.string().min(1),
+  tickSize: decimal,
+  lotSize: decimal,
+  quoteIntervalMs: z.number().positive().default(500),
+  size: z.strictObject({ min: z.number().int().positive(), max: z.number().int().positive() }).prefault({ min: 5, max: 100 }),
+  widthTicks: z.number().int().positive().default(1),
+  start: decimal.optional(),
+  volatility: decimal.optional(),
+  follows: z
+    .strictObject({
+      symbol: z.string(),
+      beta: decimal,
+      mean: decimal,
+      sd: decimal,
+      halfLifeSeconds: z.number().positive(),
+    })
+    .optional(),
+});
+
+export const venueSchema = z.strictObject({
+  kind: z.literal('simulated').default('simulated'),
+  /** Seed of the simulated market; `--seed` overrides it. Default 1. */
+  seed: z.number().int().default(1),
+  /** One-way latency, ms. Default 20. */
+  latencyMs: z.number().nonnegative().default(20),
+  calendar: calendarSchema,
+  instruments: z.array(instrumentSchema).min(1),
+});
+
+export const configSchema = z.strictObject({
+  run: z
+    .strictObject({
+      /** ISO 8601 start; without an offset it is read in the venue calendar's time zone. */
+      start: z.string(),
+      /** Simulated days to run (24 h each). Default 1. */
+      days: z.number().positive().default(1),
+    }),
+  venue: venueSchema,
+  strategies: z.array(strategySchema).min(1, 'must list at least one strategy'),
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type ConfigShape = z.output<typeof configSchema>;

@@ -1,0 +1,55 @@
+/**
+ * Commands to a venue and the reports that come back. Prices are integer ticks and quantities integer
+ * lots of the instrument. Report `type`s are the leg order machine's event names, so the engine routes a
+ * report to `order:<clientId>` as it is.
+ */
+export type Side = 1 | -1;
+
+export interface OrderCommand {
+  readonly clientId: string;
+  readonly symbol: string;
+  /** +1 buy, −1 sell. */
+  readonly side: Side;
+  /** Lots, a positive integer. */
+  readonly qty: number;
+  /** Limit price in ticks. */
+  readonly price: number;
+}
+
+export interface OrderAccepted {
+  readonly type: 'order.accepted';
+  readonly clientId: string;
+  readonly at: number;
+}
+export interface OrderRejected {
+  readonly type: 'order.rejected';
+  readonly clientId: string;
+  readonly reason: string;
+  readonly at: number;
+}
+export interface OrderFilled {
+  readonly type: 'order.filled';
+  readonly clientId: string;
+  /** Unique per execution at the venue: a report repeated with the same tradeId is a duplicate. */
+  readonly tradeId: string;
+  readonly symbol: string;
+  readonly side: Side;
+  readonly qty: number;
+  readonly price: number;
+  readonly at: number;
+}
+export interface OrderCanceled {
+  readonly type: 'order.canceled';
+  readonly clientId: string;
+  /** The venue's cumulative filled lots at the cancel: fills still in flight make up the difference. */
+  readonly filledQty: number;
+  readonly at: number;
+}
+export interface OrderCancelRejected {
+  readonly type: 'order.cancelRejected';
+  readonly clientId: string;
+  readonly reason: string;
+  readonly at: number;
+}
+
+export type VenueReport = OrderAccepted | OrderRejected | OrderFilled | OrderCanceled | OrderCancelRejected;

@@ -1,0 +1,70 @@
+import type { SpreadDefinition } from './spread.js';
+
+/**
+ * Level 1 of one instrument, in integer ticks and integer lots. A side with size 0 is absent.
+ * `ts` is when the venue published it (ms since the epoch).
+ */
+export interface LegQuote {
+  readonly symbol: string;
+  readonly bid: number;
+  readonly bidSize: number;
+  readonly ask: number;
+  readonly askSize: number;
+  readonly ts: number;
+}
+
+/** Spread level 1: prices in the definition's scaled units, sizes in whole spread units. */
+export interface SpreadQuote {
+  readonly bid: number;
+  readonly bidSize: number;
+  readonly ask: number;
+  readonly askSize: number;
+}
+
+/** What a machine sees of the market: the spread quote when there is one, and each leg's usable book. */
+export interface MarketView {
+  readonly at: number;
+  readonly spread: SpreadQuote | null;
+  /** Per leg index: the leg's book when usable (two-sided, not crossed, fresh), else null. */
+  readonly legs: readonly (LegQuote | null)[];
+}
+
+export type LegQuoteProblem = 'missing' | 'one-sided' | 'crossed' | 'stale';
+
+/** Why a leg's quote cannot be used now, or undefined when it can. Crossed includes locked (bid = ask). */
+export function legQuoteProblem(q: LegQuote | undefined, now: number, staleAfterMs: number): LegQuoteProblem | undefined {
+  if (!q) return 'missing';
+  if (!(q.bidSize > 0) || !(q.askSize > 0)) return 'one-sided';
+  if (q.bid >= q.ask) return 'crossed';
+  if (now - q.ts > staleAfterMs) return 'stale';
+  return undefined;
+}
+
+/**
+ * The spread quote from the legs' quotes (by leg index). The bid is what a seller of the spread gets:
+ * the bid of each positive-multiplier leg and the ask of each negative one; the ask mirrors it.
+ * Size is the minimum over traded legs of floor(size on that side / |trading multiplier|).
+ * Null while any leg is missing, one-sided, crossed or older than `staleAfterMs`, or when size is 0.
+ */
+export function spreadQuote(def: SpreadDefinition, legs: readonly (LegQuote | undefined)[], now: number, staleAfterMs: number): SpreadQuote | null {
+  let bid = 0;
+  let ask = 0;
+  let bidSize = Infinity;
+  let askSize = Infinity;
+  for (const leg of def.legs) {
+    const q = legs[leg.index];
+    if (legQuoteProblem(q, now, staleAfterMs) !== undefined) return null;
+    const f = leg.factor;
+    bid += f > 0 ? f * q!.bid : f * q!.ask;
+    ask += f > 0 ? f * q!.ask : f * q!.bid;
+    const tm = leg.tradingMultiplier;
+    if (tm !== 0) {
+      const a = Math.abs(tm);
+      // Selling the spread sells positive legs (their bid) and buys negative ones (their ask).
+      bidSize = Math.min(bidSize, Math.floor((tm > 0 ? q!.bidSize : q!.askSize) / a));
+      askSize = Math.min(askSize, Math.floor((tm > 0 ? q!.askSize : q!.bidSize) / a));
+    }
+  }
+  if (!(bidSize > 0) || !(askSize > 0)) return null;
+  return { bid, bidSize, ask, askSize };
+}

@@ -1,0 +1,359 @@
+/**
+ * Trading-session calendar: when is a market open, in epoch milliseconds.
+ *
+ * Rules:
+ * - A session belongs to the local calendar date D (in `timeZone`) on which it STARTS. It applies on D
+ *   when D's weekday is in `session.days ?? spec.days` and D is not listed in `holidays`. A night
+ *   session that started the evening before a holiday therefore still runs until its end.
+ * - `end > start`: [D start, D end). `end < start`: crosses midnight, [D start, D+1 end).
+ *   `end == start`: 24 hours of wall-clock time, [D start, D+1 start). D+1 is the next calendar date,
+ *   so a session spanning a DST switch lasts 23 h or 25 h of real time (or 1 h less/more than usual).
+ * - Local wall-clock times are converted to instants in `timeZone` (luxon's IANA zone data):
+ *   - a time that does not exist (spring-forward gap, e.g. 02:30 in Berlin on 2026-03-29) moves
+ *     forward to the FIRST VALID INSTANT, the moment of the switch (03:00 CEST = 01:00Z). Note that
+ *     luxon's own `DateTime.fromObject` does something else: it shifts the time forward by the length
+ *     of the gap (02:30 -> 03:30), so that resolution is done here, not left to luxon;
+ *   - a time that exists twice (fall-back repeated hour, e.g. 02:30 in Berlin on 2026-10-25) resolves
+ *     to the FIRST (earlier) occurrence (02:30 CEST = 00:30Z). luxon's own choice here depends on the
+ *     zone's offset at the moment the process first asked (the earlier occurrence if that was summer
+ *     time, the later one otherwise), so it is not relied upon either.
+ *   A session whose start and end both fall in the same gap is empty and ignored.
+ * - Intervals are half-open [start, end). Intervals that touch or overlap are merged, so the market is
+ *   never reported closed for zero time between adjacent sessions. A merged interval that extends more
+ *   than {@link LOOK_DAYS} days beyond the instant asked about is reported as unbounded on that side
+ *   (`start: -Infinity` / `end: Infinity`), and `nextBoundary` then returns null (e.g. a 24/7 calendar).
+ *
+ * Generated intervals are cached per local start date (a Map keyed by "yyyy-MM-dd"), so repeated
+ * `isOpen` calls cost a few Map lookups.
+ */
+import { IANAZone } from 'luxon';
+import { ConfigError } from './errors.js';
+
+export type Weekday = 'Mon' | 'Tue' | 'Wed' | 'Thu' | 'Fri' | 'Sat' | 'Sun';
+export const WEEKDAYS: readonly Weekday[] = Object.freeze(['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const);
+
+/** "HH:mm", 24 h, local exchange time. */
+export interface SessionSpec {
+  start: string;
+  end: string;
+  days?: Weekday[];
+}
+
+export interface CalendarSpec {
+  /** IANA zone, e.g. "Asia/Shanghai", "America/Chicago". */
+  timeZone: string;
+  /** Trading days of the week; the default for sessions without their own `days`. */
+  days: Weekday[];
+  /** At least one. */
+  sessions: SessionSpec[];
+  /** "yyyy-MM-dd" local dates on which NO session starts. */
+  holidays?: string[];
+}
+
+/** Epoch ms, half-open [start, end). */
+export interface Interval {
+  start: number;
+  end: number;
+}
+
+/** `open` = whether the market is open right after `at`. */
+export interface Boundary {
+  at: number;
+  open: boolean;
+}
+
+/** How far (in days) to look ahead/behind before declaring a merged interval unbounded. */
+export const LOOK_DAYS = 370;
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+const LOOK_MS = LOOK_DAYS * DAY;
+/**
+ * Raw intervals that can contain an instant in UTC day `u` start on a local date in [u - 3, u + 1]:
+ * offsets are within -12 h..+14 h and a session lasts at most ~25 h (plus a gap shift).
+ */
+const DAYS_BEFORE = 3;
+const DAYS_AFTER = 1;
+
+const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+interface CompiledSession {
+  startMin: number;
+  endMin: number;
+  /** Indexed by weekday, Mon = 0. */
+  days: readonly boolean[];
+}
+
+export class SessionCalendar {
+  readonly spec: CalendarSpec;
+  private readonly zone: IANAZone;
+  private readonly sessions: readonly CompiledSession[];
+  private readonly holidays: ReadonlySet<string>;
+  /** Raw (unmerged) intervals of the sessions starting on a local date, sorted by start. */
+  private readonly byDate = new Map<string, readonly Interval[]>();
+  private windowDay = Number.NaN;
+  private windowRaws: readonly Interval[] = [];
+
+  constructor(spec: CalendarSpec, pathPrefix = '') {
+    const fail = (path: string, reason: string, value?: unknown): never => {
+      throw new ConfigError(path === '' ? pathPrefix.replace(/\.$/, '') : pathPrefix + path, reason, value);
+    };
+    if (spec === null || typeof spec !== 'object') fail('', 'must be a calendar object', spec);
+
+    const tz: unknown = spec.timeZone;
+    if (typeof tz !== 'string' || !IANAZone.isValidZone(tz)) {
+      fail('timeZone', 'must be a valid IANA time zone, e.g. "Asia/Shanghai"', tz);
+    }
+    const defaultDays = compileDays(spec.days, 'days', fail);
+
+    const sessions: unknown = spec.sessions;
+    if (!Array.isArray(sessions) || sessions.length === 0) {
+      fail('sessions', 'must list at least one session', sessions);
+    }
+    const compiled = (sessions as unknown[]).map((raw, i): CompiledSession => {
+      const at = `sessions[${i}]`;
+      if (raw === null || typeof raw !== 'object') fail(at, 'must be an object with start and end', raw);
+      const s = raw as Partial<SessionSpec>;
+      const startMin = parseHHmm(s.start, `${at}.start`, fail);
+      const endMin = parseHHmm(s.end, `${at}.end`, fail);
+      const days = s.days === undefined ? defaultDays : compileDays(s.days, `${at}.days`, fail);
+      return { startMin, endMin, days };
+    });
+
+    const holidays = new Set<string>();
+    const hs: unknown = spec.holidays;
+    if (hs !== undefined) {
+      if (!Array.isArray(hs)) fail('holidays', 'must be a list of "yyyy-MM-dd" dates', hs);
+      (hs as unknown[]).forEach((h, i) => {
+        if (typeof h !== 'string' || !isRealDate(h)) fail(`holidays[${i}]`, 'must be a real date "yyyy-MM-dd"', h);
+        holidays.add(h as string);
+      });
+    }
+
+    this.spec = spec;
+    this.zone = IANAZone.create(tz as string);
+    this.sessions = compiled;
+    this.holidays = holidays;
+  }
+
+  isOpen(ms: number): boolean {
+    return this.rawAt(ms) !== null;
+  }
+
+  /** The merged interval containing ms, or null when closed at ms. */
+  intervalAt(ms: number): Interval | null {
+    const hit = this.rawAt(ms);
+    if (hit === null) return null;
+    return { start: this.extendBack(hit.start, ms - LOOK_MS), end: this.extendForward(hit.end, ms + LOOK_MS) };
+  }
+
+  /** The next instant strictly after ms at which open/closed changes; null when it never changes (a 24/7 calendar). */
+  nextBoundary(ms: number): Boundary | null {
+    const open = this.intervalAt(ms);
+    if (open !== null) return Number.isFinite(open.end) ? { at: open.end, open: false } : null;
+    // Closed at ms: the next change is the earliest session start after ms.
+    const u = utcDay(ms);
+    let best = Infinity;
+    for (let d = u - DAYS_BEFORE; d <= u + LOOK_DAYS; d++) {
+      // Every start of date d is after (d - 1) 00:00Z, so nothing later can beat `best`.
+      if ((d - 1) * DAY > best) break;
+      for (const r of this.rawForDay(d)) {
+        if (r.start > ms && r.start < best) best = r.start;
+      }
+    }
+    return Number.isFinite(best) ? { at: best, open: true } : null;
+  }
+
+  /** All merged intervals that overlap [from, to), in order, whole (not clipped to [from, to)). */
+  intervals(from: number, to: number): Interval[] {
+    assertInstant(from);
+    assertInstant(to);
+    if (!(to > from)) return [];
+    const raws: Interval[] = [];
+    for (let d = utcDay(from) - DAYS_BEFORE; d <= utcDay(to) + DAYS_AFTER; d++) raws.push(...this.rawForDay(d));
+    raws.sort((a, b) => a.start - b.start);
+    const merged: Interval[] = [];
+    for (const r of raws) {
+      const last = merged[merged.length - 1];
+      if (last !== undefined && r.start <= last.end) {
+        if (r.end > last.end) last.end = r.end;
+      } else {
+        merged.push({ start: r.start, end: r.end });
+      }
+    }
+    const out = merged.filter((iv) => iv.start < to && iv.end > from);
+    const first = out[0];
+    const last = out[out.length - 1];
+    if (first !== undefined) first.start = this.extendBack(first.start, from - LOOK_MS);
+    if (last !== undefined) last.end = this.extendForward(last.end, to + LOOK_MS);
+    return out;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  /** Some raw interval containing ms, or null. */
+  private rawAt(ms: number): Interval | null {
+    assertInstant(ms);
+    for (const r of this.rawsAround(utcDay(ms))) {
+      if (r.start <= ms && ms < r.end) return r;
+    }
+    return null;
+  }
+
+  /** Raw intervals that can contain an instant of UTC day `u`; the last window is kept for hot `isOpen` loops. */
+  private rawsAround(u: number): readonly Interval[] {
+    if (u !== this.windowDay) {
+      const raws: Interval[] = [];
+      for (let d = u - DAYS_BEFORE; d <= u + DAYS_AFTER; d++) raws.push(...this.rawForDay(d));
+      this.windowRaws = raws;
+      this.windowDay = u;
+    }
+    return this.windowRaws;
+  }
+
+  /** Follow raw intervals that touch or overlap `end` until none does; Infinity past `limit`. */
+  private extendForward(end: number, limit: number): number {
+    let e = end;
+    for (;;) {
+      if (e > limit) return Infinity;
+      let next = e;
+      const u = utcDay(e);
+      for (let d = u - DAYS_BEFORE; d <= u + DAYS_AFTER; d++) {
+        for (const r of this.rawForDay(d)) {
+          if (r.start <= e && r.end > next) next = r.end;
+        }
+      }
+      if (next === e) return e;
+      e = next;
+    }
+  }
+
+  /** Follow raw intervals that touch or overlap `start` backwards until none does; -Infinity before `limit`. */
+  private extendBack(start: number, limit: number): number {
+    let s = start;
+    for (;;) {
+      if (s < limit) return -Infinity;
+      let prev = s;
+      const u = utcDay(s);
+      for (let d = u - DAYS_BEFORE; d <= u + DAYS_AFTER; d++) {
+        for (const r of this.rawForDay(d)) {
+          if (r.end >= s && r.start < prev) prev = r.start;
+        }
+      }
+      if (prev === s) return s;
+      s = prev;
+    }
+  }
+
+  /** The raw intervals of the sessions starting on local date `day` (days since 1970-01-01), cached. */
+  private rawForDay(day: number): readonly Interval[] {
+    const key = dateKey(day);
+    const cached = this.byDate.get(key);
+    if (cached !== undefined) return cached;
+    const out: Interval[] = [];
+    if (!this.holidays.has(key)) {
+      const wd = weekdayIndex(day);
+      for (const s of this.sessions) {
+        if (!s.days[wd]) continue;
+        const start = this.toInstant(day, s.startMin);
+        const end = this.toInstant(s.endMin > s.startMin ? day : day + 1, s.endMin);
+        if (end > start) out.push(Object.freeze({ start, end }));
+      }
+      out.sort((a, b) => a.start - b.start);
+    }
+    const frozen = Object.freeze(out);
+    this.byDate.set(key, frozen);
+    return frozen;
+  }
+
+  /**
+   * The instant of local wall-clock time `minute` (minutes after midnight) on local date `day`:
+   * the earlier occurrence when ambiguous, the first valid instant after a gap when nonexistent.
+   */
+  private toInstant(day: number, minute: number): number {
+    const local = day * DAY + minute * MINUTE; // the wall-clock time read as if it were UTC
+    const offsetAt = (ts: number): number => this.zone.offset(ts) * MINUTE;
+    // Real offsets are within -12 h..+14 h, so the instant lies in [local - 14 h, local + 12 h]:
+    // sample the offsets in force around that window.
+    const candidates = new Set([offsetAt(local - 15 * HOUR), offsetAt(local), offsetAt(local + 13 * HOUR)]);
+    let best = Infinity;
+    for (const o of candidates) {
+      const ts = local - o;
+      if (offsetAt(ts) === o && ts < best) best = ts;
+    }
+    if (Number.isFinite(best)) return best;
+    // Nonexistent (spring-forward gap): find the switch, the first instant whose wall clock is >= local.
+    let lo = local - Math.max(...candidates); // wall clock before `local`
+    let hi = local - Math.min(...candidates); // wall clock after `local`
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (mid + offsetAt(mid) >= local) hi = mid;
+      else lo = mid;
+    }
+    return hi;
+  }
+}
+
+const memo = new WeakMap<CalendarSpec, SessionCalendar>();
+
+/** Memoized: one SessionCalendar per spec object (WeakMap), so pure code can keep the plain spec in state. */
+export function calendarFor(spec: CalendarSpec): SessionCalendar {
+  let cal = memo.get(spec);
+  if (cal === undefined) {
+    cal = new SessionCalendar(spec);
+    memo.set(spec, cal);
+  }
+  return cal;
+}
+
+// -----------------------------------------------------------------------------------------------
+
+type Fail = (path: string, reason: string, value?: unknown) => never;
+
+function parseHHmm(value: unknown, path: string, fail: Fail): number {
+  if (typeof value !== 'string' || !HHMM.test(value)) fail(path, 'must be a 24 h time "HH:mm"', value);
+  const [h, m] = (value as string).split(':');
+  return Number(h) * 60 + Number(m);
+}
+
+function compileDays(value: unknown, path: string, fail: Fail): boolean[] {
+  if (!Array.isArray(value) || value.length === 0) {
+    fail(path, `must list at least one weekday (${WEEKDAYS.join(', ')})`, value);
+  }
+  const days = WEEKDAYS.map(() => false);
+  (value as unknown[]).forEach((d, i) => {
+    const idx = WEEKDAYS.indexOf(d as Weekday);
+    if (idx < 0) fail(`${path}[${i}]`, `unknown weekday; expected one of ${WEEKDAYS.join(', ')}`, d);
+    days[idx] = true;
+  });
+  return days;
+}
+
+function isRealDate(s: string): boolean {
+  if (!DATE.test(s)) return false;
+  const [y, m, d] = s.split('-').map(Number) as [number, number, number];
+  const t = new Date(0);
+  t.setUTCFullYear(y, m - 1, d);
+  return t.getUTCFullYear() === y && t.getUTCMonth() === m - 1 && t.getUTCDate() === d;
+}
+
+function assertInstant(ms: number): void {
+  if (!Number.isFinite(ms)) throw new RangeError(`SessionCalendar: instant must be finite epoch ms, got ${ms}`);
+}
+
+/** Days since 1970-01-01 of the UTC date of `ms`. */
+function utcDay(ms: number): number {
+  return Math.floor(ms / DAY);
+}
+
+/** "yyyy-MM-dd" of a day number (days since 1970-01-01). */
+function dateKey(day: number): string {
+  return new Date(day * DAY).toISOString().slice(0, 10);
+}
+
+/** Mon = 0 .. Sun = 6; 1970-01-01 (day 0) was a Thursday. */
+function weekdayIndex(day: number): number {
+  return (((day + 3) % 7) + 7) % 7;
+}

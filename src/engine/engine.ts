@@ -1,0 +1,425 @@
+import { Subject, share, type Observable } from 'rxjs';
+import { createActor, type Actor, type AnyActorRef, type InspectionEvent, type Observer } from 'xstate';
+import { algoMachine, type AlgoEndedEvent, type AlgoSpec } from '../../machines/algo.machine.js';
+import { engineMachine } from '../../machines/engine.machine.js';
+import { orderMachine } from '../../machines/order.machine.js';
+import { strategyMachine } from '../../machines/strategy.machine.js';
+import type { Clock } from '../clock/clock.js';
+import { VirtualClock } from '../clock/virtual-clock.js';
+import type { EngineConfig, ResolvedStrategy } from '../config/resolve.js';
+import { Decimal, str } from '../domain/decimal.js';
+import { Ledger, type LedgerInstrument } from '../domain/ledger.js';
+import type { OrderCommand, VenueReport } from '../domain/orders.js';
+import { hedgedUnits, nakedLots } from '../domain/position.js';
+import type { LegQuote } from '../domain/quote.js';
+import { decisionRelevant } from '../streams/decisions.js';
+import { toMarketViews } from '../streams/market-views.js';
+import { SimulatedVenue } from '../venue/simulated/simulated-venue.js';
+import type { Venue } from '../venue/venue.js';
+import type { EngineRecord, Execution, FillRecord, StateChange } from './records.js';
+import { buildSummary, type Summary } from './summary.js';
+
+export interface EngineOptions {
+  /** The clock for everything: actors' delays, the venue, the streams. Default: a VirtualClock at run.start. */
+  clock?: Clock;
+  /** The venue. Default: the embedded simulated venue from config.venue, on the same clock. */
+  venue?: Venue;
+  /** XState inspection observer (off by default: it roughly doubles the cost of every event). */
+  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+}
+
+export interface RunOptions {
+  /** Simulated time to run until (ms since the epoch). Default: run.start + run.days. */
+  until?: number;
+  /** 'max' runs as fast as possible; a number runs that many times faster than real time. Default 'max'. */
+  speed?: number | 'max';
+  /** Called about every `progressEveryMs` of simulated time. */
+  onProgress?: (p: Progress) => void;
+  progressEveryMs?: number;
+  /** Aborts the run early (the engine then stops as usual). */
+  signal?: AbortSignal;
+}
+
+export interface Progress {
+  now: number;
+  from: number;
+  until: number;
+  quotes: number;
+  orders: number;
+  fills: number;
+  executions: number;
+  positions: Record<string, number>;
+}
+
+/** How long (simulated) a stop may take to let algos cancel and hedge before the engine gives up. */
+const STOP_GRACE_MS = 5 * 60_000;
+
+/**
+ * The composition root: builds the actor tree (engine → strategies → sessions, algos → orders), wires
+ * market data through the streams into the strategies, routes venue reports to `order:<clientId>`,
+ * and provides every named effect in the machines.
+ */
+export class Engine {
+  readonly clock: Clock;
+  readonly venue: Venue;
+  readonly actor: Actor<typeof engineMachine>;
+  /** Every record, in order. */
+  readonly records$: Observable<EngineRecord>;
+  readonly fills$: Observable<FillRecord>;
+  readonly executions$: Observable<Execution>;
+  readonly stateChanges$: Observable<StateChange>;
+
+  private readonly records = new Subject<EngineRecord>();
+  private readonly fills = new Subject<FillRecord>();
+  private readonly executionsSubject = new Subject<Execution>();
+  private readonly states = new Subject<StateChange>();
+  private readonly subscriptions: { unsubscribe(): void }[] = [];
+  private readonly strategies = new Map<string, ResolvedStrategy>();
+  private readonly ledgers = new Map<string, Ledger>();
+  private readonly tradeIds = new Set<string>();
+  private readonly lastQuote = new Map<string, LegQuote>();
+  private readonly algoStart = new Map<string, number>();
+  private readonly executionList: Execution[] = [];
+  private readonly counts = { quotes: 0, views: 0, orders: 0, fills: 0, rejects: 0, unrouted: 0 };
+  private readonly errors: string[] = [];
+  private started = false;
+  private finished = false;
+  private startedAt = 0;
+
+  constructor(
+    readonly config: EngineConfig,
+    options: EngineOptions = {},
+  ) {
+    this.clock = options.clock ?? new VirtualClock(config.run.start);
+    this.venue = options.venue ?? new SimulatedVenue(config.venue, this.clock);
+    this.records$ = this.records.asObservable();
+    this.fills$ = this.fills.asObservable();
+    this.executions$ = this.executionsSubject.asObservable();
+    this.stateChanges$ = this.states.asObservable();
+
+    const instruments = new Map<string, LedgerInstrument>();
+    for (const s of config.strategies) {
+      this.strategies.set(s.spec.name, s);
+      for (const leg of s.definition.legs) {
+        const prev = instruments.get(leg.symbol);
+        if (prev && !prev.contractMultiplier.eq(leg.contractMultiplier)) {
+          throw new Error(`strategies disagree on the contract multiplier of ${leg.symbol}`);
+        }
+        instruments.set(leg.symbol, leg);
+      }
+    }
+    for (const s of config.strategies) this.ledgers.set(s.spec.name, new Ledger(instruments));
+
+    const clock = this.clock;
+    const order = orderMachine.provide({
+      actions: {
+        submitOrder: (_, params) => this.submit(params.order),
+        cancelOrder: (_, params) => {
+          this.record({ kind: 'order.cancelRequested', at: clock.now(), clientId: params.clientId });
+          this.venue.cancel(params.clientId);
+        },
+      },
+    });
+    const algo = algoMachine.provide({
+      actors: { order },
+      actions: {
+        reportStarted: (_, params) => this.algoStarted(params.spec),
+        reportResult: (_, params) => this.algoEnded(params.result),
+      },
+    });
+    const strategy = strategyMachine.provide({ actors: { algo } });
+    const root = engineMachine.provide({ actors: { strategy } });
+    this.actor = createActor(root, {
+      clock: this.clock,
+      systemId: 'engine',
+      input: { strategies: config.strategies.map((s) => ({ spec: s.spec, now: this.clock.now() })) },
+      ...(options.inspect ? { inspect: options.inspect } : {}),
+    });
+  }
+
+  /** Starts the actor tree, the streams and the venue. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.startedAt = this.clock.now();
+    const quotes$ = this.venue.quotes$.pipe(share());
+    this.subscriptions.push(
+      quotes$.subscribe((q) => {
+        this.counts.quotes++;
+        this.lastQuote.set(q.symbol, q);
+      }),
+      this.venue.reports$.subscribe((r) => this.onReport(r)),
+    );
+    this.actor.subscribe({ error: (e) => this.onError('engine', e) });
+    this.actor.start();
+
+    for (const s of this.config.strategies) {
+      const ref = this.actor.system.get(`strategy:${s.spec.name}`) as AnyActorRef;
+      this.watchStates(`strategy:${s.spec.name}`, ref);
+      this.watchStates(`session:${s.spec.name}`, this.actor.system.get(`session:${s.spec.name}`) as AnyActorRef);
+      const wantsEvery = (): boolean => ref.getSnapshot().context?.algo != null;
+      this.subscriptions.push(
+        quotes$
+          .pipe(toMarketViews(s.definition, { staleAfterMs: s.staleAfterMs, clock: this.clock }), decisionRelevant(s.spec.triggers, wantsEvery))
+          .subscribe((view) => {
+            this.counts.views++;
+            ref.send({ type: 'spread.quoted', view });
+          }),
+      );
+    }
+    this.venue.start();
+  }
+
+  /** Simulated runs only: advances the virtual clock to `t`, firing everything due. */
+  runUntil(t: number): void {
+    this.virtual().runUntil(t);
+  }
+
+  /** Runs to `until` (default: the configured days), then stops cleanly and returns the summary. */
+  async run(options: RunOptions = {}): Promise<Summary> {
+    this.start();
+    const until = options.until ?? this.config.run.start + this.config.run.days * 86_400_000;
+    const every = options.progressEveryMs ?? 15 * 60_000;
+    let nextProgress = this.clock.now() + every;
+    const progress = (): void => options.onProgress?.(this.progress(until));
+    const aborted = (): boolean => options.signal?.aborted === true;
+
+    if (this.clock instanceof VirtualClock) {
+      const clock = this.clock;
+      let steps = 0;
+      while (!aborted()) {
+        const next = clock.nextAt();
+        if (next === undefined || next > until) break;
+        if (options.speed !== undefined && options.speed !== 'max') {
+          const wait = (next - clock.now()) / options.speed;
+          if (wait > 0) await sleep(Math.min(wait, 1000));
+          if (clock.nextAt() !== next) continue;
+        }
+        clock.step(until);
+        if (clock.now() >= nextProgress) {
+          nextProgress = clock.now() + every;
+          progress();
+        }
+        // Let the host's I/O (a SIGINT, a progress line) through now and then.
+        if (++steps % 20_000 === 0) await sleep(0);
+      }
+      if (!aborted()) clock.runUntil(until);
+    } else {
+      while (!aborted() && this.clock.now() < until) {
+        await sleep(Math.min(250, until - this.clock.now()));
+        if (this.clock.now() >= nextProgress) {
+          nextProgress = this.clock.now() + every;
+          progress();
+        }
+      }
+    }
+    progress();
+    await this.stop();
+    return this.summary();
+  }
+
+  /**
+   * Stops cleanly: every strategy stops its algo (cancel, then hedge to balanced legs), then the actors and
+   * the venue stop. On a simulated clock this runs the clock on until done, at most STOP_GRACE_MS.
+   */
+  async stop(): Promise<void> {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.started) {
+      this.actor.send({ type: 'stop.requested' });
+      const deadline = this.clock.now() + STOP_GRACE_MS;
+      const done = (): boolean => this.actor.getSnapshot().status !== 'active' || this.actor.getSnapshot().value === 'stopped';
+      if (this.clock instanceof VirtualClock) {
+        while (!done() && this.clock.step(deadline));
+      } else {
+        while (!done() && this.clock.now() < deadline) await sleep(20);
+      }
+      if (!done()) this.errors.push('stop: some algos did not finish within the grace period');
+    }
+    this.venue.stop();
+    for (const s of this.subscriptions) s.unsubscribe();
+    this.actor.stop();
+    this.records.complete();
+    this.fills.complete();
+    this.executionsSubject.complete();
+    this.states.complete();
+  }
+
+  /** The results so far: executions, exposure, positions, PnL. */
+  summary(): Summary {
+    return buildSummary({
+      config: this.config,
+      from: this.startedAt || this.config.run.start,
+      to: this.clock.now(),
+      venue: this.venue.name,
+      executions: this.executionList,
+      ledgers: this.ledgers,
+      lastQuote: this.lastQuote,
+      strategyState: (name) => stateString(this.actor.system.get(`strategy:${name}`)?.getSnapshot()?.value) ?? 'stopped',
+      counts: { ...this.counts, executions: this.executionList.length },
+      errors: this.errors,
+    });
+  }
+
+  /** Signed lots per symbol held by a strategy, from its fills. */
+  position(strategy: string, symbol: string): number {
+    return this.ledgers.get(strategy)?.position(symbol) ?? 0;
+  }
+
+  private virtual(): VirtualClock {
+    if (!(this.clock instanceof VirtualClock)) throw new Error('runUntil needs the simulated clock (VirtualClock)');
+    return this.clock;
+  }
+
+  private progress(until: number): Progress {
+    const positions: Record<string, number> = {};
+    for (const [name, s] of this.strategies) {
+      const lots = s.definition.legs.map((l) => this.position(name, l.symbol));
+      positions[name] = hedgedUnits(lots, s.definition.tradingMultipliers);
+    }
+    return {
+      now: this.clock.now(),
+      from: this.startedAt,
+      until,
+      quotes: this.counts.quotes,
+      orders: this.counts.orders,
+      fills: this.counts.fills,
+      executions: this.executionList.length,
+      positions,
+    };
+  }
+
+  private record(r: EngineRecord): void {
+    this.records.next(r);
+  }
+
+  private submit(order: OrderCommand): void {
+    this.counts.orders++;
+    this.record({ kind: 'order.submitted', at: this.clock.now(), ...order });
+    this.venue.submit(order);
+  }
+
+  private onReport(r: VenueReport): void {
+    const at = this.clock.now();
+    if (r.type === 'order.filled' && !this.tradeIds.has(r.tradeId)) {
+      this.tradeIds.add(r.tradeId);
+      this.onFill(r, at);
+    }
+    if (r.type === 'order.rejected') this.counts.rejects++;
+    const ref = this.actor.system.get(`order:${r.clientId}`);
+    this.record({ kind: 'report', at, report: r, routed: ref !== undefined });
+    if (ref) ref.send(r);
+    else this.counts.unrouted++;
+  }
+
+  private onFill(r: Extract<VenueReport, { type: 'order.filled' }>, at: number): void {
+    this.counts.fills++;
+    const algoId = r.clientId.slice(0, r.clientId.lastIndexOf('.'));
+    const strategy = algoId.slice(0, algoId.lastIndexOf('/'));
+    const s = this.strategies.get(strategy);
+    const leg = s?.definition.legs.find((l) => l.symbol === r.symbol);
+    if (!s || !leg) {
+      this.errors.push(`fill ${r.tradeId} (${r.symbol}) for an order no strategy owns: ${r.clientId}`);
+      return;
+    }
+    this.ledgers.get(strategy)!.apply(r.symbol, r.side, r.qty, r.price);
+    this.fills.next({
+      at,
+      strategy,
+      algoId,
+      clientId: r.clientId,
+      tradeId: r.tradeId,
+      symbol: r.symbol,
+      side: r.side > 0 ? 'buy' : 'sell',
+      qty: str(leg.lotSize.times(r.qty)),
+      price: str(leg.tickSize.times(r.price)),
+    });
+  }
+
+  private algoStarted(spec: AlgoSpec): void {
+    const at = this.clock.now();
+    this.algoStart.set(spec.id, at);
+    this.record({ kind: 'algo.started', at, algoId: spec.id, strategy: spec.strategy, purpose: spec.purpose, side: spec.side, qty: spec.qty, limit: spec.limit });
+  }
+
+  private algoEnded(r: AlgoEndedEvent): void {
+    const at = this.clock.now();
+    const s = this.strategies.get(r.strategy)!;
+    const def = s.definition;
+    const avg = def.legs.map((l) => (r.filledLots[l.index] === 0 ? undefined : new Decimal(r.notional[l.index]!).div(r.filledLots[l.index]!).times(l.tickSize)));
+    const realized = r.units > 0 ? def.realized(avg) : undefined;
+    const trigger = new Decimal(s.triggerPrices[r.purpose]!);
+    const slippage = realized === undefined ? undefined : r.side > 0 ? realized.minus(trigger) : trigger.minus(realized);
+    const startedAt = this.algoStart.get(r.algoId) ?? at;
+    this.algoStart.delete(r.algoId);
+    const execution: Execution = {
+      algoId: r.algoId,
+      strategy: r.strategy,
+      purpose: r.purpose,
+      side: r.side > 0 ? 'buy' : 'sell',
+      status: r.status,
+      reason: r.reason,
+      qty: r.qty,
+      units: r.units,
+      trigger: str(trigger),
+      realizedSpread: realized === undefined ? null : str(realized.toDecimalPlaces(8)),
+      slippage: slippage === undefined ? null : str(slippage.toDecimalPlaces(8)),
+      legs: def.legs.map((l) => ({ symbol: l.symbol, lots: r.filledLots[l.index]!, avgPrice: avg[l.index] === undefined ? null : str(avg[l.index]!.toDecimalPlaces(8)) })),
+      residualLots: nakedLots(r.filledLots, def.tradingMultipliers),
+      exposure: {
+        maxLots: r.exposure.maxLots,
+        maxNotional: new Decimal(r.exposure.maxNotional).toDecimalPlaces(2).toFixed(2),
+        lotSeconds: new Decimal(r.exposure.lotMs).div(1000).toFixed(3),
+        nakedMs: r.exposure.nakedMs,
+      },
+      startedAt,
+      endedAt: at,
+      durationMs: at - startedAt,
+      orders: r.counts.orders,
+      reprices: r.counts.reprices,
+      rejects: r.counts.rejects,
+    };
+    this.executionList.push(execution);
+    this.record({ kind: 'algo.ended', at, execution });
+    this.executionsSubject.next(execution);
+  }
+
+  private watchStates(actor: string, ref: AnyActorRef | undefined): void {
+    if (!ref) return;
+    let last = '';
+    const emit = (value: unknown): void => {
+      const state = stateString(value) ?? '';
+      if (state === last) return;
+      last = state;
+      const change = { at: this.clock.now(), actor, state };
+      this.record({ kind: 'state', at: change.at, change });
+      this.states.next(change);
+    };
+    emit(ref.getSnapshot().value);
+    const sub = ref.subscribe({ next: (snap: { value: unknown }) => emit(snap.value), error: (e: unknown) => this.onError(actor, e) });
+    this.subscriptions.push(sub);
+  }
+
+  private onError(actor: string, e: unknown): void {
+    const message = e instanceof Error ? e.message : String(e);
+    this.errors.push(`${actor}: ${message}`);
+    this.record({ kind: 'error', at: this.clock.now(), actor, message });
+  }
+}
+
+/** `{ long: 'working' }` → `long.working`. */
+export function stateString(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string') return value;
+  const entries = Object.entries(value as Record<string, unknown>);
+  return entries.map(([k, v]) => (typeof v === 'string' ? `${k}.${v}` : `${k}.${stateString(v)}`)).join(',');
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => (ms <= 0 ? setImmediate(resolve) : setTimeout(resolve, ms)));
+}
+
+/** Builds the engine (not started). */
+export function createEngine(config: EngineConfig, options: EngineOptions = {}): Engine {
+  return new Engine(config, options);
+}

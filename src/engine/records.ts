@@ -1,0 +1,76 @@
+import type { Purpose } from '../../machines/algo.machine.js';
+
+/** One fill, as the host sees it: decimals as strings. */
+export interface FillRecord {
+  at: number;
+  strategy: string;
+  algoId: string;
+  clientId: string;
+  tradeId: string;
+  symbol: string;
+  side: 'buy' | 'sell';
+  /** Quantity in the instrument's units (lots × lot size). */
+  qty: string;
+  price: string;
+}
+
+export interface ExecutionLeg {
+  symbol: string;
+  /** Signed lots filled. */
+  lots: number;
+  /** Average fill price, or null when the leg did not trade. */
+  avgPrice: string | null;
+}
+
+/** The result and metrics of one algo (one spread order). */
+export interface Execution {
+  algoId: string;
+  strategy: string;
+  purpose: Purpose;
+  side: 'buy' | 'sell';
+  status: 'completed' | 'stopped';
+  /** filled | priceLeft | stopRequested | expired. */
+  reason: string | null;
+  /** Spread units asked for, and executed with balanced legs. */
+  qty: number;
+  units: number;
+  /** The trigger price the algo worked. */
+  trigger: string;
+  /** Σ priceMultiplier · average fill price; null when nothing executed. */
+  realizedSpread: string | null;
+  /** Distance of the realized spread from the trigger, positive = worse. */
+  slippage: string | null;
+  legs: ExecutionLeg[];
+  /** Lots left naked per leg (all zero unless the venue refused everything). */
+  residualLots: number[];
+  exposure: {
+    maxLots: number;
+    maxNotional: string;
+    lotSeconds: string;
+    nakedMs: number;
+  };
+  startedAt: number;
+  endedAt: number;
+  durationMs: number;
+  orders: number;
+  reprices: number;
+  rejects: number;
+}
+
+export interface StateChange {
+  at: number;
+  /** systemId of the actor, e.g. `strategy:hc-rb`, `session:hc-rb`. */
+  actor: string;
+  /** Dotted state path, e.g. `long.working`, `open.closing`. */
+  state: string;
+}
+
+/** Everything that happened, in order: the stream a journal, a replay or a determinism test reads. */
+export type EngineRecord =
+  | { kind: 'order.submitted'; at: number; clientId: string; symbol: string; side: 1 | -1; qty: number; price: number }
+  | { kind: 'order.cancelRequested'; at: number; clientId: string }
+  | { kind: 'report'; at: number; report: import('../domain/orders.js').VenueReport; routed: boolean }
+  | { kind: 'algo.started'; at: number; algoId: string; strategy: string; purpose: Purpose; side: 1 | -1; qty: number; limit: number }
+  | { kind: 'algo.ended'; at: number; execution: Execution }
+  | { kind: 'state'; at: number; change: StateChange }
+  | { kind: 'error'; at: number; actor: string; message: string };

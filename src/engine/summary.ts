@@ -1,0 +1,123 @@
+import type { EngineConfig } from '../config/resolve.js';
+import { Decimal, str } from '../domain/decimal.js';
+import type { Ledger } from '../domain/ledger.js';
+import { hedgedUnits, nakedLots } from '../domain/position.js';
+import type { LegQuote } from '../domain/quote.js';
+import type { Execution } from './records.js';
+
+export interface StrategySummary {
+  name: string;
+  state: string;
+  /** Hedged spread units (signed). */
+  spreadPosition: number;
+  legs: { symbol: string; lots: number; qty: string; nakedLots: number; mark: string | null }[];
+  /** Cash from fills plus open legs marked at their last mid. Null when an open leg has no mark. */
+  pnl: string | null;
+}
+
+export interface Summary {
+  run: { from: string; to: string; seed: number; venue: string; config: string };
+  counts: { quotes: number; views: number; orders: number; fills: number; rejects: number; unrouted: number; executions: number };
+  executions: Execution[];
+  exposure: {
+    maxNakedLots: number;
+    maxNakedNotional: string;
+    /** The longest time any execution had a naked leg, and which one. */
+    longestNakedMs: number;
+    longestNakedAlgo: string | null;
+    totalNakedMs: number;
+    nakedLotSeconds: string;
+  };
+  strategies: StrategySummary[];
+  /** Sum of the strategies' PnL. */
+  pnl: string | null;
+  errors: string[];
+}
+
+export interface SummaryInput {
+  config: EngineConfig;
+  from: number;
+  to: number;
+  venue: string;
+  executions: readonly Execution[];
+  ledgers: ReadonlyMap<string, Ledger>;
+  lastQuote: ReadonlyMap<string, LegQuote>;
+  strategyState: (name: string) => string;
+  counts: Summary['counts'];
+  errors: readonly string[];
+}
+
+export function buildSummary(i: SummaryInput): Summary {
+  let maxNakedLots = 0;
+  let maxNakedNotional = new Decimal(0);
+  let longest = 0;
+  let longestAlgo: string | null = null;
+  let totalNaked = 0;
+  let lotSeconds = new Decimal(0);
+  for (const e of i.executions) {
+    maxNakedLots = Math.max(maxNakedLots, e.exposure.maxLots);
+    if (new Decimal(e.exposure.maxNotional).gt(maxNakedNotional)) maxNakedNotional = new Decimal(e.exposure.maxNotional);
+    if (e.exposure.nakedMs > longest) {
+      longest = e.exposure.nakedMs;
+      longestAlgo = e.algoId;
+    }
+    totalNaked += e.exposure.nakedMs;
+    lotSeconds = lotSeconds.plus(e.exposure.lotSeconds);
+  }
+
+  let total: Decimal | null = new Decimal(0);
+  const strategies = i.config.strategies.map((s): StrategySummary => {
+    const ledger = i.ledgers.get(s.spec.name)!;
+    const def = s.definition;
+    const lots = def.legs.map((l) => ledger.position(l.symbol));
+    const naked = nakedLots(lots, def.tradingMultipliers);
+    const marks = new Map<string, Decimal>();
+    for (const l of def.legs) {
+      const q = i.lastQuote.get(l.symbol);
+      if (q) marks.set(l.symbol, l.tickSize.times(q.bid + q.ask).div(2));
+    }
+    let pnl: Decimal | null;
+    try {
+      pnl = ledger.pnl(marks);
+    } catch {
+      pnl = null;
+    }
+    total = total === null || pnl === null ? null : total.plus(pnl);
+    return {
+      name: s.spec.name,
+      state: i.strategyState(s.spec.name),
+      spreadPosition: hedgedUnits(lots, def.tradingMultipliers),
+      legs: def.legs.map((l) => ({
+        symbol: l.symbol,
+        lots: lots[l.index]!,
+        qty: str(l.lotSize.times(lots[l.index]!)),
+        nakedLots: naked[l.index]!,
+        mark: marks.has(l.symbol) ? str(marks.get(l.symbol)!) : null,
+      })),
+      pnl: pnl === null ? null : pnl.toFixed(2),
+    };
+  });
+
+  return {
+    run: {
+      from: new Date(i.from).toISOString(),
+      to: new Date(i.to).toISOString(),
+      seed: i.config.venue.seed,
+      venue: i.venue,
+      config: i.config.source,
+    },
+    counts: i.counts,
+    executions: [...i.executions],
+    exposure: {
+      maxNakedLots,
+      maxNakedNotional: maxNakedNotional.toFixed(2),
+      longestNakedMs: longest,
+      longestNakedAlgo: longestAlgo,
+      totalNakedMs: totalNaked,
+      nakedLotSeconds: lotSeconds.toFixed(3),
+    },
+    strategies,
+    pnl: total === null ? null : (total as Decimal).toFixed(2),
+    errors: [...i.errors],
+  };
+}

@@ -1,0 +1,33 @@
+import { filter, type MonoTypeOperatorFunction } from 'rxjs';
+import type { MarketView } from '../domain/quote.js';
+import type { Triggers } from '../domain/triggers.js';
+
+/**
+ * Which of a strategy's decisions a view allows, as a bit mask: quoted, ask ≤ long entry, bid ≥ long exit,
+ * bid ≥ short entry, ask ≤ short exit.
+ */
+export function decisionMask(view: MarketView, t: Triggers): number {
+  const q = view.spread;
+  if (!q) return 0;
+  let m = 1;
+  if (t.longEntry !== null && q.ask <= t.longEntry) m |= 2;
+  if (t.longExit !== null && q.bid >= t.longExit) m |= 4;
+  if (t.shortEntry !== null && q.bid >= t.shortEntry) m |= 8;
+  if (t.shortExit !== null && q.ask <= t.shortExit) m |= 16;
+  return m;
+}
+
+/**
+ * Passes a view on only when it can change a decision: when the decision mask changes, or while
+ * `wantsEvery()` says the strategy is executing (its algo prices orders from every update).
+ * Machines cost microseconds per event, so an idle strategy must not see every tick.
+ */
+export function decisionRelevant(triggers: Triggers, wantsEvery: () => boolean): MonoTypeOperatorFunction<MarketView> {
+  let last = -1;
+  return filter((view) => {
+    const m = decisionMask(view, triggers);
+    const changed = m !== last;
+    last = m;
+    return changed || wantsEvery();
+  });
+}

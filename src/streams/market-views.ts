@@ -1,0 +1,74 @@
+import { Observable, type OperatorFunction } from 'rxjs';
+import type { Clock, TimerId } from '../clock/clock.js';
+import { legQuoteProblem, spreadQuote, type LegQuote, type MarketView, type SpreadQuote } from '../domain/quote.js';
+import type { SpreadDefinition } from '../domain/spread.js';
+
+export interface MarketViewOptions {
+  /** A leg quote older than this makes the spread unquoted. */
+  staleAfterMs: number;
+  /** Drives staleness: a leg that stops updating goes stale without any new quote arriving. */
+  clock: Clock;
+}
+
+/**
+ * Leg quotes → what a spread's machines see: the spread quote (or none) and each leg's usable book.
+ * Quotes of other symbols are ignored. It emits only when something in the view changed, including a
+ * leg going stale on the clock.
+ */
+export function toMarketViews(def: SpreadDefinition, options: MarketViewOptions): OperatorFunction<LegQuote, MarketView> {
+  const index = new Map(def.legs.map((l) => [l.symbol, l.index]));
+  return (source) =>
+    new Observable<MarketView>((subscriber) => {
+      const latest: (LegQuote | undefined)[] = def.legs.map(() => undefined);
+      let last: MarketView | undefined;
+      let timer: TimerId | undefined;
+      const { clock, staleAfterMs } = options;
+
+      const evaluate = (): void => {
+        const now = clock.now();
+        const legs = latest.map((q) => (legQuoteProblem(q, now, staleAfterMs) === undefined ? q! : null));
+        const spread = spreadQuote(def, latest, now, staleAfterMs);
+        if (!last || !sameView(last, spread, legs)) {
+          last = { at: now, spread, legs };
+          subscriber.next(last);
+        }
+        // Wake up when the oldest usable leg goes stale.
+        if (timer !== undefined) clock.clearTimeout(timer);
+        timer = undefined;
+        let oldest = Infinity;
+        for (const q of legs) if (q && q.ts < oldest) oldest = q.ts;
+        if (oldest < Infinity) timer = clock.setTimeout(evaluate, oldest + staleAfterMs + 1 - now);
+      };
+
+      const sub = source.subscribe({
+        next: (q) => {
+          const i = index.get(q.symbol);
+          if (i === undefined) return;
+          latest[i] = q;
+          evaluate();
+        },
+        error: (e) => subscriber.error(e),
+        complete: () => subscriber.complete(),
+      });
+      return () => {
+        sub.unsubscribe();
+        if (timer !== undefined) clock.clearTimeout(timer);
+      };
+    });
+}
+
+function sameSpread(a: SpreadQuote | null, b: SpreadQuote | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.bid === b.bid && a.ask === b.ask && a.bidSize === b.bidSize && a.askSize === b.askSize;
+}
+
+function sameLeg(a: LegQuote | null, b: LegQuote | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.bid === b.bid && a.ask === b.ask && a.bidSize === b.bidSize && a.askSize === b.askSize;
+}
+
+function sameView(v: MarketView, spread: SpreadQuote | null, legs: readonly (LegQuote | null)[]): boolean {
+  if (!sameSpread(v.spread, spread)) return false;
+  for (let i = 0; i < legs.length; i++) if (!sameLeg(v.legs[i]!, legs[i]!)) return false;
+  return true;
+}

@@ -1,0 +1,278 @@
+import { Subject } from 'rxjs';
+import type { Clock, TimerId } from '../../clock/clock.js';
+import { Decimal } from '../../domain/decimal.js';
+import { ConfigError } from '../../domain/errors.js';
+import type { OrderCommand, VenueReport } from '../../domain/orders.js';
+import type { LegQuote } from '../../domain/quote.js';
+import { SessionCalendar, type CalendarSpec } from '../../domain/session-calendar.js';
+import type { InstrumentInfo, Venue } from '../venue.js';
+import { MarketModel } from './market-model.js';
+import { Random } from './random.js';
+
+export interface SimInstrumentSpec {
+  symbol: string;
+  tickSize: string;
+  lotSize: string;
+  /** Mean time between quote updates, ms (exponentially distributed). */
+  quoteIntervalMs: number;
+  /** Displayed size on each side is drawn uniformly from [min, max] lots. */
+  size: { min: number; max: number };
+  /** Bid–ask width in ticks (default 1). */
+  widthTicks?: number;
+  /** A random-walk instrument: its start price and volatility (price units per √second). */
+  start?: string;
+  volatility?: string;
+  /** Or one cointegrated with another: mid = beta · other + s, s mean-reverting around `mean`. */
+  follows?: { symbol: string; beta: string; mean: string; sd: string; halfLifeSeconds: number };
+}
+
+export interface SimVenueSpec {
+  seed: number;
+  /** One-way latency, ms: an order reaches the matcher after it, and a report reaches the engine after it. */
+  latencyMs: number;
+  /** When the market quotes and accepts orders. */
+  calendar: CalendarSpec;
+  instruments: SimInstrumentSpec[];
+}
+
+interface Book {
+  bid: number;
+  bidSize: number;
+  ask: number;
+  askSize: number;
+}
+
+interface RestingOrder {
+  cmd: OrderCommand;
+  filled: number;
+}
+
+/**
+ * The embedded simulated exchange. Marketable orders fill at the touch up to the displayed size; the rest
+ * rests and fills when a later quote trades through its price. Orders and cancels take `latencyMs` to
+ * arrive and reports take `latencyMs` to come back, so a cancel can race a fill. Orders outside the
+ * calendar's sessions are rejected. It runs on the engine's clock.
+ */
+export class SimulatedVenue implements Venue {
+  readonly name = 'simulated';
+  readonly quotes$ = new Subject<LegQuote>();
+  readonly reports$ = new Subject<VenueReport>();
+  private readonly infos: InstrumentInfo[];
+  private readonly specs = new Map<string, SimInstrumentSpec>();
+  private readonly books = new Map<string, Book>();
+  private readonly resting = new Map<string, RestingOrder>();
+  private readonly seen = new Set<string>();
+  private readonly done = new Map<string, RestingOrder>();
+  private readonly positionLots = new Map<string, number>();
+  private readonly timers = new Set<TimerId>();
+  private readonly random: Random;
+  private readonly model: MarketModel;
+  private readonly calendar: SessionCalendar;
+  private tradeSeq = 0;
+  private running = false;
+
+  constructor(
+    readonly spec: SimVenueSpec,
+    private readonly clock: Clock,
+  ) {
+    this.calendar = new SessionCalendar(spec.calendar, 'venue.calendar.');
+    this.random = new Random(spec.seed);
+    const symbols = new Set(spec.instruments.map((i) => i.symbol));
+    const bases = [];
+    const followers = [];
+    for (const [n, i] of spec.instruments.entries()) {
+      const p = `venue.instruments[${n}]`;
+      if (i.follows) {
+        if (!symbols.has(i.follows.symbol)) throw new ConfigError(`${p}.follows.symbol`, 'names no instrument of this venue', i.follows.symbol);
+        if (i.follows.symbol === i.symbol) throw new ConfigError(`${p}.follows.symbol`, 'an instrument cannot follow itself', i.symbol);
+        followers.push({
+          symbol: i.symbol,
+          follows: i.follows.symbol,
+          beta: Number(i.follows.beta),
+          mean: Number(i.follows.mean),
+          sd: Number(i.follows.sd),
+          halfLifeSeconds: i.follows.halfLifeSeconds,
+        });
+      } else {
+        if (i.start === undefined || i.volatility === undefined) throw new ConfigError(p, 'needs either `follows`, or both `start` and `volatility`', i.symbol);
+        bases.push({ symbol: i.symbol, start: Number(i.start), volatility: Number(i.volatility) });
+      }
+      this.specs.set(i.symbol, i);
+      this.positionLots.set(i.symbol, 0);
+    }
+    for (const f of followers) {
+      if (followers.some((g) => g.symbol === f.follows)) throw new ConfigError('venue.instruments', `${f.symbol} follows ${f.follows}, which itself follows another instrument`);
+    }
+    this.model = new MarketModel(this.random, bases, followers);
+    this.infos = spec.instruments.map((i) => ({ symbol: i.symbol, tickSize: new Decimal(i.tickSize), lotSize: new Decimal(i.lotSize) }));
+  }
+
+  instruments(): readonly InstrumentInfo[] {
+    return this.infos;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    const now = this.clock.now();
+    this.model.advance(now);
+    for (const i of this.spec.instruments) this.scheduleQuote(i.symbol, now + this.random.exponential(i.quoteIntervalMs));
+  }
+
+  stop(): void {
+    this.running = false;
+    for (const t of this.timers) this.clock.clearTimeout(t);
+    this.timers.clear();
+  }
+
+  submit(order: OrderCommand): void {
+    this.later(() => this.arrive(order));
+  }
+
+  cancel(clientId: string): void {
+    this.later(() => this.arriveCancel(clientId));
+  }
+
+  /** Lots held per symbol by everything this venue filled. */
+  positions(): Record<string, number> {
+    return Object.fromEntries(this.positionLots);
+  }
+
+  /** Orders resting now. */
+  openOrders(): OrderCommand[] {
+    return [...this.resting.values()].map((r) => r.cmd);
+  }
+
+  /** The current book of a symbol (after this venue's own fills consumed displayed size). */
+  book(symbol: string): Readonly<Book> | undefined {
+    return this.books.get(symbol);
+  }
+
+  isOpen(t = this.clock.now()): boolean {
+    return this.calendar.isOpen(t);
+  }
+
+  private later(fn: () => void): void {
+    const id = this.clock.setTimeout(() => {
+      this.timers.delete(id);
+      if (this.running) fn();
+    }, this.spec.latencyMs);
+    this.timers.add(id);
+  }
+
+  private report(r: VenueReport): void {
+    this.later(() => this.reports$.next(r));
+  }
+
+  private scheduleQuote(symbol: string, at: number): void {
+    const id = this.clock.setTimeout(() => {
+      this.timers.delete(id);
+      if (this.running) this.quote(symbol);
+    }, Math.max(1, Math.round(at - this.clock.now())));
+    this.timers.add(id);
+  }
+
+  private quote(symbol: string): void {
+    const now = this.clock.now();
+    const spec = this.specs.get(symbol)!;
+    if (!this.calendar.isOpen(now)) {
+      const next = this.calendar.nextBoundary(now);
+      if (next) this.scheduleQuote(symbol, next.at + this.random.exponential(spec.quoteIntervalMs));
+      return;
+    }
+    this.model.advance(now);
+    const tick = Number(spec.tickSize);
+    const bid = Math.floor(this.model.mid(symbol) / tick);
+    const book: Book = {
+      bid,
+      ask: bid + (spec.widthTicks ?? 1),
+      bidSize: this.random.int(spec.size.min, spec.size.max),
+      askSize: this.random.int(spec.size.min, spec.size.max),
+    };
+    this.books.set(symbol, book);
+    this.quotes$.next({ symbol, ...book, ts: now });
+    this.tradeThrough(symbol, book);
+    this.scheduleQuote(symbol, now + this.random.exponential(spec.quoteIntervalMs));
+  }
+
+  private arrive(cmd: OrderCommand): void {
+    const now = this.clock.now();
+    const reject = (reason: string): void => this.report({ type: 'order.rejected', clientId: cmd.clientId, reason, at: now });
+    if (this.seen.has(cmd.clientId)) return reject('duplicate clientId');
+    this.seen.add(cmd.clientId);
+    if (!this.specs.has(cmd.symbol)) return reject(`unknown symbol ${cmd.symbol}`);
+    if (!Number.isSafeInteger(cmd.qty) || cmd.qty <= 0) return reject(`quantity must be a positive whole number of lots (got ${cmd.qty})`);
+    if (!Number.isSafeInteger(cmd.price)) return reject(`price must be a whole number of ticks (got ${cmd.price})`);
+    if (cmd.side !== 1 && cmd.side !== -1) return reject(`side must be 1 or -1 (got ${String(cmd.side)})`);
+    if (!this.calendar.isOpen(now)) return reject('market closed');
+    this.report({ type: 'order.accepted', clientId: cmd.clientId, at: now });
+    const order: RestingOrder = { cmd, filled: 0 };
+    const book = this.books.get(cmd.symbol);
+    if (book) {
+      // Marketable: take the touch, up to the displayed size.
+      if (cmd.side > 0 && cmd.price >= book.ask && book.askSize > 0) {
+        const q = Math.min(cmd.qty, book.askSize);
+        book.askSize -= q;
+        this.fill(order, q, book.ask);
+      } else if (cmd.side < 0 && cmd.price <= book.bid && book.bidSize > 0) {
+        const q = Math.min(cmd.qty, book.bidSize);
+        book.bidSize -= q;
+        this.fill(order, q, book.bid);
+      }
+    }
+    if (order.filled < cmd.qty) this.resting.set(cmd.clientId, order);
+    else this.done.set(cmd.clientId, order);
+  }
+
+  private arriveCancel(clientId: string): void {
+    const now = this.clock.now();
+    const order = this.resting.get(clientId);
+    if (!order) {
+      const reason = this.done.has(clientId) ? 'order already filled or canceled' : 'unknown order';
+      this.report({ type: 'order.cancelRejected', clientId, reason, at: now });
+      return;
+    }
+    this.resting.delete(clientId);
+    this.done.set(clientId, order);
+    this.report({ type: 'order.canceled', clientId, filledQty: order.filled, at: now });
+  }
+
+  /** Resting orders fill at their price when the market trades through it, up to the displayed size. */
+  private tradeThrough(symbol: string, book: Book): void {
+    for (const [id, o] of this.resting) {
+      if (o.cmd.symbol !== symbol) continue;
+      const left = o.cmd.qty - o.filled;
+      let q = 0;
+      if (o.cmd.side > 0 && book.ask < o.cmd.price && book.askSize > 0) {
+        q = Math.min(left, book.askSize);
+        book.askSize -= q;
+      } else if (o.cmd.side < 0 && book.bid > o.cmd.price && book.bidSize > 0) {
+        q = Math.min(left, book.bidSize);
+        book.bidSize -= q;
+      }
+      if (q === 0) continue;
+      this.fill(o, q, o.cmd.price);
+      if (o.filled >= o.cmd.qty) {
+        this.resting.delete(id);
+        this.done.set(id, o);
+      }
+    }
+  }
+
+  private fill(order: RestingOrder, qty: number, price: number): void {
+    order.filled += qty;
+    const s = order.cmd.symbol;
+    this.positionLots.set(s, this.positionLots.get(s)! + order.cmd.side * qty);
+    this.tradeSeq += 1;
+    this.report({
+      type: 'order.filled',
+      clientId: order.cmd.clientId,
+      tradeId: `T${this.tradeSeq}`,
+      symbol: s,
+      side: order.cmd.side,
+      qty,
+      price,
+      at: this.clock.now(),
+    });
+  }
+}

@@ -72,6 +72,8 @@ export interface AlgoContext {
   fills: { lots: number[]; notional: number[]; lastPrice: number[]; firstAt: number | null; lastAt: number | null };
   orders: Record<string, WorkingOrder>;
   seq: number;
+  /** The time of the market view the last entry order was priced from: the next entry needs a newer one. */
+  entryPricedAt: number | null;
   entryClosed: boolean;
   reason: EndReason | null;
   exposure: Exposure;
@@ -252,7 +254,7 @@ export const algoMachine = setup({
       const spread = context.market!.spread!;
       const sizeUnits = s.side > 0 ? spread.askSize : spread.bidSize;
       const qty = Math.min(entryLotsLeft(context), sizeUnits * abs(tm));
-      return spawnOrder(context, spawn, { leg, role: 'entry', side, qty, price });
+      return { ...spawnOrder(context, spawn, { leg, role: 'entry', side, qty, price }), entryPricedAt: context.market!.at };
     }),
     submitHedgeOrders: assign(({ context, spawn }) => {
       let next: Partial<AlgoContext> & Pick<AlgoContext, 'orders' | 'seq' | 'counts'> = context;
@@ -283,7 +285,12 @@ export const algoMachine = setup({
     forgetOrder: assign(({ context, event }) => {
       const e = event as OrderEndedEvent;
       const { [e.clientId]: _gone, ...orders } = context.orders;
-      return { orders, counts: { ...context.counts, rejects: context.counts.rejects + (e.status === 'rejected' ? 1 : 0) } };
+      return {
+        orders,
+        counts: { ...context.counts, rejects: context.counts.rejects + (e.status === 'rejected' ? 1 : 0) },
+        // An entry that took nothing consumed none of the size its view showed.
+        entryPricedAt: e.role === 'entry' && e.filled === 0 ? null : context.entryPricedAt,
+      };
     }),
     closeEntry: assign({ entryClosed: true }),
     noteReason: assign(({ context: _context }, params: { reason: EndReason }) => ({ reason: params.reason })),
@@ -293,6 +300,8 @@ export const algoMachine = setup({
     canEnter: ({ context }) => {
       const s = context.spec;
       if (!priceReached(context) || entryLotsLeft(context) <= 0) return false;
+      // The size shown in a view is taken once: wait for a newer view before crossing again.
+      if (context.entryPricedAt !== null && context.market!.at <= context.entryPricedAt) return false;
       const side = (s.side * Math.sign(s.tradingMultipliers[s.activeLeg]!)) as Side;
       return aggressivePrice(context, s.activeLeg, side) !== undefined;
     },
@@ -301,6 +310,8 @@ export const algoMachine = setup({
     isHedgeOrder: ({ context, event }) => orderOf(context, event)?.role === 'hedge',
     isRejectedEntry: ({ context, event }) => orderOf(context, event)?.role === 'entry' && (event as OrderEndedEvent).status === 'rejected',
     isRejectedHedge: ({ context, event }) => orderOf(context, event)?.role === 'hedge' && (event as OrderEndedEvent).status === 'rejected',
+    needsHedge: ({ context }) => needs(context).some((n) => n !== 0),
+    /** A leg needs lots and has a book to price them from. */
     hasHedgeToSend: ({ context }) => needs(context).some((n, leg) => n !== 0 && context.market?.legs[leg] != null),
     isHedgeIdle: ({ context }) => !hasRole(context, 'hedge') && needs(context).every((n) => n === 0),
     /** Nothing working and every leg holds the same whole number of spread units. */
@@ -323,6 +334,7 @@ export const algoMachine = setup({
     },
     orders: {},
     seq: 0,
+    entryPricedAt: null,
     entryClosed: false,
     reason: null,
     exposure: { current: 0, maxLots: 0, maxNotional: 0, lotMs: 0, nakedMs: 0, since: null },
@@ -396,7 +408,7 @@ export const algoMachine = setup({
           },
           states: {
             balanced: {
-              always: { guard: 'hasHedgeToSend', target: 'hedging' },
+              always: { guard: 'needsHedge', target: 'hedging' },
             },
             hedging: {
               entry: 'submitHedgeOrders',

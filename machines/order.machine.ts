@@ -118,6 +118,11 @@ export const orderMachine = setup({
           { target: 'working.partiallyFilled', actions: ['applyFill', 'reportFill'] },
         ],
         'cancel.requested': 'pendingCancel',
+        // The venue may cancel before acknowledging (an immediate-or-cancel remainder, a risk check).
+        'order.canceled': [
+          { guard: 'hasAllFills', target: 'canceled' },
+          { target: 'awaitingFills', actions: 'noteCanceledCount' },
+        ],
       },
     },
     working: {

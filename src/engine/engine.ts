@@ -17,6 +17,7 @@ import { toMarketViews } from '../streams/market-views.js';
 import { SimulatedVenue } from '../venue/simulated/simulated-venue.js';
 import type { Venue } from '../venue/venue.js';
 import type { EngineRecord, Execution, FillRecord, StateChange } from './records.js';
+import { stateString } from './state-string.js';
 import { buildSummary, type Summary } from './summary.js';
 
 export interface EngineOptions {
@@ -405,14 +406,6 @@ export class Engine {
     this.errors.push(`${actor}: ${message}`);
     this.record({ kind: 'error', at: this.clock.now(), actor, message });
   }
-}
-
-/** `{ long: 'working' }` → `long.working`. */
-export function stateString(value: unknown): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value === 'string') return value;
-  const entries = Object.entries(value as Record<string, unknown>);
-  return entries.map(([k, v]) => (typeof v === 'string' ? `${k}.${v}` : `${k}.${stateString(v)}`)).join(',');
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,0 +1,139 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { demoConfig } from '../config/demo.js';
+import { loadConfigFile, resolveConfig, type EngineConfig } from '../config/resolve.js';
+import { ConfigErrors } from '../domain/errors.js';
+import { createEngine, type Progress } from '../engine/engine.js';
+import { formatSummary, time } from './format.js';
+
+interface RunFlags {
+  config?: string;
+  speed: number | 'max';
+  seed?: number;
+  days?: number;
+  json?: boolean;
+}
+
+function parseSpeed(v: string): number | 'max' {
+  if (v === 'max') return 'max';
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number or "max".');
+  return n;
+}
+function parseInteger(v: string): number {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('must be a whole number.');
+  return n;
+}
+function parsePositive(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number.');
+  return n;
+}
+
+/** Runs the CLI with the given arguments (without `node legato`); resolves to the exit code. */
+export async function main(argv: string[], io: { out?: NodeJS.WritableStream; err?: NodeJS.WriteStream | NodeJS.WritableStream } = {}): Promise<number> {
+  const out = io.out ?? process.stdout;
+  const err = io.err ?? process.stderr;
+  let exitCode = 0;
+  const program = new Command()
+    .name('legato')
+    .description('Spread execution engine: statechart strategies and algos on an embedded simulated exchange.')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => out.write(s), writeErr: (s) => err.write(s) })
+    .showHelpAfterError('(run legato --help for usage)');
+
+  program
+    .command('run')
+    .description(
+      'Run the strategies of a config on the simulated venue and print a summary. Without --config it runs the ' +
+        'built-in demo: a HC/RB spread on a Shanghai futures calendar (night, morning and afternoon sessions) for one ' +
+        'simulated day at max speed.',
+    )
+    .option('-c, --config <file>', 'YAML or JSON config (see README, Config reference); default: the built-in demo')
+    .addOption(new Option('--speed <N|max>', 'simulated seconds per real second, or max').default('max').argParser(parseSpeed))
+    .addOption(new Option('--seed <N>', 'seed of the simulated market (overrides venue.seed)').argParser(parseInteger))
+    .addOption(new Option('--days <N>', 'simulated days to run, 24 h each (overrides run.days)').argParser(parsePositive))
+    .option('--json', 'print the summary as JSON on stdout (progress still goes to stderr)')
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 done, 2 bad arguments or an invalid config (nothing starts), 1 an engine error.
+Progress goes to stderr; the summary (or --json) to stdout.
+
+Examples:
+  legato run                               the demo, one simulated day at max speed
+  legato run --json > summary.json         the same, as JSON
+  legato run --config my.yaml --days 5     five days of your own config
+  legato run --speed 600                   the demo at 10 simulated minutes per second`,
+    )
+    .action(async (flags: RunFlags) => {
+      exitCode = await runCommand(flags, out, err);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version') return 0;
+      if (e.code === 'commander.executeSubCommandAsync') return 0;
+      return 2;
+    }
+    throw e;
+  }
+  if (argv.length === 0) {
+    program.outputHelp();
+    return 2;
+  }
+  return exitCode;
+}
+
+async function runCommand(flags: RunFlags, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
+  let config: EngineConfig;
+  const overrides = { ...(flags.seed !== undefined ? { seed: flags.seed } : {}), ...(flags.days !== undefined ? { days: flags.days } : {}) };
+  try {
+    config = flags.config ? loadConfigFile(flags.config, overrides) : resolveConfig(demoConfig, 'built-in demo', overrides);
+  } catch (e) {
+    if (e instanceof ConfigErrors) {
+      err.write(`legato: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+
+  const zone = config.venue.calendar.timeZone;
+  const engine = createEngine(config);
+  const abort = new AbortController();
+  const onSignal = (): void => abort.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const tty = 'isTTY' in err && (err as NodeJS.WriteStream).isTTY === true;
+  const showProgress = (p: Progress): void => {
+    const pct = Math.min(100, Math.round(((p.now - p.from) / Math.max(1, p.until - p.from)) * 100));
+    const pos = Object.entries(p.positions)
+      .map(([k, v]) => `${k} ${v >= 0 ? '+' : ''}${v}`)
+      .join(' ');
+    const line = `${time(p.now, zone)} ${String(pct).padStart(3)}%  quotes ${p.quotes}  orders ${p.orders}  fills ${p.fills}  executions ${p.executions}  position ${pos}`;
+    err.write(tty ? `\r\x1b[2K${line}` : `${line}\n`);
+  };
+  err.write(`legato: running ${config.strategies.map((s) => s.spec.name).join(', ')} from ${config.source}, seed ${config.venue.seed}\n`);
+  try {
+    const summary = await engine.run({
+      speed: flags.speed,
+      signal: abort.signal,
+      onProgress: showProgress,
+      progressEveryMs: tty ? 5 * 60_000 : 2 * 3_600_000,
+    });
+    if (tty) err.write('\n');
+    if (abort.signal.aborted) err.write('legato: interrupted; algos were stopped and the run ended cleanly\n');
+    out.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatSummary(summary, zone)}\n`);
+    return summary.errors.length > 0 ? 1 : 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+// Run when executed directly (npm start / tsx src/cli/main.ts).
+if (import.meta.url === `file://${process.argv[1]}`) {
+  process.exitCode = await main(process.argv.slice(2));
+}

@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+import { orderMachine, type OrderInput } from '../../machines/order.machine.js';
+import type { OrderCommand } from '../../src/domain/orders.js';
+import { harness } from '../helpers/harness.js';
+
+const order: OrderCommand = { clientId: 'S/1.1', symbol: 'HC', side: 1, qty: 5, price: 3380 };
+const input: OrderInput = { order, leg: 0, role: 'entry', staleAfterMs: 2000 };
+
+function setupOrder() {
+  const submitted: OrderCommand[] = [];
+  const cancels: string[] = [];
+  const logic = orderMachine.provide({
+    actions: {
+      submitOrder: (_, p) => void submitted.push(p.order),
+      cancelOrder: (_, p) => void cancels.push(p.clientId),
+    },
+  });
+  const h = harness(logic, input, { systemId: 'order:S/1.1' });
+  return { ...h, submitted, cancels };
+}
+
+const fill = (tradeId: string, qty: number, price = 3380, at = 0) => ({ type: 'order.filled', clientId: 'S/1.1', tradeId, symbol: 'HC', side: 1, qty, price, at }) as const;
+const accepted = { type: 'order.accepted', clientId: 'S/1.1', at: 0 } as const;
+
+describe('leg order machine', () => {
+  it('submits once on start and waits in submitted', () => {
+    const h = setupOrder();
+    expect(h.submitted).toEqual([order]);
+    expect(h.state()).toBe('submitted');
+  });
+
+  it('goes accepted → partiallyFilled → filled and reports each fill and the end to its parent', () => {
+    const h = setupOrder();
+    h.send(accepted);
+    expect(h.state()).toBe('working.accepted');
+    h.send(fill('T1', 2, 3380, 10));
+    expect(h.state()).toBe('working.partiallyFilled');
+    h.send(fill('T2', 3, 3381, 12));
+    expect(h.state()).toBe('filled');
+    expect(h.received.filter((e) => e.type === 'leg.filled')).toEqual([
+      { type: 'leg.filled', clientId: 'S/1.1', leg: 0, side: 1, qty: 2, price: 3380, at: 10 },
+      { type: 'leg.filled', clientId: 'S/1.1', leg: 0, side: 1, qty: 3, price: 3381, at: 12 },
+    ]);
+    expect(h.received.at(-1)).toEqual({ type: 'order.ended', clientId: 'S/1.1', leg: 0, role: 'entry', status: 'filled', filled: 5, reason: null });
+  });
+
+  it('counts a fill that overtakes the acknowledgement, and ignores the late acknowledgement', () => {
+    const h = setupOrder();
+    h.send(fill('T1', 1));
+    expect(h.state()).toBe('working.partiallyFilled');
+    h.send(accepted);
+    expect(h.state()).toBe('working.partiallyFilled');
+    expect(h.context().fill.qty).toBe(1);
+  });
+
+  it('ignores a duplicate fill with the same trade id', () => {
+    const h = setupOrder();
+    h.send(accepted);
+    h.send(fill('T1', 2));
+    h.send(fill('T1', 2));
+    expect(h.context().fill).toEqual({ qty: 2, notional: 2 * 3380, tradeIds: ['T1'] });
+    expect(h.received.filter((e) => e.type === 'leg.filled')).toHaveLength(1);
+  });
+
+  it('cancels: pendingCancel sends one cancel, then canceled reports the filled count', () => {
+    const h = setupOrder();
+    h.send(accepted);
+    h.send({ type: 'cancel.requested' });
+    h.send({ type: 'cancel.requested' });
+    expect(h.state()).toBe('pendingCancel');
+    expect(h.cancels).toEqual(['S/1.1']);
+    h.send({ type: 'order.canceled', clientId: 'S/1.1', filledQty: 0, at: 5 });
+    expect(h.state()).toBe('canceled');
+    expect(h.received.at(-1)).toMatchObject({ type: 'order.ended', status: 'canceled', filled: 0 });
+  });
+
+  it('counts a fill that races the cancel, and can complete the order while pending cancel', () => {
+    const h = setupOrder();
+    h.send(accepted);
+    h.send({ type: 'cancel.requested' });
+    h.send(fill('T1', 2));
+    expect(h.state()).toBe('pendingCancel');
+    h.send(fill('T2', 3));
+    expect(h.state()).toBe('filled');
+    expect(h.received.at(-1)).toMatchObject({ status: 'filled', filled: 5 });
+  });
+
+  it('waits for fills still in flight when the cancel confirmation overtakes them', () => {
+    const h = setupOrder();
+    h.send(accepted);
+    h.send({ type: 'cancel.requested' });
+    h.send({ type: 'order.canceled', clientId: 'S/1.1', filledQty: 3, at: 5 });
+    expect(h.state()).toBe('awaitingFills');
+    h.send(fill('T1', 1));
+    expect(h.state()).toBe('awaitingFills');
+    h.send(fill('T1', 1)); // duplicate: still waiting
+    expect(h.state()).toBe('awaitingFills');
+    h.send(fill('T2', 2));
+    expect(h.state()).toBe('canceled');
+    expect(h.received.at(-1)).toMatchObject({ status: 'canceled', filled: 3 });
+  });
+
+  it('returns to working when the cancel is rejected (partially filled if it has fills)', () => {
+    const h = setupOrder();
+    h.send(accepted);
+    h.send({ type: 'cancel.requested' });
+    h.send({ type: 'order.cancelRejected', clientId: 'S/1.1', reason: 'too late', at: 1 });
+    expect(h.state()).toBe('working.accepted');
+    h.send(fill('T1', 1));
+    h.send({ type: 'cancel.requested' });
+    h.send({ type: 'order.cancelRejected', clientId: 'S/1.1', reason: 'too late', at: 2 });
+    expect(h.state()).toBe('working.partiallyFilled');
+    expect(h.cancels).toEqual(['S/1.1', 'S/1.1']);
+  });
+
+  it('ends rejected with the venue reason, from submitted or while a cancel is pending', () => {
+    const a = setupOrder();
+    a.send({ type: 'order.rejected', clientId: 'S/1.1', reason: 'market closed', at: 1 });
+    expect(a.state()).toBe('rejected');
+    expect(a.received.at(-1)).toMatchObject({ status: 'rejected', reason: 'market closed', filled: 0 });
+    const b = setupOrder();
+    b.send({ type: 'cancel.requested' });
+    b.send({ type: 'order.rejected', clientId: 'S/1.1', reason: 'bad price', at: 1 });
+    expect(b.state()).toBe('rejected');
+  });
+
+  it('tells its parent it is stale after staleAfterMs of working, once, and a partial fill does not reset it', () => {
+    const h = setupOrder();
+    h.send(accepted);
+    h.clock.advance(1500);
+    h.send(fill('T1', 1));
+    h.clock.advance(499);
+    expect(h.received.filter((e) => e.type === 'order.stale')).toHaveLength(0);
+    h.clock.advance(1);
+    expect(h.received.filter((e) => e.type === 'order.stale')).toEqual([{ type: 'order.stale', clientId: 'S/1.1' }]);
+    h.clock.advance(10_000);
+    expect(h.received.filter((e) => e.type === 'order.stale')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,174 @@
+import { DateTime } from 'luxon';
+import { describe, expect, it } from 'vitest';
+import { algoMachine } from '../../machines/algo.machine.js';
+import { orderMachine } from '../../machines/order.machine.js';
+import { strategyMachine, type StrategySpec } from '../../machines/strategy.machine.js';
+import type { OrderCommand } from '../../src/domain/orders.js';
+import type { MarketView } from '../../src/domain/quote.js';
+import type { CalendarSpec } from '../../src/domain/session-calendar.js';
+import { harness } from '../helpers/harness.js';
+
+const always: CalendarSpec = { timeZone: 'UTC', days: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'], sessions: [{ start: '00:00', end: '00:00' }] };
+const dayOnly: CalendarSpec = { timeZone: 'UTC', days: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'], sessions: [{ start: '09:00', end: '10:00' }] };
+const T0 = DateTime.fromISO('2026-11-24T08:00:00Z').toMillis();
+
+function spec(calendar: CalendarSpec, target = 5): StrategySpec {
+  return {
+    name: 'S',
+    triggers: { longEntry: 172, longExit: 180, shortEntry: 188, shortExit: 180 },
+    target,
+    session: { calendar, closingLeadMs: 60_000 },
+    algo: { tradingMultipliers: [1, -1], symbols: ['HC', 'RB'], activeLeg: 0, payupTicks: 1, resubmitMs: 2000, rounding: 'nearest', tickValue: [10, 10] },
+  };
+}
+
+/** A view of S = HC − RB with HC at 3379/3380 and the spread ask as given (bid = ask − 2). */
+function view(ask: number, at: number, size = 10): MarketView {
+  const rbBid = 3380 - ask;
+  return {
+    at,
+    spread: { bid: ask - 2, ask, bidSize: size, askSize: size },
+    legs: [
+      { symbol: 'HC', bid: 3379, ask: 3380, bidSize: size, askSize: size, ts: at },
+      { symbol: 'RB', bid: rbBid, ask: rbBid + 1, bidSize: size, askSize: size, ts: at },
+    ],
+  };
+}
+
+function setupStrategy(calendar = always, target = 5) {
+  const submitted: OrderCommand[] = [];
+  const cancels: string[] = [];
+  const order = orderMachine.provide({
+    actions: { submitOrder: (_, p) => void submitted.push(p.order), cancelOrder: (_, p) => void cancels.push(p.clientId) },
+  });
+  const logic = strategyMachine.provide({ actors: { algo: algoMachine.provide({ actors: { order } }) } });
+  const h = harness(logic, { spec: spec(calendar, target), now: T0 }, { start: T0, systemId: 'strategy:S' });
+  let trade = 0;
+  /** Fills an order completely at its limit, as the venue would report it. */
+  const fill = (clientId: string, qty?: number): void => {
+    const o = submitted.find((x) => x.clientId === clientId)!;
+    h.system.get(`order:${clientId}`)!.send({ type: 'order.filled', clientId, tradeId: `T${++trade}`, symbol: o.symbol, side: o.side, qty: qty ?? o.qty, price: o.price, at: h.clock.now() });
+  };
+  const quote = (ask: number, size = 10): void => h.send({ type: 'spread.quoted', view: view(ask, h.clock.now(), size) });
+  return { ...h, submitted, cancels, fill, quote };
+}
+
+describe('strategy machine', () => {
+  it('when flat, buys the spread at the long entry and becomes long the target once the algo completes', () => {
+    const s = setupStrategy();
+    s.quote(175);
+    expect(s.state()).toBe('flat.idle');
+    s.quote(172);
+    expect(s.state()).toBe('flat.working');
+    expect(s.context().algo.id).toBe('S/1');
+    expect(s.submitted[0]).toEqual({ clientId: 'S/1.1', symbol: 'HC', side: 1, qty: 5, price: 3381 });
+    s.fill('S/1.1');
+    s.fill('S/1.2');
+    expect(s.state()).toBe('long.idle');
+    expect(s.context().legLots).toEqual([5, -5]);
+    expect(s.context().algo).toBeNull();
+  });
+
+  it('when long, works the exit and returns to flat', () => {
+    const s = setupStrategy();
+    s.quote(172);
+    s.fill('S/1.1');
+    s.fill('S/1.2');
+    s.quote(181); // bid 179: below the exit
+    expect(s.state()).toBe('long.idle');
+    s.quote(182); // bid 180
+    expect(s.state()).toBe('long.working');
+    expect(s.submitted[2]).toEqual({ clientId: 'S/2.1', symbol: 'HC', side: -1, qty: 5, price: 3378 });
+    s.fill('S/2.1');
+    s.fill('S/2.2');
+    expect(s.state()).toBe('flat.idle');
+    expect(s.context().legLots).toEqual([0, 0]);
+  });
+
+  it('when flat, sells the spread at the short entry, and covers at the short exit', () => {
+    const s = setupStrategy();
+    s.quote(190); // bid 188
+    expect(s.context().algo.purpose).toBe('shortEntry');
+    s.fill('S/1.1');
+    s.fill('S/1.2');
+    expect(s.state()).toBe('short.idle');
+    s.quote(180);
+    expect(s.context().algo.purpose).toBe('shortExit');
+    expect(s.submitted[2]).toMatchObject({ symbol: 'HC', side: 1, qty: 5 });
+  });
+
+  it('keeps working a partial entry toward the target instead of abandoning it', () => {
+    const s = setupStrategy();
+    s.quote(172, 2); // only 2 units shown
+    s.fill('S/1.1');
+    s.fill('S/1.2');
+    // The entry took what was offered; the next update shows the price gone, so the algo ends with 2.
+    s.quote(176);
+    expect(s.state()).toBe('long.idle');
+    expect(s.context().legLots).toEqual([2, -2]);
+    s.quote(172);
+    expect(s.context().algo).toMatchObject({ id: 'S/2', purpose: 'longEntry' });
+    expect(s.submitted.at(-1)).toMatchObject({ clientId: 'S/2.1', side: 1, qty: 3 });
+  });
+
+  it('forgets each ended algo so that a new one can start, and stops it as a child', () => {
+    const s = setupStrategy();
+    for (let i = 1; i <= 3; i++) {
+      s.quote(172);
+      expect(s.context().algo.id).toBe(`S/${i}`);
+      s.quote(176); // the entry order is still working: the algo keeps it until it ends
+      s.system.get(`order:S/${i}.1`)!.send({ type: 'order.canceled', clientId: `S/${i}.1`, filledQty: 0, at: 0 });
+      expect(s.context().algo).toBeNull();
+      expect(s.system.get(`algo:S/${i}`)).toBeUndefined();
+    }
+    expect(s.state()).toBe('flat.idle');
+    expect(Object.keys(s.child().getSnapshot().children)).toEqual(['session']);
+  });
+
+  it('launches only while the session window is open, and stops the running algo when it starts closing', () => {
+    const s = setupStrategy(dayOnly);
+    s.quote(172);
+    expect(s.state()).toBe('flat.idle'); // 08:00: closed
+    s.clock.runUntil(T0 + 3_600_000); // 09:00 open
+    s.quote(172);
+    expect(s.state()).toBe('flat.working');
+    s.fill('S/1.1', 2); // 2 of 5 filled, hedge sent
+    s.clock.runUntil(T0 + 2 * 3_600_000 - 60_000); // 09:59 closing
+    expect(s.cancels).toEqual(['S/1.1']);
+    s.system.get('order:S/1.1')!.send({ type: 'order.canceled', clientId: 'S/1.1', filledQty: 2, at: 0 });
+    s.fill('S/1.2');
+    expect(s.state()).toBe('long.idle');
+    expect(s.context().legLots).toEqual([2, -2]);
+    s.quote(172);
+    expect(s.state()).toBe('long.idle'); // closing: no new launch
+    expect(s.submitted.map((o) => o.clientId)).toEqual(['S/1.1', 'S/1.2']);
+  });
+
+  it('on a stop request stops its algo, waits for it to end, and stops', () => {
+    const s = setupStrategy();
+    s.quote(172);
+    s.fill('S/1.1', 1);
+    s.send({ type: 'stop.requested' });
+    expect(s.state()).toBe('stopping');
+    s.system.get('order:S/1.1')!.send({ type: 'order.canceled', clientId: 'S/1.1', filledQty: 1, at: 0 });
+    s.fill('S/1.2');
+    expect(s.child().getSnapshot().status).toBe('done');
+    expect(s.received.at(-1)).toEqual({ type: 'strategy.stopped', strategy: 'S', legLots: [1, -1] });
+  });
+
+  it('never exceeds the target when an entry tops up a partial position', () => {
+    const s = setupStrategy(always, 3);
+    s.quote(172, 1);
+    s.fill('S/1.1');
+    s.fill('S/1.2');
+    s.quote(176);
+    s.quote(172, 10);
+    expect(s.submitted.at(-1)).toMatchObject({ qty: 2 });
+    s.fill('S/2.1');
+    s.fill('S/2.2');
+    expect(s.context().legLots).toEqual([3, -3]);
+    s.quote(176);
+    s.quote(172);
+    expect(s.state()).toBe('long.idle'); // at target: no further entry
+  });
+});

@@ -46,7 +46,7 @@ export function formatSummary(s: Summary, zone: string): string {
           e.trigger,
           e.realizedSpread ?? '-',
           e.slippage ?? '-',
-          `${e.exposure.maxLots} lots`,
+          `${e.exposure.maxLots} lot${e.exposure.maxLots === 1 ? '' : 's'}`,
           duration(e.exposure.nakedMs),
           duration(e.durationMs),
         ]),

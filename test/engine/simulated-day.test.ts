@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { WallClock } from '../../src/clock/wall-clock.js';
+import { demoConfig } from '../../src/config/demo.js';
+import { resolveConfig, type EngineConfig } from '../../src/config/resolve.js';
+import type { ConfigInput } from '../../src/config/schema.js';
+import { calendarFor } from '../../src/domain/session-calendar.js';
+import { createEngine } from '../../src/engine/engine.js';
+import type { EngineRecord, FillRecord } from '../../src/engine/records.js';
+import type { SimulatedVenue } from '../../src/venue/simulated/simulated-venue.js';
+
+async function simulate(config: EngineConfig) {
+  const engine = createEngine(config);
+  const records: EngineRecord[] = [];
+  const fills: FillRecord[] = [];
+  engine.records$.subscribe((r) => records.push(r));
+  engine.fills$.subscribe((f) => fills.push(f));
+  const summary = await engine.run();
+  return { engine, records, fills, summary };
+}
+
+/** A harsher market: thin books, fast quotes, slow reports, so partial fills, re-prices and races happen. */
+function harsh(): ConfigInput {
+  const c: ConfigInput = structuredClone(demoConfig);
+  c.venue.latencyMs = 150;
+  for (const i of c.venue.instruments) {
+    i.quoteIntervalMs = 100;
+    i.size = { min: 1, max: 3 };
+  }
+  c.strategies[0]!.execution = { ...c.strategies[0]!.execution, resubmitMs: 400 };
+  return c;
+}
+
+describe('a simulated trading day of the demo, end to end', () => {
+  const cases = [
+    ...[1, 2, 3].map((seed) => ({ name: `the demo with seed ${seed}`, config: () => resolveConfig(demoConfig, 'demo', { seed }) })),
+    ...[1, 2, 3].map((seed) => ({ name: `a thin, fast, slow-reporting market with seed ${seed}`, config: () => resolveConfig(harsh(), 'harsh', { seed }) })),
+  ];
+  for (const { name, config: make } of cases) {
+    it(`keeps every invariant on ${name}`, async () => {
+      const config = make();
+      const { engine, records, fills, summary } = await simulate(config);
+      const strategy = config.strategies[0]!;
+      const calendar = calendarFor(strategy.spec.session.calendar);
+      const lead = strategy.spec.session.closingLeadMs;
+
+      // Positions never exceed the target, on any leg, at any fill.
+      const lots = new Map<string, number>();
+      let maxAbs = 0;
+      for (const f of fills) {
+        const v = (lots.get(f.symbol) ?? 0) + (f.side === 'buy' ? 1 : -1) * Number(f.qty);
+        lots.set(f.symbol, v);
+        maxAbs = Math.max(maxAbs, Math.abs(v));
+      }
+      expect(maxAbs).toBeLessThanOrEqual(strategy.spec.target);
+
+      // No order is sent outside the window, and no algo starts in its closing lead.
+      const submitted = records.filter((r) => r.kind === 'order.submitted');
+      expect(submitted.length).toBeGreaterThan(0);
+      for (const o of submitted) expect(calendar.isOpen(o.at), `order at ${new Date(o.at).toISOString()}`).toBe(true);
+      for (const r of records) {
+        if (r.kind !== 'algo.started') continue;
+        expect(calendar.intervalAt(r.at)!.end - r.at).toBeGreaterThan(lead);
+      }
+
+      // Every algo ended in a final state.
+      const started = records.filter((r) => r.kind === 'algo.started').map((r) => (r as { algoId: string }).algoId);
+      const ended = records.filter((r) => r.kind === 'algo.ended').map((r) => (r as { execution: { algoId: string } }).execution.algoId);
+      expect(ended).toEqual(started);
+      for (const e of summary.executions) expect(['completed', 'stopped']).toContain(e.status);
+
+      // Legs are balanced at the end of the day, and the engine agrees with the venue.
+      for (const e of summary.executions) expect(e.residualLots).toEqual([0, 0]);
+      for (const l of summary.strategies[0]!.legs) expect(l.nakedLots).toBe(0);
+      const venue = engine.venue as SimulatedVenue;
+      expect(venue.positions()).toEqual({ RB: engine.position('hc-rb', 'RB'), HC: engine.position('hc-rb', 'HC') });
+      expect(venue.openOrders()).toEqual([]);
+      expect(summary.strategies[0]!.state).toBe('stopped');
+      expect(summary.errors).toEqual([]);
+    });
+  }
+
+  it('exercises partial fills, re-prices and multi-order executions on the thin market', async () => {
+    const { summary } = await simulate(resolveConfig(harsh(), 'harsh', { seed: 1 }));
+    const reprices = summary.executions.reduce((a, e) => a + e.reprices, 0);
+    const multi = summary.executions.filter((e) => e.orders > 2).length;
+    expect(reprices).toBeGreaterThan(0);
+    expect(multi).toBeGreaterThan(0);
+    expect(summary.exposure.longestNakedMs).toBeGreaterThan(300);
+  });
+
+  it('gives the demo figures for seed 1', async () => {
+    const { summary } = await simulate(resolveConfig(demoConfig, 'demo'));
+    expect(summary.executions.map((e) => `${e.algoId} ${e.purpose} ${e.units}/${e.qty} ${e.realizedSpread}`)).toEqual([
+      'hc-rb/1 longEntry 5/5 172',
+      'hc-rb/2 longExit 5/5 180',
+      'hc-rb/3 shortEntry 5/5 188',
+      'hc-rb/4 shortExit 5/5 180',
+      'hc-rb/5 longEntry 5/5 172',
+      'hc-rb/6 longExit 5/5 180',
+      'hc-rb/7 longEntry 5/5 172',
+      'hc-rb/8 longExit 5/5 180',
+      'hc-rb/9 shortEntry 5/5 188',
+    ]);
+    expect(summary.strategies[0]!.spreadPosition).toBe(-5);
+    expect(summary.pnl).toBe('1700.00');
+  });
+
+  it('is deterministic: the same config and seed give an identical record and summary', async () => {
+    const config = resolveConfig(demoConfig, 'demo', { seed: 5 });
+    const a = await simulate(config);
+    const b = await simulate(config);
+    expect(JSON.stringify(b.records)).toBe(JSON.stringify(a.records));
+    expect(JSON.stringify(b.summary)).toBe(JSON.stringify(a.summary));
+    const c = await simulate(resolveConfig(demoConfig, 'demo', { seed: 6 }));
+    expect(JSON.stringify(c.records)).not.toBe(JSON.stringify(a.records));
+  });
+
+  it('runs on the wall clock too, and stops cleanly', async () => {
+    const fast: ConfigInput = structuredClone(demoConfig);
+    fast.venue.calendar = { timeZone: 'UTC', days: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'], sessions: [{ start: '00:00', end: '00:00' }] };
+    for (const i of fast.venue.instruments) i.quoteIntervalMs = 5;
+    fast.venue.latencyMs = 1;
+    const config = resolveConfig(fast, 'wall');
+    const clock = new WallClock();
+    const engine = createEngine(config, { clock });
+    let quotes = 0;
+    engine.venue.quotes$.subscribe(() => quotes++);
+    const summary = await engine.run({ until: clock.now() + 300 });
+    expect(quotes).toBeGreaterThan(0);
+    expect(summary.counts.quotes).toBe(quotes);
+    expect(summary.strategies[0]!.state).toBe('stopped');
+    expect(summary.errors).toEqual([]);
+    expect(clock.pending).toBe(0);
+  });
+});

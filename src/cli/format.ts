@@ -5,7 +5,7 @@ import type { Summary } from '../engine/summary.js';
 export function table(head: string[], rows: (string | number)[][]): string {
   const cells = [head, ...rows.map((r) => r.map(String))];
   const widths = head.map((_, c) => Math.max(...cells.map((r) => r[c]!.length)));
-  const numeric = head.map((_, c) => rows.length > 0 && rows.every((r) => typeof r[c] === 'number' || /^-?[\d.,]+( ms| lots)?$/.test(String(r[c]))));
+  const numeric = head.map((_, c) => rows.length > 0 && rows.every((r) => typeof r[c] === 'number' || /^-?[\d.,]+( ms| s| min| lots?)?$/.test(String(r[c]))));
   return cells
     .map((r) => r.map((v, c) => (numeric[c] ? v.padStart(widths[c]!) : v.padEnd(widths[c]!))).join('  ').trimEnd())
     .join('\n');

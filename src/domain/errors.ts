@@ -38,3 +38,8 @@ export function describe(value: unknown): string {
     return String(value);
   }
 }
+
+/** The ledger was asked about a symbol it does not know, or to mark a position it has no price for. */
+export class LedgerError extends LegatoError {
+  override name = 'LedgerError';
+}

@@ -1,4 +1,5 @@
 import { Decimal } from './decimal.js';
+import { LedgerError } from './errors.js';
 
 export interface LedgerInstrument {
   symbol: string;
@@ -36,7 +37,7 @@ export class Ledger {
       if (lots === 0) continue;
       const i = this.instrument(symbol);
       const mark = marks.get(symbol);
-      if (!mark) throw new Error(`Ledger: no mark price for ${symbol}, which has an open position`);
+      if (!mark) throw new LedgerError(`Ledger: no mark price for ${symbol}, which has an open position`);
       total = total.plus(mark.times(i.lotSize).times(lots).times(i.contractMultiplier));
     }
     return total;
@@ -44,7 +45,7 @@ export class Ledger {
 
   private instrument(symbol: string): LedgerInstrument {
     const i = this.instruments.get(symbol);
-    if (!i) throw new Error(`Ledger: unknown symbol ${symbol}`);
+    if (!i) throw new LedgerError(`Ledger: unknown symbol ${symbol}`);
     return i;
   }
 }

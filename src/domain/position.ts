@@ -14,8 +14,9 @@ function unitsPerLeg(lots: readonly number[], tms: readonly number[]): number[] 
 export function hedgedUnits(lots: readonly number[], tms: readonly number[]): number {
   const u = unitsPerLeg(lots, tms);
   if (u.length === 0) return 0;
+  // `+ 0` turns Math.ceil's −0 into 0.
   if (u.every((x) => x > 0)) return Math.floor(Math.min(...u));
-  if (u.every((x) => x < 0)) return Math.ceil(Math.max(...u));
+  if (u.every((x) => x < 0)) return Math.ceil(Math.max(...u)) + 0;
   return 0;
 }
 

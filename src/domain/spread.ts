@@ -125,7 +125,7 @@ export class SpreadDefinition {
 
   /** The side a leg trades on when the spread is bought (+1) or sold (−1): +1 buy, −1 sell, 0 none. */
   legSide(legIndex: number, spreadSide: 1 | -1): -1 | 0 | 1 {
-    return (Math.sign(this.legs[legIndex]!.tradingMultiplier) * spreadSide) as -1 | 0 | 1;
+    return (Math.sign(this.legs[legIndex]!.tradingMultiplier) * spreadSide + 0) as -1 | 0 | 1;
   }
 }
 

@@ -1,4 +1,4 @@
-import { filter, type MonoTypeOperatorFunction } from 'rxjs';
+import { defer, filter, type MonoTypeOperatorFunction } from 'rxjs';
 import type { MarketView } from '../domain/quote.js';
 import type { Triggers } from '../domain/triggers.js';
 
@@ -23,11 +23,17 @@ export function decisionMask(view: MarketView, t: Triggers): number {
  * Machines cost microseconds per event, so an idle strategy must not see every tick.
  */
 export function decisionRelevant(triggers: Triggers, wantsEvery: () => boolean): MonoTypeOperatorFunction<MarketView> {
-  let last = -1;
-  return filter((view) => {
-    const m = decisionMask(view, triggers);
-    const changed = m !== last;
-    last = m;
-    return changed || wantsEvery();
-  });
+  // The last mask is per subscription: the first view of every subscription passes.
+  return (source) =>
+    defer(() => {
+      let last = -1;
+      return source.pipe(
+        filter((view) => {
+          const m = decisionMask(view, triggers);
+          const changed = m !== last;
+          last = m;
+          return changed || wantsEvery();
+        }),
+      );
+    });
 }

@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import type { Summary } from '../engine/summary.js';
+import type { Summary } from '../index.js';
 
 /** Left-aligned text columns; numbers are right-aligned. */
 export function table(head: string[], rows: (string | number)[][]): string {

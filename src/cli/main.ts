@@ -1,8 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { demoConfig } from '../config/demo.js';
-import { loadConfigFile, resolveConfig, type EngineConfig } from '../config/resolve.js';
-import { ConfigErrors } from '../domain/errors.js';
-import { createEngine, type Progress } from '../engine/engine.js';
+import { ConfigErrors, createEngine, demoConfig, loadConfigFile, resolveConfig, type EngineConfig, type Progress } from '../index.js';
 import { formatSummary, time } from './format.js';
 
 interface RunFlags {

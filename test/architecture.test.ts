@@ -1,0 +1,58 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/** Every import specifier of every .ts file under a folder. */
+function imports(dir: string): { file: string; spec: string }[] {
+  const out: { file: string; spec: string }[] = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...imports(path));
+    else if (name.endsWith('.ts')) {
+      const text = readFileSync(path, 'utf8');
+      for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]/g)) out.push({ file: relative('.', path), spec: m[1]! });
+      for (const m of text.matchAll(/import\(['"]([^'"]+)['"]\)/g)) out.push({ file: relative('.', path), spec: m[1]! });
+    }
+  }
+  return out;
+}
+
+/** The imports of a folder that break its rule: returns "file → specifier" lines. */
+function violations(dir: string, allowed: (spec: string, file: string) => boolean): string[] {
+  return imports(dir)
+    .filter(({ spec, file }) => !allowed(spec, file))
+    .map(({ file, spec }) => `${file} → ${spec}`);
+}
+
+const local = (spec: string): boolean => spec.startsWith('./');
+
+describe('layers point one way (DESIGN.md §2)', () => {
+  it('finds the imports it checks', () => {
+    expect(imports('machines')).toContainEqual({ file: 'machines/algo.machine.ts', spec: '../src/domain/position.js' });
+    expect(imports('src/cli')).toContainEqual({ file: 'src/cli/main.ts', spec: '../index.js' });
+  });
+
+  it('machines import only xstate, each other and src/domain', () => {
+    expect(violations('machines', (s) => s === 'xstate' || local(s) || s.startsWith('../src/domain/'))).toEqual([]);
+  });
+
+  it('domain is pure: only luxon, decimal.js and itself', () => {
+    expect(violations('src/domain', (s) => s === 'luxon' || s === 'decimal.js' || local(s))).toEqual([]);
+  });
+
+  it('the clock imports nothing but itself', () => {
+    expect(violations('src/clock', local)).toEqual([]);
+  });
+
+  it('the venue never imports machines, streams or the engine', () => {
+    expect(violations('src/venue', (s) => !/machines|streams|engine|config|cli/.test(s))).toEqual([]);
+  });
+
+  it('streams use rxjs, the clock and the domain only', () => {
+    expect(violations('src/streams', (s) => s === 'rxjs' || local(s) || s.startsWith('../domain/') || s.startsWith('../clock/'))).toEqual([]);
+  });
+
+  it('the CLI uses only the public API', () => {
+    expect(violations('src/cli', (s) => s === '../index.js' || local(s) || s === 'commander' || s === 'luxon' || s.startsWith('node:'))).toEqual([]);
+  });
+});

@@ -1,8 +1,8 @@
-import { assign, not, sendParent, setup, stopChild, type ActorRefFrom } from 'xstate';
+import { assign, not, setup, stopChild, type ActorRefFrom } from 'xstate';
 import { hedgeNeeds, isBalanced, nakedLots, type HedgeRounding } from '../src/domain/position.js';
 import type { MarketView } from '../src/domain/quote.js';
 import type { Side } from '../src/domain/orders.js';
-import { orderMachine, type LegFilledEvent, type OrderEndedEvent, type OrderInput, type OrderRole, type OrderStaleEvent } from './order.machine.js';
+import { orderMachine, type LegFilledEvent, type OrderEnded, type OrderInput, type OrderRole, type OrderStaleEvent } from './order.machine.js';
 
 /**
  * One spread order being worked: pending → active → completed | stopped.
@@ -76,13 +76,13 @@ export interface AlgoContext {
   entryPricedAt: number | null;
   entryClosed: boolean;
   reason: EndReason | null;
+  status: AlgoStatus | null;
   exposure: Exposure;
   counts: { orders: number; reprices: number; rejects: number };
 }
 
-/** What the algo reports when it ends (to its parent, and through the engine to the host). */
-export interface AlgoEndedEvent {
-  type: 'algo.ended';
+/** What the algo reports when it ends: its output (the parent's xstate.done.actor.<id>) and the engine's record. */
+export interface AlgoResult {
   algoId: string;
   strategy: string;
   purpose: Purpose;
@@ -108,7 +108,14 @@ export type AlgoEvent =
   | { type: 'stop.requested' }
   | LegFilledEvent
   | OrderStaleEvent
-  | OrderEndedEvent;
+  | OrderDoneEvent;
+
+/** A leg order reached its final state: XState's done event, carrying the order's output. */
+export interface OrderDoneEvent {
+  type: `xstate.done.actor.${string}`;
+  actorId: string;
+  output: OrderEnded;
+}
 
 const abs = Math.abs;
 /** Which orders to cancel: by role, or only the one the event names; `reprice` counts them as re-prices. */
@@ -171,18 +178,20 @@ function hasRole(context: AlgoContext, role: OrderRole): boolean {
   return false;
 }
 
+/** The working order an event is about: a report from it, or its done event. */
 function orderOf(context: AlgoContext, event: AlgoEvent): WorkingOrder | undefined {
-  return 'clientId' in event ? context.orders[event.clientId] : undefined;
+  if ('clientId' in event) return context.orders[event.clientId];
+  if ('output' in event) return context.orders[event.output.clientId];
+  return undefined;
 }
 
-export function algoResult(context: AlgoContext, status: AlgoStatus): AlgoEndedEvent {
+export function algoResult(context: AlgoContext, status: AlgoStatus): AlgoResult {
   const s = context.spec;
   const tms = s.tradingMultipliers;
   const naked = nakedLots(context.fills.lots, tms);
   const traded = tms.findIndex((tm) => tm !== 0);
   const units = traded < 0 ? 0 : abs((context.fills.lots[traded]! - naked[traded]!) / tms[traded]!);
   return {
-    type: 'algo.ended',
     algoId: s.id,
     strategy: s.strategy,
     purpose: s.purpose,
@@ -207,15 +216,15 @@ export const algoMachine = setup({
     context: {} as AlgoContext,
     input: {} as AlgoInput,
     events: {} as AlgoEvent,
-    output: {} as AlgoEndedEvent,
+    output: {} as AlgoResult,
   },
   actors: { order: orderMachine },
   actions: {
     /** Effect: the engine records the start (journal, metrics). */
     reportStarted: (_: unknown, _params: { spec: AlgoSpec }) => {},
     /** Effect: the engine records the result (journal, metrics, executions stream). */
-    reportResult: (_: unknown, _params: { result: AlgoEndedEvent }) => {},
-    tellParent: sendParent(({ context }, params: { status: AlgoStatus }) => algoResult(context, params.status)),
+    reportResult: (_: unknown, _params: { result: AlgoResult }) => {},
+    settle: assign((_, params: { status: AlgoStatus }) => ({ status: params.status })),
     storeMarket: assign({ market: ({ event }) => (event.type === 'spread.quoted' ? event.view : null) }),
     recordFill: assign(({ context, event }) => {
       const e = event as LegFilledEvent;
@@ -281,9 +290,9 @@ export const algoMachine = setup({
       return { orders, counts: { ...context.counts, reprices: context.counts.reprices + (params.reprice ? ids.length : 0) } };
     }),
     /** A finished order is stopped at once, so finished children never pile up in `children`. */
-    stopOrder: stopChild(({ event }) => (event as OrderEndedEvent).clientId),
+    stopOrder: stopChild(({ event }) => (event as OrderDoneEvent).output.clientId),
     forgetOrder: assign(({ context, event }) => {
-      const e = event as OrderEndedEvent;
+      const e = (event as OrderDoneEvent).output;
       const { [e.clientId]: _gone, ...orders } = context.orders;
       return {
         orders,
@@ -308,8 +317,8 @@ export const algoMachine = setup({
     isEntryFilled: ({ context }) => entryLotsLeft(context) <= 0,
     isEntryOrder: ({ context, event }) => orderOf(context, event)?.role === 'entry',
     isHedgeOrder: ({ context, event }) => orderOf(context, event)?.role === 'hedge',
-    isRejectedEntry: ({ context, event }) => orderOf(context, event)?.role === 'entry' && (event as OrderEndedEvent).status === 'rejected',
-    isRejectedHedge: ({ context, event }) => orderOf(context, event)?.role === 'hedge' && (event as OrderEndedEvent).status === 'rejected',
+    isRejectedEntry: ({ context, event }) => orderOf(context, event)?.role === 'entry' && (event as OrderDoneEvent).output.status === 'rejected',
+    isRejectedHedge: ({ context, event }) => orderOf(context, event)?.role === 'hedge' && (event as OrderDoneEvent).output.status === 'rejected',
     needsHedge: ({ context }) => needs(context).some((n) => n !== 0),
     /** A leg needs lots and has a book to price them from. */
     hasHedgeToSend: ({ context }) => needs(context).some((n, leg) => n !== 0 && context.market?.legs[leg] != null),
@@ -337,6 +346,7 @@ export const algoMachine = setup({
     entryPricedAt: null,
     entryClosed: false,
     reason: null,
+    status: null,
     exposure: { current: 0, maxLots: 0, maxNotional: 0, lotMs: 0, nakedMs: 0, since: null },
     counts: { orders: 0, reprices: 0, rejects: 0 },
   }),
@@ -357,7 +367,7 @@ export const algoMachine = setup({
       states: {
         entry: {
           initial: 'waiting',
-          on: { 'order.ended': { guard: 'isEntryOrder', actions: ['stopOrder', 'forgetOrder'] } },
+          on: { 'xstate.done.actor.*': { guard: 'isEntryOrder', actions: ['stopOrder', 'forgetOrder'] } },
           states: {
             waiting: {
               always: [
@@ -371,7 +381,7 @@ export const algoMachine = setup({
             working: {
               entry: 'submitEntryOrder',
               on: {
-                'order.ended': [
+                'xstate.done.actor.*': [
                   { guard: 'isRejectedEntry', target: 'backingOff', actions: ['stopOrder', 'forgetOrder'] },
                   { guard: 'isEntryOrder', target: 'waiting', actions: ['stopOrder', 'forgetOrder'] },
                 ],
@@ -382,7 +392,7 @@ export const algoMachine = setup({
             repricing: {
               entry: cancel({ role: 'entry', reprice: true }),
               on: {
-                'order.ended': { guard: 'isEntryOrder', target: 'waiting', actions: ['stopOrder', 'forgetOrder'] },
+                'xstate.done.actor.*': { guard: 'isEntryOrder', target: 'waiting', actions: ['stopOrder', 'forgetOrder'] },
                 'stop.requested': { target: 'halted', actions: { type: 'noteReason', params: { reason: 'stopRequested' } } },
               },
             },
@@ -403,7 +413,7 @@ export const algoMachine = setup({
         hedge: {
           initial: 'balanced',
           on: {
-            'order.ended': { guard: 'isHedgeOrder', actions: ['stopOrder', 'forgetOrder'] },
+            'xstate.done.actor.*': { guard: 'isHedgeOrder', actions: ['stopOrder', 'forgetOrder'] },
             'order.stale': { guard: 'isHedgeOrder', actions: cancel({ role: 'hedge', onlyEventOrder: true, reprice: true }) },
           },
           states: {
@@ -417,7 +427,7 @@ export const algoMachine = setup({
                 { guard: 'isHedgeIdle', target: 'balanced' },
               ],
               on: {
-                'order.ended': { guard: 'isRejectedHedge', target: 'backingOff', actions: ['stopOrder', 'forgetOrder'] },
+                'xstate.done.actor.*': { guard: 'isRejectedHedge', target: 'backingOff', actions: ['stopOrder', 'forgetOrder'] },
               },
             },
             backingOff: {
@@ -430,19 +440,20 @@ export const algoMachine = setup({
     completed: {
       type: 'final',
       entry: [
+        { type: 'settle', params: { status: 'completed' } },
         { type: 'reportResult', params: ({ context }) => ({ result: algoResult(context, 'completed') }) },
-        { type: 'tellParent', params: { status: 'completed' } },
       ],
     },
     stopped: {
       type: 'final',
       entry: [
+        { type: 'settle', params: { status: 'stopped' } },
         { type: 'reportResult', params: ({ context }) => ({ result: algoResult(context, 'stopped') }) },
-        { type: 'tellParent', params: { status: 'stopped' } },
       ],
     },
   },
-  output: ({ context }) => algoResult(context, context.reason === 'filled' ? 'completed' : 'stopped'),
+  // The parent learns the result from this actor's done event.
+  output: ({ context }) => algoResult(context, context.status ?? 'stopped'),
 });
 
 type SpawnOrder = (src: 'order', options: { id: string; systemId: string; input: OrderInput }) => ActorRefFrom<typeof orderMachine>;

@@ -1,9 +1,10 @@
 import { assign, setup, type ActorRefFrom } from 'xstate';
-import { strategyMachine, type StrategyInput } from './strategy.machine.js';
+import { strategyMachine, type StrategyInput, type StrategyResult } from './strategy.machine.js';
 
 /**
  * The root of the actor tree: running | stopping | stopped. It spawns one strategy per config entry
- * (systemId `strategy:<name>`) and, on a stop request, stops them all and ends when each has stopped.
+ * (systemId `strategy:<name>`) and, on a stop request, stops them all and ends when each has stopped
+ * (each strategy's done event).
  */
 
 export interface EngineInput {
@@ -15,7 +16,7 @@ export interface EngineContext {
   stopped: string[];
 }
 
-export type EngineEvent = { type: 'stop.requested' } | { type: 'strategy.stopped'; strategy: string; legLots: number[] };
+export type EngineEvent = { type: 'stop.requested' } | { type: `xstate.done.actor.${string}`; actorId: string; output: StrategyResult };
 
 export const engineMachine = setup({
   types: {
@@ -29,7 +30,7 @@ export const engineMachine = setup({
       for (const s of context.strategies) s.send({ type: 'stop.requested' });
     },
     noteStopped: assign({
-      stopped: ({ context, event }) => (event.type === 'strategy.stopped' ? [...context.stopped, event.strategy] : context.stopped),
+      stopped: ({ context, event }) => ('output' in event ? [...context.stopped, event.output.strategy] : context.stopped),
     }),
   },
   guards: {
@@ -41,7 +42,7 @@ export const engineMachine = setup({
     strategies: input.strategies.map((s) => spawn('strategy', { id: s.spec.name, systemId: `strategy:${s.spec.name}`, input: s })),
     stopped: [],
   }),
-  on: { 'strategy.stopped': { actions: 'noteStopped' } },
+  on: { 'xstate.done.actor.*': { actions: 'noteStopped' } },
   initial: 'running',
   states: {
     running: {

@@ -4,7 +4,8 @@ import type { OrderCanceled, OrderCommand, OrderFilled, VenueReport } from '../s
 /**
  * One order at the venue. The transition table covers every report in every state where it can
  * arrive, including the real-world ones: a fill before the acknowledgement, a fill after a cancel
- * request, a cancel rejected, a cancel that overtakes its fills, a duplicate fill.
+ * request, a cancel rejected, a cancel that overtakes its fills, a duplicate fill. Each new fill is told to
+ * the parent at once (`leg.filled`); the end is told by the done event, whose output is `OrderEnded`.
  */
 
 export type OrderRole = 'entry' | 'hedge';
@@ -23,6 +24,7 @@ export interface OrderContext extends OrderInput {
   /** The venue's cumulative fill count as of its cancel confirmation, while fills are still in flight. */
   venueFilled: number | null;
   reason: string | null;
+  status: OrderStatus | null;
 }
 
 /** Sent to the parent on every new fill. `price` in ticks, `qty` in lots. */
@@ -39,8 +41,8 @@ export interface OrderStaleEvent {
   type: 'order.stale';
   clientId: string;
 }
-export interface OrderEndedEvent {
-  type: 'order.ended';
+/** The order's output: its parent receives it as `xstate.done.actor.<clientId>`. */
+export interface OrderEnded {
   clientId: string;
   leg: number;
   role: OrderRole;
@@ -55,7 +57,7 @@ export const orderMachine = setup({
     context: {} as OrderContext,
     input: {} as OrderInput,
     events: {} as OrderEvent,
-    output: {} as OrderEndedEvent,
+    output: {} as OrderEnded,
   },
   actions: {
     /** Effect: send the order to the venue (provided by the engine). */
@@ -85,7 +87,8 @@ export const orderMachine = setup({
       } satisfies LegFilledEvent;
     }),
     reportStale: sendParent(({ context }) => ({ type: 'order.stale', clientId: context.order.clientId }) satisfies OrderStaleEvent),
-    reportEnded: sendParent(({ context }, params: { status: OrderStatus }) => endedEvent(context, params.status)),
+    /** The final status, which the machine's output (its done event to the parent) reports. */
+    settle: assign((_, params: { status: OrderStatus }) => ({ status: params.status })),
     noteCanceledCount: assign({ venueFilled: ({ event }) => (event as OrderCanceled).filledQty }),
     noteReason: assign({ reason: ({ event }) => ('reason' in event ? event.reason : null) }),
   },
@@ -103,7 +106,7 @@ export const orderMachine = setup({
   },
 }).createMachine({
   id: 'order',
-  context: ({ input }) => ({ ...input, fill: { qty: 0, notional: 0, tradeIds: [] }, venueFilled: null, reason: null }),
+  context: ({ input }) => ({ ...input, fill: { qty: 0, notional: 0, tradeIds: [] }, venueFilled: null, reason: null, status: null }),
   initial: 'submitted',
   states: {
     submitted: {
@@ -186,21 +189,17 @@ export const orderMachine = setup({
         'cancel.requested': {},
       },
     },
-    filled: { type: 'final', entry: { type: 'reportEnded', params: { status: 'filled' } } },
-    canceled: { type: 'final', entry: { type: 'reportEnded', params: { status: 'canceled' } } },
-    rejected: { type: 'final', entry: { type: 'reportEnded', params: { status: 'rejected' } } },
+    // Final: the parent learns the outcome from this actor's done event (its output).
+    filled: { type: 'final', entry: { type: 'settle', params: { status: 'filled' } } },
+    canceled: { type: 'final', entry: { type: 'settle', params: { status: 'canceled' } } },
+    rejected: { type: 'final', entry: { type: 'settle', params: { status: 'rejected' } } },
   },
-  output: ({ context }) => endedEvent(context, context.fill.qty >= context.order.qty ? 'filled' : context.reason ? 'rejected' : 'canceled'),
-});
-
-function endedEvent(context: OrderContext, status: OrderStatus): OrderEndedEvent {
-  return {
-    type: 'order.ended',
+  output: ({ context }): OrderEnded => ({
     clientId: context.order.clientId,
     leg: context.leg,
     role: context.role,
-    status,
+    status: context.status ?? 'canceled',
     filled: context.fill.qty,
     reason: context.reason,
-  };
-}
+  }),
+});

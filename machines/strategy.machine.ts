@@ -1,8 +1,8 @@
-import { assign, sendParent, setup, stopChild, type ActorRefFrom } from 'xstate';
+import { assign, setup, stopChild, type ActorRefFrom } from 'xstate';
 import { hedgedUnits } from '../src/domain/position.js';
 import type { MarketView } from '../src/domain/quote.js';
 import type { Triggers } from '../src/domain/triggers.js';
-import { algoMachine, type AlgoEndedEvent, type AlgoSpec, type Purpose } from './algo.machine.js';
+import { algoMachine, type AlgoResult, type AlgoSpec, type Purpose } from './algo.machine.js';
 import { sessionMachine, type SessionInput, type SessionNotice } from './session.machine.js';
 
 /**
@@ -49,7 +49,20 @@ export type StrategyEvent =
   | { type: 'spread.quoted'; view: MarketView }
   | { type: 'stop.requested' }
   | SessionNotice
-  | AlgoEndedEvent;
+  | AlgoDoneEvent;
+
+/** An algo reached its final state: XState's done event, carrying the algo's result. */
+export interface AlgoDoneEvent {
+  type: `xstate.done.actor.${string}`;
+  actorId: string;
+  output: AlgoResult;
+}
+
+/** What a strategy outputs when it stops (its parent's xstate.done.actor.<name>). */
+export interface StrategyResult {
+  strategy: string;
+  legLots: number[];
+}
 
 const position = (c: StrategyContext): number => hedgedUnits(c.legLots, c.spec.algo.tradingMultipliers);
 
@@ -114,12 +127,11 @@ export const strategyMachine = setup({
     }),
     /** Every fill an algo made counts toward the position, whatever its status. */
     applyResult: assign({
-      legLots: ({ context, event }) => context.legLots.map((l, i) => l + ((event as AlgoEndedEvent).filledLots[i] ?? 0)),
+      legLots: ({ context, event }) => context.legLots.map((l, i) => l + ((event as AlgoDoneEvent).output.filledLots[i] ?? 0)),
     }),
     /** Never skipped: the ended algo is stopped and its id dropped, so a new one can start. */
-    stopEndedAlgo: stopChild(({ event }) => (event as AlgoEndedEvent).algoId),
-    forgetAlgo: assign({ algo: ({ context, event }) => (context.algo?.id === (event as AlgoEndedEvent).algoId ? null : context.algo) }),
-    tellStopped: sendParent(({ context }) => ({ type: 'strategy.stopped', strategy: context.spec.name, legLots: context.legLots })),
+    stopEndedAlgo: stopChild(({ event }) => (event as AlgoDoneEvent).output.algoId),
+    forgetAlgo: assign({ algo: ({ context, event }) => (context.algo?.id === (event as AlgoDoneEvent).output.algoId ? null : context.algo) }),
   },
   guards: {
     isLong: ({ context }) => position(context) > 0,
@@ -146,7 +158,8 @@ export const strategyMachine = setup({
     'session.opened': { actions: 'openGate' },
     'session.closing': { actions: ['closeGate', 'stopAlgo'] },
     'session.closed': { actions: ['closeGate', 'stopAlgo'] },
-    'algo.ended': { target: '.deciding', actions: ['applyResult', 'stopEndedAlgo', 'forgetAlgo'] },
+    // An algo ended (the session child never ends).
+    'xstate.done.actor.*': { target: '.deciding', actions: ['applyResult', 'stopEndedAlgo', 'forgetAlgo'] },
     'stop.requested': '.stopping',
   },
   initial: 'deciding',
@@ -194,13 +207,11 @@ export const strategyMachine = setup({
       entry: ['closeGate', 'stopAlgo'],
       always: { guard: 'hasNoAlgo', target: 'stopped' },
       on: {
-        'algo.ended': { actions: ['applyResult', 'stopEndedAlgo', 'forgetAlgo'] },
+        'xstate.done.actor.*': { actions: ['applyResult', 'stopEndedAlgo', 'forgetAlgo'] },
         'session.opened': {},
       },
     },
-    stopped: {
-      type: 'final',
-      entry: 'tellStopped',
-    },
+    stopped: { type: 'final' },
   },
+  output: ({ context }): StrategyResult => ({ strategy: context.spec.name, legLots: context.legLots }),
 });

@@ -25,6 +25,6 @@ export { toMarketViews } from './streams/market-views.js';
 export { decisionMask, decisionRelevant } from './streams/decisions.js';
 export { engineMachine } from '../machines/engine.machine.js';
 export { strategyMachine, type StrategySpec } from '../machines/strategy.machine.js';
-export { algoMachine, type AlgoSpec, type AlgoEndedEvent } from '../machines/algo.machine.js';
+export { algoMachine, type AlgoSpec, type AlgoResult } from '../machines/algo.machine.js';
 export { orderMachine } from '../machines/order.machine.js';
 export { sessionMachine } from '../machines/session.machine.js';

@@ -49,7 +49,8 @@ export function parseConfigText(text: string, source: string): unknown {
   } catch (e) {
     if (e instanceof YAMLParseError) {
       const where = e.linePos?.[0] ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '(file)';
-      throw new ConfigErrors(source, [new ConfigError(where, e.message.split('\n')[0]!)]);
+      const reason = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+      throw new ConfigErrors(source, [new ConfigError(where, reason)]);
     }
     throw e;
   }
@@ -63,11 +64,17 @@ function pathOf(path: readonly PropertyKey[]): string {
 
 /** Validates a parsed config object and resolves it into domain objects. Throws ConfigErrors. */
 export function resolveConfig(raw: unknown, source: string, overrides: Overrides = {}): EngineConfig {
-  const parsed = configSchema.safeParse(raw);
+  const parsed = configSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
     throw new ConfigErrors(
       source,
-      parsed.error.issues.map((i) => new ConfigError(pathOf(i.path), i.message)),
+      parsed.error.issues.flatMap((i) => {
+        const at = pathOf(i.path);
+        if (i.code === 'unrecognized_keys') return i.keys.map((k) => new ConfigError(at ? `${at}.${k}` : k, 'is not a known field'));
+        if (i.code === 'invalid_type' && i.input === undefined) return [new ConfigError(at, `is required (${i.expected})`)];
+        const value = i.input !== null && typeof i.input === 'object' ? undefined : i.input;
+        return [new ConfigError(at, i.message, value)];
+      }),
     );
   }
   const errors: ConfigError[] = [];
@@ -85,7 +92,8 @@ export function resolveConfig(raw: unknown, source: string, overrides: Overrides
   const c: ConfigShape = parsed.data;
 
   const venueCalendar = attempt(() => new SessionCalendar(c.venue.calendar as CalendarSpec, 'venue.calendar.'));
-  const start = DateTime.fromISO(c.run.start, { zone: c.venue.calendar.timeZone, setZone: true });
+  // Without a valid zone (reported above) the start cannot be read; do not report it twice.
+  const start = DateTime.fromISO(c.run.start, { zone: venueCalendar ? c.venue.calendar.timeZone : 'UTC', setZone: true });
   if (!start.isValid) errors.push(new ConfigError('run.start', `is not an ISO 8601 date-time (${start.invalidExplanation ?? start.invalidReason})`, c.run.start));
 
   const instruments = new Map<string, ConfigShape['venue']['instruments'][number]>();
@@ -95,6 +103,11 @@ export function resolveConfig(raw: unknown, source: string, overrides: Overrides
     if (i.size.min > i.size.max) errors.push(new ConfigError(`venue.instruments[${n}].size`, 'min must not exceed max', i.size));
     for (const k of ['tickSize', 'lotSize'] as const) {
       if (new Decimal(i[k]).lte(0)) errors.push(new ConfigError(`venue.instruments[${n}].${k}`, 'must be greater than 0', i[k]));
+    }
+    if (i.follows && !c.venue.instruments.some((x) => x.symbol === i.follows!.symbol)) {
+      errors.push(new ConfigError(`venue.instruments[${n}].follows.symbol`, 'names no instrument of this venue', i.follows.symbol));
+    } else if (i.follows?.symbol === i.symbol) {
+      errors.push(new ConfigError(`venue.instruments[${n}].follows.symbol`, 'an instrument cannot follow itself', i.symbol));
     }
     if (!i.follows && (i.start === undefined || i.volatility === undefined)) {
       errors.push(new ConfigError(`venue.instruments[${n}]`, 'needs either `follows`, or both `start` and `volatility`', i.symbol));

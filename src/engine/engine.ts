@@ -1,6 +1,6 @@
 import { Subject, share, type Observable } from 'rxjs';
 import { createActor, type Actor, type AnyActorRef, type InspectionEvent, type Observer } from 'xstate';
-import { algoMachine, type AlgoEndedEvent, type AlgoSpec } from '../../machines/algo.machine.js';
+import { algoMachine, type AlgoResult, type AlgoSpec } from '../../machines/algo.machine.js';
 import { engineMachine } from '../../machines/engine.machine.js';
 import { orderMachine } from '../../machines/order.machine.js';
 import { strategyMachine } from '../../machines/strategy.machine.js';
@@ -343,7 +343,7 @@ export class Engine {
     this.record({ kind: 'algo.started', at, algoId: spec.id, strategy: spec.strategy, purpose: spec.purpose, side: spec.side, qty: spec.qty, limit: spec.limit });
   }
 
-  private algoEnded(r: AlgoEndedEvent): void {
+  private algoEnded(r: AlgoResult): void {
     const at = this.clock.now();
     const s = this.strategies.get(r.strategy)!;
     const def = s.definition;

@@ -41,10 +41,10 @@ describe('legato CLI', () => {
   it('runs the built-in demo and prints the summary', async () => {
     const r = await cli(['run']);
     expect(r.code).toBe(0);
-    expect(r.out).toContain('Executions (9)');
+    expect(r.out).toContain('Executions (16)');
     expect(r.out).toContain('hc-rb/1');
     expect(r.out).toContain('Naked exposure: max 5 lots');
-    expect(r.out).toContain('PnL (fills, open legs marked at mid): 1700.00');
+    expect(r.out).toContain('PnL (fills, open legs marked at mid): 3300.00');
     expect(r.err).toContain('legato: running hc-rb from built-in demo, seed 1');
   });
 
@@ -87,7 +87,7 @@ describe('legato CLI', () => {
   it('as a process: `npm run -s start -- --json` prints only JSON on stdout', async () => {
     const { stdout, stderr } = await run('npm', ['run', '-s', 'start', '--', '--json'], { cwd: process.cwd() });
     const s = JSON.parse(stdout);
-    expect(s.executions).toHaveLength(9);
+    expect(s.executions).toHaveLength(16);
     expect(stderr).toContain('legato: running hc-rb');
   });
 

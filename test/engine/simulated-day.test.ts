@@ -91,18 +91,28 @@ describe('a simulated trading day of the demo, end to end', () => {
   it('gives the demo figures for seed 1', async () => {
     const { summary } = await simulate(resolveConfig(demoConfig, 'demo'));
     expect(summary.executions.map((e) => `${e.algoId} ${e.purpose} ${e.units}/${e.qty} ${e.realizedSpread}`)).toEqual([
-      'hc-rb/1 longEntry 5/5 172',
+      'hc-rb/1 longEntry 5/5 173',
       'hc-rb/2 longExit 5/5 180',
-      'hc-rb/3 shortEntry 5/5 188',
-      'hc-rb/4 shortExit 5/5 180',
-      'hc-rb/5 longEntry 5/5 172',
-      'hc-rb/6 longExit 5/5 180',
+      'hc-rb/3 longEntry 5/5 172',
+      'hc-rb/4 longExit 5/5 181',
+      'hc-rb/5 shortEntry 5/5 188',
+      'hc-rb/6 shortExit 5/5 180',
       'hc-rb/7 longEntry 5/5 172',
-      'hc-rb/8 longExit 5/5 180',
+      'hc-rb/8 longExit 5/5 182',
       'hc-rb/9 shortEntry 5/5 188',
+      'hc-rb/10 shortExit 5/5 180',
+      'hc-rb/11 shortEntry 5/5 188',
+      'hc-rb/12 shortExit 5/5 180',
+      'hc-rb/13 longEntry 5/5 172',
+      'hc-rb/14 longExit 5/5 180',
+      'hc-rb/15 longEntry 5/5 172',
+      'hc-rb/16 longExit 5/5 180',
     ]);
-    expect(summary.strategies[0]!.spreadPosition).toBe(-5);
-    expect(summary.pnl).toBe('1700.00');
+    expect(summary.executions[0]!.slippage).toBe('1'); // the book moved during the 20 ms latency
+    expect(summary.executions[3]!.slippage).toBe('-1'); // the spread opened above the exit after the break
+    expect(summary.strategies[0]!.spreadPosition).toBe(0);
+    // (7 + 9 + 10 + 8 + 8 long + 3 × 8 short) spread points × 5 units × 10 per point
+    expect(summary.pnl).toBe('3300.00');
   });
 
   it('is deterministic: the same config and seed give an identical record and summary', async () => {

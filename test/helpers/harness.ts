@@ -35,6 +35,8 @@ export function harness<L extends AnyActorLogic>(logic: L, input: unknown, optio
     /** The child's state value, as a dotted string (parallel regions joined by ','). */
     state: (): string => flat(child().getSnapshot().value) ?? '',
     context: <T = any>(): T => child().getSnapshot().context as T,
+    /** The child's output once it is done (what its parent gets in xstate.done.actor.<id>). */
+    output: <T = any>(): T => child().getSnapshot().output as T,
     send: (e: { type: string; [key: string]: unknown }): void => child().send(e),
     system: parent.system,
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { algoMachine, type AlgoEndedEvent, type AlgoSpec } from '../../machines/algo.machine.js';
+import { algoMachine, type AlgoResult, type AlgoSpec } from '../../machines/algo.machine.js';
 import { orderMachine } from '../../machines/order.machine.js';
 import type { OrderCommand } from '../../src/domain/orders.js';
 import type { LegQuote, MarketView } from '../../src/domain/quote.js';
@@ -56,7 +56,8 @@ function setupAlgo(spec: Partial<AlgoSpec> = {}, market: MarketView | null = vie
     const o = submitted.find((x) => x.clientId === clientId)!;
     venue({ type: 'order.filled', clientId, tradeId: `T${++trade}`, symbol: o.symbol, side: o.side, qty, price, at });
   };
-  const result = (): AlgoEndedEvent | undefined => h.received.find((e) => e.type === 'algo.ended') as AlgoEndedEvent | undefined;
+  /** The algo's result once it has ended (what its parent receives in the done event). */
+  const result = (): AlgoResult | undefined => h.output<AlgoResult | undefined>();
   return { ...h, submitted, cancels, venue, fillOrder, result };
 }
 
@@ -99,7 +100,8 @@ describe('spread algo (taker)', () => {
     const a = setupAlgo({ qty: 1 });
     a.fillOrder('S/1.1', 1, 3380);
     a.fillOrder('S/1.2', 1, 3208);
-    expect(a.result()).toMatchObject({ type: 'algo.ended', algoId: 'S/1', status: 'completed' });
+    expect(a.result()).toMatchObject({ algoId: 'S/1', status: 'completed' });
+    expect(a.child().getSnapshot().status).toBe('done');
     expect(a.system.get('order:S/1.1')).toBeUndefined();
     expect(a.system.get('order:S/1.2')).toBeUndefined();
   });

@@ -29,7 +29,7 @@ describe('leg order machine', () => {
     expect(h.state()).toBe('submitted');
   });
 
-  it('goes accepted → partiallyFilled → filled and reports each fill and the end to its parent', () => {
+  it('goes accepted → partiallyFilled → filled, tells its parent each fill, and outputs the end', () => {
     const h = setupOrder();
     h.send(accepted);
     expect(h.state()).toBe('working.accepted');
@@ -41,7 +41,7 @@ describe('leg order machine', () => {
       { type: 'leg.filled', clientId: 'S/1.1', leg: 0, side: 1, qty: 2, price: 3380, at: 10 },
       { type: 'leg.filled', clientId: 'S/1.1', leg: 0, side: 1, qty: 3, price: 3381, at: 12 },
     ]);
-    expect(h.received.at(-1)).toEqual({ type: 'order.ended', clientId: 'S/1.1', leg: 0, role: 'entry', status: 'filled', filled: 5, reason: null });
+    expect(h.output()).toEqual({ clientId: 'S/1.1', leg: 0, role: 'entry', status: 'filled', filled: 5, reason: null });
   });
 
   it('counts a fill that overtakes the acknowledgement, and ignores the late acknowledgement', () => {
@@ -71,7 +71,7 @@ describe('leg order machine', () => {
     expect(h.cancels).toEqual(['S/1.1']);
     h.send({ type: 'order.canceled', clientId: 'S/1.1', filledQty: 0, at: 5 });
     expect(h.state()).toBe('canceled');
-    expect(h.received.at(-1)).toMatchObject({ type: 'order.ended', status: 'canceled', filled: 0 });
+    expect(h.output()).toMatchObject({ status: 'canceled', filled: 0 });
   });
 
   it('counts a fill that races the cancel, and can complete the order while pending cancel', () => {
@@ -82,7 +82,7 @@ describe('leg order machine', () => {
     expect(h.state()).toBe('pendingCancel');
     h.send(fill('T2', 3));
     expect(h.state()).toBe('filled');
-    expect(h.received.at(-1)).toMatchObject({ status: 'filled', filled: 5 });
+    expect(h.output()).toMatchObject({ status: 'filled', filled: 5 });
   });
 
   it('waits for fills still in flight when the cancel confirmation overtakes them', () => {
@@ -97,7 +97,7 @@ describe('leg order machine', () => {
     expect(h.state()).toBe('awaitingFills');
     h.send(fill('T2', 2));
     expect(h.state()).toBe('canceled');
-    expect(h.received.at(-1)).toMatchObject({ status: 'canceled', filled: 3 });
+    expect(h.output()).toMatchObject({ status: 'canceled', filled: 3 });
   });
 
   it('returns to working when the cancel is rejected (partially filled if it has fills)', () => {
@@ -117,7 +117,7 @@ describe('leg order machine', () => {
     const a = setupOrder();
     a.send({ type: 'order.rejected', clientId: 'S/1.1', reason: 'market closed', at: 1 });
     expect(a.state()).toBe('rejected');
-    expect(a.received.at(-1)).toMatchObject({ status: 'rejected', reason: 'market closed', filled: 0 });
+    expect(a.output()).toMatchObject({ status: 'rejected', reason: 'market closed', filled: 0 });
     const b = setupOrder();
     b.send({ type: 'cancel.requested' });
     b.send({ type: 'order.rejected', clientId: 'S/1.1', reason: 'bad price', at: 1 });

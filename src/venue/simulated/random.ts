@@ -7,7 +7,9 @@ export class Random {
   private spare: number | null = null;
 
   constructor(seed: number) {
-    this.rng = xoroshiro128plus(seed);
+    // xoroshiro128+ seeded with a small integer starts with nearly identical draws for nearby seeds;
+    // a splitmix32 step spreads the seed over all bits first.
+    this.rng = xoroshiro128plus(splitmix32(seed));
   }
 
   /** Uniform in [0, 1). */
@@ -39,4 +41,12 @@ export class Random {
   int(min: number, max: number): number {
     return min + Math.floor(this.uniform() * (max - min + 1));
   }
+}
+
+/** One step of splitmix32: a well-mixed 32-bit integer from any integer seed. */
+export function splitmix32(seed: number): number {
+  let z = (seed + 0x9e3779b9) | 0;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+  return (z ^ (z >>> 16)) | 0;
 }

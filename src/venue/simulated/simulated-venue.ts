@@ -126,6 +126,11 @@ export class SimulatedVenue implements Venue {
   }
 
   submit(order: OrderCommand): void {
+    if (!this.running) {
+      // Every fault comes back as a report, even before start() or after stop().
+      this.reports$.next({ type: 'order.rejected', clientId: order.clientId, reason: 'venue not running', at: this.clock.now() });
+      return;
+    }
     this.later(() => this.arrive(order));
   }
 
@@ -176,6 +181,8 @@ export class SimulatedVenue implements Venue {
     const now = this.clock.now();
     const spec = this.specs.get(symbol)!;
     if (!this.calendar.isOpen(now)) {
+      // Last session's book is gone: the first order of the next session must not trade against it.
+      this.books.delete(symbol);
       const next = this.calendar.nextBoundary(now);
       if (next) this.scheduleQuote(symbol, next.at + this.random.exponential(spec.quoteIntervalMs));
       return;

@@ -1,0 +1,454 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { demoConfig } from '../../src/config/demo.js';
+import { loadConfigFile, parseConfigText, resolveConfig, type EngineConfig } from '../../src/config/resolve.js';
+import type { ConfigInput } from '../../src/config/schema.js';
+import { ConfigError, ConfigErrors } from '../../src/domain/errors.js';
+
+const DEMO_YAML = fileURLToPath(new URL('../../examples/demo.yaml', import.meta.url));
+
+const tmp = mkdtempSync(join(tmpdir(), 'legato-config-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+let fileSeq = 0;
+/** Writes `text` to a fresh file under the temp directory and returns its path. */
+function tempFile(text: string, ext = 'yaml'): string {
+  const path = join(tmp, `config-${++fileSeq}.${ext}`);
+  writeFileSync(path, text);
+  return path;
+}
+
+/** A deep copy of the demo config as plain data, to break in one place. */
+type Raw = any;
+const demo = (): Raw => structuredClone(demoConfig);
+
+function configErrors(fn: () => unknown): ConfigErrors {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigErrors);
+    return e as ConfigErrors;
+  }
+  throw new Error('expected ConfigErrors, nothing was thrown');
+}
+
+/** Resolves the demo config after `change`, expecting it to fail; returns the errors. */
+function invalid(change: (c: Raw) => void): readonly ConfigError[] {
+  const c = demo();
+  change(c);
+  const e = configErrors(() => resolveConfig(c, 'test.yaml'));
+  expect(e.source).toBe('test.yaml');
+  for (const err of e.errors) expect(err).toBeInstanceOf(ConfigError);
+  return e.errors;
+}
+const paths = (errors: readonly ConfigError[]) => errors.map((e) => e.path);
+const withoutSource = ({ source: _source, ...rest }: EngineConfig) => rest;
+
+// -------------------------------------------------------------------------------------------------
+
+describe('resolveConfig(demoConfig)', () => {
+  const resolved = resolveConfig(demoConfig, 'demo', { seed: 7, days: 2 });
+
+  it('resolves one strategy, hc-rb, over the legs HC and RB with spread scale 1', () => {
+    expect(resolved.source).toBe('demo');
+    expect(resolved.strategies.map((s) => s.spec.name)).toEqual(['hc-rb']);
+    const s = resolved.strategies[0]!;
+    expect(s.definition.name).toBe('hc-rb');
+    expect(s.definition.scale).toBe(1);
+    expect(s.definition.legs.map((l) => [l.symbol, l.factor, l.tradingMultiplier])).toEqual([
+      ['HC', 1, 1],
+      ['RB', -1, -1],
+    ]);
+    expect(s.staleAfterMs).toBe(5000);
+  });
+
+  it('scales the trigger prices (scale 1: 172, 180, 188, 180) and keeps the written strings for reports', () => {
+    const s = resolved.strategies[0]!;
+    expect(s.spec.triggers).toEqual({ longEntry: 172, longExit: 180, shortEntry: 188, shortExit: 180 });
+    expect(s.triggerPrices).toEqual({ longEntry: '172', longExit: '180', shortEntry: '188', shortExit: '180' });
+  });
+
+  it('turns closingLeadSeconds 60 into closingLeadMs 60000 over the venue calendar, and fills the algo template', () => {
+    const s = resolved.strategies[0]!;
+    expect(s.spec.session).toEqual({ calendar: demoConfig.venue.calendar, closingLeadMs: 60_000 });
+    expect(s.spec.target).toBe(5);
+    expect(s.spec.algo).toEqual({
+      tradingMultipliers: [1, -1],
+      symbols: ['HC', 'RB'],
+      activeLeg: 0,
+      payupTicks: 1,
+      resubmitMs: 2000,
+      rounding: 'nearest',
+      tickValue: [10, 10],
+    });
+  });
+
+  it('reads run.start 2026-11-23T20:30:00 (no offset) in the calendar zone Asia/Shanghai: 12:30:00Z', () => {
+    expect(resolved.run.start).toBe(Date.parse('2026-11-23T12:30:00Z'));
+    expect(resolved.run.start).toBe(Date.UTC(2026, 10, 23, 12, 30));
+  });
+
+  it('applies the overrides { seed: 7, days: 2 }; without them the file values (seed 1, 1 day) stand', () => {
+    expect(resolved.venue.seed).toBe(7);
+    expect(resolved.run.days).toBe(2);
+    const plain = resolveConfig(demoConfig, 'demo');
+    expect(plain.venue.seed).toBe(1);
+    expect(plain.run.days).toBe(1);
+    expect(resolveConfig(demoConfig, 'demo', { seed: 0 }).venue.seed).toBe(0);
+  });
+
+  it('hands the venue its spec with schema defaults filled in (widthTicks 1), latency 20 ms', () => {
+    expect(resolved.venue.latencyMs).toBe(20);
+    expect(resolved.venue.calendar).toEqual(demoConfig.venue.calendar);
+    expect(resolved.venue.instruments.map((i) => [i.symbol, i.tickSize, i.lotSize, i.quoteIntervalMs, i.widthTicks, i.size])).toEqual([
+      ['RB', '1', '1', 500, 1, { min: 5, max: 120 }],
+      ['HC', '1', '1', 500, 1, { min: 5, max: 120 }],
+    ]);
+    expect(resolved.venue.instruments[1]!.follows).toEqual({ symbol: 'RB', beta: '1', mean: '180', sd: '6', halfLifeSeconds: 900 });
+  });
+
+  it('does not modify the config object it is given', () => {
+    const before = demo();
+    resolveConfig(demoConfig, 'demo', { seed: 3 });
+    expect(demoConfig).toEqual(before);
+  });
+});
+
+describe('resolveConfig: defaults, explicit offsets and finer ticks', () => {
+  it('fills the documented defaults when optional fields are left out', () => {
+    const c = demo();
+    delete c.run.days;
+    delete c.venue.kind;
+    delete c.venue.seed;
+    delete c.venue.latencyMs;
+    const s = c.strategies[0];
+    delete s.staleAfterMs;
+    delete s.session;
+    delete s.execution;
+    const r = resolveConfig(c, 'x');
+    expect(r.run.days).toBe(1);
+    expect(r.venue.seed).toBe(1);
+    expect(r.venue.latencyMs).toBe(20);
+    const spec = r.strategies[0]!.spec;
+    expect(r.strategies[0]!.staleAfterMs).toBe(5000);
+    expect(spec.session.closingLeadMs).toBe(60_000);
+    expect([spec.algo.activeLeg, spec.algo.payupTicks, spec.algo.resubmitMs, spec.algo.rounding]).toEqual([0, 1, 2000, 'nearest']);
+  });
+
+  it('accepts decimals written as numbers and an active leg named by symbol', () => {
+    const c = demo();
+    c.strategies[0].triggers = { longEntry: 172, longExit: 180 };
+    c.strategies[0].legs[1].tickSize = 1;
+    c.strategies[0].execution.activeLeg = 'RB';
+    const r = resolveConfig(c, 'x');
+    expect(r.strategies[0]!.spec.triggers).toEqual({ longEntry: 172, longExit: 180, shortEntry: null, shortExit: null });
+    expect(r.strategies[0]!.triggerPrices).toEqual({ longEntry: '172', longExit: '180', shortEntry: null, shortExit: null });
+    expect(r.strategies[0]!.spec.algo.activeLeg).toBe(1);
+  });
+
+  it('reads a run.start with an explicit offset as that instant', () => {
+    const c = demo();
+    c.run.start = '2026-11-23T12:30:00Z';
+    expect(resolveConfig(c, 'x').run.start).toBe(Date.UTC(2026, 10, 23, 12, 30));
+    c.run.start = '2026-11-23T21:30:00+09:00';
+    expect(resolveConfig(c, 'x').run.start).toBe(Date.UTC(2026, 10, 23, 12, 30));
+  });
+
+  it('with a 0.5 tick the spread scale is 10 and triggers round to the safe side (entries away from the market, exits too)', () => {
+    const c = demo();
+    for (const i of c.venue.instruments) i.tickSize = '0.5';
+    for (const l of c.strategies[0].legs) l.tickSize = '0.5';
+    c.strategies[0].triggers = { longEntry: '172.25', longExit: '180.25', shortEntry: '188.25', shortExit: '179.75' };
+    const s = resolveConfig(c, 'x').strategies[0]!;
+    expect(s.definition.scale).toBe(10);
+    // longEntry and shortExit (buy) round down, longExit and shortEntry (sell) round up.
+    expect(s.spec.triggers).toEqual({ longEntry: 1722, longExit: 1803, shortEntry: 1883, shortExit: 1797 });
+    expect(s.spec.algo.tickValue).toEqual([5, 5]);
+  });
+});
+
+describe('examples/demo.yaml', () => {
+  it('is the built-in demo written as YAML: it parses to exactly demoConfig', () => {
+    expect(parseConfigText(readFileSync(DEMO_YAML, 'utf8'), DEMO_YAML)).toEqual(demoConfig);
+  });
+
+  it('loadConfigFile resolves it to the same result as resolveConfig(demoConfig), apart from the source', () => {
+    const fromFile = loadConfigFile(DEMO_YAML);
+    expect(fromFile.source).toBe(DEMO_YAML);
+    expect(withoutSource(fromFile)).toEqual(withoutSource(resolveConfig(demoConfig, 'built-in demo')));
+  });
+
+  it('takes the same overrides as resolveConfig', () => {
+    const fromFile = loadConfigFile(DEMO_YAML, { seed: 7, days: 2 });
+    expect(withoutSource(fromFile)).toEqual(withoutSource(resolveConfig(demoConfig, 'demo', { seed: 7, days: 2 })));
+    expect([fromFile.venue.seed, fromFile.run.days]).toEqual([7, 2]);
+  });
+});
+
+describe('loadConfigFile: files', () => {
+  it('accepts JSON text too (YAML is a superset of JSON)', () => {
+    const path = tempFile(JSON.stringify(demoConfig, null, 2), 'json');
+    const r = loadConfigFile(path);
+    expect(r.source).toBe(path);
+    expect(withoutSource(r)).toEqual(withoutSource(resolveConfig(demoConfig, 'demo')));
+  });
+
+  it('reports a YAML syntax error with its line and column, under the file name', () => {
+    const path = tempFile('run:\n  start: "2026-11-23T20:30:00"\n  days: [1, 2\nvenue: {}\n');
+    const e = configErrors(() => loadConfigFile(path));
+    expect(e.source).toBe(path);
+    expect(paths(e.errors)).toEqual(['line 4, column 1']);
+    expect(e.errors[0]!.reason).toMatch(/^Flow sequence .* end with a \]$/);
+    expect(e.message).toContain(`invalid configuration in ${path}:`);
+  });
+
+  it('reports tabs used as indentation at their line', () => {
+    const path = tempFile('run:\n  start: "2026-11-23T20:30:00"\nvenue:\n\tseed: 1\n');
+    expect(paths(configErrors(() => loadConfigFile(path)).errors)).toEqual(['line 4, column 1']);
+  });
+
+  it('reports a file that cannot be read, naming the file', () => {
+    const path = join(tmp, 'missing.yaml');
+    const e = configErrors(() => loadConfigFile(path));
+    expect(e.source).toBe(path);
+    expect(paths(e.errors)).toEqual(['(file)']);
+    expect(e.errors[0]!.reason).toMatch(/^cannot be read: ENOENT/);
+    expect(e.errors[0]!.message).toContain(path);
+  });
+
+  it('reports an empty file as a config that is not an object', () => {
+    const e = configErrors(() => loadConfigFile(tempFile('')));
+    expect(paths(e.errors)).toEqual(['']);
+    expect(e.errors[0]!.message).toMatch(/^\(root\): /);
+  });
+
+  it('validates a file like a config object: a bad field is reported with its path', () => {
+    const path = tempFile(readFileSync(DEMO_YAML, 'utf8').replace('target: 5', 'target: five'));
+    const e = configErrors(() => loadConfigFile(path));
+    expect(e.source).toBe(path);
+    expect(paths(e.errors)).toEqual(['strategies[0].target']);
+  });
+});
+
+describe('resolveConfig: invalid configs name the field', () => {
+  it('an unknown key (strict objects) is reported at its own path as not a known field', () => {
+    const errors = invalid((c) => {
+      c.venue.sede = 3;
+    });
+    expect(paths(errors)).toEqual(['venue.sede']);
+    expect(errors[0]!.message).toBe('venue.sede: is not a known field');
+    const nested = invalid((c) => {
+      c.strategies[0].execution.payup = 2;
+    });
+    expect(paths(nested)).toEqual(['strategies[0].execution.payup']);
+  });
+
+  it('an unknown top-level key is reported by its name', () => {
+    const errors = invalid((c) => {
+      c.strategy = {};
+    });
+    expect(paths(errors)).toEqual(['strategy']);
+    expect(errors[0]!.message).toBe('strategy: is not a known field');
+  });
+
+  it('a follower of an unknown instrument is reported before anything starts', () => {
+    const errors = invalid((c) => {
+      c.venue.instruments[1].follows.symbol = 'ZZ';
+    });
+    expect(errors.map((e) => e.message)).toEqual(['venue.instruments[1].follows.symbol: names no instrument of this venue (got "ZZ")']);
+  });
+
+  it('a missing required field says it is required', () => {
+    const errors = invalid((c) => {
+      delete c.strategies[0].target;
+    });
+    expect(errors.map((e) => e.message)).toEqual(['strategies[0].target: is required (number)']);
+  });
+
+  it('a wrong type (target: "five") is reported at strategies[0].target', () => {
+    const errors = invalid((c) => {
+      c.strategies[0].target = 'five';
+    });
+    expect(paths(errors)).toEqual(['strategies[0].target']);
+    expect(errors[0]!.message).toBe('strategies[0].target: Invalid input: expected number, received string (got "five")');
+  });
+
+  it('a tick size that is not a decimal ("abc") is reported at its leg and at the instrument', () => {
+    expect(
+      paths(
+        invalid((c) => {
+          c.strategies[0].legs[0].tickSize = 'abc';
+        }),
+      ),
+    ).toEqual(['strategies[0].legs[0].tickSize']);
+    const errors = invalid((c) => {
+      c.venue.instruments[1].tickSize = 'abc';
+    });
+    expect(paths(errors)).toEqual(['venue.instruments[1].tickSize']);
+    expect(errors[0]!.reason).toBe('must be a decimal number');
+  });
+
+  it('a leg whose symbol is not a venue instrument is reported at legs[i].symbol, naming the symbol', () => {
+    const errors = invalid((c) => {
+      c.strategies[0].legs[1].symbol = 'I';
+    });
+    expect(paths(errors)).toEqual(['strategies[0].legs[1].symbol']);
+    expect(errors[0]!.message).toBe('strategies[0].legs[1].symbol: is not an instrument of the venue (got "I")');
+  });
+
+  it('a leg tick size (or lot size) different from the venue’s is reported at that leg', () => {
+    const errors = invalid((c) => {
+      c.strategies[0].legs[0].tickSize = '0.5';
+    });
+    expect(paths(errors)).toEqual(['strategies[0].legs[0].tickSize']);
+    expect(errors[0]!.message).toBe('strategies[0].legs[0].tickSize: differs from the venue\'s tick size 1 (got "0.5")');
+    const lots = invalid((c) => {
+      c.strategies[0].legs[1].lotSize = '2';
+    });
+    expect(paths(lots)).toEqual(['strategies[0].legs[1].lotSize']);
+    expect(lots[0]!.message).toContain('"2"');
+  });
+
+  it('longExit at or below longEntry is reported at triggers.longExit', () => {
+    for (const longExit of ['172', '171.5']) {
+      const errors = invalid((c) => {
+        c.strategies[0].triggers.longExit = longExit;
+      });
+      expect(paths(errors)).toEqual(['strategies[0].triggers.longExit']);
+      expect(errors[0]!.message).toBe(`strategies[0].triggers.longExit: must be above longEntry (172) (got "${longExit}")`);
+    }
+  });
+
+  it('shortExit at or above shortEntry is reported at triggers.shortExit', () => {
+    for (const shortExit of ['188', '190']) {
+      const errors = invalid((c) => {
+        c.strategies[0].triggers.shortExit = shortExit;
+      });
+      expect(paths(errors)).toEqual(['strategies[0].triggers.shortExit']);
+      expect(errors[0]!.message).toBe(`strategies[0].triggers.shortExit: must be below shortEntry (188) (got "${shortExit}")`);
+    }
+  });
+
+  it('triggers without longEntry or shortEntry are reported at triggers', () => {
+    const errors = invalid((c) => {
+      c.strategies[0].triggers = { longExit: '180', shortExit: '180' };
+    });
+    expect(paths(errors)).toEqual(['strategies[0].triggers']);
+    expect(errors[0]!.reason).toBe('needs longEntry or shortEntry');
+  });
+
+  it('a strategy name used twice is reported at the second one, naming it', () => {
+    const errors = invalid((c) => {
+      c.strategies.push(structuredClone(c.strategies[0]));
+    });
+    expect(paths(errors)).toEqual(['strategies[1].name']);
+    expect(errors[0]!.message).toBe('strategies[1].name: is used by another strategy (got "hc-rb")');
+  });
+
+  it('an instrument symbol listed twice is reported at the second one, naming it', () => {
+    const errors = invalid((c) => {
+      c.venue.instruments.push({ ...structuredClone(c.venue.instruments[0]), start: '3300' });
+    });
+    expect(paths(errors)).toEqual(['venue.instruments[2].symbol']);
+    expect(errors[0]!.message).toBe('venue.instruments[2].symbol: is listed twice (got "RB")');
+  });
+
+  it('an active leg index out of range, or a symbol not in the spread, is reported at execution.activeLeg', () => {
+    const byIndex = invalid((c) => {
+      c.strategies[0].execution.activeLeg = 2;
+    });
+    expect(paths(byIndex)).toEqual(['strategies[0].execution.activeLeg']);
+    expect(byIndex[0]!.message).toBe('strategies[0].execution.activeLeg: names no leg of this spread (got 2)');
+    const bySymbol = invalid((c) => {
+      c.strategies[0].execution.activeLeg = 'I';
+    });
+    expect(paths(bySymbol)).toEqual(['strategies[0].execution.activeLeg']);
+    expect(bySymbol[0]!.message).toBe('strategies[0].execution.activeLeg: names no leg of this spread (got "I")');
+    const negative = invalid((c) => {
+      c.strategies[0].execution.activeLeg = -1;
+    });
+    expect(paths(negative)).toEqual(['strategies[0].execution.activeLeg']);
+  });
+
+  it('a price-only active leg (tradingMultiplier 0) is reported at execution.activeLeg', () => {
+    const errors = invalid((c) => {
+      c.strategies[0].legs[1].tradingMultiplier = 0;
+      c.strategies[0].execution.activeLeg = 'RB';
+    });
+    expect(paths(errors)).toEqual(['strategies[0].execution.activeLeg']);
+    expect(errors[0]!.message).toContain('price-only');
+  });
+
+  it('an unknown calendar time zone is reported at venue.calendar.timeZone, naming it', () => {
+    const errors = invalid((c) => {
+      c.venue.calendar.timeZone = 'Asia/Shanghay';
+    });
+    expect(paths(errors)).toEqual(['venue.calendar.timeZone']); // and not run.start a second time
+    expect(errors[0]!.message).toBe('venue.calendar.timeZone: must be a valid IANA time zone, e.g. "Asia/Shanghai" (got "Asia/Shanghay")');
+  });
+
+  it('a bad session time is reported at venue.calendar.sessions[i].start, naming it', () => {
+    const errors = invalid((c) => {
+      c.venue.calendar.sessions[0].start = '25:00';
+    });
+    expect(paths(errors)).toEqual(['venue.calendar.sessions[0].start']);
+    expect(errors[0]!.message).toBe('venue.calendar.sessions[0].start: must be a 24 h time "HH:mm" (got "25:00")');
+    const end = invalid((c) => {
+      c.venue.calendar.sessions[3].end = '9:00';
+    });
+    expect(paths(end)).toEqual(['venue.calendar.sessions[3].end']);
+    expect(end[0]!.message).toContain('"9:00"');
+  });
+
+  it('a bad strategy calendar is reported under strategies[i].session.calendar', () => {
+    const errors = invalid((c) => {
+      c.strategies[0].session.calendar = { ...c.venue.calendar, days: ['Mon', 'Fry'] };
+    });
+    expect(paths(errors)).toEqual(['strategies[0].session.calendar.days[1]']);
+    const zone = invalid((c) => {
+      c.strategies[0].session.calendar = { ...c.venue.calendar, timeZone: 'Europe/Shanghai' };
+    });
+    expect(paths(zone)).toEqual(['strategies[0].session.calendar.timeZone']);
+    expect(zone[0]!.message).toContain('"Europe/Shanghai"');
+  });
+
+  it.each(['tomorrow', '2026-02-30T10:00', '2026-11-23 20:30 CST'])('run.start %j is reported at run.start, naming it', (start) => {
+    const errors = invalid((c) => {
+      c.run.start = start;
+    });
+    expect(paths(errors)).toEqual(['run.start']);
+    expect(errors[0]!.message).toMatch(/^run\.start: is not an ISO 8601 date-time/);
+    expect(errors[0]!.message).toContain(JSON.stringify(start));
+  });
+
+  it('instrument sizes with min above max are reported at venue.instruments[i].size', () => {
+    const errors = invalid((c) => {
+      c.venue.instruments[1].size = { min: 50, max: 10 };
+    });
+    expect(paths(errors)).toEqual(['venue.instruments[1].size']);
+  });
+
+  it('several semantic problems are reported together, in one pass', () => {
+    const errors = invalid((c) => {
+      c.venue.instruments.push({ ...structuredClone(c.venue.instruments[1]) });
+      c.strategies[0].legs[0].symbol = 'I';
+      c.strategies[0].triggers.longExit = '170';
+      c.run.start = 'soon';
+    });
+    expect(paths(errors)).toEqual(['run.start', 'venue.instruments[2].symbol', 'strategies[0].legs[0].symbol', 'strategies[0].triggers.longExit']);
+  });
+
+  it('ConfigErrors lists every error, one a line, under the source name', () => {
+    const c = demo();
+    c.strategies[0].target = 0;
+    c.venue.latencyMs = -1;
+    const e = configErrors(() => resolveConfig(c as ConfigInput, 'my.yaml'));
+    expect(e.name).toBe('ConfigErrors');
+    expect(paths(e.errors).sort()).toEqual(['strategies[0].target', 'venue.latencyMs']);
+    const lines = e.message.split('\n');
+    expect(lines[0]).toBe('invalid configuration in my.yaml:');
+    expect(lines.slice(1).sort()).toEqual(e.errors.map((x) => `  - ${x.message}`).sort());
+  });
+});

@@ -1,39 +1,89 @@
 import { assign, not, setup, stopChild, type ActorRefFrom } from 'xstate';
-import { hedgeNeeds, isBalanced, nakedLots, type HedgeRounding } from '../src/domain/position.js';
+import { hedgeNeeds, isBalanced, nakedLots, unwindNeeds, type HedgeRounding } from '../src/domain/position.js';
+import { impliedActivePrice } from '../src/domain/pricing.js';
 import type { MarketView } from '../src/domain/quote.js';
 import type { Side } from '../src/domain/orders.js';
 import { orderMachine, type LegFilledEvent, type OrderEnded, type OrderInput, type OrderRole, type OrderStaleEvent } from './order.machine.js';
 
 /**
  * One spread order being worked: pending → active → completed | stopped.
- * `active` has two regions. `entry` works the active leg (a taker: it crosses the active leg at best ±
- * payup while the spread is at the price). `hedge` keeps the passive legs in proportion to the active
- * leg's fills and, once the entry is closed, completes every leg to a whole spread unit. The algo ends only
- * when no order is working and the legs are balanced, so a stop never leaves a naked leg behind.
+ *
+ * `active` has two regions.
+ * - `entry` works the order by one of three kinds, each a compound state:
+ *   `taker` crosses the active leg while the spread is at the price; `contingent` sends every leg at once
+ *   and unwinds if any leg is rejected or not filled in time; `quoting` rests the active leg at the price
+ *   implied by the limit and the other legs' books, and re-quotes when that price moves.
+ * - `hedge` is the one hedge mechanism all kinds share: the hedge ladder. When a leg is naked it rests the
+ *   hedge at best + payup (`resting`, re-priced every interval), crosses the spread after the hedge timeout
+ *   (`crossing`, a marketable limit no worse than a set number of ticks from where the ladder began), and
+ *   unwinds the filled legs after the unwind timeout (`unwinding`). The ladder pauses while a needed leg has
+ *   no usable book (a break, a disconnect) and resumes its step when the book returns.
+ *
+ * The algo ends only when no order is working and every leg holds the same whole number of spread units;
+ * the one exception is `hedge.failed`, when the venue refused to let it unwind for `giveUpAfterMs`: it then
+ * ends stopped with the residual reported.
  */
 
 export type Purpose = 'longEntry' | 'longExit' | 'shortEntry' | 'shortExit';
+export type AlgoKind = 'taker' | 'contingent' | 'quoting';
 export type AlgoStatus = 'completed' | 'stopped';
-/** Why the entry closed: the quantity filled, the price left the limit, a stop was requested, or it expired pending. */
-export type EndReason = 'filled' | 'priceLeft' | 'stopRequested' | 'expired';
+/**
+ * Why the algo ended: the quantity filled; the price left the limit (taker); a stop was requested; it
+ * expired pending; a contingent leg failed; it unwound after a leg-out; the venue left a residual.
+ */
+export type EndReason = 'filled' | 'priceLeft' | 'stopRequested' | 'expired' | 'legFailed' | 'unwound' | 'residual';
+export type LadderStep = 'resting' | 'crossing' | 'unwinding' | 'paused' | 'failed';
+
+/** The hedge ladder's parameters; see the README for defaults. */
+export interface HedgeLadder {
+  /** Step 1: rest at the near touch plus this many ticks. */
+  payupTicks: number;
+  /** Re-price resting (and crossing, unwinding) hedge orders this often. */
+  repriceMs: number;
+  /** Step 3: after this long naked, cross the spread. */
+  crossAfterMs: number;
+  /** Crossing price: the far touch plus this many ticks ... */
+  crossPayupTicks: number;
+  /** ... but never more than this many ticks worse than the far touch when the ladder began. */
+  maxCrossTicks: number;
+  /** Step 4: after this long naked, unwind what filled. */
+  unwindAfterMs: number;
+  /** Unwinding price: the far touch plus this many ticks ("at market"). */
+  unwindPayupTicks: number;
+  /** After this long unwinding without success the algo gives up and reports the residual. */
+  giveUpAfterMs: number;
+}
 
 export interface AlgoSpec {
   id: string;
   strategy: string;
   purpose: Purpose;
+  kind: AlgoKind;
   /** +1 buys the spread, −1 sells it. */
   side: Side;
   /** Spread units. */
   qty: number;
-  /** Scaled spread price: buy while ask ≤ limit, sell while bid ≥ limit. */
+  /** Scaled spread price: buy at or below, sell at or above. */
   limit: number;
   tradingMultipliers: number[];
+  /** Scaled price factor of each leg (priceMultiplier · tickSize · scale): spread = Σ factor · ticks. */
+  factors: number[];
   symbols: string[];
   activeLeg: number;
+  /** Entry orders: ticks beyond the far touch (taker, contingent). */
   payupTicks: number;
-  /** Orders older than this are cancelled and re-priced; also the wait after a reject. */
+  /** Entry orders older than this are re-priced; also the wait after a reject. */
   resubmitMs: number;
   rounding: HedgeRounding;
+  hedge: HedgeLadder;
+  /** What a stop does with a leg-out: complete the hedge, or unwind the filled legs. */
+  stopPolicy: 'hedge' | 'unwind';
+  /** Contingent: how long the legs may take to fill. */
+  legTimeoutMs: number;
+  /** Quoting: re-quote when the implied price moves by at least this many ticks. */
+  requoteTicks: number;
+  /** Quoting: quote only while every hedge leg shows at least this many spread units (0 = always). */
+  minHedgeUnits: number;
   /** Currency value of one tick on one lot, per leg (for the notional exposure metric only). */
   tickValue: number[];
 }
@@ -49,6 +99,7 @@ interface WorkingOrder {
   role: OrderRole;
   side: Side;
   qty: number;
+  price: number;
   filled: number;
   cancelling: boolean;
 }
@@ -68,17 +119,18 @@ export interface Exposure {
 export interface AlgoContext {
   spec: AlgoSpec;
   market: MarketView | null;
-  /** Signed lots, Σ price·lots (ticks), last fill price (ticks) per leg; time of the last fill. */
+  /** Signed lots, Σ price·lots (ticks), last fill price (ticks) per leg; times of the first and last fill. */
   fills: { lots: number[]; notional: number[]; lastPrice: number[]; firstAt: number | null; lastAt: number | null };
   orders: Record<string, WorkingOrder>;
   seq: number;
-  /** The time of the market view the last entry order was priced from: the next entry needs a newer one. */
-  entryPricedAt: number | null;
-  entryClosed: boolean;
+  /** Entry bookkeeping: the view the last entry was priced from (taker), the price quoted (quoting), closed. */
+  entry: { pricedAt: number | null; quoted: number | null; closed: boolean };
+  /** The hedge ladder: the step's pricing mode, the far touch per leg when it began, and the policy. */
+  ladder: { mode: 'rest' | 'cross' | 'unwind'; arrival: (number | null)[]; policy: 'complete' | 'unwind' };
   reason: EndReason | null;
   status: AlgoStatus | null;
   exposure: Exposure;
-  counts: { orders: number; reprices: number; rejects: number };
+  counts: { orders: number; reprices: number; rejects: number; ladderSteps: number };
 }
 
 /** What the algo reports when it ends: its output (the parent's xstate.done.actor.<id>) and the engine's record. */
@@ -86,6 +138,7 @@ export interface AlgoResult {
   algoId: string;
   strategy: string;
   purpose: Purpose;
+  kind: AlgoKind;
   side: Side;
   qty: number;
   limit: number;
@@ -101,6 +154,14 @@ export interface AlgoResult {
   counts: AlgoContext['counts'];
   firstFillAt: number | null;
   lastFillAt: number | null;
+}
+
+/** A step of the hedge ladder, with the exposure at that moment (a named effect the engine records). */
+export interface LadderStepReport {
+  algoId: string;
+  step: LadderStep;
+  nakedLots: number[];
+  exposure: Exposure;
 }
 
 export type AlgoEvent =
@@ -120,6 +181,7 @@ export interface OrderDoneEvent {
 const abs = Math.abs;
 /** Which orders to cancel: by role, or only the one the event names; `reprice` counts them as re-prices. */
 type CancelParams = { role?: OrderRole; onlyEventOrder?: boolean; reprice?: boolean };
+type HedgeMode = AlgoContext['ladder']['mode'];
 
 function selectCancels(context: AlgoContext, event: AlgoEvent, p: CancelParams): string[] {
   const named = 'clientId' in event ? event.clientId : undefined;
@@ -142,22 +204,33 @@ function workingLots(context: AlgoContext): number[] {
   return w;
 }
 
-function needs(context: AlgoContext): number[] {
+/**
+ * Signed lots each leg still needs under the ladder's current mode (complete the hedge, or unwind),
+ * counting what is working; with `ignoreWorking`, what the fills alone call for.
+ */
+function needs(context: AlgoContext, mode: HedgeMode = context.ladder.mode, ignoreWorking = false): number[] {
   const s = context.spec;
-  return hedgeNeeds({
-    filled: context.fills.lots,
-    working: workingLots(context),
-    tradingMultipliers: s.tradingMultipliers,
-    side: s.side,
-    activeLeg: s.activeLeg,
-    entryOpen: !context.entryClosed,
-    rounding: s.rounding,
-  });
+  const working = ignoreWorking ? s.tradingMultipliers.map(() => 0) : workingLots(context);
+  const input = { filled: context.fills.lots, working, tradingMultipliers: s.tradingMultipliers };
+  if (mode === 'unwind') return unwindNeeds(input);
+  return hedgeNeeds({ ...input, side: s.side, activeLeg: s.activeLeg, entryOpen: !context.entry.closed, rounding: s.rounding });
 }
 
-function entryLotsLeft(context: AlgoContext): number {
+/**
+ * Whether the ladder may send now. An unwind waits until every entry and hedge order has ended: a fill
+ * racing one of their cancels would change what must be unwound.
+ */
+function maySend(context: AlgoContext): boolean {
+  if (context.ladder.mode !== 'unwind') return true;
+  for (const o of Object.values(context.orders)) if (o.role !== 'unwind') return false;
+  return true;
+}
+
+const isLadderRole = (role: OrderRole | undefined): boolean => role === 'hedge' || role === 'unwind';
+
+function entryLotsLeft(context: AlgoContext, leg = context.spec.activeLeg): number {
   const s = context.spec;
-  return s.qty * abs(s.tradingMultipliers[s.activeLeg]!) - abs(context.fills.lots[s.activeLeg]!);
+  return s.qty * abs(s.tradingMultipliers[leg]!) - abs(context.fills.lots[leg]!);
 }
 
 function priceReached(context: AlgoContext): boolean {
@@ -166,15 +239,40 @@ function priceReached(context: AlgoContext): boolean {
   return context.spec.side > 0 ? q.ask <= context.spec.limit : q.bid >= context.spec.limit;
 }
 
-/** The price for an order on a leg: the far touch plus payup (buy higher, sell lower), in ticks. */
-function aggressivePrice(context: AlgoContext, leg: number, side: Side): number | undefined {
-  const book = context.market?.legs[leg];
-  if (!book) return undefined;
-  return side > 0 ? book.ask + context.spec.payupTicks : book.bid - context.spec.payupTicks;
+/** The side (+1 buy, −1 sell) a leg trades on when the algo buys or sells the spread. */
+function legSide(context: AlgoContext, leg: number): Side {
+  return (context.spec.side * Math.sign(context.spec.tradingMultipliers[leg]!)) as Side;
 }
 
-function hasRole(context: AlgoContext, role: OrderRole): boolean {
-  for (const o of Object.values(context.orders)) if (o.role === role) return true;
+/** Far touch plus `payup` ticks (buy higher, sell lower), or undefined without a book. */
+function farTouch(context: AlgoContext, leg: number, side: Side, payup: number): number | undefined {
+  const book = context.market?.legs[leg];
+  if (!book) return undefined;
+  return side > 0 ? book.ask + payup : book.bid - payup;
+}
+
+/** The price of a hedge order on a leg in the ladder's current mode, in ticks. */
+function hedgePrice(context: AlgoContext, leg: number, side: Side): number | undefined {
+  const book = context.market?.legs[leg];
+  if (!book) return undefined;
+  const h = context.spec.hedge;
+  switch (context.ladder.mode) {
+    case 'rest':
+      // Join the near touch, plus payup (in a one-tick market a payup of 1 reaches the far touch).
+      return side > 0 ? book.bid + h.payupTicks : book.ask - h.payupTicks;
+    case 'cross': {
+      const p = side > 0 ? book.ask + h.crossPayupTicks : book.bid - h.crossPayupTicks;
+      const arrival = context.ladder.arrival[leg];
+      if (arrival === null || arrival === undefined) return p;
+      return side > 0 ? Math.min(p, arrival + h.maxCrossTicks) : Math.max(p, arrival - h.maxCrossTicks);
+    }
+    case 'unwind':
+      return side > 0 ? book.ask + h.unwindPayupTicks : book.bid - h.unwindPayupTicks;
+  }
+}
+
+function hasRole(context: AlgoContext, ...roles: OrderRole[]): boolean {
+  for (const o of Object.values(context.orders)) if (roles.includes(o.role)) return true;
   return false;
 }
 
@@ -183,6 +281,37 @@ function orderOf(context: AlgoContext, event: AlgoEvent): WorkingOrder | undefin
   if ('clientId' in event) return context.orders[event.clientId];
   if ('output' in event) return context.orders[event.output.clientId];
   return undefined;
+}
+
+const isRejected = (event: AlgoEvent): boolean => 'output' in event && event.output.status === 'rejected';
+
+/** Quoting: the active-leg price implied by the limit and the other legs' books, kept passive. */
+function quotePrice(context: AlgoContext): number | undefined {
+  const s = context.spec;
+  const legs = context.market?.legs;
+  const book = legs?.[s.activeLeg];
+  if (!legs || !book) return undefined;
+  const implied = impliedActivePrice(s.factors, s.side, s.activeLeg, s.limit, legs);
+  if (implied === undefined) return undefined;
+  // A maker never crosses: at most one tick inside the far touch.
+  return legSide(context, s.activeLeg) > 0 ? Math.min(implied, book.ask - 1) : Math.max(implied, book.bid + 1);
+}
+
+/** Quoting with lean: every hedge leg shows at least minHedgeUnits on the side the hedge would hit. */
+function hedgeLegsDeepEnough(context: AlgoContext): boolean {
+  const s = context.spec;
+  if (s.minHedgeUnits <= 0) return true;
+  return s.tradingMultipliers.every((tm, i) => {
+    if (i === s.activeLeg || tm === 0) return true;
+    const book = context.market?.legs[i];
+    if (!book) return false;
+    const size = legSide(context, i) > 0 ? book.askSize : book.bidSize;
+    return size >= s.minHedgeUnits * abs(tm);
+  });
+}
+
+function ladderReport(context: AlgoContext, step: LadderStep): LadderStepReport {
+  return { algoId: context.spec.id, step, nakedLots: nakedLots(context.fills.lots, context.spec.tradingMultipliers), exposure: { ...context.exposure } };
 }
 
 export function algoResult(context: AlgoContext, status: AlgoStatus): AlgoResult {
@@ -195,6 +324,7 @@ export function algoResult(context: AlgoContext, status: AlgoStatus): AlgoResult
     algoId: s.id,
     strategy: s.strategy,
     purpose: s.purpose,
+    kind: s.kind,
     side: s.side,
     qty: s.qty,
     limit: s.limit,
@@ -211,6 +341,34 @@ export function algoResult(context: AlgoContext, status: AlgoStatus): AlgoResult
   };
 }
 
+type SpawnOrder = (src: 'order', options: { id: string; systemId: string; input: OrderInput }) => ActorRefFrom<typeof orderMachine>;
+
+function spawnOrder(
+  context: Pick<AlgoContext, 'spec' | 'orders' | 'seq' | 'counts'>,
+  spawn: SpawnOrder,
+  o: { leg: number; role: OrderRole; side: Side; qty: number; price: number; staleAfterMs: number },
+): Pick<AlgoContext, 'orders' | 'seq' | 'counts'> {
+  const seq = context.seq + 1;
+  const clientId = `${context.spec.id}.${seq}`;
+  const ref = spawn('order', {
+    id: clientId,
+    systemId: `order:${clientId}`,
+    input: {
+      order: { clientId, symbol: context.spec.symbols[o.leg]!, side: o.side, qty: o.qty, price: o.price },
+      leg: o.leg,
+      role: o.role,
+      staleAfterMs: o.staleAfterMs,
+    },
+  });
+  return {
+    seq,
+    orders: { ...context.orders, [clientId]: { ref, leg: o.leg, role: o.role, side: o.side, qty: o.qty, price: o.price, filled: 0, cancelling: false } },
+    counts: { ...context.counts, orders: context.counts.orders + 1 },
+  };
+}
+
+const toHalted = (reason: EndReason) => ({ target: '#algo.active.entry.halted', actions: { type: 'noteReason', params: { reason } } }) as const;
+
 export const algoMachine = setup({
   types: {
     context: {} as AlgoContext,
@@ -224,6 +382,8 @@ export const algoMachine = setup({
     reportStarted: (_: unknown, _params: { spec: AlgoSpec }) => {},
     /** Effect: the engine records the result (journal, metrics, executions stream). */
     reportResult: (_: unknown, _params: { result: AlgoResult }) => {},
+    /** Effect: a step of the hedge ladder, with the exposure at that moment. */
+    reportLadderStep: (_: unknown, _params: LadderStepReport) => {},
     settle: assign((_, params: { status: AlgoStatus }) => ({ status: params.status })),
     storeMarket: assign({ market: ({ event }) => (event.type === 'spread.quoted' ? event.view : null) }),
     recordFill: assign(({ context, event }) => {
@@ -254,27 +414,55 @@ export const algoMachine = setup({
         },
       };
     }),
+    /** Taker: the active leg at the far touch plus payup, for what the spread quote shows. */
     submitEntryOrder: assign(({ context, spawn }) => {
       const s = context.spec;
       const leg = s.activeLeg;
-      const tm = s.tradingMultipliers[leg]!;
-      const side = (s.side * Math.sign(tm)) as Side;
-      const price = aggressivePrice(context, leg, side)!;
+      const side = legSide(context, leg);
       const spread = context.market!.spread!;
       const sizeUnits = s.side > 0 ? spread.askSize : spread.bidSize;
-      const qty = Math.min(entryLotsLeft(context), sizeUnits * abs(tm));
-      return { ...spawnOrder(context, spawn, { leg, role: 'entry', side, qty, price }), entryPricedAt: context.market!.at };
+      const qty = Math.min(entryLotsLeft(context), sizeUnits * abs(s.tradingMultipliers[leg]!));
+      const price = farTouch(context, leg, side, s.payupTicks)!;
+      return {
+        ...spawnOrder(context, spawn, { leg, role: 'entry', side, qty, price, staleAfterMs: s.resubmitMs }),
+        entry: { ...context.entry, pricedAt: context.market!.at },
+      };
     }),
+    /** Contingent: every traded leg at once, at its far touch plus payup, for the whole quantity. */
+    submitAllLegs: assign(({ context, spawn }) => {
+      const s = context.spec;
+      let next: Pick<AlgoContext, 'spec' | 'orders' | 'seq' | 'counts'> = context;
+      s.tradingMultipliers.forEach((tm, leg) => {
+        if (tm === 0) return;
+        const side = legSide(context, leg);
+        const price = farTouch(context, leg, side, s.payupTicks)!;
+        next = { ...next, ...spawnOrder(next, spawn, { leg, role: 'entry', side, qty: entryLotsLeft(context, leg), price, staleAfterMs: s.legTimeoutMs }) };
+      });
+      return { orders: next.orders, seq: next.seq, counts: next.counts };
+    }),
+    /** Quoting: the active leg, passive, at the implied price, for the remaining quantity. */
+    submitQuote: assign(({ context, spawn }) => {
+      const s = context.spec;
+      const leg = s.activeLeg;
+      const price = quotePrice(context)!;
+      return {
+        ...spawnOrder(context, spawn, { leg, role: 'entry', side: legSide(context, leg), qty: entryLotsLeft(context), price, staleAfterMs: s.resubmitMs }),
+        entry: { ...context.entry, quoted: price },
+      };
+    }),
+    /** The hedge ladder's orders for what each leg still needs, priced per the current step. */
     submitHedgeOrders: assign(({ context, spawn }) => {
-      let next: Partial<AlgoContext> & Pick<AlgoContext, 'orders' | 'seq' | 'counts'> = context;
+      let next: Pick<AlgoContext, 'spec' | 'orders' | 'seq' | 'counts'> = context;
+      if (!maySend(context)) return {};
+      const role: OrderRole = context.ladder.mode === 'unwind' ? 'unwind' : 'hedge';
       needs(context).forEach((need, leg) => {
         if (need === 0) return;
         const side = Math.sign(need) as Side;
-        const price = aggressivePrice(context, leg, side);
-        if (price === undefined) return; // no usable book for this leg: wait for one
-        next = spawnOrder({ ...context, ...next }, spawn, { leg, role: 'hedge', side, qty: abs(need), price });
+        const price = hedgePrice(context, leg, side);
+        if (price === undefined) return; // no usable book for this leg: the ladder pauses
+        next = { ...next, ...spawnOrder(next, spawn, { leg, role, side, qty: abs(need), price, staleAfterMs: context.spec.hedge.repriceMs }) };
       });
-      return next;
+      return { orders: next.orders, seq: next.seq, counts: next.counts };
     }),
     /**
      * Asks the selected working orders to cancel (their machines send the cancel to the venue). Runs before
@@ -298,36 +486,84 @@ export const algoMachine = setup({
         orders,
         counts: { ...context.counts, rejects: context.counts.rejects + (e.status === 'rejected' ? 1 : 0) },
         // An entry that took nothing consumed none of the size its view showed.
-        entryPricedAt: e.role === 'entry' && e.filled === 0 ? null : context.entryPricedAt,
+        entry: e.role === 'entry' && e.filled === 0 ? { ...context.entry, pricedAt: null } : context.entry,
       };
     }),
-    closeEntry: assign({ entryClosed: true }),
+    closeEntry: assign({ entry: ({ context }) => ({ ...context.entry, closed: true }) }),
     noteReason: assign(({ context: _context }, params: { reason: EndReason }) => ({ reason: params.reason })),
+    /** The ladder begins: remember each leg's far touch (the bound for crossing). */
+    beginLadder: assign(({ context }) => ({
+      ladder: {
+        ...context.ladder,
+        arrival: context.spec.tradingMultipliers.map((tm, leg) => {
+          const book = context.market?.legs[leg];
+          if (!book || tm === 0) return null;
+          const need = needs(context)[leg] ?? 0;
+          return need > 0 ? book.ask : need < 0 ? book.bid : legSide(context, leg) > 0 ? book.ask : book.bid;
+        }),
+      },
+    })),
+    enterStep: assign(({ context }, params: { mode: HedgeMode; step: LadderStep }) => ({
+      ladder: { ...context.ladder, mode: params.mode, policy: params.mode === 'unwind' ? ('unwind' as const) : context.ladder.policy },
+      counts: { ...context.counts, ladderSteps: context.counts.ladderSteps + 1 },
+    })),
+    /** The stop policy: unwind a leg-out instead of completing the hedge. */
+    applyStopPolicy: assign(({ context }) => ({
+      ladder: { ...context.ladder, policy: context.spec.stopPolicy === 'unwind' ? ('unwind' as const) : context.ladder.policy },
+    })),
+    requireUnwind: assign(({ context }) => ({ ladder: { ...context.ladder, policy: 'unwind' as const } })),
   },
   guards: {
+    isTaker: ({ context }) => context.spec.kind === 'taker',
+    isContingent: ({ context }) => context.spec.kind === 'contingent',
+    isQuoting: ({ context }) => context.spec.kind === 'quoting',
+    /** Taker and contingent wait for the price; a quoting algo starts at once. */
+    canStart: ({ context }) => context.spec.kind === 'quoting' || priceReached(context),
     isPriceReached: ({ context }) => priceReached(context),
     canEnter: ({ context }) => {
       const s = context.spec;
       if (!priceReached(context) || entryLotsLeft(context) <= 0) return false;
       // The size shown in a view is taken once: wait for a newer view before crossing again.
-      if (context.entryPricedAt !== null && context.market!.at <= context.entryPricedAt) return false;
-      const side = (s.side * Math.sign(s.tradingMultipliers[s.activeLeg]!)) as Side;
-      return aggressivePrice(context, s.activeLeg, side) !== undefined;
+      if (context.entry.pricedAt !== null && context.market!.at <= context.entry.pricedAt) return false;
+      return farTouch(context, s.activeLeg, legSide(context, s.activeLeg), s.payupTicks) !== undefined;
     },
+    /** Contingent: every traded leg has a book to price from. */
+    canSendAllLegs: ({ context }) => context.spec.tradingMultipliers.every((tm, leg) => tm === 0 || context.market?.legs[leg] != null),
     isEntryFilled: ({ context }) => entryLotsLeft(context) <= 0,
+    /** Contingent: every traded leg filled its whole quantity. */
+    areAllLegsFilled: ({ context }) => context.spec.tradingMultipliers.every((tm, leg) => tm === 0 || entryLotsLeft(context, leg) <= 0),
+    hasNoEntryOrder: ({ context }) => !hasRole(context, 'entry'),
+    canQuote: ({ context }) => entryLotsLeft(context) > 0 && quotePrice(context) !== undefined && hedgeLegsDeepEnough(context),
+    /** Quoting: the implied price moved by requoteTicks or more, or the lean condition fails. */
+    mustRequote: ({ context }) => {
+      const p = quotePrice(context);
+      if (p === undefined || !hedgeLegsDeepEnough(context)) return true;
+      return context.entry.quoted !== null && abs(p - context.entry.quoted) >= context.spec.requoteTicks;
+    },
     isEntryOrder: ({ context, event }) => orderOf(context, event)?.role === 'entry',
-    isHedgeOrder: ({ context, event }) => orderOf(context, event)?.role === 'hedge',
-    isRejectedEntry: ({ context, event }) => orderOf(context, event)?.role === 'entry' && (event as OrderDoneEvent).output.status === 'rejected',
-    isRejectedHedge: ({ context, event }) => orderOf(context, event)?.role === 'hedge' && (event as OrderDoneEvent).output.status === 'rejected',
-    needsHedge: ({ context }) => needs(context).some((n) => n !== 0),
-    /** A leg needs lots and has a book to price them from. */
-    hasHedgeToSend: ({ context }) => needs(context).some((n, leg) => n !== 0 && context.market?.legs[leg] != null),
-    isHedgeIdle: ({ context }) => !hasRole(context, 'hedge') && needs(context).every((n) => n === 0),
+    /** A hedge or unwind order: the ladder's own. */
+    isHedgeOrder: ({ context, event }) => isLadderRole(orderOf(context, event)?.role),
+    isRejectedEntry: ({ context, event }) => orderOf(context, event)?.role === 'entry' && isRejected(event),
+    isRejectedHedge: ({ context, event }) => isLadderRole(orderOf(context, event)?.role) && isRejected(event),
+    mustUnwind: ({ context }) => context.ladder.policy === 'unwind',
+    hasUnwindWork: ({ context }) => context.ladder.policy === 'unwind' && needs(context, 'unwind').some((n) => n !== 0),
+    needsHedge: ({ context }) => needs(context, 'rest').some((n) => n !== 0),
+    /** A leg needs lots it has a book to price from, and the ladder may send. */
+    canSendHedge: ({ context }) => maySend(context) && needs(context).some((n, leg) => n !== 0 && context.market?.legs[leg] != null),
+    /** A naked leg has no usable book (its market is closed, stale or crossed): the ladder pauses. */
+    isMarketUnavailable: ({ context }) => needs(context, context.ladder.mode, true).some((n, leg) => n !== 0 && context.market?.legs[leg] == null),
+    /** No ladder order working and nothing needed in the current mode. */
+    isLadderDone: ({ context }) => !hasRole(context, 'hedge', 'unwind') && needs(context).every((n) => n === 0),
+    hasNoOrders: ({ context }) => Object.keys(context.orders).length === 0,
     /** Nothing working and every leg holds the same whole number of spread units. */
     isSettled: ({ context }) => Object.keys(context.orders).length === 0 && isBalanced(context.fills.lots, context.spec.tradingMultipliers),
   },
   delays: {
     resubmit: ({ context }) => context.spec.resubmitMs,
+    legTimeout: ({ context }) => context.spec.legTimeoutMs,
+    crossAfter: ({ context }) => context.spec.hedge.crossAfterMs,
+    unwindAfter: ({ context }) => Math.max(0, context.spec.hedge.unwindAfterMs - context.spec.hedge.crossAfterMs),
+    giveUpAfter: ({ context }) => context.spec.hedge.giveUpAfterMs,
   },
 }).createMachine({
   id: 'algo',
@@ -343,12 +579,12 @@ export const algoMachine = setup({
     },
     orders: {},
     seq: 0,
-    entryPricedAt: null,
-    entryClosed: false,
+    entry: { pricedAt: null, quoted: null, closed: false },
+    ladder: { mode: 'rest', arrival: input.spec.tradingMultipliers.map(() => null), policy: 'complete' },
     reason: null,
     status: null,
     exposure: { current: 0, maxLots: 0, maxNotional: 0, lotMs: 0, nakedMs: 0, since: null },
-    counts: { orders: 0, reprices: 0, rejects: 0 },
+    counts: { orders: 0, reprices: 0, rejects: 0, ladderSteps: 0 },
   }),
   entry: { type: 'reportStarted', params: ({ context }) => ({ spec: context.spec }) },
   on: {
@@ -358,51 +594,124 @@ export const algoMachine = setup({
   initial: 'pending',
   states: {
     pending: {
-      always: { guard: 'isPriceReached', target: 'active' },
+      always: { guard: 'canStart', target: 'active' },
       after: { resubmit: { target: 'stopped', actions: { type: 'noteReason', params: { reason: 'expired' } } } },
       on: { 'stop.requested': { target: 'stopped', actions: { type: 'noteReason', params: { reason: 'stopRequested' } } } },
     },
     active: {
       type: 'parallel',
+      // Whatever each region does with a stop, the stop policy applies to the hedge.
+      on: { 'stop.requested': { actions: 'applyStopPolicy' } },
       states: {
         entry: {
-          initial: 'waiting',
-          on: { 'xstate.done.actor.*': { guard: 'isEntryOrder', actions: ['stopOrder', 'forgetOrder'] } },
+          initial: 'choosing',
+          on: {
+            'xstate.done.actor.*': { guard: 'isEntryOrder', actions: ['stopOrder', 'forgetOrder'] },
+          },
           states: {
-            waiting: {
+            choosing: {
               always: [
-                { guard: 'isEntryFilled', target: 'done' },
-                { guard: 'canEnter', target: 'working' },
-                // A taker takes what the price offers now; the strategy relaunches when it returns.
-                { guard: not('isPriceReached'), target: 'halted', actions: { type: 'noteReason', params: { reason: 'priceLeft' } } },
+                { guard: 'isContingent', target: 'contingent' },
+                { guard: 'isQuoting', target: 'quoting' },
+                { target: 'taker' },
               ],
-              on: { 'stop.requested': { target: 'halted', actions: { type: 'noteReason', params: { reason: 'stopRequested' } } } },
             },
-            working: {
-              entry: 'submitEntryOrder',
-              on: {
-                'xstate.done.actor.*': [
-                  { guard: 'isRejectedEntry', target: 'backingOff', actions: ['stopOrder', 'forgetOrder'] },
-                  { guard: 'isEntryOrder', target: 'waiting', actions: ['stopOrder', 'forgetOrder'] },
-                ],
-                'order.stale': { guard: 'isEntryOrder', target: 'repricing' },
-                'stop.requested': { target: 'halted', actions: { type: 'noteReason', params: { reason: 'stopRequested' } } },
+            taker: {
+              initial: 'waiting',
+              always: { guard: 'mustUnwind', ...toHalted('unwound') },
+              on: { 'stop.requested': { ...toHalted('stopRequested'), actions: [{ type: 'noteReason', params: { reason: 'stopRequested' } }, 'applyStopPolicy'] } },
+              states: {
+                waiting: {
+                  always: [
+                    { guard: 'isEntryFilled', target: '#algo.active.entry.done' },
+                    { guard: 'canEnter', target: 'working' },
+                    // A taker takes what the price offers now; the strategy relaunches when it returns.
+                    { guard: not('isPriceReached'), ...toHalted('priceLeft') },
+                  ],
+                },
+                working: {
+                  entry: 'submitEntryOrder',
+                  on: {
+                    'xstate.done.actor.*': [
+                      { guard: 'isRejectedEntry', target: 'backingOff', actions: ['stopOrder', 'forgetOrder'] },
+                      { guard: 'isEntryOrder', target: 'waiting', actions: ['stopOrder', 'forgetOrder'] },
+                    ],
+                    'order.stale': { guard: 'isEntryOrder', target: 'repricing' },
+                  },
+                },
+                repricing: {
+                  entry: cancel({ role: 'entry', reprice: true }),
+                  on: { 'xstate.done.actor.*': { guard: 'isEntryOrder', target: 'waiting', actions: ['stopOrder', 'forgetOrder'] } },
+                },
+                backingOff: { after: { resubmit: 'waiting' } },
               },
             },
-            repricing: {
-              entry: cancel({ role: 'entry', reprice: true }),
-              on: {
-                'xstate.done.actor.*': { guard: 'isEntryOrder', target: 'waiting', actions: ['stopOrder', 'forgetOrder'] },
-                'stop.requested': { target: 'halted', actions: { type: 'noteReason', params: { reason: 'stopRequested' } } },
+            contingent: {
+              initial: 'arming',
+              always: { guard: 'mustUnwind', ...toHalted('unwound') },
+              on: { 'stop.requested': { ...toHalted('stopRequested'), actions: [{ type: 'noteReason', params: { reason: 'stopRequested' } }, 'applyStopPolicy'] } },
+              states: {
+                arming: {
+                  always: [
+                    { guard: 'canSendAllLegs', target: 'working' },
+                    { guard: not('isPriceReached'), ...toHalted('priceLeft') },
+                  ],
+                },
+                working: {
+                  entry: 'submitAllLegs',
+                  always: { guard: 'areAllLegsFilled', target: '#algo.active.entry.done' },
+                  after: { legTimeout: 'failed' },
+                  on: {
+                    'xstate.done.actor.*': [
+                      { guard: 'isRejectedEntry', target: 'failed', actions: ['stopOrder', 'forgetOrder'] },
+                      { guard: 'isEntryOrder', actions: ['stopOrder', 'forgetOrder'] },
+                    ],
+                  },
+                },
+                // A leg was rejected or not filled in time: cancel the rest and unwind what filled.
+                failed: {
+                  entry: [{ type: 'noteReason', params: { reason: 'legFailed' } }, 'requireUnwind'],
+                  always: { target: '#algo.active.entry.halted' },
+                },
               },
             },
-            backingOff: {
-              after: { resubmit: 'waiting' },
-              on: { 'stop.requested': { target: 'halted', actions: { type: 'noteReason', params: { reason: 'stopRequested' } } } },
+            quoting: {
+              initial: 'idle',
+              always: { guard: 'mustUnwind', ...toHalted('unwound') },
+              on: { 'stop.requested': { ...toHalted('stopRequested'), actions: [{ type: 'noteReason', params: { reason: 'stopRequested' } }, 'applyStopPolicy'] } },
+              states: {
+                idle: {
+                  always: [
+                    { guard: 'isEntryFilled', target: '#algo.active.entry.done' },
+                    { guard: 'canQuote', target: 'quoted' },
+                  ],
+                },
+                quoted: {
+                  entry: 'submitQuote',
+                  // Checked after every event, so after the root has stored a new market view.
+                  always: { guard: 'mustRequote', target: 'requoting' },
+                  on: {
+                    'order.stale': { guard: 'isEntryOrder', target: 'requoting' },
+                    'xstate.done.actor.*': [
+                      { guard: 'isRejectedEntry', target: 'backingOff', actions: ['stopOrder', 'forgetOrder'] },
+                      { guard: 'isEntryOrder', target: 'idle', actions: ['stopOrder', 'forgetOrder'] },
+                    ],
+                  },
+                },
+                requoting: {
+                  entry: cancel({ role: 'entry', reprice: true }),
+                  on: { 'xstate.done.actor.*': { guard: 'isEntryOrder', target: 'idle', actions: ['stopOrder', 'forgetOrder'] } },
+                },
+                backingOff: { after: { resubmit: 'idle' } },
+              },
             },
             done: {
               entry: ['closeEntry', { type: 'noteReason', params: { reason: 'filled' } }],
-              always: { guard: 'isSettled', target: '#algo.completed' },
+              always: [
+                { guard: 'isSettled', target: '#algo.completed' },
+                // Filled, but a leg-out is being unwound: the execution ends stopped, not completed.
+                { guard: 'mustUnwind', ...toHalted('unwound') },
+              ],
             },
             halted: {
               entry: ['closeEntry', ...cancel({ role: 'entry' })],
@@ -414,24 +723,87 @@ export const algoMachine = setup({
           initial: 'balanced',
           on: {
             'xstate.done.actor.*': { guard: 'isHedgeOrder', actions: ['stopOrder', 'forgetOrder'] },
-            'order.stale': { guard: 'isHedgeOrder', actions: cancel({ role: 'hedge', onlyEventOrder: true, reprice: true }) },
           },
           states: {
             balanced: {
-              always: { guard: 'needsHedge', target: 'hedging' },
-            },
-            hedging: {
-              entry: 'submitHedgeOrders',
               always: [
-                { guard: 'hasHedgeToSend', target: 'hedging', reenter: true },
-                { guard: 'isHedgeIdle', target: 'balanced' },
+                { guard: 'hasUnwindWork', target: 'ladder.step.unwinding' },
+                { guard: 'needsHedge', target: 'ladder' },
               ],
-              on: {
-                'xstate.done.actor.*': { guard: 'isRejectedHedge', target: 'backingOff', actions: ['stopOrder', 'forgetOrder'] },
+            },
+            ladder: {
+              type: 'parallel',
+              entry: 'beginLadder',
+              always: [
+                { guard: 'isLadderDone', target: 'balanced' },
+                { guard: 'isMarketUnavailable', target: 'paused' },
+              ],
+              states: {
+                step: {
+                  initial: 'resting',
+                  states: {
+                    resting: {
+                      entry: [
+                        { type: 'enterStep', params: { mode: 'rest', step: 'resting' } },
+                        { type: 'reportLadderStep', params: ({ context }) => ladderReport(context, 'resting') },
+                      ],
+                      always: { guard: 'mustUnwind', target: 'unwinding' },
+                      after: { crossAfter: 'crossing' },
+                    },
+                    crossing: {
+                      entry: [
+                        { type: 'enterStep', params: { mode: 'cross', step: 'crossing' } },
+                        { type: 'reportLadderStep', params: ({ context }) => ladderReport(context, 'crossing') },
+                        ...cancel({ role: 'hedge', reprice: true }),
+                      ],
+                      always: { guard: 'mustUnwind', target: 'unwinding' },
+                      after: { unwindAfter: 'unwinding' },
+                    },
+                    unwinding: {
+                      entry: [
+                        { type: 'enterStep', params: { mode: 'unwind', step: 'unwinding' } },
+                        { type: 'reportLadderStep', params: ({ context }) => ladderReport(context, 'unwinding') },
+                        ...cancel({ role: 'hedge', reprice: true }),
+                        ...cancel({ role: 'entry' }),
+                      ],
+                      after: { giveUpAfter: '#algo.active.hedge.failed' },
+                    },
+                    resume: { type: 'history' },
+                  },
+                },
+                sender: {
+                  initial: 'sending',
+                  on: {
+                    'order.stale': { guard: 'isHedgeOrder', actions: cancel({ onlyEventOrder: true, reprice: true }) },
+                  },
+                  states: {
+                    sending: {
+                      entry: 'submitHedgeOrders',
+                      always: { guard: 'canSendHedge', target: 'sending', reenter: true },
+                      on: {
+                        'xstate.done.actor.*': { guard: 'isRejectedHedge', target: 'backingOff', actions: ['stopOrder', 'forgetOrder'] },
+                      },
+                    },
+                    backingOff: { after: { resubmit: 'sending' } },
+                  },
+                },
               },
             },
-            backingOff: {
-              after: { resubmit: 'hedging' },
+            // A needed leg has no usable book: resting orders stay, nothing is re-sent or re-priced.
+            paused: {
+              entry: { type: 'reportLadderStep', params: ({ context }) => ladderReport(context, 'paused') },
+              always: [
+                { guard: 'isLadderDone', target: 'balanced' },
+                { guard: not('isMarketUnavailable'), target: 'ladder.step.resume' },
+              ],
+            },
+            // The venue would not let the algo unwind: the residual is reported, not hidden.
+            failed: {
+              entry: [
+                { type: 'reportLadderStep', params: ({ context }) => ladderReport(context, 'failed') },
+                ...cancel({}),
+              ],
+              always: { guard: 'hasNoOrders', target: '#algo.stopped', actions: { type: 'noteReason', params: { reason: 'residual' } } },
             },
           },
         },
@@ -439,45 +811,14 @@ export const algoMachine = setup({
     },
     completed: {
       type: 'final',
-      entry: [
-        { type: 'settle', params: { status: 'completed' } },
-        { type: 'reportResult', params: ({ context }) => ({ result: algoResult(context, 'completed') }) },
-      ],
+      entry: [{ type: 'settle', params: { status: 'completed' } }, { type: 'reportResult', params: ({ context }) => ({ result: algoResult(context, 'completed') }) }],
     },
     stopped: {
       type: 'final',
-      entry: [
-        { type: 'settle', params: { status: 'stopped' } },
-        { type: 'reportResult', params: ({ context }) => ({ result: algoResult(context, 'stopped') }) },
-      ],
+      entry: [{ type: 'settle', params: { status: 'stopped' } }, { type: 'reportResult', params: ({ context }) => ({ result: algoResult(context, 'stopped') }) }],
     },
   },
   // The parent learns the result from this actor's done event.
   output: ({ context }) => algoResult(context, context.status ?? 'stopped'),
 });
 
-type SpawnOrder = (src: 'order', options: { id: string; systemId: string; input: OrderInput }) => ActorRefFrom<typeof orderMachine>;
-
-function spawnOrder(
-  context: Pick<AlgoContext, 'spec' | 'orders' | 'seq' | 'counts'>,
-  spawn: SpawnOrder,
-  o: { leg: number; role: OrderRole; side: Side; qty: number; price: number },
-): Pick<AlgoContext, 'orders' | 'seq' | 'counts'> {
-  const seq = context.seq + 1;
-  const clientId = `${context.spec.id}.${seq}`;
-  const ref = spawn('order', {
-    id: clientId,
-    systemId: `order:${clientId}`,
-    input: {
-      order: { clientId, symbol: context.spec.symbols[o.leg]!, side: o.side, qty: o.qty, price: o.price },
-      leg: o.leg,
-      role: o.role,
-      staleAfterMs: context.spec.resubmitMs,
-    },
-  });
-  return {
-    seq,
-    orders: { ...context.orders, [clientId]: { ref, leg: o.leg, role: o.role, side: o.side, qty: o.qty, filled: 0, cancelling: false } },
-    counts: { ...context.counts, orders: context.counts.orders + 1 },
-  };
-}

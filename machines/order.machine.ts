@@ -8,7 +8,8 @@ import type { OrderCanceled, OrderCommand, OrderFilled, VenueReport } from '../s
  * the parent at once (`leg.filled`); the end is told by the done event, whose output is `OrderEnded`.
  */
 
-export type OrderRole = 'entry' | 'hedge';
+/** What an order is for: working the entry, hedging a leg-out, or unwinding one. */
+export type OrderRole = 'entry' | 'hedge' | 'unwind';
 export type OrderStatus = 'filled' | 'canceled' | 'rejected';
 
 export interface OrderInput {
@@ -130,11 +131,13 @@ export const orderMachine = setup({
     },
     working: {
       initial: 'accepted',
-      // One timer for the whole working period: a partial fill does not make the order younger.
-      after: { staleAfter: { actions: 'reportStale' } },
+      // Every staleAfterMs of working the parent hears that the order is stale (it may re-price it, or,
+      // while the market is closed, leave it). A partial fill does not make the order younger.
+      after: { staleAfter: { target: '.resume', reenter: true, actions: 'reportStale' } },
       states: {
         accepted: {},
         partiallyFilled: {},
+        resume: { type: 'history' },
       },
       on: {
         'order.filled': [

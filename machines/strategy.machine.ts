@@ -14,8 +14,12 @@ import { sessionMachine, type SessionInput, type SessionNotice } from './session
 
 export type { Triggers };
 
-/** The parts of an algo's spec that a strategy fixes once. */
-export type AlgoTemplate = Omit<AlgoSpec, 'id' | 'strategy' | 'purpose' | 'side' | 'qty' | 'limit'>;
+/**
+ * The parts of an algo's spec that a strategy fixes once. `activeLeg` null picks at launch: the first
+ * traded leg for a taker or contingent algo, the least liquid leg (smallest displayed size, in spread
+ * units) for a quoting one.
+ */
+export type AlgoTemplate = Omit<AlgoSpec, 'id' | 'strategy' | 'purpose' | 'side' | 'qty' | 'limit' | 'activeLeg'> & { activeLeg: number | null };
 
 export interface StrategySpec {
   name: string;
@@ -71,16 +75,58 @@ function wants(c: StrategyContext, purpose: Purpose): boolean {
   if (!c.gateOpen || !q) return false;
   const t = c.spec.triggers;
   const pos = position(c);
+  const allowed =
+    purpose === 'longEntry' ? t.longEntry !== null && pos >= 0 && pos < c.spec.target
+    : purpose === 'longExit' ? t.longExit !== null && pos > 0
+    : purpose === 'shortEntry' ? t.shortEntry !== null && pos <= 0 && -pos < c.spec.target
+    : t.shortExit !== null && pos < 0;
+  if (!allowed) return false;
+  if (c.spec.algo.kind === 'quoting') return quotingPrefers(c, purpose);
   switch (purpose) {
     case 'longEntry':
-      return t.longEntry !== null && pos >= 0 && pos < c.spec.target && q.ask <= t.longEntry;
+      return q.ask <= t.longEntry!;
     case 'longExit':
-      return t.longExit !== null && pos > 0 && q.bid >= t.longExit;
+      return q.bid >= t.longExit!;
     case 'shortEntry':
-      return t.shortEntry !== null && pos <= 0 && -pos < c.spec.target && q.bid >= t.shortEntry;
+      return q.bid >= t.shortEntry!;
     case 'shortExit':
-      return t.shortExit !== null && pos < 0 && q.ask <= t.shortExit;
+      return q.ask <= t.shortExit!;
   }
+}
+
+/**
+ * A quoting strategy rests its order at the trigger instead of waiting for the market to reach it. It
+ * works one algo at a time, so when flat it quotes the entry nearer to the market (the long entry when
+ * the spread mid is at or below the middle of the two entries); in a position it quotes the exit.
+ */
+function quotingPrefers(c: StrategyContext, purpose: Purpose): boolean {
+  const t = c.spec.triggers;
+  if (purpose === 'longExit' || purpose === 'shortExit') return true;
+  const other = purpose === 'longEntry' ? t.shortEntry : t.longEntry;
+  if (other === null || position(c) !== 0) return true;
+  const q = c.market!.spread!;
+  const mid = (q.bid + q.ask) / 2;
+  const middle = (t.longEntry! + t.shortEntry!) / 2;
+  return purpose === 'longEntry' ? mid <= middle : mid > middle;
+}
+
+/** The active leg of a new algo: as configured, else the first traded leg, or the least liquid for quoting. */
+function chooseActiveLeg(c: StrategyContext): number {
+  const a = c.spec.algo;
+  if (a.activeLeg !== null) return a.activeLeg;
+  const traded = a.tradingMultipliers.map((tm, i) => ({ tm, i })).filter((x) => x.tm !== 0);
+  if (a.kind !== 'quoting') return traded[0]!.i;
+  let best = traded[0]!.i;
+  let least = Infinity;
+  for (const { tm, i } of traded) {
+    const book = c.market?.legs[i];
+    const units = book ? Math.min(book.bidSize, book.askSize) / Math.abs(tm) : Infinity;
+    if (units < least) {
+      least = units;
+      best = i;
+    }
+  }
+  return best;
 }
 
 /** Side, quantity and limit of the algo a purpose launches. */
@@ -121,7 +167,7 @@ export const strategyMachine = setup({
       const seq = context.seq + 1;
       const id = `${context.spec.name}/${seq}`;
       const { side, qty, limit } = orderFor(context, params.purpose);
-      const spec: AlgoSpec = { ...context.spec.algo, id, strategy: context.spec.name, purpose: params.purpose, side, qty, limit };
+      const spec: AlgoSpec = { ...context.spec.algo, activeLeg: chooseActiveLeg(context), id, strategy: context.spec.name, purpose: params.purpose, side, qty, limit };
       const ref = spawn('algo', { id, systemId: `algo:${id}`, input: { spec, market: context.market } });
       return { seq, algo: { id, purpose: params.purpose, ref } };
     }),

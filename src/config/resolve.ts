@@ -147,15 +147,19 @@ export function resolveConfig(raw: unknown, source: string, overrides: Overrides
       errors.push(new ConfigError(`${p}.triggers.shortExit`, `must be below shortEntry (${t.shortEntry})`, t.shortExit));
     }
 
-    const a = s.execution.activeLeg;
-    const activeLeg = typeof a === 'number' ? a : def.legs.findIndex((l) => l.symbol === a);
-    if (activeLeg < 0 || activeLeg >= def.legs.length) {
+    const x = s.execution;
+    const a = x.activeLeg;
+    const activeLeg = a === undefined ? null : typeof a === 'number' ? a : def.legs.findIndex((l) => l.symbol === a);
+    if (activeLeg !== null && (activeLeg < 0 || activeLeg >= def.legs.length)) {
       errors.push(new ConfigError(`${p}.execution.activeLeg`, 'names no leg of this spread', a));
       return;
     }
-    if (def.legs[activeLeg]!.tradingMultiplier === 0) {
+    if (activeLeg !== null && def.legs[activeLeg]!.tradingMultiplier === 0) {
       errors.push(new ConfigError(`${p}.execution.activeLeg`, 'is a price-only leg (tradingMultiplier 0)', a));
       return;
+    }
+    if (x.hedge.unwindAfterMs < x.hedge.crossAfterMs) {
+      errors.push(new ConfigError(`${p}.execution.hedge.unwindAfterMs`, `must not be before crossAfterMs (${x.hedge.crossAfterMs})`, x.hedge.unwindAfterMs));
     }
     strategies.push({
       definition: def,
@@ -172,12 +176,19 @@ export function resolveConfig(raw: unknown, source: string, overrides: Overrides
         target: s.target,
         session: { calendar, closingLeadMs: Math.round(s.session.closingLeadSeconds * 1000) },
         algo: {
+          kind: x.kind,
           tradingMultipliers: [...def.tradingMultipliers],
+          factors: def.legs.map((l) => l.factor),
           symbols: def.legs.map((l) => l.symbol),
           activeLeg,
-          payupTicks: s.execution.payupTicks,
-          resubmitMs: s.execution.resubmitMs,
-          rounding: s.execution.hedgeRounding,
+          payupTicks: x.payupTicks,
+          resubmitMs: x.resubmitMs,
+          rounding: x.hedgeRounding,
+          hedge: { ...x.hedge },
+          stopPolicy: x.stopPolicy,
+          legTimeoutMs: x.legTimeoutMs,
+          requoteTicks: x.requoteTicks,
+          minHedgeUnits: x.minHedgeUnits,
           tickValue: def.legs.map((l) => l.tickSize.times(l.lotSize).times(l.contractMultiplier).toNumber()),
         },
       },

@@ -52,14 +52,45 @@ export const strategySchema = z.strictObject({
     .prefault({}),
   execution: z
     .strictObject({
-      /** The leg worked first: an index or a symbol. Default 0 (the first leg). */
-      activeLeg: z.union([z.number().int().nonnegative(), z.string()]).default(0),
-      /** Ticks added to the far touch (buy higher, sell lower). Default 1. */
+      /** taker (cross the active leg at the trigger), contingent (all legs at once) or quoting (rest the active leg). Default taker. */
+      kind: z.enum(['taker', 'contingent', 'quoting']).default('taker'),
+      /** The leg worked first: an index or a symbol. Default: the first traded leg; for quoting, the least liquid leg at launch. */
+      activeLeg: z.union([z.number().int().nonnegative(), z.string()]).optional(),
+      /** Entry orders: ticks beyond the far touch (buy higher, sell lower). Default 1. */
       payupTicks: z.number().int().nonnegative().default(1),
-      /** Orders older than this (ms) are re-priced; also the wait after a reject. Default 2000. */
+      /** Entry orders older than this (ms) are re-priced; also the wait after a reject. Default 2000. */
       resubmitMs: z.number().int().positive().default(2000),
       /** How a fill that is not a whole spread unit is hedged. Default nearest. */
       hedgeRounding: z.enum(['nearest', 'down', 'up']).default('nearest'),
+      /** On a stop or a session close: complete the hedge, or unwind what filled. Default hedge. */
+      stopPolicy: z.enum(['hedge', 'unwind']).default('hedge'),
+      /** Contingent: how long the legs may take to fill before the rest is cancelled and the filled unwound. Default 2000. */
+      legTimeoutMs: z.number().int().positive().default(2000),
+      /** Quoting: re-quote when the implied price moves by at least this many ticks. Default 1. */
+      requoteTicks: z.number().int().positive().default(1),
+      /** Quoting: quote only while every hedge leg shows at least this many spread units (0 = always). Default 0. */
+      minHedgeUnits: z.number().nonnegative().default(0),
+      /** The hedge ladder. */
+      hedge: z
+        .strictObject({
+          /** Step 1: rest the hedge at the near touch plus this many ticks. Default 1. */
+          payupTicks: z.number().int().nonnegative().default(1),
+          /** Step 2: re-price hedge orders this often (ms). Default 1000. */
+          repriceMs: z.number().int().positive().default(1000),
+          /** Step 3: after this long naked (ms), cross the spread. Default 3000. */
+          crossAfterMs: z.number().int().nonnegative().default(3000),
+          /** Crossing: the far touch plus this many ticks ... Default 2. */
+          crossPayupTicks: z.number().int().nonnegative().default(2),
+          /** ... no worse than this many ticks beyond the far touch when the ladder began. Default 10. */
+          maxCrossTicks: z.number().int().nonnegative().default(10),
+          /** Step 4: after this long naked (ms), unwind what filled. Default 10000. */
+          unwindAfterMs: z.number().int().nonnegative().default(10_000),
+          /** Unwinding: the far touch plus this many ticks. Default 5. */
+          unwindPayupTicks: z.number().int().nonnegative().default(5),
+          /** Give up unwinding after this long (ms) and report the residual. Default 60000. */
+          giveUpAfterMs: z.number().int().positive().default(60_000),
+        })
+        .prefault({}),
     })
     .prefault({}),
 });

@@ -73,3 +73,21 @@ export function hedgeNeeds(p: HedgePlanInput): number[] {
     return Math.sign(need) === Math.sign(side * tm) ? need : 0;
   });
 }
+
+/**
+ * The signed lots to send per leg to unwind down to the hedged position: every leg is brought back to
+ * H whole spread units, where H is what all legs already hold in common. Lots already working count as
+ * sent. Never returns lots that increase a leg.
+ */
+export function unwindNeeds(p: Pick<HedgePlanInput, 'filled' | 'working' | 'tradingMultipliers'>): number[] {
+  const { filled, working, tradingMultipliers: tms } = p;
+  const h = hedgedUnits(filled, tms);
+  return tms.map((tm, i) => {
+    if (tm === 0) return 0;
+    const f = filled[i] ?? 0;
+    const need = h * tm - f - (working[i] ?? 0);
+    // Only toward the hedged position: a leg is never pushed past it or away from it.
+    if (need === 0 || Math.sign(need) === Math.sign(f - h * tm)) return 0;
+    return Math.sign(need) * Math.min(Math.abs(need), Math.abs(f - h * tm));
+  });
+}

@@ -126,6 +126,7 @@ export class Engine {
       actions: {
         reportStarted: (_, params) => this.algoStarted(params.spec),
         reportResult: (_, params) => this.algoEnded(params.result),
+        reportLadderStep: (_, params) => this.record({ kind: 'ladder.step', at: clock.now(), ...params }),
       },
     });
     const strategy = strategyMachine.provide({ actors: { algo } });
@@ -357,6 +358,7 @@ export class Engine {
       algoId: r.algoId,
       strategy: r.strategy,
       purpose: r.purpose,
+      kind: r.kind,
       side: r.side > 0 ? 'buy' : 'sell',
       status: r.status,
       reason: r.reason,
@@ -379,6 +381,7 @@ export class Engine {
       orders: r.counts.orders,
       reprices: r.counts.reprices,
       rejects: r.counts.rejects,
+      ladderSteps: r.counts.ladderSteps,
     };
     this.executionList.push(execution);
     this.record({ kind: 'algo.ended', at, execution });

@@ -1,4 +1,4 @@
-import type { Purpose } from '../../machines/algo.machine.js';
+import type { AlgoKind, LadderStepReport, Purpose } from '../../machines/algo.machine.js';
 
 /** One fill, as the host sees it: decimals as strings. */
 export interface FillRecord {
@@ -27,9 +27,10 @@ export interface Execution {
   algoId: string;
   strategy: string;
   purpose: Purpose;
+  kind: AlgoKind;
   side: 'buy' | 'sell';
   status: 'completed' | 'stopped';
-  /** filled | priceLeft | stopRequested | expired. */
+  /** filled | priceLeft | stopRequested | expired | legFailed | unwound | residual. */
   reason: string | null;
   /** Spread units asked for, and executed with balanced legs. */
   qty: number;
@@ -55,6 +56,8 @@ export interface Execution {
   orders: number;
   reprices: number;
   rejects: number;
+  /** Hedge ladder steps taken (resting, crossing, unwinding, paused, failed). */
+  ladderSteps: number;
 }
 
 export interface StateChange {
@@ -72,5 +75,6 @@ export type EngineRecord =
   | { kind: 'report'; at: number; report: import('../domain/orders.js').VenueReport; routed: boolean }
   | { kind: 'algo.started'; at: number; algoId: string; strategy: string; purpose: Purpose; side: 1 | -1; qty: number; limit: number }
   | { kind: 'algo.ended'; at: number; execution: Execution }
+  | ({ kind: 'ladder.step'; at: number } & LadderStepReport)
   | { kind: 'state'; at: number; change: StateChange }
   | { kind: 'error'; at: number; actor: string; message: string };

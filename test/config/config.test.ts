@@ -75,12 +75,19 @@ describe('resolveConfig(demoConfig)', () => {
     expect(s.spec.session).toEqual({ calendar: demoConfig.venue.calendar, closingLeadMs: 60_000 });
     expect(s.spec.target).toBe(5);
     expect(s.spec.algo).toEqual({
+      kind: 'taker',
       tradingMultipliers: [1, -1],
+      factors: [1, -1],
       symbols: ['HC', 'RB'],
       activeLeg: 0,
       payupTicks: 1,
       resubmitMs: 2000,
       rounding: 'nearest',
+      hedge: { payupTicks: 1, repriceMs: 1000, crossAfterMs: 3000, crossPayupTicks: 2, maxCrossTicks: 10, unwindAfterMs: 10_000, unwindPayupTicks: 5, giveUpAfterMs: 60_000 },
+      stopPolicy: 'hedge',
+      legTimeoutMs: 2000,
+      requoteTicks: 1,
+      minHedgeUnits: 0,
       tickValue: [10, 10],
     });
   });
@@ -134,7 +141,10 @@ describe('resolveConfig: defaults, explicit offsets and finer ticks', () => {
     const spec = r.strategies[0]!.spec;
     expect(r.strategies[0]!.staleAfterMs).toBe(5000);
     expect(spec.session.closingLeadMs).toBe(60_000);
-    expect([spec.algo.activeLeg, spec.algo.payupTicks, spec.algo.resubmitMs, spec.algo.rounding]).toEqual([0, 1, 2000, 'nearest']);
+    // No activeLeg: chosen at launch (the first traded leg for a taker).
+    expect([spec.algo.kind, spec.algo.activeLeg, spec.algo.payupTicks, spec.algo.resubmitMs, spec.algo.rounding, spec.algo.stopPolicy]).toEqual(['taker', null, 1, 2000, 'nearest', 'hedge']);
+    expect(spec.algo.hedge).toEqual({ payupTicks: 1, repriceMs: 1000, crossAfterMs: 3000, crossPayupTicks: 2, maxCrossTicks: 10, unwindAfterMs: 10_000, unwindPayupTicks: 5, giveUpAfterMs: 60_000 });
+    expect([spec.algo.legTimeoutMs, spec.algo.requoteTicks, spec.algo.minHedgeUnits]).toEqual([2000, 1, 0]);
   });
 
   it('accepts decimals written as numbers and an active leg named by symbol', () => {
@@ -258,6 +268,13 @@ describe('resolveConfig: invalid configs name the field', () => {
       c.venue.instruments[1].follows.symbol = 'ZZ';
     });
     expect(errors.map((e) => e.message)).toEqual(['venue.instruments[1].follows.symbol: names no instrument of this venue (got "ZZ")']);
+  });
+
+  it('an unwind timeout before the cross timeout is refused', () => {
+    const errors = invalid((c) => {
+      c.strategies[0].execution.hedge = { crossAfterMs: 5000, unwindAfterMs: 4000 };
+    });
+    expect(errors.map((e) => e.message)).toEqual(['strategies[0].execution.hedge.unwindAfterMs: must not be before crossAfterMs (5000) (got 4000)']);
   });
 
   it('a missing required field says it is required', () => {

@@ -3,6 +3,9 @@ import { algoMachine, type AlgoResult, type AlgoSpec } from '../../machines/algo
 import { orderMachine } from '../../machines/order.machine.js';
 import type { OrderCommand } from '../../src/domain/orders.js';
 import type { LegQuote, MarketView } from '../../src/domain/quote.js';
+
+const TAKER_WORKING = 'active.entry.taker.working,active.hedge.balanced';
+const RESTING = 'active.hedge.ladder.step.resting,active.hedge.ladder.sender.sending';
 import { harness } from '../helpers/harness.js';
 
 const baseSpec: AlgoSpec = {
@@ -15,9 +18,16 @@ const baseSpec: AlgoSpec = {
   tradingMultipliers: [1, -1],
   symbols: ['HC', 'RB'],
   activeLeg: 0,
+  kind: 'taker',
+  factors: [1, -1],
   payupTicks: 1,
   resubmitMs: 2000,
   rounding: 'nearest',
+  hedge: { payupTicks: 1, repriceMs: 2000, crossAfterMs: 3000, crossPayupTicks: 2, maxCrossTicks: 10, unwindAfterMs: 10_000, unwindPayupTicks: 5, giveUpAfterMs: 60_000 },
+  stopPolicy: 'hedge',
+  legTimeoutMs: 2000,
+  requoteTicks: 1,
+  minHedgeUnits: 0,
   tickValue: [10, 10],
 };
 
@@ -43,7 +53,11 @@ function setupAlgo(spec: Partial<AlgoSpec> = {}, market: MarketView | null = vie
       cancelOrder: (_, p) => void cancels.push(p.clientId),
     },
   });
-  const logic = algoMachine.provide({ actors: { order } });
+  const steps: string[] = [];
+  const logic = algoMachine.provide({
+    actors: { order },
+    actions: { reportLadderStep: (_, p) => void steps.push(`${p.step}:${p.nakedLots.join('/')}`) },
+  });
   const h = harness(logic, { spec: { ...baseSpec, ...spec }, market }, { systemId: 'algo:S/1' });
   /** Delivers a venue report the way the engine does; false when the order actor is gone. */
   const venue = (r: Record<string, unknown> & { clientId: string }): boolean => {
@@ -58,13 +72,17 @@ function setupAlgo(spec: Partial<AlgoSpec> = {}, market: MarketView | null = vie
   };
   /** The algo's result once it has ended (what its parent receives in the done event). */
   const result = (): AlgoResult | undefined => h.output<AlgoResult | undefined>();
-  return { ...h, submitted, cancels, venue, fillOrder, result };
+  const accept = (clientId: string): boolean => venue({ type: 'order.accepted', clientId, at: h.clock.now() });
+  const canceled = (clientId: string, filledQty = 0): boolean => venue({ type: 'order.canceled', clientId, filledQty, at: h.clock.now() });
+  const reject = (clientId: string, reason = 'risk'): boolean => venue({ type: 'order.rejected', clientId, reason, at: h.clock.now() });
+  /** The ladder steps reported, as "step:naked lots per leg". */
+  return { ...h, submitted, cancels, steps, venue, fillOrder, result, accept, canceled, reject };
 }
 
-describe('spread algo (taker)', () => {
+describe('spread algo: taker entry', () => {
   it('crosses the active leg at the ask plus payup for the whole quantity when the spread is at the price', () => {
     const a = setupAlgo();
-    expect(a.state()).toBe('active.entry.working,active.hedge.balanced');
+    expect(a.state()).toBe(TAKER_WORKING);
     expect(a.submitted).toEqual([{ clientId: 'S/1.1', symbol: 'HC', side: 1, qty: 3, price: 3381 }]);
   });
 
@@ -73,30 +91,32 @@ describe('spread algo (taker)', () => {
     expect(a.submitted[0]).toMatchObject({ qty: 2 });
   });
 
-  it('hedges the passive leg in proportion to each active fill, at the bid minus payup, then completes', () => {
+  it('hedges each active fill in proportion on the resting step, then completes', () => {
     const a = setupAlgo();
-    a.venue({ type: 'order.accepted', clientId: 'S/1.1', at: 0 });
+    a.accept('S/1.1');
     a.clock.advance(10);
     a.fillOrder('S/1.1', 1, 3380);
-    expect(a.submitted[1]).toEqual({ clientId: 'S/1.2', symbol: 'RB', side: -1, qty: 1, price: 3207 });
-    expect(a.state()).toBe('active.entry.working,active.hedge.hedging');
+    // Rest at the near touch (RB ask 3209) minus payup 1: 3208, which in a one-tick market meets the bid.
+    expect(a.submitted[1]).toEqual({ clientId: 'S/1.2', symbol: 'RB', side: -1, qty: 1, price: 3208 });
+    expect(a.state()).toBe(`active.entry.taker.working,${RESTING}`);
     a.clock.advance(10);
     a.fillOrder('S/1.1', 2, 3380);
-    expect(a.submitted[2]).toEqual({ clientId: 'S/1.3', symbol: 'RB', side: -1, qty: 2, price: 3207 });
-    expect(a.state()).toBe('active.entry.done,active.hedge.hedging');
+    expect(a.submitted[2]).toEqual({ clientId: 'S/1.3', symbol: 'RB', side: -1, qty: 2, price: 3208 });
+    expect(a.state()).toBe(`active.entry.done,${RESTING}`);
     a.clock.advance(30);
     a.fillOrder('S/1.2', 1, 3208);
     a.clock.advance(10);
     a.fillOrder('S/1.3', 2, 3208);
     expect(a.state()).toBe('completed');
     const r = a.result()!;
-    expect(r).toMatchObject({ status: 'completed', reason: 'filled', units: 3, filledLots: [3, -3], notional: [3 * 3380, -3 * 3208], residual: [0, 0] });
+    expect(r).toMatchObject({ status: 'completed', reason: 'filled', kind: 'taker', units: 3, filledLots: [3, -3], notional: [3 * 3380, -3 * 3208], residual: [0, 0] });
     // Naked: 1 lot for 10 ms, 3 lots for 30 ms, 2 lots for 10 ms.
     expect(r.exposure).toEqual({ current: 0, maxLots: 3, maxNotional: 3 * 3380 * 10, lotMs: 1 * 10 + 3 * 30 + 2 * 10, nakedMs: 50, since: 60 });
-    expect(r.counts).toEqual({ orders: 3, reprices: 0, rejects: 0 });
+    expect(r.counts).toEqual({ orders: 3, reprices: 0, rejects: 0, ladderSteps: 1 });
+    expect(a.steps).toEqual(['resting:1/0']);
   });
 
-  it('tells its parent the result and leaves no order actor behind', () => {
+  it('leaves no order actor behind', () => {
     const a = setupAlgo({ qty: 1 });
     a.fillOrder('S/1.1', 1, 3380);
     a.fillOrder('S/1.2', 1, 3208);
@@ -108,35 +128,34 @@ describe('spread algo (taker)', () => {
 
   it('re-prices a stale entry order: cancels it once and sends a new one at the current ask', () => {
     const a = setupAlgo();
-    a.venue({ type: 'order.accepted', clientId: 'S/1.1', at: 0 });
+    a.accept('S/1.1');
     a.clock.advance(2000);
     expect(a.cancels).toEqual(['S/1.1']);
-    expect(a.state()).toBe('active.entry.repricing,active.hedge.balanced');
+    expect(a.state()).toBe('active.entry.taker.repricing,active.hedge.balanced');
     a.send({ type: 'spread.quoted', view: view([3378, 3379], [3207, 3208], 2000) });
-    a.venue({ type: 'order.canceled', clientId: 'S/1.1', filledQty: 0, at: 2010 });
+    a.canceled('S/1.1');
     expect(a.submitted[1]).toEqual({ clientId: 'S/1.2', symbol: 'HC', side: 1, qty: 3, price: 3380 });
     expect(a.context().counts.reprices).toBe(1);
   });
 
   it('ends stopped with reason priceLeft when the spread leaves the price with nothing filled', () => {
     const a = setupAlgo();
-    a.venue({ type: 'order.accepted', clientId: 'S/1.1', at: 0 });
+    a.accept('S/1.1');
     a.clock.advance(2000);
     a.send({ type: 'spread.quoted', view: view([3385, 3386], [3208, 3209], 2000) });
-    a.venue({ type: 'order.canceled', clientId: 'S/1.1', filledQty: 0, at: 2010 });
+    a.canceled('S/1.1');
     expect(a.state()).toBe('stopped');
     expect(a.result()).toMatchObject({ status: 'stopped', reason: 'priceLeft', units: 0, filledLots: [0, 0] });
   });
 
-  it('on stop: cancels the entry, hedges what filled, and ends stopped with balanced legs', () => {
+  it('on stop: cancels the entry, completes the hedge, and ends stopped with balanced legs', () => {
     const a = setupAlgo();
-    a.venue({ type: 'order.accepted', clientId: 'S/1.1', at: 0 });
+    a.accept('S/1.1');
     a.fillOrder('S/1.1', 1, 3380);
     a.send({ type: 'stop.requested' });
     expect(a.cancels).toEqual(['S/1.1']);
-    expect(a.state()).toBe('active.entry.halted,active.hedge.hedging');
-    a.venue({ type: 'order.canceled', clientId: 'S/1.1', filledQty: 1, at: 5 });
-    expect(a.state()).toBe('active.entry.halted,active.hedge.hedging');
+    expect(a.state()).toBe(`active.entry.halted,${RESTING}`);
+    a.canceled('S/1.1', 1);
     a.fillOrder('S/1.2', 1, 3208);
     expect(a.state()).toBe('stopped');
     expect(a.result()).toMatchObject({ status: 'stopped', reason: 'stopRequested', units: 1, filledLots: [1, -1], residual: [0, 0] });
@@ -147,67 +166,42 @@ describe('spread algo (taker)', () => {
     a.send({ type: 'stop.requested' });
     a.fillOrder('S/1.1', 3, 3380); // filled before the cancel reached the venue: the order is done
     expect(a.venue({ type: 'order.cancelRejected', clientId: 'S/1.1', reason: 'order already filled or canceled', at: 5 })).toBe(false);
-    expect(a.submitted[1]).toEqual({ clientId: 'S/1.2', symbol: 'RB', side: -1, qty: 3, price: 3207 });
+    expect(a.submitted[1]).toEqual({ clientId: 'S/1.2', symbol: 'RB', side: -1, qty: 3, price: 3208 });
     a.fillOrder('S/1.2', 3, 3208);
     expect(a.result()).toMatchObject({ status: 'stopped', units: 3, residual: [0, 0] });
   });
 
-  it('backs off for the resubmit interval after a rejected hedge, then sends it again', () => {
-    const a = setupAlgo({ qty: 1 });
-    a.fillOrder('S/1.1', 1, 3380);
-    a.venue({ type: 'order.rejected', clientId: 'S/1.2', reason: 'risk', at: 0 });
-    expect(a.state()).toBe('active.entry.done,active.hedge.backingOff');
-    a.clock.advance(1999);
-    expect(a.submitted).toHaveLength(2);
-    a.clock.advance(1);
-    expect(a.submitted[2]).toEqual({ clientId: 'S/1.3', symbol: 'RB', side: -1, qty: 1, price: 3207 });
-    expect(a.context().counts.rejects).toBe(1);
-  });
-
   it('waits in backingOff after a rejected entry and retries while the price holds', () => {
     const a = setupAlgo({ qty: 1 });
-    a.venue({ type: 'order.rejected', clientId: 'S/1.1', reason: 'throttled', at: 0 });
-    expect(a.state()).toBe('active.entry.backingOff,active.hedge.balanced');
+    a.reject('S/1.1', 'throttled');
+    expect(a.state()).toBe('active.entry.taker.backingOff,active.hedge.balanced');
     a.clock.advance(2000);
     expect(a.submitted.map((o) => o.clientId)).toEqual(['S/1.1', 'S/1.2']);
-  });
-
-  it('re-prices a stale hedge at the current bid', () => {
-    const a = setupAlgo({ qty: 1 });
-    a.fillOrder('S/1.1', 1, 3380);
-    a.venue({ type: 'order.accepted', clientId: 'S/1.2', at: 0 });
-    a.send({ type: 'spread.quoted', view: view([3379, 3380], [3205, 3206], 100) });
-    a.clock.advance(2000);
-    expect(a.cancels).toEqual(['S/1.2']);
-    a.venue({ type: 'order.canceled', clientId: 'S/1.2', filledQty: 0, at: 2000 });
-    expect(a.submitted[2]).toEqual({ clientId: 'S/1.3', symbol: 'RB', side: -1, qty: 1, price: 3204 });
-    expect(a.context().counts.reprices).toBe(1);
   });
 
   it('sells the spread by selling the positive leg and buying the negative one', () => {
     const a = setupAlgo({ side: -1, purpose: 'longExit', limit: 170, qty: 2 });
     expect(a.submitted[0]).toEqual({ clientId: 'S/1.1', symbol: 'HC', side: -1, qty: 2, price: 3378 });
     a.fillOrder('S/1.1', 2, 3379);
-    expect(a.submitted[1]).toEqual({ clientId: 'S/1.2', symbol: 'RB', side: 1, qty: 2, price: 3210 });
+    expect(a.submitted[1]).toEqual({ clientId: 'S/1.2', symbol: 'RB', side: 1, qty: 2, price: 3209 });
   });
 
   it('never leaves a sub-unit fill of a 2:3 ratio spread unhedged: it completes the unit on stop', () => {
-    const ratio = { tradingMultipliers: [2, -3], qty: 1 } satisfies Partial<AlgoSpec>;
-    const a = setupAlgo(ratio);
+    const a = setupAlgo({ tradingMultipliers: [2, -3], factors: [1, -1], qty: 1 });
     expect(a.submitted[0]).toMatchObject({ symbol: 'HC', side: 1, qty: 2 });
     a.fillOrder('S/1.1', 1, 3380); // half a unit: nearest rounds the hedge to one unit
     expect(a.submitted[1]).toMatchObject({ symbol: 'RB', side: -1, qty: 3 });
     a.send({ type: 'stop.requested' });
-    a.venue({ type: 'order.canceled', clientId: 'S/1.1', filledQty: 1, at: 1 });
-    // Entry closed at half a unit: the active leg is completed to a whole unit.
-    expect(a.submitted[2]).toMatchObject({ symbol: 'HC', side: 1, qty: 1, price: 3381 });
+    a.canceled('S/1.1', 1);
+    // Entry closed at half a unit: the active leg is completed to a whole unit, at the near touch + payup.
+    expect(a.submitted[2]).toMatchObject({ symbol: 'HC', side: 1, qty: 1, price: 3380 });
     a.fillOrder('S/1.2', 3, 3208);
     a.fillOrder('S/1.3', 1, 3380);
     expect(a.result()).toMatchObject({ status: 'stopped', units: 1, filledLots: [2, -3], residual: [0, 0] });
   });
 
   it('with rounding down, waits for a whole unit before hedging', () => {
-    const a = setupAlgo({ tradingMultipliers: [2, -3], qty: 2, rounding: 'down' }, view([3379, 3380], [3208, 3209], 0, 10));
+    const a = setupAlgo({ tradingMultipliers: [2, -3], qty: 2, rounding: 'down' });
     a.fillOrder('S/1.1', 1, 3380);
     expect(a.submitted).toHaveLength(1);
     a.fillOrder('S/1.1', 1, 3380);
@@ -227,17 +221,227 @@ describe('spread algo (taker)', () => {
     const a = setupAlgo({}, null);
     expect(a.state()).toBe('pending');
     a.send({ type: 'spread.quoted', view: view([3379, 3380], [3208, 3209], 5) });
-    expect(a.state()).toBe('active.entry.working,active.hedge.balanced');
+    expect(a.state()).toBe(TAKER_WORKING);
+  });
+});
+
+describe('the hedge ladder', () => {
+  /** A taker for one unit whose entry has filled, leaving 1 lot of HC naked. */
+  function legged(spec: Partial<AlgoSpec> = {}) {
+    const a = setupAlgo({ qty: 1, ...spec });
+    a.fillOrder('S/1.1', 1, 3380);
+    a.accept('S/1.2');
+    return a;
+  }
+
+  it('step 2: re-prices the resting hedge every interval at the new near touch', () => {
+    const a = legged();
+    a.send({ type: 'spread.quoted', view: view([3379, 3380], [3205, 3206], 100) });
+    a.clock.advance(2000);
+    expect(a.cancels).toEqual(['S/1.2']);
+    a.canceled('S/1.2');
+    expect(a.submitted[2]).toEqual({ clientId: 'S/1.3', symbol: 'RB', side: -1, qty: 1, price: 3205 });
+    expect(a.context().counts.reprices).toBe(1);
   });
 
-  it('does not send a hedge without a usable book for the leg, and sends it when one arrives', () => {
+  it('step 3: after the hedge timeout, crosses: cancels the resting hedge and sends at the far touch + cross payup', () => {
+    const a = legged();
+    a.clock.advance(2999);
+    expect(a.steps).toEqual(['resting:1/0']);
+    a.clock.advance(1);
+    expect(a.state()).toBe('active.entry.done,active.hedge.ladder.step.crossing,active.hedge.ladder.sender.sending');
+    expect(a.steps).toEqual(['resting:1/0', 'crossing:1/0']);
+    expect(a.cancels).toEqual(['S/1.2']);
+    a.canceled('S/1.2');
+    // RB bid 3208 − cross payup 2.
+    expect(a.submitted[2]).toEqual({ clientId: 'S/1.3', symbol: 'RB', side: -1, qty: 1, price: 3206 });
+    a.fillOrder('S/1.3', 1, 3208);
+    expect(a.result()).toMatchObject({ status: 'completed', units: 1, counts: { ladderSteps: 2 } });
+  });
+
+  it('crossing is never worse than maxCrossTicks from the far touch where the ladder began', () => {
+    const a = legged({ hedge: { ...baseSpec.hedge, maxCrossTicks: 3 } });
+    // The RB market falls 20 ticks before the cross: the cross price is capped at 3208 − 3.
+    a.send({ type: 'spread.quoted', view: view([3379, 3380], [3188, 3189], 1000) });
+    a.clock.advance(3000);
+    a.canceled('S/1.2');
+    expect(a.submitted[2]).toMatchObject({ symbol: 'RB', side: -1, price: 3205 });
+  });
+
+  it('step 4: after the unwind timeout, unwinds the filled active leg at the far touch − unwind payup, and ends balanced', () => {
+    const a = legged();
+    a.clock.advance(3000);
+    a.canceled('S/1.2');
+    a.accept('S/1.3');
+    a.clock.advance(7000);
+    expect(a.state()).toBe('active.entry.halted,active.hedge.ladder.step.unwinding,active.hedge.ladder.sender.sending');
+    expect(a.steps).toEqual(['resting:1/0', 'crossing:1/0', 'unwinding:1/0']);
+    expect(a.cancels).toEqual(['S/1.2', 'S/1.3']);
+    a.canceled('S/1.3');
+    // Sell back 1 HC at its bid 3379 − 5.
+    expect(a.submitted[3]).toEqual({ clientId: 'S/1.4', symbol: 'HC', side: -1, qty: 1, price: 3374 });
+    a.fillOrder('S/1.4', 1, 3379);
+    expect(a.state()).toBe('stopped');
+    expect(a.result()).toMatchObject({ status: 'stopped', reason: 'unwound', units: 0, filledLots: [0, 0], residual: [0, 0] });
+  });
+
+  it('when a hedge fills while its cancel for the unwind is in flight, unwinds only what is still naked', () => {
+    const a = setupAlgo({ qty: 2 });
+    a.fillOrder('S/1.1', 2, 3380);
+    a.accept('S/1.2');
+    a.clock.advance(10_000); // straight through crossing to unwinding (the cross order is never sent: S/1.2 is still working)
+    a.fillOrder('S/1.2', 1, 3208); // one lot of the hedge filled before its cancel arrived
+    a.canceled('S/1.2', 1);
+    expect(a.submitted.at(-1)).toMatchObject({ symbol: 'HC', side: -1, qty: 1 });
+    a.fillOrder(a.submitted.at(-1)!.clientId, 1, 3379);
+    expect(a.result()).toMatchObject({ reason: 'unwound', units: 1, filledLots: [1, -1], residual: [0, 0] });
+  });
+
+  it('backs off for the resubmit interval after a rejected hedge, then sends it again', () => {
+    const a = setupAlgo({ qty: 1 });
+    a.fillOrder('S/1.1', 1, 3380);
+    a.reject('S/1.2');
+    expect(a.state()).toBe('active.entry.done,active.hedge.ladder.step.resting,active.hedge.ladder.sender.backingOff');
+    a.clock.advance(1999);
+    expect(a.submitted).toHaveLength(2);
+    a.clock.advance(1);
+    expect(a.submitted[2]).toEqual({ clientId: 'S/1.3', symbol: 'RB', side: -1, qty: 1, price: 3208 });
+    expect(a.context().counts.rejects).toBe(1);
+  });
+
+  it('gives up when the venue refuses the unwind for giveUpAfterMs, and reports the residual', () => {
+    const a = setupAlgo({ qty: 1, hedge: { ...baseSpec.hedge, giveUpAfterMs: 5000 } });
+    a.fillOrder('S/1.1', 1, 3380);
+    for (let i = 0; i < 30 && a.state() !== 'stopped'; i++) {
+      const last = a.submitted.at(-1)!;
+      if (a.system.get(`order:${last.clientId}`)) a.reject(last.clientId, 'venue refuses');
+      a.clock.advance(500);
+    }
+    expect(a.state()).toBe('stopped');
+    expect(a.steps.slice(-2)).toEqual(['unwinding:1/0', 'failed:1/0']);
+    expect(a.result()).toMatchObject({ status: 'stopped', reason: 'residual', units: 0, filledLots: [1, 0], residual: [1, 0] });
+    expect(a.result()!.counts.rejects).toBeGreaterThan(5);
+  });
+
+  it('pauses while the hedge leg has no usable book: sends nothing, re-prices nothing, and resumes its step', () => {
     const a = setupAlgo({ qty: 1 });
     const noRb: MarketView = { at: 1, spread: null, legs: [leg('HC', 3379, 3380), null] };
     a.send({ type: 'spread.quoted', view: noRb });
     a.fillOrder('S/1.1', 1, 3380);
     expect(a.submitted).toHaveLength(1);
-    expect(a.state()).toBe('active.entry.done,active.hedge.hedging');
-    a.send({ type: 'spread.quoted', view: view([3379, 3380], [3210, 3211], 2) });
-    expect(a.submitted[1]).toEqual({ clientId: 'S/1.2', symbol: 'RB', side: -1, qty: 1, price: 3209 });
+    expect(a.state()).toBe('active.entry.done,active.hedge.paused');
+    a.clock.advance(60_000); // a lunch break: no escalation, no order
+    expect(a.submitted).toHaveLength(1);
+    expect(a.steps).toEqual(['resting:1/0', 'paused:1/0']);
+    a.send({ type: 'spread.quoted', view: view([3379, 3380], [3210, 3211], 60_001) });
+    expect(a.state()).toBe(`active.entry.done,${RESTING}`);
+    expect(a.submitted[1]).toEqual({ clientId: 'S/1.2', symbol: 'RB', side: -1, qty: 1, price: 3210 });
+    a.clock.advance(3000); // the step's timer starts again at the resume
+    expect(a.steps).toEqual(['resting:1/0', 'paused:1/0', 'resting:1/0', 'crossing:1/0']);
+  });
+
+  it('leaves a resting hedge alone while paused, and re-prices it after the book returns', () => {
+    const a = legged();
+    a.send({ type: 'spread.quoted', view: { at: 10, spread: null, legs: [leg('HC', 3379, 3380), null] } });
+    expect(a.state()).toBe('active.entry.done,active.hedge.paused');
+    a.clock.advance(5000); // the order says it is stale: nobody re-prices it during the pause
+    expect(a.cancels).toEqual([]);
+    a.send({ type: 'spread.quoted', view: view([3379, 3380], [3205, 3206], 5000) });
+    a.clock.advance(2000);
+    expect(a.cancels).toEqual(['S/1.2']);
+  });
+
+  it('with stopPolicy unwind, a stop unwinds a leg-out instead of completing the hedge', () => {
+    const a = setupAlgo({ qty: 1, stopPolicy: 'unwind' });
+    a.fillOrder('S/1.1', 1, 3380);
+    a.accept('S/1.2');
+    a.send({ type: 'stop.requested' });
+    expect(a.state()).toBe('active.entry.halted,active.hedge.ladder.step.unwinding,active.hedge.ladder.sender.sending');
+    a.canceled('S/1.2');
+    a.fillOrder(a.submitted.at(-1)!.clientId, 1, 3379);
+    expect(a.result()).toMatchObject({ status: 'stopped', reason: 'unwound', units: 0, filledLots: [0, 0] });
+  });
+});
+
+describe('spread algo: contingent entry', () => {
+  it('sends every leg at once and completes when all fill', () => {
+    const a = setupAlgo({ kind: 'contingent', qty: 2 });
+    expect(a.submitted).toEqual([
+      { clientId: 'S/1.1', symbol: 'HC', side: 1, qty: 2, price: 3381 },
+      { clientId: 'S/1.2', symbol: 'RB', side: -1, qty: 2, price: 3207 },
+    ]);
+    a.fillOrder('S/1.2', 2, 3208);
+    a.fillOrder('S/1.1', 2, 3380);
+    expect(a.result()).toMatchObject({ status: 'completed', kind: 'contingent', units: 2, filledLots: [2, -2] });
+  });
+
+  it('when a leg is rejected, cancels the rest and unwinds what filled', () => {
+    const a = setupAlgo({ kind: 'contingent', qty: 2 });
+    a.fillOrder('S/1.1', 2, 3380);
+    a.reject('S/1.2');
+    expect(a.state()).toBe('active.entry.halted,active.hedge.ladder.step.unwinding,active.hedge.ladder.sender.sending');
+    expect(a.submitted[2]).toEqual({ clientId: 'S/1.3', symbol: 'HC', side: -1, qty: 2, price: 3374 });
+    a.fillOrder('S/1.3', 2, 3379);
+    expect(a.result()).toMatchObject({ status: 'stopped', reason: 'legFailed', units: 0, filledLots: [0, 0] });
+  });
+
+  it('when a leg is not filled within legTimeoutMs, cancels it and unwinds a partial fill', () => {
+    const a = setupAlgo({ kind: 'contingent', qty: 2 });
+    a.accept('S/1.1');
+    a.accept('S/1.2');
+    a.fillOrder('S/1.1', 2, 3380);
+    a.fillOrder('S/1.2', 1, 3208);
+    a.clock.advance(2000);
+    expect(a.cancels).toContain('S/1.2');
+    a.canceled('S/1.2', 1);
+    // One unit is hedged; the second HC lot is sold back.
+    expect(a.submitted.at(-1)).toMatchObject({ symbol: 'HC', side: -1, qty: 1 });
+    a.fillOrder(a.submitted.at(-1)!.clientId, 1, 3379);
+    expect(a.result()).toMatchObject({ reason: 'legFailed', units: 1, filledLots: [1, -1], residual: [0, 0] });
+  });
+});
+
+describe('spread algo: quoting entry', () => {
+  // S = HC − RB ≤ 172 with RB sold at its bid 3208: HC at most 3380, kept passive at 3379 (one under the ask).
+  it('rests the active leg passively at the price implied by the limit and the hedge leg', () => {
+    const a = setupAlgo({ kind: 'quoting', limit: 170 }, view([3375, 3380], [3208, 3209]));
+    expect(a.state()).toBe('active.entry.quoting.quoted,active.hedge.balanced');
+    expect(a.submitted).toEqual([{ clientId: 'S/1.1', symbol: 'HC', side: 1, qty: 3, price: 3378 }]);
+  });
+
+  it('does not cross the active leg even when the implied price is through it', () => {
+    const a = setupAlgo({ kind: 'quoting', limit: 180 }, view([3375, 3380], [3208, 3209]));
+    expect(a.submitted[0]).toMatchObject({ price: 3379 });
+  });
+
+  it('re-quotes when the implied price moves by requoteTicks, not on every tick', () => {
+    const a = setupAlgo({ kind: 'quoting', limit: 170, requoteTicks: 2 }, view([3375, 3390], [3208, 3209]));
+    expect(a.submitted[0]).toMatchObject({ price: 3378 });
+    a.accept('S/1.1');
+    a.send({ type: 'spread.quoted', view: view([3375, 3390], [3209, 3210], 10) }); // implied +1
+    expect(a.cancels).toEqual([]);
+    a.send({ type: 'spread.quoted', view: view([3375, 3390], [3210, 3211], 20) }); // implied +2
+    expect(a.cancels).toEqual(['S/1.1']);
+    a.canceled('S/1.1');
+    expect(a.submitted[1]).toMatchObject({ symbol: 'HC', side: 1, qty: 3, price: 3380 });
+  });
+
+  it('hedges at once on each fill of the quote', () => {
+    const a = setupAlgo({ kind: 'quoting', limit: 170 }, view([3375, 3380], [3208, 3209]));
+    a.accept('S/1.1');
+    a.fillOrder('S/1.1', 1, 3378);
+    expect(a.submitted[1]).toEqual({ clientId: 'S/1.2', symbol: 'RB', side: -1, qty: 1, price: 3208 });
+  });
+
+  it('with lean, quotes only while the hedge leg shows enough size', () => {
+    const thin = view([3375, 3380], [3208, 3209], 0, 2);
+    const a = setupAlgo({ kind: 'quoting', limit: 170, minHedgeUnits: 3 }, thin);
+    expect(a.state()).toBe('active.entry.quoting.idle,active.hedge.balanced');
+    expect(a.submitted).toEqual([]);
+    a.send({ type: 'spread.quoted', view: view([3375, 3380], [3208, 3209], 10, 5) });
+    expect(a.submitted).toHaveLength(1);
+    a.accept('S/1.1');
+    a.send({ type: 'spread.quoted', view: view([3375, 3380], [3208, 3209], 20, 2) });
+    expect(a.cancels).toEqual(['S/1.1']);
   });
 });

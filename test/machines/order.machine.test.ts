@@ -124,7 +124,7 @@ describe('leg order machine', () => {
     expect(b.state()).toBe('rejected');
   });
 
-  it('tells its parent it is stale after staleAfterMs of working, once, and a partial fill does not reset it', () => {
+  it('tells its parent it is stale every staleAfterMs of working, and a partial fill does not reset the timer', () => {
     const h = setupOrder();
     h.send(accepted);
     h.clock.advance(1500);
@@ -133,7 +133,11 @@ describe('leg order machine', () => {
     expect(h.received.filter((e) => e.type === 'order.stale')).toHaveLength(0);
     h.clock.advance(1);
     expect(h.received.filter((e) => e.type === 'order.stale')).toEqual([{ type: 'order.stale', clientId: 'S/1.1' }]);
+    expect(h.state()).toBe('working.partiallyFilled');
+    h.clock.advance(2000);
+    expect(h.received.filter((e) => e.type === 'order.stale')).toHaveLength(2);
+    h.send({ type: 'cancel.requested' });
     h.clock.advance(10_000);
-    expect(h.received.filter((e) => e.type === 'order.stale')).toHaveLength(1);
+    expect(h.received.filter((e) => e.type === 'order.stale')).toHaveLength(2);
   });
 });

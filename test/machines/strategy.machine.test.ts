@@ -18,7 +18,22 @@ function spec(calendar: CalendarSpec, target = 5): StrategySpec {
     triggers: { longEntry: 172, longExit: 180, shortEntry: 188, shortExit: 180 },
     target,
     session: { calendar, closingLeadMs: 60_000 },
-    algo: { tradingMultipliers: [1, -1], symbols: ['HC', 'RB'], activeLeg: 0, payupTicks: 1, resubmitMs: 2000, rounding: 'nearest', tickValue: [10, 10] },
+    algo: {
+      kind: 'taker',
+      tradingMultipliers: [1, -1],
+      factors: [1, -1],
+      symbols: ['HC', 'RB'],
+      activeLeg: 0,
+      payupTicks: 1,
+      resubmitMs: 2000,
+      rounding: 'nearest',
+      hedge: { payupTicks: 1, repriceMs: 1000, crossAfterMs: 3000, crossPayupTicks: 2, maxCrossTicks: 10, unwindAfterMs: 10_000, unwindPayupTicks: 5, giveUpAfterMs: 60_000 },
+      stopPolicy: 'hedge',
+      legTimeoutMs: 2000,
+      requoteTicks: 1,
+      minHedgeUnits: 0,
+      tickValue: [10, 10],
+    },
   };
 }
 
@@ -132,16 +147,19 @@ describe('strategy machine', () => {
     s.clock.runUntil(T0 + 3_600_000); // 09:00 open
     s.quote(172);
     expect(s.state()).toBe('flat.working');
-    s.fill('S/1.1', 2); // 2 of 5 filled, hedge sent
-    s.clock.runUntil(T0 + 2 * 3_600_000 - 60_000); // 09:59 closing
-    expect(s.cancels).toEqual(['S/1.1']);
-    s.system.get('order:S/1.1')!.send({ type: 'order.canceled', clientId: 'S/1.1', filledQty: 2, at: 0 });
+    s.fill('S/1.1', 2); // 2 of 5 filled, hedge sent and filled
     s.fill('S/1.2');
+    s.system.get('order:S/1.1')!.send({ type: 'order.accepted', clientId: 'S/1.1', at: 0 });
+    s.send({ type: 'spread.quoted', view: view(176, s.clock.now() + 1) }); // keeps the remaining entry order from re-pricing into a new one
+    s.clock.runUntil(T0 + 2 * 3_600_000 - 60_000); // 09:59 closing
+    expect(s.cancels.at(-1)).toBe('S/1.1');
+    s.system.get('order:S/1.1')?.send({ type: 'order.canceled', clientId: 'S/1.1', filledQty: 2, at: 0 });
     expect(s.state()).toBe('long.idle');
     expect(s.context().legLots).toEqual([2, -2]);
     s.quote(172);
     expect(s.state()).toBe('long.idle'); // closing: no new launch
     expect(s.submitted.map((o) => o.clientId)).toEqual(['S/1.1', 'S/1.2']);
+    expect(s.context().algo).toBeNull();
   });
 
   it('on a stop request stops its algo, waits for it to end, and stops', () => {

@@ -29,6 +29,8 @@ const flat = (over: Partial<SimInstrumentSpec> = {}): SimInstrumentSpec => ({
   size: { min: 10, max: 10 },
   start: '100.5',
   volatility: '0',
+  // These tests pin the trade-through rule alone; the queue model has tests of its own below.
+  queue: false,
   ...over,
 });
 
@@ -406,7 +408,7 @@ describe('SimulatedVenue matching: resting orders', () => {
     const spec: VenueOptions = {
       seed: 5,
       latencyMs: 0,
-      instruments: [{ symbol: 'M', tickSize: '1', lotSize: '1', quoteIntervalMs: 200, size: { min: 5, max: 20 }, start: '500', volatility: '3' }],
+      instruments: [{ symbol: 'M', tickSize: '1', lotSize: '1', quoteIntervalMs: 200, size: { min: 5, max: 20 }, start: '500', volatility: '3', queue: false }],
     };
     const horizon = T0 + 2 * MINUTE;
     /** The quotes of this market without any order (orders do not change them, see above). */

@@ -204,6 +204,7 @@ export function resolveConfig(raw: unknown, source: string, overrides: Overrides
       latencyMs: c.venue.latencyMs,
       calendar: c.venue.calendar as CalendarSpec,
       instruments: c.venue.instruments,
+      faults: c.venue.faults,
     },
     strategies,
   };

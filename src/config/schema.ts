@@ -113,6 +113,28 @@ export const instrumentSchema = z.strictObject({
       halfLifeSeconds: z.number().positive(),
     })
     .optional(),
+  /** This leg's own one-way latencies, ms; each defaults to venue.latencyMs. */
+  latency: z
+    .strictObject({
+      submitMs: z.number().nonnegative().optional(),
+      cancelMs: z.number().nonnegative().optional(),
+      reportMs: z.number().nonnegative().optional(),
+    })
+    .optional(),
+  /** Queue position for resting orders. Default true. */
+  queue: z.boolean().default(true),
+});
+
+const rate = z.number().min(0).max(1);
+
+/** Seeded venue faults; every rate defaults to 0 (none). */
+export const faultsSchema = z.strictObject({
+  rejectRate: rate.default(0),
+  cancelRejectRate: rate.default(0),
+  duplicateRate: rate.default(0),
+  lateRate: rate.default(0),
+  lateMs: z.number().nonnegative().default(500),
+  disconnects: z.array(z.strictObject({ afterMs: z.number().nonnegative(), durationMs: z.number().positive() })).default([]),
 });
 
 export const venueSchema = z.strictObject({
@@ -123,6 +145,7 @@ export const venueSchema = z.strictObject({
   latencyMs: z.number().nonnegative().default(20),
   calendar: calendarSchema,
   instruments: z.array(instrumentSchema).min(1),
+  faults: faultsSchema.prefault({}),
 });
 
 export const configSchema = z.strictObject({

@@ -81,7 +81,7 @@ export class Engine {
   private readonly lastQuote = new Map<string, LegQuote>();
   private readonly algoStart = new Map<string, number>();
   private readonly executionList: Execution[] = [];
-  private readonly counts = { quotes: 0, views: 0, orders: 0, fills: 0, rejects: 0, unrouted: 0 };
+  private readonly counts = { quotes: 0, views: 0, orders: 0, fills: 0, duplicateFills: 0, rejects: 0, unrouted: 0, disconnects: 0 };
   private readonly errors: string[] = [];
   private started = false;
   private finished = false;
@@ -152,6 +152,14 @@ export class Engine {
       }),
       this.venue.reports$.subscribe((r) => this.onReport(r)),
     );
+    if (this.venue.status$) {
+      this.subscriptions.push(
+        this.venue.status$.subscribe((st) => {
+          if (!st.connected) this.counts.disconnects++;
+          this.record({ kind: 'venue.status', at: st.at, connected: st.connected });
+        }),
+      );
+    }
     this.actor.subscribe({ error: (e) => this.onError('engine', e) });
     this.actor.start();
 
@@ -303,9 +311,12 @@ export class Engine {
 
   private onReport(r: VenueReport): void {
     const at = this.clock.now();
-    if (r.type === 'order.filled' && !this.tradeIds.has(r.tradeId)) {
-      this.tradeIds.add(r.tradeId);
-      this.onFill(r, at);
+    if (r.type === 'order.filled') {
+      if (this.tradeIds.has(r.tradeId)) this.counts.duplicateFills++;
+      else {
+        this.tradeIds.add(r.tradeId);
+        this.onFill(r, at);
+      }
     }
     if (r.type === 'order.rejected') this.counts.rejects++;
     const ref = this.actor.system.get(`order:${r.clientId}`);

@@ -76,5 +76,6 @@ export type EngineRecord =
   | { kind: 'algo.started'; at: number; algoId: string; strategy: string; purpose: Purpose; side: 1 | -1; qty: number; limit: number }
   | { kind: 'algo.ended'; at: number; execution: Execution }
   | ({ kind: 'ladder.step'; at: number } & LadderStepReport)
+  | { kind: 'venue.status'; at: number; connected: boolean }
   | { kind: 'state'; at: number; change: StateChange }
   | { kind: 'error'; at: number; actor: string; message: string };

@@ -17,7 +17,7 @@ export interface StrategySummary {
 
 export interface Summary {
   run: { from: string; to: string; seed: number; venue: string; config: string };
-  counts: { quotes: number; views: number; orders: number; fills: number; rejects: number; unrouted: number; executions: number };
+  counts: { quotes: number; views: number; orders: number; fills: number; duplicateFills: number; rejects: number; unrouted: number; disconnects: number; executions: number };
   executions: Execution[];
   exposure: {
     maxNakedLots: number;

@@ -20,6 +20,8 @@ export interface Venue {
   readonly quotes$: Observable<LegQuote>;
   /** Order reports, in the order the engine receives them. */
   readonly reports$: Observable<VenueReport>;
+  /** Connection changes, where the venue reports them. */
+  readonly status$?: Observable<{ connected: boolean; at: number }>;
   instruments(): readonly InstrumentInfo[];
   start(): void;
   stop(): void;

@@ -560,6 +560,7 @@ export const algoMachine = setup({
   },
   delays: {
     resubmit: ({ context }) => context.spec.resubmitMs,
+    hedgeRetry: ({ context }) => context.spec.hedge.repriceMs,
     legTimeout: ({ context }) => context.spec.legTimeoutMs,
     crossAfter: ({ context }) => context.spec.hedge.crossAfterMs,
     unwindAfter: ({ context }) => Math.max(0, context.spec.hedge.unwindAfterMs - context.spec.hedge.crossAfterMs),
@@ -784,7 +785,7 @@ export const algoMachine = setup({
                         'xstate.done.actor.*': { guard: 'isRejectedHedge', target: 'backingOff', actions: ['stopOrder', 'forgetOrder'] },
                       },
                     },
-                    backingOff: { after: { resubmit: 'sending' } },
+                    backingOff: { after: { hedgeRetry: 'sending' } },
                   },
                 },
               },

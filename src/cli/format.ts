@@ -28,27 +28,35 @@ export function formatSummary(s: Summary, zone: string): string {
   const to = Date.parse(s.run.to);
   out.push(`Legato run on the ${s.run.venue} venue, seed ${s.run.seed}: ${time(from, zone)} to ${time(to, zone)} (${zone})`);
   const c = s.counts;
-  out.push(`quotes ${c.quotes}, market updates to strategies ${c.views}, orders ${c.orders}, fills ${c.fills}, rejects ${c.rejects}`);
+  out.push(
+    `quotes ${c.quotes}, market updates to strategies ${c.views}, orders ${c.orders}, fills ${c.fills}, rejects ${c.rejects}` +
+      (c.duplicateFills ? `, duplicate fills ignored ${c.duplicateFills}` : '') +
+      (c.unrouted ? `, reports for finished orders ${c.unrouted}` : '') +
+      (c.disconnects ? `, disconnects ${c.disconnects}` : ''),
+  );
   out.push('');
   out.push(`Executions (${s.executions.length})`);
   if (s.executions.length === 0) out.push('  none');
   else {
     out.push(
       table(
-        ['algo', 'start', 'purpose', 'side', 'status', 'units', 'trigger', 'realized', 'slippage', 'naked max', 'naked for', 'took'],
+        ['algo', 'start', 'purpose', 'side', 'status', 'units', 'trigger', 'realized', 'slippage', 'naked max', 'naked for', 'lot·s', 'took', 're-prices', 'ladder'],
         s.executions.map((e) => [
           e.algoId,
           time(e.startedAt, zone).slice(11),
           e.purpose,
           e.side,
-          e.status,
+          e.reason && e.reason !== 'filled' ? `${e.status} (${e.reason})` : e.status,
           `${e.units}/${e.qty}`,
           e.trigger,
           e.realizedSpread ?? '-',
           e.slippage ?? '-',
           `${e.exposure.maxLots} lot${e.exposure.maxLots === 1 ? '' : 's'}`,
           duration(e.exposure.nakedMs),
+          e.exposure.lotSeconds,
           duration(e.durationMs),
+          e.reprices,
+          e.ladderSteps,
         ]),
       )
         .split('\n')
@@ -62,6 +70,8 @@ export function formatSummary(s: Summary, zone: string): string {
     `Naked exposure: max ${x.maxNakedLots} lots (notional ${x.maxNakedNotional}); longest ${duration(x.longestNakedMs)}` +
       `${x.longestNakedAlgo ? ` (${x.longestNakedAlgo})` : ''}; total ${duration(x.totalNakedMs)}; ${x.nakedLotSeconds} lot-seconds`,
   );
+  const l = s.ladder;
+  out.push(`Hedge ladder steps: resting ${l.resting}, crossing ${l.crossing}, unwinding ${l.unwinding}, paused ${l.paused}, failed ${l.failed}`);
   out.push('');
   out.push('Positions');
   for (const st of s.strategies) {

@@ -1,6 +1,6 @@
 import { Subject, share, type Observable } from 'rxjs';
 import { createActor, type Actor, type AnyActorRef, type InspectionEvent, type Observer } from 'xstate';
-import { algoMachine, type AlgoResult, type AlgoSpec } from '../../machines/algo.machine.js';
+import { algoMachine, type AlgoResult, type AlgoSpec, type LadderStep } from '../../machines/algo.machine.js';
 import { engineMachine } from '../../machines/engine.machine.js';
 import { orderMachine } from '../../machines/order.machine.js';
 import { strategyMachine } from '../../machines/strategy.machine.js';
@@ -83,6 +83,7 @@ export class Engine {
   private readonly executionList: Execution[] = [];
   private readonly counts = { quotes: 0, views: 0, orders: 0, fills: 0, duplicateFills: 0, rejects: 0, unrouted: 0, disconnects: 0 };
   private readonly errors: string[] = [];
+  private readonly ladderSteps: Record<LadderStep, number> = { resting: 0, crossing: 0, unwinding: 0, paused: 0, failed: 0 };
   private started = false;
   private finished = false;
   private startedAt = 0;
@@ -126,7 +127,10 @@ export class Engine {
       actions: {
         reportStarted: (_, params) => this.algoStarted(params.spec),
         reportResult: (_, params) => this.algoEnded(params.result),
-        reportLadderStep: (_, params) => this.record({ kind: 'ladder.step', at: clock.now(), ...params }),
+        reportLadderStep: (_, params) => {
+          this.ladderSteps[params.step]++;
+          this.record({ kind: 'ladder.step', at: clock.now(), ...params });
+        },
       },
     });
     const strategy = strategyMachine.provide({ actors: { algo } });
@@ -267,6 +271,7 @@ export class Engine {
       lastQuote: this.lastQuote,
       strategyState: (name) => stateString(this.actor.system.get(`strategy:${name}`)?.getSnapshot()?.value) ?? 'stopped',
       counts: { ...this.counts, executions: this.executionList.length },
+      ladder: { ...this.ladderSteps },
       errors: this.errors,
     });
   }

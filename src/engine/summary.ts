@@ -3,6 +3,7 @@ import { Decimal, str } from '../domain/decimal.js';
 import type { Ledger } from '../domain/ledger.js';
 import { hedgedUnits, nakedLots } from '../domain/position.js';
 import type { LegQuote } from '../domain/quote.js';
+import type { LadderStep } from '../../machines/algo.machine.js';
 import type { Execution } from './records.js';
 
 export interface StrategySummary {
@@ -28,6 +29,8 @@ export interface Summary {
     totalNakedMs: number;
     nakedLotSeconds: string;
   };
+  /** Hedge ladder steps taken over the run, by step. */
+  ladder: Record<LadderStep, number>;
   strategies: StrategySummary[];
   /** Sum of the strategies' PnL. */
   pnl: string | null;
@@ -44,6 +47,7 @@ export interface SummaryInput {
   lastQuote: ReadonlyMap<string, LegQuote>;
   strategyState: (name: string) => string;
   counts: Summary['counts'];
+  ladder: Summary['ladder'];
   errors: readonly string[];
 }
 
@@ -116,6 +120,7 @@ export function buildSummary(i: SummaryInput): Summary {
       totalNakedMs: totalNaked,
       nakedLotSeconds: lotSeconds.toFixed(3),
     },
+    ladder: i.ladder,
     strategies,
     pnl: total === null ? null : (total as Decimal).toFixed(2),
     errors: [...i.errors],

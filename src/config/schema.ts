@@ -66,8 +66,8 @@ export const strategySchema = z.strictObject({
       stopPolicy: z.enum(['hedge', 'unwind']).default('hedge'),
       /** Contingent: how long the legs may take to fill before the rest is cancelled and the filled unwound. Default 2000. */
       legTimeoutMs: z.number().int().positive().default(2000),
-      /** Quoting: re-quote when the implied price moves by at least this many ticks. Default 1. */
-      requoteTicks: z.number().int().positive().default(1),
+      /** Quoting: re-quote when the implied price moves by at least this many ticks. Default 2. */
+      requoteTicks: z.number().int().positive().default(2),
       /** Quoting: quote only while every hedge leg shows at least this many spread units (0 = always). Default 0. */
       minHedgeUnits: z.number().nonnegative().default(0),
       /** The hedge ladder. */

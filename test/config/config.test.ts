@@ -86,7 +86,7 @@ describe('resolveConfig(demoConfig)', () => {
       hedge: { payupTicks: 1, repriceMs: 1000, crossAfterMs: 3000, crossPayupTicks: 2, maxCrossTicks: 10, unwindAfterMs: 10_000, unwindPayupTicks: 5, giveUpAfterMs: 60_000 },
       stopPolicy: 'hedge',
       legTimeoutMs: 2000,
-      requoteTicks: 1,
+      requoteTicks: 2,
       minHedgeUnits: 0,
       tickValue: [10, 10],
     });
@@ -144,7 +144,7 @@ describe('resolveConfig: defaults, explicit offsets and finer ticks', () => {
     // No activeLeg: chosen at launch (the first traded leg for a taker).
     expect([spec.algo.kind, spec.algo.activeLeg, spec.algo.payupTicks, spec.algo.resubmitMs, spec.algo.rounding, spec.algo.stopPolicy]).toEqual(['taker', null, 1, 2000, 'nearest', 'hedge']);
     expect(spec.algo.hedge).toEqual({ payupTicks: 1, repriceMs: 1000, crossAfterMs: 3000, crossPayupTicks: 2, maxCrossTicks: 10, unwindAfterMs: 10_000, unwindPayupTicks: 5, giveUpAfterMs: 60_000 });
-    expect([spec.algo.legTimeoutMs, spec.algo.requoteTicks, spec.algo.minHedgeUnits]).toEqual([2000, 1, 0]);
+    expect([spec.algo.legTimeoutMs, spec.algo.requoteTicks, spec.algo.minHedgeUnits]).toEqual([2000, 2, 0]);
   });
 
   it('accepts decimals written as numbers and an active leg named by symbol', () => {

@@ -31,8 +31,18 @@ function harsh(): ConfigInput {
 }
 
 describe('a simulated trading day of the demo, end to end', () => {
+  const kind = (k: 'contingent' | 'quoting', base: ConfigInput): ConfigInput => {
+    const c = structuredClone(base);
+    c.strategies[0]!.execution = { ...c.strategies[0]!.execution, kind: k };
+    return c;
+  };
   const cases = [
     ...[1, 2, 3].map((seed) => ({ name: `the demo with seed ${seed}`, config: () => resolveConfig(demoConfig, 'demo', { seed }) })),
+    ...(['contingent', 'quoting'] as const).flatMap((k) => [
+      { name: `the demo with ${k} algos`, config: () => resolveConfig(kind(k, demoConfig), k) },
+      // The night session only: a quoting algo sees every update, so a whole thin day is slow.
+      { name: `the thin market with ${k} algos`, config: () => resolveConfig(kind(k, harsh()), k, { days: 0.25 }) },
+    ]),
     ...[1, 2, 3].map((seed) => ({ name: `a thin, fast, slow-reporting market with seed ${seed}`, config: () => resolveConfig(harsh(), 'harsh', { seed }) })),
   ];
   for (const { name, config: make } of cases) {
@@ -67,6 +77,7 @@ describe('a simulated trading day of the demo, end to end', () => {
       const ended = records.filter((r) => r.kind === 'algo.ended').map((r) => (r as { execution: { algoId: string } }).execution.algoId);
       expect(ended).toEqual(started);
       for (const e of summary.executions) expect(['completed', 'stopped']).toContain(e.status);
+      expect(new Set(summary.executions.map((e) => e.kind))).toEqual(new Set([config.strategies[0]!.spec.algo.kind]));
 
       // Legs are balanced at the end of the day, and the engine agrees with the venue.
       for (const e of summary.executions) expect(e.residualLots).toEqual([0, 0]);

@@ -30,6 +30,18 @@ function harsh(): ConfigInput {
   return c;
 }
 
+/** HC = 1.5 · RB + s on the venue; the spread buys 2 HC and sells 3 RB per unit, S = HC − 1.5 · RB. */
+function ratio(): ConfigInput {
+  const c = harsh();
+  c.venue.instruments[1]!.follows = { symbol: 'RB', beta: '1.5', mean: '180', sd: '6', halfLifeSeconds: 900 };
+  const s = c.strategies[0]!;
+  s.legs[0]!.tradingMultiplier = 2;
+  s.legs[1]!.tradingMultiplier = -3;
+  s.legs[1]!.priceMultiplier = '-1.5';
+  s.target = 3;
+  return c;
+}
+
 describe('a simulated trading day of the demo, end to end', () => {
   const kind = (k: 'contingent' | 'quoting', base: ConfigInput): ConfigInput => {
     const c = structuredClone(base);
@@ -38,6 +50,7 @@ describe('a simulated trading day of the demo, end to end', () => {
   };
   const cases = [
     ...[1, 2, 3].map((seed) => ({ name: `the demo with seed ${seed}`, config: () => resolveConfig(demoConfig, 'demo', { seed }) })),
+    { name: 'a 2:3 ratio spread on a thin market', config: () => resolveConfig(ratio(), 'ratio') },
     ...(['contingent', 'quoting'] as const).flatMap((k) => [
       { name: `the demo with ${k} algos`, config: () => resolveConfig(kind(k, demoConfig), k) },
       // The night session only: a quoting algo sees every update, so a whole thin day is slow.
@@ -55,13 +68,12 @@ describe('a simulated trading day of the demo, end to end', () => {
 
       // Positions never exceed the target, on any leg, at any fill.
       const lots = new Map<string, number>();
-      let maxAbs = 0;
+      const limit = new Map(strategy.definition.legs.map((l) => [l.symbol, strategy.spec.target * Math.abs(l.tradingMultiplier)]));
       for (const f of fills) {
         const v = (lots.get(f.symbol) ?? 0) + (f.side === 'buy' ? 1 : -1) * Number(f.qty);
         lots.set(f.symbol, v);
-        maxAbs = Math.max(maxAbs, Math.abs(v));
+        expect(Math.abs(v), `${f.symbol} at ${f.at}`).toBeLessThanOrEqual(limit.get(f.symbol)!);
       }
-      expect(maxAbs).toBeLessThanOrEqual(strategy.spec.target);
 
       // No order is sent outside the window, and no algo starts in its closing lead.
       const submitted = records.filter((r) => r.kind === 'order.submitted');
@@ -80,7 +92,7 @@ describe('a simulated trading day of the demo, end to end', () => {
       expect(new Set(summary.executions.map((e) => e.kind))).toEqual(new Set([config.strategies[0]!.spec.algo.kind]));
 
       // Legs are balanced at the end of the day, and the engine agrees with the venue.
-      for (const e of summary.executions) expect(e.residualLots).toEqual([0, 0]);
+      for (const e of summary.executions) expect(e.residualLots, e.algoId).toEqual([0, 0]);
       for (const l of summary.strategies[0]!.legs) expect(l.nakedLots).toBe(0);
       const venue = engine.venue as SimulatedVenue;
       expect(venue.positions()).toEqual({ RB: engine.position('hc-rb', 'RB'), HC: engine.position('hc-rb', 'HC') });
@@ -89,6 +101,16 @@ describe('a simulated trading day of the demo, end to end', () => {
       expect(summary.errors).toEqual([]);
     });
   }
+
+  it('the ratio spread meets sub-unit fills (1 lot of a 2-lot leg) and still ends every execution in whole units', async () => {
+    const { fills, summary } = await simulate(resolveConfig(ratio(), 'ratio'));
+    expect(fills.filter((f) => f.symbol === 'HC' && f.qty === '1').length).toBeGreaterThan(0);
+    expect(summary.executions.length).toBeGreaterThan(0);
+    for (const e of summary.executions) {
+      expect(e.legs[0]!.lots).toBe(2 * e.units * (e.side === 'buy' ? 1 : -1));
+      expect(e.legs[1]!.lots).toBe(-3 * e.units * (e.side === 'buy' ? 1 : -1));
+    }
+  });
 
   it('exercises partial fills, partial executions and multi-order executions on the thin market', async () => {
     const { summary } = await simulate(resolveConfig(harsh(), 'harsh', { seed: 1 }));

@@ -12,8 +12,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { VirtualClock } from '../src/clock/virtual-clock.js';
-import { demoConfig, resolveConfig, createEngine, type ConfigInput, type Execution } from '../src/index.js';
-import { SimulatedVenue } from '../src/venue/simulated/simulated-venue.js';
+import { demoConfig, resolveConfig, createEngine, type SimulatedConfigInput, type Execution } from '../src/index.js';
+import { SimulatedVenue, type SimVenueSpec } from '../src/venue/simulated/simulated-venue.js';
 import { chart } from './svg-chart.js';
 
 const HOURS = Number(process.env.LEGATO_EXPERIMENT_HOURS ?? 6);
@@ -22,8 +22,8 @@ const LATENCIES = [1, 5, 20, 100, 250, 500, 1000, 2000, 5000];
 const START = '2026-11-23T00:00:00';
 
 /** A 24-hour market, so no session breaks mix into the figures; a quick mean reversion for many trades. */
-function base(): ConfigInput {
-  const c: ConfigInput = structuredClone(demoConfig);
+function base(): SimulatedConfigInput {
+  const c: SimulatedConfigInput = structuredClone(demoConfig);
   c.run = { start: START, days: HOURS / 24 };
   c.venue.latencyMs = 1;
   c.venue.calendar = { timeZone: 'UTC', days: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'], sessions: [{ start: '00:00', end: '00:00' }] };
@@ -48,7 +48,7 @@ interface Stats {
   unwinds: number;
 }
 
-async function run(config: ConfigInput, seeds = SEEDS): Promise<Stats> {
+async function run(config: SimulatedConfigInput, seeds = SEEDS): Promise<Stats> {
   const executions: Execution[] = [];
   const crossed = new Set<string>();
   for (const seed of seeds) {
@@ -103,7 +103,7 @@ async function latencyExperiment(): Promise<{ rows: string[]; svg: string; stats
 function varianceExperiment(): { rows: string[]; svg: string; slope: number; intercept: number; r2: number; shortSlope: number } {
   const c = resolveConfig(base(), 'variance', { seed: 1 });
   const clock = new VirtualClock(c.run.start);
-  const venue = new SimulatedVenue(c.venue, clock);
+  const venue = new SimulatedVenue(c.venue as SimVenueSpec, clock);
   const times: number[] = [];
   const mids: number[] = [];
   venue.quotes$.subscribe((q) => {

@@ -6,7 +6,7 @@ export type { Execution, ExecutionLeg, FillRecord, StateChange, EngineRecord } f
 export type { Summary, StrategySummary } from './engine/summary.js';
 export { stateString } from './engine/state-string.js';
 export { loadConfigFile, resolveConfig, parseConfigText, type EngineConfig, type ResolvedStrategy, type Overrides } from './config/resolve.js';
-export { configSchema, type ConfigInput } from './config/schema.js';
+export { configSchema, type ConfigInput, type SimulatedConfigInput } from './config/schema.js';
 export { demoConfig } from './config/demo.js';
 export { VirtualClock } from './clock/virtual-clock.js';
 export { WallClock } from './clock/wall-clock.js';

@@ -1,4 +1,4 @@
-import type { ConfigInput } from './schema.js';
+import type { SimulatedConfigInput } from './schema.js';
 
 /**
  * The built-in demo: a hot-rolled coil / rebar style pair on a Shanghai futures calendar (day sessions
@@ -6,7 +6,7 @@ import type { ConfigInput } from './schema.js';
  * evening's night session to Tuesday's close. Triggers sit around the simulated spread mean of 180.
  * examples/demo.yaml is the same config as a file (a test keeps them equal).
  */
-export const demoConfig: ConfigInput = {
+export const demoConfig: SimulatedConfigInput = {
   run: { start: '2026-11-23T20:30:00', days: 1 },
   venue: {
     kind: 'simulated',

@@ -7,8 +7,9 @@ import { Decimal } from '../domain/decimal.js';
 import { SessionCalendar, type CalendarSpec } from '../domain/session-calendar.js';
 import { SpreadDefinition } from '../domain/spread.js';
 import type { Triggers } from '../domain/triggers.js';
+import type { ReplayVenueSpec } from '../venue/replay/replay-venue.js';
 import type { SimVenueSpec } from '../venue/simulated/simulated-venue.js';
-import { configSchema, type ConfigShape } from './schema.js';
+import { ALWAYS_OPEN, configSchema, type ConfigShape } from './schema.js';
 
 export interface ResolvedStrategy {
   spec: StrategySpec;
@@ -21,8 +22,9 @@ export interface ResolvedStrategy {
 /** A validated configuration, ready for createEngine. */
 export interface EngineConfig {
   source: string;
+  /** A replay's start is its first quote (set by the backtest runner); NaN until then. */
   run: { start: number; days: number };
-  venue: SimVenueSpec;
+  venue: (SimVenueSpec & { kind: 'simulated' }) | ReplayVenueSpec;
   strategies: ResolvedStrategy[];
 }
 
@@ -91,20 +93,30 @@ export function resolveConfig(raw: unknown, source: string, overrides: Overrides
   };
   const c: ConfigShape = parsed.data;
 
-  const venueCalendar = attempt(() => new SessionCalendar(c.venue.calendar as CalendarSpec, 'venue.calendar.'));
-  // Without a valid zone (reported above) the start cannot be read; do not report it twice.
-  const start = DateTime.fromISO(c.run.start, { zone: venueCalendar ? c.venue.calendar.timeZone : 'UTC', setZone: true });
-  if (!start.isValid) errors.push(new ConfigError('run.start', `is not an ISO 8601 date-time (${start.invalidExplanation ?? start.invalidReason})`, c.run.start));
+  const v = c.venue;
+  const venueCalendarSpec = (v.calendar ?? ALWAYS_OPEN) as CalendarSpec;
+  const venueCalendar = attempt(() => new SessionCalendar(venueCalendarSpec, 'venue.calendar.'));
+  let startMs = NaN;
+  if (v.kind === 'simulated') {
+    if (c.run.start === undefined) errors.push(new ConfigError('run.start', 'is required for the simulated venue'));
+    else {
+      // Without a valid zone (reported above) the start cannot be read; do not report it twice.
+      const start = DateTime.fromISO(c.run.start, { zone: venueCalendar ? venueCalendarSpec.timeZone : 'UTC', setZone: true });
+      if (!start.isValid) errors.push(new ConfigError('run.start', `is not an ISO 8601 date-time (${start.invalidExplanation ?? start.invalidReason})`, c.run.start));
+      else startMs = start.toMillis();
+    }
+  }
 
-  const instruments = new Map<string, ConfigShape['venue']['instruments'][number]>();
-  c.venue.instruments.forEach((i, n) => {
+  const instruments = new Map<string, { tickSize: string; lotSize: string }>();
+  v.instruments.forEach((i, n) => {
     if (instruments.has(i.symbol)) errors.push(new ConfigError(`venue.instruments[${n}].symbol`, 'is listed twice', i.symbol));
     instruments.set(i.symbol, i);
-    if (i.size.min > i.size.max) errors.push(new ConfigError(`venue.instruments[${n}].size`, 'min must not exceed max', i.size));
+    if ('size' in i && i.size.min > i.size.max) errors.push(new ConfigError(`venue.instruments[${n}].size`, 'min must not exceed max', i.size));
     for (const k of ['tickSize', 'lotSize'] as const) {
       if (new Decimal(i[k]).lte(0)) errors.push(new ConfigError(`venue.instruments[${n}].${k}`, 'must be greater than 0', i[k]));
     }
-    if (i.follows && !c.venue.instruments.some((x) => x.symbol === i.follows!.symbol)) {
+    if (v.kind !== 'simulated' || !('quoteIntervalMs' in i)) return;
+    if (i.follows && !v.instruments.some((x) => x.symbol === i.follows!.symbol)) {
       errors.push(new ConfigError(`venue.instruments[${n}].follows.symbol`, 'names no instrument of this venue', i.follows.symbol));
     } else if (i.follows?.symbol === i.symbol) {
       errors.push(new ConfigError(`venue.instruments[${n}].follows.symbol`, 'an instrument cannot follow itself', i.symbol));
@@ -129,7 +141,7 @@ export function resolveConfig(raw: unknown, source: string, overrides: Overrides
       if (!leg.tickSize.eq(inst.tickSize)) errors.push(new ConfigError(`${lp}.tickSize`, `differs from the venue's tick size ${inst.tickSize}`, leg.tickSize.toFixed()));
       if (!leg.lotSize.eq(inst.lotSize)) errors.push(new ConfigError(`${lp}.lotSize`, `differs from the venue's lot size ${inst.lotSize}`, leg.lotSize.toFixed()));
     });
-    const calendar = (s.session.calendar ?? c.venue.calendar) as CalendarSpec;
+    const calendar = (s.session.calendar ?? venueCalendarSpec) as CalendarSpec;
     if (s.session.calendar) attempt(() => new SessionCalendar(calendar, `${p}.session.calendar.`));
 
     const t = s.triggers;
@@ -198,14 +210,11 @@ export function resolveConfig(raw: unknown, source: string, overrides: Overrides
   if (errors.length > 0 || !venueCalendar) throw new ConfigErrors(source, errors);
   return {
     source,
-    run: { start: start.toMillis(), days: overrides.days ?? c.run.days },
-    venue: {
-      seed: overrides.seed ?? c.venue.seed,
-      latencyMs: c.venue.latencyMs,
-      calendar: c.venue.calendar as CalendarSpec,
-      instruments: c.venue.instruments,
-      faults: c.venue.faults,
-    },
+    run: { start: startMs, days: overrides.days ?? c.run.days },
+    venue:
+      v.kind === 'simulated'
+        ? { kind: 'simulated', seed: overrides.seed ?? v.seed, latencyMs: v.latencyMs, calendar: venueCalendarSpec, instruments: v.instruments, faults: v.faults }
+        : { kind: 'replay', seed: overrides.seed ?? v.seed, latencyMs: v.latencyMs, calendar: venueCalendarSpec, instruments: v.instruments, faults: v.faults },
     strategies,
   };
 }

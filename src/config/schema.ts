@@ -138,7 +138,7 @@ export const faultsSchema = z.strictObject({
 });
 
 export const venueSchema = z.strictObject({
-  kind: z.literal('simulated').default('simulated'),
+  kind: z.literal('simulated'),
   /** Seed of the simulated market; `--seed` overrides it. Default 1. */
   seed: z.number().int().default(1),
   /** One-way latency, ms. Default 20. */
@@ -148,17 +148,61 @@ export const venueSchema = z.strictObject({
   faults: faultsSchema.prefault({}),
 });
 
+/** Always open: the default calendar of a replay. */
+export const ALWAYS_OPEN = { timeZone: 'UTC', days: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const, sessions: [{ start: '00:00', end: '00:00' }] };
+
+export const replayInstrumentSchema = z.strictObject({
+  symbol: z.string().min(1),
+  tickSize: decimal,
+  lotSize: decimal,
+  /** Quotes wider than this many ticks are bad data. Default: no limit. */
+  maxWidthTicks: z.number().positive().optional(),
+  latency: z
+    .strictObject({
+      submitMs: z.number().nonnegative().optional(),
+      cancelMs: z.number().nonnegative().optional(),
+      reportMs: z.number().nonnegative().optional(),
+    })
+    .optional(),
+  queue: z.boolean().default(true),
+});
+
+/** A backtest venue: recorded quotes (given with --data) matched by the same exchange core. */
+export const replayVenueSchema = z.strictObject({
+  kind: z.literal('replay'),
+  /** Seeds the fault stream. Default 1. */
+  seed: z.number().int().default(1),
+  latencyMs: z.number().nonnegative().default(20),
+  /** When orders are accepted. Default: always. */
+  calendar: calendarSchema.optional(),
+  instruments: z.array(replayInstrumentSchema).min(1),
+  faults: faultsSchema.prefault({}),
+});
+
 export const configSchema = z.strictObject({
   run: z
     .strictObject({
-      /** ISO 8601 start; without an offset it is read in the venue calendar's time zone. */
-      start: z.string(),
-      /** Simulated days to run (24 h each). Default 1. */
+      /** ISO 8601 start; without an offset it is read in the venue calendar's time zone. A replay starts with its data. */
+      start: z.string().optional(),
+      /** Simulated days to run (24 h each). Default 1. A replay runs to the end of its data. */
       days: z.number().positive().default(1),
-    }),
-  venue: venueSchema,
+    })
+    .prefault({}),
+  // The venue's kind defaults to simulated.
+  venue: z.preprocess(
+    (v) => (v !== null && typeof v === 'object' && !('kind' in v) ? { ...v, kind: 'simulated' } : v),
+    z.discriminatedUnion('kind', [venueSchema, replayVenueSchema]),
+  ),
   strategies: z.array(strategySchema).min(1, 'must list at least one strategy'),
 });
 
-export type ConfigInput = z.input<typeof configSchema>;
+/** A config for the simulated venue, as written. */
+export type SimulatedConfigInput = Omit<z.input<typeof configSchema>, 'venue'> & {
+  venue: Omit<z.input<typeof venueSchema>, 'kind'> & { kind?: 'simulated' };
+};
+
+/** A config as written: the venue's kind may be left out (simulated). */
+export type ConfigInput = Omit<z.input<typeof configSchema>, 'venue'> & {
+  venue: (Omit<z.input<typeof venueSchema>, 'kind'> & { kind?: 'simulated' }) | z.input<typeof replayVenueSchema>;
+};
 export type ConfigShape = z.output<typeof configSchema>;

@@ -14,7 +14,8 @@ import { hedgedUnits, nakedLots } from '../domain/position.js';
 import type { LegQuote } from '../domain/quote.js';
 import { decisionRelevant } from '../streams/decisions.js';
 import { toMarketViews } from '../streams/market-views.js';
-import { SimulatedVenue } from '../venue/simulated/simulated-venue.js';
+import { SimulatedVenue, type SimVenueSpec } from '../venue/simulated/simulated-venue.js';
+import { LegatoError } from '../domain/errors.js';
 import type { Venue } from '../venue/venue.js';
 import type { EngineRecord, Execution, FillRecord, StateChange } from './records.js';
 import { stateString } from './state-string.js';
@@ -93,7 +94,8 @@ export class Engine {
     options: EngineOptions = {},
   ) {
     this.clock = options.clock ?? new VirtualClock(config.run.start);
-    this.venue = options.venue ?? new SimulatedVenue(config.venue, this.clock);
+    if (!options.venue && config.venue.kind === 'replay') throw new LegatoError('a replay venue needs its data: run it with runBacktest() or `legato backtest`');
+    this.venue = options.venue ?? new SimulatedVenue(config.venue as SimVenueSpec, this.clock);
     this.records$ = this.records.asObservable();
     this.fills$ = this.fills.asObservable();
     this.executions$ = this.executionsSubject.asObservable();

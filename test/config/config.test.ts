@@ -1,3 +1,4 @@
+import type { SimVenueSpec } from '../../src/venue/simulated/simulated-venue.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { demoConfig } from '../../src/config/demo.js';
 import { loadConfigFile, parseConfigText, resolveConfig, type EngineConfig } from '../../src/config/resolve.js';
-import type { ConfigInput } from '../../src/config/schema.js';
+import type { SimulatedConfigInput } from '../../src/config/schema.js';
 import { ConfigError, ConfigErrors } from '../../src/domain/errors.js';
 
 const DEMO_YAML = fileURLToPath(new URL('../../examples/demo.yaml', import.meta.url));
@@ -109,11 +110,13 @@ describe('resolveConfig(demoConfig)', () => {
   it('hands the venue its spec with schema defaults filled in (widthTicks 1), latency 20 ms', () => {
     expect(resolved.venue.latencyMs).toBe(20);
     expect(resolved.venue.calendar).toEqual(demoConfig.venue.calendar);
-    expect(resolved.venue.instruments.map((i) => [i.symbol, i.tickSize, i.lotSize, i.quoteIntervalMs, i.widthTicks, i.size])).toEqual([
+    const venue = resolved.venue as SimVenueSpec;
+    expect(resolved.venue.kind).toBe('simulated');
+    expect(venue.instruments.map((i) => [i.symbol, i.tickSize, i.lotSize, i.quoteIntervalMs, i.widthTicks, i.size])).toEqual([
       ['RB', '1', '1', 500, 1, { min: 5, max: 120 }],
       ['HC', '1', '1', 500, 1, { min: 5, max: 120 }],
     ]);
-    expect(resolved.venue.instruments[1]!.follows).toEqual({ symbol: 'RB', beta: '1', mean: '180', sd: '6', halfLifeSeconds: 900 });
+    expect(venue.instruments[1]!.follows).toEqual({ symbol: 'RB', beta: '1', mean: '180', sd: '6', halfLifeSeconds: 900 });
   });
 
   it('does not modify the config object it is given', () => {
@@ -461,7 +464,7 @@ describe('resolveConfig: invalid configs name the field', () => {
     const c = demo();
     c.strategies[0].target = 0;
     c.venue.latencyMs = -1;
-    const e = configErrors(() => resolveConfig(c as ConfigInput, 'my.yaml'));
+    const e = configErrors(() => resolveConfig(c as SimulatedConfigInput, 'my.yaml'));
     expect(e.name).toBe('ConfigErrors');
     expect(paths(e.errors).sort()).toEqual(['strategies[0].target', 'venue.latencyMs']);
     const lines = e.message.split('\n');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { demoConfig } from '../../src/config/demo.js';
 import { resolveConfig } from '../../src/config/resolve.js';
-import type { ConfigInput } from '../../src/config/schema.js';
+import type { SimulatedConfigInput } from '../../src/config/schema.js';
 import { calendarFor } from '../../src/domain/session-calendar.js';
 import { createEngine } from '../../src/engine/engine.js';
 import type { EngineRecord } from '../../src/engine/records.js';
@@ -10,8 +10,8 @@ import type { SimulatedVenue } from '../../src/venue/simulated/simulated-venue.j
 const HOUR = 3_600_000;
 
 /** A thin, fast market whose venue misbehaves in every way the simulator knows. */
-function faulty(stopPolicy: 'hedge' | 'unwind'): ConfigInput {
-  const c: ConfigInput = structuredClone(demoConfig);
+function faulty(stopPolicy: 'hedge' | 'unwind'): SimulatedConfigInput {
+  const c: SimulatedConfigInput = structuredClone(demoConfig);
   c.venue.latencyMs = 40;
   c.venue.faults = {
     rejectRate: 0.05,

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/clock/virtual-clock.js';
 import { demoConfig } from '../../src/config/demo.js';
 import { resolveConfig } from '../../src/config/resolve.js';
-import type { ConfigInput } from '../../src/config/schema.js';
+import type { SimulatedConfigInput } from '../../src/config/schema.js';
 import { createEngine } from '../../src/engine/engine.js';
 import type { EngineRecord, Execution } from '../../src/engine/records.js';
 import { ScriptedVenue } from '../helpers/scripted-venue.js';
@@ -12,8 +12,8 @@ const zone = 'Asia/Shanghai';
 const at = (time: string): number => DateTime.fromISO(`2026-11-24T${time}`, { zone }).toMillis();
 
 /** The demo strategy on a venue the test plays, from `start` (local time on Tuesday 2026-11-24). */
-function scenario(start: string, change: (c: ConfigInput) => void = () => {}) {
-  const c: ConfigInput = structuredClone(demoConfig);
+function scenario(start: string, change: (c: SimulatedConfigInput) => void = () => {}) {
+  const c: SimulatedConfigInput = structuredClone(demoConfig);
   c.run = { start: `2026-11-24T${start}`, days: 1 };
   c.strategies[0]!.session = { closingLeadSeconds: 5 };
   // A patient ladder, so that these scenarios pause before they would cross.

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { WallClock } from '../../src/clock/wall-clock.js';
 import { demoConfig } from '../../src/config/demo.js';
 import { resolveConfig, type EngineConfig } from '../../src/config/resolve.js';
-import type { ConfigInput } from '../../src/config/schema.js';
+import type { SimulatedConfigInput } from '../../src/config/schema.js';
 import { calendarFor } from '../../src/domain/session-calendar.js';
 import { createEngine } from '../../src/engine/engine.js';
 import type { EngineRecord, FillRecord } from '../../src/engine/records.js';
@@ -19,8 +19,8 @@ async function simulate(config: EngineConfig) {
 }
 
 /** A harsher market: thin books, fast quotes, slow reports, so partial fills, re-prices and races happen. */
-function harsh(): ConfigInput {
-  const c: ConfigInput = structuredClone(demoConfig);
+function harsh(): SimulatedConfigInput {
+  const c: SimulatedConfigInput = structuredClone(demoConfig);
   c.venue.latencyMs = 150;
   for (const i of c.venue.instruments) {
     i.quoteIntervalMs = 100;
@@ -31,7 +31,7 @@ function harsh(): ConfigInput {
 }
 
 /** HC = 1.5 · RB + s on the venue; the spread buys 2 HC and sells 3 RB per unit, S = HC − 1.5 · RB. */
-function ratio(): ConfigInput {
+function ratio(): SimulatedConfigInput {
   const c = harsh();
   c.venue.instruments[1]!.follows = { symbol: 'RB', beta: '1.5', mean: '180', sd: '6', halfLifeSeconds: 900 };
   const s = c.strategies[0]!;
@@ -43,7 +43,7 @@ function ratio(): ConfigInput {
 }
 
 describe('a simulated trading day of the demo, end to end', () => {
-  const kind = (k: 'contingent' | 'quoting', base: ConfigInput): ConfigInput => {
+  const kind = (k: 'contingent' | 'quoting', base: SimulatedConfigInput): SimulatedConfigInput => {
     const c = structuredClone(base);
     c.strategies[0]!.execution = { ...c.strategies[0]!.execution, kind: k };
     return c;
@@ -160,7 +160,7 @@ describe('a simulated trading day of the demo, end to end', () => {
   });
 
   it('runs on the wall clock too, and stops cleanly', async () => {
-    const fast: ConfigInput = structuredClone(demoConfig);
+    const fast: SimulatedConfigInput = structuredClone(demoConfig);
     fast.venue.calendar = { timeZone: 'UTC', days: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'], sessions: [{ start: '00:00', end: '00:00' }] };
     for (const i of fast.venue.instruments) i.quoteIntervalMs = 5;
     fast.venue.latencyMs = 1;

@@ -14,7 +14,7 @@ import { writeFileSync } from 'node:fs';
 import { VirtualClock } from '../src/clock/virtual-clock.js';
 import { demoConfig, resolveConfig, createEngine, type SimulatedConfigInput, type Execution } from '../src/index.js';
 import { SimulatedVenue, type SimVenueSpec } from '../src/venue/simulated/simulated-venue.js';
-import { chart } from './svg-chart.js';
+import { chart } from '../src/report/svg-chart.js';
 
 const HOURS = Number(process.env.LEGATO_EXPERIMENT_HOURS ?? 6);
 const SEEDS = [1, 2, 3, 4];

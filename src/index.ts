@@ -28,3 +28,10 @@ export { strategyMachine, type StrategySpec } from '../machines/strategy.machine
 export { algoMachine, type AlgoSpec, type AlgoResult } from '../machines/algo.machine.js';
 export { orderMachine } from '../machines/order.machine.js';
 export { sessionMachine } from '../machines/session.machine.js';
+export { runBacktest, type BacktestOptions, type BacktestResult, type BacktestSeries } from './backtest/run-backtest.js';
+export { loadQuotes, dataFiles, DataError, BAD_KINDS, type DataReport, type BadKind, type LoadOptions } from './data/load.js';
+export { QuoteTable } from './data/quote-table.js';
+export { ReplayVenue, type ReplayVenueSpec, type ReplayInstrumentSpec } from './venue/replay/replay-venue.js';
+export { Exchange, type ExchangeSpec, type ExchangeInstrument, type SimFaults, type VenueStatus } from './venue/exchange.js';
+export { htmlReport } from './report/html-report.js';
+export { chart, type Series, type ChartOptions } from './report/svg-chart.js';

@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import type { Summary } from '../index.js';
+import { BAD_KINDS, type DataReport, type Summary } from '../index.js';
 
 /** Left-aligned text columns; numbers are right-aligned. */
 export function table(head: string[], rows: (string | number)[][]): string {
@@ -16,7 +16,7 @@ export function time(ms: number, zone: string): string {
 }
 
 export function duration(ms: number): string {
-  if (ms < 1000) return `${ms} ms`;
+  if (ms < 1000) return `${Math.round(ms)} ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
   return `${(ms / 60_000).toFixed(1)} min`;
 }
@@ -86,4 +86,33 @@ export function formatSummary(s: Summary, zone: string): string {
     for (const e of s.errors) out.push(`  ${e}`);
   }
   return out.join('\n');
+}
+
+/** `[#####.....]  45%  120,000/260,000 rows  150,000 rows/s  ETA 1s` */
+export function progressBar(done: number, total: number, seconds: number): string {
+  const width = 30;
+  const frac = total > 0 ? Math.min(1, done / total) : 1;
+  const filled = Math.round(frac * width);
+  const rate = seconds > 0 ? done / seconds : 0;
+  const eta = rate > 0 ? (total - done) / rate : 0;
+  const n = (x: number): string => Math.round(x).toLocaleString('en-US');
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.round(frac * 100)).padStart(3)}%  ${n(done)}/${n(total)} rows  ${n(rate)} rows/s  ETA ${eta < 1 ? '<1' : Math.round(eta)}s`;
+}
+
+/** What was read, what was used, and every kind of bad row with the first few places. */
+export function formatDataReport(d: DataReport): string {
+  const out: string[] = [];
+  out.push(`Data: ${d.files.length} file(s), ${d.rows} rows read, ${d.used} used (${d.oneSided} one-sided), ${d.from ?? '-'} to ${d.to ?? '-'}`);
+  for (const [symbol, n] of Object.entries(d.symbols)) out.push(`  ${symbol}: ${n} rows`);
+  const bad = BAD_KINDS.filter((k) => d.bad[k].count > 0);
+  if (bad.length === 0) out.push('Bad rows: none');
+  else {
+    out.push(`Bad rows (${d.policy === 'skip' ? 'skipped' : 'the run stopped at the first'}):`);
+    for (const k of bad) {
+      out.push(`  ${k}: ${d.bad[k].count}`);
+      for (const f of d.bad[k].first) out.push(`    ${f}`);
+    }
+  }
+  if (d.ignoredFiles.length) out.push(`Ignored files: ${d.ignoredFiles.length} (${d.ignoredFiles[0]}${d.ignoredFiles.length > 1 ? ', …' : ''})`);
+  return `${out.join('\n')}\n`;
 }

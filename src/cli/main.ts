@@ -1,6 +1,19 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { ConfigErrors, createEngine, demoConfig, loadConfigFile, resolveConfig, type EngineConfig, type Progress } from '../index.js';
-import { formatSummary, time } from './format.js';
+import {
+  ConfigErrors,
+  DataError,
+  createEngine,
+  demoConfig,
+  htmlReport,
+  loadConfigFile,
+  resolveConfig,
+  runBacktest,
+  type BacktestResult,
+  type EngineConfig,
+  type Progress,
+} from '../index.js';
+import { writeFileSync } from 'node:fs';
+import { formatDataReport, formatSummary, progressBar, time } from './format.js';
 
 interface RunFlags {
   config?: string;
@@ -67,6 +80,32 @@ Examples:
       exitCode = await runCommand(flags, out, err);
     });
 
+  program
+    .command('backtest')
+    .description(
+      'Replay recorded leg quotes through the same engine, algos and matching (venue.kind: replay in the config) ' +
+        'and report the executions, exposure, PnL and what was wrong with the data.',
+    )
+    .requiredOption('--data <paths...>', 'data files or folders: csv, jsonl, Binance bookTicker csv or LEAN minute quote bars, gzip accepted')
+    .requiredOption('-c, --config <file>', 'YAML or JSON config with venue.kind: replay (see examples/backtest-*.yaml)')
+    .addOption(new Option('--bad-data <policy>', 'skip bad rows (reported), or stop at the first').choices(['skip', 'stop']).default('skip'))
+    .option('--tz <zone>', "zone of ISO timestamps without an offset (default: the venue calendar's)")
+    .option('--json', 'print the report (summary, data report, rate) as JSON on stdout')
+    .option('--html <file>', 'write a self-contained HTML report (charts, executions, data) to this file')
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 done, 2 bad arguments, an invalid config or bad data under --bad-data stop, 1 an engine error.
+A progress bar with rate and ETA goes to stderr on a terminal; nothing when stderr is not a terminal.
+
+Examples:
+  legato backtest --config examples/backtest-cme-calendar.yaml --data ../shared/data/cme-es-calendar-2013-10
+  legato backtest -c examples/backtest-binance-basis.yaml --data ../shared/data/binance-btc-2024-08 --html report.html`,
+    )
+    .action(async (flags: BacktestFlags) => {
+      exitCode = await backtestCommand(flags, out, err);
+    });
+
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
@@ -128,6 +167,57 @@ async function runCommand(flags: RunFlags, out: NodeJS.WritableStream, err: Node
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+interface BacktestFlags {
+  data: string[];
+  config: string;
+  badData: 'skip' | 'stop';
+  tz?: string;
+  json?: boolean;
+  html?: string;
+}
+
+async function backtestCommand(flags: BacktestFlags, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
+  let config: EngineConfig;
+  try {
+    config = loadConfigFile(flags.config);
+  } catch (e) {
+    if (e instanceof ConfigErrors) {
+      err.write(`legato: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  const zone = flags.tz ?? config.venue.calendar.timeZone;
+  const tty = 'isTTY' in err && (err as NodeJS.WriteStream).isTTY === true;
+  const t0 = performance.now();
+  let result: BacktestResult;
+  try {
+    result = await runBacktest(config, {
+      data: flags.data,
+      badData: flags.badData,
+      ...(flags.tz ? { timeZone: flags.tz } : {}),
+      progressEveryRows: 20_000,
+      onProgress: tty ? (p) => err.write(`\r\x1b[2K${progressBar(p.done, p.total, (performance.now() - t0) / 1000)}`) : undefined,
+    });
+  } catch (e) {
+    if (tty) err.write('\n');
+    if (e instanceof ConfigErrors || e instanceof DataError) {
+      err.write(`legato: ${e.message}\n`);
+      if (e instanceof DataError && e.report) err.write(formatDataReport(e.report));
+      return 2;
+    }
+    throw e;
+  }
+  if (tty) err.write('\n');
+  if (flags.html) {
+    writeFileSync(flags.html, htmlReport(result, zone, `Legato backtest: ${config.strategies.map((s) => s.spec.name).join(', ')}`));
+    err.write(`legato: wrote ${flags.html}\n`);
+  }
+  if (flags.json) out.write(`${JSON.stringify({ summary: result.summary, data: result.data, rowsPerSecond: Math.round(result.rowsPerSecond) }, null, 2)}\n`);
+  else out.write(`${formatSummary(result.summary, zone)}\n\n${formatDataReport(result.data)}replayed ${result.data.used} rows at ${Math.round(result.rowsPerSecond).toLocaleString('en-US')} rows/s\n`);
+  return result.summary.errors.length > 0 ? 1 : 0;
 }
 
 // Run when executed directly (npm start / tsx src/cli/main.ts).

@@ -154,7 +154,8 @@ export class Engine {
     this.subscriptions.push(
       quotes$.subscribe((q) => {
         this.counts.quotes++;
-        this.lastQuote.set(q.symbol, q);
+        // Marks come from the last two-sided quote: a one-sided one has no mid.
+        if (q.bidSize > 0 && q.askSize > 0) this.lastQuote.set(q.symbol, q);
       }),
       this.venue.reports$.subscribe((r) => this.onReport(r)),
     );

@@ -1,0 +1,124 @@
+import { VirtualClock } from '../clock/virtual-clock.js';
+import type { EngineConfig } from '../config/resolve.js';
+import { loadQuotes, type DataReport } from '../data/load.js';
+import { ConfigError, ConfigErrors } from '../domain/errors.js';
+import { nakedLots } from '../domain/position.js';
+import { createEngine } from '../engine/engine.js';
+import type { Summary } from '../engine/summary.js';
+import { toMarketViews } from '../streams/market-views.js';
+import { ReplayVenue, type ReplayVenueSpec } from '../venue/replay/replay-venue.js';
+
+export interface BacktestOptions {
+  /** Data files or folders. */
+  data: readonly string[];
+  /** Bad rows: skip them (default) or stop the run at the first. */
+  badData?: 'skip' | 'stop';
+  /** Zone of ISO timestamps without an offset (default: the venue calendar's zone). */
+  timeZone?: string;
+  /** Called about every `progressEveryRows` rows with how far the replay is. */
+  onProgress?: (p: { done: number; total: number; now: number }) => void;
+  progressEveryRows?: number;
+  /** Keep the spread, fill and exposure series for charts (default true). */
+  series?: boolean;
+}
+
+/** Time series for the report's charts, per strategy. */
+export interface BacktestSeries {
+  strategy: string;
+  /** [time, spread bid, spread ask] whenever the spread quote changed (decimated to at most 4000 points). */
+  spread: [number, number | null, number | null][];
+  triggers: Record<string, number | null>;
+  fills: { at: number; side: 'buy' | 'sell'; symbol: string; price: string; qty: string }[];
+  algos: { algoId: string; start: number; end: number }[];
+  /** [time, naked lots] after each fill. */
+  exposure: [number, number][];
+}
+
+export interface BacktestResult {
+  summary: Summary;
+  data: DataReport;
+  series: BacktestSeries[];
+  /** Rows replayed per second of wall time. */
+  rowsPerSecond: number;
+}
+
+/**
+ * Runs the very engine that trades over recorded quotes: the same machines and algos, the replay venue
+ * matching each leg against its recorded book, on a simulated clock from the first quote to the last.
+ */
+export async function runBacktest(config: EngineConfig, options: BacktestOptions): Promise<BacktestResult> {
+  if (config.venue.kind !== 'replay') {
+    throw new ConfigErrors(config.source, [new ConfigError('venue.kind', 'must be "replay" for a backtest (the recorded quotes replace the simulated market)', config.venue.kind)]);
+  }
+  const venueSpec: ReplayVenueSpec = config.venue;
+  const instruments = new Map(venueSpec.instruments.map((i) => [i.symbol, { tickSize: Number(i.tickSize), maxWidthTicks: i.maxWidthTicks }]));
+  const { table, report } = loadQuotes(options.data, {
+    instruments,
+    timeZone: options.timeZone ?? venueSpec.calendar.timeZone,
+    badData: options.badData ?? 'skip',
+  });
+  if (table.length === 0) throw new ConfigErrors(config.source, [new ConfigError('venue.instruments', `no usable quotes of ${[...instruments.keys()].join(', ')} in the data`)]);
+  const start = table.ts[0]!;
+  const end = table.ts[table.length - 1]!;
+  const clock = new VirtualClock(start);
+  const venue = new ReplayVenue(venueSpec, table, clock);
+  const engine = createEngine({ ...config, run: { start, days: (end - start) / 86_400_000 } }, { clock, venue });
+
+  const keep = options.series !== false;
+  const series = new Map<string, BacktestSeries>(
+    config.strategies.map((s) => [
+      s.spec.name,
+      { strategy: s.spec.name, spread: [], triggers: { ...s.triggerPrices } as Record<string, number | null>, fills: [], algos: [], exposure: [] } as BacktestSeries,
+    ]),
+  );
+  for (const s of config.strategies) {
+    const out = series.get(s.spec.name)!;
+    for (const [k, v] of Object.entries(s.triggerPrices)) out.triggers[k] = v === null ? null : Number(v);
+    if (!keep) continue;
+    const def = s.definition;
+    venue.quotes$.pipe(toMarketViews(def, { staleAfterMs: s.staleAfterMs, clock })).subscribe((v) => {
+      const q = v.spread;
+      const bid = q ? def.fromScaled(q.bid).toNumber() : null;
+      const ask = q ? def.fromScaled(q.ask).toNumber() : null;
+      const last = out.spread.at(-1);
+      if (!last || last[1] !== bid || last[2] !== ask) out.spread.push([v.at, bid, ask]);
+    });
+    const lots = def.legs.map(() => 0);
+    engine.fills$.subscribe((f) => {
+      if (f.strategy !== s.spec.name) return;
+      out.fills.push({ at: f.at, side: f.side, symbol: f.symbol, price: f.price, qty: f.qty });
+      const leg = def.legs.find((l) => l.symbol === f.symbol)!;
+      lots[leg.index]! += (f.side === 'buy' ? 1 : -1) * Math.round(Number(f.qty) / leg.lotSize.toNumber());
+      out.exposure.push([f.at, nakedLots(lots, def.tradingMultipliers).reduce((a, n) => a + Math.abs(n), 0)]);
+    });
+  }
+  engine.executions$.subscribe((e) => series.get(e.strategy)?.algos.push({ algoId: e.algoId, start: e.startedAt, end: e.endedAt }));
+
+  const every = options.progressEveryRows ?? 50_000;
+  let nextReport = every;
+  const t0 = performance.now();
+  const summary = await engine.run({
+    until: end + 1,
+    progressEveryMs: Math.max(1, (end - start) / 200),
+    onProgress: (p) => {
+      const { done, total } = venue.progress();
+      if (done >= nextReport || done === total) {
+        nextReport = done + every;
+        options.onProgress?.({ done, total, now: p.now });
+      }
+    },
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  for (const s of series.values()) s.spread = decimate(s.spread, 4000);
+  return { summary, data: report, series: [...series.values()], rowsPerSecond: table.length / Math.max(seconds, 1e-9) };
+}
+
+/** Keeps at most n points, evenly, always keeping the last. */
+function decimate<T>(points: T[], n: number): T[] {
+  if (points.length <= n) return points;
+  const step = points.length / n;
+  const out: T[] = [];
+  for (let i = 0; i < n; i++) out.push(points[Math.floor(i * step)]!);
+  out.push(points.at(-1)!);
+  return out;
+}

@@ -392,11 +392,11 @@ export class Engine {
         maxLots: r.exposure.maxLots,
         maxNotional: new Decimal(r.exposure.maxNotional).toDecimalPlaces(2).toFixed(2),
         lotSeconds: new Decimal(r.exposure.lotMs).div(1000).toFixed(3),
-        nakedMs: r.exposure.nakedMs,
+        nakedMs: ms3(r.exposure.nakedMs),
       },
       startedAt,
       endedAt: at,
-      durationMs: at - startedAt,
+      durationMs: ms3(at - startedAt),
       orders: r.counts.orders,
       reprices: r.counts.reprices,
       rejects: r.counts.rejects,
@@ -429,6 +429,9 @@ export class Engine {
     this.record({ kind: 'error', at: this.clock.now(), actor, message });
   }
 }
+
+/** Milliseconds to the microsecond: replayed data carries sub-millisecond times. */
+const ms3 = (ms: number): number => Math.round(ms * 1000) / 1000;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => (ms <= 0 ? setImmediate(resolve) : setTimeout(resolve, ms)));

@@ -62,12 +62,13 @@ h2{margin-top:28px}
       return last;
     };
     const marks = (ts: number[]): [number, number][] => ts.flatMap((at) => (mid(at) === undefined ? [] : [[at, mid(at)!] as [number, number]]));
+    lines.push({ name: 'fills', color: '#222', points: marks(series.fills.map((f) => f.at)), line: false, radius: 2 });
     lines.push({ name: 'algo start', color: '#9467bd', points: marks(series.algos.map((a) => a.start)), line: false, radius: 4 });
     lines.push({ name: 'algo end', color: '#8c564b', points: marks(series.algos.map((a) => a.end)), line: false, radius: 3 });
     parts.push(chart(lines, { title: `${series.strategy} spread`, xLabel: 'time', yLabel: 'spread price', zero: false, width: 1100, height: 460, xFormat: hhmm }));
-    parts.push(`<h2>${esc(series.strategy)}: naked exposure over time</h2>`);
+    parts.push(`<h2>${esc(series.strategy)}: naked exposure over time</h2><p>Lots of the strategy's legs not matched by whole spread units, after each fill (lots of different legs have different sizes).</p>`);
     const exp: [number, number][] = series.exposure.length ? [[x0, 0], ...series.exposure, [x1, series.exposure.at(-1)![1]]] : [];
-    parts.push(chart([{ name: 'naked lots', color: '#d62728', points: exp, step: true, radius: 0 }], { title: 'naked lots after each fill', xLabel: 'time', yLabel: 'lots', width: 1100, height: 260, xFormat: hhmm }));
+    parts.push(chart([{ name: 'naked lots', color: '#d62728', points: exp, step: true, radius: 0 }], { title: 'naked lots after each fill', xLabel: 'time', yLabel: 'lots', width: 1100, height: 260, xFormat: hhmm, zeroX: false }));
     parts.push(`<p>${series.fills.length} fills.</p>`);
   }
 

@@ -22,8 +22,10 @@ export interface ChartOptions {
   logX?: boolean;
   width?: number;
   height?: number;
-  /** Keep 0 inside the axes (default true); prices and times want false. */
+  /** Keep 0 inside the y axis (default true); prices want false. */
   zero?: boolean;
+  /** Keep 0 inside the x axis (default: as `zero`); times want false. */
+  zeroX?: boolean;
   /** How x ticks are labelled (default: the number). */
   xFormat?: (v: number) => string;
 }
@@ -63,7 +65,7 @@ export function chart(series: Series[], o: ChartOptions): string {
   let [x0, x1] = [Math.min(...xs), Math.max(...xs)];
   const zero = o.zero !== false;
   let [y0, y1] = [zero ? Math.min(0, ...ys) : Math.min(...ys), Math.max(...ys)];
-  if (!o.logX && zero) [x0, x1] = [Math.min(0, x0), x1];
+  if (!o.logX && (o.zeroX ?? zero)) [x0, x1] = [Math.min(0, x0), x1];
   if (y1 === y0) y1 = y0 + 1;
   const pad = (y1 - y0) * 0.05;
   y1 += pad;

@@ -35,3 +35,4 @@ export { ReplayVenue, type ReplayVenueSpec, type ReplayInstrumentSpec } from './
 export { Exchange, type ExchangeSpec, type ExchangeInstrument, type SimFaults, type VenueStatus } from './venue/exchange.js';
 export { htmlReport } from './report/html-report.js';
 export { chart, type Series, type ChartOptions } from './report/svg-chart.js';
+export { runSweep, parseSweep, combinations, applyCombination, sortRows, SWEEP_KEYS, type SweepAxis, type SweepRow, type SweepOptions } from './backtest/sweep.js';

@@ -1,6 +1,7 @@
 import { VirtualClock } from '../clock/virtual-clock.js';
 import type { EngineConfig } from '../config/resolve.js';
 import { loadQuotes, type DataReport } from '../data/load.js';
+import type { QuoteTable } from '../data/quote-table.js';
 import { ConfigError, ConfigErrors } from '../domain/errors.js';
 import { nakedLots } from '../domain/position.js';
 import { createEngine } from '../engine/engine.js';
@@ -20,6 +21,8 @@ export interface BacktestOptions {
   progressEveryRows?: number;
   /** Keep the spread, fill and exposure series for charts (default true). */
   series?: boolean;
+  /** Quotes already loaded (a sweep loads them once for many runs); `data` is then not read. */
+  quotes?: { table: QuoteTable; report: DataReport };
 }
 
 /** Time series for the report's charts, per strategy. */
@@ -52,11 +55,13 @@ export async function runBacktest(config: EngineConfig, options: BacktestOptions
   }
   const venueSpec: ReplayVenueSpec = config.venue;
   const instruments = new Map(venueSpec.instruments.map((i) => [i.symbol, { tickSize: Number(i.tickSize), maxWidthTicks: i.maxWidthTicks }]));
-  const { table, report } = loadQuotes(options.data, {
-    instruments,
-    timeZone: options.timeZone ?? venueSpec.calendar.timeZone,
-    badData: options.badData ?? 'skip',
-  });
+  const { table, report } =
+    options.quotes ??
+    loadQuotes(options.data, {
+      instruments,
+      timeZone: options.timeZone ?? venueSpec.calendar.timeZone,
+      badData: options.badData ?? 'skip',
+    });
   if (table.length === 0) throw new ConfigErrors(config.source, [new ConfigError('venue.instruments', `no usable quotes of ${[...instruments.keys()].join(', ')} in the data`)]);
   const start = table.ts[0]!;
   const end = table.ts[table.length - 1]!;

@@ -1,7 +1,16 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import {
+  ConfigError,
   ConfigErrors,
   DataError,
+  SWEEP_KEYS,
+  parseConfigText,
+  parseSweep,
+  runSweep,
+  sortRows,
+  type ConfigInput,
+  type SweepAxis,
+  type SweepRow,
   createEngine,
   demoConfig,
   htmlReport,
@@ -12,8 +21,8 @@ import {
   type EngineConfig,
   type Progress,
 } from '../index.js';
-import { writeFileSync } from 'node:fs';
-import { formatDataReport, formatSummary, progressBar, time } from './format.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { formatDataReport, formatSummary, progressBar, table, time } from './format.js';
 
 interface RunFlags {
   config?: string;
@@ -92,6 +101,9 @@ Examples:
     .option('--tz <zone>', "zone of ISO timestamps without an offset (default: the venue calendar's)")
     .option('--json', 'print the report (summary, data report, rate) as JSON on stdout')
     .option('--html <file>', 'write a self-contained HTML report (charts, executions, data) to this file')
+    .option('--sweep <key=values...>', 'run every combination: key=from:to:step or key=v1,v2 (keys: ' + Object.keys(SWEEP_KEYS).join(', ') + ')')
+    .addOption(new Option('--sort <by>', 'sort sweep results by PnL (highest first) or exposure (least first)').choices(['pnl', 'exposure']).default('pnl'))
+    .addOption(new Option('--workers <n>', 'worker threads for a sweep (default: the cores available)').argParser(parseInteger))
     .addHelpText(
       'after',
       `
@@ -176,9 +188,60 @@ interface BacktestFlags {
   tz?: string;
   json?: boolean;
   html?: string;
+  sweep?: string[];
+  sort: 'pnl' | 'exposure';
+  workers?: number;
+}
+
+async function sweepCommand(flags: BacktestFlags, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
+  let raw: ConfigInput;
+  let axes: SweepAxis[];
+  try {
+    loadConfigFile(flags.config); // the base config must be valid on its own
+    raw = parseConfigText(readFileSync(flags.config, 'utf8'), flags.config) as ConfigInput;
+    axes = parseSweep(flags.sweep!);
+  } catch (e) {
+    if (e instanceof ConfigErrors || e instanceof ConfigError) {
+      err.write(`legato: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  const tty = 'isTTY' in err && (err as NodeJS.WriteStream).isTTY === true;
+  const t0 = performance.now();
+  let rows: SweepRow[];
+  try {
+    rows = await runSweep(raw, flags.config, axes, {
+      data: flags.data,
+      badData: flags.badData,
+      ...(flags.tz ? { timeZone: flags.tz } : {}),
+      ...(flags.workers !== undefined ? { workers: flags.workers } : {}),
+      onRow: tty ? (done, total) => err.write(`\r\x1b[2K${progressBar(done, total, (performance.now() - t0) / 1000).replace('rows', 'runs')}`) : undefined,
+    });
+  } catch (e) {
+    if (e instanceof DataError) {
+      err.write(`legato: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  if (tty) err.write('\n');
+  const sorted = sortRows(rows, flags.sort);
+  if (flags.json) out.write(`${JSON.stringify({ sortedBy: flags.sort, rows: sorted }, null, 2)}\n`);
+  else {
+    out.write(`Sweep: ${rows.length} runs over ${axes.map((a) => `${a.key} (${a.values.length})`).join(' × ')}, sorted by ${flags.sort}\n`);
+    out.write(
+      table(
+        ['#', ...axes.map((a) => a.key), 'executions', 'units', 'PnL', 'max naked', 'naked lot·s', 'mean slippage', 'error'],
+        sorted.map((r, i) => [i + 1, ...axes.map((a) => r.params[a.key]!), r.executions, r.units, r.pnl ?? '-', r.maxNakedLots, r.nakedLotSeconds, r.meanSlippage ?? '-', r.error ?? '']),
+      ) + '\n',
+    );
+  }
+  return rows.some((r) => r.error) ? 1 : 0;
 }
 
 async function backtestCommand(flags: BacktestFlags, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
+  if (flags.sweep) return sweepCommand(flags, out, err);
   let config: EngineConfig;
   try {
     config = loadConfigFile(flags.config);

@@ -1,0 +1,2 @@
+/** What a sweep worker thread runs (see sweep-worker.mjs). */
+export { runSweepJob } from './sweep.js';

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { DateTime } from 'luxon';
+import { DateTime, IANAZone } from 'luxon';
 import { LegatoError } from '../domain/errors.js';
 import { QuoteTable } from './quote-table.js';
 
@@ -72,6 +72,7 @@ interface Row {
 type Parsed = Row | { bad: 'malformed' | 'nan'; reason: string };
 
 const NAN = /^[+-]?nan$/i;
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
 /** A decimal field: undefined when empty (a missing side), NaN-marked when "NaN", null when not a number. */
 function num(s: string | undefined | null | number): number | undefined | null | 'nan' {
@@ -80,6 +81,7 @@ function num(s: string | undefined | null | number): number | undefined | null |
   const t = s.trim();
   if (t === '') return undefined;
   if (NAN.test(t)) return 'nan';
+  if (!DECIMAL.test(t)) return null;
   const v = Number(t);
   return Number.isFinite(v) ? v : null;
 }
@@ -87,6 +89,7 @@ function num(s: string | undefined | null | number): number | undefined | null |
 function side(px: ReturnType<typeof num>, size: ReturnType<typeof num>, name: string): { px: number; size: number } | { bad: 'malformed' | 'nan'; reason: string } {
   if (px === 'nan' || size === 'nan') return { bad: 'nan', reason: `${name} is NaN` };
   if (px === null || size === null) return { bad: 'malformed', reason: `${name} is not a number` };
+  if (typeof size === 'number' && size < 0) return { bad: 'malformed', reason: `${name} size is negative (${size})` };
   if (px === undefined || size === undefined || size === 0) return { px: 0, size: 0 };
   return { px, size };
 }
@@ -126,7 +129,8 @@ function csvFormat(header: string[], zone: string): Format | string {
     ask: col('ask'),
     askSize: col('ask_size', 'asksize', 'ask_qty'),
   };
-  const missing = Object.entries(c).filter(([, i]) => i < 0).map(([k]) => k);
+  const names: Record<keyof typeof c, string> = { ts: 'ts', symbol: 'symbol', bid: 'bid', bidSize: 'bid_size', ask: 'ask', askSize: 'ask_size' };
+  const missing = (Object.keys(c) as (keyof typeof c)[]).filter((k) => c[k] < 0).map((k) => names[k]);
   if (missing.length) return `the header lacks ${missing.join(', ')} (expected ts, symbol, bid, bid_size, ask, ask_size)`;
   const width = header.length;
   return {
@@ -170,7 +174,8 @@ function binanceFormat(file: string, header: string[]): Format {
       const f = line.split(',');
       if (f.length !== header.length) return { bad: 'malformed', reason: `${f.length} fields, expected ${header.length}` };
       const symbol = f[sym]!.trim();
-      return row(Number(f[ts]) / 1e6, market ? `${market}:${symbol}` : symbol, num(f[bid]), num(f[bq]), num(f[ask]), num(f[aq]));
+      const t = f[ts]!.trim();
+      return row(/^\d+$/.test(t) ? Number(t) / 1e6 : NaN, market ? `${market}:${symbol}` : symbol, num(f[bid]), num(f[bq]), num(f[ask]), num(f[aq]));
     },
   };
 }
@@ -187,7 +192,7 @@ function leanFormat(file: string): Format {
       if (line.trim() === '') return undefined;
       const f = line.split(',');
       if (f.length !== 11) return { bad: 'malformed', reason: `${f.length} fields, expected 11` };
-      const ms = Number(f[0]);
+      const ms = /^\d+$/.test(f[0]!.trim()) ? Number(f[0]) : NaN;
       // The bar [ms, ms + 1 min) closes with these prices: the quote stands from the bar's end.
       return row(Number.isFinite(ms) ? day + ms + 60_000 : NaN, symbol, num(f[4]), num(f[5]), num(f[9]), num(f[10]));
     },
@@ -209,7 +214,7 @@ export function dataFiles(path: string): string[] {
   }
   if (!st.isDirectory()) return [path];
   return readdirSync(path)
-    .filter((f) => /\.(csv|jsonl)(\.gz)?$/i.test(f))
+    .filter((f) => /\.(csv|jsonl)(\.gz)?$/i.test(f) && statSync(join(path, f)).isFile())
     .sort()
     .map((f) => join(path, f));
 }
@@ -228,6 +233,7 @@ export function loadQuotes(paths: readonly string[], options: LoadOptions): { ta
     bad: Object.fromEntries(BAD_KINDS.map((k) => [k, { count: 0, first: [] as string[] }])) as DataReport['bad'],
     policy: options.badData,
   };
+  if (!IANAZone.isValidZone(options.timeZone)) throw new DataError(`timeZone: "${options.timeZone}" is not an IANA time zone`);
   const table = new QuoteTable();
   const files = paths.flatMap(dataFiles);
   if (files.length === 0) throw new DataError(`no data files (.csv, .jsonl, optionally .gz) in ${paths.join(', ')}`);

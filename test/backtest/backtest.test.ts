@@ -170,3 +170,38 @@ describe.skipIf(!existsSync(shared))('backtests over the real recorded data in .
     expect(r.summary.errors).toEqual([]);
   });
 });
+
+describe('sweeps', () => {
+  it('parses ranges and lists, and names a bad argument', async () => {
+    const { parseSweep } = await import('../../src/backtest/sweep.js');
+    expect(parseSweep(['longEntry=4:6:0.5', 'hedge.crossAfterMs=500,2000'])).toEqual([
+      { key: 'longEntry', values: ['4', '4.5', '5', '5.5', '6'] },
+      { key: 'hedge.crossAfterMs', values: ['500', '2000'] },
+    ]);
+    expect(() => parseSweep(['entry=1,2'])).toThrow(/^--sweep\[0\]: unknown parameter entry; one of longEntry/);
+    expect(() => parseSweep(['payupTicks=0.5'])).toThrow('--sweep[0]: payupTicks takes whole numbers (got "0.5")');
+    expect(() => parseSweep(['longEntry=6:4:1'])).toThrow('--sweep[0]: the range must not run backwards (got "longEntry=6:4:1")');
+  });
+
+  it('runs every combination, in this thread or on worker threads with the same results, and sorts them', async () => {
+    const { runSweep, parseSweep, sortRows } = await import('../../src/backtest/sweep.js');
+    const dir = mkdtempSync(join(tmpdir(), 'legato-sweep-'));
+    const data = writeData(dir);
+    const axes = parseSweep(['longEntry=4,5,6', 'longExit=12,13']);
+    const inline = await runSweep(replayConfig, 'ab', axes, { data: [data], workers: 0 });
+    const threads = await runSweep(replayConfig, 'ab', axes, { data: [data], workers: 2 });
+    expect(threads).toEqual(inline);
+    // Buying needs a spread ask ≤ the entry (5 is the lowest ask); selling needs a bid ≥ the exit (12 is the
+    // highest bid). With an exit at 13 the position is still open at the end, marked at the last mid (9): +80.
+    expect(inline.map((r) => `${r.params.longEntry}/${r.params.longExit}: ${r.executions} ${r.pnl}`)).toEqual([
+      '4/12: 0 0.00',
+      '4/13: 0 0.00',
+      '5/12: 2 140.00',
+      '5/13: 1 80.00',
+      '6/12: 2 140.00',
+      '6/13: 1 80.00',
+    ]);
+    expect(sortRows(inline, 'pnl').map((r) => r.pnl)).toEqual(['140.00', '140.00', '80.00', '80.00', '0.00', '0.00']);
+    expect(sortRows(inline, 'exposure').map((r) => r.nakedLotSeconds)).toEqual(['0.000', '0.000', '0.000', '0.000', '0.000', '0.000']);
+  });
+});

@@ -1,4 +1,4 @@
-import { Subject, share, type Observable } from 'rxjs';
+import { Subject, merge, type Observable } from 'rxjs';
 import { createActor, type Actor, type AnyActorRef, type InspectionEvent, type Observer } from 'xstate';
 import { algoMachine, type AlgoResult, type AlgoSpec, type LadderStep } from '../../machines/algo.machine.js';
 import { engineMachine } from '../../machines/engine.machine.js';
@@ -19,7 +19,8 @@ import { LegatoError } from '../domain/errors.js';
 import type { Venue } from '../venue/venue.js';
 import type { EngineRecord, Execution, FillRecord, StateChange } from './records.js';
 import { stateString } from './state-string.js';
-import { buildSummary, type Summary } from './summary.js';
+import { buildSummary, ExposureTotals, type Summary } from './summary.js';
+import { BoundedSet } from '../domain/bounded.js';
 
 export interface EngineOptions {
   /** The clock for everything: actors' delays, the venue, the streams. Default: a VirtualClock at run.start. */
@@ -28,6 +29,8 @@ export interface EngineOptions {
   venue?: Venue;
   /** XState inspection observer (off by default: it roughly doubles the cost of every event). */
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+  /** How many of the latest executions the summary keeps (totals count them all). Default 100,000. */
+  keepExecutions?: number;
 }
 
 export interface RunOptions {
@@ -78,10 +81,13 @@ export class Engine {
   private readonly subscriptions: { unsubscribe(): void }[] = [];
   private readonly strategies = new Map<string, ResolvedStrategy>();
   private readonly ledgers = new Map<string, Ledger>();
-  private readonly tradeIds = new Set<string>();
+  private readonly tradeIds = new BoundedSet<string>(200_000);
   private readonly lastQuote = new Map<string, LegQuote>();
   private readonly algoStart = new Map<string, number>();
   private readonly executionList: Execution[] = [];
+  private readonly totals = new ExposureTotals();
+  private executionCount = 0;
+  private readonly keepExecutions: number;
   private readonly counts = { quotes: 0, views: 0, orders: 0, fills: 0, duplicateFills: 0, rejects: 0, unrouted: 0, disconnects: 0 };
   private readonly errors: string[] = [];
   private readonly ladderSteps: Record<LadderStep, number> = { resting: 0, crossing: 0, unwinding: 0, paused: 0, failed: 0 };
@@ -94,6 +100,7 @@ export class Engine {
     options: EngineOptions = {},
   ) {
     this.clock = options.clock ?? new VirtualClock(config.run.start);
+    this.keepExecutions = options.keepExecutions ?? 100_000;
     if (!options.venue && config.venue.kind === 'replay') throw new LegatoError('a replay venue needs its data: run it with runBacktest() or `legato backtest`');
     this.venue = options.venue ?? new SimulatedVenue(config.venue as SimVenueSpec, this.clock);
     this.records$ = this.records.asObservable();
@@ -150,12 +157,15 @@ export class Engine {
     if (this.started) return;
     this.started = true;
     this.startedAt = this.clock.now();
-    const quotes$ = this.venue.quotes$.pipe(share());
+    // Quotes are routed by symbol, so a strategy sees only its legs' quotes however many strategies run.
+    const bySymbol = new Map<string, Subject<LegQuote>>();
+    for (const s of this.config.strategies) for (const l of s.definition.legs) if (!bySymbol.has(l.symbol)) bySymbol.set(l.symbol, new Subject<LegQuote>());
     this.subscriptions.push(
-      quotes$.subscribe((q) => {
+      this.venue.quotes$.subscribe((q) => {
         this.counts.quotes++;
         // Marks come from the last two-sided quote: a one-sided one has no mid.
         if (q.bidSize > 0 && q.askSize > 0) this.lastQuote.set(q.symbol, q);
+        bySymbol.get(q.symbol)?.next(q);
       }),
       this.venue.reports$.subscribe((r) => this.onReport(r)),
     );
@@ -175,8 +185,9 @@ export class Engine {
       this.watchStates(`strategy:${s.spec.name}`, ref);
       this.watchStates(`session:${s.spec.name}`, this.actor.system.get(`session:${s.spec.name}`) as AnyActorRef);
       const wantsEvery = (): boolean => ref.getSnapshot().context?.algo != null;
+      const legQuotes$ = merge(...[...new Set(s.definition.legs.map((l) => l.symbol))].map((sym) => bySymbol.get(sym)!));
       this.subscriptions.push(
-        quotes$
+        legQuotes$
           .pipe(toMarketViews(s.definition, { staleAfterMs: s.staleAfterMs, clock: this.clock }), decisionRelevant(s.spec.triggers, wantsEvery))
           .subscribe((view) => {
             this.counts.views++;
@@ -270,10 +281,11 @@ export class Engine {
       to: this.clock.now(),
       venue: this.venue.name,
       executions: this.executionList,
+      totals: this.totals,
       ledgers: this.ledgers,
       lastQuote: this.lastQuote,
       strategyState: (name) => stateString(this.actor.system.get(`strategy:${name}`)?.getSnapshot()?.value) ?? 'stopped',
-      counts: { ...this.counts, executions: this.executionList.length },
+      counts: { ...this.counts, executions: this.executionCount },
       ladder: { ...this.ladderSteps },
       errors: this.errors,
     });
@@ -302,7 +314,7 @@ export class Engine {
       quotes: this.counts.quotes,
       orders: this.counts.orders,
       fills: this.counts.fills,
-      executions: this.executionList.length,
+      executions: this.executionCount,
       positions,
     };
   }
@@ -402,7 +414,10 @@ export class Engine {
       rejects: r.counts.rejects,
       ladderSteps: r.counts.ladderSteps,
     };
+    this.executionCount++;
+    this.totals.add(execution);
     this.executionList.push(execution);
+    if (this.executionList.length > this.keepExecutions) this.executionList.splice(0, this.executionList.length - this.keepExecutions);
     this.record({ kind: 'algo.ended', at, execution });
     this.executionsSubject.next(execution);
   }

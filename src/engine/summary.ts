@@ -19,6 +19,7 @@ export interface StrategySummary {
 export interface Summary {
   run: { from: string; to: string; seed: number; venue: string; config: string };
   counts: { quotes: number; views: number; orders: number; fills: number; duplicateFills: number; rejects: number; unrouted: number; disconnects: number; executions: number };
+  /** The executions, in order of ending; on very long runs only the latest `keepExecutions` (counts.executions has them all). */
   executions: Execution[];
   exposure: {
     maxNakedLots: number;
@@ -37,12 +38,36 @@ export interface Summary {
   errors: string[];
 }
 
+/** Exposure over every execution of a run, kept as they end (the list of executions may be cut). */
+export class ExposureTotals {
+  maxNakedLots = 0;
+  maxNakedNotional = new Decimal(0);
+  longestNakedMs = 0;
+  longestNakedAlgo: string | null = null;
+  totalNakedMs = 0;
+  lotSeconds = new Decimal(0);
+
+  add(e: Execution): void {
+    this.maxNakedLots = Math.max(this.maxNakedLots, e.exposure.maxLots);
+    const notional = new Decimal(e.exposure.maxNotional);
+    if (notional.gt(this.maxNakedNotional)) this.maxNakedNotional = notional;
+    if (e.exposure.nakedMs > this.longestNakedMs) {
+      this.longestNakedMs = e.exposure.nakedMs;
+      this.longestNakedAlgo = e.algoId;
+    }
+    this.totalNakedMs += e.exposure.nakedMs;
+    this.lotSeconds = this.lotSeconds.plus(e.exposure.lotSeconds);
+  }
+}
+
 export interface SummaryInput {
   config: EngineConfig;
   from: number;
   to: number;
   venue: string;
+  /** The executions kept (the latest, when a long run keeps only so many). */
   executions: readonly Execution[];
+  totals: ExposureTotals;
   ledgers: ReadonlyMap<string, Ledger>;
   lastQuote: ReadonlyMap<string, LegQuote>;
   strategyState: (name: string) => string;
@@ -52,23 +77,7 @@ export interface SummaryInput {
 }
 
 export function buildSummary(i: SummaryInput): Summary {
-  let maxNakedLots = 0;
-  let maxNakedNotional = new Decimal(0);
-  let longest = 0;
-  let longestAlgo: string | null = null;
-  let totalNaked = 0;
-  let lotSeconds = new Decimal(0);
-  for (const e of i.executions) {
-    maxNakedLots = Math.max(maxNakedLots, e.exposure.maxLots);
-    if (new Decimal(e.exposure.maxNotional).gt(maxNakedNotional)) maxNakedNotional = new Decimal(e.exposure.maxNotional);
-    if (e.exposure.nakedMs > longest) {
-      longest = e.exposure.nakedMs;
-      longestAlgo = e.algoId;
-    }
-    totalNaked += e.exposure.nakedMs;
-    lotSeconds = lotSeconds.plus(e.exposure.lotSeconds);
-  }
-
+  const x = i.totals;
   let total: Decimal | null = new Decimal(0);
   const strategies = i.config.strategies.map((s): StrategySummary => {
     const ledger = i.ledgers.get(s.spec.name)!;
@@ -113,12 +122,12 @@ export function buildSummary(i: SummaryInput): Summary {
     counts: i.counts,
     executions: [...i.executions],
     exposure: {
-      maxNakedLots,
-      maxNakedNotional: maxNakedNotional.toFixed(2),
-      longestNakedMs: longest,
-      longestNakedAlgo: longestAlgo,
-      totalNakedMs: totalNaked,
-      nakedLotSeconds: lotSeconds.toFixed(3),
+      maxNakedLots: x.maxNakedLots,
+      maxNakedNotional: x.maxNakedNotional.toFixed(2),
+      longestNakedMs: x.longestNakedMs,
+      longestNakedAlgo: x.longestNakedAlgo,
+      totalNakedMs: Math.round(x.totalNakedMs * 1000) / 1000,
+      nakedLotSeconds: x.lotSeconds.toFixed(3),
     },
     ladder: i.ladder,
     strategies,

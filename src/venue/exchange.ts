@@ -5,7 +5,11 @@ import type { OrderCommand, VenueReport } from '../domain/orders.js';
 import type { LegQuote } from '../domain/quote.js';
 import { SessionCalendar, type CalendarSpec } from '../domain/session-calendar.js';
 import type { InstrumentInfo, Venue } from './venue.js';
+import { BoundedMap, BoundedSet } from '../domain/bounded.js';
 import { Random } from './simulated/random.js';
+
+/** How many recent client ids the exchange remembers (duplicates, late cancels). */
+const REMEMBER = 200_000;
 
 /** What the exchange core needs to know of an instrument. */
 export interface ExchangeInstrument {
@@ -85,12 +89,13 @@ export abstract class Exchange implements Venue {
   private readonly specs = new Map<string, ExchangeInstrument>();
   private readonly books = new Map<string, Book>();
   private readonly resting = new Map<string, RestingOrder>();
-  private readonly seen = new Set<string>();
-  private readonly done = new Map<string, RestingOrder>();
+  // Client ids used, orders finished and each order's symbol: bounded, so a long run does not grow.
+  private readonly seen = new BoundedSet<string>(REMEMBER);
+  private readonly done = new BoundedSet<string>(REMEMBER);
   private readonly positionLots = new Map<string, number>();
   private readonly timers = new Set<TimerId>();
   private readonly faultRandom: Random;
-  private readonly symbolOf = new Map<string, string>();
+  private readonly symbolOf = new BoundedMap<string, string>(REMEMBER);
   private connected = true;
   private readonly held: VenueReport[] = [];
   protected readonly calendar: SessionCalendar;
@@ -263,7 +268,7 @@ export abstract class Exchange implements Venue {
         order.ahead = cmd.side > 0 ? (cmd.price === book.bid ? book.bidSize : 0) : cmd.price === book.ask ? book.askSize : 0;
       }
       this.resting.set(cmd.clientId, order);
-    } else this.done.set(cmd.clientId, order);
+    } else this.done.add(cmd.clientId);
   }
 
   private arriveCancel(clientId: string): void {
@@ -279,7 +284,7 @@ export abstract class Exchange implements Venue {
       return;
     }
     this.resting.delete(clientId);
-    this.done.set(clientId, order);
+    this.done.add(clientId);
     this.report({ type: 'order.canceled', clientId, filledQty: order.filled, at: now });
   }
 
@@ -328,7 +333,7 @@ export abstract class Exchange implements Venue {
       this.fill(o, q, o.cmd.price);
       if (o.filled >= o.cmd.qty) {
         this.resting.delete(id);
-        this.done.set(id, o);
+        this.done.add(id);
       }
     }
   }

@@ -209,6 +209,17 @@ function workingLots(context: AlgoContext): number[] {
  * counting what is working; with `ignoreWorking`, what the fills alone call for.
  */
 function needs(context: AlgoContext, mode: HedgeMode = context.ladder.mode, ignoreWorking = false): number[] {
+  // Guards ask this several times per event of the same context: compute it once per context object.
+  let cache = needsCache.get(context);
+  if (!cache) needsCache.set(context, (cache = new Map()));
+  const key = `${mode}${ignoreWorking ? '*' : ''}`;
+  let out = cache.get(key);
+  if (!out) cache.set(key, (out = computeNeeds(context, mode, ignoreWorking)));
+  return out;
+}
+const needsCache = new WeakMap<AlgoContext, Map<string, number[]>>();
+
+function computeNeeds(context: AlgoContext, mode: HedgeMode, ignoreWorking: boolean): number[] {
   const s = context.spec;
   const working = ignoreWorking ? s.tradingMultipliers.map(() => 0) : workingLots(context);
   const input = { filled: context.fills.lots, working, tradingMultipliers: s.tradingMultipliers };

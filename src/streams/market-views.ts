@@ -32,12 +32,16 @@ export function toMarketViews(def: SpreadDefinition, options: MarketViewOptions)
           last = { at: now, spread, legs };
           subscriber.next(last);
         }
-        // Wake up when the oldest usable leg goes stale.
-        if (timer !== undefined) clock.clearTimeout(timer);
-        timer = undefined;
+        // Wake up when the oldest usable leg goes stale. Deadlines only move later as quotes arrive, so a
+        // timer already armed for an earlier moment is kept: it re-evaluates then and arms the next one.
         let oldest = Infinity;
         for (const q of legs) if (q && q.ts < oldest) oldest = q.ts;
-        if (oldest < Infinity) timer = clock.setTimeout(evaluate, oldest + staleAfterMs + 1 - now);
+        if (oldest < Infinity && timer === undefined) {
+          timer = clock.setTimeout(() => {
+            timer = undefined;
+            evaluate();
+          }, oldest + staleAfterMs + 1 - now);
+        }
       };
 
       const sub = source.subscribe({

@@ -95,6 +95,8 @@ export interface AlgoInput {
 
 interface WorkingOrder {
   ref: ActorRefFrom<typeof orderMachine>;
+  /** The child's id (a reused slot, `o1`, `o2`, …). */
+  slot: string;
   leg: number;
   role: OrderRole;
   side: Side;
@@ -361,8 +363,14 @@ function spawnOrder(
 ): Pick<AlgoContext, 'orders' | 'seq' | 'counts'> {
   const seq = context.seq + 1;
   const clientId = `${context.spec.id}.${seq}`;
+  // The child's id is a slot reused once its order has ended, not the client id: XState names the done
+  // event after the child's id and remembers every event type a machine has seen, so unique ids would grow
+  // memory with every order ever sent. The client id stays the systemId and the order's own name.
+  const used = new Set(Object.values(context.orders).map((w) => w.slot));
+  let slot = 1;
+  while (used.has(`o${slot}`)) slot++;
   const ref = spawn('order', {
-    id: clientId,
+    id: `o${slot}`,
     systemId: `order:${clientId}`,
     input: {
       order: { clientId, symbol: context.spec.symbols[o.leg]!, side: o.side, qty: o.qty, price: o.price },
@@ -373,7 +381,7 @@ function spawnOrder(
   });
   return {
     seq,
-    orders: { ...context.orders, [clientId]: { ref, leg: o.leg, role: o.role, side: o.side, qty: o.qty, price: o.price, filled: 0, cancelling: false } },
+    orders: { ...context.orders, [clientId]: { ref, slot: `o${slot}`, leg: o.leg, role: o.role, side: o.side, qty: o.qty, price: o.price, filled: 0, cancelling: false } },
     counts: { ...context.counts, orders: context.counts.orders + 1 },
   };
 }
@@ -489,7 +497,7 @@ export const algoMachine = setup({
       return { orders, counts: { ...context.counts, reprices: context.counts.reprices + (params.reprice ? ids.length : 0) } };
     }),
     /** A finished order is stopped at once, so finished children never pile up in `children`. */
-    stopOrder: stopChild(({ event }) => (event as OrderDoneEvent).output.clientId),
+    stopOrder: stopChild(({ event }) => (event as OrderDoneEvent).actorId),
     forgetOrder: assign(({ context, event }) => {
       const e = (event as OrderDoneEvent).output;
       const { [e.clientId]: _gone, ...orders } = context.orders;

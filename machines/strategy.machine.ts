@@ -168,7 +168,9 @@ export const strategyMachine = setup({
       const id = `${context.spec.name}/${seq}`;
       const { side, qty, limit } = orderFor(context, params.purpose);
       const spec: AlgoSpec = { ...context.spec.algo, activeLeg: chooseActiveLeg(context), id, strategy: context.spec.name, purpose: params.purpose, side, qty, limit };
-      const ref = spawn('algo', { id, systemId: `algo:${id}`, input: { spec, market: context.market } });
+      // One algo at a time, so its child id is always `algo` (XState names the done event after it, and a
+      // machine remembers every event type it has seen); the systemId carries the algo's own id.
+      const ref = spawn('algo', { id: 'algo', systemId: `algo:${id}`, input: { spec, market: context.market } });
       return { seq, algo: { id, purpose: params.purpose, ref } };
     }),
     /** Every fill an algo made counts toward the position, whatever its status. */
@@ -176,7 +178,7 @@ export const strategyMachine = setup({
       legLots: ({ context, event }) => context.legLots.map((l, i) => l + ((event as AlgoDoneEvent).output.filledLots[i] ?? 0)),
     }),
     /** Never skipped: the ended algo is stopped and its id dropped, so a new one can start. */
-    stopEndedAlgo: stopChild(({ event }) => (event as AlgoDoneEvent).output.algoId),
+    stopEndedAlgo: stopChild(({ event }) => (event as AlgoDoneEvent).actorId),
     forgetAlgo: assign({ algo: ({ context, event }) => (context.algo?.id === (event as AlgoDoneEvent).output.algoId ? null : context.algo) }),
   },
   guards: {

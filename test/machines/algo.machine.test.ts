@@ -451,12 +451,13 @@ describe('children of an algo', () => {
     const a = setupAlgo({ qty: 1 });
     const ids = (): string[] => Object.keys(a.child().getSnapshot().children).sort();
     expect(ids()).toEqual(['o1']);
-    a.fillOrder('S/1.1', 1, 3380); // entry filled and ended; the hedge takes the free slot
-    expect(ids()).toEqual(['o1']);
-    expect(a.system.get('order:S/1.2')).toBe(a.child().getSnapshot().children.o1);
+    // The hedge is sent on the fill, while the entry order is still ending: it takes o2; then o1 is free.
+    a.fillOrder('S/1.1', 1, 3380);
+    expect(ids()).toEqual(['o2']);
+    expect(a.system.get('order:S/1.2')).toBe(a.child().getSnapshot().children.o2);
     a.accept('S/1.2');
     a.send({ type: 'spread.quoted', view: view([3379, 3380], [3205, 3206], 100) });
-    a.clock.advance(2000); // re-price: the replacement takes the slot again once the old order has ended
+    a.clock.advance(2000); // re-price: the replacement takes the lowest free slot
     a.canceled('S/1.2');
     expect(ids()).toEqual(['o1']);
     expect(a.system.get('order:S/1.3')).toBe(a.child().getSnapshot().children.o1);

@@ -147,7 +147,7 @@ describe('backtest: the same engine over recorded quotes', () => {
 });
 
 const shared = '../shared/data';
-describe.skipIf(!existsSync(shared))('backtests over the real recorded data in ../shared/data', () => {
+describe.skipIf(!existsSync(shared))('backtests over the real recorded data in ../shared/data (skipped, saying so, when that folder is absent)', () => {
   it('the CME E-mini calendar spread: the absurd 2013-10-08 back-month quotes are skipped as too wide, and the run is pinned', async () => {
     const r = await runBacktest(loadConfigFile('examples/backtest-cme-calendar.yaml'), { data: [`${shared}/cme-es-calendar-2013-10`] });
     expect(r.data.bad.wide.count).toBe(4);

@@ -95,6 +95,20 @@ export const strategySchema = z.strictObject({
     .prefault({}),
 });
 
+/** What every venue's instruments share with the exchange core. */
+const exchangeInstrumentFields = {
+  /** This leg's own one-way latencies, ms; each defaults to venue.latencyMs. */
+  latency: z
+    .strictObject({
+      submitMs: z.number().nonnegative().optional(),
+      cancelMs: z.number().nonnegative().optional(),
+      reportMs: z.number().nonnegative().optional(),
+    })
+    .optional(),
+  /** Queue position for resting orders. Default true. */
+  queue: z.boolean().default(true),
+};
+
 export const instrumentSchema = z.strictObject({
   symbol: z.string().min(1),
   tickSize: decimal,
@@ -113,16 +127,7 @@ export const instrumentSchema = z.strictObject({
       halfLifeSeconds: z.number().positive(),
     })
     .optional(),
-  /** This leg's own one-way latencies, ms; each defaults to venue.latencyMs. */
-  latency: z
-    .strictObject({
-      submitMs: z.number().nonnegative().optional(),
-      cancelMs: z.number().nonnegative().optional(),
-      reportMs: z.number().nonnegative().optional(),
-    })
-    .optional(),
-  /** Queue position for resting orders. Default true. */
-  queue: z.boolean().default(true),
+  ...exchangeInstrumentFields,
 });
 
 const rate = z.number().min(0).max(1);
@@ -157,14 +162,7 @@ export const replayInstrumentSchema = z.strictObject({
   lotSize: decimal,
   /** Quotes wider than this many ticks are bad data. Default: no limit. */
   maxWidthTicks: z.number().positive().optional(),
-  latency: z
-    .strictObject({
-      submitMs: z.number().nonnegative().optional(),
-      cancelMs: z.number().nonnegative().optional(),
-      reportMs: z.number().nonnegative().optional(),
-    })
-    .optional(),
-  queue: z.boolean().default(true),
+  ...exchangeInstrumentFields,
 });
 
 /** A backtest venue: recorded quotes (given with --data) matched by the same exchange core. */

@@ -1,3 +1,4 @@
+import { DEFAULT_HEDGE, HC_RB_TEMPLATE } from '../helpers/specs.js';
 import type { SimVenueSpec } from '../../src/venue/simulated/simulated-venue.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -75,22 +76,7 @@ describe('resolveConfig(demoConfig)', () => {
     const s = resolved.strategies[0]!;
     expect(s.spec.session).toEqual({ calendar: demoConfig.venue.calendar, closingLeadMs: 60_000 });
     expect(s.spec.target).toBe(5);
-    expect(s.spec.algo).toEqual({
-      kind: 'taker',
-      tradingMultipliers: [1, -1],
-      factors: [1, -1],
-      symbols: ['HC', 'RB'],
-      activeLeg: 0,
-      payupTicks: 1,
-      resubmitMs: 2000,
-      rounding: 'nearest',
-      hedge: { payupTicks: 1, repriceMs: 1000, crossAfterMs: 3000, crossPayupTicks: 2, maxCrossTicks: 10, unwindAfterMs: 10_000, unwindPayupTicks: 5, giveUpAfterMs: 60_000 },
-      stopPolicy: 'hedge',
-      legTimeoutMs: 2000,
-      requoteTicks: 2,
-      minHedgeUnits: 0,
-      tickValue: [10, 10],
-    });
+    expect(s.spec.algo).toEqual(HC_RB_TEMPLATE);
   });
 
   it('reads run.start 2026-11-23T20:30:00 (no offset) in the calendar zone Asia/Shanghai: 12:30:00Z', () => {
@@ -146,7 +132,7 @@ describe('resolveConfig: defaults, explicit offsets and finer ticks', () => {
     expect(spec.session.closingLeadMs).toBe(60_000);
     // No activeLeg: chosen at launch (the first traded leg for a taker).
     expect([spec.algo.kind, spec.algo.activeLeg, spec.algo.payupTicks, spec.algo.resubmitMs, spec.algo.rounding, spec.algo.stopPolicy]).toEqual(['taker', null, 1, 2000, 'nearest', 'hedge']);
-    expect(spec.algo.hedge).toEqual({ payupTicks: 1, repriceMs: 1000, crossAfterMs: 3000, crossPayupTicks: 2, maxCrossTicks: 10, unwindAfterMs: 10_000, unwindPayupTicks: 5, giveUpAfterMs: 60_000 });
+    expect(spec.algo.hedge).toEqual(DEFAULT_HEDGE);
     expect([spec.algo.legTimeoutMs, spec.algo.requoteTicks, spec.algo.minHedgeUnits]).toEqual([2000, 2, 0]);
   });
 

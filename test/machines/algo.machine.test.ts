@@ -7,28 +7,19 @@ import type { LegQuote, MarketView } from '../../src/domain/quote.js';
 const TAKER_WORKING = 'active.entry.taker.working,active.hedge.balanced';
 const RESTING = 'active.hedge.ladder.step.resting,active.hedge.ladder.sender.sending';
 import { harness } from '../helpers/harness.js';
+import { HC_RB_TEMPLATE } from '../helpers/specs.js';
 
 const baseSpec: AlgoSpec = {
+  ...HC_RB_TEMPLATE,
   id: 'S/1',
   strategy: 'S',
   purpose: 'longEntry',
   side: 1,
   qty: 3,
   limit: 172,
-  tradingMultipliers: [1, -1],
-  symbols: ['HC', 'RB'],
   activeLeg: 0,
-  kind: 'taker',
-  factors: [1, -1],
-  payupTicks: 1,
-  resubmitMs: 2000,
-  rounding: 'nearest',
-  hedge: { payupTicks: 1, repriceMs: 2000, crossAfterMs: 3000, crossPayupTicks: 2, maxCrossTicks: 10, unwindAfterMs: 10_000, unwindPayupTicks: 5, giveUpAfterMs: 60_000 },
-  stopPolicy: 'hedge',
-  legTimeoutMs: 2000,
   requoteTicks: 1,
-  minHedgeUnits: 0,
-  tickValue: [10, 10],
+  hedge: { ...HC_RB_TEMPLATE.hedge, repriceMs: 2000 },
 };
 
 function leg(symbol: string, bid: number, ask: number, size = 10, ts = 0): LegQuote {

@@ -7,6 +7,7 @@ import type { OrderCommand } from '../../src/domain/orders.js';
 import type { MarketView } from '../../src/domain/quote.js';
 import type { CalendarSpec } from '../../src/domain/session-calendar.js';
 import { harness } from '../helpers/harness.js';
+import { HC_RB_TEMPLATE } from '../helpers/specs.js';
 
 const always: CalendarSpec = { timeZone: 'UTC', days: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'], sessions: [{ start: '00:00', end: '00:00' }] };
 const dayOnly: CalendarSpec = { timeZone: 'UTC', days: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'], sessions: [{ start: '09:00', end: '10:00' }] };
@@ -18,22 +19,7 @@ function spec(calendar: CalendarSpec, target = 5): StrategySpec {
     triggers: { longEntry: 172, longExit: 180, shortEntry: 188, shortExit: 180 },
     target,
     session: { calendar, closingLeadMs: 60_000 },
-    algo: {
-      kind: 'taker',
-      tradingMultipliers: [1, -1],
-      factors: [1, -1],
-      symbols: ['HC', 'RB'],
-      activeLeg: 0,
-      payupTicks: 1,
-      resubmitMs: 2000,
-      rounding: 'nearest',
-      hedge: { payupTicks: 1, repriceMs: 1000, crossAfterMs: 3000, crossPayupTicks: 2, maxCrossTicks: 10, unwindAfterMs: 10_000, unwindPayupTicks: 5, giveUpAfterMs: 60_000 },
-      stopPolicy: 'hedge',
-      legTimeoutMs: 2000,
-      requoteTicks: 1,
-      minHedgeUnits: 0,
-      tickValue: [10, 10],
-    },
+    algo: { ...HC_RB_TEMPLATE, requoteTicks: 1 },
   };
 }
 

@@ -3,7 +3,7 @@ import { hedgeNeeds, isBalanced, nakedLots, unwindNeeds, type HedgeRounding } fr
 import { impliedActivePrice } from '../src/domain/pricing.js';
 import type { MarketView } from '../src/domain/quote.js';
 import type { Side } from '../src/domain/orders.js';
-import { orderMachine, type LegFilledEvent, type OrderEnded, type OrderInput, type OrderRole, type OrderStaleEvent } from './order.machine.js';
+import { orderMachine, type LegFilledEvent, type OrderCancelFailedEvent, type OrderEnded, type OrderInput, type OrderRole, type OrderStaleEvent } from './order.machine.js';
 
 /**
  * One spread order being worked: pending → active → completed | stopped.
@@ -171,6 +171,7 @@ export type AlgoEvent =
   | { type: 'stop.requested' }
   | LegFilledEvent
   | OrderStaleEvent
+  | OrderCancelFailedEvent
   | OrderDoneEvent;
 
 /** A leg order reached its final state: XState's done event, carrying the order's output. */
@@ -508,6 +509,12 @@ export const algoMachine = setup({
         entry: e.role === 'entry' && e.filled === 0 ? { ...context.entry, pricedAt: null } : context.entry,
       };
     }),
+    /** The venue refused a cancel: the order is live again, so it may be cancelled again. */
+    unmarkCancelling: assign(({ context, event }) => {
+      const id = (event as OrderCancelFailedEvent).clientId;
+      const o = context.orders[id];
+      return o ? { orders: { ...context.orders, [id]: { ...o, cancelling: false } } } : {};
+    }),
     closeEntry: assign({ entry: ({ context }) => ({ ...context.entry, closed: true }) }),
     noteReason: assign(({ context: _context }, params: { reason: EndReason }) => ({ reason: params.reason })),
     /** The ladder begins: remember each leg's far touch (the bound for crossing). */
@@ -610,6 +617,7 @@ export const algoMachine = setup({
   on: {
     'spread.quoted': { actions: 'storeMarket' },
     'leg.filled': { actions: 'recordFill' },
+    'order.cancelFailed': { actions: 'unmarkCancelling' },
   },
   initial: 'pending',
   states: {
@@ -661,7 +669,11 @@ export const algoMachine = setup({
                 },
                 repricing: {
                   entry: cancel({ role: 'entry', reprice: true }),
-                  on: { 'xstate.done.actor.*': { guard: 'isEntryOrder', target: 'waiting', actions: ['stopOrder', 'forgetOrder'] } },
+                  on: {
+                    'xstate.done.actor.*': { guard: 'isEntryOrder', target: 'waiting', actions: ['stopOrder', 'forgetOrder'] },
+                    // The venue refused the cancel and the order is still working: cancel it again.
+                    'order.stale': { guard: 'isEntryOrder', actions: cancel({ role: 'entry' }) },
+                  },
                 },
                 backingOff: { after: { resubmit: 'waiting' } },
               },
@@ -720,7 +732,10 @@ export const algoMachine = setup({
                 },
                 requoting: {
                   entry: cancel({ role: 'entry', reprice: true }),
-                  on: { 'xstate.done.actor.*': { guard: 'isEntryOrder', target: 'idle', actions: ['stopOrder', 'forgetOrder'] } },
+                  on: {
+                    'xstate.done.actor.*': { guard: 'isEntryOrder', target: 'idle', actions: ['stopOrder', 'forgetOrder'] },
+                    'order.stale': { guard: 'isEntryOrder', actions: cancel({ role: 'entry' }) },
+                  },
                 },
                 backingOff: { after: { resubmit: 'idle' } },
               },
@@ -736,6 +751,8 @@ export const algoMachine = setup({
             halted: {
               entry: ['closeEntry', ...cancel({ role: 'entry' })],
               always: { guard: 'isSettled', target: '#algo.stopped' },
+              // An entry order whose cancel was refused is cancelled again each time it reports stale.
+              on: { 'order.stale': { guard: 'isEntryOrder', actions: cancel({ role: 'entry' }) } },
             },
           },
         },
@@ -823,6 +840,7 @@ export const algoMachine = setup({
                 { type: 'reportLadderStep', params: ({ context }) => ladderReport(context, 'failed') },
                 ...cancel({}),
               ],
+              on: { 'order.stale': { actions: cancel({ onlyEventOrder: true }) } },
               always: { guard: 'hasNoOrders', target: '#algo.stopped', actions: { type: 'noteReason', params: { reason: 'residual' } } },
             },
           },

@@ -42,6 +42,12 @@ export interface OrderStaleEvent {
   type: 'order.stale';
   clientId: string;
 }
+/** Sent to the parent when the venue refused a cancel: the order is live again. */
+export interface OrderCancelFailedEvent {
+  type: 'order.cancelFailed';
+  clientId: string;
+  reason: string;
+}
 /** The order's output: its parent receives it as `xstate.done.actor.<clientId>`. */
 export interface OrderEnded {
   clientId: string;
@@ -88,6 +94,7 @@ export const orderMachine = setup({
       } satisfies LegFilledEvent;
     }),
     reportStale: sendParent(({ context }) => ({ type: 'order.stale', clientId: context.order.clientId }) satisfies OrderStaleEvent),
+    reportCancelFailed: sendParent(({ context, event }) => ({ type: 'order.cancelFailed', clientId: context.order.clientId, reason: 'reason' in event ? event.reason : '' }) satisfies OrderCancelFailedEvent),
     /** The final status, which the machine's output (its done event to the parent) reports. */
     settle: assign((_, params: { status: OrderStatus }) => ({ status: params.status })),
     noteCanceledCount: assign({ venueFilled: ({ event }) => (event as OrderCanceled).filledQty }),
@@ -173,8 +180,8 @@ export const orderMachine = setup({
         ],
         // Too late to cancel (it filled) or unknown: the order is still what the venue last said.
         'order.cancelRejected': [
-          { guard: 'hasFills', target: 'working.partiallyFilled', actions: 'noteReason' },
-          { target: 'working.accepted', actions: 'noteReason' },
+          { guard: 'hasFills', target: 'working.partiallyFilled', actions: ['noteReason', 'reportCancelFailed'] },
+          { target: 'working.accepted', actions: ['noteReason', 'reportCancelFailed'] },
         ],
         // The cancel crossed the acknowledgement or the reject of the new order.
         'order.accepted': {},

@@ -454,3 +454,33 @@ describe('children of an algo', () => {
     expect(a.system.get('order:S/1.3')).toBe(a.child().getSnapshot().children.o1);
   });
 });
+
+describe('regressions found by the property tests', () => {
+  // Found by test/properties (seed 20261121, run 8, shrunk by hand): the venue rejected the cancel of a resting
+  // hedge when the ladder crossed; the algo kept the order marked "cancelling" forever, so it was never
+  // re-priced, the cross and the unwind waited on it, and the leg stayed naked for 56 s against a 38.6 s ladder.
+  it('a hedge whose cancel is refused is cancelled again at its next re-price, and the ladder goes on', () => {
+    const a = setupAlgo({ qty: 1 });
+    a.fillOrder('S/1.1', 1, 3380);
+    a.accept('S/1.2');
+    a.clock.advance(3000); // crossing: cancel the resting hedge
+    expect(a.cancels).toEqual(['S/1.2']);
+    a.venue({ type: 'order.cancelRejected', clientId: 'S/1.2', reason: 'simulated cancel reject', at: a.clock.now() });
+    expect(a.context().orders['S/1.2'].cancelling).toBe(false);
+    a.clock.advance(2000); // its next stale notice: cancelled again
+    expect(a.cancels).toEqual(['S/1.2', 'S/1.2']);
+    a.canceled('S/1.2');
+    expect(a.submitted.at(-1)).toMatchObject({ symbol: 'RB', side: -1, qty: 1, price: 3206 }); // the cross order
+  });
+
+  it('an entry order whose cancel is refused while halted is cancelled again', () => {
+    const a = setupAlgo();
+    a.accept('S/1.1');
+    a.send({ type: 'stop.requested' });
+    a.venue({ type: 'order.cancelRejected', clientId: 'S/1.1', reason: 'busy', at: 0 });
+    a.clock.advance(2000);
+    expect(a.cancels).toEqual(['S/1.1', 'S/1.1']);
+    a.canceled('S/1.1');
+    expect(a.result()).toMatchObject({ status: 'stopped', reason: 'stopRequested', units: 0 });
+  });
+});

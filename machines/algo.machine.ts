@@ -227,7 +227,10 @@ function computeNeeds(context: AlgoContext, mode: HedgeMode, ignoreWorking: bool
   const working = ignoreWorking ? s.tradingMultipliers.map(() => 0) : workingLots(context);
   const input = { filled: context.fills.lots, working, tradingMultipliers: s.tradingMultipliers };
   if (mode === 'unwind') return unwindNeeds(input);
-  return hedgeNeeds({ ...input, side: s.side, activeLeg: s.activeLeg, entryOpen: !context.entry.closed, rounding: s.rounding });
+  // Resting follows the active leg while the entry works it; once the ladder crosses, every leg — the active
+  // one included — is completed to a whole unit, so a fraction of a unit never outlasts the ladder.
+  const entryOpen = !context.entry.closed && mode === 'rest';
+  return hedgeNeeds({ ...input, side: s.side, activeLeg: s.activeLeg, entryOpen, rounding: s.rounding });
 }
 
 /**
@@ -242,9 +245,13 @@ function maySend(context: AlgoContext): boolean {
 
 const isLadderRole = (role: OrderRole | undefined): boolean => role === 'hedge' || role === 'unwind';
 
+/** Lots of a leg the entry may still send: the quantity less what filled and what the ladder has working there. */
 function entryLotsLeft(context: AlgoContext, leg = context.spec.activeLeg): number {
   const s = context.spec;
-  return s.qty * abs(s.tradingMultipliers[leg]!) - abs(context.fills.lots[leg]!);
+  let ladder = 0;
+  for (const o of Object.values(context.orders)) if (o.leg === leg && o.role !== 'entry') ladder += o.side * (o.qty - o.filled);
+  const direction = s.side * Math.sign(s.tradingMultipliers[leg]!);
+  return s.qty * abs(s.tradingMultipliers[leg]!) - abs(context.fills.lots[leg]!) - Math.max(0, direction * ladder);
 }
 
 function priceReached(context: AlgoContext): boolean {
@@ -538,6 +545,7 @@ export const algoMachine = setup({
       ladder: { ...context.ladder, policy: context.spec.stopPolicy === 'unwind' ? ('unwind' as const) : context.ladder.policy },
     })),
     requireUnwind: assign(({ context }) => ({ ladder: { ...context.ladder, policy: 'unwind' as const } })),
+    relaxLadder: assign(({ context }) => (context.ladder.mode === 'rest' ? {} : { ladder: { ...context.ladder, mode: 'rest' as const } })),
   },
   guards: {
     isTaker: ({ context }) => context.spec.kind === 'taker',
@@ -548,6 +556,8 @@ export const algoMachine = setup({
     isPriceReached: ({ context }) => priceReached(context),
     canEnter: ({ context }) => {
       const s = context.spec;
+      // No new entry order while the ladder is escalating: it owns the legs until they are whole again.
+      if (context.ladder.mode !== 'rest') return false;
       if (!priceReached(context) || entryLotsLeft(context) <= 0) return false;
       // The size shown in a view is taken once: wait for a newer view before crossing again.
       if (context.entry.pricedAt !== null && context.market!.at <= context.entry.pricedAt) return false;
@@ -559,7 +569,7 @@ export const algoMachine = setup({
     /** Contingent: every traded leg filled its whole quantity. */
     areAllLegsFilled: ({ context }) => context.spec.tradingMultipliers.every((tm, leg) => tm === 0 || entryLotsLeft(context, leg) <= 0),
     hasNoEntryOrder: ({ context }) => !hasRole(context, 'entry'),
-    canQuote: ({ context }) => entryLotsLeft(context) > 0 && quotePrice(context) !== undefined && hedgeLegsDeepEnough(context),
+    canQuote: ({ context }) => context.ladder.mode === 'rest' && entryLotsLeft(context) > 0 && quotePrice(context) !== undefined && hedgeLegsDeepEnough(context),
     /** Quoting: the implied price moved by requoteTicks or more, or the lean condition fails. */
     mustRequote: ({ context }) => {
       const p = quotePrice(context);
@@ -578,8 +588,10 @@ export const algoMachine = setup({
     canSendHedge: ({ context }) => maySend(context) && needs(context).some((n, leg) => n !== 0 && context.market?.legs[leg] != null),
     /** A naked leg has no usable book (its market is closed, stale or crossed): the ladder pauses. */
     isMarketUnavailable: ({ context }) => needs(context, context.ladder.mode, true).some((n, leg) => n !== 0 && context.market?.legs[leg] == null),
-    /** No ladder order working and nothing needed in the current mode. */
-    isLadderDone: ({ context }) => !hasRole(context, 'hedge', 'unwind') && needs(context).every((n) => n === 0),
+    /** No ladder order working, nothing needed in the current mode, and every leg whole again. */
+    isLadderDone: ({ context }) =>
+      !hasRole(context, 'hedge', 'unwind') && needs(context).every((n) => n === 0) && isBalanced(context.fills.lots, context.spec.tradingMultipliers),
+    isNaked: ({ context }) => !isBalanced(context.fills.lots, context.spec.tradingMultipliers),
     hasNoOrders: ({ context }) => Object.keys(context.orders).length === 0,
     /** Nothing working and every leg holds the same whole number of spread units. */
     isSettled: ({ context }) => Object.keys(context.orders).length === 0 && isBalanced(context.fills.lots, context.spec.tradingMultipliers),
@@ -763,9 +775,13 @@ export const algoMachine = setup({
           },
           states: {
             balanced: {
+              // Whole units again: the next leg-out starts its ladder from the resting step.
+              entry: 'relaxLadder',
               always: [
                 { guard: 'hasUnwindWork', target: 'ladder.step.unwinding' },
                 { guard: 'needsHedge', target: 'ladder' },
+                // Naked with nothing to send yet (a fraction of a unit on the active leg): the ladder's clock runs.
+                { guard: 'isNaked', target: 'ladder' },
               ],
             },
             ladder: {
@@ -792,6 +808,8 @@ export const algoMachine = setup({
                         { type: 'enterStep', params: { mode: 'cross', step: 'crossing' } },
                         { type: 'reportLadderStep', params: ({ context }) => ladderReport(context, 'crossing') },
                         ...cancel({ role: 'hedge', reprice: true }),
+                        // A resting entry order would otherwise hold the active leg's fraction of a unit.
+                        ...cancel({ role: 'entry' }),
                       ],
                       always: { guard: 'mustUnwind', target: 'unwinding' },
                       after: { unwindAfter: 'unwinding' },

@@ -483,4 +483,22 @@ describe('regressions found by the property tests', () => {
     a.canceled('S/1.1');
     expect(a.result()).toMatchObject({ status: 'stopped', reason: 'stopRequested', units: 0 });
   });
+
+  // Found by scripts/properties.ts (seed 4242, shrunk): a quoting 2:3 spread filled one lot of its two-lot
+  // active leg; the hedge rounded up to a whole unit (3 lots), and the rest of the active leg waited on the
+  // passive quote — naked for 56.8 s against a 30.1 s ladder, with no venue fault at all.
+  it('a fraction of a unit left by a passive active leg is completed by the ladder when it crosses', () => {
+    const a = setupAlgo({ kind: 'quoting', limit: 170, qty: 1, tradingMultipliers: [2, -3] }, view([3375, 3390], [3208, 3209]));
+    expect(a.submitted[0]).toMatchObject({ clientId: 'S/1.1', symbol: 'HC', side: 1, qty: 2 });
+    a.accept('S/1.1');
+    a.fillOrder('S/1.1', 1, 3378);
+    expect(a.submitted[1]).toMatchObject({ clientId: 'S/1.2', symbol: 'RB', side: -1, qty: 3 });
+    a.fillOrder('S/1.2', 3, 3208); // the passive leg is ahead: a whole unit against half a unit
+    a.clock.advance(3000); // crossing: the entry quote is cancelled and the active leg completed at its far touch
+    expect(a.cancels).toEqual(['S/1.1']);
+    a.canceled('S/1.1', 1);
+    expect(a.submitted.at(-1)).toMatchObject({ symbol: 'HC', side: 1, qty: 1, price: 3392 });
+    a.fillOrder(a.submitted.at(-1)!.clientId, 1, 3390);
+    expect(a.result()).toMatchObject({ status: 'completed', units: 1, filledLots: [2, -3], residual: [0, 0] });
+  });
 });

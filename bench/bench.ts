@@ -1,6 +1,7 @@
 /**
  * Benchmarks: `npm run bench` prints the figures; `npm run -s bench -- --json` prints one JSON object.
- * Options: --quick (smaller sizes, for a smoke run), --month-seconds N (wall budget of the month run).
+ * Options: --quick (smaller sizes, for a smoke run), --month-seconds N (wall budget of the month run),
+ * --only replay,latency,strategies,month (some sections).
  *
  * Every throughput is measured in this process next to a plain, hand-written TypeScript implementation of
  * the same strategy and taker logic (no XState, no RxJS, the same integer-tick and Decimal handling), so the
@@ -250,11 +251,14 @@ async function monthBench(budgetSeconds: number) {
   return { monthAlgosCompleted: algos, monthRssGrowthPct: round(growth), monthHeapGrowthPct: round(heapGrowth), monthSimulatedTo: summary.run.to };
 }
 
+// --only replay,latency,strategies,month runs some sections.
+const only = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1]!.split(',')) : undefined;
+const want = (section: string): boolean => !only || only.has(section);
 const results = {
-  ...(await replayBench(quick ? 200_000 : 2_000_000)),
-  ...(await latencyBench(quick ? 100_000 : 500_000)),
-  ...(await manyStrategiesBench(1000, quick ? 100_000 : 1_000_000)),
-  ...(await monthBench(Number.isFinite(monthSeconds) ? monthSeconds : quick ? 10 : 120)),
+  ...(want('replay') ? await replayBench(quick ? 200_000 : 2_000_000) : {}),
+  ...(want('latency') ? await latencyBench(quick ? 100_000 : 500_000) : {}),
+  ...(want('strategies') ? await manyStrategiesBench(1000, quick ? 100_000 : 1_000_000) : {}),
+  ...(want('month') ? await monthBench(Number.isFinite(monthSeconds) ? monthSeconds : quick ? 10 : 120) : {}),
   node: process.version,
 };
 if (json) console.log(JSON.stringify(results));

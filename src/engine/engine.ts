@@ -81,7 +81,7 @@ export class Engine {
   private readonly subscriptions: { unsubscribe(): void }[] = [];
   private readonly strategies = new Map<string, ResolvedStrategy>();
   private readonly ledgers = new Map<string, Ledger>();
-  private readonly tradeIds = new BoundedSet<string>(200_000);
+  private readonly tradeIds = new BoundedSet<string>(50_000);
   private readonly lastQuote = new Map<string, LegQuote>();
   private readonly algoStart = new Map<string, number>();
   private readonly executionList: Execution[] = [];

@@ -9,7 +9,7 @@ import { BoundedMap, BoundedSet } from '../domain/bounded.js';
 import { Random } from './simulated/random.js';
 
 /** How many recent client ids the exchange remembers (duplicates, late cancels). */
-const REMEMBER = 200_000;
+const REMEMBER = 50_000;
 
 /** What the exchange core needs to know of an instrument. */
 export interface ExchangeInstrument {

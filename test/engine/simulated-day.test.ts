@@ -7,16 +7,8 @@ import { calendarFor } from '../../src/domain/session-calendar.js';
 import { createEngine } from '../../src/engine/engine.js';
 import type { EngineRecord, FillRecord } from '../../src/engine/records.js';
 import type { SimulatedVenue } from '../../src/venue/simulated/simulated-venue.js';
+import { simulate } from '../helpers/simulate.js';
 
-async function simulate(config: EngineConfig) {
-  const engine = createEngine(config);
-  const records: EngineRecord[] = [];
-  const fills: FillRecord[] = [];
-  engine.records$.subscribe((r) => records.push(r));
-  engine.fills$.subscribe((f) => fills.push(f));
-  const summary = await engine.run();
-  return { engine, records, fills, summary };
-}
 
 /** A harsher market: thin books, fast quotes, slow reports, so partial fills, re-prices and races happen. */
 function harsh(): SimulatedConfigInput {

@@ -5,7 +5,7 @@ import type { SimulatedConfigInput } from '../../src/config/schema.js';
 import { Decimal } from '../../src/domain/decimal.js';
 import { nakedLots } from '../../src/domain/position.js';
 import { calendarFor } from '../../src/domain/session-calendar.js';
-import { createEngine } from '../../src/engine/engine.js';
+import { simulate } from '../helpers/simulate.js';
 import type { EngineRecord, Execution, FillRecord } from '../../src/engine/records.js';
 import type { SimulatedVenue } from '../../src/venue/simulated/simulated-venue.js';
 
@@ -128,12 +128,7 @@ export interface RunFacts {
 
 export async function runScenario(s: Scenario): Promise<RunFacts> {
   const config = scenarioConfig(s);
-  const engine = createEngine(config);
-  const records: EngineRecord[] = [];
-  const fills: FillRecord[] = [];
-  engine.records$.subscribe((r) => records.push(r));
-  engine.fills$.subscribe((f) => fills.push(f));
-  const summary = await engine.run();
+  const { engine, records, fills, summary } = await simulate(config);
   return { config, records, fills, executions: summary.executions, venue: engine.venue as SimulatedVenue, enginePosition: (sym) => engine.position(config.strategies[0]!.spec.name, sym) };
 }
 

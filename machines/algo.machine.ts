@@ -394,6 +394,19 @@ function spawnOrder(
   };
 }
 
+/**
+ * Cancels the entry order to re-price it and goes back to `back` once it has ended; if the venue refused the
+ * cancel and the order reports stale again, cancels it again. Shared by the taker and the quoting entry.
+ */
+const repricingEntry = <B extends string>(back: B) =>
+  ({
+    entry: cancel({ role: 'entry', reprice: true }),
+    on: {
+      'xstate.done.actor.*': { guard: 'isEntryOrder', target: back, actions: ['stopOrder', 'forgetOrder'] },
+      'order.stale': { guard: 'isEntryOrder', actions: cancel({ role: 'entry' }) },
+    },
+  }) as const;
+
 const toHalted = (reason: EndReason) => ({ target: '#algo.active.entry.halted', actions: { type: 'noteReason', params: { reason } } }) as const;
 
 export const algoMachine = setup({
@@ -679,14 +692,7 @@ export const algoMachine = setup({
                     'order.stale': { guard: 'isEntryOrder', target: 'repricing' },
                   },
                 },
-                repricing: {
-                  entry: cancel({ role: 'entry', reprice: true }),
-                  on: {
-                    'xstate.done.actor.*': { guard: 'isEntryOrder', target: 'waiting', actions: ['stopOrder', 'forgetOrder'] },
-                    // The venue refused the cancel and the order is still working: cancel it again.
-                    'order.stale': { guard: 'isEntryOrder', actions: cancel({ role: 'entry' }) },
-                  },
-                },
+                repricing: repricingEntry('waiting'),
                 backingOff: { after: { resubmit: 'waiting' } },
               },
             },
@@ -742,13 +748,7 @@ export const algoMachine = setup({
                     ],
                   },
                 },
-                requoting: {
-                  entry: cancel({ role: 'entry', reprice: true }),
-                  on: {
-                    'xstate.done.actor.*': { guard: 'isEntryOrder', target: 'idle', actions: ['stopOrder', 'forgetOrder'] },
-                    'order.stale': { guard: 'isEntryOrder', actions: cancel({ role: 'entry' }) },
-                  },
-                },
+                requoting: repricingEntry('idle'),
                 backingOff: { after: { resubmit: 'idle' } },
               },
             },

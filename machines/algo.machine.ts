@@ -409,6 +409,12 @@ const repricingEntry = <B extends string>(back: B) =>
 
 const toHalted = (reason: EndReason) => ({ target: '#algo.active.entry.halted', actions: { type: 'noteReason', params: { reason } } }) as const;
 
+/** Every entry kind closes (to `halted`) on a stop, and when the ladder has turned to unwinding. */
+const closesOnStopOrUnwind = {
+  always: { guard: 'mustUnwind', ...toHalted('unwound') },
+  on: { 'stop.requested': { ...toHalted('stopRequested'), actions: [{ type: 'noteReason', params: { reason: 'stopRequested' } }, 'applyStopPolicy'] } },
+} as const;
+
 export const algoMachine = setup({
   types: {
     context: {} as AlgoContext,
@@ -671,8 +677,7 @@ export const algoMachine = setup({
             },
             taker: {
               initial: 'waiting',
-              always: { guard: 'mustUnwind', ...toHalted('unwound') },
-              on: { 'stop.requested': { ...toHalted('stopRequested'), actions: [{ type: 'noteReason', params: { reason: 'stopRequested' } }, 'applyStopPolicy'] } },
+              ...closesOnStopOrUnwind,
               states: {
                 waiting: {
                   always: [
@@ -698,8 +703,7 @@ export const algoMachine = setup({
             },
             contingent: {
               initial: 'arming',
-              always: { guard: 'mustUnwind', ...toHalted('unwound') },
-              on: { 'stop.requested': { ...toHalted('stopRequested'), actions: [{ type: 'noteReason', params: { reason: 'stopRequested' } }, 'applyStopPolicy'] } },
+              ...closesOnStopOrUnwind,
               states: {
                 arming: {
                   always: [
@@ -727,8 +731,7 @@ export const algoMachine = setup({
             },
             quoting: {
               initial: 'idle',
-              always: { guard: 'mustUnwind', ...toHalted('unwound') },
-              on: { 'stop.requested': { ...toHalted('stopRequested'), actions: [{ type: 'noteReason', params: { reason: 'stopRequested' } }, 'applyStopPolicy'] } },
+              ...closesOnStopOrUnwind,
               states: {
                 idle: {
                   always: [

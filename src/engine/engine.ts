@@ -90,6 +90,7 @@ export class Engine {
   private readonly keepExecutions: number;
   private readonly counts = { quotes: 0, views: 0, orders: 0, fills: 0, duplicateFills: 0, rejects: 0, unrouted: 0, disconnects: 0 };
   private readonly errors: string[] = [];
+  private readonly live = new Map<string, { qty: number; filled: number }>();
   private readonly ladderSteps: Record<LadderStep, number> = { resting: 0, crossing: 0, unwinding: 0, paused: 0, failed: 0 };
   private started = false;
   private finished = false;
@@ -325,6 +326,7 @@ export class Engine {
 
   private submit(order: OrderCommand): void {
     this.counts.orders++;
+    this.live.set(order.clientId, { qty: order.qty, filled: 0 });
     this.record({ kind: 'order.submitted', at: this.clock.now(), ...order });
     this.venue.submit(order);
   }
@@ -339,6 +341,7 @@ export class Engine {
       }
     }
     if (r.type === 'order.rejected') this.counts.rejects++;
+    this.trackLive(r);
     const ref = this.actor.system.get(`order:${r.clientId}`);
     this.record({ kind: 'report', at, report: r, routed: ref !== undefined });
     if (ref) ref.send(r);
@@ -438,10 +441,28 @@ export class Engine {
     this.subscriptions.push(sub);
   }
 
+  /** Orders at the venue that have not ended, by what the venue reported (for cancelling them on an error). */
+  private trackLive(r: VenueReport): void {
+    const o = this.live.get(r.clientId);
+    if (!o) return;
+    if (r.type === 'order.filled') o.filled += r.qty;
+    if (r.type === 'order.rejected' || r.type === 'order.canceled' || o.filled >= o.qty) this.live.delete(r.clientId);
+  }
+
+  /**
+   * An actor failed (a bug, not a venue fault). The failed part of the tree no longer manages its orders, so
+   * every order still live at the venue is cancelled: a failing strategy must not leave orders working.
+   */
   private onError(actor: string, e: unknown): void {
     const message = e instanceof Error ? e.message : String(e);
     this.errors.push(`${actor}: ${message}`);
     this.record({ kind: 'error', at: this.clock.now(), actor, message });
+    // Each failing actor up the tree reports the same failure: cancel each order once.
+    for (const clientId of [...this.live.keys()]) {
+      this.live.delete(clientId);
+      this.record({ kind: 'order.cancelRequested', at: this.clock.now(), clientId });
+      this.venue.cancel(clientId);
+    }
   }
 }
 

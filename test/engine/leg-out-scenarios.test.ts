@@ -140,3 +140,28 @@ describe('leg-out scenarios through the engine', () => {
     expect(s.venue.submitted.at(-1)).toMatchObject({ symbol: 'RB', side: -1, qty: 4 });
   });
 });
+
+describe('when an actor fails', () => {
+  it('the engine records the error and cancels every order still live at the venue', async () => {
+    const { VirtualClock: Clock } = await import('../../src/clock/virtual-clock.js');
+    const c: SimulatedConfigInput = structuredClone(demoConfig);
+    c.run = { start: '2026-11-24T10:00:00', days: 1 };
+    const config = resolveConfig(c, 'failure');
+    const clock = new Clock(config.run.start);
+    const venue = new ScriptedVenue(clock, ['HC', 'RB']);
+    const engine = createEngine(config, { clock, venue });
+    engine.start();
+    clock.runUntil(at('10:00:10'));
+    venue.quote('HC', 3379, 3380);
+    venue.quote('RB', 3208, 3209); // spread ask 172: the entry goes out
+    venue.accept('hc-rb/1.1');
+    // A bug: an action throws inside the algo on its next event.
+    const algo = engine.actor.system.get('algo:hc-rb/1')!;
+    (algo as unknown as { logic: { implementations: { actions: Record<string, unknown> } } }).logic.implementations.actions.storeMarket = () => {
+      throw new Error('boom');
+    };
+    venue.quote('RB', 3207, 3208);
+    expect(engine.summary().errors.length).toBeGreaterThan(0);
+    expect(venue.cancels.map((x) => x.clientId)).toEqual(['hc-rb/1.1']);
+  });
+});

@@ -23,6 +23,7 @@ import {
 } from '../index.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { formatDataReport, formatSummary, progressBar, table, time } from './format.js';
+import { durableRun, venueCommand, wantsJournal } from './durable-run.js';
 
 interface RunFlags {
   config?: string;
@@ -30,6 +31,10 @@ interface RunFlags {
   seed?: number;
   days?: number;
   json?: boolean;
+  venue?: string;
+  dataDir?: string;
+  resume?: boolean;
+  unknownOrders?: 'cancel' | 'leave';
 }
 
 function parseSpeed(v: string): number | 'max' {
@@ -73,20 +78,55 @@ export async function main(argv: string[], io: { out?: NodeJS.WritableStream; er
     .addOption(new Option('--seed <N>', 'seed of the simulated market (overrides venue.seed)').argParser(parseInteger))
     .addOption(new Option('--days <N>', 'simulated days to run, 24 h each (overrides run.days)').argParser(parsePositive))
     .option('--json', 'print the summary as JSON on stdout (progress still goes to stderr)')
+    .option('--venue <socket>', 'trade on a venue process (`legato venue`) at this Unix socket (or 127.0.0.1 port); implies a journal')
+    .option('--data-dir <dir>', 'keep a journal in this directory (default: journal.dir, $LEGATO_DATA_DIR, else ./.legato)')
+    .option('--resume', "continue the journal's unfinished run: restore, reconcile with the venue, then trade")
+    .addOption(new Option('--unknown-orders <policy>', 'open orders at the venue that the run does not know: cancel or leave').choices(['cancel', 'leave']))
     .addHelpText(
       'after',
       `
-Exit codes: 0 done, 2 bad arguments or an invalid config (nothing starts), 1 an engine error.
+Exit codes: 0 done, 2 bad arguments, an invalid config or an unreadable journal (nothing starts), 1 an engine error.
+SIGINT and SIGTERM stop every algo (cancel, then hedge per stopPolicy), flush the journal and exit 0.
 Progress goes to stderr; the summary (or --json) to stdout.
 
 Examples:
   legato run                               the demo, one simulated day at max speed
   legato run --json > summary.json         the same, as JSON
   legato run --config my.yaml --days 5     five days of your own config
-  legato run --speed 600                   the demo at 10 simulated minutes per second`,
+  legato run --speed 600                   the demo at 10 simulated minutes per second
+  legato venue --socket /tmp/v.sock &      a venue process; then:
+  legato run --venue /tmp/v.sock --data-dir run1            trade on it, journalled
+  legato run --venue /tmp/v.sock --data-dir run1 --resume   after a crash: restore, reconcile, continue`,
     )
     .action(async (flags: RunFlags) => {
       exitCode = await runCommand(flags, out, err);
+    });
+
+  program
+    .command('venue')
+    .description(
+      'Run the simulated venue as its own process: it keeps its market time (real time x speed) and keeps trading ' +
+        'while no engine is connected; `legato run --venue <socket>` trades on it.',
+    )
+    .requiredOption('--socket <path>', 'the Unix socket to listen on (or a TCP port on 127.0.0.1)')
+    .option('-c, --config <file>', 'YAML or JSON config: its venue and run.start (default: the built-in demo)')
+    .addOption(new Option('--seed <N>', 'seed of the simulated market (overrides venue.seed)').argParser(parseInteger))
+    .addOption(new Option('--speed <N>', 'simulated seconds per real second').default(60).argParser(parsePositive))
+    .addHelpText('after', '\nStops on SIGINT or SIGTERM (exit 0).')
+    .action(async (flags: { socket: string; config?: string; seed?: number; speed: number }) => {
+      let config: EngineConfig;
+      try {
+        const overrides = flags.seed !== undefined ? { seed: flags.seed } : {};
+        config = flags.config ? loadConfigFile(flags.config, overrides) : resolveConfig(demoConfig, 'built-in demo', overrides);
+      } catch (e) {
+        if (e instanceof ConfigErrors) {
+          err.write(`legato: ${e.message}\n`);
+          exitCode = 2;
+          return;
+        }
+        throw e;
+      }
+      exitCode = await venueCommand(config, flags, err);
     });
 
   program
@@ -148,6 +188,7 @@ async function runCommand(flags: RunFlags, out: NodeJS.WritableStream, err: Node
     throw e;
   }
 
+  if (wantsJournal(flags, config)) return durableRun(config, flags, out, err);
   const zone = config.venue.calendar.timeZone;
   const engine = createEngine(config);
   const abort = new AbortController();

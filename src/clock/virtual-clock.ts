@@ -18,6 +18,8 @@ export class VirtualClock implements Clock {
   private readonly live = new Map<TimerId, Timer>();
   private nextId = 1;
   private seq = 0;
+  /** Called after each timer fires (a host that must act between steps: the journal flushes there). */
+  afterStep: (() => void) | undefined = undefined;
 
   constructor(startMs = 0) {
     if (!Number.isFinite(startMs)) throw new RangeError(`VirtualClock: startMs must be a finite number (got ${startMs})`);
@@ -62,6 +64,7 @@ export class VirtualClock implements Clock {
     this.live.delete(top.id);
     if (top.at > this.current) this.current = top.at;
     top.fn();
+    this.afterStep?.();
     return true;
   }
 

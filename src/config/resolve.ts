@@ -26,6 +26,8 @@ export interface EngineConfig {
   run: { start: number; days: number };
   venue: (SimVenueSpec & { kind: 'simulated' }) | ReplayVenueSpec;
   strategies: ResolvedStrategy[];
+  /** The journal (see docs/journal.md); absent when the config does not name one. */
+  journal?: { dir?: string; unknownOrders: 'cancel' | 'leave' };
 }
 
 export interface Overrides {
@@ -216,5 +218,6 @@ export function resolveConfig(raw: unknown, source: string, overrides: Overrides
         ? { kind: 'simulated', seed: overrides.seed ?? v.seed, latencyMs: v.latencyMs, calendar: venueCalendarSpec, instruments: v.instruments, faults: v.faults }
         : { kind: 'replay', seed: overrides.seed ?? v.seed, latencyMs: v.latencyMs, calendar: venueCalendarSpec, instruments: v.instruments, faults: v.faults },
     strategies,
+    ...(c.journal ? { journal: { ...(c.journal.dir !== undefined ? { dir: c.journal.dir } : {}), unknownOrders: c.journal.unknownOrders } } : {}),
   };
 }

@@ -192,6 +192,15 @@ export const configSchema = z.strictObject({
     z.discriminatedUnion('kind', [venueSchema, replayVenueSchema]),
   ),
   strategies: z.array(strategySchema).min(1, 'must list at least one strategy'),
+  /** The journal, when a run keeps one (`legato run --data-dir`, `--resume`, `--venue`). */
+  journal: z
+    .strictObject({
+      /** The data directory; `--data-dir` overrides it. Default: $LEGATO_DATA_DIR, else ./.legato. */
+      dir: z.string().min(1).optional(),
+      /** Orders open at the venue that the run does not know, found when it starts or resumes: cancel (default) or leave. */
+      unknownOrders: z.enum(['cancel', 'leave']).default('cancel'),
+    })
+    .optional(),
 });
 
 /** A config for the simulated venue, as written. */

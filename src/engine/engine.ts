@@ -1,5 +1,5 @@
 import { Subject, merge, type Observable } from 'rxjs';
-import { createActor, type Actor, type AnyActorRef, type InspectionEvent, type Observer } from 'xstate';
+import { createActor, type Actor, type AnyActorRef, type InspectionEvent, type Observer, type Snapshot } from 'xstate';
 import { algoMachine, type AlgoResult, type AlgoSpec, type LadderStep } from '../../machines/algo.machine.js';
 import { engineMachine } from '../../machines/engine.machine.js';
 import { orderMachine } from '../../machines/order.machine.js';
@@ -31,6 +31,17 @@ export interface EngineOptions {
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
   /** How many of the latest executions the summary keeps (totals count them all). Default 100,000. */
   keepExecutions?: number;
+  /** Restart from a journal: the actor tree's persisted snapshot and the records up to it (see src/engine/durable.ts). */
+  restore?: EngineRestore;
+}
+
+export interface EngineRestore {
+  /** `engine.actor.getPersistedSnapshot()` as journalled; null when the run had not sent anything yet. */
+  snapshot: unknown;
+  /** The run's records up to that snapshot: fills, orders, executions and counts are rebuilt from them. */
+  records: readonly EngineRecord[];
+  /** When the run first started. */
+  startedAt: number;
 }
 
 export interface RunOptions {
@@ -95,6 +106,8 @@ export class Engine {
   private started = false;
   private finished = false;
   private startedAt = 0;
+  private restoredStartedAt: number | undefined;
+  private venueConnected = true;
 
   constructor(
     readonly config: EngineConfig,
@@ -150,14 +163,67 @@ export class Engine {
       systemId: 'engine',
       input: { strategies: config.strategies.map((s) => ({ spec: s.spec, now: this.clock.now() })) },
       ...(options.inspect ? { inspect: options.inspect } : {}),
+      // A persisted snapshot brings back every strategy, session, algo and order (all spawned by name).
+      ...(options.restore?.snapshot ? { snapshot: options.restore.snapshot as Snapshot<unknown> } : {}),
     });
+    if (options.restore) {
+      this.restoredStartedAt = options.restore.startedAt;
+      this.replayBookkeeping(options.restore.records);
+    }
+  }
+
+  /** Rebuilds the engine's own books (ledger, trade ids, live orders, executions, counts) from journalled records. */
+  private replayBookkeeping(records: readonly EngineRecord[]): void {
+    for (const r of records) {
+      switch (r.kind) {
+        case 'order.submitted':
+          this.counts.orders++;
+          this.live.set(r.clientId, { qty: r.qty, filled: 0 });
+          break;
+        case 'report': {
+          const rep = r.report;
+          if (rep.type === 'order.filled') {
+            if (this.tradeIds.has(rep.tradeId)) this.counts.duplicateFills++;
+            else {
+              this.tradeIds.add(rep.tradeId);
+              this.onFill(rep, r.at);
+            }
+          }
+          if (rep.type === 'order.rejected') this.counts.rejects++;
+          if (!r.routed) this.counts.unrouted++;
+          this.trackLive(rep);
+          break;
+        }
+        case 'algo.started':
+          this.algoStart.set(r.algoId, r.at);
+          break;
+        case 'algo.ended':
+          this.algoStart.delete(r.execution.algoId);
+          this.executionCount++;
+          this.totals.add(r.execution);
+          this.executionList.push(r.execution);
+          if (this.executionList.length > this.keepExecutions) this.executionList.shift();
+          break;
+        case 'ladder.step':
+          this.ladderSteps[r.step]++;
+          break;
+        case 'venue.status':
+          if (!r.connected) this.counts.disconnects++;
+          break;
+        case 'error':
+          this.errors.push(`${r.actor}: ${r.message}`);
+          break;
+        default:
+          break;
+      }
+    }
   }
 
   /** Starts the actor tree, the streams and the venue. */
   start(): void {
     if (this.started) return;
     this.started = true;
-    this.startedAt = this.clock.now();
+    this.startedAt = this.restoredStartedAt ?? this.clock.now();
     // Quotes are routed by symbol, so a strategy sees only its legs' quotes however many strategies run.
     const bySymbol = new Map<string, Subject<LegQuote>>();
     for (const s of this.config.strategies) for (const l of s.definition.legs) if (!bySymbol.has(l.symbol)) bySymbol.set(l.symbol, new Subject<LegQuote>());
@@ -173,6 +239,7 @@ export class Engine {
     if (this.venue.status$) {
       this.subscriptions.push(
         this.venue.status$.subscribe((st) => {
+          this.venueConnected = st.connected;
           if (!st.connected) this.counts.disconnects++;
           this.record({ kind: 'venue.status', at: st.at, connected: st.connected });
         }),
@@ -261,7 +328,8 @@ export class Engine {
       if (this.clock instanceof VirtualClock) {
         while (!done() && this.clock.step(deadline));
       } else {
-        while (!done() && this.clock.now() < deadline) await sleep(20);
+        // A clock that follows a venue stands still once the venue is gone: do not wait for it then.
+        while (!done() && this.clock.now() < deadline && this.venueConnected) await sleep(20);
       }
       if (!done()) this.errors.push('stop: some algos did not finish within the grace period');
     }
@@ -290,6 +358,12 @@ export class Engine {
       ladder: { ...this.ladderSteps },
       errors: this.errors,
     });
+  }
+
+  /** Whether every strategy has stopped (a clean stop: no algo left working). */
+  hasStopped(): boolean {
+    const snap = this.actor.getSnapshot();
+    return snap.status === 'done' || snap.value === 'stopped';
   }
 
   /** Signed lots per symbol held by a strategy, from its fills. */

@@ -27,4 +27,39 @@ export interface Venue {
   stop(): void;
   submit(order: OrderCommand): void;
   cancel(clientId: string): void;
+  /**
+   * Optional, for restarts: what the venue knows of these orders, every order open there, and its positions.
+   * Ids it does not know come back `unknown` and are void from then on (a late copy of one is refused).
+   * Reports after the answer arrive on `reports$` as usual.
+   */
+  sync?(clientIds: readonly string[]): Promise<VenueSync>;
+}
+
+export interface VenueFill {
+  readonly tradeId: string;
+  readonly qty: number;
+  readonly price: number;
+  readonly at: number;
+}
+
+export interface VenueOrderState {
+  readonly clientId: string;
+  /** pending: received, not yet at the matcher; unknown: never received (now void). */
+  readonly status: 'pending' | 'open' | 'filled' | 'canceled' | 'rejected' | 'unknown';
+  readonly symbol?: string;
+  readonly side?: 1 | -1;
+  readonly qty?: number;
+  readonly filled: number;
+  readonly fills: readonly VenueFill[];
+  readonly reason?: string;
+}
+
+export interface VenueSync {
+  /** The venue's time of the answer. */
+  readonly now: number;
+  readonly orders: readonly VenueOrderState[];
+  /** Client ids of every order open (or pending) at the venue, whoever sent it. */
+  readonly open: readonly string[];
+  /** Lots held per symbol. */
+  readonly positions: Readonly<Record<string, number>>;
 }

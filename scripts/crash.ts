@@ -1,0 +1,272 @@
+/**
+ * Crash test: kills the engine with SIGKILL at random moments of simulated sessions on a venue process,
+ * restarts it with --resume, and checks the result against the venue.
+ *
+ *   npm run crash -- --runs 200 [--seed 1] [--speed 300] [--minutes 20] [--max-kills 3] [--parallel 2]
+ *
+ * Each run: a fresh data directory and a fresh `legato venue` process (its market keeps trading while the
+ * engine is down); the engine is started, killed 1..max-kills times at random moments, restarted with
+ * --resume each time, and finally left to finish its session. Then, against the venue's own records:
+ *   duplicates      orders the venue received twice (the same client id)        must be 0
+ *   lost fills      fills the venue made that the journal never recorded         must be 0
+ *   double counted  fills the engine counted more than once (its count vs venue)  must be 0
+ *   mismatches      runs whose final positions differ from the venue's           must be 0
+ *   unfinished      algos started and never ended, and orders left open          must be 0
+ * It prints the counts and exits 1 when any is not 0.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { JOURNAL_FILE, RemoteVenue, readJournal, type JournalEntry, type Summary, type WireStats } from '../src/index.js';
+import { Random } from '../src/venue/simulated/random.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const BIN = join(ROOT, 'bin', 'legato.js');
+
+export interface CrashOptions {
+  runs: number;
+  seed: number;
+  /** The venue's speed: simulated seconds per real second. */
+  speed: number;
+  /** Simulated minutes each session lasts. */
+  minutes: number;
+  maxKills: number;
+  parallel: number;
+  log?: (line: string) => void;
+}
+
+export interface CrashCounts {
+  runs: number;
+  kills: number;
+  starts: number;
+  orders: number;
+  fills: number;
+  duplicates: number;
+  voidRefused: number;
+  lostFills: number;
+  doubleCounted: number;
+  positionMismatches: number;
+  unfinishedAlgos: number;
+  openOrdersLeft: number;
+  failedRuns: number;
+}
+
+export interface CrashResult {
+  counts: CrashCounts;
+  failures: string[];
+}
+
+const KINDS = ['taker', 'quoting', 'contingent'] as const;
+
+/** A fast, thin, always-open market so a short session has leg-outs, partial fills and resting orders. */
+export function crashConfig(seed: number, minutes: number, kind: (typeof KINDS)[number]): unknown {
+  return {
+    run: { start: '2026-11-23T09:00:00', days: minutes / 1440 },
+    venue: {
+      seed,
+      latencyMs: 20,
+      calendar: { timeZone: 'UTC', days: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'], sessions: [{ start: '00:00', end: '00:00' }] },
+      instruments: [
+        { symbol: 'RB', tickSize: '1', lotSize: '1', quoteIntervalMs: 200, size: { min: 1, max: 6 }, start: '3200', volatility: '0.5' },
+        { symbol: 'HC', tickSize: '1', lotSize: '1', quoteIntervalMs: 200, size: { min: 1, max: 6 }, follows: { symbol: 'RB', beta: '1', mean: '180', sd: '4', halfLifeSeconds: 60 } },
+      ],
+    },
+    strategies: [
+      {
+        name: 'hc-rb',
+        legs: [
+          { symbol: 'HC', tickSize: '1', lotSize: '1', priceMultiplier: '1', tradingMultiplier: 1, contractMultiplier: '10' },
+          { symbol: 'RB', tickSize: '1', lotSize: '1', priceMultiplier: '-1', tradingMultiplier: -1, contractMultiplier: '10' },
+        ],
+        triggers: { longEntry: '177', longExit: '180', shortEntry: '183', shortExit: '180' },
+        target: 5,
+        execution: { kind, resubmitMs: 500, hedge: { repriceMs: 300, crossAfterMs: 1000, unwindAfterMs: 3000 } },
+      },
+    ],
+  };
+}
+
+function legato(args: string[]): { child: ChildProcess; out: () => string; err: () => string; exit: Promise<number | null> } {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d) => (out += String(d)));
+  child.stderr!.on('data', (d) => (err += String(d)));
+  const exit = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+  return { child, out: () => out, err: () => err, exit };
+}
+
+async function waitFor(p: { err: () => string; exit: Promise<number | null> }, text: string, ms: number): Promise<void> {
+  const t0 = Date.now();
+  let exited = false;
+  void p.exit.then(() => (exited = true));
+  while (!p.err().includes(text)) {
+    if (exited) throw new Error(`exited before "${text}": ${p.err()}`);
+    if (Date.now() - t0 > ms) throw new Error(`no "${text}" within ${ms} ms: ${p.err()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** One session with kills; returns its counts and what went wrong. */
+export async function crashRun(index: number, options: CrashOptions): Promise<{ counts: CrashCounts; failures: string[] }> {
+  const rng = new Random(options.seed * 7919 + index);
+  const dir = mkdtempSync(join(tmpdir(), 'legato-crash-'));
+  const cfg = join(dir, 'config.json');
+  const sock = join(dir, 'venue.sock');
+  const data = join(dir, 'data');
+  const kind = KINDS[index % KINDS.length]!;
+  writeFileSync(cfg, JSON.stringify(crashConfig(options.seed + index, options.minutes, kind)));
+  const c: CrashCounts = { runs: 1, kills: 0, starts: 0, orders: 0, fills: 0, duplicates: 0, voidRefused: 0, lostFills: 0, doubleCounted: 0, positionMismatches: 0, unfinishedAlgos: 0, openOrdersLeft: 0, failedRuns: 0 };
+  const failures: string[] = [];
+  const fail = (m: string): void => {
+    failures.push(`run ${index} (${kind}, seed ${options.seed + index}): ${m}`);
+  };
+  const venue = legato(['venue', '--socket', sock, '--config', cfg, '--speed', String(options.speed)]);
+  try {
+    await waitFor(venue, 'listening on', 20_000);
+    const kills = rng.int(1, options.maxKills);
+    // The session lasts minutes·60/speed seconds of wall time; kills fall anywhere from startup to near its end.
+    const sessionMs = (options.minutes * 60_000) / options.speed;
+    let last: ReturnType<typeof legato> | undefined;
+    let code: number | null = null;
+    for (let k = 0; ; k++) {
+      const args = ['run', '--config', cfg, '--venue', sock, '--data-dir', data, '--json', ...(k > 0 ? ['--resume'] : [])];
+      const engine = legato(args);
+      c.starts++;
+      last = engine;
+      if (k < kills) {
+        const at = 150 + rng.uniform() * (sessionMs * 0.8 + 600);
+        const done = await Promise.race([engine.exit.then(() => true), sleep(at).then(() => false)]);
+        if (!done) {
+          engine.child.kill('SIGKILL');
+          await engine.exit;
+          c.kills++;
+          continue;
+        }
+      }
+      code = await Promise.race([engine.exit, sleep(120_000).then(() => -1)]);
+      if (code === -1) {
+        engine.child.kill('SIGKILL');
+        fail(`the engine did not finish within 120 s: ${engine.err().slice(-500)}`);
+      }
+      break;
+    }
+    if (code !== 0) fail(`the last engine exited ${code}: ${last!.err().slice(-800)}`);
+
+    // The venue's own account of the session.
+    const client = await RemoteVenue.connect(sock);
+    const stats: WireStats = await client.stats();
+    client.stop();
+    const mine = stats.orders.filter((o) => o.clientId.startsWith('r1.'));
+    const venueTrades = new Set(mine.flatMap((o) => o.fills.map((f) => f.tradeId)));
+    c.orders = mine.length;
+    c.fills = venueTrades.size;
+    c.duplicates = stats.duplicates;
+    c.voidRefused = stats.voidRefused;
+    c.openOrdersLeft = stats.open.length;
+
+    // The journal's.
+    const entries = readJournal(join(data, JOURNAL_FILE)).records.map((r) => r.value as JournalEntry);
+    const journalTrades = new Set<string>();
+    const started = new Set<string>();
+    const ended = new Set<string>();
+    for (const e of entries) {
+      if (e.kind === 'report' && e.report.type === 'order.filled') journalTrades.add(e.report.tradeId);
+      if (e.kind === 'algo.started') started.add(e.algoId);
+      if (e.kind === 'algo.ended') ended.add(e.execution.algoId);
+    }
+    c.lostFills = [...venueTrades].filter((t) => !journalTrades.has(t)).length;
+    c.unfinishedAlgos = [...started].filter((a) => !ended.has(a)).length;
+    if (!entries.some((e) => e.kind === 'run.ended')) fail('the journal has no run.ended');
+
+    // The engine's final summary (its ledger and fill count over the whole run, all incarnations).
+    const text = last!.out();
+    if (text.trim() === '') {
+      if (code === 0) fail('the last engine printed no summary');
+    } else {
+      const summary = JSON.parse(text) as Summary;
+      c.doubleCounted = Math.max(0, summary.counts.fills - venueTrades.size);
+      if (summary.counts.fills < venueTrades.size) fail(`the engine counted ${summary.counts.fills} fills, the venue made ${venueTrades.size}`);
+      const engine: Record<string, number> = {};
+      for (const s of summary.strategies) for (const l of s.legs) engine[l.symbol] = (engine[l.symbol] ?? 0) + l.lots;
+      const off = Object.keys({ ...engine, ...stats.positions }).filter((s) => (engine[s] ?? 0) !== (stats.positions[s] ?? 0));
+      if (off.length > 0) {
+        c.positionMismatches = 1;
+        fail(`positions differ: engine ${JSON.stringify(engine)}, venue ${JSON.stringify(stats.positions)}`);
+      }
+    }
+    if (c.duplicates > 0) fail(`${c.duplicates} duplicate orders`);
+    if (c.lostFills > 0) fail(`${c.lostFills} fills the journal never recorded`);
+    if (c.doubleCounted > 0) fail(`${c.doubleCounted} fills counted twice`);
+    if (c.unfinishedAlgos > 0) fail(`${c.unfinishedAlgos} algos never ended`);
+    if (c.openOrdersLeft > 0) fail(`${c.openOrdersLeft} orders left open at the venue: ${stats.open.join(', ')}`);
+  } catch (e) {
+    fail(`error: ${(e as Error).message}`);
+  } finally {
+    venue.child.kill('SIGTERM');
+    await Promise.race([venue.exit, sleep(3000)]);
+    if (failures.length === 0) rmSync(dir, { recursive: true, force: true });
+    else failures.push(`  (kept ${dir})`);
+  }
+  if (failures.length > 0) c.failedRuns = 1;
+  return { counts: c, failures };
+}
+
+/** Runs `options.runs` sessions, `options.parallel` at a time, and adds up their counts. */
+export async function crashRuns(options: CrashOptions): Promise<CrashResult> {
+  const total: CrashCounts = { runs: 0, kills: 0, starts: 0, orders: 0, fills: 0, duplicates: 0, voidRefused: 0, lostFills: 0, doubleCounted: 0, positionMismatches: 0, unfinishedAlgos: 0, openOrdersLeft: 0, failedRuns: 0 };
+  const failures: string[] = [];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < options.runs) {
+      const i = next++;
+      const r = await crashRun(i, options);
+      for (const k of Object.keys(total) as (keyof CrashCounts)[]) total[k] += r.counts[k];
+      failures.push(...r.failures);
+      options.log?.(`run ${i + 1}/${options.runs}: kills ${r.counts.kills}, orders ${r.counts.orders}, fills ${r.counts.fills}${r.failures.length ? ` FAILED: ${r.failures[0]}` : ''}`);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.parallel) }, worker));
+  return { counts: total, failures };
+}
+
+export function formatCounts(c: CrashCounts): string {
+  return [
+    `runs ${c.runs}, engine starts ${c.starts}, kills (SIGKILL) ${c.kills}`,
+    `orders ${c.orders}, fills ${c.fills}`,
+    `duplicate orders ${c.duplicates}, lost fills ${c.lostFills}, fills counted twice ${c.doubleCounted}, position mismatches ${c.positionMismatches}`,
+    `algos unfinished ${c.unfinishedAlgos}, orders left open ${c.openOrdersLeft}, late copies refused ${c.voidRefused}, failed runs ${c.failedRuns}`,
+  ].join('\n');
+}
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i < 0) return fallback;
+  const v = Number(process.argv[i + 1]);
+  if (!Number.isFinite(v) || v <= 0) {
+    process.stderr.write(`crash: --${name} must be a positive number (got ${process.argv[i + 1]})\n`);
+    process.exit(2);
+  }
+  return v;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const options: CrashOptions = {
+    runs: arg('runs', 200),
+    seed: arg('seed', 1),
+    speed: arg('speed', 300),
+    minutes: arg('minutes', 20),
+    maxKills: arg('max-kills', 3),
+    parallel: arg('parallel', 2),
+    log: (l) => process.stderr.write(`${l}\n`),
+  };
+  const t0 = Date.now();
+  const result = await crashRuns(options);
+  process.stdout.write(`${formatCounts(result.counts)}\nwall time ${Math.round((Date.now() - t0) / 1000)} s\n`);
+  for (const f of result.failures) process.stdout.write(`${f}\n`);
+  process.exitCode = result.failures.length > 0 ? 1 : 0;
+}

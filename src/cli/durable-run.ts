@@ -1,0 +1,149 @@
+import { resolve } from 'node:path';
+import {
+  DurableEngine,
+  JournalError,
+  JournalStateError,
+  RemoteVenue,
+  RemoteVenueError,
+  VenueHost,
+  VenueServer,
+  defaultDataDir,
+  journalStatus,
+  type EngineConfig,
+  type Progress,
+  type SimVenueSpec,
+} from '../index.js';
+import { formatSummary, time } from './format.js';
+
+export interface DurableFlags {
+  speed: number | 'max';
+  json?: boolean;
+  venue?: string;
+  dataDir?: string;
+  resume?: boolean;
+  unknownOrders?: 'cancel' | 'leave';
+}
+
+/** Whether a run keeps a journal: it names a data directory, resumes, uses a venue process, or its config has `journal`. */
+export function wantsJournal(flags: DurableFlags, config: EngineConfig): boolean {
+  return flags.venue !== undefined || flags.dataDir !== undefined || flags.resume === true || config.journal !== undefined;
+}
+
+/** `legato run` with a journal (and possibly a venue process): start or resume, run, stop cleanly. */
+export async function durableRun(config: EngineConfig, flags: DurableFlags, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
+  const dataDir = resolve(flags.dataDir ?? config.journal?.dir ?? defaultDataDir());
+  try {
+    const status = journalStatus(dataDir);
+    if (flags.resume && status.ended) {
+      err.write(`legato: run ${status.lastRun} in ${status.file} has ended; nothing to resume\n`);
+      return 0;
+    }
+  } catch (e) {
+    if (e instanceof JournalError) {
+      err.write(`legato: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+
+  let venue: RemoteVenue | undefined;
+  if (flags.venue !== undefined) {
+    try {
+      venue = await RemoteVenue.connect(flags.venue);
+    } catch (e) {
+      if (e instanceof RemoteVenueError) {
+        err.write(`legato: ${e.message}\n`);
+        return 1;
+      }
+      throw e;
+    }
+  }
+
+  let durable: DurableEngine;
+  try {
+    durable = DurableEngine.open(config, {
+      dataDir,
+      resume: flags.resume === true,
+      ...(venue ? { venue, clock: venue.clock } : {}),
+      unknownOrders: flags.unknownOrders ?? config.journal?.unknownOrders ?? 'cancel',
+      onWarning: (m) => err.write(`legato: warning: ${m}\n`),
+    });
+  } catch (e) {
+    venue?.stop();
+    if (e instanceof JournalError || e instanceof JournalStateError) {
+      err.write(`legato: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+
+  const zone = config.venue.calendar.timeZone;
+  const abort = new AbortController();
+  const onSignal = (): void => abort.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let venueLost = false;
+  venue?.status$.subscribe((s) => {
+    if (!s.connected && !abort.signal.aborted) {
+      venueLost = true;
+      abort.abort();
+    }
+  });
+  const tty = 'isTTY' in err && (err as NodeJS.WriteStream).isTTY === true;
+  const showProgress = (p: Progress): void => {
+    const pct = Math.min(100, Math.round(((p.now - p.from) / Math.max(1, p.until - p.from)) * 100));
+    const line = `${time(p.now, zone)} ${String(pct).padStart(3)}%  orders ${p.orders}  fills ${p.fills}  executions ${p.executions}`;
+    err.write(tty ? `\r\x1b[2K${line}` : `${line}\n`);
+  };
+  err.write(
+    `legato: ${durable.incarnation > 1 ? 'resuming' : 'running'} run ${durable.runNumber} (incarnation ${durable.incarnation}) of ${config.strategies.map((s) => s.spec.name).join(', ')}; ` +
+      `journal ${durable.file}; venue ${flags.venue ?? 'embedded'}\n`,
+  );
+  try {
+    await durable.start();
+    const r = durable.reconciliation;
+    if (r && durable.incarnation > 1) {
+      err.write(
+        `legato: reconciled with the venue: ${r.adopted.length} orders adopted, ${r.lost.length} never reached it, ${r.fillsApplied} fills applied, ` +
+          `${r.unknownOpen.length} unknown open (${r.canceledUnknown.length} cancelled)\n`,
+      );
+    }
+    const summary = await durable.run({ speed: flags.speed, signal: abort.signal, onProgress: showProgress, progressEveryMs: tty ? 5 * 60_000 : 2 * 3_600_000 });
+    if (tty) err.write('\n');
+    if (venueLost) {
+      err.write(`legato: the connection to the venue at ${flags.venue} was lost; the journal is kept: continue with --resume\n`);
+      return 1;
+    }
+    if (abort.signal.aborted) err.write('legato: interrupted; algos were stopped, the journal flushed, and the run ended cleanly\n');
+    out.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatSummary(summary, zone)}\n`);
+    return summary.errors.length > 0 ? 1 : 0;
+  } finally {
+    venue?.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** `legato venue`: the simulated venue as its own process, serving one engine at a time. */
+export async function venueCommand(config: EngineConfig, flags: { socket: string; speed: number }, err: NodeJS.WritableStream): Promise<number> {
+  if (config.venue.kind !== 'simulated') {
+    err.write('legato: venue.kind must be simulated for `legato venue`\n');
+    return 2;
+  }
+  const host = new VenueHost(config.venue as SimVenueSpec, config.run.start);
+  let server: VenueServer;
+  try {
+    server = await VenueServer.start(host, { listen: flags.socket, speed: flags.speed, log: (l) => err.write(`legato venue: ${l}\n`) });
+  } catch (e) {
+    err.write(`legato: cannot listen on ${flags.socket}: ${(e as Error).message}\n`);
+    return 1;
+  }
+  err.write(`legato venue: listening on ${server.address()}; market time from ${new Date(config.run.start).toISOString()} at ${flags.speed}x\n`);
+  await new Promise<void>((done) => {
+    process.once('SIGINT', () => done());
+    process.once('SIGTERM', () => done());
+  });
+  await server.close();
+  err.write('legato venue: stopped\n');
+  return 0;
+}

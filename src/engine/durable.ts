@@ -1,0 +1,484 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { AnyActorRef, EventObject } from 'xstate';
+import type { Clock } from '../clock/clock.js';
+import { FollowerClock } from '../clock/follower-clock.js';
+import { VirtualClock } from '../clock/virtual-clock.js';
+import type { EngineConfig } from '../config/resolve.js';
+import { LegatoError } from '../domain/errors.js';
+import type { VenueReport } from '../domain/orders.js';
+import { JournalWriter, readJournal, type JournalContents } from '../journal/journal-file.js';
+import { SimulatedVenue, type SimVenueSpec } from '../venue/simulated/simulated-venue.js';
+import type { Venue } from '../venue/venue.js';
+import { createEngine, type Engine, type EngineOptions, type RunOptions } from './engine.js';
+import { OutboxVenue } from './outbox-venue.js';
+import type { EngineRecord } from './records.js';
+import { stateString } from './state-string.js';
+import type { Summary } from './summary.js';
+
+/** The journal's file name inside a data directory. */
+export const JOURNAL_FILE = 'journal.lgj';
+
+/** Where the journal lives when neither the config nor a flag names a directory. */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.LEGATO_DATA_DIR || '.legato');
+}
+
+/** A delayed event XState had scheduled, with its due time on the engine's clock. */
+export interface JournalTimer {
+  systemId: string;
+  id: string;
+  event: EventObject;
+  dueAt: number;
+}
+
+/** The journal's own records, beside the engine's (EngineRecord). */
+export type JournalMeta =
+  | { kind: 'run.started'; at: number; run: number; config: string; venue: string; instruments: { symbol: string; tickSize: string; lotSize: string }[] }
+  | { kind: 'run.resumed'; at: number; run: number; incarnation: number; snapshotAt: number | null; replayed: number }
+  | { kind: 'run.ended'; at: number; run: number; reason: 'completed' | 'interrupted' }
+  | { kind: 'snapshot'; at: number; run: number; actor: unknown; timers: JournalTimer[] }
+  | {
+      kind: 'reconciled';
+      at: number;
+      adopted: string[];
+      lost: string[];
+      unknownOpen: string[];
+      canceledUnknown: string[];
+      fillsApplied: number;
+      positions: { engine: Record<string, number>; venue: Record<string, number> | null };
+    }
+  | { kind: 'warning'; at: number; message: string };
+
+export type JournalEntry = EngineRecord | JournalMeta;
+
+const COMMANDS = new Set(['order.submitted', 'order.cancelRequested']);
+const LIFECYCLE = new Set(['order.submitted', 'order.cancelRequested', 'algo.started', 'algo.ended']);
+const META = new Set(['run.started', 'run.resumed', 'run.ended', 'snapshot', 'reconciled', 'warning']);
+
+/** A journal that does not allow what was asked (a fresh run over an unfinished one, resuming an ended one). */
+export class JournalStateError extends LegatoError {
+  override name = 'JournalStateError';
+}
+
+export interface DurableOptions {
+  /** The data directory: the journal is `<dataDir>/journal.lgj`. */
+  dataDir: string;
+  /** Continue the journal's last run instead of starting a new one. */
+  resume?: boolean;
+  /** The venue. Default: the embedded simulated venue (which cannot reconcile: it restarts empty). */
+  venue?: Venue;
+  /** The clock. Default: a VirtualClock at the run's start (or, resuming, at the last journalled time). */
+  clock?: Clock;
+  /** Orders open at the venue that this run does not know: cancel them (default) or leave them. */
+  unknownOrders?: 'cancel' | 'leave';
+  /** fsync every write (always), or only writes that hold an order or a cancel (commands, default). */
+  fsync?: 'commands' | 'always';
+  /** Warnings (a cut journal tail, a position mismatch): default stderr. */
+  onWarning?: (message: string) => void;
+  inspect?: EngineOptions['inspect'];
+}
+
+/** What a restart found at the venue and did about it. */
+export interface Reconciliation {
+  /** Orders the restored tree had live that the venue knows: adopted. */
+  adopted: string[];
+  /** Orders the restored tree had live that never reached the venue: ended as rejected (never resent). */
+  lost: string[];
+  /** Open orders at the venue this run does not know, and those cancelled per policy. */
+  unknownOpen: string[];
+  canceledUnknown: string[];
+  /** Fills the venue made while the engine was down (or whose reports were lost), applied once each. */
+  fillsApplied: number;
+  /** Engine and venue positions after reconciling, lots per symbol. */
+  positions: { engine: Record<string, number>; venue: Record<string, number> | null };
+}
+
+/** The state of a data directory's journal. */
+export interface JournalStatus {
+  file: string;
+  exists: boolean;
+  /** The last run's number, or null when there is none. */
+  lastRun: number | null;
+  ended: boolean;
+}
+
+function metaOf(v: unknown): JournalEntry {
+  return v as JournalEntry;
+}
+
+function lastRunOf(contents: JournalContents | null): { index: number; run: number; ended: boolean } | null {
+  if (!contents) return null;
+  let index = -1;
+  for (let i = 0; i < contents.records.length; i++) if (metaOf(contents.records[i]!.value).kind === 'run.started') index = i;
+  if (index < 0) return null;
+  const start = metaOf(contents.records[index]!.value) as Extract<JournalMeta, { kind: 'run.started' }>;
+  const ended = contents.records.slice(index).some((r) => metaOf(r.value).kind === 'run.ended');
+  return { index, run: start.run, ended };
+}
+
+/** Reads a data directory's journal (throws JournalError when it is unreadable). */
+export function journalStatus(dataDir: string): JournalStatus {
+  const file = join(dataDir, JOURNAL_FILE);
+  if (!existsSync(file)) return { file, exists: false, lastRun: null, ended: false };
+  const last = lastRunOf(readJournal(file));
+  return { file, exists: true, lastRun: last?.run ?? null, ended: last?.ended ?? false };
+}
+
+/** A fingerprint of what a run trades and where: resuming with a different config is refused. */
+export function configFingerprint(config: EngineConfig): string {
+  const shape = { run: config.run, venue: config.venue, strategies: config.strategies.map((s) => s.spec) };
+  return createHash('sha256').update(JSON.stringify(shape)).digest('hex').slice(0, 16);
+}
+
+/**
+ * An engine that journals everything and can restart from its journal. See docs/journal.md.
+ *
+ * - Every engine record goes to the journal. At the end of each step (each timer the clock fires: a quote,
+ *   a report, a delay) the step's records are written in one write; when the step sent an order or a cancel,
+ *   or started or ended an algo, the write also holds a snapshot of the actor tree (XState's persisted
+ *   snapshot) with the due time of every pending delayed event, and it is fsync'd before the commands leave.
+ *   So the journal always knows an order before the venue can.
+ * - Resuming restores the last snapshot, replays the reports journalled after it, re-arms the delayed events,
+ *   reconciles with the venue, and only then lets trading continue.
+ */
+export class DurableEngine {
+  private pending: JournalEntry[] = [];
+  private needsSnapshot = false;
+  private hasCommands = false;
+  private flushing = false;
+  private closed = false;
+  private readonly due = new Map<string, { ref: AnyActorRef; id: string; event: EventObject; dueAt: number }>();
+  private readonly algoStates = new Map<string, string>();
+  private microtask = false;
+  private started = false;
+  reconciliation: Reconciliation | null = null;
+
+  private constructor(
+    readonly engine: Engine,
+    readonly outbox: OutboxVenue,
+    private readonly writer: JournalWriter,
+    readonly file: string,
+    readonly runNumber: number,
+    readonly incarnation: number,
+    private readonly options: DurableOptions,
+  ) {
+    engine.records$.subscribe((r) => this.add(r));
+    this.recordTimers();
+    const clock = engine.clock;
+    if (clock instanceof VirtualClock || clock instanceof FollowerClock) clock.afterStep = () => this.flush();
+  }
+
+  /** Opens (or creates) the journal in `options.dataDir` and builds the engine, fresh or restored. Not started. */
+  static open(config: EngineConfig, options: DurableOptions): DurableEngine {
+    mkdirSync(options.dataDir, { recursive: true });
+    const file = join(options.dataDir, JOURNAL_FILE);
+    const contents = existsSync(file) ? readJournal(file) : null;
+    const warn = options.onWarning ?? ((m: string) => process.stderr.write(`legato: warning: ${m}\n`));
+    if (contents?.damage) {
+      const d = contents.damage;
+      warn(`journal ${file}: ${d.reason} at offset ${d.offset}; cut back to the last good record (${d.bytes} bytes dropped)`);
+    }
+    const last = lastRunOf(contents);
+    const fingerprint = configFingerprint(config);
+    let resume = options.resume === true;
+    if (resume && !last) {
+      warn(`nothing to resume in ${file}: starting run 1`);
+      resume = false;
+    }
+    if (resume && last!.ended) throw new JournalStateError(`run ${last!.run} in ${file} has ended: there is nothing to resume`);
+    if (!resume && last && !last.ended) {
+      throw new JournalStateError(`${file} holds run ${last.run}, which has not ended: continue it with --resume, or use another data directory`);
+    }
+
+    const writer = JournalWriter.open(file, contents?.goodEnd);
+    const venueOf = (clock: Clock): Venue => {
+      if (options.venue) return options.venue;
+      if (config.venue.kind === 'replay') throw new LegatoError('a journalled run needs a simulated or remote venue, not a replay');
+      return new SimulatedVenue(config.venue as SimVenueSpec, clock);
+    };
+
+    if (!resume) {
+      const run = (last?.run ?? 0) + 1;
+      const clock = options.clock ?? new VirtualClock(config.run.start);
+      const outbox = new OutboxVenue(venueOf(clock), `r${run}.`, (r) => durable.foreign(r));
+      const engine = createEngine(config, { clock, venue: outbox, ...(options.inspect ? { inspect: options.inspect } : {}) });
+      const durable: DurableEngine = new DurableEngine(engine, outbox, writer, file, run, 1, options);
+      const start: JournalMeta = {
+        kind: 'run.started',
+        at: clock.now(),
+        run,
+        config: fingerprint,
+        venue: outbox.name,
+        instruments: outbox.instruments().map((i) => ({ symbol: i.symbol, tickSize: i.tickSize.toString(), lotSize: i.lotSize.toString() })),
+      };
+      writer.append([start], true);
+      return durable;
+    }
+
+    // Resume: the run's records, split into what a snapshot committed and what came after the last one.
+    const records = contents!.records.slice(last!.index).map((r) => metaOf(r.value));
+    const started = records[0] as Extract<JournalMeta, { kind: 'run.started' }>;
+    if (started.config !== fingerprint) {
+      throw new JournalStateError(`the config differs from the one run ${started.run} in ${file} started with (fingerprint ${fingerprint}, journal ${started.config})`);
+    }
+    let committed: EngineRecord[] = [];
+    let uncommitted: EngineRecord[] = [];
+    let snapshot: Extract<JournalMeta, { kind: 'snapshot' }> | null = null;
+    let incarnation = 1;
+    let lastAt = started.at;
+    for (const r of records) {
+      if (typeof r.at === 'number' && r.at > lastAt) lastAt = r.at;
+      if (r.kind === 'snapshot') {
+        committed = committed.concat(uncommitted);
+        uncommitted = [];
+        snapshot = r;
+      } else if (r.kind === 'run.resumed') {
+        // What followed the last snapshot before that restart was replayed (and journalled again) after it.
+        uncommitted = [];
+        incarnation = r.incarnation;
+      } else if (!META.has(r.kind)) uncommitted.push(r as EngineRecord);
+    }
+    incarnation += 1;
+    const replay = uncommitted.filter((r): r is Extract<EngineRecord, { kind: 'report' }> => r.kind === 'report').map((r) => r.report);
+    const clock = options.clock ?? new VirtualClock(lastAt);
+    const outbox = new OutboxVenue(venueOf(clock), `r${started.run}.`, (r) => durable.foreign(r));
+    const engine = createEngine(config, {
+      clock,
+      venue: outbox,
+      restore: { snapshot: snapshot?.actor ?? null, records: committed, startedAt: started.at },
+      ...(options.inspect ? { inspect: options.inspect } : {}),
+    });
+    const durable: DurableEngine = new DurableEngine(engine, outbox, writer, file, started.run, incarnation, options);
+    durable.resumeState = { timers: snapshot?.timers ?? [], replay };
+    writer.append([{ kind: 'run.resumed', at: clock.now(), run: started.run, incarnation, snapshotAt: snapshot?.at ?? null, replayed: replay.length } satisfies JournalMeta], true);
+    return durable;
+  }
+
+  private resumeState: { timers: JournalTimer[]; replay: VenueReport[] } | null = null;
+
+  /**
+   * Starts the engine. Resuming, it then re-arms the snapshot's delayed events, replays the reports journalled
+   * after the snapshot, and reconciles with the venue; trading continues only after that.
+   */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    const engine = this.engine;
+    engine.start();
+    const resumed = this.resumeState;
+    this.resumeState = null;
+    if (resumed) {
+      const system = engine.actor.system;
+      for (const t of resumed.timers) {
+        const ref = system.get(t.systemId) as AnyActorRef | undefined;
+        if (ref && ref.getSnapshot().status === 'active') system.scheduler.schedule(ref, ref, t.event, Math.max(0, t.dueAt - engine.clock.now()), t.id);
+      }
+      for (const r of resumed.replay) this.outbox.inject(r);
+    }
+    await this.reconcile(resumed !== null);
+    this.flush();
+  }
+
+  /** Runs the engine to the end (or an abort), stops it cleanly, journals the end and closes the journal. */
+  async run(options: RunOptions = {}): Promise<Summary> {
+    if (!this.started) await this.start();
+    const summary = await this.engine.run(options);
+    if (this.engine.hasStopped()) this.close(options.signal?.aborted ? 'interrupted' : 'completed');
+    else {
+      // Algos are still working (the venue went away): the run is not over, and --resume continues it.
+      this.warn('the run stopped with algos still working; resume it with --resume');
+      this.detach();
+    }
+    return summary;
+  }
+
+  /** Writes what is pending and closes the file without ending the run (a later start resumes it). */
+  detach(): void {
+    if (this.closed) return;
+    this.flush();
+    this.writer.close();
+    this.closed = true;
+  }
+
+  /** Writes what is pending and the run's end, and closes the file. */
+  close(reason: 'completed' | 'interrupted'): void {
+    if (this.closed) return;
+    this.flush();
+    this.writer.append([{ kind: 'run.ended', at: this.engine.clock.now(), run: this.runNumber, reason } satisfies JournalMeta], true);
+    this.writer.close();
+    this.closed = true;
+  }
+
+  /** Writes the pending records (with a snapshot when they hold commands or algo changes), then sends the commands. */
+  flush(): void {
+    if (this.flushing || this.closed) return;
+    this.flushing = true;
+    try {
+      for (let round = 0; round < 100; round++) {
+        this.noteAlgoStates();
+        if (this.pending.length === 0 && this.outbox.waiting === 0) break;
+        const entries = this.pending;
+        this.pending = [];
+        const sync = this.hasCommands || this.outbox.waiting > 0 || this.options.fsync === 'always';
+        if (this.needsSnapshot || this.outbox.waiting > 0) entries.push(this.snapshot());
+        this.needsSnapshot = false;
+        this.hasCommands = false;
+        this.writer.append(entries, sync);
+        // On disk: now the commands may leave. A venue may answer at once (a reject), which starts another round.
+        this.outbox.release();
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private add(r: JournalEntry): void {
+    if (this.closed) return;
+    this.pending.push(r);
+    if (LIFECYCLE.has(r.kind)) this.needsSnapshot = true;
+    if (COMMANDS.has(r.kind)) this.hasCommands = true;
+    if (!this.microtask) {
+      // Hosts whose clock has no step hook (a WallClock) flush once the current task is done.
+      this.microtask = true;
+      queueMicrotask(() => {
+        this.microtask = false;
+        this.flush();
+      });
+    }
+  }
+
+  private warn(message: string): void {
+    this.add({ kind: 'warning', at: this.engine.clock.now(), message });
+    (this.options.onWarning ?? ((m: string) => process.stderr.write(`legato: warning: ${m}\n`)))(message);
+  }
+
+  private foreignReports = 0;
+  private foreign(r: VenueReport): void {
+    if (this.foreignReports++ === 0) this.warn(`the venue reported on an order that is not this run's (${r.clientId}); such reports are ignored`);
+  }
+
+  /** The algos' state changes, as `state` records (strategies and sessions are recorded by the engine). */
+  private noteAlgoStates(): void {
+    const system = this.engine.actor.system;
+    for (const s of this.engine.config.strategies) {
+      const algo = (system.get(`strategy:${s.spec.name}`) as AnyActorRef | undefined)?.getSnapshot()?.context?.algo as { id: string; ref: AnyActorRef } | null | undefined;
+      const key = s.spec.name;
+      if (!algo) {
+        this.algoStates.delete(key);
+        continue;
+      }
+      const state = `${algo.id} ${stateString(algo.ref.getSnapshot().value) ?? ''}`;
+      if (this.algoStates.get(key) === state) continue;
+      this.algoStates.set(key, state);
+      const at = this.engine.clock.now();
+      this.pending.push({ kind: 'state', at, change: { at, actor: `algo:${algo.id}`, state: state.slice(algo.id.length + 1) } });
+    }
+  }
+
+  /** Keeps the due time of every delayed event XState schedules (it does not persist them itself). */
+  private recordTimers(): void {
+    const scheduler = this.engine.actor.system.scheduler;
+    const schedule = scheduler.schedule.bind(scheduler);
+    let n = 0;
+    scheduler.schedule = (source, target, event, delay, id = `legato.${++n}`) => {
+      if (source === target) this.due.set(`${source.sessionId}.${id}`, { ref: source, id, event, dueAt: this.engine.clock.now() + delay });
+      schedule(source, target, event, delay, id);
+    };
+  }
+
+  private snapshot(): JournalMeta {
+    const scheduled = this.engine.actor.system.getSnapshot()._scheduledEvents as Record<string, unknown>;
+    const timers: JournalTimer[] = [];
+    for (const [key, t] of this.due) {
+      if (!(key in scheduled)) {
+        this.due.delete(key);
+        continue;
+      }
+      const systemId = (t.ref as AnyActorRef & { systemId?: string }).systemId;
+      if (systemId !== undefined) timers.push({ systemId, id: t.id, event: t.event, dueAt: t.dueAt });
+    }
+    return { kind: 'snapshot', at: this.engine.clock.now(), run: this.runNumber, actor: this.engine.actor.getPersistedSnapshot(), timers };
+  }
+
+  /** Live leg orders in the actor tree: client id → actor. */
+  private liveOrders(): Map<string, AnyActorRef> {
+    const out = new Map<string, AnyActorRef>();
+    for (const [systemId, ref] of Object.entries(this.engine.actor.system.getAll())) {
+      if (!systemId.startsWith('order:')) continue;
+      const r = ref as AnyActorRef;
+      if (r.getSnapshot().status === 'active') out.set(systemId.slice('order:'.length), r);
+    }
+    return out;
+  }
+
+  private enginePositions(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const s of this.engine.config.strategies) for (const l of s.definition.legs) out[l.symbol] = (out[l.symbol] ?? 0) + this.engine.position(s.spec.name, l.symbol);
+    return out;
+  }
+
+  /**
+   * Asks the venue about every order the tree has live and every order open there. Known orders are adopted
+   * (their missing fills and status are applied, once); orders that never reached the venue end as rejected;
+   * open orders nobody here knows are cancelled per policy. Positions are compared.
+   */
+  private async reconcile(resumed: boolean): Promise<void> {
+    const live = this.liveOrders();
+    const venue = this.outbox.inner;
+    const result: Reconciliation = { adopted: [], lost: [], unknownOpen: [], canceledUnknown: [], fillsApplied: 0, positions: { engine: {}, venue: null } };
+    const now = (): number => this.engine.clock.now();
+    if (!venue.sync) {
+      for (const id of live.keys()) {
+        result.lost.push(id);
+        this.outbox.inject({ type: 'order.rejected', clientId: id, reason: 'the venue cannot report on orders after a restart', at: now() });
+      }
+    } else {
+      const answer = await venue.sync([...live.keys()].map((id) => this.outbox.venueId(id)));
+      for (const o of answer.orders) {
+        const id = this.outbox.engineId(o.clientId);
+        const ref = id === undefined ? undefined : live.get(id);
+        if (id === undefined || !ref) continue;
+        if (o.status === 'unknown') {
+          result.lost.push(id);
+          this.outbox.inject({ type: 'order.rejected', clientId: id, reason: 'never reached the venue (engine restarted)', at: now() });
+          continue;
+        }
+        result.adopted.push(id);
+        const snap = ref.getSnapshot() as { value: unknown; context: { fill: { tradeIds: string[] }; order: { symbol: string; side: 1 | -1 } } };
+        if (snap.value === 'submitted' && o.status !== 'rejected') this.outbox.inject({ type: 'order.accepted', clientId: id, at: now() });
+        for (const f of o.fills) {
+          if (snap.context.fill.tradeIds.includes(f.tradeId)) continue;
+          result.fillsApplied++;
+          this.outbox.inject({ type: 'order.filled', clientId: id, tradeId: f.tradeId, symbol: snap.context.order.symbol, side: snap.context.order.side, qty: f.qty, price: f.price, at: f.at });
+        }
+        if (o.status === 'canceled') this.outbox.inject({ type: 'order.canceled', clientId: id, filledQty: o.filled, at: now() });
+        else if (o.status === 'rejected') this.outbox.inject({ type: 'order.rejected', clientId: id, reason: o.reason ?? 'rejected', at: now() });
+        else if ((o.status === 'open' || o.status === 'pending') && stateString(ref.getSnapshot().value) === 'pendingCancel') {
+          // The cancel may not have left before the crash: ask again (a second cancel is harmless).
+          this.outbox.cancel(id);
+        }
+      }
+      for (const venueId of answer.open) {
+        const id = this.outbox.engineId(venueId);
+        if (id !== undefined && live.has(id)) continue;
+        result.unknownOpen.push(venueId);
+        if ((this.options.unknownOrders ?? 'cancel') === 'cancel') {
+          result.canceledUnknown.push(venueId);
+          venue.cancel(venueId);
+        }
+      }
+      result.positions.venue = { ...answer.positions };
+    }
+    result.positions.engine = this.enginePositions();
+    this.reconciliation = result;
+    if (resumed || result.unknownOpen.length > 0) this.add({ kind: 'reconciled', at: now(), ...result });
+    if (resumed && result.positions.venue) {
+      const v = result.positions.venue;
+      const e = result.positions.engine;
+      const off = Object.keys(e).filter((s) => (v[s] ?? 0) !== e[s]);
+      if (off.length > 0) this.warn(`positions differ from the venue's after reconciling: ${off.map((s) => `${s} engine ${e[s]} venue ${v[s] ?? 0}`).join(', ')}`);
+    }
+  }
+}

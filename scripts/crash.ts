@@ -51,6 +51,12 @@ export interface CrashCounts {
   unfinishedAlgos: number;
   openOrdersLeft: number;
   failedRuns: number;
+  /** What the restarts did: resumes from a snapshot, orders adopted, orders that never reached the venue, fills found at reconciliation, reports replayed. */
+  resumedFromSnapshot: number;
+  adopted: number;
+  neverReached: number;
+  fillsAtReconcile: number;
+  replayedReports: number;
 }
 
 export interface CrashResult {
@@ -120,7 +126,7 @@ export async function crashRun(index: number, options: CrashOptions): Promise<{ 
   const data = join(dir, 'data');
   const kind = KINDS[index % KINDS.length]!;
   writeFileSync(cfg, JSON.stringify(crashConfig(options.seed + index, options.minutes, kind)));
-  const c: CrashCounts = { runs: 1, kills: 0, starts: 0, orders: 0, fills: 0, duplicates: 0, voidRefused: 0, lostFills: 0, doubleCounted: 0, positionMismatches: 0, unfinishedAlgos: 0, openOrdersLeft: 0, failedRuns: 0 };
+  const c: CrashCounts = { runs: 1, kills: 0, starts: 0, orders: 0, fills: 0, duplicates: 0, voidRefused: 0, lostFills: 0, doubleCounted: 0, positionMismatches: 0, unfinishedAlgos: 0, openOrdersLeft: 0, failedRuns: 0, resumedFromSnapshot: 0, adopted: 0, neverReached: 0, fillsAtReconcile: 0, replayedReports: 0 };
   const failures: string[] = [];
   const fail = (m: string): void => {
     failures.push(`run ${index} (${kind}, seed ${options.seed + index}): ${m}`);
@@ -178,6 +184,15 @@ export async function crashRun(index: number, options: CrashOptions): Promise<{ 
       if (e.kind === 'report' && e.report.type === 'order.filled') journalTrades.add(e.report.tradeId);
       if (e.kind === 'algo.started') started.add(e.algoId);
       if (e.kind === 'algo.ended') ended.add(e.execution.algoId);
+      if (e.kind === 'run.resumed') {
+        if (e.snapshotAt !== null) c.resumedFromSnapshot++;
+        c.replayedReports += e.replayed;
+      }
+      if (e.kind === 'reconciled') {
+        c.adopted += e.adopted.length;
+        c.neverReached += e.lost.length;
+        c.fillsAtReconcile += e.fillsApplied;
+      }
     }
     c.lostFills = [...venueTrades].filter((t) => !journalTrades.has(t)).length;
     c.unfinishedAlgos = [...started].filter((a) => !ended.has(a)).length;
@@ -218,7 +233,7 @@ export async function crashRun(index: number, options: CrashOptions): Promise<{ 
 
 /** Runs `options.runs` sessions, `options.parallel` at a time, and adds up their counts. */
 export async function crashRuns(options: CrashOptions): Promise<CrashResult> {
-  const total: CrashCounts = { runs: 0, kills: 0, starts: 0, orders: 0, fills: 0, duplicates: 0, voidRefused: 0, lostFills: 0, doubleCounted: 0, positionMismatches: 0, unfinishedAlgos: 0, openOrdersLeft: 0, failedRuns: 0 };
+  const total: CrashCounts = { runs: 0, kills: 0, starts: 0, orders: 0, fills: 0, duplicates: 0, voidRefused: 0, lostFills: 0, doubleCounted: 0, positionMismatches: 0, unfinishedAlgos: 0, openOrdersLeft: 0, failedRuns: 0, resumedFromSnapshot: 0, adopted: 0, neverReached: 0, fillsAtReconcile: 0, replayedReports: 0 };
   const failures: string[] = [];
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -240,6 +255,7 @@ export function formatCounts(c: CrashCounts): string {
     `orders ${c.orders}, fills ${c.fills}`,
     `duplicate orders ${c.duplicates}, lost fills ${c.lostFills}, fills counted twice ${c.doubleCounted}, position mismatches ${c.positionMismatches}`,
     `algos unfinished ${c.unfinishedAlgos}, orders left open ${c.openOrdersLeft}, late copies refused ${c.voidRefused}, failed runs ${c.failedRuns}`,
+    `restarts from a snapshot ${c.resumedFromSnapshot}, orders adopted ${c.adopted}, orders that never reached the venue ${c.neverReached}, fills found at reconciliation ${c.fillsAtReconcile}, reports replayed from the journal ${c.replayedReports}`,
   ].join('\n');
 }
 

@@ -84,9 +84,10 @@ export class RemoteVenue implements Venue {
 
   start(): void {}
 
+  /** Closes the connection (nothing more is received). */
   stop(): void {
     this.connected = false;
-    this.socket.end();
+    this.socket.destroy();
   }
 
   isConnected(): boolean {

@@ -1,0 +1,163 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { demoConfig } from '../../src/config/demo.js';
+import { resolveConfig } from '../../src/config/resolve.js';
+import { DurableEngine, JOURNAL_FILE, JournalStateError, configFingerprint, journalStatus, type JournalEntry } from '../../src/engine/durable.js';
+import { readJournal } from '../../src/journal/journal-file.js';
+import { RemoteVenue } from '../../src/venue/remote/remote-venue.js';
+import { VenueHost, VenueServer } from '../../src/venue/remote/venue-host.js';
+import { SimulatedVenue, type SimVenueSpec } from '../../src/venue/simulated/simulated-venue.js';
+import { VirtualClock } from '../../src/clock/virtual-clock.js';
+import { crashConfig } from '../../scripts/crash.js';
+import type { OrderCommand } from '../../src/domain/orders.js';
+
+const tmp = (): string => mkdtempSync(join(tmpdir(), 'legato-durable-'));
+const entries = (dir: string): JournalEntry[] => readJournal(join(dir, JOURNAL_FILE)).records.map((r) => r.value as JournalEntry);
+const quiet = { onWarning: () => {} };
+
+describe('a journalled run on the embedded venue', () => {
+  it('writes every order, with a snapshot, to disk before the order reaches the venue', async () => {
+    const dir = tmp();
+    const config = resolveConfig(demoConfig, 'demo', { days: 0.25 });
+    const clock = new VirtualClock(config.run.start);
+    const venue = new SimulatedVenue(config.venue as SimVenueSpec, clock);
+    const seen: { order: OrderCommand; onDisk: boolean; snapshotAfter: boolean }[] = [];
+    const submit = venue.submit.bind(venue);
+    venue.submit = (order) => {
+      // What is on disk right now, as a crash at this instant would leave it.
+      const onDisk = entries(dir);
+      const i = onDisk.findIndex((e) => e.kind === 'order.submitted' && `r1.${e.clientId}` === order.clientId);
+      seen.push({ order, onDisk: i >= 0, snapshotAfter: i >= 0 && onDisk.slice(i).some((e) => e.kind === 'snapshot') });
+      submit(order);
+    };
+    const durable = DurableEngine.open(config, { dataDir: dir, clock, venue, ...quiet });
+    const summary = await durable.run();
+    expect(seen.length).toBe(summary.counts.orders);
+    expect(seen.length).toBe(7);
+    expect(seen.filter((s) => !s.onDisk || !s.snapshotAfter)).toEqual([]);
+    // Client ids carry the run number on the way out.
+    expect(seen.every((s) => s.order.clientId.startsWith('r1.hc-rb/'))).toBe(true);
+  });
+
+  it('journals the run from run.started to run.ended, with every fill, algo start and end, and state change', async () => {
+    const dir = tmp();
+    const config = resolveConfig(demoConfig, 'demo', {});
+    const durable = DurableEngine.open(config, { dataDir: dir, ...quiet });
+    const summary = await durable.run();
+    const e = entries(dir);
+    expect(e[0]).toMatchObject({ kind: 'run.started', run: 1, config: configFingerprint(config), venue: 'simulated' });
+    expect(e.at(-1)).toMatchObject({ kind: 'run.ended', run: 1, reason: 'completed' });
+    const fills = e.filter((x) => x.kind === 'report' && x.report.type === 'order.filled');
+    expect(fills.length).toBe(summary.counts.fills);
+    expect(e.filter((x) => x.kind === 'algo.started').length).toBe(summary.executions.length);
+    expect(e.filter((x) => x.kind === 'algo.ended').length).toBe(summary.executions.length);
+    expect(e.filter((x) => x.kind === 'state' && x.change.actor.startsWith('algo:')).length).toBeGreaterThanOrEqual(2 * summary.executions.length);
+    expect(e.some((x) => x.kind === 'state' && x.change.actor === 'strategy:hc-rb')).toBe(true);
+    expect(summary.executions.length).toBe(16);
+    expect(journalStatus(dir)).toEqual({ file: join(dir, JOURNAL_FILE), exists: true, lastRun: 1, ended: true });
+  });
+
+  it('refuses a fresh run over an unfinished one, resuming an ended one, and resuming with another config', async () => {
+    const dir = tmp();
+    const config = resolveConfig(demoConfig, 'demo', { days: 0.05 });
+    const first = DurableEngine.open(config, { dataDir: dir, ...quiet });
+    await first.start();
+    first.detach(); // as if the process had died
+    const file = join(dir, JOURNAL_FILE);
+    expect(() => DurableEngine.open(config, { dataDir: dir, ...quiet })).toThrow(
+      new JournalStateError(`${file} holds run 1, which has not ended: continue it with --resume, or use another data directory`),
+    );
+    const other = resolveConfig(demoConfig, 'demo', { days: 0.05, seed: 9 });
+    expect(() => DurableEngine.open(other, { dataDir: dir, resume: true, ...quiet })).toThrow(/^the config differs from the one run 1 in .* started with/);
+    const resumed = DurableEngine.open(config, { dataDir: dir, resume: true, ...quiet });
+    expect([resumed.runNumber, resumed.incarnation]).toEqual([1, 2]);
+    await resumed.run();
+    expect(() => DurableEngine.open(config, { dataDir: dir, resume: true, ...quiet })).toThrow(`run 1 in ${file} has ended: there is nothing to resume`);
+    // A new run after an ended one gets the next number.
+    const second = DurableEngine.open(config, { dataDir: dir, ...quiet });
+    expect(second.runNumber).toBe(2);
+    second.detach();
+  });
+
+  it('starts a fresh run (with a warning) when asked to resume an empty data directory', () => {
+    const dir = tmp();
+    const warnings: string[] = [];
+    const d = DurableEngine.open(resolveConfig(demoConfig, 'demo', {}), { dataDir: dir, resume: true, onWarning: (m) => warnings.push(m) });
+    expect(warnings).toEqual([`nothing to resume in ${join(dir, JOURNAL_FILE)}: starting run 1`]);
+    expect([d.runNumber, d.incarnation]).toEqual([1, 1]);
+    d.detach();
+    expect(existsSync(join(dir, JOURNAL_FILE))).toBe(true);
+  });
+});
+
+describe('restart against a venue process', () => {
+  const servers: VenueServer[] = [];
+  afterEach(async () => {
+    for (const s of servers.splice(0)) await s.close();
+  });
+
+  it('adopts the orders it knows, cancels an unknown open order, and finishes with the venue positions', async () => {
+    const dir = tmp();
+    const config = resolveConfig(crashConfig(5, 12, 'quoting'), 'crash', {});
+    const sock = join(dir, 'venue.sock');
+    const host = new VenueHost(config.venue as SimVenueSpec, config.run.start);
+    servers.push(await VenueServer.start(host, { listen: sock, speed: 200 }));
+
+    // Incarnation 1 trades until it has an order resting at the venue, then loses its connection for good
+    // (the venue process keeps trading): a crash, as far as the venue and the journal can tell.
+    const a = await RemoteVenue.connect(sock);
+    const first = DurableEngine.open(config, { dataDir: dir, venue: a, clock: a.clock, ...quiet });
+    await first.start();
+    const liveInTree = (): string[] =>
+      Object.entries(first.engine.actor.system.getAll())
+        .filter(([id, ref]) => id.startsWith('order:') && (ref as { getSnapshot(): { status: string } }).getSnapshot().status === 'active')
+        .map(([id]) => `r1.${id.slice('order:'.length)}`);
+    const deadline = Date.now() + 20_000;
+    let liveAtCrash: string[] = [];
+    while (Date.now() < deadline) {
+      const open = new Set(host.stats().open);
+      liveAtCrash = liveInTree().filter((id) => open.has(id));
+      if (liveAtCrash.length > 0) break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    // In the same tick: the connection goes, and nothing more reaches this incarnation.
+    a.stop();
+    expect(liveAtCrash.length).toBeGreaterThan(0);
+
+    // Someone else leaves an order resting at the venue (far from the market), which replaces the connection.
+    const other = await RemoteVenue.connect(sock);
+    await other.sync([]);
+    other.submit({ clientId: 'manual-1', symbol: 'RB', side: 1, qty: 1, price: 1000 });
+    await new Promise((r) => setTimeout(r, 100));
+    other.stop();
+    expect(host.stats().open).toContain('manual-1');
+
+    // Incarnation 2: restore, reconcile, finish the session.
+    const b = await RemoteVenue.connect(sock);
+    const second = DurableEngine.open(config, { dataDir: dir, resume: true, venue: b, clock: b.clock, ...quiet });
+    expect([second.runNumber, second.incarnation]).toEqual([1, 2]);
+    const summary = await second.run();
+    b.stop();
+    const r = second.reconciliation!;
+    expect(r.unknownOpen).toEqual(['manual-1']);
+    expect(r.canceledUnknown).toEqual(['manual-1']);
+    // Every order the first incarnation had live was either adopted or had never reached the venue.
+    const journal = entries(dir);
+    const submitted = new Set(journal.filter((e) => e.kind === 'order.submitted').map((e) => (e as { clientId: string }).clientId));
+    for (const id of [...r.adopted, ...r.lost]) expect(submitted.has(id)).toBe(true);
+    for (const id of liveAtCrash) expect(r.adopted).toContain(id.slice(3));
+
+    const stats = host.stats();
+    expect(stats.duplicates).toBe(0);
+    expect(stats.open).toEqual([]);
+    const mine = stats.orders.filter((o) => o.clientId.startsWith('r1.'));
+    const trades = new Set(mine.flatMap((o) => o.fills.map((f) => f.tradeId)));
+    expect(summary.counts.fills).toBe(trades.size);
+    const legs = Object.fromEntries(summary.strategies[0]!.legs.map((l) => [l.symbol, l.lots]));
+    expect(legs).toEqual({ HC: stats.positions.HC, RB: stats.positions.RB });
+    expect(journal.filter((e) => e.kind === 'algo.started').length).toBe(journal.filter((e) => e.kind === 'algo.ended').length);
+    expect(readFileSync(join(dir, JOURNAL_FILE)).length).toBeGreaterThan(0);
+  });
+});

@@ -52,6 +52,16 @@ describe('layers point one way (DESIGN.md §2)', () => {
     expect(violations('src/streams', (s) => s === 'rxjs' || local(s) || s.startsWith('../domain/') || s.startsWith('../clock/'))).toEqual([]);
   });
 
+  it('the journal is a layer of its own: node built-ins, the domain and itself', () => {
+    expect(imports('src/journal').length).toBeGreaterThan(0);
+    expect(violations('src/journal', (s) => s.startsWith('node:') || local(s) || s.startsWith('../domain/'))).toEqual([]);
+  });
+
+  it('only the engine (the composition root) uses the journal', () => {
+    const users = ['src/venue', 'src/streams', 'src/clock', 'src/domain', 'machines'].flatMap((d) => imports(d)).filter(({ spec }) => spec.includes('journal/'));
+    expect(users).toEqual([]);
+  });
+
   it('the CLI uses only the public API', () => {
     expect(violations('src/cli', (s) => s === '../index.js' || local(s) || s === 'commander' || s === 'luxon' || s.startsWith('node:'))).toEqual([]);
   });

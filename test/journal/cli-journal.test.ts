@@ -1,0 +1,150 @@
+import { spawn } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { crashConfig } from '../../scripts/crash.js';
+import { main } from '../../src/cli/main.js';
+import { demoConfig } from '../../src/config/demo.js';
+import { resolveConfig } from '../../src/config/resolve.js';
+import { DurableEngine, JOURNAL_FILE, type JournalEntry } from '../../src/engine/durable.js';
+import { readJournal } from '../../src/journal/journal-file.js';
+import { RemoteVenue } from '../../src/venue/remote/remote-venue.js';
+
+const BIN = resolve('bin/legato.js');
+const tmp = (): string => mkdtempSync(join(tmpdir(), 'legato-cli-journal-'));
+
+async function cli(args: string[]) {
+  let out = '';
+  let err = '';
+  const sink = (f: (s: string) => void) => new Writable({ write: (c, _e, cb) => (f(String(c)), cb()) });
+  const code = await main(args, { out: sink((s) => (out += s)), err: sink((s) => (err += s)) });
+  return { code, out, err };
+}
+
+/** A journal of an unfinished run of the demo (0.05 days), as a crashed process leaves it. */
+async function unfinishedJournal(): Promise<{ dir: string; file: string }> {
+  const dir = tmp();
+  const d = DurableEngine.open(resolveConfig(demoConfig, 'built-in demo', { days: 0.05 }), { dataDir: dir, onWarning: () => {} });
+  await d.start();
+  d.engine.runUntil(d.engine.clock.now() + 40 * 60_000);
+  d.detach();
+  return { dir, file: join(dir, JOURNAL_FILE) };
+}
+
+function proc(args: string[]) {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => (out += String(d)));
+  child.stderr.on('data', (d) => (err += String(d)));
+  const exit = new Promise<number | null>((done) => child.on('exit', (c) => done(c)));
+  return { child, exit, out: () => out, err: () => err };
+}
+
+async function until(cond: () => boolean, ms: number): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('legato run with a journal: damaged journals', () => {
+  it('cuts a torn tail back to the last good record with a warning naming the file and offset, then resumes', async () => {
+    const { dir, file } = await unfinishedJournal();
+    const good = readFileSync(file).length;
+    appendFileSync(file, Buffer.from([7, 0, 0, 0, 1]));
+    const r = await cli(['run', '--days', '0.05', '--data-dir', dir, '--resume', '--json']);
+    expect(r.err).toContain(`legato: warning: journal ${file}: a record header needs 8 bytes, 5 left (truncated) at offset ${good}; cut back to the last good record (5 bytes dropped)`);
+    expect(r.code).toBe(0);
+    const entries = readJournal(file).records.map((x) => x.value as JournalEntry);
+    expect(entries.filter((e) => e.kind === 'run.resumed')).toHaveLength(1);
+    expect(entries.at(-1)).toMatchObject({ kind: 'run.ended', run: 1, reason: 'completed' });
+  });
+
+  it('detects a flipped byte in the last record by its checksum and cuts it off', async () => {
+    const { dir, file } = await unfinishedJournal();
+    const j = readJournal(file);
+    const last = j.records.at(-1)!;
+    const buf = readFileSync(file);
+    buf[last.end - 2]! ^= 0x04;
+    writeFileSync(file, buf);
+    const r = await cli(['run', '--days', '0.05', '--data-dir', dir, '--resume']);
+    expect(r.err).toContain(`legato: warning: journal ${file}: checksum mismatch at offset ${last.offset}; cut back to the last good record (${last.end - last.offset} bytes dropped)`);
+    expect(r.code).toBe(0);
+  });
+
+  it('refuses a journal damaged in the middle: exit 2, naming the file and the offset', async () => {
+    const { dir, file } = await unfinishedJournal();
+    const second = readJournal(file).records[1]!;
+    const buf = readFileSync(file);
+    buf[second.offset + 12]! ^= 0x01;
+    writeFileSync(file, buf);
+    const r = await cli(['run', '--days', '0.05', '--data-dir', dir, '--resume']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`legato: journal ${file} is unreadable at offset ${second.offset}: checksum mismatch, and a good record follows at offset ${second.end}`);
+    expect(r.out).toBe('');
+  });
+
+  it('refuses a file that is not a journal: exit 2, offset 0', async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, JOURNAL_FILE), 'hello\n');
+    const r = await cli(['run', '--data-dir', dir]);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`legato: journal ${join(dir, JOURNAL_FILE)} is unreadable at offset 0: not a Legato journal (the header should be "LEGATO-JOURNAL 1", got "hello\\n")\n`);
+  });
+
+  it('refuses a fresh run over an unfinished one (exit 2) and says how to continue', async () => {
+    const { dir, file } = await unfinishedJournal();
+    const r = await cli(['run', '--days', '0.05', '--data-dir', dir]);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`legato: ${file} holds run 1, which has not ended: continue it with --resume, or use another data directory\n`);
+  });
+
+  it('says so when there is no venue at --venue (exit 1), and rejects a bad --unknown-orders (exit 2)', async () => {
+    const dir = tmp();
+    const r = await cli(['run', '--venue', join(dir, 'none.sock'), '--data-dir', dir]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`legato: cannot reach the venue at ${join(dir, 'none.sock')}`);
+    const bad = await cli(['run', '--unknown-orders', 'keep']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("argument 'keep' is invalid. Allowed choices are cancel, leave.");
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('on SIGTERM stops every algo, flushes the journal, ends the run and exits 0, leaving nothing open at the venue', async () => {
+    const dir = tmp();
+    const cfg = join(dir, 'config.json');
+    writeFileSync(cfg, JSON.stringify(crashConfig(11, 60, 'quoting')));
+    const sock = join(dir, 'venue.sock');
+    const venue = proc(['venue', '--socket', sock, '--config', cfg, '--speed', '100']);
+    try {
+      await until(() => venue.err().includes('listening on'), 20_000);
+      const engine = proc(['run', '--config', cfg, '--venue', sock, '--data-dir', join(dir, 'data'), '--json']);
+      await until(() => engine.err().includes('running run 1'), 20_000);
+      await new Promise((r) => setTimeout(r, 1500));
+      engine.child.kill('SIGTERM');
+      const code = await engine.exit;
+      expect(engine.err()).toContain('legato: interrupted; algos were stopped, the journal flushed, and the run ended cleanly');
+      expect(code).toBe(0);
+      const entries = readJournal(join(dir, 'data', JOURNAL_FILE)).records.map((x) => x.value as JournalEntry);
+      expect(entries.at(-1)).toMatchObject({ kind: 'run.ended', run: 1, reason: 'interrupted' });
+      const started = entries.filter((e) => e.kind === 'algo.started').length;
+      expect(entries.filter((e) => e.kind === 'algo.ended').length).toBe(started);
+      const summary = JSON.parse(engine.out());
+      const client = await RemoteVenue.connect(sock);
+      const stats = await client.stats();
+      client.stop();
+      expect(stats.open).toEqual([]);
+      expect(stats.duplicates).toBe(0);
+      const legs = Object.fromEntries(summary.strategies[0].legs.map((l: { symbol: string; lots: number }) => [l.symbol, l.lots]));
+      expect(legs).toEqual({ HC: stats.positions.HC, RB: stats.positions.RB });
+    } finally {
+      venue.child.kill('SIGTERM');
+      await venue.exit;
+    }
+  });
+});

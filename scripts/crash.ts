@@ -2,7 +2,7 @@
  * Crash test: kills the engine with SIGKILL at random moments of simulated sessions on a venue process,
  * restarts it with --resume, and checks the result against the venue.
  *
- *   npm run crash -- --runs 200 [--seed 1] [--speed 300] [--minutes 20] [--max-kills 3] [--parallel 2]
+ *   npm run crash -- --runs 200 [--seed 1] [--speed 200] [--minutes 20] [--max-kills 3] [--parallel 2]
  *
  * Each run: a fresh data directory and a fresh `legato venue` process (its market keeps trading while the
  * engine is down); the engine is started, killed 1..max-kills times at random moments, restarted with
@@ -274,7 +274,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const options: CrashOptions = {
     runs: arg('runs', 200),
     seed: arg('seed', 1),
-    speed: arg('speed', 300),
+    speed: arg('speed', 200),
     minutes: arg('minutes', 20),
     maxKills: arg('max-kills', 3),
     parallel: arg('parallel', 2),

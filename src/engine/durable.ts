@@ -273,7 +273,7 @@ export class DurableEngine {
       const system = engine.actor.system;
       for (const t of resumed.timers) {
         const ref = system.get(t.systemId) as AnyActorRef | undefined;
-        if (ref && ref.getSnapshot().status === 'active') system.scheduler.schedule(ref, ref, t.event, Math.max(0, t.dueAt - engine.clock.now()), t.id);
+        if (ref && ref.getSnapshot().status === 'active' && Number.isFinite(t.dueAt)) system.scheduler.schedule(ref, ref, t.event, Math.max(0, t.dueAt - engine.clock.now()), t.id);
       }
       for (const r of resumed.replay) this.outbox.inject(r);
     }
@@ -383,7 +383,8 @@ export class DurableEngine {
     const schedule = scheduler.schedule.bind(scheduler);
     let n = 0;
     scheduler.schedule = (source, target, event, delay, id = `legato.${++n}`) => {
-      if (source === target) this.due.set(`${source.sessionId}.${id}`, { ref: source, id, event, dueAt: this.engine.clock.now() + delay });
+      // A delay that is not finite never fires (a session that never closes): there is nothing to re-arm.
+      if (source === target && Number.isFinite(delay)) this.due.set(`${source.sessionId}.${id}`, { ref: source, id, event, dueAt: this.engine.clock.now() + delay });
       schedule(source, target, event, delay, id);
     };
   }

@@ -30,7 +30,8 @@ export interface Venue {
   /**
    * Optional, for restarts: what the venue knows of these orders, every order open there, and its positions.
    * Ids it does not know come back `unknown` and are void from then on (a late copy of one is refused).
-   * Reports after the answer arrive on `reports$` as usual.
+   * Reports after the answer arrive on `reports$` as usual, but only after the code awaiting the answer has
+   * run, so a caller can act on the answer before anything newer arrives.
    */
   sync?(clientIds: readonly string[]): Promise<VenueSync>;
 }

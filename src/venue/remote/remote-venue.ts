@@ -28,6 +28,7 @@ export class RemoteVenue implements Venue {
   private readonly waiting = new Map<number, (m: Extract<VenueMessage, { t: 'reply' }>) => void>();
   private nextId = 1;
   private connected = true;
+  private held: VenueMessage[] | null = null;
 
   private constructor(
     readonly address: string,
@@ -147,6 +148,10 @@ export class RemoteVenue implements Venue {
   }
 
   private onMessage(m: VenueMessage): void {
+    if (this.held) {
+      this.held.push(m);
+      return;
+    }
     switch (m.t) {
       case 'quote': {
         const tick = this.ticks.get(m.symbol);
@@ -166,9 +171,17 @@ export class RemoteVenue implements Venue {
         this.clock.advanceTo(m.now);
         return;
       case 'reply': {
-        // The clock does not move on a reply: a restarting engine reconciles before any time passes.
+        // The clock does not move on a reply, and the messages after it wait until the code that awaited the
+        // answer has run (it resumes in a microtask, these in a later task): a restarting engine reconciles
+        // before any time passes or any live report arrives.
         const w = this.waiting.get(m.id);
         this.waiting.delete(m.id);
+        this.held = [];
+        setImmediate(() => {
+          const held = this.held ?? [];
+          this.held = null;
+          for (const x of held) this.onMessage(x);
+        });
         w?.(m);
         return;
       }

@@ -3,6 +3,7 @@ import {
   DurableEngine,
   JournalError,
   JournalStateError,
+  LegatoError,
   RemoteVenue,
   RemoteVenueError,
   VenueHost,
@@ -70,7 +71,8 @@ export async function durableRun(config: EngineConfig, flags: DurableFlags, out:
     });
   } catch (e) {
     venue?.stop();
-    if (e instanceof JournalError || e instanceof JournalStateError) {
+    // JournalError, JournalStateError, or a run that cannot keep a journal (a replay venue).
+    if (e instanceof LegatoError) {
       err.write(`legato: ${e.message}\n`);
       return 2;
     }

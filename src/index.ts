@@ -36,7 +36,7 @@ export { Exchange, type ExchangeSpec, type ExchangeInstrument, type SimFaults, t
 export { htmlReport } from './report/html-report.js';
 export { chart, type Series, type ChartOptions } from './report/svg-chart.js';
 export { runSweep, parseSweep, combinations, applyCombination, sortRows, SWEEP_KEYS, type SweepAxis, type SweepRow, type SweepOptions } from './backtest/sweep.js';
-export { DurableEngine, JournalStateError, journalStatus, defaultDataDir, configFingerprint, JOURNAL_FILE, type DurableOptions, type Reconciliation, type JournalEntry, type JournalMeta, type JournalStatus } from './engine/durable.js';
+export { DurableEngine, JournalStateError, journalStatus, journalledSummary, defaultDataDir, configFingerprint, JOURNAL_FILE, type DurableOptions, type Reconciliation, type JournalEntry, type JournalMeta, type JournalStatus } from './engine/durable.js';
 export { readJournal, JournalWriter, JournalError, type JournalContents, type JournalRecord, type TailDamage } from './journal/journal-file.js';
 export { FollowerClock } from './clock/follower-clock.js';
 export { RemoteVenue, RemoteVenueError } from './venue/remote/remote-venue.js';

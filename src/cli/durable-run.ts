@@ -10,6 +10,7 @@ import {
   VenueServer,
   defaultDataDir,
   journalStatus,
+  journalledSummary,
   type EngineConfig,
   type Progress,
   type SimVenueSpec,
@@ -36,7 +37,9 @@ export async function durableRun(config: EngineConfig, flags: DurableFlags, out:
   try {
     const status = journalStatus(dataDir);
     if (flags.resume && status.ended) {
-      err.write(`legato: run ${status.lastRun} in ${status.file} has ended; nothing to resume\n`);
+      err.write(`legato: run ${status.lastRun} in ${status.file} has ended; nothing to resume. Its summary, from the journal:\n`);
+      const summary = journalledSummary(config, dataDir)!;
+      out.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatSummary(summary, config.venue.calendar.timeZone)}\n`);
       return 0;
     }
   } catch (e) {

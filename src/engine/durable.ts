@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { Subject } from 'rxjs';
 import type { AnyActorRef, EventObject } from 'xstate';
 import type { Clock } from '../clock/clock.js';
 import { FollowerClock } from '../clock/follower-clock.js';
@@ -125,6 +126,47 @@ export function journalStatus(dataDir: string): JournalStatus {
   const last = lastRunOf(readJournal(file));
   return { file, exists: true, lastRun: last?.run ?? null, ended: last?.ended ?? false };
 }
+
+/**
+ * The summary of the journal's last run as its records tell it (fills, orders, executions, counts), without
+ * starting anything: what `legato run --resume` prints for a run that has already ended.
+ */
+export function journalledSummary(config: EngineConfig, dataDir: string): Summary | null {
+  const file = join(dataDir, JOURNAL_FILE);
+  if (!existsSync(file)) return null;
+  const contents = readJournal(file);
+  const last = lastRunOf(contents);
+  if (!last) return null;
+  const records = contents.records.slice(last.index).map((r) => metaOf(r.value));
+  const started = records[0] as Extract<JournalMeta, { kind: 'run.started' }>;
+  // Within a run, what followed a snapshot and preceded a restart was journalled again after the restart.
+  let committed: EngineRecord[] = [];
+  let uncommitted: EngineRecord[] = [];
+  let end = started.at;
+  for (const r of records) {
+    if (typeof r.at === 'number' && r.at > end) end = r.at;
+    if (r.kind === 'snapshot' || r.kind === 'run.ended') {
+      committed = committed.concat(uncommitted);
+      uncommitted = [];
+    } else if (r.kind === 'run.resumed') uncommitted = [];
+    else if (!META.has(r.kind)) uncommitted.push(r as EngineRecord);
+  }
+  committed = committed.concat(uncommitted);
+  const engine = createEngine(config, { clock: new VirtualClock(end), venue: NO_VENUE, restore: { snapshot: null, records: committed, startedAt: started.at } });
+  return engine.summary();
+}
+
+/** A venue for an engine that is only read, never started. */
+const NO_VENUE: Venue = {
+  name: 'journal',
+  quotes$: new Subject(),
+  reports$: new Subject(),
+  instruments: () => [],
+  start: () => {},
+  stop: () => {},
+  submit: () => {},
+  cancel: () => {},
+};
 
 /** A fingerprint of what a run trades and where: resuming with a different config is refused. */
 export function configFingerprint(config: EngineConfig): string {
@@ -427,6 +469,8 @@ export class DurableEngine {
    */
   private async reconcile(resumed: boolean): Promise<void> {
     const live = this.liveOrders();
+    // Orders made while replaying (still in the outbox) have not been sent yet: they are not the venue's to judge.
+    for (const id of [...live.keys()]) if (this.outbox.holds(id)) live.delete(id);
     const venue = this.outbox.inner;
     const result: Reconciliation = { adopted: [], lost: [], unknownOpen: [], canceledUnknown: [], fillsApplied: 0, positions: { engine: {}, venue: null } };
     const now = (): number => this.engine.clock.now();

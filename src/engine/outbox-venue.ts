@@ -56,6 +56,11 @@ export class OutboxVenue implements Venue {
     this.outbox.push({ kind: 'cancel', clientId });
   }
 
+  /** Whether an order is still waiting here (created, journalled or not, but not sent yet). */
+  holds(clientId: string): boolean {
+    return this.outbox.some((c) => c.kind === 'submit' && c.order.clientId === clientId);
+  }
+
   /** Commands waiting for the journal. */
   get waiting(): number {
     return this.outbox.length;

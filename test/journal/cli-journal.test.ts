@@ -103,6 +103,22 @@ describe('legato run with a journal: damaged journals', () => {
     expect(r.err).toBe(`legato: ${file} holds run 1, which has not ended: continue it with --resume, or use another data directory\n`);
   });
 
+  it('resuming a run that ended prints its summary from the journal and exits 0', async () => {
+    const dir = tmp();
+    const first = await cli(['run', '--days', '0.5', '--data-dir', dir, '--json']);
+    expect(first.code).toBe(0);
+    const again = await cli(['run', '--days', '0.5', '--data-dir', dir, '--resume', '--json']);
+    expect(again.code).toBe(0);
+    expect(again.err).toBe(`legato: run 1 in ${join(dir, JOURNAL_FILE)} has ended; nothing to resume. Its summary, from the journal:\n`);
+    const [a, b] = [JSON.parse(first.out), JSON.parse(again.out)];
+    expect(b.executions).toEqual(a.executions);
+    expect(b.strategies[0].legs.map((l: { lots: number }) => l.lots)).toEqual(a.strategies[0].legs.map((l: { lots: number }) => l.lots));
+    expect([b.counts.orders, b.counts.fills, b.counts.executions]).toEqual([a.counts.orders, a.counts.fills, a.counts.executions]);
+    // The journal has no market marks: PnL with an open leg is unknown (null), not made up.
+    expect(a.strategies[0].legs.some((l: { lots: number }) => l.lots !== 0)).toBe(true);
+    expect(b.pnl).toBeNull();
+  });
+
   it('says so when there is no venue at --venue (exit 1), and rejects a bad --unknown-orders (exit 2)', async () => {
     const dir = tmp();
     const r = await cli(['run', '--venue', join(dir, 'none.sock'), '--data-dir', dir]);

@@ -228,10 +228,22 @@ export class VenueServer {
   }
 
   private accept(socket: Socket): void {
-    if (this.client) {
-      this.options.log?.('a new engine connected: dropping the previous connection');
-      this.client.destroy();
+    const previous = this.client;
+    if (previous && !previous.destroyed) {
+      // Read everything the previous engine sent before serving the next one: a dead engine's connection
+      // closes at once, after its last bytes; one still alive is dropped after 2 s.
+      this.options.log?.('a new engine connected: finishing the previous connection first');
+      const timer = setTimeout(() => previous.destroy(), 2000);
+      previous.once('close', () => {
+        clearTimeout(timer);
+        if (!socket.destroyed) this.serve(socket);
+      });
+      return;
     }
+    this.serve(socket);
+  }
+
+  private serve(socket: Socket): void {
     this.client = socket;
     this.host.setSink(null);
     this.sinkAttached = false;

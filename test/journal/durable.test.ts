@@ -92,6 +92,34 @@ describe('a journalled run on the embedded venue', () => {
   });
 });
 
+describe('restoring deadlines', () => {
+  it('journals the due time of each pending delay, and a restored session closes exactly when it would have', async () => {
+    const dir = tmp();
+    // The demo: Monday 20:30 Shanghai; the night session opens at 21:00 and closes at 23:00 (closing lead 60 s).
+    const config = resolveConfig(demoConfig, 'demo', { days: 0.2 });
+    const first = DurableEngine.open(config, { dataDir: dir, ...quiet });
+    await first.start();
+    first.engine.runUntil(Date.parse('2026-11-23T13:30:00Z')); // 21:30 Shanghai
+    first.detach(); // the process dies here
+    const closingAt = Date.parse('2026-11-23T14:59:00Z'); // 22:59 Shanghai
+    const snapshots = entries(dir).filter((e): e is Extract<JournalEntry, { kind: 'snapshot' }> => e.kind === 'snapshot');
+    expect(snapshots.length).toBeGreaterThan(0);
+    expect(snapshots.at(-1)!.timers).toContainEqual({
+      systemId: 'session:hc-rb',
+      id: 'xstate.after.untilClosing.session.open.trading',
+      event: { type: 'xstate.after.untilClosing.session.open.trading' },
+      dueAt: closingAt,
+    });
+
+    const resumed = DurableEngine.open(config, { dataDir: dir, resume: true, ...quiet });
+    await resumed.run();
+    const closing = entries(dir).filter((e) => e.kind === 'state' && e.change.actor === 'session:hc-rb' && e.change.state === 'open.closing');
+    expect(closing.map((e) => e.at)).toEqual([closingAt]);
+    const closed = entries(dir).filter((e) => e.kind === 'state' && e.change.actor === 'session:hc-rb' && e.change.state === 'closed');
+    expect(closed.map((e) => e.at)).toEqual([Date.parse('2026-11-23T12:30:00Z'), Date.parse('2026-11-23T15:00:00Z')]);
+  });
+});
+
 describe('restart against a venue process', () => {
   const servers: VenueServer[] = [];
   afterEach(async () => {

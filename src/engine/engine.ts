@@ -258,6 +258,8 @@ export class Engine {
         legQuotes$
           .pipe(toMarketViews(s.definition, { staleAfterMs: s.staleAfterMs, clock: this.clock }), decisionRelevant(s.spec.triggers, wantsEvery))
           .subscribe((view) => {
+            // A stopped strategy takes no more quotes (a venue process keeps sending until it is disconnected).
+            if (ref.getSnapshot().status !== 'active') return;
             this.counts.views++;
             ref.send({ type: 'spread.quoted', view });
           }),

@@ -191,6 +191,8 @@ export class Engine {
         legQuotes$
           .pipe(toMarketViews(s.definition, { staleAfterMs: s.staleAfterMs, clock: this.clock }), decisionRelevant(s.spec.triggers, wantsEvery))
           .subscribe((view) => {
+            // A stopped strategy (its stop finished before the run's end) hears nothing more.
+            if (ref.getSnapshot().status !== 'active') return;
             this.counts.views++;
             ref.send({ type: 'spread.quoted', view });
           }),

@@ -23,6 +23,7 @@ import {
 } from '../index.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { formatDataReport, formatSummary, progressBar, table, time } from './format.js';
+import { machinesCommand, type MachinesFlags } from './inspect-commands.js';
 
 interface RunFlags {
   config?: string;
@@ -116,6 +117,23 @@ Examples:
     )
     .action(async (flags: BacktestFlags) => {
       exitCode = await backtestCommand(flags, out, err);
+    });
+
+  program
+    .command('machines')
+    .description("Export every machine's diagram and transition table, computed from the machine definitions.")
+    .option('--format <f>', 'mermaid | svg | json | md (an index page) | all, or a comma list (default: mermaid on stdout; all with --out)')
+    .option('--out <dir>', 'write one file per machine and format into this folder (docs/machines is generated this way)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  legato machines                           Mermaid stateDiagram-v2 text of every machine on stdout
+  legato machines --format json             the transition tables as JSON
+  legato machines --out docs/machines       every format and an index page (npm run machines)`,
+    )
+    .action(async (flags: MachinesFlags) => {
+      exitCode = await machinesCommand(flags, out, err);
     });
 
   try {

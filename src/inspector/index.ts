@@ -1,0 +1,6 @@
+/**
+ * Legato's inspector (import 'legato/inspector'): a live statechart view of a running engine served on
+ * loopback, recordings to replay, and the machines' diagrams. Built on the public API in src/index.ts only.
+ */
+export { machineDiagram, toMermaid, toJson, toSvg, toMarkdownTable, allStates, type MachineDiagram, type DiagramState, type DiagramTransition, type MachineLike } from './diagram.js';
+export { machineFiles, MACHINES, DIAGRAM_FORMATS, type DiagramFormat } from './machines-export.js';

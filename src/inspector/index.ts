@@ -4,3 +4,8 @@
  */
 export { machineDiagram, toMermaid, toJson, toSvg, toMarkdownTable, allStates, type MachineDiagram, type DiagramState, type DiagramTransition, type MachineLike } from './diagram.js';
 export { machineFiles, MACHINES, DIAGRAM_FORMATS, type DiagramFormat } from './machines-export.js';
+export { Inspector, createInspector, type InspectorOptions, type Batch } from './inspector.js';
+export { startInspectorServer, isLoopback, InspectorServerError, type InspectorServer, type InspectorServerOptions, type InspectorSource } from './server.js';
+export { parseRecording, readRecording, RecordingError } from './recording.js';
+export { toPlain, activePaths, actorId } from './serialize.js';
+export type { InspectRecord, RecordKind } from './records.js';

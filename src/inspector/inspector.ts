@@ -50,12 +50,18 @@ interface InspectionEventLike {
   sourceRef?: unknown;
   event?: { type: string; view?: { spread: { bid: number; ask: number } | null } };
   snapshot?: { value?: unknown; status?: string; context?: unknown };
-  _transitions?: { source: { id: string }; target?: { id: string }[] }[];
+  _transitions?: { source: { id: string }; target?: { id: string }[]; actions?: unknown[] }[];
 }
 
 const KEEP_ENDED = 40;
 const MAX_SPREAD_POINTS = 20_000;
 const MAX_MARKS = 5_000;
+
+/** A transition's action as the page lists it: its name (XState's own actions without the prefix). */
+function actionLabel(a: unknown): string {
+  const type = typeof a === 'string' ? a : ((a as { type?: unknown } | null)?.type ?? (a as { name?: unknown } | null)?.name);
+  return typeof type === 'string' ? type.replace(/^xstate\./, '') : '';
+}
 
 /** The strategy an actor belongs to, from its id (`strategy:x`, `session:x`, `algo:x/n`, `order:x/n.k`). */
 function strategyOf(id: string): string | null {
@@ -298,14 +304,15 @@ export class Inspector {
   }
 
   private onMicrostep(e: InspectionEventLike): void {
+    const info = this.actors.get(this.idOf(e.actorRef));
+    if (info && e.snapshot) this.noteState(info, e.snapshot);
     const entry = (e.event && this.byEvent.get(e.event)) ?? this.lastEvent.get(e.actorRef);
     if (!entry) return;
-    const info = this.actors.get(this.idOf(e.actorRef));
     const prefix = info?.machine ? `${info.machine}.` : '';
     const rel = (id: string): string => (id.startsWith(prefix) ? id.slice(prefix.length) : id === info?.machine ? '(machine)' : id);
     for (const t of e._transitions ?? []) {
-      const targets = t.target?.map((x) => rel(x.id)).join(', ');
-      entry.transitions.push(`${rel(t.source.id)} → ${targets ?? '(actions only)'}`);
+      if (t.target && t.target.length > 0) entry.transitions.push(`${rel(t.source.id)} → ${t.target.map((x) => rel(x.id)).join(', ')}`);
+      else entry.transitions.push(`${rel(t.source.id)}: ${(t.actions ?? []).map(actionLabel).filter((a) => a !== '').join(', ') || 'no target'}`);
     }
   }
 
@@ -315,6 +322,11 @@ export class Inspector {
     if (!info || !snap) return;
     info.snapshot = snap;
     this.dirty.add(info);
+    this.noteState(info, snap);
+  }
+
+  /** A state record when the state or status changed (at each microstep, so it precedes the events its actions send). */
+  private noteState(info: ActorInfo, snap: { value?: unknown; status?: string }): void {
     const value = snap.value === undefined ? '' : (stateString(snap.value) ?? '');
     const status = snap.status ?? 'active';
     if (!info.state || info.state.value !== value || info.state.status !== status) {

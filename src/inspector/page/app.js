@@ -141,12 +141,14 @@ function status(text, cls) {
 function seek(i) {
   if (!replay) return;
   replay.index = Math.max(0, Math.min(replay.steps.length - 1, i));
-  const upto = replay.steps.length ? replay.steps[replay.index] : replay.records.length - 1;
+  // Up to the next event: a transition's state and context records follow its event record.
+  const at = replay.steps.length ? replay.steps[replay.index] : replay.records.length - 1;
+  const upto = replay.index + 1 < replay.steps.length ? replay.steps[replay.index + 1] - 1 : replay.records.length - 1;
   model = newModel();
   for (let k = 0; k <= upto; k++) apply(model, replay.records[k]);
   // The meta record and chart marks may come late in the file; keep the header.
   if (!model.meta) model.meta = replay.records.find((r) => r.k === 'meta') ?? null;
-  const ev = replay.records[upto];
+  const ev = replay.records[at];
   $('#slider').value = String(replay.index);
   $('#position').textContent = ev && ev.k === 'event' ? `transition ${replay.index + 1} of ${replay.steps.length}: ${ev.type} → ${ev.target}` : '';
   if ($('#follow').checked && ev && ev.k === 'event' && model.actors.has(ev.target)) selected = ev.target;

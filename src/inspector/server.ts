@@ -77,6 +77,7 @@ export async function startInspectorServer(source: InspectorSource, options: Ins
   const token = options.token ?? randomBytes(16).toString('hex');
   const tokenBuf = Buffer.from(token);
   const svgs = new Map<string, Promise<string>>();
+  const replayRecords = source.kind === 'replay' ? source.records.filter((r) => r.k !== 'quote') : [];
   const machine = (id: string): MachineLike | undefined => (source.kind === 'live' ? source.inspector.machines().get(id) : undefined) ?? MACHINES.find((m) => m.id === id);
 
   const server: Server = createServer((req, res) => {
@@ -136,7 +137,8 @@ export async function startInspectorServer(source: InspectorSource, options: Ins
 
   function connected(ws: WebSocket): void {
     const control = source.kind === 'live';
-    const records = source.kind === 'live' ? source.inspector.snapshot() : source.records;
+    // A replay's leg quotes stay on the server: the page charts the spread records.
+    const records = source.kind === 'live' ? source.inspector.snapshot() : replayRecords;
     send(ws, { type: 'hello', mode: source.kind, name: source.kind === 'replay' ? source.name : null, control, records });
     let unsubscribe = (): void => {};
     if (source.kind === 'live') {

@@ -77,7 +77,7 @@ describe.skipIf(missing)(`the inspector page in headless Chromium${missing ? ` (
       await page.fill('#filter-type', 'session.opened');
       await page.fill('#filter-actor', 'strategy:hc-rb');
       await page.locator('#log tbody[data-rows="1"]').waitFor();
-      expect((await page.locator('#log tbody tr td').allTextContents()).slice(2)).toEqual(['session.opened', 'session:hc-rb', 'strategy:hc-rb', '(machine): openGate']);
+      expect((await page.locator('#log tbody tr td').allTextContents()).slice(2)).toEqual(['session.opened', 'session:hc-rb', 'strategy:hc-rb', '(machine): openGate, forwardToAlgo']);
 
       // Run past the first algo (21:18:22): the tree grows algo → orders, the chart gets fills and algo marks.
       engine.runUntil(config.run.start + 55 * MIN);

@@ -1,7 +1,7 @@
 /**
  * Benchmarks: `npm run bench` prints the figures; `npm run -s bench -- --json` prints one JSON object.
  * Options: --quick (smaller sizes, for a smoke run), --month-seconds N (wall budget of the month run),
- * --only replay,latency,strategies,month (some sections).
+ * --only replay,latency,strategies,month,inspect (some sections).
  *
  * Every throughput is measured in this process next to a plain, hand-written TypeScript implementation of
  * the same strategy and taker logic (no XState, no RxJS, the same integer-tick and Decimal handling), so the
@@ -21,6 +21,7 @@ import { createEngine } from '../src/engine/engine.js';
 import { ReplayVenue } from '../src/venue/replay/replay-venue.js';
 import type { Book } from '../src/venue/exchange.js';
 import { syntheticQuotes } from './synthetic.js';
+import { createInspector } from '../src/inspector/index.js';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -251,7 +252,45 @@ async function monthBench(budgetSeconds: number) {
   return { monthAlgosCompleted: algos, monthRssGrowthPct: round(growth), monthHeapGrowthPct: round(heapGrowth), monthSimulatedTo: summary.run.to };
 }
 
-// --only replay,latency,strategies,month runs some sections.
+/**
+ * Inspection on vs off: the demo's simulated days at max speed, without an inspect observer and with the
+ * inspector's collector attached (what `legato run --inspect` adds, no page connected), alternated, median of 3.
+ */
+async function inspectBench(days: number) {
+  log(`inspect: the demo, ${days} simulated days at max speed, inspection off vs on`);
+  const config = resolveConfig(demoConfig, 'bench', { days });
+  const once = async (inspect: boolean): Promise<{ seconds: number; events: number }> => {
+    gc();
+    const inspector = inspect ? createInspector() : undefined;
+    const engine = createEngine(config, inspector ? { inspect: inspector.observer } : {});
+    inspector?.attach(engine);
+    const t0 = performance.now();
+    const summary = await engine.run();
+    const seconds = (performance.now() - t0) / 1000;
+    await inspector?.close();
+    return { seconds, events: summary.counts.quotes };
+  };
+  await once(false);
+  await once(true);
+  const off: number[] = [];
+  const on: number[] = [];
+  let quotes = 0;
+  for (let k = 0; k < 3; k++) {
+    const a = await once(false);
+    const b = await once(true);
+    quotes = a.events;
+    off.push(a.events / a.seconds);
+    on.push(b.events / b.seconds);
+  }
+  const offRate = pct(off, 50);
+  const onRate = pct(on, 50);
+  log(`  off  ${Math.round(offRate).toLocaleString('en-US')} leg quotes/s (median of 3; ${quotes.toLocaleString('en-US')} quotes)`);
+  log(`  on   ${Math.round(onRate).toLocaleString('en-US')} leg quotes/s`);
+  log(`  ratio ${round(onRate / offRate, 3)} (target ≥ 0.5)`);
+  return { inspectOffQuotesPerSec: Math.round(offRate), inspectOnQuotesPerSec: Math.round(onRate), inspectOnVsOff: round(onRate / offRate, 3) };
+}
+
+// --only replay,latency,strategies,month,inspect runs some sections.
 const only = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1]!.split(',')) : undefined;
 const want = (section: string): boolean => !only || only.has(section);
 const results = {
@@ -259,6 +298,7 @@ const results = {
   ...(want('latency') ? await latencyBench(quick ? 100_000 : 500_000) : {}),
   ...(want('strategies') ? await manyStrategiesBench(1000, quick ? 100_000 : 1_000_000) : {}),
   ...(want('month') ? await monthBench(Number.isFinite(monthSeconds) ? monthSeconds : quick ? 10 : 120) : {}),
+  ...(want('inspect') ? await inspectBench(quick ? 2 : 10) : {}),
   node: process.version,
 };
 if (json) console.log(JSON.stringify(results));

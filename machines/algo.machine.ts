@@ -120,7 +120,10 @@ export interface Exposure {
 
 export interface AlgoContext {
   spec: AlgoSpec;
+  /** The books the algo prices from; null while its strategy's session window is closed. */
   market: MarketView | null;
+  /** False between the window's close and its next open: no book is usable, so nothing is sent. */
+  sessionOpen: boolean;
   /** Signed lots, Σ price·lots (ticks), last fill price (ticks) per leg; times of the first and last fill. */
   fills: { lots: number[]; notional: number[]; lastPrice: number[]; firstAt: number | null; lastAt: number | null };
   orders: Record<string, WorkingOrder>;
@@ -169,6 +172,8 @@ export interface LadderStepReport {
 export type AlgoEvent =
   | { type: 'spread.quoted'; view: MarketView }
   | { type: 'stop.requested' }
+  | { type: 'session.closed' }
+  | { type: 'session.opened' }
   | LegFilledEvent
   | OrderStaleEvent
   | OrderCancelFailedEvent
@@ -432,6 +437,9 @@ export const algoMachine = setup({
     reportLadderStep: (_: unknown, _params: LadderStepReport) => {},
     settle: assign((_, params: { status: AlgoStatus }) => ({ status: params.status })),
     storeMarket: assign({ market: ({ event }) => (event.type === 'spread.quoted' ? event.view : null) }),
+    /** The window closed: the books are no longer usable (a quote after the close changes nothing). */
+    closeSession: assign({ market: null, sessionOpen: false }),
+    openSession: assign({ sessionOpen: true }),
     recordFill: assign(({ context, event }) => {
       const e = event as LegFilledEvent;
       const lots = [...context.fills.lots];
@@ -571,6 +579,7 @@ export const algoMachine = setup({
     isContingent: ({ context }) => context.spec.kind === 'contingent',
     isQuoting: ({ context }) => context.spec.kind === 'quoting',
     /** Taker and contingent wait for the price; a quoting algo starts at once. */
+    isSessionOpen: ({ context }) => context.sessionOpen,
     canStart: ({ context }) => context.spec.kind === 'quoting' || priceReached(context),
     isPriceReached: ({ context }) => priceReached(context),
     canEnter: ({ context }) => {
@@ -610,6 +619,7 @@ export const algoMachine = setup({
     /** No ladder order working, nothing needed in the current mode, and every leg whole again. */
     isLadderDone: ({ context }) =>
       !hasRole(context, 'hedge', 'unwind') && needs(context).every((n) => n === 0) && isBalanced(context.fills.lots, context.spec.tradingMultipliers),
+    canResumeUnwinding: ({ context }) => context.ladder.policy === 'unwind' && !needs(context, context.ladder.mode, true).some((n, leg) => n !== 0 && context.market?.legs[leg] == null),
     isNaked: ({ context }) => !isBalanced(context.fills.lots, context.spec.tradingMultipliers),
     hasNoOrders: ({ context }) => Object.keys(context.orders).length === 0,
     /** Nothing working and every leg holds the same whole number of spread units. */
@@ -628,6 +638,7 @@ export const algoMachine = setup({
   context: ({ input }) => ({
     spec: input.spec,
     market: input.market,
+    sessionOpen: true,
     fills: {
       lots: input.spec.tradingMultipliers.map(() => 0),
       notional: input.spec.tradingMultipliers.map(() => 0),
@@ -646,7 +657,11 @@ export const algoMachine = setup({
   }),
   entry: { type: 'reportStarted', params: ({ context }) => ({ spec: context.spec }) },
   on: {
-    'spread.quoted': { actions: 'storeMarket' },
+    // Between the window's close and its next open the algo prices from nothing, so the ladder pauses and
+    // no order goes out, whatever quote arrives.
+    'spread.quoted': { guard: 'isSessionOpen', actions: 'storeMarket' },
+    'session.closed': { actions: 'closeSession' },
+    'session.opened': { actions: 'openSession' },
     'leg.filled': { actions: 'recordFill' },
     'order.cancelFailed': { actions: 'unmarkCancelling' },
   },
@@ -852,6 +867,9 @@ export const algoMachine = setup({
               entry: { type: 'reportLadderStep', params: ({ context }) => ladderReport(context, 'paused') },
               always: [
                 { guard: 'isLadderDone', target: 'balanced' },
+                // The books are back after the ladder turned to unwinding (a contingent leg failed, a stop):
+                // straight to unwinding, not through a step that would send a hedge only to cancel it.
+                { guard: 'canResumeUnwinding', target: 'ladder.step.unwinding' },
                 { guard: not('isMarketUnavailable'), target: 'ladder.step.resume' },
               ],
             },

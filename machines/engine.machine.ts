@@ -27,7 +27,7 @@ export const engineMachine = setup({
   actors: { strategy: strategyMachine },
   actions: {
     stopStrategies: ({ context }) => {
-      for (const s of context.strategies) s.send({ type: 'stop.requested' });
+      for (const s of context.strategies) if (s.getSnapshot().status === 'active') s.send({ type: 'stop.requested' });
     },
     noteStopped: assign({
       stopped: ({ context, event }) => ('output' in event ? [...context.stopped, event.output.strategy] : context.stopped),

@@ -122,9 +122,9 @@ export const orderMachine = setup({
       on: {
         'order.accepted': 'working.accepted',
         'order.rejected': { target: 'rejected', actions: 'noteReason' },
-        // A fill can overtake the acknowledgement on venues that report on separate channels.
+        // A fill can overtake the acknowledgement on venues that report on separate channels. It is the
+        // order's first fill (any fill leaves this state), so it cannot be a duplicate.
         'order.filled': [
-          { guard: 'isDuplicateFill' },
           { guard: 'completesOrder', target: 'filled', actions: ['applyFill', 'reportFill'] },
           { target: 'working.partiallyFilled', actions: ['applyFill', 'reportFill'] },
         ],

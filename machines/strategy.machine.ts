@@ -154,9 +154,10 @@ export const strategyMachine = setup({
   actors: { algo: algoMachine, session: sessionMachine },
   actions: {
     storeMarket: assign({ market: ({ event }) => (event.type === 'spread.quoted' ? event.view : null) }),
-    /** The running algo sees every market update its strategy sees. */
+    /** The running algo sees every market update its strategy sees, and when the window closes and opens. */
     forwardToAlgo: ({ context, event }) => {
-      context.algo?.ref.send(event as Extract<StrategyEvent, { type: 'spread.quoted' }>);
+      if (event.type === 'spread.quoted') context.algo?.ref.send(event);
+      else if (event.type === 'session.closed' || event.type === 'session.opened') context.algo?.ref.send({ type: event.type });
     },
     openGate: assign({ gateOpen: true }),
     closeGate: assign({ gateOpen: false }),
@@ -203,9 +204,9 @@ export const strategyMachine = setup({
   }),
   on: {
     'spread.quoted': { actions: ['storeMarket', 'forwardToAlgo'] },
-    'session.opened': { actions: 'openGate' },
+    'session.opened': { actions: ['openGate', 'forwardToAlgo'] },
     'session.closing': { actions: ['closeGate', 'stopAlgo'] },
-    'session.closed': { actions: ['closeGate', 'stopAlgo'] },
+    'session.closed': { actions: ['closeGate', 'stopAlgo', 'forwardToAlgo'] },
     // An algo ended (the session child never ends).
     'xstate.done.actor.*': { target: '.deciding', actions: ['applyResult', 'stopEndedAlgo', 'forgetAlgo'] },
     'stop.requested': '.stopping',
@@ -256,7 +257,8 @@ export const strategyMachine = setup({
       always: { guard: 'hasNoAlgo', target: 'stopped' },
       on: {
         'xstate.done.actor.*': { actions: ['applyResult', 'stopEndedAlgo', 'forgetAlgo'] },
-        'session.opened': {},
+        // A stopping strategy launches nothing, but its algo may still be hedging and needs the market back.
+        'session.opened': { actions: 'forwardToAlgo' },
       },
     },
     stopped: { type: 'final' },

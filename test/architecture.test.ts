@@ -62,7 +62,12 @@ describe('layers point one way (DESIGN.md §2)', () => {
     expect(users).toEqual([]);
   });
 
-  it('the CLI uses only the public API', () => {
-    expect(violations('src/cli', (s) => s === '../index.js' || local(s) || s === 'commander' || s === 'luxon' || s.startsWith('node:'))).toEqual([]);
+  it('the CLI uses only the public API (and the inspector\'s public entry)', () => {
+    expect(violations('src/cli', (s) => s === '../index.js' || s === '../inspector/index.js' || local(s) || s === 'commander' || s === 'luxon' || s.startsWith('node:'))).toEqual([]);
+  });
+
+  it('the inspector uses only the public API, its own files, ws, elkjs and node', () => {
+    expect(imports('src/inspector')).toContainEqual({ file: 'src/inspector/machines-export.ts', spec: '../index.js' });
+    expect(violations('src/inspector', (s) => s === '../index.js' || local(s) || s === 'ws' || s.startsWith('elkjs/') || s.startsWith('node:'))).toEqual([]);
   });
 });

@@ -27,7 +27,7 @@ export interface DurableFlags {
 }
 
 /** Whether a run keeps a journal: it names a data directory, resumes, uses a venue process, or its config has `journal`. */
-export function wantsJournal(flags: DurableFlags, config: EngineConfig): boolean {
+export function wantsJournal(flags: Pick<DurableFlags, 'venue' | 'dataDir' | 'resume'>, config: EngineConfig): boolean {
   return flags.venue !== undefined || flags.dataDir !== undefined || flags.resume === true || config.journal !== undefined;
 }
 

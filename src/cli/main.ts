@@ -23,11 +23,12 @@ import {
 } from '../index.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { formatDataReport, formatSummary, progressBar, table, time } from './format.js';
+import { inspectFileCommand, machinesCommand, startRunInspection, type InspectFileFlags, type InspectRunFlags, type MachinesFlags } from './inspect-commands.js';
 import { durableRun, venueCommand, wantsJournal } from './durable-run.js';
 
-interface RunFlags {
+interface RunFlags extends InspectRunFlags {
   config?: string;
-  speed: number | 'max';
+  speed?: number | 'max';
   seed?: number;
   days?: number;
   json?: boolean;
@@ -46,6 +47,11 @@ function parseSpeed(v: string): number | 'max' {
 function parseInteger(v: string): number {
   const n = Number(v);
   if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('must be a whole number.');
+  return n;
+}
+function parsePort(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a whole number from 0 to 65535 (0 picks a free port).');
   return n;
 }
 function parsePositive(v: string): number {
@@ -74,10 +80,15 @@ export async function main(argv: string[], io: { out?: NodeJS.WritableStream; er
         'simulated day at max speed.',
     )
     .option('-c, --config <file>', 'YAML or JSON config (see README, Config reference); default: the built-in demo')
-    .addOption(new Option('--speed <N|max>', 'simulated seconds per real second, or max').default('max').argParser(parseSpeed))
+    .addOption(new Option('--speed <N|max>', 'simulated seconds per real second, or max (default: max; 300 with --inspect)').argParser(parseSpeed))
     .addOption(new Option('--seed <N>', 'seed of the simulated market (overrides venue.seed)').argParser(parseInteger))
     .addOption(new Option('--days <N>', 'simulated days to run, 24 h each (overrides run.days)').argParser(parsePositive))
     .option('--json', 'print the summary as JSON on stdout (progress still goes to stderr)')
+    .option('--inspect', 'serve the live inspector page (actor tree, statecharts, event log, spread chart) on 127.0.0.1')
+    .addOption(new Option('--port <N>', 'inspector port (default 4400; 0 picks a free one)').argParser(parsePort))
+    .option('--host <address>', 'inspector address (default 127.0.0.1; others need --allow-remote)')
+    .option('--allow-remote', 'let the inspector bind a non-loopback address')
+    .option('--record <file>', 'write the inspection stream and the market data to a file (legato inspect <file> replays it)')
     .option('--venue <socket>', 'trade on a venue process (`legato venue`) at this Unix socket (or 127.0.0.1 port); implies a journal')
     .option('--data-dir <dir>', 'keep a journal in this directory (default: journal.dir, $LEGATO_DATA_DIR, else ./.legato)')
     .option('--resume', "continue the journal's unfinished run: restore, reconcile with the venue, then trade")
@@ -96,7 +107,10 @@ Examples:
   legato run --speed 600                   the demo at 10 simulated minutes per second
   legato venue --socket /tmp/v.sock &      a venue process; then:
   legato run --venue /tmp/v.sock --data-dir run1            trade on it, journalled
-  legato run --venue /tmp/v.sock --data-dir run1 --resume   after a crash: restore, reconcile, continue`,
+  legato run --venue /tmp/v.sock --data-dir run1 --resume   after a crash: restore, reconcile, continue
+  legato run --inspect                     watch it at http://127.0.0.1:4400/ (300× real time; the page
+                                           stays up after the run until Ctrl-C)
+  legato run --record day.jsonl            record it; legato inspect day.jsonl replays it`,
     )
     .action(async (flags: RunFlags) => {
       exitCode = await runCommand(flags, out, err);
@@ -158,6 +172,34 @@ Examples:
       exitCode = await backtestCommand(flags, out, err);
     });
 
+  program
+    .command('inspect')
+    .description('Serve the inspector page over a recording (legato run --record), with a slider to step through transitions.')
+    .argument('<file>', 'a recording written by legato run --record')
+    .addOption(new Option('--port <N>', 'port (default 4400; 0 picks a free one)').argParser(parsePort))
+    .option('--host <address>', 'address (default 127.0.0.1; others need --allow-remote)')
+    .option('--allow-remote', 'allow binding a non-loopback address')
+    .action(async (file: string, flags: InspectFileFlags) => {
+      exitCode = await inspectFileCommand(file, flags, err);
+    });
+
+  program
+    .command('machines')
+    .description("Export every machine's diagram and transition table, computed from the machine definitions.")
+    .option('--format <f>', 'mermaid | svg | json | md (an index page) | all, or a comma list (default: mermaid on stdout; all with --out)')
+    .option('--out <dir>', 'write one file per machine and format into this folder (docs/machines is generated this way)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  legato machines                           Mermaid stateDiagram-v2 text of every machine on stdout
+  legato machines --format json             the transition tables as JSON
+  legato machines --out docs/machines       every format and an index page (npm run machines)`,
+    )
+    .action(async (flags: MachinesFlags) => {
+      exitCode = await machinesCommand(flags, out, err);
+    });
+
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
@@ -188,9 +230,18 @@ async function runCommand(flags: RunFlags, out: NodeJS.WritableStream, err: Node
     throw e;
   }
 
-  if (wantsJournal(flags, config)) return durableRun(config, flags, out, err);
+  if (wantsJournal(flags, config)) {
+    if (flags.inspect || flags.record) {
+      err.write('legato: --inspect and --record do not work with a journal yet (--data-dir, --resume, --venue or a journal config)\n');
+      return 2;
+    }
+    return durableRun(config, { ...flags, speed: flags.speed ?? 'max' }, out, err);
+  }
   const zone = config.venue.calendar.timeZone;
-  const engine = createEngine(config);
+  const inspection = await startRunInspection(flags, err);
+  if (typeof inspection === 'number') return inspection;
+  const engine = createEngine(config, inspection ? { inspect: inspection.observer } : {});
+  inspection?.attach(engine);
   const abort = new AbortController();
   const onSignal = (): void => abort.abort();
   process.once('SIGINT', onSignal);
@@ -207,7 +258,7 @@ async function runCommand(flags: RunFlags, out: NodeJS.WritableStream, err: Node
   err.write(`legato: running ${config.strategies.map((s) => s.spec.name).join(', ')} from ${config.source}, seed ${config.venue.seed}\n`);
   try {
     const summary = await engine.run({
-      speed: flags.speed,
+      speed: flags.speed ?? (flags.inspect ? 300 : 'max'),
       signal: abort.signal,
       onProgress: showProgress,
       progressEveryMs: tty ? 5 * 60_000 : 2 * 3_600_000,
@@ -215,6 +266,7 @@ async function runCommand(flags: RunFlags, out: NodeJS.WritableStream, err: Node
     if (tty) err.write('\n');
     if (abort.signal.aborted) err.write('legato: interrupted; algos were stopped and the run ended cleanly\n');
     out.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatSummary(summary, zone)}\n`);
+    await inspection?.finish(abort.signal);
     return summary.errors.length > 0 ? 1 : 0;
   } finally {
     process.off('SIGINT', onSignal);

@@ -258,7 +258,7 @@ export class Engine {
         legQuotes$
           .pipe(toMarketViews(s.definition, { staleAfterMs: s.staleAfterMs, clock: this.clock }), decisionRelevant(s.spec.triggers, wantsEvery))
           .subscribe((view) => {
-            // A stopped strategy takes no more quotes (a venue process keeps sending until it is disconnected).
+            // A stopped strategy (its stop finished before the run's end) hears nothing more.
             if (ref.getSnapshot().status !== 'active') return;
             this.counts.views++;
             ref.send({ type: 'spread.quoted', view });

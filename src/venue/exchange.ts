@@ -22,6 +22,12 @@ export interface ExchangeInstrument {
   queue?: boolean;
 }
 
+/**
+ * The faults the exchange can play: a reject, a cancel reject, a duplicate report, a late report, and an
+ * order the gateway accepted that the matcher then rejects (no configured rate: only a test venue plays it).
+ */
+export type FaultKind = 'reject' | 'cancelReject' | 'duplicate' | 'late' | 'rejectAfterAccept';
+
 /** Seeded venue faults. Rates are probabilities per order, cancel or report; all default to 0. */
 export interface SimFaults {
   /** An order is rejected at the matcher. */
@@ -203,12 +209,32 @@ export abstract class Exchange implements Venue {
     return rate !== undefined && rate > 0 && this.faultRandom.uniform() < rate;
   }
 
+  /**
+   * Whether a fault happens now (to a report of type `on`, for the report faults). The default draws from
+   * the seeded fault stream at the configured rate; a subclass may decide otherwise (a test venue that plays
+   * a fault at a chosen step).
+   */
+  protected fault(kind: FaultKind, _on?: VenueReport['type']): boolean {
+    const f = this.exchangeSpec.faults;
+    switch (kind) {
+      case 'reject':
+        return this.chance(f?.rejectRate);
+      case 'cancelReject':
+        return this.chance(f?.cancelRejectRate);
+      case 'duplicate':
+        return this.chance(f?.duplicateRate);
+      case 'late':
+        return this.chance(f?.lateRate);
+      case 'rejectAfterAccept':
+        return false;
+    }
+  }
+
   /** A report leaves the matcher now and reaches the engine after the leg's report latency (or later). */
   private report(r: VenueReport): void {
-    const f = this.exchangeSpec.faults;
-    const delay = this.latency(this.symbolOf.get(r.clientId)).reportMs + (this.chance(f?.lateRate) ? (f?.lateMs ?? 0) : 0);
+    const delay = this.latency(this.symbolOf.get(r.clientId)).reportMs + (this.fault('late', r.type) ? (this.exchangeSpec.faults?.lateMs ?? 0) : 0);
     this.later(delay, () => this.deliver(r));
-    if (this.chance(f?.duplicateRate)) this.later(delay + 1, () => this.deliver(r));
+    if (this.fault('duplicate', r.type)) this.later(delay + 1, () => this.deliver(r));
   }
 
   private deliver(r: VenueReport): void {
@@ -216,7 +242,8 @@ export abstract class Exchange implements Venue {
     else this.held.push(r);
   }
 
-  private setConnected(connected: boolean): void {
+  /** The connection drops or returns: held reports are delivered on reconnect. */
+  protected setConnected(connected: boolean): void {
     if (this.connected === connected) return;
     this.connected = connected;
     this.status$.next({ connected, at: this.clock.now() });
@@ -246,8 +273,9 @@ export abstract class Exchange implements Venue {
     if (!Number.isSafeInteger(cmd.price)) return reject(`price must be a whole number of ticks (got ${cmd.price})`);
     if (cmd.side !== 1 && cmd.side !== -1) return reject(`side must be 1 or -1 (got ${String(cmd.side)})`);
     if (!this.calendar.isOpen(now)) return reject('market closed');
-    if (this.chance(this.exchangeSpec.faults?.rejectRate)) return reject('simulated reject');
+    if (this.fault('reject')) return reject('simulated reject');
     this.report({ type: 'order.accepted', clientId: cmd.clientId, at: now });
+    if (this.fault('rejectAfterAccept')) return reject('simulated reject after the gateway accepted the order');
     const order: RestingOrder = { cmd, filled: 0, ahead: 0 };
     const book = this.books.get(cmd.symbol);
     if (book) {
@@ -279,13 +307,26 @@ export abstract class Exchange implements Venue {
       this.report({ type: 'order.cancelRejected', clientId, reason, at: now });
       return;
     }
-    if (this.chance(this.exchangeSpec.faults?.cancelRejectRate)) {
+    if (this.fault('cancelReject')) {
       this.report({ type: 'order.cancelRejected', clientId, reason: 'simulated cancel reject', at: now });
       return;
     }
     this.resting.delete(clientId);
     this.done.add(clientId);
     this.report({ type: 'order.canceled', clientId, filledQty: order.filled, at: now });
+  }
+
+  /**
+   * The venue cancels a resting order on its own (the end of the trading day, a risk limit): the engine gets
+   * an unsolicited cancel confirmation. Returns false when the order is not resting.
+   */
+  protected cancelResting(clientId: string): boolean {
+    const order = this.resting.get(clientId);
+    if (!order) return false;
+    this.resting.delete(clientId);
+    this.done.add(clientId);
+    this.report({ type: 'order.canceled', clientId, filledQty: order.filled, at: this.clock.now() });
+    return true;
   }
 
   /**

@@ -1,0 +1,407 @@
+/**
+ * The inspector's collector: it turns XState's inspection events of an engine into the inspection stream
+ * (records.ts), keeps the current state of every actor for pages that join late, coalesces what a page is
+ * sent (the latest state and context per actor per flush, a bounded slice of the event log), and writes
+ * every record to a recording when asked.
+ *
+ * The observer does as little as it can per event: it keeps references and appends records; contexts are
+ * serialized only at a flush, once per changed actor.
+ */
+import type { Writable } from 'node:stream';
+import { stateString, type Engine, type ResolvedStrategy } from '../index.js';
+import type { MachineLike } from './diagram.js';
+import type { InspectRecord } from './records.js';
+import { activePaths, actorId, toPlain, type Rewrite } from './serialize.js';
+
+export interface InspectorOptions {
+  /** Wall milliseconds between flushes to pages and the recording (default 100). */
+  flushMs?: number;
+  /** Events a page that joins late is sent (default 2000). */
+  logSize?: number;
+  /** Most events sent to pages per flush; the rest are counted as skipped (default 400). Recordings keep all. */
+  maxEventsPerFlush?: number;
+  /** Write every record, and the venue's leg quotes, to this stream as JSON lines. */
+  record?: Writable;
+}
+
+/** What a subscriber (a page's connection) gets per flush. */
+export interface Batch {
+  records: InspectRecord[];
+  /** Events left out of this batch to keep the page responsive (all are in a recording). */
+  skipped: number;
+}
+
+interface ActorInfo {
+  id: string;
+  parent: string | null;
+  machine: string | null;
+  created: InspectRecord & { k: 'actor' };
+  state: (InspectRecord & { k: 'state' }) | null;
+  context: (InspectRecord & { k: 'context' }) | null;
+  contextJson: string;
+  end: (InspectRecord & { k: 'end' }) | null;
+  snapshot: unknown;
+  strategy: string | null;
+}
+
+interface InspectionEventLike {
+  type: string;
+  actorRef: { logic?: unknown; _parent?: unknown };
+  sourceRef?: unknown;
+  event?: { type: string; view?: { spread: { bid: number; ask: number } | null } };
+  snapshot?: { value?: unknown; status?: string; context?: unknown };
+  _transitions?: { source: { id: string }; target?: { id: string }[]; actions?: unknown[] }[];
+}
+
+const KEEP_ENDED = 40;
+const MAX_SPREAD_POINTS = 20_000;
+const MAX_MARKS = 5_000;
+
+/** A transition's action as the page lists it: its name (XState's own actions without the prefix). */
+function actionLabel(a: unknown): string {
+  const type = typeof a === 'string' ? a : ((a as { type?: unknown } | null)?.type ?? (a as { name?: unknown } | null)?.name);
+  return typeof type === 'string' ? type.replace(/^xstate\./, '') : '';
+}
+
+/** The strategy an actor belongs to, from its id (`strategy:x`, `session:x`, `algo:x/n`, `order:x/n.k`). */
+function strategyOf(id: string): string | null {
+  const m = /^(?:strategy|session):(.+)$/.exec(id) ?? /^(?:algo|order):(.+?)\/\d+/.exec(id);
+  return m ? m[1]! : null;
+}
+
+export class Inspector {
+  /** Pass this as `createEngine(config, { inspect: inspector.observer })`. */
+  readonly observer = { next: (e: unknown): void => this.onInspection(e as InspectionEventLike) };
+
+  private engine: Engine | null = null;
+  private readonly options: Required<Omit<InspectorOptions, 'record'>>;
+  private readonly recordTo: Writable | undefined;
+  private readonly actors = new Map<string, ActorInfo>();
+  private readonly ended: string[] = [];
+  private readonly machinesById = new Map<string, MachineLike>();
+  private readonly log: (InspectRecord & { k: 'event' })[] = [];
+  private readonly pending: InspectRecord[] = [];
+  private readonly dirty = new Set<ActorInfo>();
+  private readonly lastEvent = new Map<unknown, InspectRecord & { k: 'event' }>();
+  private readonly byEvent = new WeakMap<object, InspectRecord & { k: 'event' }>();
+  private readonly refIds = new WeakMap<object, string>();
+  private readonly listeners = new Set<(b: Batch) => void>();
+  private readonly spreads: (InspectRecord & { k: 'spread' })[] = [];
+  private readonly marks: InspectRecord[] = [];
+  private readonly lastSpread = new Map<string, string>();
+  private readonly strategies = new Map<string, ResolvedStrategy>();
+  private meta: InspectRecord & { k: 'meta' } = { k: 'meta', version: 1, zone: 'UTC', start: 0, strategies: [] };
+  private seq = 0;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private closed = false;
+
+  constructor(options: InspectorOptions = {}) {
+    this.options = { flushMs: options.flushMs ?? 100, logSize: options.logSize ?? 2000, maxEventsPerFlush: options.maxEventsPerFlush ?? 400 };
+    this.recordTo = options.record;
+  }
+
+  /** Connects the engine built with `inspect: inspector.observer`: its clock, strategies, fills and algos. */
+  attach(engine: Engine): void {
+    this.engine = engine;
+    const cfg = engine.config;
+    for (const s of cfg.strategies) this.strategies.set(s.spec.name, s);
+    this.meta = {
+      k: 'meta',
+      version: 1,
+      zone: cfg.venue.calendar.timeZone,
+      start: engine.clock.now(),
+      strategies: cfg.strategies.map((s) => ({ name: s.spec.name, triggers: { ...s.triggerPrices }, legs: s.definition.legs.map((l) => l.symbol) })),
+    };
+    this.write([this.meta]);
+    // Records made before the engine was attached get its start time.
+    for (const r of this.pending) if ('t' in r && r.t === 0) r.t = this.meta.start;
+    engine.fills$.subscribe((f) => this.push({ k: 'fill', t: f.at, strategy: f.strategy, algoId: f.algoId, side: f.side, symbol: f.symbol, price: f.price, qty: f.qty }, true));
+    engine.records$.subscribe({
+      next: (r) => {
+        if (r.kind !== 'algo.started') return;
+        const def = this.strategies.get(r.strategy)?.definition;
+        this.push({ k: 'algo', t: r.at, strategy: r.strategy, algoId: r.algoId, phase: 'start', purpose: r.purpose, side: r.side > 0 ? 'buy' : 'sell', ...(def ? { limit: String(def.fromScaled(r.limit)) } : {}) }, true);
+      },
+      complete: () => this.onEngineStopped(),
+    });
+    engine.executions$.subscribe((e) =>
+      this.push({ k: 'algo', t: e.endedAt, strategy: e.strategy, algoId: e.algoId, phase: 'end', purpose: e.purpose, side: e.side, status: e.status, realized: e.realizedSpread }, true),
+    );
+    if (this.recordTo) {
+      engine.venue.quotes$.subscribe((q) => this.pending.push({ k: 'quote', t: q.ts, symbol: q.symbol, bid: q.bid, bidSize: q.bidSize, ask: q.ask, askSize: q.askSize }));
+    }
+    this.timer ??= setInterval(() => this.flush(), this.options.flushMs);
+    this.timer.unref?.();
+  }
+
+  /** The engine this inspector watches (after attach). */
+  get attached(): Engine | null {
+    return this.engine;
+  }
+
+  /** The machines seen so far, by machine id (their diagrams are drawn from these definitions). */
+  machines(): Map<string, MachineLike> {
+    return this.machinesById;
+  }
+
+  /** Everything a page that joins now needs: the header, every live (and recently ended) actor, the log, the chart. */
+  snapshot(): InspectRecord[] {
+    this.flush();
+    const out: InspectRecord[] = [this.meta];
+    for (const a of this.actors.values()) {
+      out.push(a.created);
+      if (a.state) out.push(a.state);
+      if (a.context) out.push(a.context);
+      if (a.end) out.push(a.end);
+    }
+    out.push(...this.log, ...this.spreads, ...this.marks);
+    return out;
+  }
+
+  /** Calls `fn` with every flushed batch; returns the unsubscribe function. */
+  subscribe(fn: (b: Batch) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /** Control actions a page may request (with the token): stop a strategy or an algo. */
+  stop(target: string): { ok: true } | { ok: false; error: string } {
+    if (!/^(strategy|algo):/.test(target)) return { ok: false, error: `only a strategy:<name> or algo:<id> can be stopped, not "${target}"` };
+    const ref = this.engine?.actor.system.get(target) as { send(e: { type: string }): void; getSnapshot(): { status: string } } | undefined;
+    if (!ref || ref.getSnapshot().status !== 'active') return { ok: false, error: `no running actor ${target}` };
+    ref.send({ type: 'stop.requested' });
+    return { ok: true };
+  }
+
+  /** Sends what is pending to the subscribers and the recording. Called on a timer; safe to call any time. */
+  flush(): void {
+    if (this.dirty.size > 0) {
+      for (const a of this.dirty) this.flushContext(a);
+      this.dirty.clear();
+    }
+    if (this.pending.length === 0) return;
+    const records = this.pending.splice(0);
+    this.write(records);
+    if (this.listeners.size === 0) return;
+    // Coalesce for pages: the last state per actor, a bounded slice of the log; no leg quotes.
+    const lastState = new Map<string, InspectRecord>();
+    let events = 0;
+    for (const r of records) {
+      if (r.k === 'state') lastState.set(r.id, r);
+      else if (r.k === 'event') events++;
+    }
+    const max = this.options.maxEventsPerFlush;
+    let skipEvents = Math.max(0, events - max);
+    const skipped = skipEvents;
+    const out: InspectRecord[] = [];
+    for (const r of records) {
+      if (r.k === 'quote') continue;
+      if (r.k === 'state' && lastState.get(r.id) !== r) continue;
+      if (r.k === 'event' && skipEvents > 0) {
+        skipEvents--;
+        continue;
+      }
+      out.push(r);
+    }
+    const batch = { records: out, skipped };
+    for (const fn of this.listeners) fn(batch);
+  }
+
+  /** Stops the timer and flushes; ends the recording stream if one was given. */
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    this.flush();
+    if (this.timer) clearInterval(this.timer);
+    const rec = this.recordTo;
+    if (!rec) return Promise.resolve();
+    return new Promise((resolve) => rec.end(resolve));
+  }
+
+  private write(records: InspectRecord[]): void {
+    if (!this.recordTo || records.length === 0) return;
+    this.recordTo.write(records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  }
+
+  private now(): number {
+    return this.engine ? this.engine.clock.now() : 0;
+  }
+
+  private push(r: InspectRecord, chart = false): void {
+    this.pending.push(r);
+    if (chart) {
+      this.marks.push(r);
+      if (this.marks.length > MAX_MARKS) this.marks.splice(0, this.marks.length - MAX_MARKS);
+    }
+    if (this.pending.length >= 8192) this.flush();
+  }
+
+  private idOf(ref: unknown): string {
+    if (ref === null || typeof ref !== 'object') return '?';
+    let id = this.refIds.get(ref);
+    if (id === undefined) {
+      id = actorId(ref);
+      this.refIds.set(ref, id);
+    }
+    return id;
+  }
+
+  private onInspection(e: InspectionEventLike): void {
+    if (this.closed) return;
+    switch (e.type) {
+      case '@xstate.actor':
+        return this.onActor(e);
+      case '@xstate.event':
+        return this.onEvent(e);
+      case '@xstate.microstep':
+        return this.onMicrostep(e);
+      case '@xstate.snapshot':
+        return this.onSnapshot(e);
+    }
+  }
+
+  private onActor(e: InspectionEventLike): void {
+    const id = this.idOf(e.actorRef);
+    const logic = e.actorRef.logic as Partial<MachineLike> | undefined;
+    const machine = logic && typeof logic.id === 'string' && logic.root ? logic.id : null;
+    if (machine && !this.machinesById.has(machine)) this.machinesById.set(machine, logic as MachineLike);
+    const parent = e.actorRef._parent ? this.idOf(e.actorRef._parent) : null;
+    const created = { k: 'actor' as const, t: this.now(), id, parent, machine };
+    this.actors.set(id, { id, parent, machine, created, state: null, context: null, contextJson: '', end: null, snapshot: undefined, strategy: strategyOf(id) });
+    this.push(created);
+  }
+
+  private onEvent(e: InspectionEventLike): void {
+    const ev = e.event!;
+    const target = this.idOf(e.actorRef);
+    let source = e.sourceRef ? this.idOf(e.sourceRef) : null;
+    if (source === null) source = ev.type === 'spread.quoted' ? '(market)' : ev.type.startsWith('order.') ? '(venue)' : ev.type === 'stop.requested' ? '(host)' : null;
+    const r = { k: 'event' as const, t: this.now(), n: ++this.seq, type: ev.type, source, target, transitions: [] as string[] };
+    this.byEvent.set(ev, r);
+    this.lastEvent.set(e.actorRef, r);
+    this.log.push(r);
+    if (this.log.length > this.options.logSize * 2) this.log.splice(0, this.log.length - this.options.logSize);
+    this.push(r);
+    if (ev.type === 'spread.quoted' && target.startsWith('strategy:')) this.onSpread(target.slice(9), r.t, ev.view?.spread ?? null);
+  }
+
+  private onSpread(strategy: string, t: number, q: { bid: number; ask: number } | null): void {
+    const def = this.strategies.get(strategy)?.definition;
+    if (!def) return;
+    const bid = q ? String(def.fromScaled(q.bid)) : null;
+    const ask = q ? String(def.fromScaled(q.ask)) : null;
+    const key = `${bid} ${ask}`;
+    if (this.lastSpread.get(strategy) === key) return;
+    this.lastSpread.set(strategy, key);
+    const r = { k: 'spread' as const, t, strategy, bid, ask };
+    this.spreads.push(r);
+    // Thin the history a late page gets: drop every other point when full.
+    if (this.spreads.length > MAX_SPREAD_POINTS) {
+      const kept = this.spreads.filter((_, i) => i % 2 === 1);
+      this.spreads.splice(0, this.spreads.length, ...kept);
+    }
+    this.push(r);
+  }
+
+  private onMicrostep(e: InspectionEventLike): void {
+    const info = this.actors.get(this.idOf(e.actorRef));
+    if (info && e.snapshot) this.noteState(info, e.snapshot);
+    const entry = (e.event && this.byEvent.get(e.event)) ?? this.lastEvent.get(e.actorRef);
+    if (!entry) return;
+    const prefix = info?.machine ? `${info.machine}.` : '';
+    const rel = (id: string): string => (id.startsWith(prefix) ? id.slice(prefix.length) : id === info?.machine ? '(machine)' : id);
+    for (const t of e._transitions ?? []) {
+      if (t.target && t.target.length > 0) entry.transitions.push(`${rel(t.source.id)} → ${t.target.map((x) => rel(x.id)).join(', ')}`);
+      else entry.transitions.push(`${rel(t.source.id)}: ${(t.actions ?? []).map(actionLabel).filter((a) => a !== '').join(', ') || 'no target'}`);
+    }
+  }
+
+  private onSnapshot(e: InspectionEventLike): void {
+    const info = this.actors.get(this.idOf(e.actorRef));
+    const snap = e.snapshot;
+    if (!info || !snap) return;
+    info.snapshot = snap;
+    this.dirty.add(info);
+    this.noteState(info, snap);
+  }
+
+  /** A state record when the state or status changed (at each microstep, so it precedes the events its actions send). */
+  private noteState(info: ActorInfo, snap: { value?: unknown; status?: string }): void {
+    const value = snap.value === undefined ? '' : (stateString(snap.value) ?? '');
+    const status = snap.status ?? 'active';
+    if (!info.state || info.state.value !== value || info.state.status !== status) {
+      info.state = { k: 'state', t: this.now(), id: info.id, value, paths: activePaths(snap.value), status };
+      this.push(info.state);
+    }
+    if (status !== 'active' && !info.end) this.onEnd(info, status);
+  }
+
+  private onEnd(info: ActorInfo, status: string): void {
+    this.flushContext(info);
+    info.end = { k: 'end', t: this.now(), id: info.id, status };
+    this.push(info.end);
+    this.ended.push(info.id);
+    while (this.ended.length > KEEP_ENDED) {
+      const old = this.ended.shift()!;
+      const a = this.actors.get(old);
+      if (a?.end) this.actors.delete(old);
+    }
+  }
+
+  private onEngineStopped(): void {
+    for (const a of this.actors.values()) if (!a.end) this.onEnd(a, 'stopped');
+    this.flush();
+  }
+
+  private flushContext(a: ActorInfo): void {
+    const snap = a.snapshot as { context?: unknown } | undefined;
+    if (!snap || snap.context === undefined) return;
+    const plain = toPlain(snap.context, this.rewriter(a.strategy));
+    const json = JSON.stringify(plain);
+    if (json === a.contextJson) return;
+    a.contextJson = json;
+    a.context = { k: 'context', t: this.now(), id: a.id, context: plain };
+    this.pending.push(a.context);
+  }
+
+  /** Scaled spread prices and leg ticks → decimal strings, for the strategy an actor belongs to. */
+  private rewriter(strategy: string | null): Rewrite | undefined {
+    const def = strategy ? this.strategies.get(strategy)?.definition : undefined;
+    if (!def) return undefined;
+    const spread = (n: unknown): unknown => (typeof n === 'number' ? String(def.fromScaled(n)) : n);
+    const legBySymbol = new Map(def.legs.map((l) => [l.symbol, l]));
+    const ticks = (symbol: string, n: unknown): unknown => {
+      const leg = legBySymbol.get(symbol);
+      return typeof n === 'number' && leg ? String(leg.tickSize.times(n)) : n;
+    };
+    const rewrite: Rewrite = (v, key) => {
+      const o = v as Record<string, unknown>;
+      if (key === 'triggers' && 'longEntry' in o) return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, x === null ? null : spread(x)]));
+      if ('spread' in o && 'legs' in o && 'at' in o) {
+        const s = o.spread as { bid: number; ask: number; bidSize: number; askSize: number } | null;
+        return {
+          at: o.at,
+          spread: s ? { bid: spread(s.bid), bidSize: s.bidSize, ask: spread(s.ask), askSize: s.askSize } : null,
+          legs: (o.legs as ({ symbol: string; bid: number; ask: number; bidSize: number; askSize: number; ts: number } | null)[]).map((q) =>
+            q ? { symbol: q.symbol, bid: ticks(q.symbol, q.bid), bidSize: q.bidSize, ask: ticks(q.symbol, q.ask), askSize: q.askSize, ts: q.ts } : null,
+          ),
+        };
+      }
+      if ('purpose' in o && typeof o.limit === 'number' && 'kind' in o) {
+        const out: Record<string, unknown> = {};
+        for (const [k, x] of Object.entries(o)) out[k] = k === 'limit' ? spread(x) : x;
+        return toPlain(out, undefined, key, 1);
+      }
+      if (typeof o.symbol === 'string' && typeof o.price === 'number' && 'clientId' in o) {
+        return toPlain({ ...o, price: ticks(o.symbol, o.price) }, undefined, key, 1);
+      }
+      return undefined;
+    };
+    return rewrite;
+  }
+}
+
+/** Creates an inspector; pass `inspector.observer` to createEngine, then call `inspector.attach(engine)`. */
+export function createInspector(options: InspectorOptions = {}): Inspector {
+  return new Inspector(options);
+}

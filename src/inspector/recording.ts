@@ -1,0 +1,48 @@
+/**
+ * Recordings: the inspection stream and the market data as JSON lines (records.ts), written by
+ * `legato run --record <file>` and served with a time slider by `legato inspect <file>`.
+ */
+import { readFileSync } from 'node:fs';
+import { LegatoError } from '../index.js';
+import type { InspectRecord, RecordKind } from './records.js';
+
+export class RecordingError extends LegatoError {
+  override readonly name = 'RecordingError';
+}
+
+const KINDS: ReadonlySet<RecordKind> = new Set(['meta', 'actor', 'state', 'context', 'event', 'end', 'spread', 'fill', 'algo', 'quote']);
+
+/** Parses a recording's text; throws RecordingError naming the first bad line. */
+export function parseRecording(text: string, name = 'recording'): InspectRecord[] {
+  const out: InspectRecord[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line === '') continue;
+    let r: unknown;
+    try {
+      r = JSON.parse(line);
+    } catch {
+      throw new RecordingError(`${name}:${i + 1}: not JSON (is this a file written by legato run --record?)`);
+    }
+    const k = (r as { k?: unknown } | null)?.k;
+    if (typeof r !== 'object' || r === null || typeof k !== 'string' || !KINDS.has(k as RecordKind)) {
+      throw new RecordingError(`${name}:${i + 1}: not an inspection record (its "k" must be one of ${[...KINDS].join(', ')})`);
+    }
+    if (k !== 'meta' && typeof (r as { t?: unknown }).t !== 'number') throw new RecordingError(`${name}:${i + 1}: a ${k} record needs a numeric "t"`);
+    out.push(r as InspectRecord);
+  }
+  if (out[0]?.k !== 'meta') throw new RecordingError(`${name}: does not start with a meta record (is this a file written by legato run --record?)`);
+  return out;
+}
+
+/** Reads a recording file. */
+export function readRecording(file: string): InspectRecord[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new RecordingError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  return parseRecording(text, file);
+}

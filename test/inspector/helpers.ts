@@ -1,0 +1,40 @@
+import { PassThrough } from 'node:stream';
+import WebSocket from 'ws';
+import { createEngine, demoConfig, resolveConfig, type Engine, type EngineConfig } from '../../src/index.js';
+import { createInspector, type Inspector, type InspectorOptions } from '../../src/inspector/index.js';
+
+/** The demo (starts 20:30 Asia/Shanghai; the night session opens at 21:00) with an inspector attached. */
+export function inspectedDemo(options: InspectorOptions = {}): { config: EngineConfig; engine: Engine; inspector: Inspector } {
+  const config = resolveConfig(demoConfig, 'demo', {});
+  const inspector = createInspector(options);
+  const engine = createEngine(config, { inspect: inspector.observer });
+  inspector.attach(engine);
+  return { config, engine, inspector };
+}
+
+/** A stream that collects what is written to it. */
+export function memoryStream(): { stream: PassThrough; text: () => string } {
+  const stream = new PassThrough();
+  const chunks: Buffer[] = [];
+  stream.on('data', (c: Buffer) => chunks.push(c));
+  return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
+}
+
+/** A WebSocket client that queues the messages it receives. */
+export async function client(url: string, headers: Record<string, string> = {}): Promise<{ ws: WebSocket; next: () => Promise<Record<string, unknown>>; send: (s: string | Buffer) => void }> {
+  const ws = new WebSocket(url, { headers });
+  const queue: Record<string, unknown>[] = [];
+  const waiting: ((m: Record<string, unknown>) => void)[] = [];
+  ws.on('message', (d) => {
+    const m = JSON.parse(d.toString()) as Record<string, unknown>;
+    const w = waiting.shift();
+    if (w) w(m);
+    else queue.push(m);
+  });
+  await new Promise<void>((resolve, reject) => ws.once('open', () => resolve()).once('error', reject));
+  return {
+    ws,
+    next: () => (queue.length > 0 ? Promise.resolve(queue.shift()!) : new Promise((resolve) => waiting.push(resolve))),
+    send: (s) => ws.send(s),
+  };
+}

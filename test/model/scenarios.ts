@@ -1,0 +1,198 @@
+import type { SimulatedConfigInput } from '../../src/config/schema.js';
+import { book, type Scenario, type Stimulus } from './engine-model.js';
+
+/**
+ * The model's scenarios: the demo spread HC − RB (triggers: long entry 172, exit 180, short entry 188,
+ * exit 180; target 5) on the demo's Shanghai calendar (sessions 09:00–10:15, 10:30–11:30, 13:30–15:00,
+ * 21:00–23:00), on a venue with no latency. Each explores one part of the machines from a setup (its
+ * prefix) with a few stimuli. The hedge ladder is short: rest at the near touch, re-price every second,
+ * cross after 1.5 s, unwind after 2.5 s, give up after 3 s.
+ */
+
+const tick: Stimulus = { type: 'tick' };
+const stop: Stimulus = { type: 'stop' };
+const disconnect: Stimulus = { type: 'disconnect' };
+const reconnect: Stimulus = { type: 'reconnect' };
+const venueCancel: Stimulus = { type: 'venueCancel' };
+const market = (name: string): Stimulus => ({ type: 'market', name });
+const fault = (kind: Extract<Stimulus, { type: 'fault' }>['kind'], on?: Extract<Stimulus, { type: 'fault' }>['on']): Stimulus => (on ? { type: 'fault', kind, on } : { type: 'fault', kind });
+const wait = (ms: number): Stimulus => ({ type: 'wait', ms });
+
+function with_(change: (s: SimulatedConfigInput['strategies'][number]) => void) {
+  return (c: SimulatedConfigInput): void => {
+    const s = c.strategies[0]!;
+    s.session = { closingLeadSeconds: 5 };
+    s.execution = { ...s.execution, hedge: { payupTicks: 0, repriceMs: 1000, crossAfterMs: 1500, unwindAfterMs: 2500, giveUpAfterMs: 3000 } };
+    change(s);
+  };
+}
+const base = with_(() => {});
+
+/** HC 3379/3380 unless said; RB sets the spread (ask = HC ask − RB bid, bid = HC bid − RB ask). */
+const markets = {
+  /** Spread 179/181: nothing to do. */
+  mid: { HC: book(3379, 3380), RB: book(3199, 3200) },
+  /** Spread 170/172: the long entry. */
+  longEntry: { HC: book(3379, 3380), RB: book(3208, 3209) },
+  /** The long entry with 2 lots of HC offered: a partial entry. */
+  thin: { HC: book(3379, 3380, 2), RB: book(3208, 3209) },
+  /** RB bid through a resting hedge sell at 3209: it fills. */
+  rbUp: { HC: book(3379, 3380), RB: book(3210, 3211) },
+  /** Spread 180/182: the long exit. */
+  longExit: { HC: book(3381, 3382), RB: book(3200, 3201) },
+  /** Spread 188/190: the short entry. */
+  shortEntry: { HC: book(3389, 3390), RB: book(3200, 3201) },
+  /** RB ask through a resting hedge buy at 3200: it fills. */
+  rbDown: { HC: book(3389, 3390), RB: book(3198, 3199) },
+  /** Spread 178/180: the short exit. */
+  shortExit: { HC: book(3379, 3380), RB: book(3200, 3201) },
+  /** The short entry with 2 lots of HC bid: a partial short entry. */
+  shortThin: { HC: book(3389, 3390, 2), RB: book(3200, 3201) },
+  /** HC offered away from the taker's 3381 limit. */
+  hcAway: { HC: book(3384, 3385), RB: book(3208, 3209) },
+  /** RB bid through a resting hedge sell at 3209 with one lot: a partial fill. */
+  rbUpOne: { HC: book(3379, 3380), RB: book(3210, 3211, 1) },
+  /** A second lot of RB bid through the hedge sell. */
+  rbUpTwo: { HC: book(3379, 3380), RB: book(3211, 3212, 1) },
+  /** The long entry with 1 lot of RB bid: a contingent RB sell fills 1 and rests 4. */
+  rbThin: { HC: book(3379, 3380), RB: book(3208, 3209, 1) },
+  /** One lot of HC offered below a quoting buy: a partial fill. */
+  hcThroughOne: { HC: book(3370, 3371, 1), RB: book(3208, 3209) },
+  /** HC offered below a quoting buy: it fills. */
+  hcThrough: { HC: book(3370, 3371), RB: book(3208, 3209) },
+  /** The long entry's implied HC price moved up 3 ticks (quoting re-quotes). */
+  entryMoved: { HC: book(3379, 3380), RB: book(3211, 3212) },
+};
+
+type Strategy = SimulatedConfigInput['strategies'][number];
+const kind = (k: 'contingent' | 'quoting') => (s: Strategy) => (s.execution!.kind = k);
+const staleAfter = (ms: number) => (s: Strategy) => (s.staleAfterMs = ms);
+const ladder = (h: Record<string, number>) => (s: Strategy) => (s.execution!.hedge = { ...s.execution!.hedge, ...h });
+const all = (...fs: ((s: Strategy) => void)[]) => (s: Strategy) => fs.forEach((f) => f(s));
+
+export const scenarios: Scenario[] = [
+  // The session window: open → closing → closed → open again; closed at start; inside the closing lead at start.
+  { name: 'session open', start: '10:14:50', config: base, markets, stimuli: [tick, stop], depth: 4, simplePaths: true },
+  { name: 'session closed', start: '12:00:00', config: base, markets, stimuli: [tick, stop], depth: 3, simplePaths: true },
+  { name: 'session in the closing lead', start: '10:14:57', config: base, markets, stimuli: [tick, stop], depth: 2, simplePaths: true },
+  // A taker strategy through long and short round trips, whole and partial.
+  { name: 'taker long', start: '10:00:00', config: base, markets, stimuli: [market('longEntry'), market('thin'), market('rbUp'), market('longExit'), market('mid'), fault('reject'), tick, stop], depth: 4 },
+  { name: 'taker short', start: '10:00:00', config: base, markets, stimuli: [market('shortEntry'), market('shortThin'), market('rbDown'), market('shortExit'), tick, stop], depth: 4 },
+  // A taker entry that rests (HC orders take 10 ms to arrive, and the ask moves away meanwhile): re-pricing.
+  {
+    name: 'taker re-pricing',
+    start: '10:00:00',
+    config: with_(ladder({ crossAfterMs: 10_000, unwindAfterMs: 20_000 })),
+    latency: { HC: 10 },
+    markets,
+    prefix: [market('longEntry'), market('hcAway'), tick],
+    stimuli: [tick, fault('cancelReject'), fault('late', 'order.canceled'), market('longEntry'), stop],
+    depth: 4,
+  },
+  // Reports before the acknowledgement, and duplicates, around a new order.
+  {
+    name: 'order before its ack',
+    start: '10:00:00',
+    config: base,
+    markets,
+    stimuli: [fault('late', 'order.accepted'), fault('late', 'order.filled'), fault('duplicate', 'order.filled'), fault('duplicate', 'order.accepted'), market('longEntry'), market('thin'), venueCancel, tick, stop],
+    depth: 4,
+  },
+  // A resting hedge order (RB sell 5 at 3209): partial fills, fills racing its cancel, cancel rejects,
+  // cancels by the venue, rejects after the acknowledgement.
+  {
+    name: 'resting hedge order',
+    start: '10:00:00',
+    config: with_(ladder({ crossAfterMs: 10_000, unwindAfterMs: 20_000 })),
+    markets,
+    prefix: [market('longEntry')],
+    stimuli: [market('rbUpOne'), market('rbUp'), fault('late', 'order.filled'), fault('late', 'order.canceled'), fault('duplicate', 'order.filled'), fault('cancelReject'), fault('rejectAfterAccept'), venueCancel, tick, stop],
+    depth: 4,
+  },
+  // A fill that overtakes its order's acknowledgement, and a cancel by the venue that overtakes a fill, on the
+  // hedge order (the entry's fill arrives late, so the faults armed after it meet the hedge).
+  {
+    name: 'hedge before its ack',
+    start: '10:00:00',
+    config: with_(ladder({ crossAfterMs: 10_000, unwindAfterMs: 20_000 })),
+    markets,
+    prefix: [fault('late', 'order.filled'), market('longEntry'), fault('late', 'order.accepted')],
+    stimuli: [tick, market('rbUpOne'), fault('late', 'order.filled'), fault('duplicate', 'order.filled'), venueCancel],
+    depth: 5,
+  },
+  // Fills in flight while the hedge order is re-priced: they arrive while its cancel is pending, or after the
+  // venue confirmed the cancel.
+  {
+    name: 'fills racing a cancel',
+    start: '10:00:00',
+    config: with_(ladder({ crossAfterMs: 10_000, unwindAfterMs: 20_000 })),
+    markets,
+    prefix: [market('longEntry'), fault('late', 'order.filled'), market('rbUpOne')],
+    stimuli: [tick, fault('late', 'order.canceled'), fault('late', 'order.filled'), fault('duplicate', 'order.filled'), market('rbUp'), market('rbUpOne')],
+    depth: 5,
+  },
+  // Two fills in flight when the venue confirms a re-price cancel (the first duplicated): the order waits for both.
+  {
+    name: 'fills in flight after a cancel',
+    start: '10:00:00',
+    config: with_(ladder({ crossAfterMs: 10_000, unwindAfterMs: 20_000 })),
+    markets,
+    prefix: [market('longEntry'), fault('late', 'order.filled'), fault('duplicate', 'order.filled'), market('rbUpOne'), wait(100), fault('late', 'order.filled'), market('rbUpTwo')],
+    stimuli: [tick],
+    depth: 5,
+  },
+  // A duplicated fill in flight while the re-price cancel's confirmation is late.
+  {
+    name: 'duplicate fill while cancelling',
+    start: '10:00:00',
+    config: with_(ladder({ crossAfterMs: 10_000, unwindAfterMs: 20_000 })),
+    markets,
+    prefix: [market('longEntry'), fault('late', 'order.filled'), fault('duplicate', 'order.filled'), market('rbUpOne'), fault('late', 'order.canceled')],
+    stimuli: [tick],
+    depth: 5,
+  },
+  // The venue rejects an order it had acknowledged while the engine is cancelling it (the entry re-prices after 1 s).
+  {
+    name: 'reject racing a cancel',
+    start: '10:00:00',
+    config: with_((s) => (s.execution!.resubmitMs = 1000)),
+    markets,
+    prefix: [fault('rejectAfterAccept'), fault('late', 'order.rejected'), fault('late', 'order.cancelRejected'), market('longEntry')],
+    stimuli: [tick],
+    depth: 3,
+  },
+  // The ladder reaches unwinding while the entry still works: each entry kind closes.
+  { name: 'unwinding a working taker', start: '10:00:00', config: with_(staleAfter(60_000)), markets, prefix: [market('thin'), disconnect], stimuli: [wait(1000)], depth: 4 },
+  { name: 'unwinding a working contingent', start: '10:00:00', config: with_(all(staleAfter(60_000), kind('contingent'), (s) => (s.execution!.legTimeoutMs = 60_000))), markets, prefix: [market('thin'), disconnect], stimuli: [wait(1000)], depth: 4 },
+  { name: 'unwinding a working quote', start: '10:00:00', config: with_(all(staleAfter(60_000), kind('quoting'))), markets, prefix: [market('longEntry'), market('hcThroughOne'), disconnect], stimuli: [wait(1000)], depth: 4 },
+  // The hedge ladder while the venue refuses everything: cross, unwind, give up, stop with the residual.
+  { name: 'hedge ladder gives up', start: '10:00:00', config: with_(staleAfter(60_000)), markets, prefix: [market('longEntry'), disconnect], stimuli: [wait(1000), reconnect], depth: 7 },
+  // The stop policy `unwind`: the ladder turns to unwinding from resting and from crossing.
+  { name: 'stop and unwind', start: '10:00:00', config: with_((s) => (s.execution!.stopPolicy = 'unwind')), markets, prefix: [market('longEntry'), disconnect], stimuli: [tick, stop, reconnect], depth: 4 },
+  // The ladder pauses when the naked leg's book goes stale, and resumes (or the held fill balances it).
+  { name: 'ladder paused', start: '10:00:00', config: with_(staleAfter(1000)), markets, prefix: [market('longEntry')], stimuli: [tick, market('longEntry'), market('rbUp'), disconnect, reconnect], depth: 5 },
+  // A contingent entry's own resting leg fills while the ladder is paused (its fill was held by a disconnect);
+  // or the entry fails and the ladder, paused through the window's close, unwinds when the window opens.
+  {
+    name: 'paused until the entry fills',
+    start: '10:00:00',
+    // Orders are not re-priced within the half hour, so a wait does not fire 1,800 stale reports.
+    config: with_(all(staleAfter(1000), kind('contingent'), ladder({ repriceMs: 3_600_000 }), (s) => (s.execution!.resubmitMs = 3_600_000))),     markets,
+    prefix: [market('rbThin')],
+    stimuli: [disconnect, tick, market('rbUp'), reconnect, wait(30 * 60_000)],
+    depth: 5,
+  },
+  // A stop just before the lunch break with a naked leg: the strategy waits through the break for its algo.
+  { name: 'stop over the break', start: '11:29:50', config: with_(all(staleAfter(1000), ladder({ repriceMs: 3_600_000 }))), markets, prefix: [market('longEntry'), stop], stimuli: [tick, wait(2 * 3600_000), market('rbUp')], depth: 4 },
+  // Contingent entries: every leg at once; a reject or the leg timeout unwinds.
+  { name: 'contingent', start: '10:00:00', config: with_(all(kind('contingent'), ladder({ crossAfterMs: 10_000, unwindAfterMs: 20_000 }))), markets, stimuli: [market('longEntry'), market('thin'), market('mid'), market('rbUp'), fault('reject'), tick, stop], depth: 4 },
+  // Quoting entries: rest at the implied price, re-quote on a move, and the stops around them.
+  {
+    name: 'quoting',
+    start: '10:00:00',
+    config: with_(all(kind('quoting'), ladder({ crossAfterMs: 10_000, unwindAfterMs: 20_000 }))),
+    markets,
+    stimuli: [market('mid'), market('longEntry'), market('entryMoved'), market('hcThrough'), fault('reject'), fault('cancelReject'), venueCancel, tick, stop],
+    depth: 4,
+  },
+];

@@ -1,0 +1,47 @@
+import type { Clock } from '../../src/clock/clock.js';
+import type { VenueReport } from '../../src/domain/orders.js';
+import { Exchange, type Book, type ExchangeSpec, type FaultKind } from '../../src/venue/exchange.js';
+
+/**
+ * The simulated venue's exchange core (matching, queue, latency, faults, disconnects), with the market and
+ * the faults played by the test: `setBook` publishes a book, `arm` makes the next decision of that kind a
+ * fault, `venueCancel` cancels a resting order on the venue's own account. Model-based paths drive it.
+ */
+export class ScriptedExchange extends Exchange {
+  readonly name = 'scripted-exchange';
+  private readonly armed = new Set<string>();
+
+  constructor(spec: ExchangeSpec, clock: Clock) {
+    super(spec, clock);
+  }
+
+  protected onStart(): void {}
+
+  protected override fault(kind: FaultKind, on?: VenueReport['type']): boolean {
+    if (this.armed.delete(kind) || (on !== undefined && this.armed.delete(`${kind} ${on}`))) return true;
+    return super.fault(kind, on);
+  }
+
+  /** The next decision of this kind (about a report of type `on`, if given) is a fault. */
+  arm(kind: FaultKind, on?: VenueReport['type']): void {
+    this.armed.add(on === undefined ? kind : `${kind} ${on}`);
+  }
+
+  armedFaults(): string[] {
+    return [...this.armed].sort();
+  }
+
+  setBook(symbol: string, book: Book): void {
+    this.publish(symbol, { ...book });
+  }
+
+  /** The venue cancels its oldest resting order on its own; false when nothing rests. */
+  venueCancel(): boolean {
+    const first = this.openOrders()[0];
+    return first !== undefined && this.cancelResting(first.clientId);
+  }
+
+  connect(connected: boolean): void {
+    this.setConnected(connected);
+  }
+}

@@ -131,7 +131,8 @@ export async function crashRun(index: number, options: CrashOptions): Promise<{ 
   const fail = (m: string): void => {
     failures.push(`run ${index} (${kind}, seed ${options.seed + index}): ${m}`);
   };
-  const venue = legato(['venue', '--socket', sock, '--config', cfg, '--speed', String(options.speed)]);
+  // Market time starts when the first engine connects, so a slow start on a busy machine does not eat the session.
+  const venue = legato(['venue', '--socket', sock, '--config', cfg, '--speed', String(options.speed), '--wait-for-engine']);
   try {
     await waitFor(venue, 'listening on', 20_000);
     const kills = rng.int(1, options.maxKills);

@@ -130,7 +130,7 @@ export async function durableRun(config: EngineConfig, flags: DurableFlags, out:
 }
 
 /** `legato venue`: the simulated venue as its own process, serving one engine at a time. */
-export async function venueCommand(config: EngineConfig, flags: { socket: string; speed: number }, err: NodeJS.WritableStream): Promise<number> {
+export async function venueCommand(config: EngineConfig, flags: { socket: string; speed: number; waitForEngine?: boolean }, err: NodeJS.WritableStream): Promise<number> {
   if (config.venue.kind !== 'simulated') {
     err.write('legato: venue.kind must be simulated for `legato venue`\n');
     return 2;
@@ -138,12 +138,15 @@ export async function venueCommand(config: EngineConfig, flags: { socket: string
   const host = new VenueHost(config.venue as SimVenueSpec, config.run.start);
   let server: VenueServer;
   try {
-    server = await VenueServer.start(host, { listen: flags.socket, speed: flags.speed, log: (l) => err.write(`legato venue: ${l}\n`) });
+    server = await VenueServer.start(host, { listen: flags.socket, speed: flags.speed, waitForEngine: flags.waitForEngine === true, log: (l) => err.write(`legato venue: ${l}\n`) });
   } catch (e) {
     err.write(`legato: cannot listen on ${flags.socket}: ${(e as Error).message}\n`);
     return 1;
   }
-  err.write(`legato venue: listening on ${server.address()}; market time from ${new Date(config.run.start).toISOString()} at ${flags.speed}x\n`);
+  err.write(
+    `legato venue: listening on ${server.address()}; market time from ${new Date(config.run.start).toISOString()} at ${flags.speed}x` +
+      `${flags.waitForEngine ? ', once the first engine has connected' : ''}\n`,
+  );
   await new Promise<void>((done) => {
     process.once('SIGINT', () => done());
     process.once('SIGTERM', () => done());

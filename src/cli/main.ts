@@ -126,8 +126,9 @@ Examples:
     .option('-c, --config <file>', 'YAML or JSON config: its venue and run.start (default: the built-in demo)')
     .addOption(new Option('--seed <N>', 'seed of the simulated market (overrides venue.seed)').argParser(parseInteger))
     .addOption(new Option('--speed <N>', 'simulated seconds per real second').default(60).argParser(parsePositive))
+    .option('--wait-for-engine', 'hold market time until the first engine has connected')
     .addHelpText('after', '\nStops on SIGINT or SIGTERM (exit 0).')
-    .action(async (flags: { socket: string; config?: string; seed?: number; speed: number }) => {
+    .action(async (flags: { socket: string; config?: string; seed?: number; speed: number; waitForEngine?: boolean }) => {
       let config: EngineConfig;
       try {
         const overrides = flags.seed !== undefined ? { seed: flags.seed } : {};

@@ -181,6 +181,8 @@ export interface VenueServerOptions {
   speed: number;
   /** How often the venue advances its clock and sends `time` (real ms). Default 10. */
   tickMs?: number;
+  /** Hold market time until the first engine has synced (so a slow engine start does not eat the session). Default false. */
+  waitForEngine?: boolean;
   log?: (line: string) => void;
 }
 
@@ -209,14 +211,20 @@ export class VenueServer {
       if (typeof options.listen === 'string') s.server.listen(options.listen, () => resolve());
       else s.server.listen(options.listen, '127.0.0.1', () => resolve());
     });
-    const wall0 = performance.now();
-    const sim0 = host.clock.now();
-    s.timer = setInterval(() => {
-      host.clock.runUntil(sim0 + (performance.now() - wall0) * options.speed);
-      if (s.sinkAttached) s.buffer.push(JSON.stringify({ t: 'time', now: host.clock.now() } satisfies VenueMessage));
-      s.drain();
-    }, options.tickMs ?? 10);
+    if (!options.waitForEngine) s.startClock();
     return s;
+  }
+
+  /** Market time starts moving: real time × speed from now on. */
+  private startClock(): void {
+    if (this.timer) return;
+    const wall0 = performance.now();
+    const sim0 = this.host.clock.now();
+    this.timer = setInterval(() => {
+      this.host.clock.runUntil(sim0 + (performance.now() - wall0) * this.options.speed);
+      if (this.sinkAttached) this.buffer.push(JSON.stringify({ t: 'time', now: this.host.clock.now() } satisfies VenueMessage));
+      this.drain();
+    }, this.options.tickMs ?? 10);
   }
 
   private sinkAttached = false;
@@ -258,6 +266,7 @@ export class VenueServer {
           this.host.handle(m as EngineMessage, write, (send) => {
             this.host.setSink(send);
             this.sinkAttached = true;
+            this.startClock();
           });
           this.drain();
         },

@@ -115,7 +115,8 @@ async function waitFor(p: { err: () => string; exit: Promise<number | null> }, t
   }
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** A timer that does not keep the process alive (the races below leave theirs pending). */
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
 
 /** One session with kills; returns its counts and what went wrong. */
 export async function crashRun(index: number, options: CrashOptions): Promise<{ counts: CrashCounts; failures: string[] }> {

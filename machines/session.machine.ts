@@ -33,10 +33,18 @@ export type SessionNotice =
 
 const until = (t: number | null, now: number): number => (t === null ? Infinity : Math.max(0, t - now));
 
+/**
+ * The engine resumed a journalled run at `at`: the window decides again from the timestamps in its context
+ * and the time now (XState does not restore `after` timers, and one that fell due while the engine was down
+ * would otherwise shift every later boundary by the downtime).
+ */
+export type SessionEvent = { type: 'engine.resumed'; at: number };
+
 export const sessionMachine = setup({
   types: {
     context: {} as SessionContext,
     input: {} as SessionInput,
+    events: {} as SessionEvent,
   },
   actions: {
     planClosing: assign(({ context }) => {
@@ -47,6 +55,7 @@ export const sessionMachine = setup({
     advanceToClosing: assign(({ context }) => ({ at: Math.max(context.at, (context.closesAt ?? Infinity) - context.closingLeadMs) })),
     advanceToClose: assign(({ context }) => ({ at: context.closesAt ?? context.at })),
     advanceToOpen: assign(({ context }) => ({ at: context.opensAt ?? context.at })),
+    resumeAt: assign({ at: ({ event }) => event.at }),
     tellOpened: sendParent(({ context }) => ({ type: 'session.opened', at: context.at, closesAt: context.closesAt }) satisfies SessionNotice),
     tellClosing: sendParent(({ context }) => ({ type: 'session.closing', at: context.at, closesAt: context.closesAt }) satisfies SessionNotice),
     tellClosed: sendParent(({ context }) => ({ type: 'session.closed', at: context.at, opensAt: context.opensAt }) satisfies SessionNotice),
@@ -63,6 +72,7 @@ export const sessionMachine = setup({
 }).createMachine({
   id: 'session',
   context: ({ input }) => ({ calendar: input.calendar, closingLeadMs: input.closingLeadMs, at: input.now, closesAt: null, opensAt: null }),
+  on: { 'engine.resumed': { target: '.deciding', actions: 'resumeAt' } },
   initial: 'deciding',
   states: {
     deciding: {
@@ -73,11 +83,16 @@ export const sessionMachine = setup({
       after: { untilOpen: { target: 'open', actions: 'advanceToOpen' } },
     },
     open: {
-      entry: ['planClosing', 'tellOpened'],
-      initial: 'trading',
+      entry: 'planClosing',
+      initial: 'entering',
       states: {
+        // Opened inside the closing lead (a session shorter than the lead, or a resume near its end): straight
+        // to closing, so the strategy never hears an open it must not trade in.
+        entering: {
+          always: [{ guard: 'isWithinClosingLead', target: 'closing' }, { target: 'trading' }],
+        },
         trading: {
-          always: { guard: 'isWithinClosingLead', target: 'closing' },
+          entry: 'tellOpened',
           after: { untilClosing: { target: 'closing', actions: 'advanceToClosing' } },
         },
         closing: {

@@ -314,8 +314,15 @@ export class DurableEngine {
     if (resumed) {
       const system = engine.actor.system;
       for (const t of resumed.timers) {
+        // Session windows decide again from their timestamps and the time now (below), so that a boundary
+        // passed while the engine was down does not shift the later ones.
+        if (t.systemId.startsWith('session:')) continue;
         const ref = system.get(t.systemId) as AnyActorRef | undefined;
         if (ref && ref.getSnapshot().status === 'active' && Number.isFinite(t.dueAt)) system.scheduler.schedule(ref, ref, t.event, Math.max(0, t.dueAt - engine.clock.now()), t.id);
+      }
+      for (const s of this.engine.config.strategies) {
+        const session = system.get(`session:${s.spec.name}`) as AnyActorRef | undefined;
+        if (session && session.getSnapshot().status === 'active') session.send({ type: 'engine.resumed', at: engine.clock.now() });
       }
       for (const r of resumed.replay) this.outbox.inject(r);
     }

@@ -72,7 +72,7 @@ describe.skipIf(missing)(`the inspector page in headless Chromium${missing ? ` (
         'xstate.after.untilOpen.session.closed',
         'session:hc-rb',
         'session:hc-rb',
-        'closed → open',
+        'closed → open; open.entering → open.trading',
       ]);
       await page.fill('#filter-type', 'session.opened');
       await page.fill('#filter-actor', 'strategy:hc-rb');

@@ -19,9 +19,9 @@ describe('recordings: the inspection stream and the market data as JSON lines', 
 
     // The session opens at 21:00 Shanghai (13:00 UTC), by its `after untilOpen` timer.
     const opened = records.find((r) => r.k === 'event' && r.target === 'session:hc-rb' && r.type.startsWith('xstate.after.')) as Extract<InspectRecord, { k: 'event' }>;
-    expect(opened).toMatchObject({ type: 'xstate.after.untilOpen.session.closed', source: 'session:hc-rb', t: Date.UTC(2026, 10, 23, 13, 0), transitions: ['closed → open'] });
+    expect(opened).toMatchObject({ type: 'xstate.after.untilOpen.session.closed', source: 'session:hc-rb', t: Date.UTC(2026, 10, 23, 13, 0), transitions: ['closed → open', 'open.entering → open.trading'] });
     const sessionStates = records.filter((r): r is Extract<InspectRecord, { k: 'state' }> => r.k === 'state' && r.id === 'session:hc-rb').map((r) => `${r.value} [${r.paths.join(' ')}] ${r.status}`);
-    expect(sessionStates).toEqual(['closed [closed] active', 'open.trading [open open.trading] active', 'open.trading [open open.trading] stopped']);
+    expect(sessionStates).toEqual(['closed [closed] active', 'open.entering [open open.entering] active', 'open.trading [open open.trading] active', 'open.trading [open open.trading] stopped']);
     const told = records.find((r) => r.k === 'event' && r.type === 'session.opened') as Extract<InspectRecord, { k: 'event' }>;
     expect(told).toMatchObject({ source: 'session:hc-rb', target: 'strategy:hc-rb' });
 

@@ -120,6 +120,37 @@ describe('restoring deadlines', () => {
   });
 });
 
+describe('a session boundary passed while the engine was down', () => {
+  it('does not shift the later ones: resumed at 23:30, after the 23:00 close, the window is closed and opens at 09:00 exactly', async () => {
+    const dir = tmp();
+    const config = resolveConfig(demoConfig, 'demo', { days: 0.6 }); // Monday 20:30 to Tuesday 10:54 Shanghai
+    const first = DurableEngine.open(config, { dataDir: dir, ...quiet });
+    await first.start();
+    first.engine.runUntil(Date.parse('2026-11-23T13:30:00Z')); // 21:30 Shanghai, the night session open
+    first.detach(); // the process dies here, and comes back at 23:30
+    const back = Date.parse('2026-11-23T15:30:00Z');
+    const resumed = DurableEngine.open(config, { dataDir: dir, resume: true, clock: new VirtualClock(back), ...quiet });
+    await resumed.run();
+    const session = entries(dir)
+      .filter((e): e is Extract<JournalEntry, { kind: 'state' }> => e.kind === 'state' && e.change.actor === 'session:hc-rb')
+      .map((e) => `${new Date(e.at).toISOString().slice(0, 16)} ${e.change.state}`);
+    // Before: closed at start, open at 21:00. The resume records the restored state (open.trading), then the
+    // window decides again: closed at once, open at 09:00, closing at 10:14 (the 10:15 close less the 60 s
+    // lead), closed at 10:15, open at 10:30. Re-arming the overdue timer instead fired the closing at 23:30
+    // and shifted every later boundary by the downtime (09:30 instead of 09:00).
+    expect(session).toEqual([
+      '2026-11-23T12:30 closed',
+      '2026-11-23T13:00 open.trading',
+      '2026-11-23T15:30 open.trading',
+      '2026-11-23T15:30 closed',
+      '2026-11-24T01:00 open.trading',
+      '2026-11-24T02:14 open.closing',
+      '2026-11-24T02:15 closed',
+      '2026-11-24T02:30 open.trading',
+    ]);
+  });
+});
+
 describe('restart against a venue process', () => {
   const servers: VenueServer[] = [];
   afterEach(async () => {

@@ -58,13 +58,14 @@ describe('session window machine', () => {
     expect(s.clock.pending).toBe(1); // only the timer for Wednesday's open
   });
 
-  it('starts open when created inside a session and closing when created inside the closing lead', () => {
+  it('starts open when created inside a session, and closing, without an open, when created inside the closing lead', () => {
     const a = run('2026-11-24T09:30:00');
     expect(a.state()).toBe('open.trading');
     expect(a.context().closesAt).toBe(at('2026-11-24T10:15:00'));
     const b = run('2026-11-24T10:14:30');
     expect(b.state()).toBe('open.closing');
-    expect(b.notices()).toEqual(['session.opened@Tue 10:14:30', 'session.closing@Tue 10:14:30']);
+    // No session.opened: the strategy must not launch anything in the closing lead, not even for a moment.
+    expect(b.notices()).toEqual(['session.closing@Tue 10:14:30']);
   });
 
   it('skips the weekend: from Friday night to Monday morning', () => {

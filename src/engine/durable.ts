@@ -40,16 +40,7 @@ export type JournalMeta =
   | { kind: 'run.resumed'; at: number; run: number; incarnation: number; snapshotAt: number | null; replayed: number }
   | { kind: 'run.ended'; at: number; run: number; reason: 'completed' | 'interrupted' }
   | { kind: 'snapshot'; at: number; run: number; actor: unknown; timers: JournalTimer[] }
-  | {
-      kind: 'reconciled';
-      at: number;
-      adopted: string[];
-      lost: string[];
-      unknownOpen: string[];
-      canceledUnknown: string[];
-      fillsApplied: number;
-      positions: { engine: Record<string, number>; venue: Record<string, number> | null };
-    }
+  | ({ kind: 'reconciled'; at: number } & Reconciliation)
   | { kind: 'warning'; at: number; message: string };
 
 export type JournalEntry = EngineRecord | JournalMeta;

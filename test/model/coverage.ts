@@ -71,11 +71,14 @@ export class CoverageTracker {
     }
   };
 
+  /** Adds what another run reached, per machine id. */
+  add(machineId: string, reached: { states: Iterable<string>; transitions: Iterable<string> }): void {
+    const mine = this.reached(machineId);
+    for (const s of reached.states) mine.states.add(s);
+    for (const t of reached.transitions) mine.transitions.add(t);
+  }
+
   merge(other: CoverageTracker): void {
-    for (const [id, r] of other.byMachine) {
-      const mine = this.reached(id);
-      for (const s of r.states) mine.states.add(s);
-      for (const t of r.transitions) mine.transitions.add(t);
-    }
+    for (const [id, r] of other.byMachine) this.add(id, r);
   }
 }

@@ -43,7 +43,7 @@ interface Stats {
   sdSlippage: number;
   meanAbsSlippage: number;
   meanNakedMs: number;
-  meanLotSeconds: number;
+  meanNotionalSeconds: number;
   crossings: number;
   unwinds: number;
 }
@@ -68,7 +68,7 @@ async function run(config: SimulatedConfigInput, seeds = SEEDS): Promise<Stats> 
     sdSlippage: Math.sqrt(mean(slip.map((x) => (x - m) ** 2))),
     meanAbsSlippage: mean(slip.map(Math.abs)),
     meanNakedMs: mean(executions.map((e) => e.exposure.nakedMs)),
-    meanLotSeconds: mean(executions.map((e) => Number(e.exposure.lotSeconds))),
+    meanNotionalSeconds: mean(executions.map((e) => Number(e.exposure.notionalSeconds))),
     crossings: executions.filter((e) => crossed.has(e.algoId)).length,
     unwinds: executions.filter((e) => e.reason === 'unwound').length,
   };
@@ -86,7 +86,7 @@ async function latencyExperiment(): Promise<{ rows: string[]; svg: string; stats
     process.stderr.write(`latency ${latency} ms done\n`);
   }
   const rows = stats.map(
-    ([l, s]) => `| ${l} | ${s.executions} | ${f(s.meanSlippage, 3)} | ${f(s.sdSlippage, 3)} | ${f(s.meanAbsSlippage, 3)} | ${f(s.meanNakedMs, 0)} | ${f(s.meanLotSeconds, 3)} |`,
+    ([l, s]) => `| ${l} | ${s.executions} | ${f(s.meanSlippage, 3)} | ${f(s.sdSlippage, 3)} | ${f(s.meanAbsSlippage, 3)} | ${f(s.meanNakedMs, 0)} | ${f(s.meanNotionalSeconds, 3)} |`,
   );
   const svg = chart(
     [
@@ -186,24 +186,24 @@ async function ladderExperiment(): Promise<{ rows: string[]; svg: string; headli
   }
   const rows = results.map(
     ([s, r]) =>
-      `| ${s.payup} | ${s.crossAfterMs} | ${r.executions} | ${f(r.meanSlippage, 3)} | ${f(r.meanNakedMs, 0)} | ${f(r.meanLotSeconds, 3)} | ${r.crossings} | ${r.unwinds} |`,
+      `| ${s.payup} | ${s.crossAfterMs} | ${r.executions} | ${f(r.meanSlippage, 3)} | ${f(r.meanNakedMs, 0)} | ${f(r.meanNotionalSeconds, 3)} | ${r.crossings} | ${r.unwinds} |`,
   );
   const colors = ['#1f77b4', '#ff7f0e', '#2ca02c'];
   const svg = chart(
     [0, 1, 2].map((payup) => ({
       name: `resting payup ${payup} (cross after 250 ms → 4 s)`,
       color: colors[payup]!,
-      points: results.filter(([s]) => s.payup === payup).map(([, r]) => [r.meanLotSeconds, r.meanSlippage] as [number, number]),
+      points: results.filter(([s]) => s.payup === payup).map(([, r]) => [r.meanNotionalSeconds, r.meanSlippage] as [number, number]),
     })),
-    { title: 'Hedge ladder: slippage against naked exposure', xLabel: 'mean naked lot-seconds per execution', yLabel: 'mean slippage (spread points)', width: 900 },
+    { title: 'Hedge ladder: slippage against naked exposure', xLabel: 'mean naked notional-seconds per execution', yLabel: 'mean slippage (spread points)', width: 900 },
   );
   const pick = (payup: number, crossAfterMs: number): Stats => results.find(([s]) => s.payup === payup && s.crossAfterMs === crossAfterMs)![1];
   const [a, b, c] = [pick(0, 250), pick(0, 4000), pick(2, 250)];
   const headline =
     `With the hedge resting at the near touch (payup 0), waiting 4 s instead of 250 ms before crossing moves the mean slippage ` +
-    `from ${f(a.meanSlippage, 3)} to ${f(b.meanSlippage, 3)} spread points and the naked exposure from ${f(a.meanLotSeconds, 3)} to ` +
-    `${f(b.meanLotSeconds, 3)} lot-seconds per execution; hedging at the far touch at once (payup 2) gives ${f(c.meanSlippage, 3)} ` +
-    `points at ${f(c.meanLotSeconds, 3)} lot-seconds.`;
+    `from ${f(a.meanSlippage, 3)} to ${f(b.meanSlippage, 3)} spread points and the naked exposure from ${f(a.meanNotionalSeconds, 3)} to ` +
+    `${f(b.meanNotionalSeconds, 3)} notional-seconds per execution; hedging at the far touch at once (payup 2) gives ${f(c.meanSlippage, 3)} ` +
+    `points at ${f(c.meanNotionalSeconds, 3)} notional-seconds.`;
   return { rows, svg, headline };
 }
 
@@ -230,7 +230,7 @@ distance from the trigger in spread points, positive = worse.
 The hedge leg's order and cancel latency is set from 1 ms to 5 s (reports 1 ms); everything else is fixed.
 The ladder's timeouts are long (cross after 30 s) so that latency alone is measured.
 
-| hedge latency (ms) | executions | mean slippage | sd of slippage | mean abs slippage | mean naked ms | mean naked lot-s |
+| hedge latency (ms) | executions | mean slippage | sd of slippage | mean abs slippage | mean naked ms | mean naked notional-s |
 |---|---|---|---|---|---|---|
 ${lat.rows.join('\n')}
 
@@ -238,7 +238,7 @@ ${lat.rows.join('\n')}
 
 Headline: from ${LATENCIES[0]} ms to ${lastL[0]} ms the spread of outcomes (sd of slippage) grows from
 ${f(first.sdSlippage, 3)} to ${f(lastL[1].sdSlippage, 3)} spread points and the naked exposure from
-${f(first.meanLotSeconds, 3)} to ${f(lastL[1].meanLotSeconds, 3)} lot-seconds per execution. The mean slippage stays
+${f(first.meanNotionalSeconds, 3)} to ${f(lastL[1].meanNotionalSeconds, 3)} notional-seconds per execution. The mean slippage stays
 near zero in this symmetric market: leg-out is a risk (variance) before it is a cost; a directional or
 adverse-selected market turns it into a cost.
 
@@ -266,7 +266,7 @@ A two-tick market with thin books (1–6 lots shown), hedge-leg latency 50 ms. E
 resting payup (ticks added to the near touch in step 1) and the hedge timeout after which the ladder crosses
 (cross payup 1, re-price every 500 ms, unwind 10 s after crossing).
 
-| resting payup | cross after (ms) | executions | mean slippage | mean naked ms | mean naked lot-s | executions that escalated | unwound |
+| resting payup | cross after (ms) | executions | mean slippage | mean naked ms | mean naked notional-s | executions that escalated | unwound |
 |---|---|---|---|---|---|---|---|
 ${lad.rows.join('\n')}
 

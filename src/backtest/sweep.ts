@@ -94,8 +94,10 @@ export interface SweepRow {
   executions: number;
   units: number;
   pnl: string | null;
-  maxNakedLots: number;
-  nakedLotSeconds: string;
+  /** The largest naked notional of any execution at one moment (currency). */
+  maxNakedNotional: string;
+  /** ∫ naked notional dt over the run, currency·seconds. */
+  nakedNotionalSeconds: string;
   /** Mean slippage over executions with fills, in spread points. */
   meanSlippage: string | null;
   /** Why this combination could not run (an invalid config, say). */
@@ -134,13 +136,13 @@ export async function runSweepJob(job: SweepJob, onRow: (index: number, row: Swe
         executions: s.executions.length,
         units: s.executions.reduce((a, e) => a + e.units, 0),
         pnl: s.pnl,
-        maxNakedLots: s.exposure.maxNakedLots,
-        nakedLotSeconds: s.exposure.nakedLotSeconds,
+        maxNakedNotional: s.exposure.maxNakedNotional,
+        nakedNotionalSeconds: s.exposure.nakedNotionalSeconds,
         meanSlippage: slips.length ? slips.reduce((a, b) => a.plus(b), new Decimal(0)).div(slips.length).toDecimalPlaces(4).toFixed() : null,
       };
     } catch (e) {
       const message = e instanceof ConfigErrors ? e.errors.map((x) => x.message).join('; ') : e instanceof Error ? e.message : String(e);
-      row = { params, executions: 0, units: 0, pnl: null, maxNakedLots: 0, nakedLotSeconds: '0', meanSlippage: null, error: message };
+      row = { params, executions: 0, units: 0, pnl: null, maxNakedNotional: '0', nakedNotionalSeconds: '0', meanSlippage: null, error: message };
     }
     onRow(index, row);
   }
@@ -185,8 +187,8 @@ export async function runSweep(raw: ConfigInput, source: string, axes: readonly 
   return rows;
 }
 
-/** Rows by PnL (highest first) or by exposure (fewest naked lot-seconds first); failed rows last. */
+/** Rows by PnL (highest first) or by exposure (fewest naked notional-seconds first); failed rows last. */
 export function sortRows(rows: readonly SweepRow[], by: 'pnl' | 'exposure'): SweepRow[] {
-  const key = (r: SweepRow): number => (r.error ? Infinity : by === 'pnl' ? -Number(r.pnl ?? -Infinity) : Number(r.nakedLotSeconds));
+  const key = (r: SweepRow): number => (r.error ? Infinity : by === 'pnl' ? -Number(r.pnl ?? -Infinity) : Number(r.nakedNotionalSeconds));
   return [...rows].sort((a, b) => key(a) - key(b));
 }

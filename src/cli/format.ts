@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { BAD_KINDS, type DataReport, type Summary } from '../index.js';
+import { BAD_KINDS, nakedQuantities, type DataReport, type Summary } from '../index.js';
 
 /** Left-aligned text columns; numbers are right-aligned. */
 export function table(head: string[], rows: (string | number)[][]): string {
@@ -40,7 +40,7 @@ export function formatSummary(s: Summary, zone: string): string {
   else {
     out.push(
       table(
-        ['algo', 'start', 'purpose', 'side', 'status', 'units', 'trigger', 'realized', 'slippage', 'naked max', 'naked for', 'lot·s', 'took', 're-prices', 'ladder'],
+        ['algo', 'start', 'purpose', 'side', 'status', 'units', 'trigger', 'realized', 'slippage', 'naked notional', 'naked qty', 'naked for', 'notional·s', 'took', 're-prices', 'ladder'],
         s.executions.map((e) => [
           e.algoId,
           time(e.startedAt, zone).slice(11),
@@ -51,9 +51,12 @@ export function formatSummary(s: Summary, zone: string): string {
           e.trigger,
           e.realizedSpread ?? '-',
           e.slippage ?? '-',
-          `${e.exposure.maxLots} lot${e.exposure.maxLots === 1 ? '' : 's'}`,
+          e.exposure.maxNotional,
+          // Quantities, not lots: the legs of a spread usually trade one underlying in lots of different
+          // sizes (0.05/0 BTC reads at once; 50/0 lots of 0.001 and 0.00001 BTC does not).
+          nakedQuantities(s, e).join('/'),
           duration(e.exposure.nakedMs),
-          e.exposure.lotSeconds,
+          e.exposure.notionalSeconds,
           duration(e.durationMs),
           e.reprices,
           e.ladderSteps,
@@ -67,9 +70,16 @@ export function formatSummary(s: Summary, zone: string): string {
   out.push('');
   const x = s.exposure;
   out.push(
-    `Naked exposure: max ${x.maxNakedLots} lots (notional ${x.maxNakedNotional}); longest ${duration(x.longestNakedMs)}` +
-      `${x.longestNakedAlgo ? ` (${x.longestNakedAlgo})` : ''}; total ${duration(x.totalNakedMs)}; ${x.nakedLotSeconds} lot-seconds`,
+    `Naked exposure: max notional ${x.maxNakedNotional}; longest ${duration(x.longestNakedMs)}` +
+      `${x.longestNakedAlgo ? ` (${x.longestNakedAlgo})` : ''}; total ${duration(x.totalNakedMs)}; ${x.nakedNotionalSeconds} notional-seconds`,
   );
+  // Per leg, the largest distance from the nearest balanced position: quantity (lots × lot size; the lots too
+  // when a lot is not one unit), notional.
+  const lots = (n: number): string => `${n} lot${n === 1 ? '' : 's'}`;
+  for (const [name, legs] of Object.entries(x.legs)) {
+    const leg = (l: (typeof legs)[number]): string => `${l.symbol} max ${l.lotSize === '1' ? lots(l.maxLots) : `${l.maxQty} (${lots(l.maxLots)})`}, notional ${l.maxNotional}`;
+    out.push(`  ${name}: ${legs.map(leg).join('; ')}`);
+  }
   const l = s.ladder;
   out.push(`Hedge ladder steps: resting ${l.resting}, crossing ${l.crossing}, unwinding ${l.unwinding}, paused ${l.paused}, failed ${l.failed}`);
   out.push('');

@@ -326,8 +326,8 @@ async function sweepCommand(flags: BacktestFlags, out: NodeJS.WritableStream, er
     out.write(`Sweep: ${rows.length} runs over ${axes.map((a) => `${a.key} (${a.values.length})`).join(' × ')}, sorted by ${flags.sort}\n`);
     out.write(
       table(
-        ['#', ...axes.map((a) => a.key), 'executions', 'units', 'PnL', 'max naked', 'naked lot·s', 'mean slippage', 'error'],
-        sorted.map((r, i) => [i + 1, ...axes.map((a) => r.params[a.key]!), r.executions, r.units, r.pnl ?? '-', r.maxNakedLots, r.nakedLotSeconds, r.meanSlippage ?? '-', r.error ?? '']),
+        ['#', ...axes.map((a) => a.key), 'executions', 'units', 'PnL', 'max naked notional', 'naked notional·s', 'mean slippage', 'error'],
+        sorted.map((r, i) => [i + 1, ...axes.map((a) => r.params[a.key]!), r.executions, r.units, r.pnl ?? '-', r.maxNakedNotional, r.nakedNotionalSeconds, r.meanSlippage ?? '-', r.error ?? '']),
       ) + '\n',
     );
   }

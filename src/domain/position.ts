@@ -26,6 +26,53 @@ export function nakedLots(lots: readonly number[], tms: readonly number[]): numb
   return tms.map((tm, i) => (lots[i] ?? 0) - h * tm);
 }
 
+/**
+ * Per leg, the signed lots away from the NEAREST balanced position (the exposure metric; the hedge logic
+ * uses `nakedLots`). The balanced positions are k·tm for integer k; k minimises Σ |lots_i − k·tm_i|·w_i,
+ * w_i being a per-lot weight (e.g. notional per lot; 1 each by default), ties going to the k nearest 0.
+ * Price-only legs (tm 0) are ignored and get 0. With tms [−3, 2, 1], lots [−2, 2, 1] are one unit with
+ * the first leg 1 lot short of it: [1, 0, 0] (nakedLots, which rounds whole units toward 0, says [−2, 2, 1]).
+ */
+export function legDeviation(lots: readonly number[], tms: readonly number[], weights?: readonly number[]): number[] {
+  const w = (i: number): number => Math.abs(weights?.[i] ?? 1);
+  const cost = (k: number): number => {
+    let c = 0;
+    for (let i = 0; i < tms.length; i++) if (tms[i] !== 0) c += Math.abs((lots[i] ?? 0) - k * tms[i]!) * w(i);
+    return c;
+  };
+  // The cost is convex and piecewise linear in k with breakpoints at lots_i / tm_i, so the integer
+  // minimisers nearest 0 are among 0 and the integers either side of a breakpoint.
+  const candidates = new Set<number>([0]);
+  for (let i = 0; i < tms.length; i++) {
+    if (tms[i] === 0) continue;
+    const b = (lots[i] ?? 0) / tms[i]!;
+    candidates.add(Math.floor(b) + 0);
+    candidates.add(Math.ceil(b) + 0);
+  }
+  let best = 0;
+  let bestCost = cost(0);
+  // Nearest 0 first, so a tie keeps the smaller |k| (by convexity, k and −k tie only if 0 ties too).
+  for (const k of [...candidates].sort((a, b) => Math.abs(a) - Math.abs(b) || a - b)) {
+    const c = cost(k);
+    // Float weights: a difference below rounding noise is a tie.
+    if (c < bestCost - 1e-9 * Math.max(1, bestCost)) {
+      best = k;
+      bestCost = c;
+    }
+  }
+  return tms.map((tm, i) => (tm === 0 ? 0 : (lots[i] ?? 0) - best * tm + 0));
+}
+
+/**
+ * Leg-out exposure: per leg, the signed lots away from the nearest balanced position, each leg's distance counted
+ * in its own spread units (lots / |trading multiplier|). Independent of prices, so the attribution never flips
+ * with the market; on a two-leg spread the leg that filled is the naked one (a tie goes to the position nearest
+ * flat). Ratio spreads get the nearest whole position: −2/+2/+1 on −3:2:1 is one lot off on the first leg.
+ */
+export function nakedDeviation(lots: readonly number[], tms: readonly number[]): number[] {
+  return legDeviation(lots, tms, tms.map((tm) => (tm === 0 ? 0 : 1 / Math.abs(tm))));
+}
+
 /** True when every traded leg holds the same whole number of spread units. */
 export function isBalanced(lots: readonly number[], tms: readonly number[]): boolean {
   return nakedLots(lots, tms).every((n) => n === 0);

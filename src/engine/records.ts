@@ -44,10 +44,19 @@ export interface Execution {
   legs: ExecutionLeg[];
   /** Lots left naked per leg (all zero unless the venue refused everything). */
   residualLots: number[];
+  /**
+   * Naked exposure: per leg, the lots away from the nearest balanced position, valued at the leg's last fill
+   * price (only notionals are summed across legs, whose lots differ in size).
+   */
   exposure: {
-    maxLots: number;
+    /** Per leg, the largest |deviation| in lots. */
+    maxLots: number[];
+    /** The largest total naked notional at one moment (currency, 2 decimals). */
     maxNotional: string;
-    lotSeconds: string;
+    /** Per leg, the largest naked notional (currency, 2 decimals). */
+    maxLegNotional: string[];
+    /** ∫ naked notional dt, in currency·seconds (3 decimals). */
+    notionalSeconds: string;
     nakedMs: number;
   };
   startedAt: number;

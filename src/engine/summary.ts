@@ -21,14 +21,21 @@ export interface Summary {
   counts: { quotes: number; views: number; orders: number; fills: number; duplicateFills: number; rejects: number; unrouted: number; disconnects: number; executions: number };
   /** The executions, in order of ending; on very long runs only the latest `keepExecutions` (counts.executions has them all). */
   executions: Execution[];
+  /**
+   * Naked exposure over the run's executions: per leg, the lots away from the nearest balanced position,
+   * valued at the leg's last fill price. Totals are in notional only (lots of different legs differ in size).
+   */
   exposure: {
-    maxNakedLots: number;
+    /** The largest naked notional of any execution at one moment (currency). */
     maxNakedNotional: string;
     /** The longest time any execution had a naked leg, and which one. */
     longestNakedMs: number;
     longestNakedAlgo: string | null;
     totalNakedMs: number;
-    nakedLotSeconds: string;
+    /** ∫ naked notional dt over every execution, currency·seconds. */
+    nakedNotionalSeconds: string;
+    /** Per strategy (by name), per leg: the largest naked deviation of any of its executions. */
+    legs: Record<string, LegExposure[]>;
   };
   /** Hedge ladder steps taken over the run, by step. */
   ladder: Record<LadderStep, number>;
@@ -38,17 +45,39 @@ export interface Summary {
   errors: string[];
 }
 
+/** A leg's largest naked deviation over a run: in lots, in quantity (lots × lot size) and in notional. */
+export interface LegExposure {
+  symbol: string;
+  lotSize: string;
+  maxLots: number;
+  maxQty: string;
+  maxNotional: string;
+}
+
+/**
+ * An execution's largest naked deviation per leg as a quantity (lots × lot size, from the summary's
+ * exposure legs), which compares across legs where lots do not; lots when the leg is unknown.
+ */
+export function nakedQuantities(s: Summary, e: Execution): string[] {
+  const legs = s.exposure.legs[e.strategy];
+  return e.exposure.maxLots.map((n, i) => (legs?.[i] ? str(new Decimal(legs[i].lotSize).times(n)) : `${n} lots`));
+}
+
 /** Exposure over every execution of a run, kept as they end (the list of executions may be cut). */
 export class ExposureTotals {
-  maxNakedLots = 0;
   maxNakedNotional = new Decimal(0);
   longestNakedMs = 0;
   longestNakedAlgo: string | null = null;
   totalNakedMs = 0;
-  lotSeconds = new Decimal(0);
+  notionalSeconds = new Decimal(0);
+  /** Per strategy, per leg index: the largest |deviation| in lots and the largest leg notional. */
+  readonly legs = new Map<string, { maxLots: number[]; maxNotional: Decimal[] }>();
 
   add(e: Execution): void {
-    this.maxNakedLots = Math.max(this.maxNakedLots, e.exposure.maxLots);
+    let legs = this.legs.get(e.strategy);
+    if (!legs) this.legs.set(e.strategy, (legs = { maxLots: [], maxNotional: [] }));
+    e.exposure.maxLots.forEach((n, i) => (legs.maxLots[i] = Math.max(legs.maxLots[i] ?? 0, n)));
+    e.exposure.maxLegNotional.forEach((n, i) => (legs.maxNotional[i] = Decimal.max(legs.maxNotional[i] ?? 0, n)));
     const notional = new Decimal(e.exposure.maxNotional);
     if (notional.gt(this.maxNakedNotional)) this.maxNakedNotional = notional;
     if (e.exposure.nakedMs > this.longestNakedMs) {
@@ -56,7 +85,7 @@ export class ExposureTotals {
       this.longestNakedAlgo = e.algoId;
     }
     this.totalNakedMs += e.exposure.nakedMs;
-    this.lotSeconds = this.lotSeconds.plus(e.exposure.lotSeconds);
+    this.notionalSeconds = this.notionalSeconds.plus(e.exposure.notionalSeconds);
   }
 }
 
@@ -122,12 +151,23 @@ export function buildSummary(i: SummaryInput): Summary {
     counts: i.counts,
     executions: [...i.executions],
     exposure: {
-      maxNakedLots: x.maxNakedLots,
       maxNakedNotional: x.maxNakedNotional.toFixed(2),
       longestNakedMs: x.longestNakedMs,
       longestNakedAlgo: x.longestNakedAlgo,
       totalNakedMs: Math.round(x.totalNakedMs * 1000) / 1000,
-      nakedLotSeconds: x.lotSeconds.toFixed(3),
+      nakedNotionalSeconds: x.notionalSeconds.toFixed(3),
+      legs: Object.fromEntries(
+        i.config.strategies.map((s) => {
+          const t = x.legs.get(s.spec.name);
+          return [
+            s.spec.name,
+            s.definition.legs.map((l): LegExposure => {
+              const maxLots = t?.maxLots[l.index] ?? 0;
+              return { symbol: l.symbol, lotSize: str(l.lotSize), maxLots, maxQty: str(l.lotSize.times(maxLots)), maxNotional: (t?.maxNotional[l.index] ?? new Decimal(0)).toFixed(2) };
+            }),
+          ];
+        }),
+      ),
     },
     ladder: i.ladder,
     strategies,

@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import type { BacktestResult } from '../backtest/run-backtest.js';
 import { BAD_KINDS } from '../data/load.js';
+import { nakedQuantities } from '../engine/summary.js';
 import { chart, type Series } from './svg-chart.js';
 
 const esc = (s: unknown): string => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -33,8 +34,9 @@ h2{margin-top:28px}
       kpi('PnL', s.pnl ?? 'n/a') +
       kpi('executions', s.executions.length) +
       kpi('orders / fills', `${s.counts.orders} / ${s.counts.fills}`) +
-      kpi('max naked', `${s.exposure.maxNakedLots} lots`) +
+      kpi('max naked notional', s.exposure.maxNakedNotional) +
       kpi('longest naked', `${s.exposure.longestNakedMs} ms`) +
+      kpi('naked notional·s', s.exposure.nakedNotionalSeconds) +
       kpi('quotes replayed', r.data.used) +
       '</div>',
   );
@@ -66,17 +68,26 @@ h2{margin-top:28px}
     lines.push({ name: 'algo start', color: '#9467bd', points: marks(series.algos.map((a) => a.start)), line: false, radius: 4 });
     lines.push({ name: 'algo end', color: '#8c564b', points: marks(series.algos.map((a) => a.end)), line: false, radius: 3 });
     parts.push(chart(lines, { title: `${series.strategy} spread`, xLabel: 'time', yLabel: 'spread price', zero: false, width: 1100, height: 460, xFormat: hhmm }));
-    parts.push(`<h2>${esc(series.strategy)}: naked exposure over time</h2><p>Lots of the strategy's legs not matched by whole spread units, after each fill (lots of different legs have different sizes).</p>`);
+    parts.push(
+      `<h2>${esc(series.strategy)}: naked exposure over time</h2><p>Notional of the strategy's legs away from the nearest balanced position ` +
+        `(whole spread units), each leg valued at its last fill price, after each fill.</p>`,
+    );
+    const legs = s.exposure.legs[series.strategy] ?? [];
+    if (legs.length) {
+      parts.push('<table><tr><th class="l">leg</th><th>max naked qty</th><th>max naked lots</th><th>max naked notional</th></tr>');
+      for (const l of legs) parts.push(`<tr><td class="l">${esc(l.symbol)}</td><td>${esc(l.maxQty)}</td><td>${l.maxLots}</td><td>${esc(l.maxNotional)}</td></tr>`);
+      parts.push('</table>');
+    }
     const exp: [number, number][] = series.exposure.length ? [[x0, 0], ...series.exposure, [x1, series.exposure.at(-1)![1]]] : [];
-    parts.push(chart([{ name: 'naked lots', color: '#d62728', points: exp, step: true, radius: 0 }], { title: 'naked lots after each fill', xLabel: 'time', yLabel: 'lots', width: 1100, height: 260, xFormat: hhmm, zeroX: false }));
+    parts.push(chart([{ name: 'naked notional', color: '#d62728', points: exp, step: true, radius: 0 }], { title: 'naked notional after each fill', xLabel: 'time', yLabel: 'notional', width: 1100, height: 260, xFormat: hhmm, zeroX: false }));
     parts.push(`<p>${series.fills.length} fills.</p>`);
   }
 
   parts.push('<h2>Executions</h2><table><tr>');
-  const head = ['algo', 'kind', 'purpose', 'side', 'status', 'reason', 'units', 'trigger', 'realized', 'slippage', 'naked max', 'naked ms', 'lot·s', 'took ms', 're-prices', 'ladder', 'started'];
+  const head = ['algo', 'kind', 'purpose', 'side', 'status', 'reason', 'units', 'trigger', 'realized', 'slippage', 'naked max notional', 'naked max qty', 'naked ms', 'notional·s', 'took ms', 're-prices', 'ladder', 'started'];
   parts.push(head.map((h, i) => `<th${i < 6 ? ' class="l"' : ''}>${esc(h)}</th>`).join('') + '</tr>');
   for (const e of s.executions) {
-    const cells = [e.algoId, e.kind, e.purpose, e.side, e.status, e.reason ?? '', `${e.units}/${e.qty}`, e.trigger, e.realizedSpread ?? '-', e.slippage ?? '-', e.exposure.maxLots, e.exposure.nakedMs, e.exposure.lotSeconds, e.durationMs, e.reprices, e.ladderSteps, t(e.startedAt)];
+    const cells = [e.algoId, e.kind, e.purpose, e.side, e.status, e.reason ?? '', `${e.units}/${e.qty}`, e.trigger, e.realizedSpread ?? '-', e.slippage ?? '-', e.exposure.maxNotional, nakedQuantities(s, e).join('/'), e.exposure.nakedMs, e.exposure.notionalSeconds, e.durationMs, e.reprices, e.ladderSteps, t(e.startedAt)];
     parts.push('<tr>' + cells.map((c, i) => `<td${i < 6 ? ' class="l"' : ''}>${esc(c)}</td>`).join('') + '</tr>');
   }
   parts.push('</table>');

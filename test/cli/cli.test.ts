@@ -43,7 +43,7 @@ describe('legato CLI', () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain('Executions (16)');
     expect(r.out).toContain('hc-rb/1');
-    expect(r.out).toContain('Naked exposure: max 5 lots');
+    expect(r.out).toContain('Naked exposure: max notional 169075.00; longest 1.1 s (hc-rb/1); total 1.7 s; 288201.000 notional-seconds\n  hc-rb: HC max 5 lots, notional 169075.00; RB max 0 lots, notional 0.00\n');
     expect(r.out).toContain('PnL (fills, open legs marked at mid): 3300.00');
     expect(r.err).toContain('legato: running hc-rb from built-in demo, seed 1');
   });
@@ -56,7 +56,10 @@ describe('legato CLI', () => {
     expect(Date.parse(s.run.to) - Date.parse(s.run.from)).toBe(12 * 3_600_000);
     expect(Object.keys(s)).toEqual(['run', 'counts', 'executions', 'exposure', 'ladder', 'strategies', 'pnl', 'errors']);
     expect(Object.keys(s.executions[0])).toEqual(expect.arrayContaining(['kind', 'realizedSpread', 'slippage', 'exposure', 'durationMs', 'reprices', 'ladderSteps']));
-    expect(Object.keys(s.executions[0].exposure)).toEqual(['maxLots', 'maxNotional', 'lotSeconds', 'nakedMs']);
+    expect(Object.keys(s.executions[0].exposure)).toEqual(['maxLots', 'maxNotional', 'maxLegNotional', 'notionalSeconds', 'nakedMs']);
+    expect(Object.keys(s.exposure)).toEqual(['maxNakedNotional', 'longestNakedMs', 'longestNakedAlgo', 'totalNakedMs', 'nakedNotionalSeconds', 'legs']);
+    expect(Object.keys(s.exposure.legs)).toEqual(['hc-rb']);
+    expect(s.exposure.legs['hc-rb'].map((l: { symbol: string }) => l.symbol)).toEqual(['HC', 'RB']);
     expect(s.executions[0]).toHaveProperty('realizedSpread');
     expect(s.executions[0]).toHaveProperty('slippage');
   });

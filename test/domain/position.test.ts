@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { hedgeNeeds, hedgedUnits, isBalanced, nakedLots, type HedgePlanInput } from '../../src/domain/position.js';
+import { hedgeNeeds, hedgedUnits, isBalanced, legDeviation, nakedDeviation, nakedLots, type HedgePlanInput } from '../../src/domain/position.js';
 
 /** -0 and 0 are the same quantity; compare them as one value. */
 const z = (n: number): number => (n === 0 ? 0 : n);
@@ -100,6 +100,74 @@ describe('hedgedUnits, nakedLots and isBalanced', () => {
 
   it('is 0 when nothing is traded', () => {
     expect(hedgedUnits([], [])).toBe(0);
+  });
+});
+
+describe('legDeviation (lots away from the nearest balanced position)', () => {
+  it('ratio spread [−3, 2, 1]: −2/+2/+1 is one unit with the first leg 1 lot over, not 5 naked lots', () => {
+    const tms = [-3, 2, 1];
+    expect(legDeviation([-2, 2, 1], tms)).toEqual([1, 0, 0]);
+    // The hedge logic's view rounds whole units toward 0 and calls every lot naked.
+    expect(nakedLots([-2, 2, 1], tms)).toEqual([-2, 2, 1]);
+    expect(legDeviation([-6, 4, 2], tms)).toEqual([0, 0, 0]);
+    expect(legDeviation([-7, 4, 2], tms)).toEqual([-1, 0, 0]);
+    expect(legDeviation([0, 0, 0], tms)).toEqual([0, 0, 0]);
+  });
+
+  it('2:−3: the nearest unit count, on either side of the fill', () => {
+    const tms = [2, -3];
+    // k = 2 costs 1 + 2 = 3 (k = 1: 3 + 1 = 4).
+    expect(legDeviation([5, -4], tms)).toEqual([1, 2]);
+    expect(nakedLots([5, -4], tms)).toEqual([3, -1]);
+    expect(legDeviation([-5, 4], tms)).toEqual([-1, -2]);
+  });
+
+  it('two-leg basis (10 perp lots against −1000 spot lots)', () => {
+    const tms = [10, -1000];
+    expect(legDeviation([50, 0], tms)).toEqual([50, 0]);
+    expect(legDeviation([50, -4000], tms)).toEqual([10, 0]);
+    expect(legDeviation([50, -4600], tms)).toEqual([0, 400]);
+    expect(legDeviation([50, -5000], tms)).toEqual([0, 0]);
+  });
+
+  it('ties go to the balanced position nearest flat', () => {
+    const tms = [1, -1];
+    // k = 0 and k = 1 both cost 1.
+    expect(legDeviation([1, 0], tms)).toEqual([1, 0]);
+    expect(legDeviation([-1, 0], tms)).toEqual([-1, 0]);
+    // k = −1, 0, 1 all cost 2.
+    expect(legDeviation([1, 1], tms)).toEqual([1, 1]);
+    // k = 1, 2, 3 all cost 2 (k = 0 costs 4): the nearest flat is 1.
+    expect(legDeviation([3, -1], tms)).toEqual([2, 0]);
+    expect(legDeviation([-3, 1], tms)).toEqual([-2, 0]);
+    // Notional weights of a basis: 60 a perp lot, 0.6000000000000001 a spot lot; k = 4 and 5 tie up to rounding.
+    expect(legDeviation([50, -4000], [10, -1000], [600000 * 0.0001, 6000000 * (0.01 * 0.00001)])).toEqual([10, 0]);
+    // 0.1 + 0.2 is 0.30000000000000004: still a tie with 0.3.
+    expect(legDeviation([1, 0], tms, [0.1 + 0.2, 0.3])).toEqual([1, 0]);
+  });
+
+  it('weights change the choice', () => {
+    const tms = [1, -1];
+    // k = 1: 2·1 = 2; k = 2: 1·1 + 1·5 = 6.
+    expect(legDeviation([3, -1], tms, [1, 5])).toEqual([2, 0]);
+    // k = 3: 2·1 = 2; k = 2: 1·5 + 1·1 = 6; k = 1: 2·5 = 10.
+    expect(legDeviation([3, -1], tms, [5, 1])).toEqual([0, 2]);
+    // The basis with the perp a little dearer than spot: 10 perp lots cost 600.1, 1000 spot lots 600.
+    expect(legDeviation([50, -4000], [10, -1000], [60.01, 0.6])).toEqual([0, 1000]);
+  });
+
+  it('ignores price-only legs and gives them 0', () => {
+    const tms = [2, 0, -3];
+    expect(legDeviation([2, 7, -3], tms)).toEqual([0, 0, 0]);
+    // k = 1: 3 + 0; k = 2: 1 + 3.
+    expect(legDeviation([5, 4, -3], tms)).toEqual([3, 0, 0]);
+    expect(legDeviation([5, 4, -3], tms, [1, 1000, 1])).toEqual([3, 0, 0]);
+  });
+
+  it('treats missing lots as 0, and nothing traded as nothing naked', () => {
+    expect(legDeviation([1], [1, -1])).toEqual([1, 0]);
+    expect(legDeviation([], [])).toEqual([]);
+    expect(legDeviation([3], [0])).toEqual([0]);
   });
 });
 
@@ -228,5 +296,20 @@ describe('hedgeNeeds', () => {
     it('once the entry is closed completes both legs to a whole unit', () => {
       expect(hedgeNeeds(plan({ side: -1, entryOpen: false, filled: [-1, 0] }))).toEqual([-1, 3]);
     });
+  });
+});
+
+describe('nakedDeviation (leg-out exposure, counted in each leg’s spread units)', () => {
+  it('on a two-leg spread the leg that filled is the naked one, whatever the prices', () => {
+    expect(nakedDeviation([5, 0], [1, -1])).toEqual([5, 0]);
+    expect(nakedDeviation([0, -5], [1, -1])).toEqual([0, -5]);
+    // The Binance basis: 10 perp lots and 1000 spot lots per unit.
+    expect(nakedDeviation([50, 0], [10, -1000])).toEqual([50, 0]);
+    // 5 units of perp against 0.991 of spot: the nearest whole positions 1..5 units tie; the one nearest flat.
+    expect(nakedDeviation([50, -991], [10, -1000])).toEqual([40, 9]);
+  });
+  it('on a ratio spread, the nearest whole position: −2/+2/+1 on −3:2:1 is one lot off on the first leg', () => {
+    expect(nakedDeviation([-2, 2, 1], [-3, 2, 1])).toEqual([1, 0, 0]);
+    expect(nakedDeviation([-3, 2, 0], [-3, 2, 1])).toEqual([0, 0, -1]);
   });
 });

@@ -137,6 +137,23 @@ describe('a simulated trading day of the demo, end to end', () => {
     expect(summary.executions[0]!.slippage).toBe('1'); // the book moved during the 20 ms latency
     expect(summary.executions[3]!.slippage).toBe('-1'); // the spread opened above the exit after the break
     expect(summary.strategies[0]!.spreadPosition).toBe(0);
+    // Every execution fills HC's 5 lots before the RB hedge: HC 5 lots off the nearest balanced position (flat),
+    // 5 × the HC mid × 10 per tick; hc-rb/1 for 1120 ms, at the mid 3378.5 (168925; 189252 notional-seconds over the
+    // mids it saw), the 15 others 40 ms.
+    expect(summary.executions[0]!.exposure).toEqual({ maxLots: [5, 0], maxNotional: '168925.00', maxLegNotional: ['168925.00', '0.00'], notionalSeconds: '189252.000', nakedMs: 1120 });
+    expect(summary.exposure).toEqual({
+      maxNakedNotional: '169075.00',
+      longestNakedMs: 1120,
+      longestNakedAlgo: 'hc-rb/1',
+      totalNakedMs: 1720,
+      nakedNotionalSeconds: '288201.000',
+      legs: {
+        'hc-rb': [
+          { symbol: 'HC', lotSize: '1', maxLots: 5, maxQty: '5', maxNotional: '169075.00' },
+          { symbol: 'RB', lotSize: '1', maxLots: 0, maxQty: '0', maxNotional: '0.00' },
+        ],
+      },
+    });
     // (7 + 9 + 10 + 8 + 8 long + 3 × 8 short) spread points × 5 units × 10 per point
     expect(summary.pnl).toBe('3300.00');
   });

@@ -5,7 +5,7 @@ import { VirtualClock } from '../../src/clock/virtual-clock.js';
 import { demoConfig } from '../../src/config/demo.js';
 import { resolveConfig, type EngineConfig } from '../../src/config/resolve.js';
 import type { SimulatedConfigInput } from '../../src/config/schema.js';
-import { nakedLots } from '../../src/domain/position.js';
+import { nakedDeviation } from '../../src/domain/position.js';
 import { SessionCalendar } from '../../src/domain/session-calendar.js';
 import type { VenueReport } from '../../src/domain/orders.js';
 import { createEngine, type Engine } from '../../src/engine/engine.js';
@@ -182,7 +182,8 @@ export class ModelRun {
    * - Every order resting at the venue is an order actor the engine tracks (no orphan at the venue).
    * - The engine's leg positions equal the fills the venue delivered, each counted once.
    * - Each running algo's fills equal the fills delivered for its orders, and its current naked exposure
-   *   equals the naked lots those fills leave.
+   *   equals, per leg, those fills' deviation from the nearest balanced position (weighted by notional at
+   *   the last fill prices once every traded leg has one).
    * - No order actor has more filled than ordered.
    * - Every order was submitted while the market was open.
    */
@@ -204,15 +205,18 @@ export class ModelRun {
       if (id.startsWith('algo:') && ref.getSnapshot().status === 'active') {
         const algoId = id.slice('algo:'.length);
         const lots = strategy.definition.legs.map(() => 0);
+        const lastPrice: (number | null)[] = strategy.definition.legs.map(() => null);
         for (const f of this.delivered.values()) {
           if (!f.clientId.startsWith(`${algoId}.`)) continue;
           const leg = strategy.definition.legs.find((l) => l.symbol === f.symbol)!;
           lots[leg.index]! += f.side * f.qty;
+          lastPrice[leg.index] = f.price;
         }
         const mine = ctx!.fills.lots as number[];
         if (mine.join() !== lots.join()) return `${algoId} counts fills ${mine.join()} but the venue delivered ${lots.join()}`;
-        const naked = nakedLots(lots, strategy.definition.tradingMultipliers).reduce((a, n) => a + Math.abs(n), 0);
-        if (ctx!.exposure.current !== naked) return `${algoId} reports ${ctx!.exposure.current} naked lots but its fills leave ${naked}`;
+        const naked = nakedDeviation(lots, strategy.definition.tradingMultipliers);
+        const reported = ctx!.exposure.lots as number[];
+        if (reported.join() !== naked.join()) return `${algoId} reports naked lots ${reported.join()} but its fills leave ${naked.join()}`;
       }
     }
     for (const s of this.submitted) if (!this.calendar.isOpen(s.at)) return `order ${s.clientId} submitted at ${new Date(s.at).toISOString()}, outside the session`;

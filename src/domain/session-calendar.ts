@@ -17,7 +17,16 @@
  *     to the FIRST (earlier) occurrence (02:30 CEST = 00:30Z). luxon's own choice here depends on the
  *     zone's offset at the moment the process first asked (the earlier occurrence if that was summer
  *     time, the later one otherwise), so it is not relied upon either.
- *   A session whose start and end both fall in the same gap is empty and ignored.
+ *   A session whose start and end both fall in the same gap is empty and ignored. The same rule reads a
+ *   local date-time without an offset anywhere else, e.g. a config's `run.start`: see {@link isoToInstant}.
+ * - `shortDays` (early closes, late opens, as in exchange holiday schedules) adjust single local dates D:
+ *   - `open`: a session that starts on D, or is open at D `open`, starts at D `open` at the earliest;
+ *   - `close`: a session that ends on D (an end at 00:00 is 24:00 of the day before), or is open at
+ *     D `close`, ends at D `close` at the latest;
+ *   - a session left with no time is dropped. So an early close ends the session in progress and drops the
+ *     rest of that day's sessions, but a session that starts after `close` and runs past midnight (CME's
+ *     17:00 reopen for the next trading day) keeps its hours, and so does a night session that started the
+ *     day before and ended before a late `open`. Times are converted by the DST rule above.
  * - Intervals are half-open [start, end). Intervals that touch or overlap are merged, so the market is
  *   never reported closed for zero time between adjacent sessions. A merged interval that extends more
  *   than {@link LOOK_DAYS} days beyond the instant asked about is reported as unbounded on that side
@@ -26,7 +35,7 @@
  * Generated intervals are cached per local start date (a Map keyed by "yyyy-MM-dd"), so repeated
  * `isOpen` calls cost a few Map lookups.
  */
-import { IANAZone } from 'luxon';
+import { DateTime, FixedOffsetZone, IANAZone } from 'luxon';
 import { ConfigError } from './errors.js';
 
 export type Weekday = 'Mon' | 'Tue' | 'Wed' | 'Thu' | 'Fri' | 'Sat' | 'Sun';
@@ -48,6 +57,18 @@ export interface CalendarSpec {
   sessions: SessionSpec[];
   /** "yyyy-MM-dd" local dates on which NO session starts. */
   holidays?: string[];
+  /** Early closes and late opens on single local dates; at most one entry per date. */
+  shortDays?: ShortDaySpec[];
+}
+
+/** Special hours on one local date; at least one of `open` and `close`, and `open` before `close`. */
+export interface ShortDaySpec {
+  /** "yyyy-MM-dd", local. */
+  date: string;
+  /** "HH:mm" local: sessions that start on `date`, or are open at this time, start no earlier. */
+  open?: string;
+  /** "HH:mm" local: sessions that end on `date`, or are open at this time, end no later. */
+  close?: string;
 }
 
 /** Epoch ms, half-open [start, end). */
@@ -86,11 +107,18 @@ interface CompiledSession {
   days: readonly boolean[];
 }
 
+/** A short day's bounds in minutes after local midnight; null = not bounded on that side. */
+interface CompiledShortDay {
+  openMin: number | null;
+  closeMin: number | null;
+}
+
 export class SessionCalendar {
   readonly spec: CalendarSpec;
   private readonly zone: IANAZone;
   private readonly sessions: readonly CompiledSession[];
   private readonly holidays: ReadonlySet<string>;
+  private readonly shortDays: ReadonlyMap<string, CompiledShortDay>;
   /** Raw (unmerged) intervals of the sessions starting on a local date, sorted by start. */
   private readonly byDate = new Map<string, readonly Interval[]>();
   private windowDay = Number.NaN;
@@ -132,10 +160,30 @@ export class SessionCalendar {
       });
     }
 
+    const shortDays = new Map<string, CompiledShortDay>();
+    const sds: unknown = spec.shortDays;
+    if (sds !== undefined) {
+      if (!Array.isArray(sds)) fail('shortDays', 'must be a list of { date, open?, close? }', sds);
+      (sds as unknown[]).forEach((raw, i) => {
+        const at = `shortDays[${i}]`;
+        if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) fail(at, 'must be an object with a date and an open and/or close time', raw);
+        const sd = raw as Partial<ShortDaySpec>;
+        const date: unknown = sd.date;
+        if (typeof date !== 'string' || !isRealDate(date)) fail(`${at}.date`, 'must be a real date "yyyy-MM-dd"', date);
+        if (shortDays.has(date as string)) fail(`${at}.date`, 'is listed twice', date);
+        const openMin = sd.open === undefined ? null : parseHHmm(sd.open, `${at}.open`, fail);
+        const closeMin = sd.close === undefined ? null : parseHHmm(sd.close, `${at}.close`, fail);
+        if (openMin === null && closeMin === null) fail(at, 'needs an open or a close time (or both)', raw);
+        if (openMin !== null && closeMin !== null && closeMin <= openMin) fail(`${at}.close`, `must be after open (${sd.open})`, sd.close);
+        shortDays.set(date as string, { openMin, closeMin });
+      });
+    }
+
     this.spec = spec;
     this.zone = IANAZone.create(tz as string);
     this.sessions = compiled;
     this.holidays = holidays;
+    this.shortDays = shortDays;
   }
 
   isOpen(ms: number): boolean {
@@ -255,10 +303,33 @@ export class SessionCalendar {
     const out: Interval[] = [];
     if (!this.holidays.has(key)) {
       const wd = weekdayIndex(day);
+      // A session of `day` ends by 24:00 of `day + 1`, so only short days on `day` and `day + 1` can touch it.
+      const today = this.shortDays.get(key);
+      const tomorrow = this.shortDays.get(dateKey(day + 1));
       for (const s of this.sessions) {
         if (!s.days[wd]) continue;
-        const start = this.toInstant(day, s.startMin);
-        const end = this.toInstant(s.endMin > s.startMin ? day : day + 1, s.endMin);
+        const endDay = s.endMin > s.startMin ? day : day + 1;
+        let start = this.toInstant(day, s.startMin);
+        let end = this.toInstant(endDay, s.endMin);
+        if (today !== undefined || tomorrow !== undefined) {
+          // The local date the session ends on: an end at 00:00 is 24:00 of the day before.
+          const endDate = s.endMin === 0 ? endDay - 1 : endDay;
+          // In date order, so a session already ended by today's close is not "open" at tomorrow's open.
+          for (const [d, sd] of [
+            [day, today],
+            [day + 1, tomorrow],
+          ] as const) {
+            if (sd === undefined) continue;
+            if (sd.openMin !== null) {
+              const open = this.toInstant(d, sd.openMin);
+              if ((d === day || (start < open && open < end)) && open > start) start = open;
+            }
+            if (sd.closeMin !== null) {
+              const close = this.toInstant(d, sd.closeMin);
+              if ((d === endDate || (start < close && close < end)) && close < end) end = close;
+            }
+          }
+        }
         if (end > start) out.push(Object.freeze({ start, end }));
       }
       out.sort((a, b) => a.start - b.start);
@@ -273,27 +344,61 @@ export class SessionCalendar {
    * the earlier occurrence when ambiguous, the first valid instant after a gap when nonexistent.
    */
   private toInstant(day: number, minute: number): number {
-    const local = day * DAY + minute * MINUTE; // the wall-clock time read as if it were UTC
-    const offsetAt = (ts: number): number => this.zone.offset(ts) * MINUTE;
-    // Real offsets are within -12 h..+14 h, so the instant lies in [local - 14 h, local + 12 h]:
-    // sample the offsets in force around that window.
-    const candidates = new Set([offsetAt(local - 15 * HOUR), offsetAt(local), offsetAt(local + 13 * HOUR)]);
-    let best = Infinity;
-    for (const o of candidates) {
-      const ts = local - o;
-      if (offsetAt(ts) === o && ts < best) best = ts;
-    }
-    if (Number.isFinite(best)) return best;
-    // Nonexistent (spring-forward gap): find the switch, the first instant whose wall clock is >= local.
-    let lo = local - Math.max(...candidates); // wall clock before `local`
-    let hi = local - Math.min(...candidates); // wall clock after `local`
-    while (hi - lo > 1) {
-      const mid = Math.floor((lo + hi) / 2);
-      if (mid + offsetAt(mid) >= local) hi = mid;
-      else lo = mid;
-    }
-    return hi;
+    return wallClockToInstant(this.zone, day * DAY + minute * MINUTE);
   }
+}
+
+/**
+ * Epoch ms of an ISO 8601 date-time (luxon's `DateTime.fromISO` syntax, e.g. "2026-03-08T02:30",
+ * "2026-03-08T02:30:15.250", "2026-03-08").
+ * - With an offset or `Z` it is that exact instant, whatever a trailing "[Zone]" says.
+ * - Without one it is a wall-clock time in `timeZone` (or in a trailing "[Zone]"), converted by the
+ *   calendar's own rule for session boundaries: a time in a spring-forward gap is the first valid instant
+ *   (the moment of the switch: 02:30 on 2026-03-08 in America/Chicago is 03:00 CDT = 08:00Z), a time in a
+ *   repeated fall-back hour its first occurrence (01:30 on 2026-11-01 in Chicago is 01:30 CDT = 06:30Z).
+ *   Unlike luxon's own reading (a gap shifted by its length; a repeated hour resolved by the offset in
+ *   force when the process runs), the result does not depend on the date the process runs on.
+ * Throws a ConfigError at `path` (naming the input) when the text is not ISO 8601, and a RangeError when
+ * `timeZone` is not a valid IANA zone.
+ */
+export function isoToInstant(iso: string, timeZone: string, path = ''): number {
+  const zone = IANAZone.create(timeZone);
+  if (!zone.isValid) throw new RangeError(`isoToInstant: not a valid IANA time zone: ${JSON.stringify(timeZone)}`);
+  const whole = DateTime.fromISO(iso, { zone: FixedOffsetZone.utcInstance, setZone: true });
+  if (!whole.isValid) throw new ConfigError(path, `is not an ISO 8601 date-time (${whole.invalidExplanation ?? whole.invalidReason})`, iso);
+  // Read the text without a "[Zone]" suffix in two fixed zones: the instants agree only when it carries an offset.
+  const bare = iso.replace(/\[[^\]]*\]$/, '');
+  const asUtc = DateTime.fromISO(bare, { zone: FixedOffsetZone.utcInstance, setZone: true }).toMillis();
+  const asPlusOne = DateTime.fromISO(bare, { zone: FixedOffsetZone.instance(60), setZone: true }).toMillis();
+  if (asUtc === asPlusOne) return asUtc; // the offset's instant (luxon would let a "[Zone]" override it)
+  // No offset: `asUtc` is the wall-clock time read as if it were UTC.
+  return wallClockToInstant(whole.zone instanceof IANAZone ? whole.zone : zone, asUtc);
+}
+
+/**
+ * The instant of wall-clock time `local` (a local date-time in `zone`, read as if it were UTC, in ms):
+ * the earlier occurrence when ambiguous, the first valid instant after a gap when nonexistent.
+ */
+function wallClockToInstant(zone: IANAZone, local: number): number {
+  const offsetAt = (ts: number): number => zone.offset(ts) * MINUTE;
+  // Real offsets are within -12 h..+14 h, so the instant lies in [local - 14 h, local + 12 h]:
+  // sample the offsets in force around that window.
+  const candidates = new Set([offsetAt(local - 15 * HOUR), offsetAt(local), offsetAt(local + 13 * HOUR)]);
+  let best = Infinity;
+  for (const o of candidates) {
+    const ts = local - o;
+    if (offsetAt(ts) === o && ts < best) best = ts;
+  }
+  if (Number.isFinite(best)) return best;
+  // Nonexistent (spring-forward gap): find the switch, the first instant whose wall clock is >= local.
+  let lo = local - Math.max(...candidates); // wall clock before `local`
+  let hi = local - Math.min(...candidates); // wall clock after `local`
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (mid + offsetAt(mid) >= local) hi = mid;
+    else lo = mid;
+  }
+  return hi;
 }
 
 const memo = new WeakMap<CalendarSpec, SessionCalendar>();

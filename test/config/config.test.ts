@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { Settings } from 'luxon';
 import { demoConfig } from '../../src/config/demo.js';
 import { loadConfigFile, parseConfigText, resolveConfig, type EngineConfig } from '../../src/config/resolve.js';
 import type { SimulatedConfigInput } from '../../src/config/schema.js';
@@ -456,5 +457,112 @@ describe('resolveConfig: invalid configs name the field', () => {
     const lines = e.message.split('\n');
     expect(lines[0]).toBe('invalid configuration in my.yaml:');
     expect(lines.slice(1).sort()).toEqual(e.errors.map((x) => `  - ${x.message}`).sort());
+  });
+});
+
+describe('resolveConfig: exchange-zone start times and short days (issue 11, item 10)', () => {
+  /** The demo on a Chicago calendar, starting at `start` (local, read in America/Chicago). */
+  const chicagoAt = (start: string): Raw => {
+    const c = demo();
+    c.venue.calendar.timeZone = 'America/Chicago';
+    c.run.start = start;
+    return c;
+  };
+  /** Resolves with luxon believing the process runs at `nowMs`. */
+  const startAt = (c: Raw, nowMs: number): number => {
+    const real = Settings.now;
+    Settings.now = () => nowMs;
+    try {
+      return resolveConfig(c, 'x').run.start;
+    } finally {
+      Settings.now = real;
+    }
+  };
+  const JANUARY = Date.UTC(2026, 0, 15, 12);
+  const JULY = Date.UTC(2026, 6, 15, 12);
+
+  it('run.start at a skipped local time (2026-03-08T02:30 Chicago) is the switch, 03:00 CDT = 1772956800000, whatever the process date', () => {
+    const c = chicagoAt('2026-03-08T02:30');
+    expect(startAt(c, JANUARY)).toBe(1_772_956_800_000);
+    expect(startAt(c, JULY)).toBe(1_772_956_800_000);
+    expect(1_772_956_800_000).toBe(Date.UTC(2026, 2, 8, 8, 0));
+  });
+
+  it('run.start at an ambiguous local time (2026-11-01T01:30 Chicago) is the first one, 01:30 CDT = 1793514600000, whatever the process date', () => {
+    const c = chicagoAt('2026-11-01T01:30');
+    expect(startAt(c, JANUARY)).toBe(1_793_514_600_000);
+    expect(startAt(c, JULY)).toBe(1_793_514_600_000);
+    expect(1_793_514_600_000).toBe(Date.UTC(2026, 10, 1, 6, 30));
+  });
+
+  it('run.start with an explicit offset in the repeated hour keeps it: 01:30-06:00 is the second 01:30, 07:30Z', () => {
+    expect(startAt(chicagoAt('2026-11-01T01:30:00-06:00'), JANUARY)).toBe(Date.UTC(2026, 10, 1, 7, 30));
+    expect(startAt(chicagoAt('2026-11-01T01:30:00-06:00'), JULY)).toBe(Date.UTC(2026, 10, 1, 7, 30));
+    expect(startAt(chicagoAt('2026-11-01T06:30:00Z'), JANUARY)).toBe(Date.UTC(2026, 10, 1, 6, 30));
+  });
+
+  it('accepts calendar short days and hands them on with the venue and strategy calendars', () => {
+    const c = demo();
+    const shortDays = [
+      { date: '2026-11-24', close: '11:30' },
+      { date: '2026-11-25', open: '10:30', close: '15:00' },
+    ];
+    c.venue.calendar.shortDays = shortDays;
+    const r = resolveConfig(c, 'x');
+    expect(r.venue.calendar.shortDays).toEqual(shortDays);
+    expect(r.strategies[0]!.spec.session.calendar.shortDays).toEqual(shortDays);
+  });
+
+  it('a bad short-day date, time, order or duplicate is reported at its path under venue.calendar, naming the value', () => {
+    const errors = invalid((c) => {
+      c.venue.calendar.shortDays = [
+        { date: '2026-11-31', close: '11:30' },
+        { date: '2026-11-24', close: '11:30' },
+      ];
+    });
+    expect(errors.map((e) => e.message)).toEqual(['venue.calendar.shortDays[0].date: must be a real date "yyyy-MM-dd" (got "2026-11-31")']);
+    const time = invalid((c) => {
+      c.venue.calendar.shortDays = [{ date: '2026-11-24', open: '25:00' }];
+    });
+    expect(time.map((e) => e.message)).toEqual(['venue.calendar.shortDays[0].open: must be a 24 h time "HH:mm" (got "25:00")']);
+    const order = invalid((c) => {
+      c.venue.calendar.shortDays = [{ date: '2026-11-24', open: '13:00', close: '11:30' }];
+    });
+    expect(order.map((e) => e.message)).toEqual(['venue.calendar.shortDays[0].close: must be after open (13:00) (got "11:30")']);
+    const twice = invalid((c) => {
+      c.venue.calendar.shortDays = [
+        { date: '2026-11-24', close: '11:30' },
+        { date: '2026-11-24', open: '10:00' },
+      ];
+    });
+    expect(twice.map((e) => e.message)).toEqual(['venue.calendar.shortDays[1].date: is listed twice (got "2026-11-24")']);
+    const neither = invalid((c) => {
+      c.venue.calendar.shortDays = [{ date: '2026-11-24' }];
+    });
+    expect(paths(neither)).toEqual(['venue.calendar.shortDays[0]']);
+  });
+
+  it('short-day shape errors come from the schema: an unknown key, a time that is not a string', () => {
+    expect(
+      paths(
+        invalid((c) => {
+          c.venue.calendar.shortDays = [{ date: '2026-11-24', closes: '11:30' }];
+        }),
+      ),
+    ).toEqual(['venue.calendar.shortDays[0].closes']);
+    expect(
+      paths(
+        invalid((c) => {
+          c.venue.calendar.shortDays = [{ date: '2026-11-24', close: 1130 }];
+        }),
+      ),
+    ).toEqual(['venue.calendar.shortDays[0].close']);
+  });
+
+  it('a bad short day of a strategy calendar is reported under strategies[i].session.calendar', () => {
+    const errors = invalid((c) => {
+      c.strategies[0].session.calendar = { ...c.venue.calendar, shortDays: [{ date: '2026-11-24', open: '12:00', close: '12:00' }] };
+    });
+    expect(paths(errors)).toEqual(['strategies[0].session.calendar.shortDays[0].close']);
   });
 });

@@ -1,10 +1,11 @@
 import { describe, it, expect } from 'vitest';
-import { DateTime } from 'luxon';
+import { DateTime, Settings } from 'luxon';
 import { ConfigError } from '../../src/domain/errors.js';
 import {
   SessionCalendar,
   WEEKDAYS,
   calendarFor,
+  isoToInstant,
   type Boundary,
   type CalendarSpec,
   type Interval,
@@ -488,5 +489,265 @@ describe('SessionCalendar: validation throws a ConfigError naming the field and 
 
   it('accepts duplicate holidays, a leap day, and a zone like "UTC"', () => {
     expect(() => new SessionCalendar({ ...ok, timeZone: 'UTC', holidays: ['2028-02-29', '2028-02-29'] })).not.toThrow();
+  });
+});
+
+// -------------------------------------------------------------------------------------------------
+
+/** Runs `fn` with luxon believing the process runs at `nowMs`, then restores the real clock. */
+function atProcessDate<T>(nowMs: number, fn: () => T): T {
+  const real = Settings.now;
+  Settings.now = () => nowMs;
+  try {
+    return fn();
+  } finally {
+    Settings.now = real;
+  }
+}
+const JANUARY = Date.UTC(2026, 0, 15, 12); // CST in force
+const JULY = Date.UTC(2026, 6, 15, 12); // CDT in force
+
+describe('isoToInstant: a local date-time at a DST switch is read by the calendar rule, whatever the process date', () => {
+  const CH = 'America/Chicago';
+  // 2026-03-08: 02:00 CST jumps to 03:00 CDT at 08:00Z. 2026-11-01: 02:00 CDT falls back to 01:00 CST at 07:00Z.
+  const SKIPPED = 1_772_956_800_000; // 2026-03-08T08:00:00Z = 03:00 CDT, the moment of the switch
+  const REPEATED_FIRST = 1_793_514_600_000; // 2026-11-01T06:30:00Z = 01:30 CDT, the first 01:30
+  const REPEATED_SECOND = 1_793_518_200_000; // 2026-11-01T07:30:00Z = 01:30 CST, the second 01:30
+
+  it('the hand-computed constants are what they say', () => {
+    expect(SKIPPED).toBe(Date.UTC(2026, 2, 8, 8, 0));
+    expect(REPEATED_FIRST).toBe(Date.UTC(2026, 10, 1, 6, 30));
+    expect(REPEATED_SECOND).toBe(Date.UTC(2026, 10, 1, 7, 30));
+  });
+
+  it('a skipped time (02:30 on 2026-03-08) is the first valid instant, 03:00 CDT = 08:00Z, in January and in July', () => {
+    for (const now of [JANUARY, JULY]) {
+      atProcessDate(now, () => {
+        expect(isoToInstant('2026-03-08T02:30', CH)).toBe(SKIPPED);
+        expect(isoToInstant('2026-03-08T02:00', CH)).toBe(SKIPPED);
+        expect(isoToInstant('2026-03-08T02:59:59.999', CH)).toBe(SKIPPED);
+      });
+    }
+    expect(isoToInstant('2026-03-08T01:59:59.999', CH)).toBe(SKIPPED - 1); // 01:59:59.999 CST
+    expect(isoToInstant('2026-03-08T03:00', CH)).toBe(SKIPPED);
+    expect(isoToInstant('2026-03-08T03:30', CH)).toBe(SKIPPED + HOUR / 2);
+  });
+
+  it('an ambiguous time (01:30 on 2026-11-01) is the first occurrence, 01:30 CDT = 06:30Z, in January and in July', () => {
+    for (const now of [JANUARY, JULY]) {
+      atProcessDate(now, () => {
+        expect(isoToInstant('2026-11-01T01:30', CH)).toBe(REPEATED_FIRST);
+        expect(isoToInstant('2026-11-01T01:30:00.000', CH)).toBe(REPEATED_FIRST);
+        expect(isoToInstant('2026-11-01T01:59:59.999', CH)).toBe(Date.UTC(2026, 10, 1, 6, 59, 59, 999));
+        expect(isoToInstant('2026-11-01T02:00', CH)).toBe(Date.UTC(2026, 10, 1, 8, 0)); // 02:00 CST, once
+      });
+    }
+  });
+
+  it("(deliberately) differs from luxon's own reading, which shifts a gap by its length and picks a repeated hour by the process date", () => {
+    const luxonOwn = (iso: string, now: number) => atProcessDate(now, () => DateTime.fromISO(iso, { zone: CH, setZone: true }).toMillis());
+    expect(luxonOwn('2026-03-08T02:30', JULY)).toBe(SKIPPED + HOUR / 2); // 03:30 CDT
+    expect(luxonOwn('2026-11-01T01:30', JULY)).toBe(REPEATED_FIRST);
+    expect(luxonOwn('2026-11-01T01:30', JANUARY)).toBe(REPEATED_SECOND);
+  });
+
+  it('is the same instant the calendar uses for a session boundary at that local time', () => {
+    const gap = new SessionCalendar({ timeZone: CH, days: ['Sun'], sessions: [{ start: '02:30', end: '04:00' }] });
+    expect(gap.nextBoundary(Date.UTC(2026, 2, 8, 0, 0))).toEqual({ at: isoToInstant('2026-03-08T02:30', CH), open: true });
+    const repeat = new SessionCalendar({ timeZone: CH, days: ['Sun'], sessions: [{ start: '01:30', end: '04:00' }] });
+    expect(repeat.nextBoundary(Date.UTC(2026, 10, 1, 0, 0))).toEqual({ at: isoToInstant('2026-11-01T01:30', CH), open: true });
+  });
+
+  it('an explicit offset or Z keeps its exact meaning, even in the repeated hour or the gap', () => {
+    expect(isoToInstant('2026-11-01T01:30:00-06:00', CH)).toBe(REPEATED_SECOND);
+    expect(isoToInstant('2026-11-01T01:30:00-05:00', CH)).toBe(REPEATED_FIRST);
+    expect(isoToInstant('2026-11-01T07:30:00Z', CH)).toBe(REPEATED_SECOND);
+    expect(isoToInstant('2026-03-08T02:30:00-06:00', CH)).toBe(Date.UTC(2026, 2, 8, 8, 30));
+    expect(isoToInstant('2026-03-08T16:30:00+0800', CH)).toBe(Date.UTC(2026, 2, 8, 8, 30));
+    expect(isoToInstant('2026-03-08T02:30:00-06:00[Europe/Berlin]', CH)).toBe(Date.UTC(2026, 2, 8, 8, 30));
+  });
+
+  it('a date alone is local midnight; a trailing [Zone] without an offset is read in that zone by the same rule', () => {
+    expect(isoToInstant('2026-03-08', CH)).toBe(Date.UTC(2026, 2, 8, 6, 0)); // 00:00 CST
+    expect(isoToInstant('2026-03-29T02:30[Europe/Berlin]', CH)).toBe(Date.UTC(2026, 2, 29, 1, 0)); // 03:00 CEST
+    expect(isoToInstant('2026-03-08T12:00', 'UTC')).toBe(Date.UTC(2026, 2, 8, 12, 0));
+  });
+
+  it('text that is not ISO 8601 throws a ConfigError at the given path, naming it; an unknown zone a RangeError', () => {
+    const err = configError(() => isoToInstant('tomorrow', CH, 'run.start'));
+    expect(err.path).toBe('run.start');
+    expect(err.message).toMatch(/^run\.start: is not an ISO 8601 date-time \(.*\) \(got "tomorrow"\)$/);
+    expect(configError(() => isoToInstant('2026-02-30T10:00', CH)).path).toBe('');
+    expect(() => isoToInstant('2026-03-08T02:30', 'Mars/Olympus_Mons')).toThrow(RangeError);
+  });
+});
+
+describe('SessionCalendar: short days (early closes and late opens)', () => {
+  const CH = 'America/Chicago';
+  const SH = 'Asia/Shanghai';
+  const NY = 'America/New_York';
+  // CME-style Globex week: Sunday–Thursday 17:00 to the next day 16:00.
+  const CME = { timeZone: CH, days: ['Sun', 'Mon', 'Tue', 'Wed', 'Thu'] as Weekday[], sessions: [{ start: '17:00', end: '16:00' }] };
+  const SHANGHAI: CalendarSpec = {
+    timeZone: SH,
+    days: MON_FRI,
+    sessions: [
+      { start: '09:00', end: '10:15' },
+      { start: '10:30', end: '11:30' },
+      { start: '13:30', end: '15:00' },
+      { start: '21:00', end: '23:00' },
+    ],
+  };
+  const sh = (iso: string) => local(iso, SH);
+
+  it('an early close (Monday 2026-01-19, 12:00 CT) ends the Sunday session at exactly 12:00; the Monday 17:00 open is unchanged', () => {
+    const cal = new SessionCalendar({ ...CME, shortDays: [{ date: '2026-01-19', close: '12:00' }] });
+    expect(intervalUtc(cal.intervalAt(local('2026-01-19T10:00', CH)))).toEqual(['2026-01-18T23:00:00.000Z', '2026-01-19T18:00:00.000Z']);
+    expect(cal.isOpen(Date.UTC(2026, 0, 19, 17, 59, 59, 999))).toBe(true);
+    expect(cal.isOpen(Date.UTC(2026, 0, 19, 18, 0))).toBe(false);
+    expect(cal.nextBoundary(local('2026-01-19T10:00', CH))).toEqual({ at: 1_768_845_600_000, open: false }); // 18:00Z
+    const reopen = cal.nextBoundary(1_768_845_600_000);
+    expect(reopen).toEqual({ at: 1_768_863_600_000, open: true }); // 17:00 CST = 23:00Z, as on any Monday
+    expect(boundaryIn(reopen, CH)).toEqual({ at: '2026-01-19T17:00:00.000-06:00', open: true });
+    expect(intervalUtc(cal.intervalAt(reopen!.at))).toEqual(['2026-01-19T23:00:00.000Z', '2026-01-20T22:00:00.000Z']);
+    // the week around it is untouched
+    const plain = new SessionCalendar(CME);
+    expect(cal.intervals(Date.UTC(2026, 0, 12), Date.UTC(2026, 0, 18)).map(intervalUtc)).toEqual(plain.intervals(Date.UTC(2026, 0, 12), Date.UTC(2026, 0, 18)).map(intervalUtc));
+    expect(cal.intervals(Date.UTC(2026, 0, 20), Date.UTC(2026, 0, 25)).map(intervalUtc)).toEqual(plain.intervals(Date.UTC(2026, 0, 20), Date.UTC(2026, 0, 25)).map(intervalUtc));
+  });
+
+  it('an early close on a Friday (2026-11-27, 12:15 CT) ends the week at 18:15Z; the next open is Sunday 17:00 CST as usual', () => {
+    const cal = new SessionCalendar({ ...CME, shortDays: [{ date: '2026-11-27', close: '12:15' }] });
+    const close = cal.nextBoundary(local('2026-11-27T09:00', CH));
+    expect(boundaryUtc(close)).toEqual({ at: '2026-11-27T18:15:00.000Z', open: false });
+    expect(boundaryUtc(cal.nextBoundary(close!.at))).toEqual({ at: '2026-11-29T23:00:00.000Z', open: true });
+  });
+
+  it('a late open (Thursday 2026-03-05, 09:30) starts the first session at exactly 09:30; the rest of the day is unchanged', () => {
+    const cal = new SessionCalendar({ ...SHANGHAI, shortDays: [{ date: '2026-03-05', open: '09:30' }] });
+    expect(cal.isOpen(sh('2026-03-05T09:00'))).toBe(false);
+    expect(cal.isOpen(sh('2026-03-05T09:29:59.999'))).toBe(false);
+    expect(cal.isOpen(sh('2026-03-05T09:30'))).toBe(true);
+    expect(boundaryIn(cal.nextBoundary(sh('2026-03-05T08:00')), SH)).toEqual({ at: '2026-03-05T09:30:00.000+08:00', open: true });
+    expect(cal.intervals(sh('2026-03-05T00:00'), sh('2026-03-06T00:00')).map(intervalUtc)).toEqual([
+      ['2026-03-05T01:30:00.000Z', '2026-03-05T02:15:00.000Z'],
+      ['2026-03-05T02:30:00.000Z', '2026-03-05T03:30:00.000Z'],
+      ['2026-03-05T05:30:00.000Z', '2026-03-05T07:00:00.000Z'],
+      ['2026-03-05T13:00:00.000Z', '2026-03-05T15:00:00.000Z'],
+    ]);
+    expect(cal.isOpen(sh('2026-03-06T09:00'))).toBe(true); // the next day opens at 09:00 again
+  });
+
+  it('sessions wholly outside the short day are dropped that day: close 11:30 drops the afternoon and the night session', () => {
+    const cal = new SessionCalendar({ ...SHANGHAI, shortDays: [{ date: '2026-03-05', close: '11:30' }] });
+    expect(cal.intervals(sh('2026-03-05T00:00'), sh('2026-03-06T00:00')).map(intervalUtc)).toEqual([
+      ['2026-03-05T01:00:00.000Z', '2026-03-05T02:15:00.000Z'],
+      ['2026-03-05T02:30:00.000Z', '2026-03-05T03:30:00.000Z'],
+    ]);
+    expect(cal.isOpen(sh('2026-03-05T14:00'))).toBe(false);
+    expect(cal.isOpen(sh('2026-03-05T22:00'))).toBe(false);
+    expect(boundaryIn(cal.nextBoundary(sh('2026-03-05T11:30')), SH)).toEqual({ at: '2026-03-06T09:00:00.000+08:00', open: true });
+  });
+
+  it('a late open after the first session drops it, and open and close together keep only what lies between', () => {
+    const late = new SessionCalendar({ ...SHANGHAI, shortDays: [{ date: '2026-03-05', open: '10:30' }] });
+    expect(boundaryIn(late.nextBoundary(sh('2026-03-05T08:00')), SH)).toEqual({ at: '2026-03-05T10:30:00.000+08:00', open: true });
+    expect(late.isOpen(sh('2026-03-05T10:00'))).toBe(false);
+    const both = new SessionCalendar({ ...SHANGHAI, shortDays: [{ date: '2026-03-05', open: '10:00', close: '14:00' }] });
+    expect(both.intervals(sh('2026-03-05T00:00'), sh('2026-03-06T00:00')).map(intervalUtc)).toEqual([
+      ['2026-03-05T02:00:00.000Z', '2026-03-05T02:15:00.000Z'],
+      ['2026-03-05T02:30:00.000Z', '2026-03-05T03:30:00.000Z'],
+      ['2026-03-05T05:30:00.000Z', '2026-03-05T06:00:00.000Z'],
+    ]);
+  });
+
+  it('a session in progress at the close ends then, including its part after midnight', () => {
+    const cal = new SessionCalendar({ timeZone: SH, days: MON_FRI, sessions: [{ start: '21:00', end: '02:30' }], shortDays: [{ date: '2026-03-05', close: '23:00' }] });
+    expect(intervalUtc(cal.intervalAt(sh('2026-03-05T22:00')))).toEqual(['2026-03-05T13:00:00.000Z', '2026-03-05T15:00:00.000Z']);
+    expect(cal.isOpen(sh('2026-03-06T01:00'))).toBe(false);
+    expect(boundaryIn(cal.nextBoundary(sh('2026-03-05T23:00')), SH)).toEqual({ at: '2026-03-06T21:00:00.000+08:00', open: true });
+  });
+
+  it('a night session that ended before a late open keeps its hours; a close at 00:00 cuts it at midnight', () => {
+    const late = new SessionCalendar({ timeZone: SH, days: MON_FRI, sessions: [{ start: '21:00', end: '02:30' }], shortDays: [{ date: '2026-03-06', open: '09:00' }] });
+    expect(intervalUtc(late.intervalAt(sh('2026-03-06T01:00')))).toEqual(['2026-03-05T13:00:00.000Z', '2026-03-05T18:30:00.000Z']);
+    expect(intervalUtc(late.intervalAt(sh('2026-03-06T22:00')))).toEqual(['2026-03-06T13:00:00.000Z', '2026-03-06T18:30:00.000Z']);
+    // the eve of a holiday: the holiday's close at 00:00 ends the eve's night session at midnight
+    const eve = new SessionCalendar({
+      timeZone: SH,
+      days: MON_FRI,
+      sessions: [{ start: '21:00', end: '02:30' }],
+      holidays: ['2026-10-01'],
+      shortDays: [{ date: '2026-10-01', close: '00:00' }],
+    });
+    expect(intervalUtc(eve.intervalAt(sh('2026-09-30T22:00')))).toEqual(['2026-09-30T13:00:00.000Z', '2026-09-30T16:00:00.000Z']);
+    expect(eve.isOpen(sh('2026-10-01T00:30'))).toBe(false);
+  });
+
+  it('a late open cuts a session in progress at that time: a 24 h Mon–Fri market closed until 10:00 on Wednesday', () => {
+    const LO = 'Europe/London';
+    const cal = new SessionCalendar({ timeZone: LO, days: MON_FRI, sessions: [{ start: '00:00', end: '00:00' }], shortDays: [{ date: '2026-06-03', open: '10:00' }] });
+    expect(cal.intervals(local('2026-06-01T12:00', LO), local('2026-06-05T12:00', LO)).map(intervalUtc)).toEqual([
+      ['2026-05-31T23:00:00.000Z', '2026-06-02T23:00:00.000Z'],
+      ['2026-06-03T09:00:00.000Z', '2026-06-05T23:00:00.000Z'],
+    ]);
+    expect(boundaryIn(cal.nextBoundary(local('2026-06-01T12:00', LO)), LO)).toEqual({ at: '2026-06-03T00:00:00.000+01:00', open: false });
+    expect(boundaryIn(cal.nextBoundary(local('2026-06-03T00:00', LO)), LO)).toEqual({ at: '2026-06-03T10:00:00.000+01:00', open: true });
+  });
+
+  it('a late open cuts a session that started the evening before and is still open then (Sunday 17:00 CT session, Monday open 08:30)', () => {
+    const cal = new SessionCalendar({ ...CME, shortDays: [{ date: '2026-01-19', open: '08:30' }] });
+    expect(cal.isOpen(local('2026-01-18T18:00', CH))).toBe(false);
+    expect(cal.isOpen(local('2026-01-19T08:29:59.999', CH))).toBe(false);
+    expect(intervalUtc(cal.intervalAt(local('2026-01-19T08:30', CH)))).toEqual(['2026-01-19T14:30:00.000Z', '2026-01-19T22:00:00.000Z']);
+    expect(boundaryIn(cal.nextBoundary(local('2026-01-16T16:00', CH)), CH)).toEqual({ at: '2026-01-19T08:30:00.000-06:00', open: true });
+    expect(boundaryIn(cal.nextBoundary(local('2026-01-19T12:00', CH)), CH)).toEqual({ at: '2026-01-19T16:00:00.000-06:00', open: false });
+  });
+
+  it('a short-day time in the repeated hour is its first occurrence, like a session boundary (New York, 2026-11-01 close 01:30)', () => {
+    const cal = new SessionCalendar({ timeZone: NY, days: ['Sun'], sessions: [{ start: '00:00', end: '03:00' }], shortDays: [{ date: '2026-11-01', close: '01:30' }] });
+    expect(intervalUtc(cal.intervalAt(utc('2026-11-01T05:00:00Z')))).toEqual(['2026-11-01T04:00:00.000Z', '2026-11-01T05:30:00.000Z']);
+    expect(cal.isOpen(utc('2026-11-01T06:30:00Z'))).toBe(false); // the second 01:30 (EST)
+  });
+});
+
+describe('SessionCalendar: short-day validation throws a ConfigError naming the field and the bad value', () => {
+  const ok: CalendarSpec = { timeZone: 'America/Chicago', days: MON_FRI, sessions: [{ start: '08:30', end: '15:00' }] };
+  const withShort = (shortDays: unknown) => ({ ...ok, shortDays }) as unknown as CalendarSpec;
+
+  it.each([
+    ['not a list', withShort('2026-01-19'), 'shortDays', 'must be a list', '"2026-01-19"'],
+    ['an entry that is not an object', withShort(['2026-01-19']), 'shortDays[0]', 'must be an object', '"2026-01-19"'],
+    ['a date that is not a real date', withShort([{ date: '2026-02-30', close: '12:00' }]), 'shortDays[0].date', 'must be a real date "yyyy-MM-dd"', '"2026-02-30"'],
+    ['a date in the wrong format', withShort([{ date: '19.01.2026', close: '12:00' }]), 'shortDays[0].date', 'must be a real date', '"19.01.2026"'],
+    ['a missing date', withShort([{ close: '12:00' }]), 'shortDays[0].date', 'must be a real date', 'shortDays[0].date: must be a real date "yyyy-MM-dd"'],
+    ['a bad close time', withShort([{ date: '2026-01-19', close: '24:00' }]), 'shortDays[0].close', 'must be a 24 h time "HH:mm"', '"24:00"'],
+    ['a bad open time', withShort([{ date: '2026-01-19', close: '12:00' }, { date: '2026-01-20', open: '9:30' }]), 'shortDays[1].open', 'must be a 24 h time "HH:mm"', '"9:30"'],
+    ['neither open nor close', withShort([{ date: '2026-01-19' }]), 'shortDays[0]', 'needs an open or a close time', '{"date":"2026-01-19"}'],
+    ['open equal to close', withShort([{ date: '2026-01-19', open: '12:00', close: '12:00' }]), 'shortDays[0].close', 'must be after open (12:00)', '"12:00"'],
+    ['open after close', withShort([{ date: '2026-01-19', open: '13:00', close: '12:00' }]), 'shortDays[0].close', 'must be after open (13:00)', '"12:00"'],
+    ['a date listed twice', withShort([{ date: '2026-01-19', close: '12:00' }, { date: '2026-01-20', close: '12:00' }, { date: '2026-01-19', open: '10:00' }]), 'shortDays[2].date', 'is listed twice', '"2026-01-19"'],
+  ])('%s', (_title, spec, path, reason, shown) => {
+    const err = configError(() => new SessionCalendar(spec));
+    expect(err.path).toBe(path);
+    expect(err.reason).toContain(reason);
+    expect(err.message).toContain(shown);
+  });
+
+  it('prefixes the path with pathPrefix, and accepts an open alone, a close alone, a close at 00:00 and a short day on a holiday', () => {
+    const err = configError(() => new SessionCalendar(withShort([{ date: '2026-01-19', open: '12:00', close: '11:00' }]), 'venue.calendar.'));
+    expect(err.message).toBe('venue.calendar.shortDays[0].close: must be after open (12:00) (got "11:00")');
+    expect(
+      () =>
+        new SessionCalendar({
+          ...ok,
+          holidays: ['2026-01-19'],
+          shortDays: [
+            { date: '2026-01-19', close: '00:00' },
+            { date: '2026-01-20', open: '10:00' },
+            { date: '2026-01-21', close: '12:00' },
+          ],
+        }),
+    ).not.toThrow();
   });
 });

@@ -1,5 +1,5 @@
-import { assign, not, setup, stopChild, type ActorRefFrom } from 'xstate';
-import { hedgeNeeds, isBalanced, nakedLots, unwindNeeds, type HedgeRounding } from '../src/domain/position.js';
+import { and, assign, not, setup, stopChild, type ActorRefFrom } from 'xstate';
+import { hedgeNeeds, isBalanced, nakedDeviation, nakedLots, unwindNeeds, type HedgeRounding } from '../src/domain/position.js';
 import { impliedActivePrice } from '../src/domain/pricing.js';
 import type { MarketView } from '../src/domain/quote.js';
 import type { Side } from '../src/domain/orders.js';
@@ -36,10 +36,14 @@ export type LadderStep = 'resting' | 'crossing' | 'unwinding' | 'paused' | 'fail
 
 /** The hedge ladder's parameters; see the README for defaults. */
 export interface HedgeLadder {
+  /** Where a leg-out starts the ladder: resting (step 1), or crossing at once with no resting order first. */
+  firstStep: 'resting' | 'crossing';
   /** Step 1: rest at the near touch plus this many ticks. */
   payupTicks: number;
-  /** Re-price resting (and crossing, unwinding) hedge orders this often. */
+  /** Look at resting (and crossing, unwinding) hedge orders this often ... */
   repriceMs: number;
+  /** ... and re-price one only when its price would move at least this many ticks. */
+  repriceTicks: number;
   /** Step 3: after this long naked, cross the spread. */
   crossAfterMs: number;
   /** Crossing price: the far touch plus this many ticks ... */
@@ -74,6 +78,10 @@ export interface AlgoSpec {
   payupTicks: number;
   /** Entry orders older than this are re-priced; also the wait after a reject. */
   resubmitMs: number;
+  /** Taker: a resting entry still at the price is kept unless its price would move at least this many ticks. */
+  repriceTicks: number;
+  /** Taker: whether a new entry slice may go out while a hedge works or a leg is naked. */
+  entryWhileHedging: boolean;
   rounding: HedgeRounding;
   hedge: HedgeLadder;
   /** What a stop does with a leg-out: complete the hedge, or unwind the filled legs. */
@@ -106,22 +114,55 @@ interface WorkingOrder {
   cancelling: boolean;
 }
 
+/**
+ * Naked exposure: per leg, the signed lots away from the nearest balanced position (`nakedDeviation`), valued
+ * at the leg's book mid (else its last fill price). Lots of different legs have different sizes, so only
+ * notionals are summed.
+ */
 export interface Exposure {
-  /** Naked lots now (sum over legs of |naked lots|). */
-  current: number;
-  maxLots: number;
+  /** Per leg, the signed deviation now, in lots. */
+  lots: number[];
+  /** Per leg, the largest |deviation| so far, in lots. */
+  maxLots: number[];
+  /** Per leg, the largest |deviation| · |last fill price (ticks)| · tickValue so far. */
+  maxLegNotional: number[];
+  /** The largest Σ leg notionals at one moment. */
   maxNotional: number;
-  /** ∫ naked lots dt, in lot·ms. */
-  lotMs: number;
+  /** ∫ Σ naked notional dt, in currency·ms. */
+  notionalMs: number;
   /** Total time with any naked lot, ms. */
   nakedMs: number;
   since: number | null;
+}
+
+/** Per leg, the deviation from the nearest balanced position, weighted by notional once every traded leg has a price. */
+
+/**
+ * The price (ticks) each leg's naked lots are valued at: its book's mid when the algo has one, else its last fill
+ * price (a leg that never filled still counts when it is the one short of balance).
+ */
+function marks(context: AlgoContext, lastPrice: readonly number[]): number[] {
+  return lastPrice.map((p, i) => {
+    const book = context.latest?.legs[i];
+    return book ? (book.bid + book.ask) / 2 : p;
+  });
+}
+
+/** Per leg, |deviation| · |mark (ticks)| · tick value: the currency value of the naked lots. */
+function legNotionals(deviation: readonly number[], lastPrice: readonly number[], tickValue: readonly number[]): number[] {
+  return deviation.map((n, i) => abs(n) * abs(lastPrice[i]!) * tickValue[i]!);
 }
 
 export interface AlgoContext {
   spec: AlgoSpec;
   /** The books the algo prices from; null while its strategy's session window is closed. */
   market: MarketView | null;
+  /**
+   * The latest view, kept while the window is closed too: at the open the algo prices from it at once, whether
+   * the open notice or the first book of the session came first (the market-view stage never shows a book
+   * from before the current session).
+   */
+  latest: MarketView | null;
   /** False between the window's close and its next open: no book is usable, so nothing is sent. */
   sessionOpen: boolean;
   /** Signed lots, Σ price·lots (ticks), last fill price (ticks) per leg; times of the first and last fill. */
@@ -165,6 +206,7 @@ export interface AlgoResult {
 export interface LadderStepReport {
   algoId: string;
   step: LadderStep;
+  /** Per leg, the signed lots away from the nearest balanced position (= exposure.lots). */
   nakedLots: number[];
   exposure: Exposure;
 }
@@ -259,6 +301,50 @@ function entryLotsLeft(context: AlgoContext, leg = context.spec.activeLeg): numb
   return s.qty * abs(s.tradingMultipliers[leg]!) - abs(context.fills.lots[leg]!) - Math.max(0, direction * ladder);
 }
 
+/**
+ * Taker: lots of the active leg the next entry slice may take. It never exceeds what the spread quote shows,
+ * nor what every hedge leg shows now on the side its hedge would take, net of the hedge lots already working
+ * there and of the lots still to be hedged. Without `entryWhileHedging`, nothing goes out while a hedge
+ * works or a leg still needs one: the ladder owns the legs until they are whole again.
+ */
+function entrySliceLots(context: AlgoContext): number {
+  const s = context.spec;
+  const spread = context.market?.spread;
+  if (!spread) return 0;
+  const hedging = hasRole(context, 'hedge', 'unwind');
+  const unhedged = needs(context, 'rest');
+  if (!s.entryWhileHedging && (hedging || unhedged.some((n) => n !== 0))) return 0;
+  let units = s.side > 0 ? spread.askSize : spread.bidSize;
+  const working = ladderWorkingLots(context);
+  for (let i = 0; i < s.tradingMultipliers.length; i++) {
+    const tm = s.tradingMultipliers[i]!;
+    if (i === s.activeLeg || tm === 0) continue;
+    const book = context.market!.legs[i];
+    if (!book) return 0;
+    const shown = legSide(context, i) > 0 ? book.askSize : book.bidSize;
+    const free = shown - abs(working[i]!) - abs(unhedged[i]!);
+    units = Math.min(units, Math.floor(Math.max(0, free) / abs(tm)));
+  }
+  return Math.max(0, Math.min(entryLotsLeft(context), units * abs(s.tradingMultipliers[s.activeLeg]!)));
+}
+
+/** Signed lots the ladder's own orders (hedge, unwind) still have working per leg. */
+function ladderWorkingLots(context: AlgoContext): number[] {
+  const w = context.spec.tradingMultipliers.map(() => 0);
+  for (const o of Object.values(context.orders)) if (o.role !== 'entry') w[o.leg]! += o.side * (o.qty - o.filled);
+  return w;
+}
+
+/**
+ * A stale order is re-priced only when the price it would be sent at now differs from its own by at least
+ * `ticks`; without a book to price from, `orElse` decides.
+ */
+function priceMoved(order: WorkingOrder | undefined, price: number | undefined, ticks: number, orElse: boolean): boolean {
+  if (!order) return false;
+  if (price === undefined) return orElse;
+  return abs(price - order.price) >= ticks;
+}
+
 function priceReached(context: AlgoContext): boolean {
   const q = context.market?.spread;
   if (!q) return false;
@@ -337,7 +423,7 @@ function hedgeLegsDeepEnough(context: AlgoContext): boolean {
 }
 
 function ladderReport(context: AlgoContext, step: LadderStep): LadderStepReport {
-  return { algoId: context.spec.id, step, nakedLots: nakedLots(context.fills.lots, context.spec.tradingMultipliers), exposure: { ...context.exposure } };
+  return { algoId: context.spec.id, step, nakedLots: [...context.exposure.lots], exposure: { ...context.exposure } };
 }
 
 export function algoResult(context: AlgoContext, status: AlgoStatus): AlgoResult {
@@ -436,10 +522,15 @@ export const algoMachine = setup({
     /** Effect: a step of the hedge ladder, with the exposure at that moment. */
     reportLadderStep: (_: unknown, _params: LadderStepReport) => {},
     settle: assign((_, params: { status: AlgoStatus }) => ({ status: params.status })),
-    storeMarket: assign({ market: ({ event }) => (event.type === 'spread.quoted' ? event.view : null) }),
+    /** The latest view is kept; it is priced from only while the window is open. */
+    storeMarket: assign(({ context, event }) => {
+      const view = event.type === 'spread.quoted' ? event.view : null;
+      return context.sessionOpen ? { market: view, latest: view } : { latest: view };
+    }),
     /** The window closed: the books are no longer usable (a quote after the close changes nothing). */
-    closeSession: assign({ market: null, sessionOpen: false }),
-    openSession: assign({ sessionOpen: true }),
+    closeSession: assign({ market: null, latest: null, sessionOpen: false }),
+    /** The window opened: price from the latest view at once (it holds only books of the new session). */
+    openSession: assign(({ context }) => ({ sessionOpen: true, market: context.latest })),
     recordFill: assign(({ context, event }) => {
       const e = event as LegFilledEvent;
       const lots = [...context.fills.lots];
@@ -451,19 +542,23 @@ export const algoMachine = setup({
       const order = context.orders[e.clientId];
       const orders = order ? { ...context.orders, [e.clientId]: { ...order, filled: order.filled + e.qty } } : context.orders;
       const x = context.exposure;
-      const naked = nakedLots(lots, context.spec.tradingMultipliers);
-      const current = naked.reduce((a, n) => a + abs(n), 0);
-      const notionalNow = naked.reduce((a, n, i) => a + abs(n) * abs(lastPrice[i]!) * context.spec.tickValue[i]!, 0);
+      const tv = context.spec.tickValue;
+      // Until this fill the deviation was x.lots, valued at the prices before it.
+      const mark = marks(context, lastPrice);
+      const notionalBefore = legNotionals(x.lots, marks(context, context.fills.lastPrice), tv).reduce((a, n) => a + n, 0);
+      const deviation = nakedDeviation(lots, context.spec.tradingMultipliers);
+      const legNotional = legNotionals(deviation, mark, tv);
       const dt = x.since === null ? 0 : e.at - x.since;
       return {
         orders,
         fills: { lots, notional, lastPrice, firstAt: context.fills.firstAt ?? e.at, lastAt: e.at },
         exposure: {
-          current,
-          maxLots: Math.max(x.maxLots, current),
-          maxNotional: Math.max(x.maxNotional, notionalNow),
-          lotMs: x.lotMs + x.current * dt,
-          nakedMs: x.nakedMs + (x.current > 0 ? dt : 0),
+          lots: deviation,
+          maxLots: deviation.map((n, i) => Math.max(x.maxLots[i]!, abs(n))),
+          maxLegNotional: legNotional.map((n, i) => Math.max(x.maxLegNotional[i]!, n)),
+          maxNotional: Math.max(x.maxNotional, legNotional.reduce((a, n) => a + n, 0)),
+          notionalMs: x.notionalMs + notionalBefore * dt,
+          nakedMs: x.nakedMs + (x.lots.some((n) => n !== 0) ? dt : 0),
           since: e.at,
         },
       };
@@ -473,9 +568,7 @@ export const algoMachine = setup({
       const s = context.spec;
       const leg = s.activeLeg;
       const side = legSide(context, leg);
-      const spread = context.market!.spread!;
-      const sizeUnits = s.side > 0 ? spread.askSize : spread.bidSize;
-      const qty = Math.min(entryLotsLeft(context), sizeUnits * abs(s.tradingMultipliers[leg]!));
+      const qty = entrySliceLots(context);
       const price = farTouch(context, leg, side, s.payupTicks)!;
       return {
         ...spawnOrder(context, spawn, { leg, role: 'entry', side, qty, price, staleAfterMs: s.resubmitMs }),
@@ -579,17 +672,31 @@ export const algoMachine = setup({
     isContingent: ({ context }) => context.spec.kind === 'contingent',
     isQuoting: ({ context }) => context.spec.kind === 'quoting',
     /** Taker and contingent wait for the price; a quoting algo starts at once. */
-    isSessionOpen: ({ context }) => context.sessionOpen,
     canStart: ({ context }) => context.spec.kind === 'quoting' || priceReached(context),
     isPriceReached: ({ context }) => priceReached(context),
     canEnter: ({ context }) => {
       const s = context.spec;
       // No new entry order while the ladder is escalating: it owns the legs until they are whole again.
       if (context.ladder.mode !== 'rest') return false;
-      if (!priceReached(context) || entryLotsLeft(context) <= 0) return false;
+      if (!priceReached(context)) return false;
       // The size shown in a view is taken once: wait for a newer view before crossing again.
       if (context.entry.pricedAt !== null && context.market!.at <= context.entry.pricedAt) return false;
-      return farTouch(context, s.activeLeg, legSide(context, s.activeLeg), s.payupTicks) !== undefined;
+      if (farTouch(context, s.activeLeg, legSide(context, s.activeLeg), s.payupTicks) === undefined) return false;
+      return entrySliceLots(context) > 0;
+    },
+    /** Taker: a stale entry order is re-priced when the price has left the limit or its price would move. */
+    mustRepriceEntry: ({ context, event }) => {
+      const o = orderOf(context, event);
+      if (o?.role !== 'entry') return false;
+      if (!priceReached(context)) return true;
+      const s = context.spec;
+      return priceMoved(o, farTouch(context, s.activeLeg, o.side, s.payupTicks), s.repriceTicks, true);
+    },
+    /** A stale hedge or unwind order whose price would move; without a book it stays (the ladder pauses). */
+    mustRepriceHedge: ({ context, event }) => {
+      const o = orderOf(context, event);
+      if (!isLadderRole(o?.role)) return false;
+      return priceMoved(o, hedgePrice(context, o!.leg, o!.side), context.spec.hedge.repriceTicks, false);
     },
     /** Contingent: every traded leg has a book to price from. */
     canSendAllLegs: ({ context }) => context.spec.tradingMultipliers.every((tm, leg) => tm === 0 || context.market?.legs[leg] != null),
@@ -611,7 +718,6 @@ export const algoMachine = setup({
     isRejectedHedge: ({ context, event }) => isLadderRole(orderOf(context, event)?.role) && isRejected(event),
     mustUnwind: ({ context }) => context.ladder.policy === 'unwind',
     hasUnwindWork: ({ context }) => context.ladder.policy === 'unwind' && needs(context, 'unwind').some((n) => n !== 0),
-    needsHedge: ({ context }) => needs(context, 'rest').some((n) => n !== 0),
     /** A leg needs lots it has a book to price from, and the ladder may send. */
     canSendHedge: ({ context }) => maySend(context) && needs(context).some((n, leg) => n !== 0 && context.market?.legs[leg] != null),
     /** A naked leg has no usable book (its market is closed, stale or crossed): the ladder pauses. */
@@ -621,6 +727,7 @@ export const algoMachine = setup({
       !hasRole(context, 'hedge', 'unwind') && needs(context).every((n) => n === 0) && isBalanced(context.fills.lots, context.spec.tradingMultipliers),
     canResumeUnwinding: ({ context }) => context.ladder.policy === 'unwind' && !needs(context, context.ladder.mode, true).some((n, leg) => n !== 0 && context.market?.legs[leg] == null),
     isNaked: ({ context }) => !isBalanced(context.fills.lots, context.spec.tradingMultipliers),
+    startsCrossing: ({ context }) => context.spec.hedge.firstStep === 'crossing',
     hasNoOrders: ({ context }) => Object.keys(context.orders).length === 0,
     /** Nothing working and every leg holds the same whole number of spread units. */
     isSettled: ({ context }) => Object.keys(context.orders).length === 0 && isBalanced(context.fills.lots, context.spec.tradingMultipliers),
@@ -630,7 +737,11 @@ export const algoMachine = setup({
     hedgeRetry: ({ context }) => context.spec.hedge.repriceMs,
     legTimeout: ({ context }) => context.spec.legTimeoutMs,
     crossAfter: ({ context }) => context.spec.hedge.crossAfterMs,
-    unwindAfter: ({ context }) => Math.max(0, context.spec.hedge.unwindAfterMs - context.spec.hedge.crossAfterMs),
+    /** Crossing lasts until the unwind timeout, counted from the leg-out (crossing began at once, or after crossAfterMs). */
+    unwindAfter: ({ context }) => {
+      const h = context.spec.hedge;
+      return h.firstStep === 'crossing' ? h.unwindAfterMs : Math.max(0, h.unwindAfterMs - h.crossAfterMs);
+    },
     giveUpAfter: ({ context }) => context.spec.hedge.giveUpAfterMs,
   },
 }).createMachine({
@@ -638,6 +749,7 @@ export const algoMachine = setup({
   context: ({ input }) => ({
     spec: input.spec,
     market: input.market,
+    latest: input.market,
     sessionOpen: true,
     fills: {
       lots: input.spec.tradingMultipliers.map(() => 0),
@@ -652,14 +764,22 @@ export const algoMachine = setup({
     ladder: { mode: 'rest', arrival: input.spec.tradingMultipliers.map(() => null), policy: 'complete' },
     reason: null,
     status: null,
-    exposure: { current: 0, maxLots: 0, maxNotional: 0, lotMs: 0, nakedMs: 0, since: null },
+    exposure: {
+      lots: input.spec.tradingMultipliers.map(() => 0),
+      maxLots: input.spec.tradingMultipliers.map(() => 0),
+      maxLegNotional: input.spec.tradingMultipliers.map(() => 0),
+      maxNotional: 0,
+      notionalMs: 0,
+      nakedMs: 0,
+      since: null,
+    },
     counts: { orders: 0, reprices: 0, rejects: 0, ladderSteps: 0 },
   }),
   entry: { type: 'reportStarted', params: ({ context }) => ({ spec: context.spec }) },
   on: {
     // Between the window's close and its next open the algo prices from nothing, so the ladder pauses and
     // no order goes out, whatever quote arrives.
-    'spread.quoted': { guard: 'isSessionOpen', actions: 'storeMarket' },
+    'spread.quoted': { actions: 'storeMarket' },
     'session.closed': { actions: 'closeSession' },
     'session.opened': { actions: 'openSession' },
     'leg.filled': { actions: 'recordFill' },
@@ -709,7 +829,8 @@ export const algoMachine = setup({
                       { guard: 'isRejectedEntry', target: 'backingOff', actions: ['stopOrder', 'forgetOrder'] },
                       { guard: 'isEntryOrder', target: 'waiting', actions: ['stopOrder', 'forgetOrder'] },
                     ],
-                    'order.stale': { guard: 'isEntryOrder', target: 'repricing' },
+                    // Kept while it is still at the price and its price would not move (no lost queue place).
+                    'order.stale': { guard: 'mustRepriceEntry', target: 'repricing' },
                   },
                 },
                 repricing: repricingEntry('waiting'),
@@ -756,10 +877,10 @@ export const algoMachine = setup({
                 },
                 quoted: {
                   entry: 'submitQuote',
-                  // Checked after every event, so after the root has stored a new market view.
+                  // Checked after every event, so after the root has stored a new market view. A quote whose
+                  // price would not move is kept however old it gets: re-sending it would only lose its place.
                   always: { guard: 'mustRequote', target: 'requoting' },
                   on: {
-                    'order.stale': { guard: 'isEntryOrder', target: 'requoting' },
                     'xstate.done.actor.*': [
                       { guard: 'isRejectedEntry', target: 'backingOff', actions: ['stopOrder', 'forgetOrder'] },
                       { guard: 'isEntryOrder', target: 'idle', actions: ['stopOrder', 'forgetOrder'] },
@@ -793,12 +914,13 @@ export const algoMachine = setup({
           },
           states: {
             balanced: {
-              // Whole units again: the next leg-out starts its ladder from the resting step.
+              // Whole units again: the next leg-out starts its ladder from its first step.
               entry: 'relaxLadder',
               always: [
                 { guard: 'hasUnwindWork', target: 'ladder.step.unwinding' },
-                { guard: 'needsHedge', target: 'ladder' },
-                // Naked with nothing to send yet (a fraction of a unit on the active leg): the ladder's clock runs.
+                // A leg-out: a hedge to send, or a fraction of a unit on the active leg with nothing to send yet
+                // (the ladder's clock runs). A ladder configured to start crossing sends no resting order first.
+                { guard: and(['isNaked', 'startsCrossing']), target: 'ladder.step.crossing' },
                 { guard: 'isNaked', target: 'ladder' },
               ],
             },
@@ -819,15 +941,22 @@ export const algoMachine = setup({
                         { type: 'reportLadderStep', params: ({ context }) => ladderReport(context, 'resting') },
                       ],
                       always: { guard: 'mustUnwind', target: 'unwinding' },
-                      after: { crossAfter: 'crossing' },
+                      after: {
+                        crossAfter: {
+                          target: 'crossing',
+                          actions: [
+                            // The resting hedges are re-sent at the crossing price once they have ended ...
+                            ...cancel({ role: 'hedge', reprice: true }),
+                            // ... and a resting entry order would otherwise hold the active leg's fraction of a unit.
+                            ...cancel({ role: 'entry' }),
+                          ],
+                        },
+                      },
                     },
                     crossing: {
                       entry: [
                         { type: 'enterStep', params: { mode: 'cross', step: 'crossing' } },
                         { type: 'reportLadderStep', params: ({ context }) => ladderReport(context, 'crossing') },
-                        ...cancel({ role: 'hedge', reprice: true }),
-                        // A resting entry order would otherwise hold the active leg's fraction of a unit.
-                        ...cancel({ role: 'entry' }),
                       ],
                       always: { guard: 'mustUnwind', target: 'unwinding' },
                       after: { unwindAfter: 'unwinding' },
@@ -847,7 +976,7 @@ export const algoMachine = setup({
                 sender: {
                   initial: 'sending',
                   on: {
-                    'order.stale': { guard: 'isHedgeOrder', actions: cancel({ onlyEventOrder: true, reprice: true }) },
+                    'order.stale': { guard: 'mustRepriceHedge', actions: cancel({ onlyEventOrder: true, reprice: true }) },
                   },
                   states: {
                     sending: {

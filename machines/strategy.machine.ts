@@ -160,6 +160,7 @@ export const strategyMachine = setup({
       else if (event.type === 'session.closed' || event.type === 'session.opened') context.algo?.ref.send({ type: event.type });
     },
     openGate: assign({ gateOpen: true }),
+    forgetMarket: assign({ market: null }),
     closeGate: assign({ gateOpen: false }),
     stopAlgo: ({ context }) => {
       context.algo?.ref.send({ type: 'stop.requested' });
@@ -206,7 +207,8 @@ export const strategyMachine = setup({
     'spread.quoted': { actions: ['storeMarket', 'forwardToAlgo'] },
     'session.opened': { actions: ['openGate', 'forwardToAlgo'] },
     'session.closing': { actions: ['closeGate', 'stopAlgo'] },
-    'session.closed': { actions: ['closeGate', 'stopAlgo', 'forwardToAlgo'] },
+    // A book from before the close is never used after it: the next launch waits for a book of the new session.
+    'session.closed': { actions: ['closeGate', 'forgetMarket', 'stopAlgo', 'forwardToAlgo'] },
     // An algo ended (the session child never ends).
     'xstate.done.actor.*': { target: '.deciding', actions: ['applyResult', 'stopEndedAlgo', 'forgetAlgo'] },
     'stop.requested': '.stopping',

@@ -3,7 +3,8 @@
  */
 export { createEngine, Engine, type EngineOptions, type RunOptions, type Progress } from './engine/engine.js';
 export type { Execution, ExecutionLeg, FillRecord, StateChange, EngineRecord } from './engine/records.js';
-export type { Summary, StrategySummary } from './engine/summary.js';
+export type { Summary, StrategySummary, LegExposure } from './engine/summary.js';
+export { nakedQuantities } from './engine/summary.js';
 export { stateString } from './engine/state-string.js';
 export { loadConfigFile, resolveConfig, parseConfigText, type EngineConfig, type ResolvedStrategy, type Overrides } from './config/resolve.js';
 export { configSchema, type ConfigInput, type SimulatedConfigInput } from './config/schema.js';
@@ -15,12 +16,13 @@ export type { Venue, InstrumentInfo } from './venue/venue.js';
 export { SimulatedVenue, type SimVenueSpec, type SimInstrumentSpec } from './venue/simulated/simulated-venue.js';
 export { SpreadDefinition, type LegSpec, type SpreadSpec, type Leg } from './domain/spread.js';
 export { spreadQuote, legQuoteProblem, type LegQuote, type SpreadQuote, type MarketView } from './domain/quote.js';
-export { hedgedUnits, nakedLots, isBalanced, hedgeNeeds, type HedgeRounding } from './domain/position.js';
+export { hedgedUnits, nakedLots, legDeviation, nakedDeviation, isBalanced, hedgeNeeds, type HedgeRounding } from './domain/position.js';
 export { SessionCalendar, calendarFor, type CalendarSpec, type SessionSpec, type Weekday } from './domain/session-calendar.js';
 export type { OrderCommand, VenueReport, Side } from './domain/orders.js';
 export type { Triggers } from './domain/triggers.js';
 export { Decimal } from './domain/decimal.js';
 export { LegatoError, ConfigError, ConfigErrors } from './domain/errors.js';
+export { checkVenueCapabilities, checkLegQuotes } from './engine/capabilities.js';
 export { toMarketViews } from './streams/market-views.js';
 export { decisionMask, decisionRelevant } from './streams/decisions.js';
 export { engineMachine } from '../machines/engine.machine.js';

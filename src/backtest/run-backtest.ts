@@ -3,8 +3,9 @@ import type { EngineConfig } from '../config/resolve.js';
 import { loadQuotes, type DataReport } from '../data/load.js';
 import type { QuoteTable } from '../data/quote-table.js';
 import { ConfigError, ConfigErrors } from '../domain/errors.js';
-import { nakedLots } from '../domain/position.js';
-import { createEngine } from '../engine/engine.js';
+import { nakedDeviation } from '../domain/position.js';
+import { checkLegQuotes } from '../engine/capabilities.js';
+import { createEngine, type Engine } from '../engine/engine.js';
 import type { Summary } from '../engine/summary.js';
 import { toMarketViews } from '../streams/market-views.js';
 import { ReplayVenue, type ReplayVenueSpec } from '../venue/replay/replay-venue.js';
@@ -18,6 +19,8 @@ export interface BacktestOptions {
   timeZone?: string;
   /** Called about every `progressEveryRows` rows with how far the replay is. */
   onProgress?: (p: { done: number; total: number; now: number }) => void;
+  /** Called with the engine before it starts: attach observers (its venue's quotes, records, fills). */
+  attach?: (engine: Engine) => void;
   progressEveryRows?: number;
   /** Keep the spread, fill and exposure series for charts (default true). */
   series?: boolean;
@@ -33,7 +36,10 @@ export interface BacktestSeries {
   triggers: Record<string, number | null>;
   fills: { at: number; side: 'buy' | 'sell'; symbol: string; price: string; qty: string }[];
   algos: { algoId: string; start: number; end: number }[];
-  /** [time, naked lots] after each fill. */
+  /**
+   * [time, naked notional] after each fill: per leg, the strategy's lots away from the nearest balanced
+   * position, valued at the leg's last fill price, summed over legs.
+   */
   exposure: [number, number][];
 }
 
@@ -63,11 +69,14 @@ export async function runBacktest(config: EngineConfig, options: BacktestOptions
       badData: options.badData ?? 'skip',
     });
   if (table.length === 0) throw new ConfigErrors(config.source, [new ConfigError('venue.instruments', `no usable quotes of ${[...instruments.keys()].join(', ')} in the data`)]);
+  // Every leg must have quotes (the table holds only symbols with a usable row): without, it would never trade.
+  checkLegQuotes(config, table.symbols, options.data);
   const start = table.ts[0]!;
   const end = table.ts[table.length - 1]!;
   const clock = new VirtualClock(start);
   const venue = new ReplayVenue(venueSpec, table, clock);
   const engine = createEngine({ ...config, run: { start, days: (end - start) / 86_400_000 } }, { clock, venue });
+  options.attach?.(engine);
 
   const keep = options.series !== false;
   const series = new Map<string, BacktestSeries>(
@@ -89,12 +98,17 @@ export async function runBacktest(config: EngineConfig, options: BacktestOptions
       if (!last || last[1] !== bid || last[2] !== ask) out.spread.push([v.at, bid, ask]);
     });
     const lots = def.legs.map(() => 0);
+    // Notional of one lot at the leg's last fill price (null before its first fill).
+    const lotNotional: (number | null)[] = def.legs.map(() => null);
     engine.fills$.subscribe((f) => {
       if (f.strategy !== s.spec.name) return;
       out.fills.push({ at: f.at, side: f.side, symbol: f.symbol, price: f.price, qty: f.qty });
       const leg = def.legs.find((l) => l.symbol === f.symbol)!;
       lots[leg.index]! += (f.side === 'buy' ? 1 : -1) * Math.round(Number(f.qty) / leg.lotSize.toNumber());
-      out.exposure.push([f.at, nakedLots(lots, def.tradingMultipliers).reduce((a, n) => a + Math.abs(n), 0)]);
+      lotNotional[leg.index] = Math.abs(Number(f.price)) * leg.lotSize.times(leg.contractMultiplier).toNumber();
+      // As the algos measure it: lots away from the nearest balanced position, valued at the last fill.
+      const deviation = nakedDeviation(lots, def.tradingMultipliers);
+      out.exposure.push([f.at, deviation.reduce((a, n, i) => a + Math.abs(n) * (lotNotional[i] ?? 0), 0)]);
     });
   }
   engine.executions$.subscribe((e) => series.get(e.strategy)?.algos.push({ algoId: e.algoId, start: e.startedAt, end: e.endedAt }));

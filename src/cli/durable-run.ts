@@ -8,6 +8,7 @@ import {
   RemoteVenueError,
   VenueHost,
   VenueServer,
+  checkVenueCapabilities,
   defaultDataDir,
   journalStatus,
   journalledSummary,
@@ -65,6 +66,8 @@ export async function durableRun(config: EngineConfig, flags: DurableFlags, out:
 
   let durable: DurableEngine;
   try {
+    // Every leg must exist at the venue with the configured tick and lot size, before anything is sent.
+    if (venue) checkVenueCapabilities(config, venue.instruments(), `the venue at ${flags.venue}`);
     durable = DurableEngine.open(config, {
       dataDir,
       resume: flags.resume === true,

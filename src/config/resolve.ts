@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { DateTime } from 'luxon';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { StrategySpec } from '../../machines/strategy.machine.js';
 import { ConfigError, ConfigErrors } from '../domain/errors.js';
 import { Decimal } from '../domain/decimal.js';
-import { SessionCalendar, type CalendarSpec } from '../domain/session-calendar.js';
+import { SessionCalendar, isoToInstant, type CalendarSpec } from '../domain/session-calendar.js';
 import { SpreadDefinition } from '../domain/spread.js';
 import type { Triggers } from '../domain/triggers.js';
 import type { ReplayVenueSpec } from '../venue/replay/replay-venue.js';
@@ -103,9 +102,9 @@ export function resolveConfig(raw: unknown, source: string, overrides: Overrides
     if (c.run.start === undefined) errors.push(new ConfigError('run.start', 'is required for the simulated venue'));
     else {
       // Without a valid zone (reported above) the start cannot be read; do not report it twice.
-      const start = DateTime.fromISO(c.run.start, { zone: venueCalendar ? venueCalendarSpec.timeZone : 'UTC', setZone: true });
-      if (!start.isValid) errors.push(new ConfigError('run.start', `is not an ISO 8601 date-time (${start.invalidExplanation ?? start.invalidReason})`, c.run.start));
-      else startMs = start.toMillis();
+      // A local time at a DST switch is resolved like a session boundary (isoToInstant).
+      const start = c.run.start;
+      startMs = attempt(() => isoToInstant(start, venueCalendar ? venueCalendarSpec.timeZone : 'UTC', 'run.start')) ?? NaN;
     }
   }
 
@@ -197,6 +196,8 @@ export function resolveConfig(raw: unknown, source: string, overrides: Overrides
           activeLeg,
           payupTicks: x.payupTicks,
           resubmitMs: x.resubmitMs,
+          repriceTicks: x.repriceTicks,
+          entryWhileHedging: x.entryWhileHedging,
           rounding: x.hedgeRounding,
           hedge: { ...x.hedge },
           stopPolicy: x.stopPolicy,

@@ -18,6 +18,22 @@ export const calendarSchema = z.strictObject({
   days: z.array(weekday),
   sessions: z.array(z.strictObject({ start: z.string(), end: z.string(), days: z.array(weekday).optional() })),
   holidays: z.array(z.string()).optional(),
+  /**
+   * Early closes and late opens on single local dates (exchange holiday schedules), at most one entry per
+   * date. Each bound is optional but one is needed; a session left with no time that day is dropped.
+   */
+  shortDays: z
+    .array(
+      z.strictObject({
+        /** The local date, "yyyy-MM-dd". */
+        date: z.string(),
+        /** "HH:mm" local: sessions that start on `date`, or are open at this time, start no earlier (a late open). */
+        open: z.string().optional(),
+        /** "HH:mm" local, after `open`: sessions that end on `date`, or are open at this time, end no later (an early close). */
+        close: z.string().optional(),
+      }),
+    )
+    .optional(),
 });
 
 export const legSchema = z.strictObject({
@@ -60,6 +76,16 @@ export const strategySchema = z.strictObject({
       payupTicks: z.number().int().nonnegative().default(1),
       /** Entry orders older than this (ms) are re-priced; also the wait after a reject. Default 2000. */
       resubmitMs: z.number().int().positive().default(2000),
+      /**
+       * Taker: a resting entry order still at the price is kept (not cancelled and re-sent) unless the far
+       * touch plus payup has moved at least this many ticks from its price (an autospreader's "slop"). Default 1.
+       */
+      repriceTicks: z.number().int().positive().default(1),
+      /**
+       * Taker: send a new entry slice while a hedge is working or a leg is naked (each slice then sized to what
+       * the hedge legs show net of the hedges already working). Default false: one slice at a time.
+       */
+      entryWhileHedging: z.boolean().default(false),
       /** How a fill that is not a whole spread unit is hedged. Default nearest. */
       hedgeRounding: z.enum(['nearest', 'down', 'up']).default('nearest'),
       /** On a stop or a session close: complete the hedge, or unwind what filled. Default hedge. */
@@ -73,10 +99,17 @@ export const strategySchema = z.strictObject({
       /** The hedge ladder. */
       hedge: z
         .strictObject({
+          /**
+           * Where the ladder starts when a leg is naked: `resting` (step 1, rest at the near touch plus payup) or
+           * `crossing` (step 3 at once: the far touch plus crossPayupTicks, with no resting order first). Default resting.
+           */
+          firstStep: z.enum(['resting', 'crossing']).default('resting'),
           /** Step 1: rest the hedge at the near touch plus this many ticks. Default 1. */
           payupTicks: z.number().int().nonnegative().default(1),
-          /** Step 2: re-price hedge orders this often (ms). Default 1000. */
+          /** Step 2: look at hedge orders this often (ms); one is re-priced when its price would move. Default 1000. */
           repriceMs: z.number().int().positive().default(1000),
+          /** A working hedge order is re-priced only when its price would move at least this many ticks. Default 1. */
+          repriceTicks: z.number().int().positive().default(1),
           /** Step 3: after this long naked (ms), cross the spread. Default 3000. */
           crossAfterMs: z.number().int().nonnegative().default(3000),
           /** Crossing: the far touch plus this many ticks ... Default 2. */

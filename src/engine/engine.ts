@@ -9,6 +9,7 @@ import { VirtualClock } from '../clock/virtual-clock.js';
 import type { EngineConfig, ResolvedStrategy } from '../config/resolve.js';
 import { Decimal, str } from '../domain/decimal.js';
 import { Ledger, type LedgerInstrument } from '../domain/ledger.js';
+import { calendarFor } from '../domain/session-calendar.js';
 import type { OrderCommand, VenueReport } from '../domain/orders.js';
 import { hedgedUnits, nakedLots } from '../domain/position.js';
 import type { LegQuote } from '../domain/quote.js';
@@ -256,7 +257,10 @@ export class Engine {
       const legQuotes$ = merge(...[...new Set(s.definition.legs.map((l) => l.symbol))].map((sym) => bySymbol.get(sym)!));
       this.subscriptions.push(
         legQuotes$
-          .pipe(toMarketViews(s.definition, { staleAfterMs: s.staleAfterMs, clock: this.clock }), decisionRelevant(s.spec.triggers, wantsEvery))
+          .pipe(
+            toMarketViews(s.definition, { staleAfterMs: s.staleAfterMs, clock: this.clock, session: calendarFor(s.spec.session.calendar) }),
+            decisionRelevant(s.spec.triggers, wantsEvery),
+          )
           .subscribe((view) => {
             // A stopped strategy (its stop finished before the run's end) hears nothing more.
             if (ref.getSnapshot().status !== 'active') return;
@@ -480,9 +484,10 @@ export class Engine {
       legs: def.legs.map((l) => ({ symbol: l.symbol, lots: r.filledLots[l.index]!, avgPrice: avg[l.index] === undefined ? null : str(avg[l.index]!.toDecimalPlaces(8)) })),
       residualLots: nakedLots(r.filledLots, def.tradingMultipliers),
       exposure: {
-        maxLots: r.exposure.maxLots,
+        maxLots: [...r.exposure.maxLots],
         maxNotional: new Decimal(r.exposure.maxNotional).toDecimalPlaces(2).toFixed(2),
-        lotSeconds: new Decimal(r.exposure.lotMs).div(1000).toFixed(3),
+        maxLegNotional: r.exposure.maxLegNotional.map((n) => new Decimal(n).toDecimalPlaces(2).toFixed(2)),
+        notionalSeconds: new Decimal(r.exposure.notionalMs).div(1000).toFixed(3),
         nakedMs: ms3(r.exposure.nakedMs),
       },
       startedAt,

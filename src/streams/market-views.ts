@@ -1,6 +1,7 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { Clock, TimerId } from '../clock/clock.js';
 import { legQuoteProblem, spreadQuote, type LegQuote, type MarketView, type SpreadQuote } from '../domain/quote.js';
+import type { SessionCalendar } from '../domain/session-calendar.js';
 import type { SpreadDefinition } from '../domain/spread.js';
 
 export interface MarketViewOptions {
@@ -8,12 +9,43 @@ export interface MarketViewOptions {
   staleAfterMs: number;
   /** Drives staleness: a leg that stops updating goes stale without any new quote arriving. */
   clock: Clock;
+  /**
+   * The strategy's session window. With it, a leg's book is usable only inside a session and only when it was
+   * quoted in the current one: a book from before a session boundary is never usable after it, however long
+   * `staleAfterMs` is. Without it, the market is always open.
+   */
+  session?: Pick<SessionCalendar, 'intervalAt' | 'nextBoundary'>;
+}
+
+/**
+ * When the current session began (−Infinity for one that never began, +Infinity while closed), computed once
+ * per boundary rather than per quote: a calendar look-up costs microseconds.
+ */
+function sessionStart(session: MarketViewOptions['session']): (now: number) => number {
+  if (!session) return () => -Infinity;
+  let from = Infinity;
+  let to = -Infinity;
+  let start = Infinity;
+  return (now) => {
+    if (now < from || now >= to) {
+      const open = session.intervalAt(now);
+      from = now;
+      if (open) {
+        start = open.start;
+        to = open.end;
+      } else {
+        start = Infinity;
+        to = session.nextBoundary(now)?.at ?? Infinity;
+      }
+    }
+    return start;
+  };
 }
 
 /**
  * Leg quotes → what a spread's machines see: the spread quote (or none) and each leg's usable book.
  * Quotes of other symbols are ignored. It emits only when something in the view changed, including a
- * leg going stale on the clock.
+ * leg going stale on the clock. With a session calendar, books from before the current session are unusable.
  */
 export function toMarketViews(def: SpreadDefinition, options: MarketViewOptions): OperatorFunction<LegQuote, MarketView> {
   const index = new Map(def.legs.map((l) => [l.symbol, l.index]));
@@ -23,11 +55,13 @@ export function toMarketViews(def: SpreadDefinition, options: MarketViewOptions)
       let last: MarketView | undefined;
       let timer: TimerId | undefined;
       const { clock, staleAfterMs } = options;
+      const currentSessionStart = sessionStart(options.session);
 
       const evaluate = (): void => {
         const now = clock.now();
-        const legs = latest.map((q) => (legQuoteProblem(q, now, staleAfterMs) === undefined ? q! : null));
-        const spread = spreadQuote(def, latest, now, staleAfterMs);
+        const start = currentSessionStart(now);
+        const legs = latest.map((q) => (legQuoteProblem(q, now, staleAfterMs) === undefined && q!.ts >= start ? q! : null));
+        const spread = legs.every((l) => l !== null) ? spreadQuote(def, legs as LegQuote[], now, staleAfterMs) : null;
         if (!last || !sameView(last, spread, legs)) {
           last = { at: now, spread, legs };
           subscriber.next(last);

@@ -202,6 +202,49 @@ describe('sweeps', () => {
       '6/13: 1 80.00',
     ]);
     expect(sortRows(inline, 'pnl').map((r) => r.pnl)).toEqual(['140.00', '140.00', '80.00', '80.00', '0.00', '0.00']);
-    expect(sortRows(inline, 'exposure').map((r) => r.nakedLotSeconds)).toEqual(['0.000', '0.000', '0.000', '0.000', '0.000', '0.000']);
+    expect(sortRows(inline, 'exposure').map((r) => r.nakedNotionalSeconds)).toEqual(['0.000', '0.000', '0.000', '0.000', '0.000', '0.000']);
+  });
+});
+
+describe('venue capability checks: every leg has quotes in the data before the run starts', () => {
+  /** The replay config with leg 1 on C: the venue lists C, but the data (writeData) has only A and B. */
+  const noDataConfig: ConfigInput = {
+    ...replayConfig,
+    venue: { ...replayConfig.venue, instruments: [...replayConfig.venue.instruments, { symbol: 'C', tickSize: '1', lotSize: '1' }] },
+    strategies: [{ ...replayConfig.strategies[0]!, legs: [replayConfig.strategies[0]!.legs[0]!, { ...replayConfig.strategies[0]!.legs[1]!, symbol: 'C' }] }],
+  };
+
+  it('runBacktest refuses a leg without quotes, naming the strategy, the leg, the symbol and the data', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'legato-bt-'));
+    const file = writeData(dir);
+    const e = await runBacktest(resolveConfig(noDataConfig, 'nodata.yaml'), { data: [file] }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(ConfigErrors);
+    expect((e as ConfigErrors).errors.map((x) => x.path)).toEqual(['strategies[0].legs[1].symbol']);
+    expect((e as ConfigErrors).message).toBe(`invalid configuration in nodata.yaml:\n  - strategies[0].legs[1].symbol: leg 1 of strategy "ab": C has no quotes in the data (${file})`);
+  });
+
+  it('a sweep refuses every combination with the same error', async () => {
+    const { runSweep, parseSweep } = await import('../../src/backtest/sweep.js');
+    const dir = mkdtempSync(join(tmpdir(), 'legato-sweep-'));
+    const file = writeData(dir);
+    const rows = await runSweep(noDataConfig, 'nodata.yaml', parseSweep(['longEntry=5,6']), { data: [file], workers: 0 });
+    expect(rows.map((r) => [r.params.longEntry, r.executions, r.error])).toEqual([
+      ['5', 0, `strategies[0].legs[1].symbol: leg 1 of strategy "ab": C has no quotes in the data (${file})`],
+      ['6', 0, `strategies[0].legs[1].symbol: leg 1 of strategy "ab": C has no quotes in the data (${file})`],
+    ]);
+  });
+
+  it('`legato backtest` prints the named error without a stack trace and exits 2, before anything runs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'legato-bt-'));
+    writeData(dir);
+    const cfg = join(dir, 'nodata.json');
+    writeFileSync(cfg, JSON.stringify(noDataConfig));
+    let out = '';
+    let err = '';
+    const sink = (f: (s: string) => void) => new Writable({ write: (c, _e, cb) => (f(String(c)), cb()) });
+    const code = await main(['backtest', '--config', cfg, '--data', dir], { out: sink((s) => (out += s)), err: sink((s) => (err += s)) });
+    expect(code).toBe(2);
+    expect(out).toBe('');
+    expect(err).toBe(`legato: invalid configuration in ${cfg}:\n  - strategies[0].legs[1].symbol: leg 1 of strategy "ab": C has no quotes in the data (${dir})\n`);
   });
 });

@@ -70,9 +70,10 @@ describe('leg-out scenarios through the engine', () => {
     expect(e).toMatchObject({ status: 'completed', reason: 'filled', units: 5, residualLots: [0, 0], legs: [{ symbol: 'HC', lots: 5, avgPrice: '3380' }, { symbol: 'RB', lots: -5, avgPrice: '3204' }] });
     expect(e.realizedSpread).toBe('176');
     expect(e.slippage).toBe('4');
-    // Naked from the HC fill at 11:29:50.020 to the RB fill at 13:30:01: 2 h 0 min 10.98 s, 5 lots.
+    // Naked from the HC fill at 11:29:50.020 to the RB fill at 13:30:01: 2 h 0 min 10.98 s, HC 5 lots over the
+    // nearest balanced position (flat), RB none; 5 HC lots at the HC mid 3379.5, tick value 10: 168975.
     expect(e.exposure.nakedMs).toBe(at('13:30:01') - at('11:29:50.020'));
-    expect(e.exposure.maxLots).toBe(5);
+    expect(e.exposure).toEqual({ maxLots: [5, 0], maxNotional: '168975.00', maxLegNotional: ['168975.00', '0.00'], notionalSeconds: '1220638639.500', nakedMs: 7_210_980 });
   });
 
   it('a disconnect mid-hedge: no duplicate hedge, the held fill is applied on reconnect, and the legs end balanced', () => {
@@ -133,6 +134,8 @@ describe('leg-out scenarios through the engine', () => {
     s.until('10:00:10');
     s.market(172);
     s.venue.accept('hc-rb/1.1');
+    s.venue.quote('HC', 3380, 3381); // the far touch moves up a tick, the spread still at the price
+    s.venue.quote('RB', 3209, 3210);
     s.clock.advance(2000); // the entry goes stale and is cancelled for a re-price
     expect(s.venue.cancels.map((c) => c.clientId)).toEqual(['hc-rb/1.1']);
     s.venue.canceled('hc-rb/1.1', 4); // it had filled 4 lots, whose report is still in flight

@@ -164,3 +164,32 @@ describe('graceful shutdown', () => {
     }
   });
 });
+
+describe('legato run --venue: the venue must offer every leg as configured', () => {
+  it('refuses (exit 2, naming the leg) a config whose lot size differs from the venue process, before anything is sent', async () => {
+    const dir = tmp();
+    const venueCfg = join(dir, 'venue.json');
+    writeFileSync(venueCfg, JSON.stringify(demoConfig));
+    const mine = structuredClone(demoConfig);
+    mine.venue.instruments[0]!.lotSize = '2'; // RB
+    mine.strategies[0]!.legs[1]!.lotSize = '2';
+    const engineCfg = join(dir, 'engine.json');
+    writeFileSync(engineCfg, JSON.stringify(mine));
+    const sock = join(dir, 'venue.sock');
+    const venue = proc(['venue', '--socket', sock, '--config', venueCfg]);
+    try {
+      await until(() => venue.err().includes('listening on'), 20_000);
+      const r = await cli(['run', '--config', engineCfg, '--venue', sock, '--data-dir', join(dir, 'data')]);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain(`strategies[0].legs[1].lotSize: leg 1 of strategy "hc-rb" (RB): lot size 2 differs from 1 at the venue at ${sock}`);
+      expect(r.err).not.toMatch(/\n\s+at /);
+      const client = await RemoteVenue.connect(sock);
+      const stats = await client.stats();
+      client.stop();
+      expect(stats.open).toEqual([]);
+    } finally {
+      venue.child.kill('SIGTERM');
+      await venue.exit;
+    }
+  });
+});

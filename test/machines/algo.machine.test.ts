@@ -101,8 +101,18 @@ describe('spread algo: taker entry', () => {
     expect(a.state()).toBe('completed');
     const r = a.result()!;
     expect(r).toMatchObject({ status: 'completed', reason: 'filled', kind: 'taker', units: 3, filledLots: [3, -3], notional: [3 * 3380, -3 * 3208], residual: [0, 0] });
-    // Naked: 1 lot for 10 ms, 3 lots for 30 ms, 2 lots for 10 ms.
-    expect(r.exposure).toEqual({ current: 0, maxLots: 3, maxNotional: 3 * 3380 * 10, lotMs: 1 * 10 + 3 * 30 + 2 * 10, nakedMs: 50, since: 60 });
+    // Away from the nearest balanced position, counted in spread units per leg: HC +1 for 10 ms, HC +3 for 30 ms,
+    // then 3/−1, whose nearest whole positions 1, 2 and 3 units tie, so the one nearest flat: HC +2 for 10 ms.
+    // Valued at the HC mid 3379.5, tick value 10.
+    expect(r.exposure).toEqual({
+      lots: [0, 0],
+      maxLots: [3, 0],
+      maxLegNotional: [3 * 3379.5 * 10, 0],
+      maxNotional: 3 * 3379.5 * 10,
+      notionalMs: 1 * 3379.5 * 10 * 10 + 3 * 3379.5 * 10 * 30 + 2 * 3379.5 * 10 * 10,
+      nakedMs: 50,
+      since: 60,
+    });
     expect(r.counts).toEqual({ orders: 3, reprices: 0, rejects: 0, ladderSteps: 1 });
     expect(a.steps).toEqual(['resting:1/0']);
   });
@@ -117,9 +127,18 @@ describe('spread algo: taker entry', () => {
     expect(a.system.get('order:S/1.2')).toBeUndefined();
   });
 
-  it('re-prices a stale entry order: cancels it once and sends a new one at the current ask', () => {
+  it('keeps a stale entry order whose price would not move', () => {
     const a = setupAlgo();
     a.accept('S/1.1');
+    a.clock.advance(6000);
+    expect(a.cancels).toEqual([]);
+    expect(a.state()).toBe(TAKER_WORKING);
+  });
+
+  it('re-prices a stale entry order once the far touch has moved: cancels it once and sends a new one at the current ask', () => {
+    const a = setupAlgo();
+    a.accept('S/1.1');
+    a.send({ type: 'spread.quoted', view: view([3378, 3379], [3207, 3208], 1000) });
     a.clock.advance(2000);
     expect(a.cancels).toEqual(['S/1.1']);
     expect(a.state()).toBe('active.entry.taker.repricing,active.hedge.balanced');

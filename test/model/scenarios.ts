@@ -67,7 +67,7 @@ const markets = {
 type Strategy = SimulatedConfigInput['strategies'][number];
 const kind = (k: 'contingent' | 'quoting') => (s: Strategy) => (s.execution!.kind = k);
 const staleAfter = (ms: number) => (s: Strategy) => (s.staleAfterMs = ms);
-const ladder = (h: Record<string, number>) => (s: Strategy) => (s.execution!.hedge = { ...s.execution!.hedge, ...h });
+const ladder = (h: Record<string, number | string>) => (s: Strategy) => (s.execution!.hedge = { ...s.execution!.hedge, ...h });
 const all = (...fs: ((s: Strategy) => void)[]) => (s: Strategy) => fs.forEach((f) => f(s));
 
 export const scenarios: Scenario[] = [
@@ -151,13 +151,14 @@ export const scenarios: Scenario[] = [
     stimuli: [tick],
     depth: 5,
   },
-  // The venue rejects an order it had acknowledged while the engine is cancelling it (the entry re-prices after 1 s).
+  // The venue rejects an order it had acknowledged while the engine is cancelling it (the entry re-prices after
+  // 1 s, once the price has left it).
   {
     name: 'reject racing a cancel',
     start: '10:00:00',
     config: with_((s) => (s.execution!.resubmitMs = 1000)),
     markets,
-    prefix: [fault('rejectAfterAccept'), fault('late', 'order.rejected'), fault('late', 'order.cancelRejected'), market('longEntry')],
+    prefix: [fault('rejectAfterAccept'), fault('late', 'order.rejected'), fault('late', 'order.cancelRejected'), market('longEntry'), market('hcAway')],
     stimuli: [tick],
     depth: 3,
   },
@@ -184,6 +185,8 @@ export const scenarios: Scenario[] = [
   },
   // A stop just before the lunch break with a naked leg: the strategy waits through the break for its algo.
   { name: 'stop over the break', start: '11:29:50', config: with_(all(staleAfter(1000), ladder({ repriceMs: 3_600_000 }))), markets, prefix: [market('longEntry'), stop], stimuli: [tick, wait(2 * 3600_000), market('rbUp')], depth: 4 },
+  // A ladder that starts crossing: the hedge goes out at the far touch at once, with no resting step.
+  { name: 'ladder starts crossing', start: '10:00:00', config: with_(ladder({ firstStep: 'crossing' })), markets, prefix: [market('thin')], stimuli: [market('rbUp'), market('longEntry'), tick, stop], depth: 3 },
   // Contingent entries: every leg at once; a reject or the leg timeout unwinds.
   { name: 'contingent', start: '10:00:00', config: with_(all(kind('contingent'), ladder({ crossAfterMs: 10_000, unwindAfterMs: 20_000 }))), markets, stimuli: [market('longEntry'), market('thin'), market('mid'), market('rbUp'), fault('reject'), tick, stop], depth: 4 },
   // Quoting entries: rest at the implied price, re-quote on a move, and the stops around them.

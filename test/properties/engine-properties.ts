@@ -5,6 +5,7 @@ import type { SimulatedConfigInput } from '../../src/config/schema.js';
 import { Decimal } from '../../src/domain/decimal.js';
 import { nakedLots } from '../../src/domain/position.js';
 import { calendarFor } from '../../src/domain/session-calendar.js';
+import { ContainmentWatch } from '../helpers/containment-watch.js';
 import { simulate } from '../helpers/simulate.js';
 import type { EngineRecord, Execution, FillRecord } from '../../src/engine/records.js';
 import type { SimulatedVenue } from '../../src/venue/simulated/simulated-venue.js';
@@ -124,12 +125,14 @@ export interface RunFacts {
   executions: Execution[];
   venue: SimulatedVenue;
   enginePosition: (symbol: string) => number;
+  containment: ContainmentWatch;
 }
 
 export async function runScenario(s: Scenario): Promise<RunFacts> {
   const config = scenarioConfig(s);
-  const { engine, records, fills, summary } = await simulate(config);
-  return { config, records, fills, executions: summary.executions, venue: engine.venue as SimulatedVenue, enginePosition: (sym) => engine.position(config.strategies[0]!.spec.name, sym) };
+  let containment: ContainmentWatch | undefined;
+  const { engine, records, fills, summary } = await simulate(config, (e) => (containment = new ContainmentWatch(e)));
+  return { config, records, fills, executions: summary.executions, venue: engine.venue as SimulatedVenue, enginePosition: (sym) => engine.position(config.strategies[0]!.spec.name, sym), containment: containment! };
 }
 
 /** Every invariant; throws with a message naming the first one broken. */
@@ -212,6 +215,11 @@ export function checkInvariants(s: Scenario, f: RunFacts): void {
     const expected = realized === undefined ? null : realized.toDecimalPlaces(8).toFixed();
     if (expected !== e.realizedSpread) fail(`${e.algoId}: realized spread from fills ${expected}, reported ${e.realizedSpread}`);
   }
+
+  // 7–10. Leg-out containment (test/helpers/containment-watch.ts): no taker slice beyond what the hedge legs show
+  //    net of working hedges; no leg more than one slice naked; a paused ladder resumes by the first quote after
+  //    its legs are usable again; no order outside the session or on a book from before it.
+  if (f.containment.violations.length > 0) fail(`containment: ${f.containment.violations.slice(0, 3).join('; ')}`);
 
   // And the engine's positions are the venue's.
   for (const l of def.legs) if (f.venue.positions()[l.symbol] !== f.enginePosition(l.symbol)) fail(`engine and venue disagree on ${l.symbol}`);

@@ -24,14 +24,16 @@ import { orderMachine, type LegFilledEvent, type OrderCancelFailedEvent, type Or
  * ends stopped with the residual reported.
  */
 
-export type Purpose = 'longEntry' | 'longExit' | 'shortEntry' | 'shortExit';
+/** What an algo is for: one of the strategy's four trigger prices, or the kill switch's flatten (every leg to 0). */
+export type Purpose = 'longEntry' | 'longExit' | 'shortEntry' | 'shortExit' | 'flatten';
 export type AlgoKind = 'taker' | 'contingent' | 'quoting';
 export type AlgoStatus = 'completed' | 'stopped';
 /**
  * Why the algo ended: the quantity filled; the price left the limit (taker); a stop was requested; it
- * expired pending; a contingent leg failed; it unwound after a leg-out; the venue left a residual.
+ * expired pending; a contingent leg failed; it unwound after a leg-out; the venue left a residual; pre-trade
+ * risk refused an entry order.
  */
-export type EndReason = 'filled' | 'priceLeft' | 'stopRequested' | 'expired' | 'legFailed' | 'unwound' | 'residual';
+export type EndReason = 'filled' | 'priceLeft' | 'stopRequested' | 'expired' | 'legFailed' | 'unwound' | 'residual' | 'riskRefused';
 export type LadderStep = 'resting' | 'crossing' | 'unwinding' | 'paused' | 'failed';
 
 /** The hedge ladder's parameters; see the README for defaults. */
@@ -94,6 +96,13 @@ export interface AlgoSpec {
   minHedgeUnits: number;
   /** Currency value of one tick on one lot, per leg (for the notional exposure metric only). */
   tickValue: number[];
+  /** Pre-trade risk's largest order per leg, lots (null: no limit): taker slices and quotes are sized within it. */
+  maxOrderLots: (number | null)[];
+  /**
+   * Flatten: the strategy's leg lots the algo takes over. It starts with them as its own fills and unwinds every leg
+   * to 0; its result reports only what it traded.
+   */
+  carried?: number[];
 }
 
 export interface AlgoInput {
@@ -213,7 +222,8 @@ export interface LadderStepReport {
 
 export type AlgoEvent =
   | { type: 'spread.quoted'; view: MarketView }
-  | { type: 'stop.requested' }
+  /** Stop; `policy: 'unwind'` (the kill switch's flatten) unwinds a leg-out whatever the configured stop policy. */
+  | { type: 'stop.requested'; policy?: 'unwind' }
   | { type: 'session.closed' }
   | { type: 'session.opened' }
   | LegFilledEvent
@@ -273,7 +283,8 @@ function computeNeeds(context: AlgoContext, mode: HedgeMode, ignoreWorking: bool
   const s = context.spec;
   const working = ignoreWorking ? s.tradingMultipliers.map(() => 0) : workingLots(context);
   const input = { filled: context.fills.lots, working, tradingMultipliers: s.tradingMultipliers };
-  if (mode === 'unwind') return unwindNeeds(input);
+  // Flatten unwinds every leg to 0; any other unwind, to the whole units all legs hold.
+  if (mode === 'unwind') return unwindNeeds(input, context.spec.purpose === 'flatten' ? 0 : undefined);
   // Resting follows the active leg while the entry works it; once the ladder crosses, every leg — the active
   // one included — is completed to a whole unit, so a fraction of a unit never outlasts the ladder.
   const entryOpen = !context.entry.closed && mode === 'rest';
@@ -291,6 +302,12 @@ function maySend(context: AlgoContext): boolean {
 }
 
 const isLadderRole = (role: OrderRole | undefined): boolean => role === 'hedge' || role === 'unwind';
+
+/** Every leg holds the same whole number of spread units; for a flatten, every leg is at 0. */
+function isWhole(context: AlgoContext): boolean {
+  if (context.spec.purpose === 'flatten') return context.fills.lots.every((l) => l === 0);
+  return isBalanced(context.fills.lots, context.spec.tradingMultipliers);
+}
 
 /** Lots of a leg the entry may still send: the quantity less what filled and what the ladder has working there. */
 function entryLotsLeft(context: AlgoContext, leg = context.spec.activeLeg): number {
@@ -318,6 +335,9 @@ function entrySliceLots(context: AlgoContext): number {
   const working = ladderWorkingLots(context);
   for (let i = 0; i < s.tradingMultipliers.length; i++) {
     const tm = s.tradingMultipliers[i]!;
+    // Every leg's order for the slice must fit pre-trade risk's size limit.
+    const max = s.maxOrderLots[i];
+    if (tm !== 0 && max !== null && max !== undefined) units = Math.min(units, Math.floor(max / abs(tm)));
     if (i === s.activeLeg || tm === 0) continue;
     const book = context.market!.legs[i];
     if (!book) return 0;
@@ -395,7 +415,9 @@ function orderOf(context: AlgoContext, event: AlgoEvent): WorkingOrder | undefin
   return undefined;
 }
 
-const isRejected = (event: AlgoEvent): boolean => 'output' in event && event.output.status === 'rejected';
+/** The venue rejected it, or pre-trade risk refused to send it. */
+const isRejected = (event: AlgoEvent): boolean => 'output' in event && (event.output.status === 'rejected' || event.output.status === 'refused');
+const isRefused = (event: AlgoEvent): boolean => 'output' in event && event.output.status === 'refused';
 
 /** Quoting: the active-leg price implied by the limit and the other legs' books, kept passive. */
 function quotePrice(context: AlgoContext): number | undefined {
@@ -429,9 +451,12 @@ function ladderReport(context: AlgoContext, step: LadderStep): LadderStepReport 
 export function algoResult(context: AlgoContext, status: AlgoStatus): AlgoResult {
   const s = context.spec;
   const tms = s.tradingMultipliers;
-  const naked = nakedLots(context.fills.lots, tms);
+  const carried = s.carried ?? tms.map(() => 0);
+  const lots = context.fills.lots.map((l, i) => l - carried[i]!);
+  // A flatten's residual is whatever it could not take to 0.
+  const naked = s.purpose === 'flatten' ? [...context.fills.lots] : nakedLots(lots, tms);
   const traded = tms.findIndex((tm) => tm !== 0);
-  const units = traded < 0 ? 0 : abs((context.fills.lots[traded]! - naked[traded]!) / tms[traded]!);
+  const units = traded < 0 || s.purpose === 'flatten' ? 0 : abs((lots[traded]! - naked[traded]!) / tms[traded]!);
   return {
     algoId: s.id,
     strategy: s.strategy,
@@ -442,7 +467,7 @@ export function algoResult(context: AlgoContext, status: AlgoStatus): AlgoResult
     limit: s.limit,
     status,
     reason: context.reason,
-    filledLots: [...context.fills.lots],
+    filledLots: lots,
     notional: [...context.fills.notional],
     units,
     residual: naked,
@@ -497,6 +522,12 @@ const repricingEntry = <B extends string>(back: B) =>
       'order.stale': { guard: 'isEntryOrder', actions: cancel({ role: 'entry' }) },
     },
   }) as const;
+
+/** An entry order risk refused: the entry halts, and the stop policy applies to the hedge. */
+const refusedEntry = {
+  target: '#algo.active.entry.halted',
+  actions: ['stopOrder', 'forgetOrder', { type: 'noteReason', params: { reason: 'riskRefused' } }, 'applyStopPolicy'],
+} as const;
 
 const toHalted = (reason: EndReason) => ({ target: '#algo.active.entry.halted', actions: { type: 'noteReason', params: { reason } } }) as const;
 
@@ -593,7 +624,7 @@ export const algoMachine = setup({
       const leg = s.activeLeg;
       const price = quotePrice(context)!;
       return {
-        ...spawnOrder(context, spawn, { leg, role: 'entry', side: legSide(context, leg), qty: entryLotsLeft(context), price, staleAfterMs: s.resubmitMs }),
+        ...spawnOrder(context, spawn, { leg, role: 'entry', side: legSide(context, leg), qty: Math.min(entryLotsLeft(context), s.maxOrderLots[leg] ?? Infinity), price, staleAfterMs: s.resubmitMs }),
         entry: { ...context.entry, quoted: price },
       };
     }),
@@ -661,9 +692,10 @@ export const algoMachine = setup({
       counts: { ...context.counts, ladderSteps: context.counts.ladderSteps + 1 },
     })),
     /** The stop policy: unwind a leg-out instead of completing the hedge. */
-    applyStopPolicy: assign(({ context }) => ({
-      ladder: { ...context.ladder, policy: context.spec.stopPolicy === 'unwind' ? ('unwind' as const) : context.ladder.policy },
-    })),
+    applyStopPolicy: assign(({ context, event }) => {
+      const unwind = context.spec.stopPolicy === 'unwind' || (event.type === 'stop.requested' && event.policy === 'unwind');
+      return { ladder: { ...context.ladder, policy: unwind ? ('unwind' as const) : context.ladder.policy } };
+    }),
     requireUnwind: assign(({ context }) => ({ ladder: { ...context.ladder, policy: 'unwind' as const } })),
     relaxLadder: assign(({ context }) => (context.ladder.mode === 'rest' ? {} : { ladder: { ...context.ladder, mode: 'rest' as const } })),
   },
@@ -672,7 +704,7 @@ export const algoMachine = setup({
     isContingent: ({ context }) => context.spec.kind === 'contingent',
     isQuoting: ({ context }) => context.spec.kind === 'quoting',
     /** Taker and contingent wait for the price; a quoting algo starts at once. */
-    canStart: ({ context }) => context.spec.kind === 'quoting' || priceReached(context),
+    canStart: ({ context }) => context.spec.kind === 'quoting' || context.spec.purpose === 'flatten' || priceReached(context),
     isPriceReached: ({ context }) => priceReached(context),
     canEnter: ({ context }) => {
       const s = context.spec;
@@ -715,6 +747,9 @@ export const algoMachine = setup({
     /** A hedge or unwind order: the ladder's own. */
     isHedgeOrder: ({ context, event }) => isLadderRole(orderOf(context, event)?.role),
     isRejectedEntry: ({ context, event }) => orderOf(context, event)?.role === 'entry' && isRejected(event),
+    isRefusedEntry: ({ context, event }) => orderOf(context, event)?.role === 'entry' && isRefused(event),
+    /** A hedge risk would not send: the ladder unwinds instead (an unwind refused backs off and tries again). */
+    isRefusedHedge: ({ context, event }) => orderOf(context, event)?.role === 'hedge' && isRefused(event),
     isRejectedHedge: ({ context, event }) => isLadderRole(orderOf(context, event)?.role) && isRejected(event),
     mustUnwind: ({ context }) => context.ladder.policy === 'unwind',
     hasUnwindWork: ({ context }) => context.ladder.policy === 'unwind' && needs(context, 'unwind').some((n) => n !== 0),
@@ -724,13 +759,13 @@ export const algoMachine = setup({
     isMarketUnavailable: ({ context }) => needs(context, context.ladder.mode, true).some((n, leg) => n !== 0 && context.market?.legs[leg] == null),
     /** No ladder order working, nothing needed in the current mode, and every leg whole again. */
     isLadderDone: ({ context }) =>
-      !hasRole(context, 'hedge', 'unwind') && needs(context).every((n) => n === 0) && isBalanced(context.fills.lots, context.spec.tradingMultipliers),
+      !hasRole(context, 'hedge', 'unwind') && needs(context).every((n) => n === 0) && isWhole(context),
     canResumeUnwinding: ({ context }) => context.ladder.policy === 'unwind' && !needs(context, context.ladder.mode, true).some((n, leg) => n !== 0 && context.market?.legs[leg] == null),
-    isNaked: ({ context }) => !isBalanced(context.fills.lots, context.spec.tradingMultipliers),
+    isNaked: ({ context }) => !isWhole(context),
     startsCrossing: ({ context }) => context.spec.hedge.firstStep === 'crossing',
     hasNoOrders: ({ context }) => Object.keys(context.orders).length === 0,
     /** Nothing working and every leg holds the same whole number of spread units. */
-    isSettled: ({ context }) => Object.keys(context.orders).length === 0 && isBalanced(context.fills.lots, context.spec.tradingMultipliers),
+    isSettled: ({ context }) => Object.keys(context.orders).length === 0 && isWhole(context),
   },
   delays: {
     resubmit: ({ context }) => context.spec.resubmitMs,
@@ -752,7 +787,7 @@ export const algoMachine = setup({
     latest: input.market,
     sessionOpen: true,
     fills: {
-      lots: input.spec.tradingMultipliers.map(() => 0),
+      lots: input.spec.carried ? [...input.spec.carried] : input.spec.tradingMultipliers.map(() => 0),
       notional: input.spec.tradingMultipliers.map(() => 0),
       lastPrice: input.spec.tradingMultipliers.map(() => 0),
       firstAt: null,
@@ -761,7 +796,7 @@ export const algoMachine = setup({
     orders: {},
     seq: 0,
     entry: { pricedAt: null, quoted: null, closed: false },
-    ladder: { mode: 'rest', arrival: input.spec.tradingMultipliers.map(() => null), policy: 'complete' },
+    ladder: { mode: 'rest', arrival: input.spec.tradingMultipliers.map(() => null), policy: input.spec.purpose === 'flatten' ? 'unwind' : 'complete' },
     reason: null,
     status: null,
     exposure: {
@@ -826,6 +861,8 @@ export const algoMachine = setup({
                   entry: 'submitEntryOrder',
                   on: {
                     'xstate.done.actor.*': [
+                      // Pre-trade risk refused it: the entry ends; the hedge completes or unwinds per the stop policy.
+                      { guard: 'isRefusedEntry', ...refusedEntry },
                       { guard: 'isRejectedEntry', target: 'backingOff', actions: ['stopOrder', 'forgetOrder'] },
                       { guard: 'isEntryOrder', target: 'waiting', actions: ['stopOrder', 'forgetOrder'] },
                     ],
@@ -882,6 +919,8 @@ export const algoMachine = setup({
                   always: { guard: 'mustRequote', target: 'requoting' },
                   on: {
                     'xstate.done.actor.*': [
+                      // Pre-trade risk refused it: the entry ends; the hedge completes or unwinds per the stop policy.
+                      { guard: 'isRefusedEntry', ...refusedEntry },
                       { guard: 'isRejectedEntry', target: 'backingOff', actions: ['stopOrder', 'forgetOrder'] },
                       { guard: 'isEntryOrder', target: 'idle', actions: ['stopOrder', 'forgetOrder'] },
                     ],
@@ -983,7 +1022,10 @@ export const algoMachine = setup({
                       entry: 'submitHedgeOrders',
                       always: { guard: 'canSendHedge', target: 'sending', reenter: true },
                       on: {
-                        'xstate.done.actor.*': { guard: 'isRejectedHedge', target: 'backingOff', actions: ['stopOrder', 'forgetOrder'] },
+                        'xstate.done.actor.*': [
+                          { guard: 'isRefusedHedge', actions: ['stopOrder', 'forgetOrder', 'requireUnwind'] },
+                          { guard: 'isRejectedHedge', target: 'backingOff', actions: ['stopOrder', 'forgetOrder'] },
+                        ],
                       },
                     },
                     backingOff: { after: { hedgeRetry: 'sending' } },

@@ -10,7 +10,8 @@ import type { OrderCanceled, OrderCommand, OrderFilled, VenueReport } from '../s
 
 /** What an order is for: working the entry, hedging a leg-out, or unwinding one. */
 export type OrderRole = 'entry' | 'hedge' | 'unwind';
-export type OrderStatus = 'filled' | 'canceled' | 'rejected';
+/** `refused`: pre-trade risk kept it from being sent at all. */
+export type OrderStatus = 'filled' | 'canceled' | 'rejected' | 'refused';
 
 export interface OrderInput {
   order: OrderCommand;
@@ -24,6 +25,8 @@ export interface OrderContext extends OrderInput {
   fill: { qty: number; notional: number; tradeIds: string[] };
   /** The venue's cumulative fill count as of its cancel confirmation, while fills are still in flight. */
   venueFilled: number | null;
+  /** While throttled: how long the order waits before it asks to be sent again. */
+  waitMs: number;
   reason: string | null;
   status: OrderStatus | null;
 }
@@ -57,7 +60,12 @@ export interface OrderEnded {
   filled: number;
   reason: string | null;
 }
-export type OrderEvent = VenueReport | { type: 'cancel.requested' };
+/**
+ * The engine's answer when the order asks to be sent: pre-trade risk refused it, or the venue's order-rate budget
+ * is spent and it must wait `waitMs` (it was not sent either way).
+ */
+export type RiskEvent = { type: 'order.refused'; clientId: string; reason: string } | { type: 'order.throttled'; clientId: string; waitMs: number };
+export type OrderEvent = VenueReport | RiskEvent | { type: 'cancel.requested' };
 
 export const orderMachine = setup({
   types: {
@@ -68,7 +76,7 @@ export const orderMachine = setup({
   },
   actions: {
     /** Effect: send the order to the venue (provided by the engine). */
-    submitOrder: (_: unknown, _params: { order: OrderCommand }) => {},
+    submitOrder: (_: unknown, _params: { order: OrderCommand; role: OrderRole }) => {},
     /** Effect: ask the venue to cancel (provided by the engine). */
     cancelOrder: (_: unknown, _params: { clientId: string }) => {},
     applyFill: assign(({ context, event }) => {
@@ -99,6 +107,7 @@ export const orderMachine = setup({
     settle: assign((_, params: { status: OrderStatus }) => ({ status: params.status })),
     noteCanceledCount: assign({ venueFilled: ({ event }) => (event as OrderCanceled).filledQty }),
     noteReason: assign({ reason: ({ event }) => ('reason' in event ? event.reason : null) }),
+    noteWait: assign({ waitMs: ({ event }) => (event.type === 'order.throttled' ? event.waitMs : 0) }),
   },
   guards: {
     isDuplicateFill: ({ context, event }) => context.fill.tradeIds.includes((event as OrderFilled).tradeId),
@@ -111,15 +120,19 @@ export const orderMachine = setup({
   },
   delays: {
     staleAfter: ({ context }) => context.staleAfterMs,
+    throttleWait: ({ context }) => context.waitMs,
   },
 }).createMachine({
   id: 'order',
-  context: ({ input }) => ({ ...input, fill: { qty: 0, notional: 0, tradeIds: [] }, venueFilled: null, reason: null, status: null }),
+  context: ({ input }) => ({ ...input, fill: { qty: 0, notional: 0, tradeIds: [] }, venueFilled: null, waitMs: 0, reason: null, status: null }),
   initial: 'submitted',
   states: {
     submitted: {
-      entry: { type: 'submitOrder', params: ({ context }) => ({ order: context.order }) },
+      entry: { type: 'submitOrder', params: ({ context }) => ({ order: context.order, role: context.role }) },
       on: {
+        // Pre-trade risk: not sent. Refused ends the order; throttled waits for the venue's order-rate budget.
+        'order.refused': { target: 'refused', actions: 'noteReason' },
+        'order.throttled': { target: 'throttled', actions: 'noteWait' },
         'order.accepted': 'working.accepted',
         'order.rejected': { target: 'rejected', actions: 'noteReason' },
         // A fill can overtake the acknowledgement on venues that report on separate channels. It is the
@@ -135,6 +148,12 @@ export const orderMachine = setup({
           { target: 'awaitingFills', actions: 'noteCanceledCount' },
         ],
       },
+    },
+    // Over the venue's order-rate budget: unsent, it asks again when the budget allows (a visible state, not a sleep).
+    throttled: {
+      after: { throttleWait: 'submitted' },
+      // Never sent: nothing to cancel at the venue.
+      on: { 'cancel.requested': 'canceled' },
     },
     working: {
       initial: 'accepted',
@@ -203,6 +222,7 @@ export const orderMachine = setup({
     filled: { type: 'final', entry: { type: 'settle', params: { status: 'filled' } } },
     canceled: { type: 'final', entry: { type: 'settle', params: { status: 'canceled' } } },
     rejected: { type: 'final', entry: { type: 'settle', params: { status: 'rejected' } } },
+    refused: { type: 'final', entry: { type: 'settle', params: { status: 'refused' } } },
   },
   output: ({ context }): OrderEnded => ({
     clientId: context.order.clientId,

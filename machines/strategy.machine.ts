@@ -19,7 +19,7 @@ export type { Triggers };
  * traded leg for a taker or contingent algo, the least liquid leg (smallest displayed size, in spread
  * units) for a quoting one.
  */
-export type AlgoTemplate = Omit<AlgoSpec, 'id' | 'strategy' | 'purpose' | 'side' | 'qty' | 'limit' | 'activeLeg'> & { activeLeg: number | null };
+export type AlgoTemplate = Omit<AlgoSpec, 'id' | 'strategy' | 'purpose' | 'side' | 'qty' | 'limit' | 'activeLeg' | 'carried'> & { activeLeg: number | null };
 
 export interface StrategySpec {
   name: string;
@@ -46,12 +46,17 @@ export interface StrategyContext {
   seq: number;
   /** True while the session window is open and not closing. */
   gateOpen: boolean;
+  /** The kill switch: no new entries until resumed. */
+  paused: boolean;
   session: ActorRefFrom<typeof sessionMachine>;
 }
 
 export type StrategyEvent =
   | { type: 'spread.quoted'; view: MarketView }
   | { type: 'stop.requested' }
+  | { type: 'pause.requested' }
+  | { type: 'resume.requested' }
+  | { type: 'flatten.requested' }
   | SessionNotice
   | AlgoDoneEvent;
 
@@ -70,9 +75,12 @@ export interface StrategyResult {
 
 const position = (c: StrategyContext): number => hedgedUnits(c.legLots, c.spec.algo.tradingMultipliers);
 
-function wants(c: StrategyContext, purpose: Purpose): boolean {
+/** The purposes a strategy launches at its trigger prices (a flatten comes only from the kill switch). */
+type TriggerPurpose = Exclude<Purpose, 'flatten'>;
+
+function wants(c: StrategyContext, purpose: TriggerPurpose): boolean {
   const q = c.market?.spread;
-  if (!c.gateOpen || !q) return false;
+  if (!c.gateOpen || c.paused || !q) return false;
   const t = c.spec.triggers;
   const pos = position(c);
   const allowed =
@@ -99,7 +107,7 @@ function wants(c: StrategyContext, purpose: Purpose): boolean {
  * works one algo at a time, so when flat it quotes the entry nearer to the market (the long entry when
  * the spread mid is at or below the middle of the two entries); in a position it quotes the exit.
  */
-function quotingPrefers(c: StrategyContext, purpose: Purpose): boolean {
+function quotingPrefers(c: StrategyContext, purpose: TriggerPurpose): boolean {
   const t = c.spec.triggers;
   if (purpose === 'longExit' || purpose === 'shortExit') return true;
   const other = purpose === 'longEntry' ? t.shortEntry : t.longEntry;
@@ -130,7 +138,7 @@ function chooseActiveLeg(c: StrategyContext): number {
 }
 
 /** Side, quantity and limit of the algo a purpose launches. */
-export function orderFor(c: StrategyContext, purpose: Purpose): { side: 1 | -1; qty: number; limit: number } {
+export function orderFor(c: StrategyContext, purpose: TriggerPurpose): { side: 1 | -1; qty: number; limit: number } {
   const t = c.spec.triggers;
   const pos = position(c);
   switch (purpose) {
@@ -165,7 +173,25 @@ export const strategyMachine = setup({
     stopAlgo: ({ context }) => {
       context.algo?.ref.send({ type: 'stop.requested' });
     },
-    launchAlgo: assign(({ context, spawn }, params: { purpose: Purpose }) => {
+    /** Flatten: the running algo stops and unwinds its leg-out, whatever its stop policy. */
+    unwindAlgo: ({ context }) => {
+      context.algo?.ref.send({ type: 'stop.requested', policy: 'unwind' });
+    },
+    pause: assign({ paused: true }),
+    /** Pre-trade risk refused an entry: relaunching would only be refused again, so the strategy pauses (resume to retry). */
+    pauseOnRiskRefusal: assign({ paused: ({ context, event }) => context.paused || (event as AlgoDoneEvent).output.reason === 'riskRefused' }),
+    unpause: assign({ paused: false }),
+    /** Flatten: an algo that takes over the strategy's leg lots and unwinds every leg to 0 at the far touch. */
+    launchFlatten: assign(({ context, spawn }) => {
+      const seq = context.seq + 1;
+      const id = `${context.spec.name}/${seq}`;
+      const a = context.spec.algo;
+      const activeLeg = a.tradingMultipliers.findIndex((tm) => tm !== 0);
+      const spec: AlgoSpec = { ...a, kind: 'taker', activeLeg, id, strategy: context.spec.name, purpose: 'flatten', side: position(context) > 0 ? -1 : 1, qty: 0, limit: 0, carried: [...context.legLots] };
+      const ref = spawn('algo', { id: 'algo', systemId: `algo:${id}`, input: { spec, market: context.market } });
+      return { seq, algo: { id, purpose: 'flatten' as const, ref } };
+    }),
+    launchAlgo: assign(({ context, spawn }, params: { purpose: TriggerPurpose }) => {
       const seq = context.seq + 1;
       const id = `${context.spec.name}/${seq}`;
       const { side, qty, limit } = orderFor(context, params.purpose);
@@ -191,6 +217,7 @@ export const strategyMachine = setup({
     wantsShortEntry: ({ context }) => wants(context, 'shortEntry'),
     wantsShortExit: ({ context }) => wants(context, 'shortExit'),
     hasNoAlgo: ({ context }) => context.algo === null,
+    isFlat: ({ context }) => context.algo === null && context.legLots.every((l) => l === 0),
   },
 }).createMachine({
   id: 'strategy',
@@ -201,6 +228,7 @@ export const strategyMachine = setup({
     algo: null,
     seq: 0,
     gateOpen: false,
+    paused: false,
     session: spawn('session', { id: 'session', systemId: `session:${input.spec.name}`, input: { ...input.spec.session, now: input.now } }),
   }),
   on: {
@@ -210,8 +238,13 @@ export const strategyMachine = setup({
     // A book from before the close is never used after it: the next launch waits for a book of the new session.
     'session.closed': { actions: ['closeGate', 'forgetMarket', 'stopAlgo', 'forwardToAlgo'] },
     // An algo ended (the session child never ends).
-    'xstate.done.actor.*': { target: '.deciding', actions: ['applyResult', 'stopEndedAlgo', 'forgetAlgo'] },
+    'xstate.done.actor.*': { target: '.deciding', actions: ['applyResult', 'pauseOnRiskRefusal', 'stopEndedAlgo', 'forgetAlgo'] },
     'stop.requested': '.stopping',
+    // The kill switch: pause (no new entries; the algo stops its entry and hedges per its stop policy), resume,
+    // and flatten (pause, unwind the algo's leg-out, then take every leg to 0).
+    'pause.requested': { actions: ['pause', 'stopAlgo'] },
+    'resume.requested': { actions: 'unpause' },
+    'flatten.requested': '.flattening',
   },
   initial: 'deciding',
   states: {
@@ -254,6 +287,18 @@ export const strategyMachine = setup({
         working: {},
       },
     },
+    flattening: {
+      entry: ['pause', 'unwindAlgo'],
+      always: [
+        { guard: 'isFlat', target: 'deciding' },
+        { guard: 'hasNoAlgo', actions: 'launchFlatten' },
+      ],
+      on: {
+        // Stay until every leg is at 0: an ended algo's fills count, then the next flatten goes out if needed.
+        'xstate.done.actor.*': { actions: ['applyResult', 'stopEndedAlgo', 'forgetAlgo'] },
+        'flatten.requested': {},
+      },
+    },
     stopping: {
       entry: ['closeGate', 'stopAlgo'],
       always: { guard: 'hasNoAlgo', target: 'stopped' },
@@ -261,6 +306,8 @@ export const strategyMachine = setup({
         'xstate.done.actor.*': { actions: ['applyResult', 'stopEndedAlgo', 'forgetAlgo'] },
         // A stopping strategy launches nothing, but its algo may still be hedging and needs the market back.
         'session.opened': { actions: 'forwardToAlgo' },
+        // Stopping already stops the algo per its policy; a flatten now would outlive the engine's stop.
+        'flatten.requested': {},
       },
     },
     stopped: { type: 'final' },

@@ -1,7 +1,7 @@
 /**
  * Legato's public API: what a host application embeds. The CLI uses only this.
  */
-export { createEngine, Engine, type EngineOptions, type RunOptions, type Progress } from './engine/engine.js';
+export { createEngine, Engine, type EngineOptions, type RunOptions, type Progress, type ControlAction, type ControlResult } from './engine/engine.js';
 export type { Execution, ExecutionLeg, FillRecord, StateChange, EngineRecord } from './engine/records.js';
 export type { Summary, StrategySummary, LegExposure } from './engine/summary.js';
 export { nakedQuantities } from './engine/summary.js';

@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import {
   DurableEngine,
   JournalError,
@@ -16,6 +16,7 @@ import {
   type Progress,
   type SimVenueSpec,
 } from '../index.js';
+import { CONTROL_FILE, PID_FILE, listenForControl } from './control.js';
 import { formatSummary, time } from './format.js';
 
 export interface DurableFlags {
@@ -90,6 +91,8 @@ export async function durableRun(config: EngineConfig, flags: DurableFlags, out:
   const onSignal = (): void => abort.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  // The kill switch: SIGUSR2 with <data dir>/control.json (legato control), the pid in <data dir>/run.pid.
+  const stopControl = listenForControl(durable.engine, { file: join(dataDir, CONTROL_FILE), pidFile: join(dataDir, PID_FILE), err });
   let venueLost = false;
   venue?.status$.subscribe((s) => {
     if (!s.connected && !abort.signal.aborted) {
@@ -126,6 +129,7 @@ export async function durableRun(config: EngineConfig, flags: DurableFlags, out:
     out.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatSummary(summary, zone)}\n`);
     return summary.errors.length > 0 ? 1 : 0;
   } finally {
+    stopControl();
     venue?.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -30,6 +30,8 @@ export function formatSummary(s: Summary, zone: string): string {
   const c = s.counts;
   out.push(
     `quotes ${c.quotes}, market updates to strategies ${c.views}, orders ${c.orders}, fills ${c.fills}, rejects ${c.rejects}` +
+      (c.refused ? `, refused by pre-trade risk ${c.refused}` : '') +
+      (c.throttled ? `, throttled by the order rate ${c.throttled}` : '') +
       (c.duplicateFills ? `, duplicate fills ignored ${c.duplicateFills}` : '') +
       (c.unrouted ? `, reports for finished orders ${c.unrouted}` : '') +
       (c.disconnects ? `, disconnects ${c.disconnects}` : ''),
@@ -48,7 +50,7 @@ export function formatSummary(s: Summary, zone: string): string {
           e.side,
           e.reason && e.reason !== 'filled' ? `${e.status} (${e.reason})` : e.status,
           `${e.units}/${e.qty}`,
-          e.trigger,
+          e.trigger ?? '-',
           e.realizedSpread ?? '-',
           e.slippage ?? '-',
           e.exposure.maxNotional,

@@ -22,9 +22,11 @@ import {
   type Progress,
 } from '../index.js';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { formatDataReport, formatSummary, progressBar, table, time } from './format.js';
 import { inspectFileCommand, machinesCommand, startRunInspection, type InspectFileFlags, type InspectRunFlags, type MachinesFlags } from './inspect-commands.js';
 import { durableRun, venueCommand, wantsJournal } from './durable-run.js';
+import { controlCommand, listenForControl, type ControlFlags } from './control.js';
 
 interface RunFlags extends InspectRunFlags {
   config?: string;
@@ -36,6 +38,7 @@ interface RunFlags extends InspectRunFlags {
   dataDir?: string;
   resume?: boolean;
   unknownOrders?: 'cancel' | 'leave';
+  controlFile?: string;
 }
 
 function parseSpeed(v: string): number | 'max' {
@@ -93,11 +96,14 @@ export async function main(argv: string[], io: { out?: NodeJS.WritableStream; er
     .option('--data-dir <dir>', 'keep a journal in this directory (default: journal.dir, $LEGATO_DATA_DIR, else ./.legato)')
     .option('--resume', "continue the journal's unfinished run: restore, reconcile with the venue, then trade")
     .addOption(new Option('--unknown-orders <policy>', 'open orders at the venue that the run does not know: cancel or leave').choices(['cancel', 'leave']))
+    .option('--control-file <file>', 'without a journal: the kill-switch request file SIGUSR2 reads (a journalled run reads <data dir>/control.json)')
     .addHelpText(
       'after',
       `
 Exit codes: 0 done, 2 bad arguments, an invalid config or an unreadable journal (nothing starts), 1 an engine error.
 SIGINT and SIGTERM stop every algo (cancel, then hedge per stopPolicy), flush the journal and exit 0.
+SIGUSR2 is the kill switch: it applies the request in the control file (see legato control --help), or
+without one pauses every strategy; every use is journalled (with a journal) and printed on stderr.
 Progress goes to stderr; the summary (or --json) to stdout.
 
 Examples:
@@ -142,6 +148,34 @@ Examples:
         throw e;
       }
       exitCode = await venueCommand(config, flags, err);
+    });
+
+  program
+    .command('control')
+    .description(
+      'The kill switch of a running journalled `legato run`: pause (no new entries; a working algo stops its entry ' +
+        'and hedges per its stopPolicy), resume (entries allowed again) or flatten (pause, then trade every leg to ' +
+        'flat), for every strategy or one. It writes <data dir>/control.json and sends SIGUSR2 to the run (its pid is ' +
+        'in <data dir>/run.pid); the run journals the request.',
+    )
+    .argument('<action>', 'pause, resume or flatten')
+    .option('--strategy <name>', 'only this strategy (default: every strategy)')
+    .option('--data-dir <dir>', "the run's data directory (default: $LEGATO_DATA_DIR, else ./.legato)")
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 the request was sent, 2 a bad action or strategy name, or no run running in the data directory.
+The run prints what it did on its stderr ("legato: control: pause (all strategies)"), or why it refused.
+Without a journal, a run takes the same request from --control-file <file> (write it, then kill -USR2 <pid>);
+the file is JSON: {"action":"pause"|"resume"|"flatten","strategy"?:"<name>"}, at most 4096 bytes.
+
+Examples:
+  legato control pause --data-dir run1                      no new entries in any strategy of the run in run1
+  legato control flatten --strategy hc-rb --data-dir run1   trade hc-rb's legs to flat
+  legato control resume --data-dir run1                     entries allowed again`,
+    )
+    .action(async (action: string, flags: ControlFlags) => {
+      exitCode = await controlCommand(action, flags, out, err);
     });
 
   program
@@ -236,6 +270,10 @@ async function runCommand(flags: RunFlags, out: NodeJS.WritableStream, err: Node
       err.write('legato: --inspect and --record do not work with a journal yet (--data-dir, --resume, --venue or a journal config)\n');
       return 2;
     }
+    if (flags.controlFile !== undefined) {
+      err.write('legato: --control-file is for a run without a journal; a journalled run reads <data dir>/control.json (legato control writes it)\n');
+      return 2;
+    }
     return durableRun(config, { ...flags, speed: flags.speed ?? 'max' }, out, err);
   }
   const zone = config.venue.calendar.timeZone;
@@ -247,6 +285,8 @@ async function runCommand(flags: RunFlags, out: NodeJS.WritableStream, err: Node
   const onSignal = (): void => abort.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  // The kill switch: SIGUSR2 takes the request in --control-file, or pauses every strategy.
+  const stopControl = listenForControl(engine, { ...(flags.controlFile !== undefined ? { file: resolve(flags.controlFile) } : {}), err });
   const tty = 'isTTY' in err && (err as NodeJS.WriteStream).isTTY === true;
   const showProgress = (p: Progress): void => {
     const pct = Math.min(100, Math.round(((p.now - p.from) / Math.max(1, p.until - p.from)) * 100));
@@ -270,6 +310,7 @@ async function runCommand(flags: RunFlags, out: NodeJS.WritableStream, err: Node
     await inspection?.finish(abort.signal);
     return summary.errors.length > 0 ? 1 : 0;
   } finally {
+    stopControl();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

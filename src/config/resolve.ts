@@ -6,6 +6,7 @@ import { Decimal } from '../domain/decimal.js';
 import { SessionCalendar, isoToInstant, type CalendarSpec } from '../domain/session-calendar.js';
 import { SpreadDefinition } from '../domain/spread.js';
 import type { Triggers } from '../domain/triggers.js';
+import type { InstrumentLimits, RiskLimits } from '../engine/risk.js';
 import type { ReplayVenueSpec } from '../venue/replay/replay-venue.js';
 import type { SimVenueSpec } from '../venue/simulated/simulated-venue.js';
 import { ALWAYS_OPEN, configSchema, type ConfigShape } from './schema.js';
@@ -14,6 +15,8 @@ export interface ResolvedStrategy {
   spec: StrategySpec;
   definition: SpreadDefinition;
   staleAfterMs: number;
+  /** Pre-trade risk: the largest naked notional an entry may risk (undefined: no limit). */
+  maxNakedNotional?: number;
   /** The trigger prices as written (Decimal strings), for reports. */
   triggerPrices: Record<keyof Triggers, string | null>;
 }
@@ -25,6 +28,8 @@ export interface EngineConfig {
   run: { start: number; days: number };
   venue: (SimVenueSpec & { kind: 'simulated' }) | ReplayVenueSpec;
   strategies: ResolvedStrategy[];
+  /** Pre-trade risk limits (none set: no checks). */
+  risk: RiskLimits;
   /** The journal (see docs/journal.md); absent when the config does not name one. */
   journal?: { dir?: string; unknownOrders: 'cancel' | 'leave' };
 }
@@ -127,6 +132,26 @@ export function resolveConfig(raw: unknown, source: string, overrides: Overrides
     }
   });
 
+  // Pre-trade risk: per-instrument limits name instruments of the venue, once each.
+  const riskLimits = new Map<string, InstrumentLimits>();
+  (c.risk?.instruments ?? []).forEach((r, n) => {
+    const p = `risk.instruments[${n}]`;
+    if (!instruments.has(r.symbol)) errors.push(new ConfigError(`${p}.symbol`, 'is not an instrument of the venue', r.symbol));
+    else if (riskLimits.has(r.symbol)) errors.push(new ConfigError(`${p}.symbol`, 'is listed twice', r.symbol));
+    const maxNotional = r.maxNotional === undefined ? undefined : new Decimal(r.maxNotional);
+    if (maxNotional !== undefined && !maxNotional.gt(0)) errors.push(new ConfigError(`${p}.maxNotional`, 'must be greater than 0', r.maxNotional));
+    riskLimits.set(r.symbol, {
+      ...(r.maxPosition !== undefined ? { maxPosition: r.maxPosition } : {}),
+      ...(r.maxOrderLots !== undefined ? { maxOrderLots: r.maxOrderLots } : {}),
+      ...(maxNotional !== undefined ? { maxNotional: maxNotional.toNumber() } : {}),
+    });
+  });
+  const risk: RiskLimits = {
+    ...(c.risk?.orderRate ? { orderRate: { ...c.risk.orderRate } } : {}),
+    ...(c.risk?.priceBandTicks !== undefined ? { priceBandTicks: c.risk.priceBandTicks } : {}),
+    instruments: riskLimits,
+  };
+
   const names = new Set<string>();
   const strategies: ResolvedStrategy[] = [];
   c.strategies.forEach((s, n) => {
@@ -174,9 +199,12 @@ export function resolveConfig(raw: unknown, source: string, overrides: Overrides
     if (x.hedge.unwindAfterMs < x.hedge.crossAfterMs) {
       errors.push(new ConfigError(`${p}.execution.hedge.unwindAfterMs`, `must not be before crossAfterMs (${x.hedge.crossAfterMs})`, x.hedge.unwindAfterMs));
     }
+    const maxNaked = s.risk.maxNakedNotional === undefined ? undefined : new Decimal(s.risk.maxNakedNotional);
+    if (maxNaked !== undefined && !maxNaked.gt(0)) errors.push(new ConfigError(`${p}.risk.maxNakedNotional`, 'must be greater than 0', s.risk.maxNakedNotional));
     strategies.push({
       definition: def,
       staleAfterMs: s.staleAfterMs,
+      ...(maxNaked !== undefined ? { maxNakedNotional: maxNaked.toNumber() } : {}),
       triggerPrices: {
         longEntry: t.longEntry ?? null,
         longExit: t.longExit ?? null,
@@ -205,6 +233,7 @@ export function resolveConfig(raw: unknown, source: string, overrides: Overrides
           requoteTicks: x.requoteTicks,
           minHedgeUnits: x.minHedgeUnits,
           tickValue: def.legs.map((l) => l.tickSize.times(l.lotSize).times(l.contractMultiplier).toNumber()),
+          maxOrderLots: def.legs.map((l) => riskLimits.get(l.symbol)?.maxOrderLots ?? null),
         },
       },
     });
@@ -219,6 +248,7 @@ export function resolveConfig(raw: unknown, source: string, overrides: Overrides
         ? { kind: 'simulated', seed: overrides.seed ?? v.seed, latencyMs: v.latencyMs, calendar: venueCalendarSpec, instruments: v.instruments, faults: v.faults }
         : { kind: 'replay', seed: overrides.seed ?? v.seed, latencyMs: v.latencyMs, calendar: venueCalendarSpec, instruments: v.instruments, faults: v.faults },
     strategies,
+    risk,
     ...(c.journal ? { journal: { ...(c.journal.dir !== undefined ? { dir: c.journal.dir } : {}), unknownOrders: c.journal.unknownOrders } } : {}),
   };
 }

@@ -56,6 +56,13 @@ export const strategySchema = z.strictObject({
   }),
   /** Target position in spread units. */
   target: z.number().int().positive(),
+  /** Pre-trade risk for this strategy. */
+  risk: z
+    .strictObject({
+      /** Refuse an entry order that, filled and left unhedged, would take the strategy's naked notional above this. Default: no limit. */
+      maxNakedNotional: decimal.optional(),
+    })
+    .prefault({}),
   /** A leg quote older than this (ms) leaves the spread unquoted. Default 5000. */
   staleAfterMs: z.number().int().positive().default(5000),
   session: z
@@ -210,6 +217,28 @@ export const replayVenueSchema = z.strictObject({
   faults: faultsSchema.prefault({}),
 });
 
+/** Pre-trade risk, checked on every order before it leaves (see README: Pre-trade risk). Every limit is off unless set. */
+export const riskSchema = z.strictObject({
+  /** New orders per window for the venue; an order over the budget waits, unsent, in its `throttled` state. */
+  orderRate: z.strictObject({ maxOrders: z.number().int().positive(), perMs: z.number().int().positive() }).optional(),
+  /** Refuse a buy priced more than this many ticks above its leg's last fresh ask (a sell below the bid). */
+  priceBandTicks: z.number().int().nonnegative().optional(),
+  /** Per instrument, across all strategies. */
+  instruments: z
+    .array(
+      z.strictObject({
+        symbol: z.string().min(1),
+        /** Largest |position|, lots, counting every working order on the same side as filled. */
+        maxPosition: z.number().int().positive().optional(),
+        /** Largest order, lots (taker slices and quotes are sized within it). */
+        maxOrderLots: z.number().int().positive().optional(),
+        /** Largest |position| × price × lot value, in currency, worst case as for maxPosition. */
+        maxNotional: decimal.optional(),
+      }),
+    )
+    .default([]),
+});
+
 export const configSchema = z.strictObject({
   run: z
     .strictObject({
@@ -225,6 +254,7 @@ export const configSchema = z.strictObject({
     z.discriminatedUnion('kind', [venueSchema, replayVenueSchema]),
   ),
   strategies: z.array(strategySchema).min(1, 'must list at least one strategy'),
+  risk: riskSchema.optional(),
   /** The journal, when a run keeps one (`legato run --data-dir`, `--resume`, `--venue`). */
   journal: z
     .strictObject({

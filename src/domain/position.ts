@@ -123,12 +123,12 @@ export function hedgeNeeds(p: HedgePlanInput): number[] {
 
 /**
  * The signed lots to send per leg to unwind down to the hedged position: every leg is brought back to
- * H whole spread units, where H is what all legs already hold in common. Lots already working count as
- * sent. Never returns lots that increase a leg.
+ * H whole spread units, where H is what all legs already hold in common (or `to` units: 0 flattens). Lots
+ * already working count as sent. Never returns lots that increase a leg.
  */
-export function unwindNeeds(p: Pick<HedgePlanInput, 'filled' | 'working' | 'tradingMultipliers'>): number[] {
+export function unwindNeeds(p: Pick<HedgePlanInput, 'filled' | 'working' | 'tradingMultipliers'>, to?: number): number[] {
   const { filled, working, tradingMultipliers: tms } = p;
-  const h = hedgedUnits(filled, tms);
+  const h = to ?? hedgedUnits(filled, tms);
   return tms.map((tm, i) => {
     if (tm === 0) return 0;
     const f = filled[i] ?? 0;

@@ -46,7 +46,8 @@ export type JournalMeta =
 export type JournalEntry = EngineRecord | JournalMeta;
 
 const COMMANDS = new Set(['order.submitted', 'order.cancelRequested']);
-const LIFECYCLE = new Set(['order.submitted', 'order.cancelRequested', 'algo.started', 'algo.ended']);
+// A kill-switch control changes the strategies' state (paused, flattening): it must survive a restart like a command.
+const LIFECYCLE = new Set(['order.submitted', 'order.cancelRequested', 'algo.started', 'algo.ended', 'control']);
 const META = new Set(['run.started', 'run.resumed', 'run.ended', 'snapshot', 'reconciled', 'warning']);
 
 /** A journal that does not allow what was asked (a fresh run over an unfinished one, resuming an ended one). */

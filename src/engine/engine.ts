@@ -2,7 +2,7 @@ import { Subject, merge, type Observable } from 'rxjs';
 import { createActor, type Actor, type AnyActorRef, type InspectionEvent, type Observer, type Snapshot } from 'xstate';
 import { algoMachine, type AlgoResult, type AlgoSpec, type LadderStep } from '../../machines/algo.machine.js';
 import { engineMachine } from '../../machines/engine.machine.js';
-import { orderMachine } from '../../machines/order.machine.js';
+import { orderMachine, type OrderRole } from '../../machines/order.machine.js';
 import { strategyMachine } from '../../machines/strategy.machine.js';
 import type { Clock } from '../clock/clock.js';
 import { VirtualClock } from '../clock/virtual-clock.js';
@@ -11,7 +11,7 @@ import { Decimal, str } from '../domain/decimal.js';
 import { Ledger, type LedgerInstrument } from '../domain/ledger.js';
 import { calendarFor } from '../domain/session-calendar.js';
 import type { OrderCommand, VenueReport } from '../domain/orders.js';
-import { hedgedUnits, nakedLots } from '../domain/position.js';
+import { hedgedUnits, nakedDeviation, nakedLots } from '../domain/position.js';
 import type { LegQuote } from '../domain/quote.js';
 import { decisionRelevant } from '../streams/decisions.js';
 import { toMarketViews } from '../streams/market-views.js';
@@ -22,6 +22,7 @@ import type { EngineRecord, Execution, FillRecord, StateChange } from './records
 import { stateString } from './state-string.js';
 import { buildSummary, ExposureTotals, type Summary } from './summary.js';
 import { BoundedSet } from '../domain/bounded.js';
+import { PreTradeRisk, type RiskView } from './risk.js';
 
 export interface EngineOptions {
   /** The clock for everything: actors' delays, the venue, the streams. Default: a VirtualClock at run.start. */
@@ -68,6 +69,10 @@ export interface Progress {
   positions: Record<string, number>;
 }
 
+/** The kill switch (see `Engine.control`). */
+export type ControlAction = 'pause' | 'resume' | 'flatten';
+export type ControlResult = { ok: true; strategies: string[] } | { ok: false; error: string };
+
 /** How long (simulated) a stop may take to let algos cancel and hedge before the engine gives up. */
 const STOP_GRACE_MS = 5 * 60_000;
 
@@ -100,9 +105,10 @@ export class Engine {
   private readonly totals = new ExposureTotals();
   private executionCount = 0;
   private readonly keepExecutions: number;
-  private readonly counts = { quotes: 0, views: 0, orders: 0, fills: 0, duplicateFills: 0, rejects: 0, unrouted: 0, disconnects: 0 };
+  private readonly counts = { quotes: 0, views: 0, orders: 0, fills: 0, duplicateFills: 0, rejects: 0, refused: 0, throttled: 0, unrouted: 0, disconnects: 0 };
   private readonly errors: string[] = [];
-  private readonly live = new Map<string, { qty: number; filled: number }>();
+  private readonly live = new Map<string, { symbol: string; side: 1 | -1; qty: number; filled: number }>();
+  private readonly risk: PreTradeRisk;
   private readonly ladderSteps: Record<LadderStep, number> = { resting: 0, crossing: 0, unwinding: 0, paused: 0, failed: 0 };
   private started = false;
   private finished = false;
@@ -116,6 +122,7 @@ export class Engine {
   ) {
     this.clock = options.clock ?? new VirtualClock(config.run.start);
     this.keepExecutions = options.keepExecutions ?? 100_000;
+    this.risk = new PreTradeRisk(config.risk ?? { instruments: new Map() });
     if (!options.venue && config.venue.kind === 'replay') throw new LegatoError('a replay venue needs its data: run it with runBacktest() or `legato backtest`');
     this.venue = options.venue ?? new SimulatedVenue(config.venue as SimVenueSpec, this.clock);
     this.records$ = this.records.asObservable();
@@ -139,7 +146,7 @@ export class Engine {
     const clock = this.clock;
     const order = orderMachine.provide({
       actions: {
-        submitOrder: (_, params) => this.submit(params.order),
+        submitOrder: (_, params) => this.submit(params.order, params.role),
         cancelOrder: (_, params) => {
           this.record({ kind: 'order.cancelRequested', at: clock.now(), clientId: params.clientId });
           this.venue.cancel(params.clientId);
@@ -179,7 +186,7 @@ export class Engine {
       switch (r.kind) {
         case 'order.submitted':
           this.counts.orders++;
-          this.live.set(r.clientId, { qty: r.qty, filled: 0 });
+          this.live.set(r.clientId, { symbol: r.symbol, side: r.side, qty: r.qty, filled: 0 });
           break;
         case 'report': {
           const rep = r.report;
@@ -207,6 +214,12 @@ export class Engine {
           break;
         case 'ladder.step':
           this.ladderSteps[r.step]++;
+          break;
+        case 'risk.refused':
+          this.counts.refused++;
+          break;
+        case 'order.throttled':
+          this.counts.throttled++;
           break;
         case 'venue.status':
           if (!r.connected) this.counts.disconnects++;
@@ -366,6 +379,26 @@ export class Engine {
     });
   }
 
+  /**
+   * The kill switch and its release, for every strategy or one:
+   * - `pause`: no new entries; a working algo stops its entry, and its hedge completes or unwinds per its stop policy;
+   * - `resume`: entries allowed again (after a pause or a flatten);
+   * - `flatten`: pause, unwind a working algo's leg-out, then trade every leg of the strategy to flat.
+   * Journalled as a `control` record naming who asked (`source`).
+   */
+  control(action: ControlAction, options: { strategy?: string; source?: string } = {}): ControlResult {
+    const names = options.strategy === undefined ? [...this.strategies.keys()] : [options.strategy];
+    const unknown = names.find((n) => !this.strategies.has(n));
+    if (unknown !== undefined) return { ok: false, error: `no strategy named "${unknown}" (strategies: ${[...this.strategies.keys()].join(', ')})` };
+    if (!this.started || this.finished) return { ok: false, error: this.finished ? 'the engine has stopped' : 'the engine has not started' };
+    this.record({ kind: 'control', at: this.clock.now(), action, strategy: options.strategy ?? null, source: options.source ?? 'library' });
+    for (const name of names) {
+      const ref = this.actor.system.get(`strategy:${name}`);
+      if (ref?.getSnapshot().status === 'active') ref.send({ type: `${action}.requested` });
+    }
+    return { ok: true, strategies: names };
+  }
+
   /** Whether every strategy has stopped (a clean stop: no algo left working). */
   hasStopped(): boolean {
     const snap = this.actor.getSnapshot();
@@ -404,11 +437,56 @@ export class Engine {
     this.records.next(r);
   }
 
-  private submit(order: OrderCommand): void {
+  private submit(order: OrderCommand, role: OrderRole): void {
+    {
+      const verdict = this.risk.check(order, role, this.riskView(order, role));
+      if (verdict.kind !== 'send') {
+        // Not sent: the order actor hears why (it is the one asking, so the answer waits in its mailbox).
+        const at = this.clock.now();
+        const ref = this.actor.system.get(`order:${order.clientId}`);
+        if (verdict.kind === 'refuse') {
+          this.counts.refused++;
+          this.record({ kind: 'risk.refused', at, clientId: order.clientId, symbol: order.symbol, reason: verdict.reason });
+          ref?.send({ type: 'order.refused', clientId: order.clientId, reason: `risk: ${verdict.reason}` });
+        } else {
+          this.counts.throttled++;
+          this.record({ kind: 'order.throttled', at, clientId: order.clientId, symbol: order.symbol, waitMs: verdict.waitMs });
+          ref?.send({ type: 'order.throttled', clientId: order.clientId, waitMs: verdict.waitMs });
+        }
+        return;
+      }
+      this.risk.sent(this.clock.now());
+    }
     this.counts.orders++;
-    this.live.set(order.clientId, { qty: order.qty, filled: 0 });
+    this.live.set(order.clientId, { symbol: order.symbol, side: order.side, qty: order.qty, filled: 0 });
     this.record({ kind: 'order.submitted', at: this.clock.now(), ...order });
     this.venue.submit(order);
+  }
+
+  /** What pre-trade risk needs to know of an order's symbol and strategy, now. */
+  private riskView(order: OrderCommand, role: OrderRole): RiskView {
+    const algoId = order.clientId.slice(0, order.clientId.lastIndexOf('.'));
+    const s = this.strategies.get(algoId.slice(0, algoId.lastIndexOf('/')));
+    const leg = s?.definition.legs.find((l) => l.symbol === order.symbol);
+    let position = 0;
+    for (const ledger of this.ledgers.values()) position += ledger.position(order.symbol);
+    let workingSameSide = 0;
+    for (const o of this.live.values()) if (o.symbol === order.symbol && o.side === order.side) workingSameSide += o.qty - o.filled;
+    const lotValue = leg ? leg.tickSize.times(leg.lotSize).times(leg.contractMultiplier).toNumber() : 0;
+    const view: RiskView = { now: this.clock.now(), position, workingSameSide, quote: this.lastQuote.get(order.symbol), staleAfterMs: s?.staleAfterMs ?? 0, lotValue };
+    if (role === 'entry' && s?.maxNakedNotional !== undefined) view.nakedNotional = { now: this.nakedNotional(s), max: s.maxNakedNotional };
+    return view;
+  }
+
+  /** A strategy's legs away from the nearest balanced position, valued at each leg's last mid. */
+  private nakedNotional(s: ResolvedStrategy): number {
+    const def = s.definition;
+    const lots = def.legs.map((l) => this.position(s.spec.name, l.symbol));
+    return nakedDeviation(lots, def.tradingMultipliers).reduce((sum, d, i) => {
+      const l = def.legs[i]!;
+      const q = this.lastQuote.get(l.symbol);
+      return q ? sum + Math.abs(d) * ((q.bid + q.ask) / 2) * l.tickSize.times(l.lotSize).times(l.contractMultiplier).toNumber() : sum;
+    }, 0);
   }
 
   private onReport(r: VenueReport): void {
@@ -464,8 +542,9 @@ export class Engine {
     const def = s.definition;
     const avg = def.legs.map((l) => (r.filledLots[l.index] === 0 ? undefined : new Decimal(r.notional[l.index]!).div(r.filledLots[l.index]!).times(l.tickSize)));
     const realized = r.units > 0 ? def.realized(avg) : undefined;
-    const trigger = new Decimal(s.triggerPrices[r.purpose]!);
-    const slippage = realized === undefined ? undefined : r.side > 0 ? realized.minus(trigger) : trigger.minus(realized);
+    // A flatten (the kill switch) works no trigger price: it has no slippage either.
+    const trigger = r.purpose === 'flatten' ? undefined : new Decimal(s.triggerPrices[r.purpose]!);
+    const slippage = realized === undefined || trigger === undefined ? undefined : r.side > 0 ? realized.minus(trigger) : trigger.minus(realized);
     const startedAt = this.algoStart.get(r.algoId) ?? at;
     this.algoStart.delete(r.algoId);
     const execution: Execution = {
@@ -478,7 +557,7 @@ export class Engine {
       reason: r.reason,
       qty: r.qty,
       units: r.units,
-      trigger: str(trigger),
+      trigger: trigger === undefined ? null : str(trigger),
       realizedSpread: realized === undefined ? null : str(realized.toDecimalPlaces(8)),
       slippage: slippage === undefined ? null : str(slippage.toDecimalPlaces(8)),
       legs: def.legs.map((l) => ({ symbol: l.symbol, lots: r.filledLots[l.index]!, avgPrice: avg[l.index] === undefined ? null : str(avg[l.index]!.toDecimalPlaces(8)) })),

@@ -35,8 +35,8 @@ export interface Execution {
   /** Spread units asked for, and executed with balanced legs. */
   qty: number;
   units: number;
-  /** The trigger price the algo worked. */
-  trigger: string;
+  /** The trigger price the algo worked (null for a flatten). */
+  trigger: string | null;
   /** Σ priceMultiplier · average fill price; null when nothing executed. */
   realizedSpread: string | null;
   /** Distance of the realized spread from the trigger, positive = worse. */
@@ -87,4 +87,10 @@ export type EngineRecord =
   | ({ kind: 'ladder.step'; at: number } & LadderStepReport)
   | { kind: 'venue.status'; at: number; connected: boolean }
   | { kind: 'state'; at: number; change: StateChange }
-  | { kind: 'error'; at: number; actor: string; message: string };
+  | { kind: 'error'; at: number; actor: string; message: string }
+  /** The kill switch was used (see Engine.control): which action, on which strategy (null: all), asked by whom. */
+  | { kind: 'control'; at: number; action: 'pause' | 'resume' | 'flatten'; strategy: string | null; source: string }
+  /** Pre-trade risk refused an order: it was not sent. */
+  | { kind: 'risk.refused'; at: number; clientId: string; symbol: string; reason: string }
+  /** The venue's order-rate budget was spent: the order waits, unsent, for `waitMs`. */
+  | { kind: 'order.throttled'; at: number; clientId: string; symbol: string; waitMs: number };

@@ -8,7 +8,7 @@
  * serialized only at a flush, once per changed actor.
  */
 import type { Writable } from 'node:stream';
-import { stateString, type Engine, type ResolvedStrategy } from '../index.js';
+import { stateString, type ControlAction, type ControlResult, type Engine, type ResolvedStrategy } from '../index.js';
 import type { MachineLike } from './diagram.js';
 import type { InspectRecord } from './records.js';
 import { activePaths, actorId, toPlain, type Rewrite } from './serialize.js';
@@ -171,6 +171,12 @@ export class Inspector {
     if (!ref || ref.getSnapshot().status !== 'active') return { ok: false, error: `no running actor ${target}` };
     ref.send({ type: 'stop.requested' });
     return { ok: true };
+  }
+
+  /** The kill switch a page may use (with the token): pause, resume or flatten every strategy, or one; journalled with source 'inspector'. */
+  control(action: ControlAction, strategy?: string): ControlResult {
+    if (!this.engine) return { ok: false, error: 'no engine attached to the inspector' };
+    return this.engine.control(action, { ...(strategy === undefined ? {} : { strategy }), source: 'inspector' });
   }
 
   /** Sends what is pending to the subscribers and the recording. Called on a timer; safe to call any time. */

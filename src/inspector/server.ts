@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { LegatoError } from '../index.js';
+import { LegatoError, type ControlResult } from '../index.js';
 import { machineDiagram, toSvg, type MachineLike } from './diagram.js';
 import type { Batch, Inspector } from './inspector.js';
 import { MACHINES } from './machines-export.js';
@@ -64,6 +64,8 @@ const STATIC: Record<string, { file: () => string; type: string }> = {
 };
 
 const MAX_MESSAGE = 64 * 1024;
+/** The longest strategy name a control message may carry. */
+const MAX_STRATEGY = 200;
 const LAGGING_BYTES = 8 * 2 ** 20;
 
 /** Starts the server; resolves once it listens. Throws InspectorServerError for a non-loopback host without allowRemote. */
@@ -183,6 +185,23 @@ export async function startInspectorServer(source: InspectorSource, options: Ins
         if (typeof m.target !== 'string') return { type: 'error', id, error: 'malformed message: "target" must be an actor id (strategy:<name> or algo:<id>)' };
         const r = source.inspector.stop(m.target);
         return r.ok ? { type: 'result', id, ok: true, target: m.target } : { type: 'error', id, error: r.error };
+      }
+      case 'control': {
+        if (source.kind !== 'live') return { type: 'error', id, error: 'a recording cannot be controlled' };
+        if (typeof m.token !== 'string' || !tokenMatches(m.token)) return { type: 'error', id, error: 'control needs the token printed when the inspector started' };
+        const action = m.action;
+        if (action !== 'pause' && action !== 'resume' && action !== 'flatten') return { type: 'error', id, error: 'malformed message: "action" must be "pause", "resume" or "flatten"' };
+        if (m.strategy !== undefined && (typeof m.strategy !== 'string' || m.strategy.length > MAX_STRATEGY)) {
+          return { type: 'error', id, error: `malformed message: "strategy", when present, must be a strategy name (a string of at most ${MAX_STRATEGY} characters)` };
+        }
+        const strategy = m.strategy as string | undefined;
+        let r: ControlResult;
+        try {
+          r = source.inspector.control(action, strategy);
+        } catch (e) {
+          return { type: 'error', id, error: `control failed: ${e instanceof Error ? e.message : String(e)}` };
+        }
+        return r.ok ? { type: 'result', id, ok: true, action, strategies: r.strategies } : { type: 'error', id, error: r.error };
       }
       default:
         return { type: 'error', id, error: `unknown message type "${m.type.slice(0, 40)}"` };

@@ -87,7 +87,7 @@ h2{margin-top:28px}
   const head = ['algo', 'kind', 'purpose', 'side', 'status', 'reason', 'units', 'trigger', 'realized', 'slippage', 'naked max notional', 'naked max qty', 'naked ms', 'notional·s', 'took ms', 're-prices', 'ladder', 'started'];
   parts.push(head.map((h, i) => `<th${i < 6 ? ' class="l"' : ''}>${esc(h)}</th>`).join('') + '</tr>');
   for (const e of s.executions) {
-    const cells = [e.algoId, e.kind, e.purpose, e.side, e.status, e.reason ?? '', `${e.units}/${e.qty}`, e.trigger, e.realizedSpread ?? '-', e.slippage ?? '-', e.exposure.maxNotional, nakedQuantities(s, e).join('/'), e.exposure.nakedMs, e.exposure.notionalSeconds, e.durationMs, e.reprices, e.ladderSteps, t(e.startedAt)];
+    const cells = [e.algoId, e.kind, e.purpose, e.side, e.status, e.reason ?? '', `${e.units}/${e.qty}`, e.trigger ?? '-', e.realizedSpread ?? '-', e.slippage ?? '-', e.exposure.maxNotional, nakedQuantities(s, e).join('/'), e.exposure.nakedMs, e.exposure.notionalSeconds, e.durationMs, e.reprices, e.ladderSteps, t(e.startedAt)];
     parts.push('<tr>' + cells.map((c, i) => `<td${i < 6 ? ' class="l"' : ''}>${esc(c)}</td>`).join('') + '</tr>');
   }
   parts.push('</table>');

@@ -215,3 +215,162 @@ describe('a ladder that starts at crossing', () => {
     expect(s.executions).toMatchObject([{ status: 'completed', units: 5 }]);
   });
 });
+
+describe('the kill switch (library): pause, resume, flatten', () => {
+  it('pause: no entry at the trigger until resumed, and the control is recorded', () => {
+    const s = scenario('10:00:00');
+    s.until('10:00:10');
+    expect(s.engine.control('pause', { source: 'test' })).toEqual({ ok: true, strategies: ['hc-rb'] });
+    s.book('HC', 3379, 3380);
+    s.book('RB', 3208, 3209); // spread ask 172: the long entry
+    expect(s.sent()).toEqual([]);
+    expect(s.records.filter((r) => r.kind === 'control')).toEqual([{ kind: 'control', at: at('10:00:10'), action: 'pause', strategy: null, source: 'test' }]);
+    expect(s.engine.control('resume', { strategy: 'hc-rb' })).toEqual({ ok: true, strategies: ['hc-rb'] });
+    s.clock.advance(10);
+    s.book('HC', 3379, 3380, 9, 9);
+    expect(s.sent()).toEqual(['hc-rb/1.1 HC buy 5@3381']);
+    expect(s.engine.control('flatten', { strategy: 'nope' })).toEqual({ ok: false, error: 'no strategy named "nope" (strategies: hc-rb)' });
+  });
+
+  it('pause with a leg-out: the entry stops, the hedge completes, and nothing new goes out', () => {
+    const s = scenario('10:00:00', withExecution({ hedge: { crossAfterMs: 60_000, unwindAfterMs: 120_000 } }));
+    s.until('10:00:10');
+    s.book('HC', 3379, 3380);
+    s.book('RB', 3208, 3209);
+    s.venue.accept('hc-rb/1.1');
+    s.venue.fill('hc-rb/1.1', 2, 3380); // 2 of 5; the hedge for 2 rests
+    expect(s.sent().at(-1)).toBe('hc-rb/1.2 RB sell 2@3208');
+    s.engine.control('pause');
+    expect(s.venue.cancels.map((c) => c.clientId)).toEqual(['hc-rb/1.1']);
+    s.venue.canceled('hc-rb/1.1', 2);
+    s.venue.fill('hc-rb/1.2');
+    expect(s.executions).toMatchObject([{ algoId: 'hc-rb/1', status: 'stopped', reason: 'stopRequested', units: 2, residualLots: [0, 0] }]);
+    s.clock.advance(10);
+    s.book('RB', 3207, 3208); // still at the long entry: nothing while paused
+    expect(s.sent()).toHaveLength(2);
+  });
+
+  it('flatten: the working algo unwinds its leg-out, then every leg of the position goes to 0 at the far touch', () => {
+    const s = scenario('10:00:00', withExecution({ hedge: { crossAfterMs: 60_000, unwindAfterMs: 120_000 } }));
+    s.until('10:00:10');
+    s.book('HC', 3379, 3380);
+    s.book('RB', 3208, 3209);
+    s.venue.fill('hc-rb/1.1', 5, 3380);
+    s.venue.fill('hc-rb/1.2', 5, 3208); // long 5 units
+    expect(s.engine.position('hc-rb', 'HC')).toBe(5);
+    s.clock.advance(10);
+    s.book('HC', 3381, 3382);
+    s.book('RB', 3199, 3200); // spread 181/183: the long exit at 180
+    expect(s.sent().at(-1)).toBe('hc-rb/2.1 HC sell 5@3380');
+    s.venue.fill('hc-rb/2.1', 3, 3381); // 3 of 5 sold; the RB hedge buy of 3 rests
+    expect(s.sent().at(-1)).toBe('hc-rb/2.2 RB buy 3@3200');
+    expect(s.engine.control('flatten')).toEqual({ ok: true, strategies: ['hc-rb'] });
+    // The exit algo unwinds its leg-out: both working orders are cancelled, then the 3 HC sold are bought back.
+    expect(s.venue.cancels.map((c) => c.clientId)).toEqual(['hc-rb/2.1', 'hc-rb/2.2']);
+    s.venue.canceled('hc-rb/2.1', 3);
+    s.venue.canceled('hc-rb/2.2');
+    expect(s.sent().at(-1)).toBe('hc-rb/2.3 HC buy 3@3387'); // the HC ask + unwindPayupTicks 5
+    s.venue.fill('hc-rb/2.3', 3, 3382);
+    // Then the flatten algo takes the 5 units to 0 on both legs at once, at the far touch ∓ 5 ticks.
+    expect(s.sent().slice(-2)).toEqual(['hc-rb/3.1 HC sell 5@3376', 'hc-rb/3.2 RB buy 5@3205']);
+    s.venue.fill('hc-rb/3.1', 5, 3381);
+    s.venue.fill('hc-rb/3.2', 5, 3200);
+    expect(s.engine.position('hc-rb', 'HC')).toBe(0);
+    expect(s.engine.position('hc-rb', 'RB')).toBe(0);
+    expect(s.executions.map((e) => [e.algoId, e.purpose, e.status, e.reason, e.legs.map((l) => l.lots)])).toEqual([
+      ['hc-rb/1', 'longEntry', 'completed', 'filled', [5, -5]],
+      ['hc-rb/2', 'longExit', 'stopped', 'stopRequested', [0, 0]],
+      ['hc-rb/3', 'flatten', 'stopped', 'unwound', [-5, 5]],
+    ]);
+    expect(s.executions[2]!.trigger).toBeNull();
+    // Flat and paused: the long entry price brings nothing until a resume.
+    s.clock.advance(10);
+    s.book('HC', 3379, 3380);
+    s.book('RB', 3208, 3209);
+    expect(s.sent()).toHaveLength(7);
+  });
+});
+
+describe('pre-trade risk', () => {
+  const withRisk = (risk: SimulatedConfigInput['risk'], strategyRisk?: { maxNakedNotional: string }) => (c: SimulatedConfigInput) => {
+    c.risk = risk;
+    if (strategyRisk) c.strategies[0]!.risk = strategyRisk;
+    c.strategies[0]!.execution = { ...c.strategies[0]!.execution, hedge: { crossAfterMs: 60_000, unwindAfterMs: 120_000 } };
+  };
+  const longEntry = (s: ReturnType<typeof scenario>): void => {
+    s.until('10:00:10');
+    s.book('HC', 3379, 3380);
+    s.book('RB', 3208, 3209);
+  };
+  const refusals = (s: ReturnType<typeof scenario>) => s.records.filter((r) => r.kind === 'risk.refused').map((r) => `${(r as { clientId: string }).clientId}: ${(r as { reason: string }).reason}`);
+
+  it('maxOrderLots: taker slices are sized within it, so nothing is refused', () => {
+    const s = scenario('10:00:00', withRisk({ instruments: [{ symbol: 'HC', maxOrderLots: 3 }] }));
+    longEntry(s);
+    expect(s.sent()).toEqual(['hc-rb/1.1 HC buy 3@3381']);
+    expect(refusals(s)).toEqual([]);
+  });
+
+  it('maxPosition on the entry leg: the entry is refused, not sent; the algo ends riskRefused and the strategy pauses', () => {
+    const s = scenario('10:00:00', withRisk({ instruments: [{ symbol: 'HC', maxPosition: 4 }] }));
+    longEntry(s);
+    expect(s.sent()).toEqual([]);
+    expect(refusals(s)).toEqual(['hc-rb/1.1: HC position could reach 5 lots (held 0, working 0, this 5), over maxPosition 4']);
+    expect(s.executions).toMatchObject([{ algoId: 'hc-rb/1', status: 'stopped', reason: 'riskRefused', units: 0 }]);
+    // Paused: the next view at the price launches nothing, until a resume.
+    s.clock.advance(10);
+    s.book('HC', 3379, 3380, 9, 9);
+    expect(s.executions).toHaveLength(1);
+    expect(s.engine.summary().counts.refused).toBe(1);
+  });
+
+  it('maxPosition on the hedge leg: the hedge is refused, and the ladder unwinds the filled leg instead', () => {
+    const s = scenario('10:00:00', withRisk({ instruments: [{ symbol: 'RB', maxPosition: 3 }] }));
+    longEntry(s);
+    s.venue.fill('hc-rb/1.1', 5, 3380);
+    expect(refusals(s)).toEqual(['hc-rb/1.2: RB position could reach -5 lots (held 0, working 0, this -5), over maxPosition 3']);
+    // Unwinding: sell the 5 HC back at the HC bid − unwindPayupTicks (5).
+    expect(s.sent()).toEqual(['hc-rb/1.1 HC buy 5@3381', 'hc-rb/1.3 HC sell 5@3374']);
+    s.venue.fill('hc-rb/1.3', 5, 3379);
+    expect(s.executions).toMatchObject([{ status: 'stopped', reason: 'unwound', units: 0, residualLots: [0, 0], legs: [{ lots: 0 }, { lots: 0 }] }]);
+  });
+
+  it('maxNotional on a leg: an entry whose worst-case position would be worth more is refused', () => {
+    const s = scenario('10:00:00', withRisk({ instruments: [{ symbol: 'HC', maxNotional: '150000' }] }));
+    longEntry(s);
+    // 5 lots × 3381 × 10 per tick = 169050.
+    expect(refusals(s)).toEqual(['hc-rb/1.1: HC notional could reach 169050.00, over maxNotional 150000']);
+    expect(s.sent()).toEqual([]);
+  });
+
+  it('the price band: an order further through the last fresh quote than priceBandTicks is refused', () => {
+    const s = scenario('10:00:00', withRisk({ priceBandTicks: 0 }));
+    longEntry(s);
+    expect(refusals(s)).toEqual(['hc-rb/1.1: buy at 3381 is 1 ticks through the ask 3380 of HC, over priceBandTicks 0']);
+    expect(s.sent()).toEqual([]);
+  });
+
+  it('maxNakedNotional: an entry that could leave more naked than the strategy allows is refused', () => {
+    const s = scenario('10:00:00', withRisk(undefined, { maxNakedNotional: '100000' }));
+    longEntry(s);
+    // 5 lots × 3381 × 10 per tick = 169050.
+    expect(refusals(s)).toEqual(['hc-rb/1.1: naked notional could reach 169050.00 (now 0.00, this entry 169050.00), over maxNakedNotional 100000']);
+  });
+
+  it('the order-rate budget: an order over it waits, unsent, in its throttled state, and goes when the budget allows', () => {
+    const s = scenario('10:00:00', withRisk({ orderRate: { maxOrders: 1, perMs: 1000 }, instruments: [] }));
+    longEntry(s);
+    expect(s.venue.submitted.map((o) => [o.clientId, o.at])).toEqual([['hc-rb/1.1', at('10:00:10')]]);
+    s.clock.advance(100);
+    s.venue.fill('hc-rb/1.1', 5, 3380);
+    expect(s.sent()).toHaveLength(1);
+    expect(s.engine.actor.system.get('order:hc-rb/1.2')?.getSnapshot().value).toBe('throttled');
+    expect(s.records.filter((r) => r.kind === 'order.throttled')).toEqual([{ kind: 'order.throttled', at: at('10:00:10.100'), clientId: 'hc-rb/1.2', symbol: 'RB', waitMs: 900 }]);
+    s.until('10:00:11');
+    expect(s.venue.submitted.map((o) => [o.clientId, o.at])).toEqual([['hc-rb/1.1', at('10:00:10')], ['hc-rb/1.2', at('10:00:11')]]);
+  });
+
+  it('refuses a risk section naming an instrument the venue does not have', () => {
+    expect(() => scenario('10:00:00', withRisk({ instruments: [{ symbol: 'ZZ', maxPosition: 1 }] }))).toThrow(/risk\.instruments\[0\]\.symbol: is not an instrument of the venue/);
+  });
+});

@@ -22,4 +22,5 @@ export const HC_RB_TEMPLATE: AlgoTemplate = {
   requoteTicks: 2,
   minHedgeUnits: 0,
   tickValue: [10, 10],
+  maxOrderLots: [null, null],
 };

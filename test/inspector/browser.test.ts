@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EngineRecord } from '../../src/index.js';
 import { parseRecording, startInspectorServer, type InspectorServer } from '../../src/inspector/index.js';
 import { inspectedDemo, memoryStream } from './helpers.js';
 
@@ -140,6 +141,72 @@ describe.skipIf(missing)(`the inspector page in headless Chromium${missing ? ` (
     } finally {
       await page.close();
       await server.close();
+    }
+  });
+
+  it('the kill switch: Pause all, Flatten all (after a confirm) and Resume all send the token and show the result', async () => {
+    const { engine, config, inspector } = inspectedDemo({ flushMs: 20 });
+    engine.start();
+    engine.runUntil(config.run.start + 45 * MIN); // 21:15, the session open
+    const controls: EngineRecord[] = [];
+    engine.records$.subscribe((r) => {
+      if (r.kind === 'control') controls.push(r);
+    });
+    const at = engine.clock.now();
+    const server = await startInspectorServer({ kind: 'live', inspector }, { port: 0, token: 'page-token' });
+    const page = await browser.newPage();
+    const errors = errorsOf(page);
+    const dialogs: string[] = [];
+    const result = page.locator('#control-result');
+    const wait = { timeout: 30_000 };
+    try {
+      await page.goto(server.url);
+      await page.locator('#pause-all').waitFor(wait); // shown: a live run can be controlled
+
+      // Without the token: the server's refusal shows next to the buttons, and nothing reaches the engine.
+      await page.click('#pause-all');
+      await page.locator('#control-result[data-state="bad"]').waitFor(wait);
+      expect(await result.textContent()).toBe('pause refused: control needs the token printed when the inspector started');
+      expect(controls).toEqual([]);
+
+      await page.fill('#token', 'page-token');
+      await page.click('#pause-all');
+      await page.locator('#control-result[data-state="ok"]', { hasText: 'pause sent to hc-rb' }).waitFor(wait);
+      await expect.poll(() => controls.length, wait).toBe(1);
+      expect(controls).toEqual([{ kind: 'control', at, action: 'pause', strategy: null, source: 'inspector' }]);
+
+      // Flatten asks first: dismissed, nothing is sent; accepted, it is.
+      page.once('dialog', (d) => {
+        dialogs.push(`${d.type()}: ${d.message()}`);
+        void d.dismiss();
+      });
+      await page.click('#flatten-all');
+      await page.locator('#control-result', { hasText: 'flatten cancelled' }).waitFor(wait);
+      page.once('dialog', (d) => {
+        dialogs.push(`${d.type()}: ${d.message()}`);
+        void d.accept();
+      });
+      await page.click('#flatten-all');
+      await page.locator('#control-result[data-state="ok"]', { hasText: 'flatten sent to hc-rb' }).waitFor(wait);
+      expect(dialogs).toEqual([
+        'confirm: Flatten all: pause every strategy and trade every leg to flat?',
+        'confirm: Flatten all: pause every strategy and trade every leg to flat?',
+      ]);
+
+      await page.click('#resume-all');
+      await page.locator('#control-result[data-state="ok"]', { hasText: 'resume sent to hc-rb' }).waitFor(wait);
+      await expect.poll(() => controls.length, wait).toBe(3);
+      expect(controls).toEqual([
+        { kind: 'control', at, action: 'pause', strategy: null, source: 'inspector' },
+        { kind: 'control', at, action: 'flatten', strategy: null, source: 'inspector' },
+        { kind: 'control', at, action: 'resume', strategy: null, source: 'inspector' },
+      ]);
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+      await server.close();
+      await engine.stop();
+      await inspector.close();
     }
   });
 });

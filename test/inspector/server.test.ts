@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { request } from 'node:http';
 import WebSocket from 'ws';
 import { InspectorServerError, isLoopback, startInspectorServer, type InspectorServer } from '../../src/inspector/index.js';
+import type { EngineRecord } from '../../src/index.js';
 import { client, inspectedDemo } from './helpers.js';
 
 const open: { close(): Promise<void> }[] = [];
@@ -119,6 +120,89 @@ describe('the inspector server: the stream, the token and malformed messages', (
     // The strategy stopped (its algo-less stop is immediate) and the engine noted it.
     expect(demo.engine.actor.system.get('strategy:hc-rb')).toBeUndefined();
     expect(demo.engine.actor.getSnapshot().context.stopped).toEqual(['hc-rb']);
+    c.ws.close();
+  });
+});
+
+describe('the inspector server: the kill switch (control)', () => {
+  /** The next reply to a message, past any stream batches. */
+  async function reply(c: Awaited<ReturnType<typeof client>>): Promise<Record<string, unknown>> {
+    let m = await c.next();
+    while (m.type === 'records' || m.type === 'reset') m = await c.next();
+    return m;
+  }
+
+  it('refuses control without the token, with a wrong one, and with malformed fields, recording nothing', async () => {
+    const { ws, demo } = await live();
+    const controls: EngineRecord[] = [];
+    demo.engine.records$.subscribe((r) => {
+      if (r.kind === 'control') controls.push(r);
+    });
+    const c = await client(ws);
+    await c.next(); // hello
+    const tokenError = 'control needs the token printed when the inspector started';
+    c.send(JSON.stringify({ type: 'control', id: 1, action: 'pause' }));
+    expect(await reply(c)).toEqual({ type: 'error', id: 1, error: tokenError });
+    c.send(JSON.stringify({ type: 'control', id: 2, action: 'pause', token: 'wrong-token!' }));
+    expect(await reply(c)).toEqual({ type: 'error', id: 2, error: tokenError });
+    c.send(JSON.stringify({ type: 'control', id: 3, action: 'pause', token: 'secret-token-and-more' }));
+    expect(await reply(c)).toEqual({ type: 'error', id: 3, error: tokenError });
+    c.send(JSON.stringify({ type: 'control', id: 4, action: 'pause', token: 42 }));
+    expect(await reply(c)).toEqual({ type: 'error', id: 4, error: tokenError });
+    const actionError = 'malformed message: "action" must be "pause", "resume" or "flatten"';
+    c.send(JSON.stringify({ type: 'control', id: 5, action: 'explode', token: 'secret-token' }));
+    expect(await reply(c)).toEqual({ type: 'error', id: 5, error: actionError });
+    c.send(JSON.stringify({ type: 'control', id: 6, token: 'secret-token' }));
+    expect(await reply(c)).toEqual({ type: 'error', id: 6, error: actionError });
+    c.send(JSON.stringify({ type: 'control', id: 7, action: ['pause'], token: 'secret-token' }));
+    expect(await reply(c)).toEqual({ type: 'error', id: 7, error: actionError });
+    const strategyError = 'malformed message: "strategy", when present, must be a strategy name (a string of at most 200 characters)';
+    c.send(JSON.stringify({ type: 'control', id: 8, action: 'pause', strategy: 5, token: 'secret-token' }));
+    expect(await reply(c)).toEqual({ type: 'error', id: 8, error: strategyError });
+    c.send(JSON.stringify({ type: 'control', id: 9, action: 'pause', strategy: null, token: 'secret-token' }));
+    expect(await reply(c)).toEqual({ type: 'error', id: 9, error: strategyError });
+    c.send(JSON.stringify({ type: 'control', id: 10, action: 'pause', strategy: 'x'.repeat(201), token: 'secret-token' }));
+    expect(await reply(c)).toEqual({ type: 'error', id: 10, error: strategyError });
+    // The engine's own refusal comes back as it is.
+    c.send(JSON.stringify({ type: 'control', id: 11, action: 'flatten', strategy: 'nope', token: 'secret-token' }));
+    expect(await reply(c)).toEqual({ type: 'error', id: 11, error: 'no strategy named "nope" (strategies: hc-rb)' });
+    c.send(JSON.stringify({ type: 'control', id: 12, action: 'pause', strategy: 'x'.repeat(200), token: 'secret-token' }));
+    expect(await reply(c)).toEqual({ type: 'error', id: 12, error: `no strategy named "${'x'.repeat(200)}" (strategies: hc-rb)` });
+    // Still serving.
+    c.send('{"type":"ping","id":"p"}');
+    expect(await reply(c)).toEqual({ type: 'pong', id: 'p' });
+    expect(controls).toEqual([]);
+    c.ws.close();
+  });
+
+  it('pauses every strategy with the token, and resumes one, journalled as from the inspector', async () => {
+    const { ws, demo } = await live();
+    const controls: EngineRecord[] = [];
+    demo.engine.records$.subscribe((r) => {
+      if (r.kind === 'control') controls.push(r);
+    });
+    const at = demo.engine.clock.now();
+    const c = await client(ws);
+    await c.next(); // hello
+    c.send(JSON.stringify({ type: 'control', id: 'k1', action: 'pause', token: 'secret-token' }));
+    expect(await reply(c)).toEqual({ type: 'result', id: 'k1', ok: true, action: 'pause', strategies: ['hc-rb'] });
+    expect(controls).toEqual([{ kind: 'control', at, action: 'pause', strategy: null, source: 'inspector' }]);
+    c.send(JSON.stringify({ type: 'control', id: 'k2', action: 'resume', strategy: 'hc-rb', token: 'secret-token' }));
+    expect(await reply(c)).toEqual({ type: 'result', id: 'k2', ok: true, action: 'resume', strategies: ['hc-rb'] });
+    expect(controls).toEqual([
+      { kind: 'control', at, action: 'pause', strategy: null, source: 'inspector' },
+      { kind: 'control', at, action: 'resume', strategy: 'hc-rb', source: 'inspector' },
+    ]);
+    c.ws.close();
+  });
+
+  it('refuses control of a recording', async () => {
+    const server = await startInspectorServer({ kind: 'replay', records: [], name: 'empty.jsonl' }, { port: 0, token: 'secret-token' });
+    open.push(server);
+    const c = await client(`ws://127.0.0.1:${server.port}/ws`);
+    expect((await c.next()).control).toBe(false);
+    c.send(JSON.stringify({ type: 'control', id: 1, action: 'pause', token: 'secret-token' }));
+    expect(await c.next()).toEqual({ type: 'error', id: 1, error: 'a recording cannot be controlled' });
     c.ws.close();
   });
 });

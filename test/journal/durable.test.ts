@@ -120,6 +120,28 @@ describe('restoring deadlines', () => {
   });
 });
 
+describe('the kill switch in a journalled run', () => {
+  it('a pause survives a crash: the resumed run stays paused (the demo would otherwise buy at 21:18:22)', async () => {
+    const dir = tmp();
+    const config = resolveConfig(demoConfig, 'demo', { days: 0.2 });
+    const first = DurableEngine.open(config, { dataDir: dir, ...quiet });
+    await first.start();
+    first.engine.runUntil(Date.parse('2026-11-23T13:05:00Z')); // 21:05 Shanghai
+    expect(first.engine.control('pause', { source: 'test' })).toEqual({ ok: true, strategies: ['hc-rb'] });
+    first.engine.runUntil(Date.parse('2026-11-23T13:06:00Z'));
+    first.detach(); // the process dies here
+    const controls = entries(dir).filter((e) => e.kind === 'control');
+    expect(controls).toEqual([{ kind: 'control', at: Date.parse('2026-11-23T13:05:00Z'), action: 'pause', strategy: null, source: 'test' }]);
+
+    const resumed = DurableEngine.open(config, { dataDir: dir, resume: true, ...quiet });
+    await resumed.start();
+    expect(resumed.engine.actor.system.get('strategy:hc-rb')?.getSnapshot().context.paused).toBe(true);
+    const summary = await resumed.run();
+    expect(summary.counts.executions).toBe(0);
+    expect(entries(dir).filter((e) => e.kind === 'algo.started')).toEqual([]);
+  });
+});
+
 describe('a session boundary passed while the engine was down', () => {
   it('does not shift the later ones: resumed at 23:30, after the 23:00 close, the window is closed and opens at 09:00 exactly', async () => {
     const dir = tmp();

@@ -31,7 +31,9 @@ export type Stimulus =
   | { type: 'venueCancel' }
   | { type: 'disconnect' }
   | { type: 'reconnect' }
-  | { type: 'stop' };
+  | { type: 'stop' }
+  /** The kill switch (Engine.control). */
+  | { type: 'control'; action: 'pause' | 'resume' | 'flatten' };
 
 export interface Scenario {
   name: string;
@@ -70,7 +72,7 @@ const book = (bid: number, ask: number, size = 10): Book => ({ bid, bidSize: siz
 export { book };
 
 export const describeStimulus = (s: Stimulus): string =>
-  s.type === 'market' ? `market ${s.name}` : s.type === 'fault' ? `fault ${s.kind}${s.on ? ` ${s.on}` : ''}` : s.type === 'wait' ? `wait ${s.ms} ms` : s.type;
+  s.type === 'market' ? `market ${s.name}` : s.type === 'control' ? s.action : s.type === 'fault' ? `fault ${s.kind}${s.on ? ` ${s.on}` : ''}` : s.type === 'wait' ? `wait ${s.ms} ms` : s.type;
 
 /** A live engine on the scripted exchange, driven one stimulus at a time. */
 export class ModelRun {
@@ -145,6 +147,9 @@ export class ModelRun {
       case 'stop':
         this.engine.actor.send({ type: 'stop.requested' });
         return;
+      case 'control':
+        this.engine.control(s.action, { source: 'model' });
+        return;
     }
   }
 
@@ -212,9 +217,11 @@ export class ModelRun {
           lots[leg.index]! += f.side * f.qty;
           lastPrice[leg.index] = f.price;
         }
-        const mine = ctx!.fills.lots as number[];
+        // A flatten starts with the strategy's lots as its own (spec.carried); the rest are its fills.
+        const carried = (ctx!.spec as { carried?: number[] }).carried ?? lots.map(() => 0);
+        const mine = (ctx!.fills.lots as number[]).map((l, i) => l - carried[i]!);
         if (mine.join() !== lots.join()) return `${algoId} counts fills ${mine.join()} but the venue delivered ${lots.join()}`;
-        const naked = nakedDeviation(lots, strategy.definition.tradingMultipliers);
+        const naked = nakedDeviation(lots.map((l, i) => l + carried[i]!), strategy.definition.tradingMultipliers);
         const reported = ctx!.exposure.lots as number[];
         if (reported.join() !== naked.join()) return `${algoId} reports naked lots ${reported.join()} but its fills leave ${naked.join()}`;
       }

@@ -17,6 +17,7 @@ const venueCancel: Stimulus = { type: 'venueCancel' };
 const market = (name: string): Stimulus => ({ type: 'market', name });
 const fault = (kind: Extract<Stimulus, { type: 'fault' }>['kind'], on?: Extract<Stimulus, { type: 'fault' }>['on']): Stimulus => (on ? { type: 'fault', kind, on } : { type: 'fault', kind });
 const wait = (ms: number): Stimulus => ({ type: 'wait', ms });
+const control = (action: 'pause' | 'resume' | 'flatten'): Stimulus => ({ type: 'control', action });
 
 function with_(change: (s: SimulatedConfigInput['strategies'][number]) => void) {
   return (c: SimulatedConfigInput): void => {
@@ -69,6 +70,11 @@ const kind = (k: 'contingent' | 'quoting') => (s: Strategy) => (s.execution!.kin
 const staleAfter = (ms: number) => (s: Strategy) => (s.staleAfterMs = ms);
 const ladder = (h: Record<string, number | string>) => (s: Strategy) => (s.execution!.hedge = { ...s.execution!.hedge, ...h });
 const all = (...fs: ((s: Strategy) => void)[]) => (s: Strategy) => fs.forEach((f) => f(s));
+/** Pre-trade risk limits on top of a strategy change. */
+const withRisk = (risk: SimulatedConfigInput['risk'], change: (s: Strategy) => void = () => {}) => (c: SimulatedConfigInput): void => {
+  with_(change)(c);
+  c.risk = risk;
+};
 
 export const scenarios: Scenario[] = [
   // The session window: open → closing → closed → open again; closed at start; inside the closing lead at start.
@@ -185,6 +191,26 @@ export const scenarios: Scenario[] = [
   },
   // A stop just before the lunch break with a naked leg: the strategy waits through the break for its algo.
   { name: 'stop over the break', start: '11:29:50', config: with_(all(staleAfter(1000), ladder({ repriceMs: 3_600_000 }))), markets, prefix: [market('longEntry'), stop], stimuli: [tick, wait(2 * 3600_000), market('rbUp')], depth: 4 },
+  // The kill switch: pause and resume around an entry; flatten a position, and a leg-out being hedged.
+  { name: 'kill switch', start: '10:00:00', config: base, markets, stimuli: [control('pause'), control('resume'), control('flatten'), market('longEntry'), market('rbUp'), market('longExit'), tick], depth: 4 },
+  // Pre-trade risk: an entry refused (taker and quoting), a hedge refused (the ladder unwinds), an order throttled
+  // by the order-rate budget (sent when it allows, or cancelled while it waits).
+  { name: 'risk refuses an entry', start: '10:00:00', config: withRisk({ instruments: [{ symbol: 'HC', maxPosition: 4 }] }), markets, stimuli: [market('longEntry'), market('thin'), control('resume'), tick], depth: 3 },
+  { name: 'risk refuses a quote', start: '10:00:00', config: withRisk({ instruments: [{ symbol: 'HC', maxPosition: 4 }] }, kind('quoting')), markets, stimuli: [market('longEntry'), control('resume'), tick], depth: 3 },
+  { name: 'risk refuses a hedge', start: '10:00:00', config: withRisk({ instruments: [{ symbol: 'RB', maxPosition: 3 }] }), markets, stimuli: [market('longEntry'), market('rbUp'), tick, stop], depth: 3 },
+  { name: 'order rate', start: '10:00:00', config: withRisk({ orderRate: { maxOrders: 1, perMs: 1000 } }), markets, stimuli: [market('longEntry'), tick, stop, market('mid')], depth: 3 },
+  // A contingent entry's second leg waits over the budget past the leg timeout: it is cancelled unsent.
+  {
+    name: 'order rate, cancelled while throttled',
+    start: '10:00:00',
+    config: withRisk({ orderRate: { maxOrders: 1, perMs: 5000 } }, all(kind('contingent'), (s) => (s.execution!.legTimeoutMs = 1000))),
+    markets,
+    stimuli: [market('longEntry'), tick],
+    depth: 2,
+  },
+  // The kill switch while the engine stops (ignored: the stop already applies its policy), and a second flatten
+  // while the first still works (the venue is away, so nothing can fill).
+  { name: 'kill switch while stopping or flattening', start: '10:00:00', config: base, markets, prefix: [market('longEntry')], stimuli: [stop, control('flatten'), disconnect], depth: 3 },
   // A ladder that starts crossing: the hedge goes out at the far touch at once, with no resting step.
   { name: 'ladder starts crossing', start: '10:00:00', config: with_(ladder({ firstStep: 'crossing' })), markets, prefix: [market('thin')], stimuli: [market('rbUp'), market('longEntry'), tick, stop], depth: 3 },
   // Contingent entries: every leg at once; a reject or the leg timeout unwinds.

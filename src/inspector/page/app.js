@@ -103,6 +103,12 @@ function connect() {
       model = newModel();
       for (const r of msg.records) apply(model, r);
       changed('tree', 'chart', 'log', 'spread');
+    } else if (msg.type === 'result' && controlSent.has(msg.id)) {
+      controlResult(`${controlSent.get(msg.id)} sent to ${msg.strategies.join(', ') || 'no strategy'}`, 'ok');
+      controlSent.delete(msg.id);
+    } else if (msg.type === 'error' && controlSent.has(msg.id)) {
+      controlResult(`${controlSent.get(msg.id)} refused: ${msg.error}`, 'bad');
+      controlSent.delete(msg.id);
     } else if (msg.type === 'result') status(`stop sent to ${msg.target}`, 'ok');
     else if (msg.type === 'error') status(`server: ${msg.error}`, 'bad');
   };
@@ -266,6 +272,28 @@ $('#stop').addEventListener('click', () => {
   if (!ws || ws.readyState !== 1) return;
   ws.send(JSON.stringify({ type: 'stop', id: Date.now(), target: selected, token: $('#token').value }));
 });
+
+// ---------- kill switch (pause / flatten / resume every strategy; needs the token) ----------
+const controlSent = new Map(); // message id → action, until the server answers
+let controlSeq = 0;
+function controlResult(text, cls) {
+  const el = $('#control-result');
+  el.textContent = text;
+  el.dataset.state = cls;
+  el.style.color = cls === 'ok' ? '#7ee787' : cls === 'bad' ? '#ff7b72' : '#d0d7de';
+}
+for (const button of document.querySelectorAll('#kill-switch button[data-action]')) {
+  button.addEventListener('click', () => {
+    const action = button.dataset.action;
+    if (!control) return;
+    if (!ws || ws.readyState !== 1) return controlResult(`${action} not sent: not connected`, 'bad');
+    if (action === 'flatten' && !confirm('Flatten all: pause every strategy and trade every leg to flat?')) return controlResult('flatten cancelled', 'bad');
+    const id = `control-${++controlSeq}`;
+    controlSent.set(id, action);
+    controlResult(`${action} sent…`, 'pending');
+    ws.send(JSON.stringify({ type: 'control', id, action, token: $('#token').value }));
+  });
+}
 
 function renderLog() {
   const fa = $('#filter-actor').value.trim();

@@ -39,6 +39,13 @@ describe.skipIf(!existsSync(binance) || !existsSync(cme))('leg-out containment o
     expect(summary.counts.executions).toBeGreaterThan(50);
     // One spread unit is 10 perp lots (0.001 BTC) and 1000 spot lots (0.00001 BTC); the target is 5 units.
     expect(watch.maxNakedLots['btc-basis']).toEqual({ 'usdm:BTCUSDT': 50, 'spot:BTCUSDT': 991 });
+    // Exposure per leg, in lots of each leg and in notional; the headline in notional only (it said "712 lots",
+    // spot and perp lots summed, before).
+    expect(summary.exposure.maxNakedNotional).toBe('3091.41');
+    expect(summary.exposure.legs['btc-basis']!.map((l) => [l.symbol, l.maxLots, l.maxQty, l.maxNotional])).toEqual([
+      ['usdm:BTCUSDT', 50, '0.05', '3091.41'],
+      ['spot:BTCUSDT', 991, '0.00991', '611.80'],
+    ]);
   });
 
   it('the Binance basis, spot active: the shape that left 1 BTC naked is contained', { timeout: 120_000 }, async () => {
@@ -47,6 +54,18 @@ describe.skipIf(!existsSync(binance) || !existsSync(cme))('leg-out containment o
     expect(watch.counts.entrySlices).toBeGreaterThan(20);
     expect(summary.counts.executions).toBeGreaterThan(20);
     expect(watch.maxNakedLots['spot-usdm']).toEqual({ 'spot:BTCUSDT': 5000, 'usdm:BTCUSDT': 0 });
+  });
+
+  it('the CME calendar with 5 s re-price intervals on minute bars: orders whose price would not move are kept (93 re-prices before, 5 now)', { timeout: 120_000 }, async () => {
+    const raw = parseConfigText(readFileSync('examples/backtest-cme-calendar.yaml', 'utf8'), 'cme-5s') as { strategies: { execution: { resubmitMs: number; hedge: { repriceMs: number } } }[] };
+    raw.strategies[0]!.execution.resubmitMs = 5000;
+    raw.strategies[0]!.execution.hedge.repriceMs = 5000;
+    const { watch, summary } = await replay(resolveConfig(raw, 'cme-5s'), cme);
+    expect(watch.violations).toEqual([]);
+    expect(summary.counts.executions).toBe(14);
+    // Each re-price is a cancel and a new order; a bar's book does not move for 60 s.
+    expect(summary.executions.reduce((n, e) => n + e.reprices, 0)).toBe(5);
+    expect(summary.counts.orders).toBe(35);
   });
 
   it('the CME calendar over six days of minute bars with the daily halt: every invariant on every execution', { timeout: 120_000 }, async () => {

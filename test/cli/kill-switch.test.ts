@@ -1,8 +1,9 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { proc, until } from '../helpers/processes.js';
 import { describe, expect, it } from 'vitest';
 import { crashConfig } from '../../scripts/crash.js';
 import { CONTROL_FILE, PID_FILE, listenForControl, parseControlRequest, takeControlFile, type Controllable } from '../../src/cli/control.js';
@@ -10,7 +11,6 @@ import { main } from '../../src/cli/main.js';
 import { JOURNAL_FILE, type JournalEntry } from '../../src/engine/durable.js';
 import { readJournal } from '../../src/journal/journal-file.js';
 
-const BIN = resolve('bin/legato.js');
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'legato-kill-switch-'));
 
 function sink() {
@@ -24,23 +24,6 @@ async function cli(args: string[]) {
   return { code, out: out.text(), err: err.text() };
 }
 
-function proc(args: string[]) {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d) => (out += String(d)));
-  child.stderr.on('data', (d) => (err += String(d)));
-  const exit = new Promise<number | null>((done) => child.on('exit', (c) => done(c)));
-  return { child, exit, out: () => out, err: () => err };
-}
-
-async function until(cond: () => boolean, ms: number): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const bad = (error: string) => ({ ok: false, error });
 

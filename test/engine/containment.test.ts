@@ -1,44 +1,21 @@
-import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../src/clock/virtual-clock.js';
-import { demoConfig } from '../../src/config/demo.js';
-import { resolveConfig } from '../../src/config/resolve.js';
 import type { SimulatedConfigInput } from '../../src/config/schema.js';
-import { createEngine } from '../../src/engine/engine.js';
-import type { EngineRecord, Execution } from '../../src/engine/records.js';
-import { ScriptedVenue } from '../helpers/scripted-venue.js';
+import { at, scriptedDemo } from '../helpers/scripted-demo.js';
 
 /**
  * Leg-out containment: each leak found by replaying real quotes, reproduced on the demo spread HC − RB
  * through the whole engine on a venue the test plays (Tuesday 2026-11-24, Shanghai: sessions 09:00–10:15,
  * 10:30–11:30, 13:30–15:00, 21:00–23:00).
  */
-const zone = 'Asia/Shanghai';
-const at = (time: string): number => DateTime.fromISO(`2026-11-24T${time}`, { zone }).toMillis();
-
 type Execution_ = SimulatedConfigInput['strategies'][number]['execution'];
 
 function scenario(start: string, change: (c: SimulatedConfigInput) => void = () => {}) {
-  const c: SimulatedConfigInput = structuredClone(demoConfig);
-  c.run = { start: `2026-11-24T${start}`, days: 1 };
-  c.strategies[0]!.session = { closingLeadSeconds: 5 };
-  change(c);
-  const config = resolveConfig(c, 'containment');
-  const clock = new VirtualClock(config.run.start);
-  const venue = new ScriptedVenue(clock, ['HC', 'RB']);
-  const engine = createEngine(config, { clock, venue });
-  const records: EngineRecord[] = [];
-  const executions: Execution[] = [];
-  engine.records$.subscribe((r) => records.push(r));
-  engine.executions$.subscribe((e) => executions.push(e));
-  engine.start();
+  const s = scriptedDemo(start, change);
   /** A leg's book with its own sizes on each side. */
   const book = (symbol: string, bid: number, ask: number, bidSize = 10, askSize = 10): void =>
-    venue.quotes$.next({ symbol, bid, ask, bidSize, askSize, ts: clock.now() });
-  const steps = (): string[] => records.filter((r) => r.kind === 'ladder.step').map((r) => (r as { step: string }).step);
-  const sent = (): string[] => venue.submitted.map((o) => `${o.clientId} ${o.symbol} ${o.side > 0 ? 'buy' : 'sell'} ${o.qty}@${o.price}`);
-  /** Net signed lots the test's fills have given each leg. */
-  return { clock, venue, engine, records, executions, book, steps, sent, until: (t: string) => clock.runUntil(at(t)) };
+    s.venue.quotes$.next({ symbol, bid, ask, bidSize, askSize, ts: s.clock.now() });
+  const sent = (): string[] => s.venue.submitted.map((o) => `${o.clientId} ${o.symbol} ${o.side > 0 ? 'buy' : 'sell'} ${o.qty}@${o.price}`);
+  return { ...s, book, sent };
 }
 
 const withExecution = (x: Execution_) => (c: SimulatedConfigInput) => {

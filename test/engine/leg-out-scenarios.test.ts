@@ -1,40 +1,24 @@
-import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../src/clock/virtual-clock.js';
 import { demoConfig } from '../../src/config/demo.js';
 import { resolveConfig } from '../../src/config/resolve.js';
 import type { SimulatedConfigInput } from '../../src/config/schema.js';
 import { createEngine } from '../../src/engine/engine.js';
-import type { EngineRecord, Execution } from '../../src/engine/records.js';
+import { at, scriptedDemo } from '../helpers/scripted-demo.js';
 import { ScriptedVenue } from '../helpers/scripted-venue.js';
-
-const zone = 'Asia/Shanghai';
-const at = (time: string): number => DateTime.fromISO(`2026-11-24T${time}`, { zone }).toMillis();
 
 /** The demo strategy on a venue the test plays, from `start` (local time on Tuesday 2026-11-24). */
 function scenario(start: string, change: (c: SimulatedConfigInput) => void = () => {}) {
-  const c: SimulatedConfigInput = structuredClone(demoConfig);
-  c.run = { start: `2026-11-24T${start}`, days: 1 };
-  c.strategies[0]!.session = { closingLeadSeconds: 5 };
-  // A patient ladder, so that these scenarios pause before they would cross.
-  c.strategies[0]!.execution = { ...c.strategies[0]!.execution, hedge: { crossAfterMs: 10_000, unwindAfterMs: 20_000 } };
-  change(c);
-  const config = resolveConfig(c, 'scenario');
-  const clock = new VirtualClock(config.run.start);
-  const venue = new ScriptedVenue(clock, ['HC', 'RB']);
-  const engine = createEngine(config, { clock, venue });
-  const records: EngineRecord[] = [];
-  const executions: Execution[] = [];
-  engine.records$.subscribe((r) => records.push(r));
-  engine.executions$.subscribe((e) => executions.push(e));
-  engine.start();
+  const s = scriptedDemo(start, (c) => {
+    // A patient ladder, so that these scenarios pause before they would cross.
+    c.strategies[0]!.execution = { ...c.strategies[0]!.execution, hedge: { crossAfterMs: 10_000, unwindAfterMs: 20_000 } };
+    change(c);
+  });
   /** Both legs quoted so that the spread ask is `spreadAsk` (HC 3379/3380). */
   const market = (spreadAsk: number): void => {
-    venue.quote('HC', 3379, 3380);
-    venue.quote('RB', 3380 - spreadAsk, 3381 - spreadAsk);
+    s.venue.quote('HC', 3379, 3380);
+    s.venue.quote('RB', 3380 - spreadAsk, 3381 - spreadAsk);
   };
-  const steps = (): string[] => records.filter((r) => r.kind === 'ladder.step').map((r) => (r as { step: string }).step);
-  return { clock, venue, engine, records, executions, market, steps, until: (t: string) => clock.runUntil(at(t)) };
+  return { ...s, market };
 }
 
 describe('leg-out scenarios through the engine', () => {

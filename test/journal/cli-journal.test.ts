@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { proc, until } from '../helpers/processes.js';
 import { describe, expect, it } from 'vitest';
 import { crashConfig } from '../../scripts/crash.js';
 import { main } from '../../src/cli/main.js';
@@ -12,7 +12,6 @@ import { DurableEngine, JOURNAL_FILE, type JournalEntry } from '../../src/engine
 import { readJournal } from '../../src/journal/journal-file.js';
 import { RemoteVenue } from '../../src/venue/remote/remote-venue.js';
 
-const BIN = resolve('bin/legato.js');
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'legato-cli-journal-'));
 
 async function cli(args: string[]) {
@@ -33,23 +32,6 @@ async function unfinishedJournal(): Promise<{ dir: string; file: string }> {
   return { dir, file: join(dir, JOURNAL_FILE) };
 }
 
-function proc(args: string[]) {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d) => (out += String(d)));
-  child.stderr.on('data', (d) => (err += String(d)));
-  const exit = new Promise<number | null>((done) => child.on('exit', (c) => done(c)));
-  return { child, exit, out: () => out, err: () => err };
-}
-
-async function until(cond: () => boolean, ms: number): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('legato run with a journal: damaged journals', () => {
   it('cuts a torn tail back to the last good record with a warning naming the file and offset, then resumes', async () => {

@@ -1,0 +1,25 @@
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+
+/** The CLI as a user runs it. */
+export const BIN = resolve('bin/legato.js');
+
+/** Runs `legato <args>` as its own process, collecting what it prints. */
+export function proc(args: string[]) {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => (out += String(d)));
+  child.stderr.on('data', (d) => (err += String(d)));
+  const exit = new Promise<number | null>((done) => child.on('exit', (c) => done(c)));
+  return { child, exit, out: () => out, err: () => err };
+}
+
+/** Polls until `cond` holds; a generous `ms` bounds it (never a measure of speed). */
+export async function until(cond: () => boolean, ms: number): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

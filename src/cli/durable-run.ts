@@ -26,6 +26,31 @@ export interface DurableFlags {
   dataDir?: string;
   resume?: boolean;
   unknownOrders?: 'cancel' | 'leave';
+  /** A fresh run on a venue that already holds positions or open orders in its symbols: refuse (default) or ignore them. */
+  existing?: 'refuse' | 'ignore';
+}
+
+/**
+ * What a venue already holds in the run's symbols (positions, and open orders whatever sent them), as lines
+ * naming each; empty when nothing. A fresh run over them would trade its target again on top.
+ */
+export async function existingAtVenue(config: EngineConfig, venue: RemoteVenue): Promise<string[]> {
+  const symbols = new Set(config.strategies.flatMap((s) => s.definition.legs.map((l) => l.symbol)));
+  const first = await venue.sync([]);
+  const out = Object.entries(first.positions)
+    .filter(([symbol, lots]) => symbols.has(symbol) && lots !== 0)
+    .map(([symbol, lots]) => `position ${symbol} ${lots > 0 ? '+' : ''}${lots} lots`);
+  if (first.open.length > 0) {
+    const open = await venue.sync(first.open);
+    for (const o of open.orders) if (o.symbol !== undefined && symbols.has(o.symbol)) out.push(`open order ${o.clientId} (${o.symbol} ${o.side === 1 ? 'buy' : 'sell'} ${o.qty})`);
+  }
+  return out;
+}
+
+/** The data directory holds a run that has not ended (a fresh start is refused for that reason, with its own message). */
+function hasUnfinishedRun(dataDir: string): boolean {
+  const st = journalStatus(dataDir);
+  return st.lastRun !== null && !st.ended;
 }
 
 /** Whether a run keeps a journal: it names a data directory, resumes, uses a venue process, or its config has `journal`. */
@@ -69,6 +94,19 @@ export async function durableRun(config: EngineConfig, flags: DurableFlags, out:
   try {
     // Every leg must exist at the venue with the configured tick and lot size, before anything is sent.
     if (venue) checkVenueCapabilities(config, venue.instruments(), `the venue at ${flags.venue}`);
+    // A fresh run starts flat: a venue that already holds positions or orders in its symbols would be traded
+    // on top of (the target twice). Refused unless asked to ignore them.
+    if (venue && !flags.resume && (flags.existing ?? 'refuse') === 'refuse' && !hasUnfinishedRun(dataDir)) {
+      const held = await existingAtVenue(config, venue);
+      if (held.length > 0) {
+        venue.stop();
+        err.write(
+          `legato: the venue at ${flags.venue} already holds, in this run's symbols: ${held.join('; ')}. A fresh run would trade on top of them. ` +
+            `Continue the run that made them with --resume (same --data-dir), flatten them first, or start with --existing ignore to trade beside them\n`,
+        );
+        return 2;
+      }
+    }
     durable = DurableEngine.open(config, {
       dataDir,
       resume: flags.resume === true,

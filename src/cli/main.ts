@@ -38,6 +38,7 @@ interface RunFlags extends InspectRunFlags {
   dataDir?: string;
   resume?: boolean;
   unknownOrders?: 'cancel' | 'leave';
+  existing?: 'refuse' | 'ignore';
   controlFile?: string;
 }
 
@@ -96,6 +97,9 @@ export async function main(argv: string[], io: { out?: NodeJS.WritableStream; er
     .option('--data-dir <dir>', 'keep a journal in this directory (default: journal.dir, $LEGATO_DATA_DIR, else ./.legato)')
     .option('--resume', "continue the journal's unfinished run: restore, reconcile with the venue, then trade")
     .addOption(new Option('--unknown-orders <policy>', 'open orders at the venue that the run does not know: cancel or leave').choices(['cancel', 'leave']))
+    .addOption(
+      new Option('--existing <policy>', 'a fresh run on a venue that already holds positions or open orders in its symbols: refuse (default, exit 2) or ignore them').choices(['refuse', 'ignore']),
+    )
     .option('--control-file <file>', 'without a journal: the kill-switch request file SIGUSR2 reads (a journalled run reads <data dir>/control.json)')
     .addHelpText(
       'after',

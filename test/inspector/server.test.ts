@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import WebSocket from 'ws';
-import { InspectorServerError, isLoopback, startInspectorServer, type InspectorServer } from '../../src/inspector/index.js';
+import { InspectorServerError, isLoopback, startInspectorServer, type Inspector, type InspectorServer } from '../../src/inspector/index.js';
 import type { EngineRecord } from '../../src/index.js';
 import { client, inspectedDemo } from './helpers.js';
 
@@ -204,5 +205,169 @@ describe('the inspector server: the kill switch (control)', () => {
     c.send(JSON.stringify({ type: 'control', id: 1, action: 'pause', token: 'secret-token' }));
     expect(await c.next()).toEqual({ type: 'error', id: 1, error: 'a recording cannot be controlled' });
     c.ws.close();
+  });
+});
+
+describe('the inspector server: hostile headers and oversize input are refused with a status, never a crash', () => {
+  /** Sends `head` (a request's head, ending with a blank line) on a raw TCP connection; resolves the status of the reply (0: closed without one). */
+  function raw(port: number, head: string | Buffer): Promise<number> {
+    return new Promise((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      let got = Buffer.alloc(0);
+      const done = (status: number): void => {
+        socket.destroy();
+        resolve(status);
+      };
+      socket.on('data', (d: Buffer) => {
+        got = Buffer.concat([got, d]);
+        const m = /^HTTP\/1\.[01] (\d{3})/.exec(got.toString('latin1'));
+        if (m) done(Number(m[1]));
+      });
+      socket.on('error', () => done(0));
+      socket.on('close', () => done(0));
+      socket.write(head);
+    });
+  }
+
+  /** A WebSocket upgrade request for /ws with `extra` header lines. */
+  function upgrade(port: number, extra: string[], host = `127.0.0.1:${port}`): string {
+    return [`GET /ws HTTP/1.1`, `Host: ${host}`, 'Connection: Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', ...extra, '', ''].join('\r\n');
+  }
+
+  it('refuses an unparseable or foreign Origin with 403 (Origin: null used to throw and end the process), and keeps serving', async () => {
+    const { server } = await live();
+    const base = `http://127.0.0.1:${server.port}`;
+    const origins: (string | Buffer)[] = [
+      'null',
+      'file://',
+      'data:text/html,x',
+      Buffer.from([0x80, 0xff, 0xfe, 0x25, 0x25, 0x5b, 0xc3]),
+      'http://[2001:db8::1]:8080',
+      `http://${'a'.repeat(8000)}.example`,
+      'http://evil.example@127.0.0.1',
+      'ftp://127.0.0.1',
+    ];
+    for (const origin of origins) {
+      const head = Buffer.concat([Buffer.from(upgrade(server.port, []).slice(0, -2)), Buffer.from('Origin: '), Buffer.from(origin), Buffer.from('\r\n\r\n')]);
+      expect(await raw(server.port, head)).toBe(403);
+      expect((await fetch(`${base}/`)).status).toBe(200);
+    }
+    // A plain request with such an Origin is refused too; a loopback page's origin is welcome.
+    expect((await fetch(`${base}/`, { headers: { origin: 'null' } })).status).toBe(403);
+    expect((await fetch(`${base}/`, { headers: { origin: `http://localhost:${server.port}` } })).status).toBe(200);
+    expect(await raw(server.port, upgrade(server.port, [`Origin: http://[::1]:${server.port}`]))).toBe(101);
+    expect(await raw(server.port, upgrade(server.port, [`Origin: http://127.0.0.1:${server.port}`]))).toBe(101);
+    expect(await raw(server.port, upgrade(server.port, []))).toBe(101);
+  });
+
+  it('refuses a foreign Host or one naming another port with 421, a malformed one with 400', async () => {
+    const { server } = await live();
+    expect(await statusWithHost(server.port, `127.0.0.1:${server.port + 1}`)).toBe(421);
+    expect(await statusWithHost(server.port, `localhost:${server.port === 80 ? 81 : 80}`)).toBe(421);
+    expect(await statusWithHost(server.port, '127.0.0.1')).toBe(server.port === 80 ? 200 : 421);
+    expect(await statusWithHost(server.port, `[::1]:${server.port}`)).toBe(200);
+    expect(await statusWithHost(server.port, `evil.example:${server.port}`)).toBe(421);
+    expect(await statusWithHost(server.port, `127.0.0.1@evil.example:${server.port}`)).toBe(400);
+    expect(await statusWithHost(server.port, `127.0.0.1:${server.port}/x`)).toBe(400);
+    expect(await statusWithHost(server.port, `127.0.0.1:99999999`)).toBe(400);
+    expect(await raw(server.port, upgrade(server.port, [], `127.0.0.1:${server.port + 1}`))).toBe(421);
+    expect(await raw(server.port, upgrade(server.port, [], `evil.example:${server.port}`))).toBe(421);
+    expect(await raw(server.port, upgrade(server.port, [], '[::1'))).toBe(400);
+    expect(await raw(server.port, `GET / HTTP/1.0\r\n\r\n`)).toBe(400);
+    expect(await statusWithHost(server.port, `127.0.0.1:${server.port}`)).toBe(200);
+  });
+
+  it('answers a malformed upgrade with 400, another path with 404, another method with 405, and CONNECT with 405', async () => {
+    const { server } = await live();
+    const p = server.port;
+    const h = `Host: 127.0.0.1:${p}`;
+    const key = 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==';
+    expect(await raw(p, [`GET /ws HTTP/1.1`, h, 'Connection: Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Version: 13', '', ''].join('\r\n'))).toBe(400);
+    expect(await raw(p, [`GET /ws HTTP/1.1`, h, 'Connection: Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: short', '', ''].join('\r\n'))).toBe(400);
+    expect(await raw(p, [`GET /ws HTTP/1.1`, h, 'Connection: Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Version: 99', key, '', ''].join('\r\n'))).toBe(400);
+    expect(await raw(p, [`GET /ws HTTP/1.1`, h, 'Connection: Upgrade', 'Upgrade: h2c', 'Sec-WebSocket-Version: 13', key, '', ''].join('\r\n'))).toBe(400);
+    expect(await raw(p, [`GET /elsewhere HTTP/1.1`, h, 'Connection: Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Version: 13', key, '', ''].join('\r\n'))).toBe(404);
+    expect(await raw(p, [`POST /ws HTTP/1.1`, h, 'Connection: Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Version: 13', key, '', ''].join('\r\n'))).toBe(405);
+    expect(await raw(p, [`GET http://[ HTTP/1.1`, h, 'Connection: Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Version: 13', key, '', ''].join('\r\n'))).toBe(400);
+    expect(await raw(p, [`GET http://[ HTTP/1.1`, h, '', ''].join('\r\n'))).toBe(400);
+    expect(await raw(p, [`CONNECT 127.0.0.1:${p} HTTP/1.1`, h, '', ''].join('\r\n'))).toBe(405);
+    // Node bounds a request's head (16 KiB): a huge URL or header is refused before the handler sees it.
+    expect(await raw(p, [`GET /${'x'.repeat(20_000)} HTTP/1.1`, h, '', ''].join('\r\n'))).toBe(431);
+    expect(await raw(p, [`GET / HTTP/1.1`, h, `Origin: http://${'a'.repeat(20_000)}`, '', ''].join('\r\n'))).toBe(431);
+    // A long URL within the bound: 404, its name not echoed in full.
+    const long = await fetch(`http://127.0.0.1:${p}/machines/${'m'.repeat(8000)}.svg`);
+    expect(long.status).toBe(404);
+    expect((await long.text()).length).toBeLessThan(200);
+    expect((await fetch(`http://127.0.0.1:${p}/`)).status).toBe(200);
+  });
+
+  it('closes a socket that sends a message over 64 KiB with 1009, and keeps serving', async () => {
+    const { ws, server } = await live();
+    const c = await client(ws);
+    await c.next(); // hello
+    const closed = new Promise<number>((resolve) => c.ws.once('close', (code) => resolve(code)));
+    c.ws.on('error', () => {});
+    c.send(JSON.stringify({ type: 'ping', id: 'x'.repeat(64 * 1024) }));
+    expect(await closed).toBe(1009);
+    // Just under the bound is answered.
+    const d = await client(ws);
+    await d.next();
+    const id = 'y'.repeat(64 * 1024 - 40);
+    d.send(JSON.stringify({ type: 'ping', id }));
+    let m = await d.next();
+    while (m.type === 'records' || m.type === 'reset') m = await d.next();
+    expect(m).toEqual({ type: 'pong', id });
+    d.ws.close();
+    expect((await fetch(`http://127.0.0.1:${server.port}/`)).status).toBe(200);
+  });
+
+  it('holds at most 32 sockets: the 33rd is refused with 503 until one closes', async () => {
+    const { ws, server } = await live();
+    const sockets = [];
+    for (let i = 0; i < 32; i++) {
+      const c = await client(ws);
+      await c.next(); // hello
+      sockets.push(c);
+    }
+    expect(await raw(server.port, upgrade(server.port, []))).toBe(503);
+    expect((await fetch(`http://127.0.0.1:${server.port}/`)).status).toBe(200);
+    const first = sockets.shift()!;
+    await new Promise<void>((resolve) => {
+      first.ws.once('close', () => resolve());
+      first.ws.close();
+    });
+    // The server forgets the socket once its side has closed too.
+    let status = 503;
+    for (let i = 0; i < 100 && status === 503; i++) {
+      status = await raw(server.port, upgrade(server.port, []));
+      if (status === 503) await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(status).toBe(101);
+    for (const c of sockets) c.ws.close();
+  });
+
+  it('answers an unexpected failure with 500 or closes that socket with 1011, logging it once, and keeps serving', async () => {
+    const logged: string[] = [];
+    const broken = {
+      snapshot: () => {
+        throw new Error('snapshot broke');
+      },
+      machines: () => {
+        throw new Error('machines broke');
+      },
+      subscribe: () => () => {},
+    } as unknown as Inspector;
+    const server = await startInspectorServer({ kind: 'live', inspector: broken }, { port: 0, token: 'secret-token', log: (line) => logged.push(line) });
+    open.push(server);
+    const base = `http://127.0.0.1:${server.port}`;
+    const svg = await fetch(`${base}/machines/session.svg`);
+    expect(svg.status).toBe(500);
+    expect(await svg.text()).toBe('internal error');
+    expect(logged).toEqual(['inspector: a request for /machines/session.svg failed: machines broke']);
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`);
+    const code = await new Promise<number>((resolve) => ws.once('close', (c) => resolve(c)));
+    expect(code).toBe(1011);
+    expect(logged).toEqual(['inspector: a request for /machines/session.svg failed: machines broke', 'inspector: a connection failed: snapshot broke']);
+    expect((await fetch(`${base}/`)).status).toBe(200);
   });
 });

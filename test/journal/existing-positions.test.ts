@@ -1,0 +1,60 @@
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { crashConfig } from '../../scripts/crash.js';
+import { main } from '../../src/cli/main.js';
+import { resolveConfig } from '../../src/config/resolve.js';
+import { JOURNAL_FILE } from '../../src/engine/durable.js';
+import { RemoteVenue } from '../../src/venue/remote/remote-venue.js';
+import { VenueHost, VenueServer } from '../../src/venue/remote/venue-host.js';
+import type { SimVenueSpec } from '../../src/venue/simulated/simulated-venue.js';
+import { until } from '../helpers/processes.js';
+
+async function cli(args: string[]) {
+  let out = '';
+  let err = '';
+  const sink = (f: (s: string) => void) => new Writable({ write: (c, _e, cb) => (f(String(c)), cb()) });
+  const code = await main(args, { out: sink((s) => (out += s)), err: sink((s) => (err += s)) });
+  return { code, out, err };
+}
+
+const servers: VenueServer[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) await s.close();
+});
+
+describe('a fresh run on a venue that already holds positions or orders in its symbols', () => {
+  it('refuses to start (exit 2, naming them) unless told to ignore them; nothing is journalled or sent', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'legato-existing-'));
+    const raw = crashConfig(7, 1, 'taker');
+    const cfg = join(dir, 'config.json');
+    writeFileSync(cfg, JSON.stringify(raw));
+    const config = resolveConfig(raw, 'crash', {});
+    const sock = join(dir, 'venue.sock');
+    const host = new VenueHost(config.venue as SimVenueSpec, config.run.start);
+    servers.push(await VenueServer.start(host, { listen: sock, speed: 50 }));
+
+    // Another process leaves a position of +2 RB and an order resting far from the market.
+    const other = await RemoteVenue.connect(sock);
+    await other.sync([]);
+    other.submit({ clientId: 'manual-1', symbol: 'RB', side: 1, qty: 2, price: 4000 });
+    other.submit({ clientId: 'manual-2', symbol: 'HC', side: -1, qty: 1, price: 9000 });
+    await until(() => host.stats().positions.RB === 2 && host.stats().open.includes('manual-2'), 20_000);
+    other.stop();
+
+    const data = join(dir, 'data');
+    const refused = await cli(['run', '--config', cfg, '--venue', sock, '--data-dir', data]);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toContain(`legato: the venue at ${sock} already holds, in this run's symbols: position RB +2 lots; open order manual-2 (HC sell 1). A fresh run would trade on top of them.`);
+    expect(refused.err).not.toMatch(/\n\s+at /);
+    expect(existsSync(join(data, JOURNAL_FILE))).toBe(false);
+    expect(host.stats().submissions).toBe(2);
+
+    // Told to ignore them, it trades beside them (to the end of its one minute).
+    const ignored = await cli(['run', '--config', cfg, '--venue', sock, '--data-dir', join(dir, 'data2'), '--existing', 'ignore', '--json']);
+    expect(ignored.err).toContain('legato: running run 1');
+    expect(ignored.code).toBe(0);
+  });
+});

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { Decimal, str } from '../../domain/decimal.js';
 
 /**
@@ -6,9 +7,26 @@ import { Decimal, str } from '../../domain/decimal.js';
  * message from the venue carries `now`, the venue's market time (ms since the epoch): the engine's clock
  * follows it. See docs/journal.md.
  *
- * venue → engine: hello, quote, report, time, reply
+ * venue → engine: hello, quote, report, time, reply, error
  * engine → venue: submit, cancel, sync, stats
+ *
+ * Every engine → venue line is hostile until checked: `lineReader` bounds its length and
+ * `parseEngineMessage` checks its shape (the caps below), so the venue answers a bad line and never throws.
  */
+
+/** The longest engine → venue line the venue reads (a longer one is dropped and answered with an error). */
+export const MAX_ENGINE_LINE_BYTES = 64 * 1024;
+/**
+ * lineReader's default cap: large enough for the venue's largest answer (a stats reply lists every order and
+ * its fills), so a client reading the venue keeps working, yet bounded.
+ */
+export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
+/** A client id: 1 to 128 printable ASCII characters, no spaces. */
+export const MAX_CLIENT_ID_LENGTH = 128;
+/** The most client ids one sync may ask about. */
+export const MAX_SYNC_IDS = 10_000;
+export const MAX_SYMBOL_LENGTH = 64;
+export const MAX_PRICE_LENGTH = 40;
 
 export interface WireInstrument {
   symbol: string;
@@ -65,7 +83,16 @@ export type VenueMessage =
   | { t: 'quote'; now: number; symbol: string; bid: string; ask: string; bidSize: number; askSize: number; ts: number }
   | { t: 'report'; now: number; r: WireReport }
   | { t: 'time'; now: number }
-  | { t: 'reply'; now: number; id: number; sync?: { orders: WireOrderState[]; open: string[]; positions: Record<string, number> }; stats?: WireStats }
+  | {
+      t: 'reply';
+      now: number;
+      id: number;
+      sync?: { orders: WireOrderState[]; open: string[]; positions: Record<string, number> };
+      stats?: WireStats;
+      /** The request was refused (malformed, or the venue failed handling it): why. Neither `sync` nor `stats` then. */
+      error?: string;
+    }
+  /** A line the venue could not act on (not JSON, too long, malformed, or a second engine refused): why. */
   | { t: 'error'; now: number; message: string };
 
 export type EngineMessage =
@@ -91,24 +118,162 @@ export function priceTicks(price: string, tickSize: Decimal): number | undefined
   return t.isInteger() ? t.toNumber() : undefined;
 }
 
-/** Splits a byte stream into lines and parses each as JSON. */
-export function lineReader(onMessage: (m: unknown) => void, onBad: (line: string) => void): (chunk: Buffer | string) => void {
-  let rest = '';
-  return (chunk) => {
-    rest += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
-    let nl: number;
-    while ((nl = rest.indexOf('\n')) >= 0) {
-      const line = rest.slice(0, nl);
-      rest = rest.slice(nl + 1);
-      if (line.trim() === '') continue;
-      let m: unknown;
-      try {
-        m = JSON.parse(line);
-      } catch {
-        onBad(line);
+const CLIENT_ID = new RegExp(`^[\x21-\x7e]{1,${MAX_CLIENT_ID_LENGTH}}$`);
+const PRICE = /^-?\d+(\.\d+)?$/;
+
+/** Whether a value is a valid client id: a string of 1 to 128 printable ASCII characters, no spaces. */
+export function isClientId(v: unknown): v is string {
+  return typeof v === 'string' && CLIENT_ID.test(v);
+}
+
+const clientIdRule = `must be 1 to ${MAX_CLIENT_ID_LENGTH} printable ASCII characters without spaces`;
+const clientId = z.custom<string>(isClientId, { error: clientIdRule });
+const requestId = z.custom<number>((v) => Number.isSafeInteger(v), { error: 'must be a whole number' });
+
+const orderSchema = z.object(
+  {
+    clientId,
+    symbol: z.custom<string>((v) => typeof v === 'string' && v.length > 0 && v.length <= MAX_SYMBOL_LENGTH && !/[\x00-\x1f\x7f]/.test(v), {
+      error: `must be a symbol of 1 to ${MAX_SYMBOL_LENGTH} printable characters`,
+    }),
+    side: z.custom<1 | -1>((v) => v === 1 || v === -1, { error: 'must be 1 (buy) or -1 (sell)' }),
+    qty: z.custom<number>((v) => Number.isSafeInteger(v) && (v as number) > 0, { error: 'must be a positive whole number of lots' }),
+    price: z.custom<string>((v) => typeof v === 'string' && v.length <= MAX_PRICE_LENGTH && PRICE.test(v), {
+      error: `must be a decimal string such as "3381" or "3381.5" (at most ${MAX_PRICE_LENGTH} characters)`,
+    }),
+  },
+  { error: 'must be an object' },
+);
+
+/** Sync ids: the length is checked before any id, and only the first bad id is named (no issue per id). */
+const syncIds = z
+  .array(z.unknown(), { error: `must be an array of client ids` })
+  .max(MAX_SYNC_IDS, { error: `must hold at most ${MAX_SYNC_IDS} client ids` })
+  .superRefine((ids, ctx) => {
+    const bad = ids.findIndex((v) => !isClientId(v));
+    if (bad >= 0) ctx.addIssue({ code: 'custom', path: [bad], message: clientIdRule });
+  }) as unknown as z.ZodType<string[]>;
+
+const engineSchemas = new Map<string, z.ZodType<EngineMessage>>([
+  ['submit', z.object({ t: z.literal('submit'), order: orderSchema })],
+  ['cancel', z.object({ t: z.literal('cancel'), clientId })],
+  ['sync', z.object({ t: z.literal('sync'), id: requestId, clientIds: syncIds })],
+  ['stats', z.object({ t: z.literal('stats'), id: requestId })],
+]);
+
+export type ParsedEngineMessage =
+  | { ok: true; message: EngineMessage }
+  /** `id`: the request's id when it is readable (so the answer can settle the request). */
+  | { ok: false; error: string; id?: number };
+
+/**
+ * Checks one engine → venue message (any value parsed from a line) and returns it typed, or what is wrong
+ * with it in a few words: `submit: order.side must be 1 (buy) or -1 (sell) (got 3)`. Unknown fields are
+ * ignored. Never throws.
+ */
+export function parseEngineMessage(raw: unknown): ParsedEngineMessage {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, error: `a message must be a JSON object (got ${preview(raw)})` };
+  const m = raw as Record<string, unknown>;
+  const t = m.t;
+  if (typeof t !== 'string') return { ok: false, error: `a message needs "t", its type: submit, cancel, sync or stats (got ${preview(t)})` };
+  const schema = engineSchemas.get(t);
+  if (!schema) return { ok: false, error: `unknown message type ${preview(t)} (expected submit, cancel, sync or stats)` };
+  const r = schema.safeParse(raw);
+  if (r.success) return { ok: true, message: r.data };
+  const order = t === 'submit' && typeof m.order === 'object' && m.order !== null ? (m.order as Record<string, unknown>) : undefined;
+  const about = order && isClientId(order.clientId) ? `${t} of ${JSON.stringify(order.clientId)}` : t;
+  const error = `${about}: ${r.error.issues
+    .slice(0, 3)
+    .map((i) => describeIssue(raw, i.path, i.message))
+    .join('; ')}`;
+  const id = (t === 'sync' || t === 'stats') && Number.isSafeInteger(m.id) ? (m.id as number) : undefined;
+  return id === undefined ? { ok: false, error } : { ok: false, error, id };
+}
+
+function describeIssue(raw: unknown, path: readonly PropertyKey[], message: string): string {
+  let at: unknown = raw;
+  let present = true;
+  for (const k of path) {
+    if (typeof at !== 'object' || at === null || !Object.prototype.hasOwnProperty.call(at, k)) {
+      present = false;
+      at = undefined;
+      break;
+    }
+    at = (at as Record<PropertyKey, unknown>)[k];
+  }
+  const where = path.map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i > 0 ? '.' : ''}${String(k)}`)).join('') || 'the message';
+  return present ? `${where} ${message} (got ${preview(at)})` : `${where} is missing`;
+}
+
+/** A short, safe description of any value, for error messages (never throws, never long). */
+export function preview(v: unknown): string {
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  if (typeof v === 'string') return v.length > 40 ? `${JSON.stringify(v.slice(0, 40))}… (${v.length} characters)` : JSON.stringify(v);
+  if (typeof v === 'object' && v !== null) return 'an object';
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
+  return typeof v;
+}
+
+export interface LineReaderOptions {
+  /**
+   * The longest line kept, in bytes (default DEFAULT_MAX_LINE_BYTES). A longer line is dropped as soon as it
+   * passes the cap (reported once through `onTooLong`, or `onBad`), and the rest of it is skipped without
+   * being buffered, up to the next newline.
+   */
+  maxLineBytes?: number;
+  onTooLong?: (info: { bytes: number; preview: string }) => void;
+}
+
+/** A data handler, and how many bytes of an unfinished line it holds. */
+export type LineReader = ((chunk: Buffer | string) => void) & { buffered(): number };
+
+/** Splits a byte stream into lines (at most `maxLineBytes` each) and parses each as JSON. */
+export function lineReader(onMessage: (m: unknown) => void, onBad: (line: string) => void, options: LineReaderOptions = {}): LineReader {
+  const max = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  let parts: Buffer[] = [];
+  let size = 0;
+  let skipping = false;
+  const line = (text: string): void => {
+    if (text.trim() === '') return;
+    let m: unknown;
+    try {
+      m = JSON.parse(text);
+    } catch {
+      onBad(text);
+      return;
+    }
+    onMessage(m);
+  };
+  const read = (chunk: Buffer | string): void => {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+    let start = 0;
+    while (start < buf.length) {
+      const nl = buf.indexOf(0x0a, start);
+      const piece = buf.subarray(start, nl < 0 ? buf.length : nl);
+      if (!skipping && size + piece.length > max) {
+        // Too long: report it once now, keep nothing of it, and skip to the next newline.
+        const head = Buffer.concat([...parts, piece.subarray(0, 80)]).subarray(0, 80).toString('utf8');
+        const bytes = size + piece.length;
+        parts = [];
+        size = 0;
+        skipping = true;
+        if (options.onTooLong) options.onTooLong({ bytes, preview: head });
+        else onBad(head);
+      } else if (!skipping && piece.length > 0) {
+        parts.push(Buffer.from(piece)); // a copy: the chunk itself is not kept
+        size += piece.length;
+      }
+      if (nl < 0) break;
+      start = nl + 1;
+      if (skipping) {
+        skipping = false;
         continue;
       }
-      onMessage(m);
+      const text = Buffer.concat(parts, size).toString('utf8');
+      parts = [];
+      size = 0;
+      line(text);
     }
   };
+  return Object.assign(read, { buffered: () => size });
 }

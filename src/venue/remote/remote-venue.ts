@@ -13,11 +13,30 @@ export class RemoteVenueError extends LegatoError {
   override name = 'RemoteVenueError';
 }
 
+export interface RemoteVenueOptions {
+  /** How long to wait for the venue's hello, ms (wall time). Default 5000. */
+  timeoutMs?: number;
+  /**
+   * Liveness: the venue sends its time many times a second; this long without any message (wall time) means
+   * it is frozen or gone, and the connection is dropped as lost. Default 3000; 0 turns it off.
+   */
+  heartbeatTimeoutMs?: number;
+  /** Reconnect after a lost connection, with backoff (wall time). Default false: a lost connection stays lost. */
+  reconnect?: boolean;
+  /** First and largest wait between reconnection attempts, ms. Default 200 and 5000. */
+  backoffMs?: { first: number; max: number };
+}
+
+/** The connection's state: `reconnecting` while attempts run; `reconciling` until the host says it agrees again. */
+export type ConnectionState = 'connected' | 'disconnected' | 'reconnecting' | 'reconciling';
+
 /**
  * A venue in another process (`legato venue`), behind the Venue port. The engine's clock is this venue's
  * `clock`: a FollowerClock that moves to the time stamp of each message, so the engine runs on the venue's
  * market time. Every message is delivered as a timer on that clock, so a journal flushes after each one.
- * A lost connection is an event (status$, and rejects for what is sent while it is down), never a crash.
+ * A lost connection is a state, never a crash: status$ tells it, what is sent meanwhile is rejected, time
+ * stands still (the clock follows the venue), and with `reconnect` it connects again with backoff. After a
+ * reconnection every live message is held until `onReconnected` (the host's reconciliation) has run.
  */
 export class RemoteVenue implements Venue {
   readonly quotes$ = new Subject<LegQuote>();
@@ -28,55 +47,111 @@ export class RemoteVenue implements Venue {
   private readonly waiting = new Map<number, (m: Extract<VenueMessage, { t: 'reply' }>) => void>();
   private nextId = 1;
   private connected = true;
+  private stopped = false;
   private held: VenueMessage[] | null = null;
+  private socket: Socket;
+  private lastMessageAt = Date.now();
+  private readonly watchdog: NodeJS.Timeout | undefined;
+  private retry: NodeJS.Timeout | undefined;
+  private attempts = 0;
+  private stateNow: ConnectionState = 'connected';
+  /** Connection states as they change: disconnected → reconnecting → reconciling → connected. */
+  readonly state$ = new Subject<{ state: ConnectionState; at: number; detail?: string }>();
+  /**
+   * Run after a reconnection, before any live message is delivered: the host reconciles here (DurableEngine
+   * sets it). Without it, delivery resumes at once.
+   */
+  onReconnected: (() => Promise<void>) | undefined = undefined;
 
   private constructor(
     readonly address: string,
     readonly name: string,
-    private readonly socket: Socket,
+    socket: Socket,
     hello: Extract<VenueMessage, { t: 'hello' }>,
     readonly clock: FollowerClock,
+    private readonly options: RemoteVenueOptions,
   ) {
+    this.socket = socket;
     this.infos = hello.instruments.map((i) => ({ symbol: i.symbol, tickSize: new Decimal(i.tickSize), lotSize: new Decimal(i.lotSize) }));
     for (const i of this.infos) this.ticks.set(i.symbol, i.tickSize);
+    const silence = options.heartbeatTimeoutMs ?? 3000;
+    if (silence > 0) {
+      this.watchdog = setInterval(() => {
+        if (this.connected && Date.now() - this.lastMessageAt > silence) {
+          // Frozen (a stopped process, a stalled host): as good as gone.
+          this.lost(`no message for ${silence} ms`);
+          this.socket.destroy();
+        }
+      }, Math.min(250, silence));
+      this.watchdog.unref();
+    }
   }
 
   /** Connects to `legato venue` at a Unix socket path (or a TCP port on 127.0.0.1) and waits for its hello. */
-  static connect(address: string, options: { timeoutMs?: number } = {}): Promise<RemoteVenue> {
+  static async connect(address: string, options: RemoteVenueOptions = {}): Promise<RemoteVenue> {
+    let venue: RemoteVenue | undefined;
+    const { socket, hello } = await RemoteVenue.open(address, options, (m) => venue?.onMessage(m), () => venue?.onClose());
+    venue = new RemoteVenue(address, hello.name, socket, hello, new FollowerClock(hello.now), options);
+    return venue;
+  }
+
+  /** One connection: resolves with the socket once the venue's hello has arrived. */
+  private static open(
+    address: string,
+    options: RemoteVenueOptions,
+    onMessage: (m: VenueMessage) => void,
+    onClose: () => void,
+  ): Promise<{ socket: Socket; hello: Extract<VenueMessage, { t: 'hello' }> }> {
     return new Promise((resolve, reject) => {
       const socket = /^\d+$/.test(address) ? connect(Number(address), '127.0.0.1') : connect(address);
-      let venue: RemoteVenue | undefined;
+      let open = false;
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new RemoteVenueError(`venue ${address}: no hello within ${options.timeoutMs ?? 5000} ms`));
       }, options.timeoutMs ?? 5000);
-      socket.once('error', (e) => {
+      socket.on('error', (e) => {
         clearTimeout(timer);
-        if (!venue) reject(new RemoteVenueError(`cannot reach the venue at ${address}: ${e.message} (start one with \`legato venue --socket ${address}\`)`));
+        if (!open) reject(new RemoteVenueError(`cannot reach the venue at ${address}: ${e.message} (start one with \`legato venue --socket ${address}\`)`));
       });
       socket.on(
         'data',
         lineReader(
           (m) => {
             const msg = m as VenueMessage;
-            if (!venue) {
-              if (msg.t !== 'hello') {
+            if (!open) {
+              if (msg === null || typeof msg !== 'object' || msg.t !== 'hello') {
+                clearTimeout(timer);
                 socket.destroy();
-                reject(new RemoteVenueError(`venue ${address}: expected hello, got ${JSON.stringify(msg).slice(0, 80)}`));
+                const said = msg !== null && typeof msg === 'object' && msg.t === 'error' ? `: ${String(msg.message).slice(0, 200)}` : `, got ${JSON.stringify(msg).slice(0, 80)}`;
+                reject(new RemoteVenueError(`venue ${address}: expected hello${said}`));
                 return;
               }
+              open = true;
               clearTimeout(timer);
-              venue = new RemoteVenue(address, msg.name, socket, msg, new FollowerClock(msg.now));
-              resolve(venue);
+              resolve({ socket, hello: msg });
               return;
             }
-            venue.onMessage(msg);
+            onMessage(msg);
           },
           () => {},
         ),
       );
-      socket.on('close', () => venue?.onClose());
+      socket.on('close', () => {
+        clearTimeout(timer);
+        if (open) onClose();
+        else reject(new RemoteVenueError(`venue ${address}: closed before its hello`));
+      });
     });
+  }
+
+  /** The connection's state now. */
+  get state(): ConnectionState {
+    return this.stateNow;
+  }
+
+  private setState(state: ConnectionState, detail?: string): void {
+    this.stateNow = state;
+    this.state$.next({ state, at: this.clock.now(), ...(detail !== undefined ? { detail } : {}) });
   }
 
   instruments(): readonly InstrumentInfo[] {
@@ -85,9 +160,12 @@ export class RemoteVenue implements Venue {
 
   start(): void {}
 
-  /** Closes the connection (nothing more is received). */
+  /** Closes the connection for good (nothing more is received, no reconnection). */
   stop(): void {
+    this.stopped = true;
     this.connected = false;
+    if (this.watchdog) clearInterval(this.watchdog);
+    if (this.retry) clearTimeout(this.retry);
     this.socket.destroy();
   }
 
@@ -116,7 +194,7 @@ export class RemoteVenue implements Venue {
   async sync(clientIds: readonly string[]): Promise<VenueSync> {
     const reply = await this.request({ t: 'sync', id: this.nextId++, clientIds: [...clientIds] });
     const s = reply.sync;
-    if (!s) throw new RemoteVenueError(`venue ${this.address}: a sync reply without its answer`);
+    if (!s) throw new RemoteVenueError(`venue ${this.address}: ${this.replyProblem(reply, 'sync')}`);
     const orders: VenueOrderState[] = s.orders.map((o) => ({ ...o, fills: o.fills.map((f) => this.fill(o.symbol, f)) }));
     return { now: reply.now, orders, open: s.open, positions: s.positions };
   }
@@ -124,8 +202,15 @@ export class RemoteVenue implements Venue {
   /** The venue's own counts (for checks): orders received, duplicates, every order and its fills, positions. */
   async stats(): Promise<WireStats> {
     const reply = await this.request({ t: 'stats', id: this.nextId++ });
-    if (!reply.stats) throw new RemoteVenueError(`venue ${this.address}: a stats reply without its answer`);
+    if (!reply.stats) throw new RemoteVenueError(`venue ${this.address}: ${this.replyProblem(reply, 'stats')}`);
     return reply.stats;
+  }
+
+  /** Why a reply carries no answer: the venue refused the request, or the connection was lost waiting. */
+  private replyProblem(reply: Extract<VenueMessage, { t: 'reply' }>, what: string): string {
+    const error = (reply as { error?: unknown }).error;
+    if (typeof error === 'string') return `it refused the ${what}: ${error.slice(0, 300)}`;
+    return reply.id === -1 ? `the connection was lost before the ${what} was answered` : `a ${what} reply without its answer`;
   }
 
   private fill(symbol: string | undefined, f: WireFill) {
@@ -148,7 +233,9 @@ export class RemoteVenue implements Venue {
   }
 
   private onMessage(m: VenueMessage): void {
-    if (this.held) {
+    this.lastMessageAt = Date.now();
+    // A reply always reaches its waiter (a reconciliation holds everything else until it has run).
+    if (this.held && !(m.t === 'reply' && this.stateNow === 'reconciling')) {
       this.held.push(m);
       return;
     }
@@ -176,6 +263,10 @@ export class RemoteVenue implements Venue {
         // before any time passes or any live report arrives.
         const w = this.waiting.get(m.id);
         this.waiting.delete(m.id);
+        if (this.stateNow === 'reconciling') {
+          w?.(m);
+          return;
+        }
         this.held = [];
         setImmediate(() => {
           const held = this.held ?? [];
@@ -199,10 +290,62 @@ export class RemoteVenue implements Venue {
   }
 
   private onClose(): void {
-    if (!this.connected) return;
+    this.lost('the connection closed');
+  }
+
+  /** The connection is gone (closed, or silent too long): a state, and with `reconnect` the start of attempts. */
+  private lost(why: string): void {
+    if (!this.connected || this.stopped) return;
     this.connected = false;
+    this.held = null;
     this.status$.next({ connected: false, at: this.clock.now() });
+    this.setState('disconnected', why);
     for (const w of this.waiting.values()) w({ t: 'reply', now: this.clock.now(), id: -1 });
     this.waiting.clear();
+    if (this.options.reconnect) this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopped) return;
+    const b = this.options.backoffMs ?? { first: 200, max: 5000 };
+    const wait = Math.min(b.max, b.first * 2 ** Math.min(this.attempts, 20));
+    this.attempts++;
+    this.setState('reconnecting', `attempt ${this.attempts} in ${wait} ms`);
+    this.retry = setTimeout(() => void this.reconnectOnce(), wait);
+  }
+
+  private async reconnectOnce(): Promise<void> {
+    if (this.stopped) return;
+    let opened: { socket: Socket; hello: Extract<VenueMessage, { t: 'hello' }> };
+    try {
+      opened = await RemoteVenue.open(this.address, this.options, (m) => this.onMessage(m), () => this.onClose());
+    } catch {
+      this.scheduleReconnect();
+      return;
+    }
+    if (this.stopped) {
+      opened.socket.destroy();
+      return;
+    }
+    this.socket = opened.socket;
+    this.attempts = 0;
+    this.lastMessageAt = Date.now();
+    // Time never runs back: a venue that restarted from an earlier time is followed from now on.
+    this.clock.advanceTo(opened.hello.now);
+    // Hold every live message until the host has reconciled, then deliver them in order.
+    this.held = [];
+    this.connected = true;
+    this.setState('reconciling');
+    this.status$.next({ connected: true, at: this.clock.now() });
+    try {
+      await this.onReconnected?.();
+    } catch (e) {
+      this.setState('reconciling', `reconciliation failed: ${(e as Error).message}`);
+    }
+    if (!this.connected) return;
+    const held = this.held ?? [];
+    this.held = null;
+    this.setState('connected');
+    for (const x of held) this.onMessage(x);
   }
 }

@@ -4,7 +4,20 @@ import { VirtualClock } from '../../clock/virtual-clock.js';
 import { Decimal } from '../../domain/decimal.js';
 import type { VenueReport } from '../../domain/orders.js';
 import { SimulatedVenue, type SimVenueSpec } from '../simulated/simulated-venue.js';
-import { lineReader, priceString, priceTicks, type EngineMessage, type VenueMessage, type WireOrderState, type WireReport, type WireStats } from './protocol.js';
+import {
+  MAX_ENGINE_LINE_BYTES,
+  lineReader,
+  parseEngineMessage,
+  preview,
+  priceString,
+  priceTicks,
+  type EngineMessage,
+  type LineReader,
+  type VenueMessage,
+  type WireOrderState,
+  type WireReport,
+  type WireStats,
+} from './protocol.js';
 
 interface OrderRecord extends WireOrderState {
   void?: boolean;
@@ -53,8 +66,33 @@ export class VenueHost {
     };
   }
 
-  /** Handles one message from the engine; `reply` answers it directly (before any later live message). */
-  handle(m: EngineMessage, reply: (m: VenueMessage) => void, attach: (send: (m: VenueMessage) => void) => void): void {
+  /**
+   * Handles one message from the engine (any value: it is checked first); `reply` answers it directly (before
+   * any later live message). A malformed message changes nothing and is answered with an `error` naming what
+   * is wrong (a request whose id is readable: with a `reply` carrying that id and `error`, so it is settled);
+   * so is a message whose handling failed unexpectedly. Never throws.
+   */
+  handle(raw: unknown, reply: (m: VenueMessage) => void, attach: (send: (m: VenueMessage) => void) => void): void {
+    const parsed = parseEngineMessage(raw);
+    if (!parsed.ok) return this.refuse(parsed.error, parsed.id, reply);
+    const m = parsed.message;
+    const fresh = m.t === 'submit' && !this.records.has(m.order.clientId) ? m.order.clientId : undefined;
+    try {
+      this.act(m, reply, attach);
+    } catch (e) {
+      // An order whose handling failed is not kept (its id stays free): the engine was told it failed.
+      if (fresh !== undefined) this.records.delete(fresh);
+      const why = e instanceof Error ? e.message : String(e);
+      this.refuse(`the venue failed handling this ${m.t}: ${why.slice(0, 200)}`, m.t === 'sync' || m.t === 'stats' ? m.id : undefined, reply);
+    }
+  }
+
+  private refuse(message: string, id: number | undefined, reply: (m: VenueMessage) => void): void {
+    const now = this.clock.now();
+    reply(id === undefined ? { t: 'error', now, message } : { t: 'reply', now, id, error: message });
+  }
+
+  private act(m: EngineMessage, reply: (m: VenueMessage) => void, attach: (send: (m: VenueMessage) => void) => void): void {
     const now = this.clock.now();
     switch (m.t) {
       case 'submit': {
@@ -71,7 +109,10 @@ export class VenueHost {
         const price = tick === undefined ? undefined : priceTicks(String(o.price), tick);
         this.records.set(o.clientId, { clientId: o.clientId, status: 'pending', symbol: o.symbol, side: o.side, qty: o.qty, filled: 0, fills: [] });
         if (tick === undefined) return this.settle(o.clientId, 'rejected', `unknown symbol ${o.symbol}`);
+        // A well-formed order that breaks a venue rule is an order: recorded, and rejected with the reason.
+        if (new Decimal(o.price).lte(0)) return this.settle(o.clientId, 'rejected', `price ${JSON.stringify(o.price)} must be above 0`);
         if (price === undefined) return this.settle(o.clientId, 'rejected', `price ${JSON.stringify(o.price)} is not on the tick grid of ${o.symbol}`);
+        if (!Number.isSafeInteger(price)) return this.settle(o.clientId, 'rejected', `price ${JSON.stringify(o.price)} is out of range`);
         this.venue.submit({ clientId: o.clientId, symbol: o.symbol, side: o.side, qty: o.qty, price });
         return;
       }
@@ -174,6 +215,42 @@ export class VenueHost {
   }
 }
 
+/**
+ * One engine connection's input: bytes → lines of at most MAX_ENGINE_LINE_BYTES → checked messages → the
+ * host. A line that is too long, not JSON or malformed gets one `error` answer through `reply` and changes
+ * nothing; nothing fed to it throws.
+ */
+export function engineReader(host: VenueHost, reply: (m: VenueMessage) => void, attach: (send: (m: VenueMessage) => void) => void): LineReader {
+  const error = (message: string): void => reply({ t: 'error', now: host.clock.now(), message });
+  const reader = lineReader(
+    (m) => host.handle(m, reply, attach),
+    (line) => error(`not JSON: ${preview(line)}`),
+    {
+      maxLineBytes: MAX_ENGINE_LINE_BYTES,
+      onTooLong: ({ preview: head }) => error(`line longer than ${MAX_ENGINE_LINE_BYTES} bytes: dropped, reading resumes after the next newline (it began ${preview(head)})`),
+    },
+  );
+  const read = (chunk: Buffer | string): void => {
+    try {
+      reader(chunk);
+    } catch (e) {
+      try {
+        error(`the venue failed reading this input: ${(e instanceof Error ? e.message : String(e)).slice(0, 200)}`);
+      } catch {
+        // The answer itself failed: the connection is going; nothing else to do.
+      }
+    }
+  };
+  return Object.assign(read, { buffered: reader.buffered });
+}
+
+/**
+ * How long a second connection waits for the connected engine to be seen gone before it is refused: an engine
+ * that has just been killed or closed its connection is read to its end within a few ms, so its successor is
+ * served (after the last bytes of the previous one) rather than refused.
+ */
+const HANDOVER_MS = 200;
+
 export interface VenueServerOptions {
   /** A Unix socket path, or a TCP port on 127.0.0.1. */
   listen: string | number;
@@ -193,6 +270,8 @@ export interface VenueServerOptions {
 export class VenueServer {
   private readonly server: Server;
   private client: Socket | null = null;
+  private clientSince = 0;
+  private waiting: { socket: Socket; timer: NodeJS.Timeout } | null = null;
   private timer: NodeJS.Timeout | null = null;
   private buffer: string[] = [];
 
@@ -211,6 +290,7 @@ export class VenueServer {
       if (typeof options.listen === 'string') s.server.listen(options.listen, () => resolve());
       else s.server.listen(options.listen, '127.0.0.1', () => resolve());
     });
+    s.server.on('error', (e) => options.log?.(`server error: ${e.message}`));
     if (!options.waitForEngine) s.startClock();
     return s;
   }
@@ -235,44 +315,56 @@ export class VenueServer {
     return typeof a === 'string' ? a : a ? String(a.port) : '';
   }
 
+  /**
+   * One engine at a time: a connection while an engine is connected is refused with the reason (an `error`,
+   * then the socket is closed), and the connected engine is untouched. Only if the connected engine goes
+   * within HANDOVER_MS (it had just been killed or closed) is the new one served instead, after the previous
+   * one's last bytes were handled. At most one connection waits so; others are refused at once.
+   */
   private accept(socket: Socket): void {
-    const previous = this.client;
-    if (previous && !previous.destroyed) {
-      // Read everything the previous engine sent before serving the next one: a dead engine's connection
-      // closes at once, after its last bytes; one still alive is dropped after 2 s.
-      this.options.log?.('a new engine connected: finishing the previous connection first');
-      const timer = setTimeout(() => previous.destroy(), 2000);
-      previous.once('close', () => {
-        clearTimeout(timer);
-        if (!socket.destroyed) this.serve(socket);
-      });
-      return;
-    }
-    this.serve(socket);
+    socket.on('error', () => {}); // a connection's errors end that connection, never the process
+    if (!this.client) return this.serve(socket);
+    if (this.waiting) return this.refuse(socket);
+    const timer = setTimeout(() => {
+      if (this.waiting?.socket !== socket) return;
+      this.waiting = null;
+      this.refuse(socket);
+    }, HANDOVER_MS);
+    this.waiting = { socket, timer };
+    socket.once('close', () => {
+      if (this.waiting?.socket !== socket) return;
+      clearTimeout(timer);
+      this.waiting = null;
+    });
+  }
+
+  private refuse(socket: Socket): void {
+    const message = `the venue serves another engine (connected since ${new Date(this.clientSince).toISOString()}); one engine at a time`;
+    this.options.log?.(`a second engine connected: refused (${message})`);
+    socket.resume(); // whatever it sends is discarded
+    socket.end(JSON.stringify({ t: 'error', now: this.host.clock.now(), message } satisfies VenueMessage) + '\n');
+    setTimeout(() => socket.destroy(), 1000).unref();
   }
 
   private serve(socket: Socket): void {
     this.client = socket;
+    this.clientSince = Date.now();
     this.host.setSink(null);
     this.sinkAttached = false;
     const write = (m: VenueMessage): void => {
       if (this.client === socket) this.buffer.push(JSON.stringify(m));
     };
     socket.write(JSON.stringify(this.host.hello()) + '\n');
-    socket.on(
-      'data',
-      lineReader(
-        (m) => {
-          this.host.handle(m as EngineMessage, write, (send) => {
-            this.host.setSink(send);
-            this.sinkAttached = true;
-            this.startClock();
-          });
-          this.drain();
-        },
-        (line) => write({ t: 'error', now: this.host.clock.now(), message: `not JSON: ${line.slice(0, 80)}` }),
-      ),
-    );
+    const read = engineReader(this.host, write, (send) => {
+      this.host.setSink(send);
+      this.sinkAttached = true;
+      this.startClock();
+    });
+    socket.on('data', (chunk: Buffer) => {
+      if (this.client !== socket) return;
+      read(chunk);
+      this.drain();
+    });
     const gone = (): void => {
       if (this.client !== socket) return;
       this.client = null;
@@ -280,7 +372,15 @@ export class VenueServer {
       this.host.setSink(null);
       this.sinkAttached = false;
       this.options.log?.('the engine disconnected; the venue keeps trading');
+      const next = this.waiting;
+      this.waiting = null;
+      if (next) {
+        clearTimeout(next.timer);
+        if (!next.socket.destroyed) this.serve(next.socket);
+      }
     };
+    // Its end comes after its last data: everything it sent has been handled by then.
+    socket.on('end', gone);
     socket.on('close', gone);
     socket.on('error', gone);
   }
@@ -294,6 +394,9 @@ export class VenueServer {
 
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    if (this.waiting) clearTimeout(this.waiting.timer);
+    this.waiting?.socket.destroy();
+    this.waiting = null;
     this.client?.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }

@@ -1,0 +1,91 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { crashConfig } from '../../scripts/crash.js';
+import { JOURNAL_FILE, type JournalEntry } from '../../src/engine/durable.js';
+import { readJournal } from '../../src/journal/journal-file.js';
+import { RemoteVenue } from '../../src/venue/remote/remote-venue.js';
+import { proc, until } from '../helpers/processes.js';
+
+/**
+ * Losing the venue is a state, never the end of a run: a venue process frozen (SIGSTOP) for longer than the
+ * heartbeat is detected by silence, the engine reconnects when it answers again, reconciles, and trades on;
+ * SIGTERM while the venue is frozen still exits, leaving the run resumable. Every wait polls with a generous
+ * bound; nothing here measures speed.
+ */
+/** What the journal holds so far (a run writing it may leave a torn tail: nothing, then). */
+function journalEntries(data: string): JournalEntry[] {
+  try {
+    return readJournal(join(data, JOURNAL_FILE)).records.map((r) => r.value as JournalEntry);
+  } catch {
+    return [];
+  }
+}
+
+function setup(minutes: number) {
+  const dir = mkdtempSync(join(tmpdir(), 'legato-venue-faults-'));
+  const cfg = join(dir, 'config.json');
+  writeFileSync(cfg, JSON.stringify(crashConfig(3, minutes, 'taker')));
+  const sock = join(dir, 'venue.sock');
+  const data = join(dir, 'data');
+  return { dir, cfg, sock, data };
+}
+
+describe('the venue process frozen and back', () => {
+  it('frozen past the heartbeat: the engine notices, reconnects when it answers, reconciles and trades on; positions agree at the end', { timeout: 120_000 }, async () => {
+    const { cfg, sock, data } = setup(120);
+    const venue = proc(['venue', '--socket', sock, '--config', cfg, '--speed', '20']);
+    try {
+      await until(() => venue.err().includes('listening on'), 30_000);
+      const engine = proc(['run', '--config', cfg, '--venue', sock, '--data-dir', data, '--json']);
+      await until(() => engine.err().includes('running run 1'), 30_000);
+      // Trading has begun (the first reconciliation is done) once an order is in the journal.
+      await until(() => journalEntries(data).some((e) => e.kind === 'order.submitted'), 60_000);
+      venue.child.kill('SIGSTOP');
+      await until(() => engine.err().includes(`legato: lost the venue at ${sock} (no message for 3000 ms); reconnecting, nothing trades meanwhile`), 30_000);
+      venue.child.kill('SIGCONT');
+      await until(() => engine.err().includes('trading again'), 30_000);
+      expect(engine.err()).toContain(`legato: reconnected to the venue at ${sock}; reconciling`);
+      engine.child.kill('SIGTERM');
+      expect(await engine.exit).toBe(0);
+      const summary = JSON.parse(engine.out());
+      const client = await RemoteVenue.connect(sock);
+      const stats = await client.stats();
+      client.stop();
+      expect(stats.duplicates).toBe(0);
+      expect(stats.open).toEqual([]);
+      const legs = Object.fromEntries(summary.strategies[0].legs.map((l: { symbol: string; lots: number }) => [l.symbol, l.lots]));
+      expect(legs).toEqual({ HC: stats.positions.HC ?? 0, RB: stats.positions.RB ?? 0 });
+      const entries = journalEntries(data);
+      expect(entries.filter((e) => e.kind === 'reconciled').length).toBeGreaterThanOrEqual(1);
+      expect(entries.at(-1)).toMatchObject({ kind: 'run.ended', reason: 'interrupted' });
+    } finally {
+      venue.child.kill('SIGCONT');
+      venue.child.kill('SIGTERM');
+      await venue.exit;
+    }
+  });
+
+  it('SIGTERM while the venue is frozen exits (1), naming it, and leaves the run resumable', { timeout: 120_000 }, async () => {
+    const { cfg, sock, data } = setup(120);
+    const venue = proc(['venue', '--socket', sock, '--config', cfg, '--speed', '20']);
+    try {
+      await until(() => venue.err().includes('listening on'), 30_000);
+      const engine = proc(['run', '--config', cfg, '--venue', sock, '--data-dir', data]);
+      await until(() => engine.err().includes('running run 1'), 30_000);
+      venue.child.kill('SIGSTOP');
+      engine.child.kill('SIGTERM');
+      expect(await engine.exit).toBe(1);
+      // Frozen before or after the run's first reconciliation: either way it says so, and nothing is lost.
+      expect(engine.err()).toMatch(new RegExp(`legato: stopped while the venue at ${sock.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} was unreachable.*; the journal is kept: continue with --resume`));
+      expect(engine.err()).not.toMatch(/\n\s+at /);
+      const entries = readJournal(join(data, JOURNAL_FILE)).records.map((r) => r.value as JournalEntry);
+      expect(entries.some((e) => e.kind === 'run.ended')).toBe(false);
+    } finally {
+      venue.child.kill('SIGCONT');
+      venue.child.kill('SIGTERM');
+      await venue.exit;
+    }
+  });
+});

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Subject } from 'rxjs';
 import type { AnyActorRef, EventObject } from 'xstate';
@@ -9,7 +9,7 @@ import { VirtualClock } from '../clock/virtual-clock.js';
 import type { EngineConfig } from '../config/resolve.js';
 import { LegatoError } from '../domain/errors.js';
 import type { VenueReport } from '../domain/orders.js';
-import { JournalWriter, readJournal, type JournalContents } from '../journal/journal-file.js';
+import { JournalAccessError, JournalWriter, journalAccessError, readJournal, type JournalContents } from '../journal/journal-file.js';
 import { SimulatedVenue, type SimVenueSpec } from '../venue/simulated/simulated-venue.js';
 import type { Venue } from '../venue/venue.js';
 import { createEngine, type Engine, type EngineOptions, type RunOptions } from './engine.js';
@@ -111,10 +111,27 @@ function lastRunOf(contents: JournalContents | null): { index: number; run: numb
   return { index, run: start.run, ended };
 }
 
-/** Reads a data directory's journal (throws JournalError when it is unreadable). */
-export function journalStatus(dataDir: string): JournalStatus {
+/**
+ * Where a data directory's journal is, and whether the directory and the journal exist. A data directory that
+ * is a file (or under one) is a JournalAccessError; a journal that is not a regular file is refused when read.
+ */
+function journalIn(dataDir: string): { file: string; dirExists: boolean; exists: boolean } {
   const file = join(dataDir, JOURNAL_FILE);
-  if (!existsSync(file)) return { file, exists: false, lastRun: null, ended: false };
+  let dir;
+  try {
+    dir = statSync(dataDir, { throwIfNoEntry: false });
+  } catch (e) {
+    throw journalAccessError(dataDir, e, 'use', 'data directory');
+  }
+  if (!dir) return { file, dirExists: false, exists: false };
+  if (!dir.isDirectory()) throw new JournalAccessError(dataDir, 'ENOTDIR', `the data directory ${dataDir} is a file, not a directory`);
+  return { file, dirExists: true, exists: existsSync(file) };
+}
+
+/** Reads a data directory's journal (throws JournalError when it is unreadable, JournalAccessError when it cannot be read). */
+export function journalStatus(dataDir: string): JournalStatus {
+  const { file, exists } = journalIn(dataDir);
+  if (!exists) return { file, exists: false, lastRun: null, ended: false };
   const last = lastRunOf(readJournal(file));
   return { file, exists: true, lastRun: last?.run ?? null, ended: last?.ended ?? false };
 }
@@ -124,8 +141,8 @@ export function journalStatus(dataDir: string): JournalStatus {
  * starting anything: what `legato run --resume` prints for a run that has already ended.
  */
 export function journalledSummary(config: EngineConfig, dataDir: string): Summary | null {
-  const file = join(dataDir, JOURNAL_FILE);
-  if (!existsSync(file)) return null;
+  const { file, exists } = journalIn(dataDir);
+  if (!exists) return null;
   const contents = readJournal(file);
   const last = lastRunOf(contents);
   if (!last) return null;
@@ -204,29 +221,49 @@ export class DurableEngine {
     if (clock instanceof VirtualClock || clock instanceof FollowerClock) clock.afterStep = () => this.flush();
   }
 
-  /** Opens (or creates) the journal in `options.dataDir` and builds the engine, fresh or restored. Not started. */
+  /**
+   * Opens (or creates) the journal in `options.dataDir` and builds the engine, fresh or restored. Not started.
+   * Every refusal (an unreadable journal, a fresh run over an unfinished one, nothing to resume, an ended run,
+   * another config) comes before the file is touched: a refused open leaves it byte for byte as it was. Only
+   * then is a torn tail cut (with a warning) and the run's first record written.
+   */
   static open(config: EngineConfig, options: DurableOptions): DurableEngine {
-    mkdirSync(options.dataDir, { recursive: true });
-    const file = join(options.dataDir, JOURNAL_FILE);
-    const contents = existsSync(file) ? readJournal(file) : null;
+    const { dataDir } = options;
+    const { file, dirExists, exists } = journalIn(dataDir);
+    const contents = exists ? readJournal(file) : null;
     const warn = options.onWarning ?? ((m: string) => process.stderr.write(`legato: warning: ${m}\n`));
-    if (contents?.damage) {
-      const d = contents.damage;
-      warn(`journal ${file}: ${d.reason} at offset ${d.offset}; cut back to the last good record (${d.bytes} bytes dropped)`);
-    }
     const last = lastRunOf(contents);
     const fingerprint = configFingerprint(config);
-    let resume = options.resume === true;
+    const resume = options.resume === true;
+    if (!options.venue && config.venue.kind === 'replay') throw new LegatoError('a journalled run needs a simulated or remote venue, not a replay');
     if (resume && !last) {
-      warn(`nothing to resume in ${file}: starting run 1`);
-      resume = false;
+      const why = !dirExists ? 'the directory does not exist' : !exists ? `there is no journal (${JOURNAL_FILE}) in it` : `its journal ${file} holds no run`;
+      throw new JournalStateError(`nothing to resume in ${dataDir}: ${why}; start a run without --resume`);
     }
     if (resume && last!.ended) throw new JournalStateError(`run ${last!.run} in ${file} has ended: there is nothing to resume`);
     if (!resume && last && !last.ended) {
       throw new JournalStateError(`${file} holds run ${last.run}, which has not ended: continue it with --resume, or use another data directory`);
     }
+    if (resume) {
+      const started = metaOf(contents!.records[last!.index]!.value) as Extract<JournalMeta, { kind: 'run.started' }>;
+      if (started.config !== fingerprint) {
+        throw new JournalStateError(`the config differs from the one run ${started.run} in ${file} started with (fingerprint ${fingerprint}, journal ${started.config})`);
+      }
+    }
 
-    const writer = JournalWriter.open(file, contents?.goodEnd);
+    // Accepted: now the directory and the file may change.
+    if (!dirExists) {
+      try {
+        mkdirSync(dataDir, { recursive: true });
+      } catch (e) {
+        throw journalAccessError(dataDir, e, 'create', 'data directory');
+      }
+    }
+    const writer = JournalWriter.open(file, contents ?? undefined);
+    if (contents?.damage) {
+      const d = contents.damage;
+      warn(`journal ${file}: ${d.reason} at offset ${d.offset}; cut back to the last good record (${d.bytes} bytes dropped)`);
+    }
     const venueOf = (clock: Clock): Venue => {
       if (options.venue) return options.venue;
       if (config.venue.kind === 'replay') throw new LegatoError('a journalled run needs a simulated or remote venue, not a replay');
@@ -254,9 +291,6 @@ export class DurableEngine {
     // Resume: the run's records, split into what a snapshot committed and what came after the last one.
     const records = contents!.records.slice(last!.index).map((r) => metaOf(r.value));
     const started = records[0] as Extract<JournalMeta, { kind: 'run.started' }>;
-    if (started.config !== fingerprint) {
-      throw new JournalStateError(`the config differs from the one run ${started.run} in ${file} started with (fingerprint ${fingerprint}, journal ${started.config})`);
-    }
     let committed: EngineRecord[] = [];
     let uncommitted: EngineRecord[] = [];
     let snapshot: Extract<JournalMeta, { kind: 'snapshot' }> | null = null;
@@ -320,6 +354,15 @@ export class DurableEngine {
     }
     await this.reconcile(resumed !== null);
     this.flush();
+    // A venue that reconnects (a restart, a dropped or frozen connection) is reconciled with before any of its
+    // live messages are delivered: nothing trades until the engine and the venue agree again.
+    const inner = this.outbox.inner as Venue & { onReconnected?: (() => Promise<void>) | undefined };
+    if ('onReconnected' in inner) {
+      inner.onReconnected = async () => {
+        await this.reconcile(true);
+        this.flush();
+      };
+    }
   }
 
   /** Runs the engine to the end (or an abort), stops it cleanly, journals the end and closes the journal. */

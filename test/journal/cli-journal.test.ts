@@ -1,4 +1,5 @@
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -39,7 +40,7 @@ describe('legato run with a journal: damaged journals', () => {
     const good = readFileSync(file).length;
     appendFileSync(file, Buffer.from([7, 0, 0, 0, 1]));
     const r = await cli(['run', '--days', '0.05', '--data-dir', dir, '--resume', '--json']);
-    expect(r.err).toContain(`legato: warning: journal ${file}: a record header needs 8 bytes, 5 left (truncated) at offset ${good}; cut back to the last good record (5 bytes dropped)`);
+    expect(r.err).toContain(`legato: warning: journal ${file}: a record header needs 20 bytes, 5 left (truncated) at offset ${good}; cut back to the last good record (5 bytes dropped)`);
     expect(r.code).toBe(0);
     const entries = readJournal(file).records.map((x) => x.value as JournalEntry);
     expect(entries.filter((e) => e.kind === 'run.resumed')).toHaveLength(1);
@@ -75,7 +76,7 @@ describe('legato run with a journal: damaged journals', () => {
     writeFileSync(join(dir, JOURNAL_FILE), 'hello\n');
     const r = await cli(['run', '--data-dir', dir]);
     expect(r.code).toBe(2);
-    expect(r.err).toBe(`legato: journal ${join(dir, JOURNAL_FILE)} is unreadable at offset 0: not a Legato journal (the header should be "LEGATO-JOURNAL 1", got "hello\\n")\n`);
+    expect(r.err).toBe(`legato: journal ${join(dir, JOURNAL_FILE)} is unreadable at offset 0: not a Legato journal (the header should be "LEGATO-JOURNAL 2", got "hello\\n")\n`);
   });
 
   it('refuses a fresh run over an unfinished one (exit 2) and says how to continue', async () => {
@@ -173,5 +174,133 @@ describe('legato run --venue: the venue must offer every leg as configured', () 
       venue.child.kill('SIGTERM');
       await venue.exit;
     }
+  });
+});
+
+describe('legato run with a journal: records missing or altered, old formats, file types and permissions', () => {
+  const isRoot = process.getuid?.() === 0;
+  const noStack = (err: string): void => expect(err).not.toMatch(/\n\s+at /);
+
+  it('refuses a record spliced out of the middle (valid framing): exit 2, naming the file and the offset, the file untouched', async () => {
+    const { dir, file } = await unfinishedJournal();
+    const j = readJournal(file);
+    expect(j.records).toHaveLength(4);
+    const gone = j.records[2]!;
+    const buf = readFileSync(file);
+    const spliced = Buffer.concat([buf.subarray(0, gone.offset), buf.subarray(gone.end)]);
+    writeFileSync(file, spliced);
+    const r = await cli(['run', '--days', '0.05', '--data-dir', dir, '--resume']);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`legato: journal ${file} is unreadable at offset ${gone.offset}: sequence gap: record 3 expected, record 4 found (1 record missing before it)\n`);
+    expect(r.out).toBe('');
+    expect(readFileSync(file)).toEqual(spliced);
+  });
+
+  it('refuses a format 1 journal: exit 2, saying how to proceed', async () => {
+    const dir = tmp();
+    const file = join(dir, JOURNAL_FILE);
+    writeFileSync(file, Buffer.concat([Buffer.from('LEGATO-JOURNAL 1\n'), Buffer.from([2, 0, 0, 0, 0x9a, 0x1c, 0x6d, 0xbd]), Buffer.from('{}')]));
+    for (const args of [['--resume'], []]) {
+      const r = await cli(['run', '--days', '0.05', '--data-dir', dir, ...args]);
+      expect(r.code).toBe(2);
+      expect(r.err).toBe(
+        `legato: journal ${file} is unreadable at offset 0: it is in format 1 ("LEGATO-JOURNAL 1"), written by an earlier Legato without sequence numbers or chained checks, ` +
+          'and this Legato reads format 2 only: finish or read that run with the Legato that wrote it, and start new runs in another data directory (--data-dir)\n',
+      );
+    }
+  });
+
+  it('refuses --resume of an empty or missing data directory: exit 2, "nothing to resume in <dir>", nothing created', async () => {
+    const empty = tmp();
+    const r = await cli(['run', '--days', '0.05', '--data-dir', empty, '--resume']);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`legato: nothing to resume in ${empty}: there is no journal (journal.lgj) in it; start a run without --resume\n`);
+    expect(r.out).toBe('');
+    expect(readdirSync(empty)).toEqual([]);
+    const missing = join(tmp(), 'run1');
+    const m = await cli(['run', '--days', '0.05', '--data-dir', missing, '--resume']);
+    expect(m.code).toBe(2);
+    expect(m.err).toBe(`legato: nothing to resume in ${missing}: the directory does not exist; start a run without --resume\n`);
+    expect(existsSync(missing)).toBe(false);
+  });
+
+  it('a journal path that is a directory: exit 2 with its name, no stack trace, fresh or resumed', async () => {
+    const dir = tmp();
+    const file = join(dir, JOURNAL_FILE);
+    mkdirSync(file);
+    for (const args of [[], ['--resume']]) {
+      const r = await cli(['run', '--days', '0.05', '--data-dir', dir, ...args]);
+      expect(r.code).toBe(2);
+      expect(r.err).toBe(`legato: the journal ${file} is a directory, not a file\n`);
+      noStack(r.err);
+    }
+  });
+
+  it('a data directory that is a file: exit 2 with its name, no stack trace (as its own process too)', async () => {
+    const data = join(tmp(), 'data');
+    writeFileSync(data, 'x');
+    for (const args of [[], ['--resume']]) {
+      const r = await cli(['run', '--days', '0.05', '--data-dir', data, ...args]);
+      expect(r.code).toBe(2);
+      expect(r.err).toBe(`legato: the data directory ${data} is a file, not a directory\n`);
+    }
+    const under = join(data, 'run1');
+    const u = await cli(['run', '--days', '0.05', '--data-dir', under]);
+    expect(u.code).toBe(2);
+    expect(u.err).toBe(`legato: cannot use the data directory ${under} (ENOTDIR): a part of the path is a file, not a directory\n`);
+    const p = proc(['run', '--days', '0.05', '--data-dir', data]);
+    expect(await p.exit).toBe(2);
+    expect(p.err()).toBe(`legato: the data directory ${data} is a file, not a directory\n`);
+    expect(readFileSync(data, 'utf8')).toBe('x');
+  });
+
+  it('an immutable data directory or journal (chattr +i, which binds root too): exit 2, named, the journal untouched', async (ctx) => {
+    const { dir, file } = await unfinishedJournal();
+    const fresh = tmp();
+    const chattr = (flag: string, path: string): boolean => {
+      try {
+        execFileSync('chattr', [flag, path], { stdio: 'ignore' });
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    if (!chattr('+i', fresh)) ctx.skip('chattr +i is not available here (no chattr, a file system without attributes, or no CAP_LINUX_IMMUTABLE)');
+    try {
+      const r = await cli(['run', '--days', '0.05', '--data-dir', fresh]);
+      expect(r.code).toBe(2);
+      expect(r.err).toBe(`legato: cannot create the journal ${join(fresh, JOURNAL_FILE)} (EPERM): operation not permitted; is the file or its directory immutable (lsattr)?\n`);
+      noStack(r.err);
+    } finally {
+      chattr('-i', fresh);
+    }
+    appendFileSync(file, Buffer.from([7, 0, 0])); // a torn tail a resume would cut
+    const before = readFileSync(file);
+    expect(chattr('+i', file)).toBe(true);
+    try {
+      const r = await cli(['run', '--days', '0.05', '--data-dir', dir, '--resume']);
+      expect(r.code).toBe(2);
+      expect(r.err).toBe(`legato: cannot write to the journal ${file} (EPERM): operation not permitted; is the file or its directory immutable (lsattr)?\n`);
+      expect(readFileSync(file)).toEqual(before);
+    } finally {
+      chattr('-i', file);
+    }
+  });
+
+  it('a read-only journal and an unwritable data directory: exit 2, named, no stack trace', async (ctx) => {
+    ctx.skip(isRoot, 'running as root: permission bits do not bind root (the immutable and file-type cases above do)');
+    const { dir, file } = await unfinishedJournal();
+    const before = readFileSync(file);
+    chmodSync(file, 0o444);
+    const r = await cli(['run', '--days', '0.05', '--data-dir', dir, '--resume']);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`legato: cannot write to the journal ${file} (EACCES): permission denied\n`);
+    expect(readFileSync(file)).toEqual(before);
+    const locked = tmp();
+    chmodSync(locked, 0o555);
+    const f = await cli(['run', '--days', '0.05', '--data-dir', locked]);
+    expect(f.code).toBe(2);
+    expect(f.err).toBe(`legato: cannot create the journal ${join(locked, JOURNAL_FILE)} (EACCES): permission denied\n`);
+    noStack(f.err);
   });
 });

@@ -1,11 +1,11 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { demoConfig } from '../../src/config/demo.js';
 import { resolveConfig } from '../../src/config/resolve.js';
 import { DurableEngine, JOURNAL_FILE, JournalStateError, configFingerprint, journalStatus, type JournalEntry } from '../../src/engine/durable.js';
-import { readJournal } from '../../src/journal/journal-file.js';
+import { JournalAccessError, JournalChainError, readJournal } from '../../src/journal/journal-file.js';
 import { RemoteVenue } from '../../src/venue/remote/remote-venue.js';
 import { VenueHost, VenueServer } from '../../src/venue/remote/venue-host.js';
 import { SimulatedVenue, type SimVenueSpec } from '../../src/venue/simulated/simulated-venue.js';
@@ -81,14 +81,116 @@ describe('a journalled run on the embedded venue', () => {
     second.detach();
   });
 
-  it('starts a fresh run (with a warning) when asked to resume an empty data directory', () => {
+  it('refuses to resume an empty or missing data directory, creating nothing', () => {
+    const config = resolveConfig(demoConfig, 'demo', {});
+    const empty = tmp();
+    expect(() => DurableEngine.open(config, { dataDir: empty, resume: true, ...quiet })).toThrow(
+      new JournalStateError(`nothing to resume in ${empty}: there is no journal (journal.lgj) in it; start a run without --resume`),
+    );
+    expect(readdirSync(empty)).toEqual([]);
+    const missing = join(tmp(), 'run1');
+    expect(() => DurableEngine.open(config, { dataDir: missing, resume: true, ...quiet })).toThrow(
+      new JournalStateError(`nothing to resume in ${missing}: the directory does not exist; start a run without --resume`),
+    );
+    expect(existsSync(missing)).toBe(false);
+    // A journal with its header and no run (a process that died before its first record) has nothing either.
+    const headerOnly = tmp();
+    writeFileSync(join(headerOnly, JOURNAL_FILE), 'LEGATO-JOURNAL 2\n');
+    expect(() => DurableEngine.open(config, { dataDir: headerOnly, resume: true, ...quiet })).toThrow(
+      `nothing to resume in ${headerOnly}: its journal ${join(headerOnly, JOURNAL_FILE)} holds no run; start a run without --resume`,
+    );
+  });
+});
+
+describe('opening a journal: every refusal before the file is touched', () => {
+  /** An unfinished run of the demo (as a crashed process leaves it) with a torn tail of 5 bytes. */
+  async function tornUnfinished(): Promise<{ dir: string; file: string; bytes: Buffer }> {
     const dir = tmp();
+    const first = DurableEngine.open(resolveConfig(demoConfig, 'demo', { days: 0.05 }), { dataDir: dir, ...quiet });
+    await first.start();
+    first.engine.runUntil(first.engine.clock.now() + 40 * 60_000);
+    first.detach();
+    const file = join(dir, JOURNAL_FILE);
+    appendFileSync(file, Buffer.from([7, 0, 0, 0, 1]));
+    return { dir, file, bytes: readFileSync(file) };
+  }
+
+  it('checks the config fingerprint before cutting a torn tail: a refused resume leaves the file byte for byte as it was', async () => {
+    const { dir, file, bytes } = await tornUnfinished();
+    const other = resolveConfig(demoConfig, 'demo', { days: 0.05, seed: 9 });
     const warnings: string[] = [];
-    const d = DurableEngine.open(resolveConfig(demoConfig, 'demo', {}), { dataDir: dir, resume: true, onWarning: (m) => warnings.push(m) });
-    expect(warnings).toEqual([`nothing to resume in ${join(dir, JOURNAL_FILE)}: starting run 1`]);
-    expect([d.runNumber, d.incarnation]).toEqual([1, 1]);
-    d.detach();
-    expect(existsSync(join(dir, JOURNAL_FILE))).toBe(true);
+    expect(() => DurableEngine.open(other, { dataDir: dir, resume: true, onWarning: (m) => warnings.push(m) })).toThrow(
+      new JournalStateError(`the config differs from the one run 1 in ${file} started with (fingerprint ${configFingerprint(other)}, journal ${configFingerprint(resolveConfig(demoConfig, 'demo', { days: 0.05 }))})`),
+    );
+    expect(readFileSync(file)).toEqual(bytes);
+    expect(warnings).toEqual([]);
+    // So does a fresh run over the unfinished one.
+    expect(() => DurableEngine.open(other, { dataDir: dir, ...quiet })).toThrow(JournalStateError);
+    expect(readFileSync(file)).toEqual(bytes);
+    // The right config resumes, and only then is the tail cut, with the warning.
+    const resumed = DurableEngine.open(resolveConfig(demoConfig, 'demo', { days: 0.05 }), { dataDir: dir, resume: true, onWarning: (m) => warnings.push(m) });
+    expect(warnings).toEqual([`journal ${file}: a record header needs 20 bytes, 5 left (truncated) at offset ${bytes.length - 5}; cut back to the last good record (5 bytes dropped)`]);
+    resumed.detach();
+    expect(readFileSync(file).subarray(0, bytes.length - 5)).toEqual(bytes.subarray(0, bytes.length - 5));
+  });
+
+  it('refuses a fill record spliced out of the journal (valid framing), naming the file and the offset, and leaves the file as it was', async () => {
+    // The demo buys at 21:18:22 Shanghai; at 21:30 the run has fills, and dies.
+    const dir = tmp();
+    const config = resolveConfig(demoConfig, 'demo', { days: 0.2 });
+    const first = DurableEngine.open(config, { dataDir: dir, ...quiet });
+    await first.start();
+    first.engine.runUntil(Date.parse('2026-11-23T13:30:00Z'));
+    first.detach();
+    const file = join(dir, JOURNAL_FILE);
+    const j = readJournal(file);
+    const fills = j.records.filter((r) => (r.value as JournalEntry).kind === 'report' && (r.value as Extract<JournalEntry, { kind: 'report' }>).report.type === 'order.filled');
+    expect(fills.length).toBeGreaterThan(0);
+    const fill = fills[0]!;
+    const buf = readFileSync(file);
+    const spliced = Buffer.concat([buf.subarray(0, fill.offset), buf.subarray(fill.end)]);
+    writeFileSync(file, spliced);
+    const e = (() => {
+      try {
+        DurableEngine.open(config, { dataDir: dir, resume: true, ...quiet });
+      } catch (x) {
+        return x as JournalChainError;
+      }
+      return undefined;
+    })();
+    expect(e).toBeInstanceOf(JournalChainError);
+    expect(e?.message).toBe(`journal ${file} is unreadable at offset ${fill.offset}: sequence gap: record ${fill.seq} expected, record ${fill.seq + 1} found (1 record missing before it)`);
+    expect([e?.file, e?.offset]).toEqual([file, fill.offset]);
+    expect(readFileSync(file)).toEqual(spliced);
+    expect(() => journalStatus(dir)).toThrow(JournalChainError);
+  });
+
+  it('names a data directory that is a file and a journal that is a directory, touching neither', () => {
+    const config = resolveConfig(demoConfig, 'demo', {});
+    const base = tmp();
+    const asFile = join(base, 'data');
+    writeFileSync(asFile, 'not a directory');
+    for (const resume of [false, true]) {
+      const e = (() => {
+        try {
+          DurableEngine.open(config, { dataDir: asFile, resume, ...quiet });
+        } catch (x) {
+          return x as JournalAccessError;
+        }
+        return undefined;
+      })();
+      expect(e).toBeInstanceOf(JournalAccessError);
+      expect(e?.message).toBe(`the data directory ${asFile} is a file, not a directory`);
+    }
+    expect(readFileSync(asFile, 'utf8')).toBe('not a directory');
+    expect(() => journalStatus(asFile)).toThrow(`the data directory ${asFile} is a file, not a directory`);
+
+    const dir = tmp();
+    mkdirSync(join(dir, JOURNAL_FILE));
+    for (const resume of [false, true]) {
+      expect(() => DurableEngine.open(config, { dataDir: dir, resume, ...quiet })).toThrow(new JournalAccessError(join(dir, JOURNAL_FILE), 'EISDIR', `the journal ${join(dir, JOURNAL_FILE)} is a directory, not a file`));
+    }
+    expect(readdirSync(join(dir, JOURNAL_FILE))).toEqual([]);
   });
 });
 

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { CST, Lexer, parse as parseYaml, YAMLParseError } from 'yaml';
 import type { StrategySpec } from '../../machines/strategy.machine.js';
 import { ConfigError, ConfigErrors } from '../domain/errors.js';
 import { Decimal } from '../domain/decimal.js';
@@ -9,7 +9,7 @@ import type { Triggers } from '../domain/triggers.js';
 import type { InstrumentLimits, RiskLimits } from '../engine/risk.js';
 import type { ReplayVenueSpec } from '../venue/replay/replay-venue.js';
 import type { SimVenueSpec } from '../venue/simulated/simulated-venue.js';
-import { ALWAYS_OPEN, configSchema, type ConfigShape } from './schema.js';
+import { ALWAYS_OPEN, LIMITS, configSchema, type ConfigShape } from './schema.js';
 
 export interface ResolvedStrategy {
   spec: StrategySpec;
@@ -50,19 +50,92 @@ export function loadConfigFile(path: string, overrides: Overrides = {}): EngineC
   return resolveConfig(parseConfigText(text, path), path, overrides);
 }
 
-/** YAML is a superset of JSON, so one parser reads both. */
+/**
+ * YAML is a superset of JSON, so one parser reads both. Every failure is a ConfigErrors: a syntax error with
+ * its line and column, an alias bomb (more than LIMITS.maxAliasCount aliases resolved), nesting deeper than
+ * LIMITS.maxNesting (refused before parsing: the parser recurses once per level, and near the end of the stack
+ * V8 may abort the process rather than throw), or anything else the parser throws (an undefined alias).
+ */
 export function parseConfigText(text: string, source: string): unknown {
   try {
-    return parseYaml(text, { prettyErrors: true });
+    const deep = nestingEstimate(text);
+    if (deep) throw new ConfigErrors(source, [new ConfigError(`line ${deep.line}`, `is nested too deeply: more than ${LIMITS.maxNesting} levels of indentation and brackets`)]);
+    return parseYaml(text, { prettyErrors: true, maxAliasCount: LIMITS.maxAliasCount });
   } catch (e) {
+    if (e instanceof ConfigErrors) throw e;
     if (e instanceof YAMLParseError) {
       const where = e.linePos?.[0] ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '(file)';
       const reason = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
       throw new ConfigErrors(source, [new ConfigError(where, reason)]);
     }
-    throw e;
+    const message = e instanceof Error ? e.message.split('\n')[0]! : String(e);
+    if (/excessive alias count/i.test(message)) {
+      throw new ConfigErrors(source, [new ConfigError('(file)', `has more than ${LIMITS.maxAliasCount} alias expansions (*name): refused as a "billion laughs" alias bomb`)]);
+    }
+    if (e instanceof RangeError && /call stack/i.test(message)) throw new ConfigErrors(source, [new ConfigError('(file)', 'is nested too deeply to read')]);
+    throw new ConfigErrors(source, [new ConfigError('(file)', `cannot be read as YAML: ${message}`)]);
   }
 }
+
+/**
+ * Where a YAML text first nests deeper than LIMITS.maxNesting, from its tokens (no recursion): open flow brackets
+ * plus each line's indentation (columns) and block indicators (`-`, `?`, `:`), an upper estimate of the depth.
+ */
+function nestingEstimate(text: string): { line: number } | undefined {
+  let flow = 0;
+  let onLine = 0;
+  let line = 1;
+  let lineStart = true;
+  let scalarSource = false;
+  for (const token of new Lexer().lex(text)) {
+    if (scalarSource) {
+      // A scalar's source (possibly several lines of a block scalar) follows its marker.
+      line += token.split('\n').length - 1;
+      scalarSource = false;
+      lineStart = false;
+      continue;
+    }
+    switch (CST.tokenType(token)) {
+      case 'scalar':
+        scalarSource = true;
+        break;
+      case 'newline':
+        line += 1;
+        onLine = 0;
+        lineStart = true;
+        continue;
+      case 'space':
+        if (lineStart) onLine = token.length;
+        break;
+      case 'seq-item-ind':
+      case 'explicit-key-ind':
+      case 'map-value-ind':
+        onLine += 1;
+        break;
+      case 'flow-seq-start':
+      case 'flow-map-start':
+        flow += 1;
+        break;
+      case 'flow-seq-end':
+      case 'flow-map-end':
+        flow = Math.max(0, flow - 1);
+        break;
+    }
+    lineStart = false;
+    if (flow + onLine > LIMITS.maxNesting) return { line };
+  }
+  return undefined;
+}
+
+/** What a config that is not a mapping holds, for its error. */
+function notAMapping(raw: unknown): string | undefined {
+  if (raw === null || raw === undefined) return 'is empty: a config is a mapping of fields (run, venue, strategies)';
+  if (Array.isArray(raw)) return 'is a list: a config is a mapping of fields (run, venue, strategies)';
+  if (typeof raw !== 'object') return `is a ${typeof raw === 'bigint' ? 'number' : typeof raw}: a config is a mapping of fields (run, venue, strategies)`;
+  return undefined;
+}
+
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
 function pathOf(path: readonly PropertyKey[]): string {
   let s = '';
@@ -72,6 +145,11 @@ function pathOf(path: readonly PropertyKey[]): string {
 
 /** Validates a parsed config object and resolves it into domain objects. Throws ConfigErrors. */
 export function resolveConfig(raw: unknown, source: string, overrides: Overrides = {}): EngineConfig {
+  const shape = notAMapping(raw);
+  if (shape) throw new ConfigErrors(source, [new ConfigError('', shape, raw === null || raw === undefined || Array.isArray(raw) ? undefined : raw)]);
+  if (overrides.days !== undefined && !(overrides.days > 0 && overrides.days <= LIMITS.maxDays)) {
+    throw new ConfigErrors(source, [new ConfigError('run.days', `must be greater than 0 and at most ${LIMITS.maxDays} days (the --days override)`, overrides.days)]);
+  }
   const parsed = configSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
     throw new ConfigErrors(
@@ -80,7 +158,8 @@ export function resolveConfig(raw: unknown, source: string, overrides: Overrides
         const at = pathOf(i.path);
         if (i.code === 'unrecognized_keys') return i.keys.map((k) => new ConfigError(at ? `${at}.${k}` : k, 'is not a known field'));
         if (i.code === 'invalid_type' && i.input === undefined) return [new ConfigError(at, `is required (${i.expected})`)];
-        const value = i.input !== null && typeof i.input === 'object' ? undefined : i.input;
+        // Objects are not repeated; Infinity and NaN are named by the message (JSON would print them as null).
+        const value = (i.input !== null && typeof i.input === 'object') || (typeof i.input === 'number' && !Number.isFinite(i.input)) ? undefined : i.input;
         return [new ConfigError(at, i.message, value)];
       }),
     );
@@ -120,8 +199,33 @@ export function resolveConfig(raw: unknown, source: string, overrides: Overrides
     if ('size' in i && i.size.min > i.size.max) errors.push(new ConfigError(`venue.instruments[${n}].size`, 'min must not exceed max', i.size));
     for (const k of ['tickSize', 'lotSize'] as const) {
       if (new Decimal(i[k]).lte(0)) errors.push(new ConfigError(`venue.instruments[${n}].${k}`, 'must be greater than 0', i[k]));
+      else if (k === 'tickSize' && new Decimal(i[k]).lt(LIMITS.minTickSize)) {
+        errors.push(new ConfigError(`venue.instruments[${n}].tickSize`, `must be at least ${LIMITS.minTickSize} (10^-9), so prices stay exact in ticks`, i[k]));
+      }
     }
     if (v.kind !== 'simulated' || !('quoteIntervalMs' in i)) return;
+    // Simulated prices: positive, and a reference price (and sd) of at most LIMITS.maxPriceTicks ticks.
+    const ip = `venue.instruments[${n}]`;
+    const tick = new Decimal(i.tickSize);
+    const tooManyTicks = (d: Decimal): boolean => tick.gt(0) && d.abs().div(tick).gt(LIMITS.maxPriceTicks);
+    const manyTicks = `is more than 10^12 ticks of ${i.tickSize}: prices would not stay exact`;
+    if (i.start !== undefined) {
+      const start = new Decimal(i.start);
+      if (start.lte(0)) errors.push(new ConfigError(`${ip}.start`, 'must be greater than 0', i.start));
+      else if (tooManyTicks(start)) errors.push(new ConfigError(`${ip}.start`, manyTicks, i.start));
+      if (i.volatility !== undefined) {
+        const vol = new Decimal(i.volatility);
+        if (vol.lte(0)) errors.push(new ConfigError(`${ip}.volatility`, 'must be greater than 0', i.volatility));
+        else if (start.gt(0) && vol.gt(start)) errors.push(new ConfigError(`${ip}.volatility`, `must be at most the start price (${i.start}) per √second`, i.volatility));
+      }
+    } else if (i.volatility !== undefined && new Decimal(i.volatility).lte(0)) {
+      errors.push(new ConfigError(`${ip}.volatility`, 'must be greater than 0', i.volatility));
+    }
+    if (i.follows) {
+      const sd = new Decimal(i.follows.sd);
+      if (sd.lt(0)) errors.push(new ConfigError(`${ip}.follows.sd`, 'must not be negative', i.follows.sd));
+      else if (tooManyTicks(sd)) errors.push(new ConfigError(`${ip}.follows.sd`, manyTicks, i.follows.sd));
+    }
     if (i.follows && !v.instruments.some((x) => x.symbol === i.follows!.symbol)) {
       errors.push(new ConfigError(`venue.instruments[${n}].follows.symbol`, 'names no instrument of this venue', i.follows.symbol));
     } else if (i.follows?.symbol === i.symbol) {
@@ -131,6 +235,27 @@ export function resolveConfig(raw: unknown, source: string, overrides: Overrides
       errors.push(new ConfigError(`venue.instruments[${n}]`, 'needs either `follows`, or both `start` and `volatility`', i.symbol));
     }
   });
+
+  // A simulated instrument's reference price: its start, or beta × the reference of the one it follows + mean.
+  const reference = new Map<string, Decimal>();
+  if (v.kind === 'simulated') {
+    for (const i of v.instruments) if (!i.follows && i.start !== undefined) reference.set(i.symbol, new Decimal(i.start));
+    v.instruments.forEach((i, n) => {
+      if (!i.follows || i.follows.symbol === i.symbol) return;
+      const base = v.instruments.find((x) => x.symbol === i.follows!.symbol);
+      if (base?.follows) {
+        errors.push(new ConfigError(`venue.instruments[${n}].follows.symbol`, `${base.symbol} itself follows another instrument; follow a random-walk instrument`, i.follows.symbol));
+        return;
+      }
+      const baseRef = reference.get(i.follows.symbol);
+      if (baseRef === undefined) return;
+      const ref = new Decimal(i.follows.beta).times(baseRef).plus(i.follows.mean);
+      const tick = new Decimal(i.tickSize);
+      if (tick.gt(0) && ref.abs().div(tick).gt(LIMITS.maxPriceTicks)) {
+        errors.push(new ConfigError(`venue.instruments[${n}].follows`, `puts the price near ${ref.toSignificantDigits(6).toString()}, more than 10^12 ticks of ${i.tickSize}: prices would not stay exact`, i.symbol));
+      } else reference.set(i.symbol, ref);
+    });
+  }
 
   // Pre-trade risk: per-instrument limits name instruments of the venue, once each.
   const riskLimits = new Map<string, InstrumentLimits>();
@@ -171,6 +296,27 @@ export function resolveConfig(raw: unknown, source: string, overrides: Overrides
     if (s.session.calendar) attempt(() => new SessionCalendar(calendar, `${p}.session.calendar.`));
 
     const t = s.triggers;
+    // Spread prices are integers in units of 1/scale: a trigger must be one below 2^53 ...
+    const scaleText = def.scale === 1 ? '' : ` × ${def.scale}`;
+    for (const k of ['longEntry', 'longExit', 'shortEntry', 'shortExit'] as const) {
+      const price = t[k];
+      if (price !== undefined && new Decimal(price).abs().times(def.scale).gt(MAX_SAFE)) {
+        errors.push(new ConfigError(`${p}.triggers.${k}`, `is too large for exact spread prices (|price|${scaleText} must stay below 2^53)`, price));
+        return;
+      }
+    }
+    // ... and so must the spread's prices on the simulated venue, up to LIMITS.spreadHeadroom × its reference prices.
+    if (v.kind === 'simulated' && def.legs.every((l) => reference.has(l.symbol))) {
+      const range = def.legs.reduce((sum, l) => sum.plus(l.priceMultiplier.times(reference.get(l.symbol)!).abs()), new Decimal(0));
+      if (range.times(def.scale).times(LIMITS.spreadHeadroom).gt(MAX_SAFE)) {
+        errors.push(
+          new ConfigError(
+            `${p}.legs`,
+            `spread prices would not stay exact: Σ |priceMultiplier × price|${scaleText} is ${range.times(def.scale).toSignificantDigits(6).toString()} at the venue's reference prices, and must stay below 2^53 at ${LIMITS.spreadHeadroom}× them`,
+          ),
+        );
+      }
+    }
     const scaled: Triggers = {
       longEntry: t.longEntry === undefined ? null : def.toScaled(t.longEntry, 'down'),
       longExit: t.longExit === undefined ? null : def.toScaled(t.longExit, 'up'),
@@ -178,6 +324,9 @@ export function resolveConfig(raw: unknown, source: string, overrides: Overrides
       shortExit: t.shortExit === undefined ? null : def.toScaled(t.shortExit, 'down'),
     };
     if (t.longEntry === undefined && t.shortEntry === undefined) errors.push(new ConfigError(`${p}.triggers`, 'needs longEntry or shortEntry'));
+    if (t.longEntry !== undefined && t.shortEntry !== undefined && !new Decimal(t.longEntry).lt(t.shortEntry)) {
+      errors.push(new ConfigError(`${p}.triggers.longEntry`, `must be below shortEntry (${t.shortEntry}): between them the spread would trigger a buy and a sell at once`, t.longEntry));
+    }
     if (t.longEntry !== undefined && t.longExit !== undefined && !new Decimal(t.longExit).gt(t.longEntry)) {
       errors.push(new ConfigError(`${p}.triggers.longExit`, `must be above longEntry (${t.longEntry})`, t.longExit));
     }

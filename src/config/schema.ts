@@ -3,13 +3,89 @@ import { parseDecimal } from '../domain/decimal.js';
 
 /**
  * The shape of a Legato config file (YAML or JSON). Decimals may be written as strings or numbers and
- * are kept as strings. Defaults are documented here and in the README's config reference.
+ * are kept as strings; each is at most 10^15 in absolute value. Defaults and bounds (LIMITS) are documented
+ * here and in the README's config reference.
  * Nested objects use `prefault` so their own defaults apply when they are omitted (zod 4 semantics).
  */
+/**
+ * The bounds of a config's numbers, documented at each field and in the README's config reference: every
+ * number has a finite upper bound, so no value runs forever, never trades or overflows.
+ */
+export const LIMITS = {
+  /** run.days (and --days). */
+  maxDays: 3660,
+  /** Timeouts and intervals of an algo or a risk window, ms: one day. */
+  maxTimeoutMs: 86_400_000,
+  /** One-way latencies, ms: a minute. */
+  maxLatencyMs: 60_000,
+  /** A simulated instrument's mean time between quotes, ms: 1 ms to an hour. */
+  minQuoteIntervalMs: 1,
+  maxQuoteIntervalMs: 3_600_000,
+  /** Pay-ups, re-price thresholds, quote widths and price bands, ticks. */
+  maxTicks: 10_000,
+  /** A replay's maxWidthTicks. */
+  maxWidthTicks: 1_000_000,
+  /** target and minHedgeUnits, spread units. */
+  maxUnits: 1_000_000,
+  /** |tradingMultiplier|, lots per spread unit, and a simulated instrument's displayed size, lots. */
+  maxLots: 1_000_000,
+  /** Risk limits in lots, and orders per order-rate window. */
+  maxRiskLots: 1_000_000_000,
+  maxOrders: 1_000_000,
+  /** closingLeadSeconds: shorter than a day. */
+  closingLeadSecondsBelow: 86_400,
+  /** follows.halfLifeSeconds: a year (366 days). */
+  maxHalfLifeSeconds: 31_622_400,
+  /** Fault times (disconnects), ms: the longest run. */
+  maxRunMs: 3660 * 86_400_000,
+  /** Every decimal (prices, sizes, multipliers, notionals): at most 10^15 in absolute value. */
+  maxDecimal: 1e15,
+  /** The smallest instrument tick size: 10^-9. */
+  minTickSize: '0.000000001',
+  /** A simulated instrument's reference price (its start, or beta × the other's + mean) and sd, ticks. */
+  maxPriceTicks: 1e12,
+  /** Spread prices stay exact integers (below 2^53 scaled units) up to this multiple of the venue's reference prices. */
+  spreadHeadroom: 1000,
+  /** YAML aliases (*name) a config file may resolve: refuses "billion laughs" alias bombs. */
+  maxAliasCount: 100,
+  /** YAML nesting, counted as open brackets plus each line's indentation columns and block indicators. */
+  maxNesting: 200,
+} as const;
+
+const fmt = (n: number): string => n.toLocaleString('en-US', { maximumFractionDigits: 20 });
+
+/** A finite number within documented bounds; a value outside is refused with the bound, e.g. "must be at most 86,400,000 ms (a day)". */
+function num(b: { int?: boolean; gt?: number; min?: number; max?: number; lt?: number; unit?: string; note?: string }) {
+  const unit = b.unit ? ` ${b.unit}` : '';
+  const upper = `${unit}${b.note ? ` (${b.note})` : ''}`;
+  return z.number().superRefine((v, ctx) => {
+    const why =
+      b.int && !Number.isInteger(v)
+        ? 'must be a whole number'
+        : b.gt !== undefined && !(v > b.gt)
+          ? `must be greater than ${fmt(b.gt)}`
+          : b.min !== undefined && v < b.min
+            ? `must be at least ${fmt(b.min)}${unit}`
+            : b.max !== undefined && v > b.max
+              ? `must be at most ${fmt(b.max)}${upper}`
+              : b.lt !== undefined && !(v < b.lt)
+                ? `must be less than ${fmt(b.lt)}${upper}`
+                : undefined;
+    if (why) ctx.addIssue({ code: 'custom', message: why });
+  });
+}
+/** Whole milliseconds, at most a day. */
+const timeoutMs = (zero: 'zero' | 'positive') => num({ int: true, ...(zero === 'zero' ? { min: 0 } : { gt: 0 }), max: LIMITS.maxTimeoutMs, unit: 'ms', note: 'a day' });
+/** Whole ticks, at most 10,000. */
+const ticks = (zero: 'zero' | 'positive') => num({ int: true, ...(zero === 'zero' ? { min: 0 } : { gt: 0 }), max: LIMITS.maxTicks, unit: 'ticks' });
+/** A one-way latency, ms, 0 to 60,000 (a minute). */
+const latencyMs = () => num({ min: 0, max: LIMITS.maxLatencyMs, unit: 'ms', note: 'a minute' });
+
 const decimal = z
   .union([z.string(), z.number()])
   .transform((v) => String(v).trim())
-  .refine((v) => parseDecimal(v) !== undefined, { message: 'must be a decimal number' });
+  .refine((v) => parseDecimal(v) !== undefined, { message: 'must be a decimal number' })
+  .refine((v) => parseDecimal(v)?.abs().lte(LIMITS.maxDecimal) ?? true, { message: 'must be at most 10^15 in absolute value' });
 
 const weekday = z.enum(['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']);
 
@@ -41,7 +117,8 @@ export const legSchema = z.strictObject({
   tickSize: decimal,
   lotSize: decimal,
   priceMultiplier: decimal,
-  tradingMultiplier: z.number().int(),
+  /** Whole lots per spread unit, -1,000,000 to 1,000,000. */
+  tradingMultiplier: num({ int: true, min: -LIMITS.maxLots, max: LIMITS.maxLots, unit: 'lots' }),
   contractMultiplier: decimal.optional(),
 });
 
@@ -54,8 +131,8 @@ export const strategySchema = z.strictObject({
     shortEntry: decimal.optional(),
     shortExit: decimal.optional(),
   }),
-  /** Target position in spread units. */
-  target: z.number().int().positive(),
+  /** Target position in spread units, 1 to 1,000,000. */
+  target: num({ int: true, gt: 0, max: LIMITS.maxUnits, unit: 'spread units' }),
   /** Pre-trade risk for this strategy. */
   risk: z
     .strictObject({
@@ -63,31 +140,35 @@ export const strategySchema = z.strictObject({
       maxNakedNotional: decimal.optional(),
     })
     .prefault({}),
-  /** A leg quote older than this (ms) leaves the spread unquoted. Default 5000. */
-  staleAfterMs: z.number().int().positive().default(5000),
+  /** A leg quote older than this (ms) leaves the spread unquoted. Default 5000; at most a day. */
+  staleAfterMs: timeoutMs('positive').default(5000),
   session: z
     .strictObject({
       /** Defaults to the venue's calendar. */
       calendar: calendarSchema.optional(),
-      /** Stop launching, and stop running algos, this long before each session end. Default 60. */
-      closingLeadSeconds: z.number().nonnegative().default(60),
+      /** Stop launching, and stop running algos, this long before each session end. Default 60; shorter than a day (< 86,400). */
+      closingLeadSeconds: num({ min: 0, lt: LIMITS.closingLeadSecondsBelow, unit: 's', note: 'a day' }).default(60),
     })
     .prefault({}),
   execution: z
     .strictObject({
       /** taker (cross the active leg at the trigger), contingent (all legs at once) or quoting (rest the active leg). Default taker. */
       kind: z.enum(['taker', 'contingent', 'quoting']).default('taker'),
-      /** The leg worked first: an index or a symbol. Default: the first traded leg; for quoting, the least liquid leg at launch. */
-      activeLeg: z.union([z.number().int().nonnegative(), z.string()]).optional(),
-      /** Entry orders: ticks beyond the far touch (buy higher, sell lower). Default 1. */
-      payupTicks: z.number().int().nonnegative().default(1),
-      /** Entry orders older than this (ms) are re-priced; also the wait after a reject. Default 2000. */
-      resubmitMs: z.number().int().positive().default(2000),
+      /**
+       * The leg worked first: an index (below the number of legs, checked with the legs) or a symbol. Default: the
+       * first traded leg; for quoting, the least liquid leg at launch.
+       */
+      activeLeg: z.union([num({ int: true, min: 0, max: LIMITS.maxLots }), z.string()]).optional(),
+      /** Entry orders: ticks beyond the far touch (buy higher, sell lower). Default 1; at most 10,000. */
+      payupTicks: ticks('zero').default(1),
+      /** Entry orders older than this (ms) are re-priced; also the wait after a reject. Default 2000; at most a day. */
+      resubmitMs: timeoutMs('positive').default(2000),
       /**
        * Taker: a resting entry order still at the price is kept (not cancelled and re-sent) unless the far
-       * touch plus payup has moved at least this many ticks from its price (an autospreader's "slop"). Default 1.
+       * touch plus payup has moved at least this many ticks from its price (an autospreader's "slop"). Default 1;
+       * at most 10,000.
        */
-      repriceTicks: z.number().int().positive().default(1),
+      repriceTicks: ticks('positive').default(1),
       /**
        * Taker: send a new entry slice while a hedge is working or a leg is naked (each slice then sized to what
        * the hedge legs show net of the hedges already working). Default false: one slice at a time.
@@ -97,12 +178,12 @@ export const strategySchema = z.strictObject({
       hedgeRounding: z.enum(['nearest', 'down', 'up']).default('nearest'),
       /** On a stop or a session close: complete the hedge, or unwind what filled. Default hedge. */
       stopPolicy: z.enum(['hedge', 'unwind']).default('hedge'),
-      /** Contingent: how long the legs may take to fill before the rest is cancelled and the filled unwound. Default 2000. */
-      legTimeoutMs: z.number().int().positive().default(2000),
-      /** Quoting: re-quote when the implied price moves by at least this many ticks. Default 2. */
-      requoteTicks: z.number().int().positive().default(2),
-      /** Quoting: quote only while every hedge leg shows at least this many spread units (0 = always). Default 0. */
-      minHedgeUnits: z.number().nonnegative().default(0),
+      /** Contingent: how long the legs may take to fill before the rest is cancelled and the filled unwound. Default 2000; at most a day. */
+      legTimeoutMs: timeoutMs('positive').default(2000),
+      /** Quoting: re-quote when the implied price moves by at least this many ticks. Default 2; at most 10,000. */
+      requoteTicks: ticks('positive').default(2),
+      /** Quoting: quote only while every hedge leg shows at least this many spread units (0 = always). Default 0; at most 1,000,000. */
+      minHedgeUnits: num({ min: 0, max: LIMITS.maxUnits, unit: 'spread units' }).default(0),
       /** The hedge ladder. */
       hedge: z
         .strictObject({
@@ -111,24 +192,25 @@ export const strategySchema = z.strictObject({
            * `crossing` (step 3 at once: the far touch plus crossPayupTicks, with no resting order first). Default resting.
            */
           firstStep: z.enum(['resting', 'crossing']).default('resting'),
+          // Ticks are at most 10,000 and times (ms) at most a day (86,400,000).
           /** Step 1: rest the hedge at the near touch plus this many ticks. Default 1. */
-          payupTicks: z.number().int().nonnegative().default(1),
+          payupTicks: ticks('zero').default(1),
           /** Step 2: look at hedge orders this often (ms); one is re-priced when its price would move. Default 1000. */
-          repriceMs: z.number().int().positive().default(1000),
+          repriceMs: timeoutMs('positive').default(1000),
           /** A working hedge order is re-priced only when its price would move at least this many ticks. Default 1. */
-          repriceTicks: z.number().int().positive().default(1),
+          repriceTicks: ticks('positive').default(1),
           /** Step 3: after this long naked (ms), cross the spread. Default 3000. */
-          crossAfterMs: z.number().int().nonnegative().default(3000),
+          crossAfterMs: timeoutMs('zero').default(3000),
           /** Crossing: the far touch plus this many ticks ... Default 2. */
-          crossPayupTicks: z.number().int().nonnegative().default(2),
+          crossPayupTicks: ticks('zero').default(2),
           /** ... no worse than this many ticks beyond the far touch when the ladder began. Default 10. */
-          maxCrossTicks: z.number().int().nonnegative().default(10),
+          maxCrossTicks: ticks('zero').default(10),
           /** Step 4: after this long naked (ms), unwind what filled. Default 10000. */
-          unwindAfterMs: z.number().int().nonnegative().default(10_000),
+          unwindAfterMs: timeoutMs('zero').default(10_000),
           /** Unwinding: the far touch plus this many ticks. Default 5. */
-          unwindPayupTicks: z.number().int().nonnegative().default(5),
+          unwindPayupTicks: ticks('zero').default(5),
           /** Give up unwinding after this long (ms) and report the residual. Default 60000. */
-          giveUpAfterMs: z.number().int().positive().default(60_000),
+          giveUpAfterMs: timeoutMs('positive').default(60_000),
         })
         .prefault({}),
     })
@@ -137,12 +219,12 @@ export const strategySchema = z.strictObject({
 
 /** What every venue's instruments share with the exchange core. */
 const exchangeInstrumentFields = {
-  /** This leg's own one-way latencies, ms; each defaults to venue.latencyMs. */
+  /** This leg's own one-way latencies, ms; each defaults to venue.latencyMs; at most 60,000 (a minute). */
   latency: z
     .strictObject({
-      submitMs: z.number().nonnegative().optional(),
-      cancelMs: z.number().nonnegative().optional(),
-      reportMs: z.number().nonnegative().optional(),
+      submitMs: latencyMs().optional(),
+      cancelMs: latencyMs().optional(),
+      reportMs: latencyMs().optional(),
     })
     .optional(),
   /** Queue position for resting orders. Default true. */
@@ -153,18 +235,27 @@ export const instrumentSchema = z.strictObject({
   symbol: z.string().min(1),
   tickSize: decimal,
   lotSize: decimal,
-  quoteIntervalMs: z.number().positive().default(500),
-  size: z.strictObject({ min: z.number().int().positive(), max: z.number().int().positive() }).prefault({ min: 5, max: 100 }),
-  widthTicks: z.number().int().positive().default(1),
+  /** Mean time between quote updates, ms. Default 500; 1 to 3,600,000 (an hour). */
+  quoteIntervalMs: num({ min: LIMITS.minQuoteIntervalMs, max: LIMITS.maxQuoteIntervalMs, unit: 'ms' }).default(500),
+  /** Displayed size per side, lots. Default 5..100; each 1 to 1,000,000. */
+  size: z
+    .strictObject({ min: num({ int: true, gt: 0, max: LIMITS.maxLots, unit: 'lots' }), max: num({ int: true, gt: 0, max: LIMITS.maxLots, unit: 'lots' }) })
+    .prefault({ min: 5, max: 100 }),
+  /** Bid–ask width, ticks. Default 1; at most 10,000. */
+  widthTicks: ticks('positive').default(1),
+  /** A random walk's start price, > 0, at most 10^12 ticks (checked with the tick size). */
   start: decimal.optional(),
+  /** Price units per √second, > 0 and at most the start price. */
   volatility: decimal.optional(),
   follows: z
     .strictObject({
       symbol: z.string(),
       beta: decimal,
       mean: decimal,
+      /** Not negative; at most 10^12 ticks. */
       sd: decimal,
-      halfLifeSeconds: z.number().positive(),
+      /** At most 31,622,400 (a year). */
+      halfLifeSeconds: num({ gt: 0, max: LIMITS.maxHalfLifeSeconds, unit: 's', note: 'a year' }),
     })
     .optional(),
   ...exchangeInstrumentFields,
@@ -172,22 +263,31 @@ export const instrumentSchema = z.strictObject({
 
 const rate = z.number().min(0).max(1);
 
-/** Seeded venue faults; every rate defaults to 0 (none). */
+/** Seeded venue faults; every rate is a probability from 0 to 1 and defaults to 0 (none). */
 export const faultsSchema = z.strictObject({
   rejectRate: rate.default(0),
   cancelRejectRate: rate.default(0),
   duplicateRate: rate.default(0),
   lateRate: rate.default(0),
-  lateMs: z.number().nonnegative().default(500),
-  disconnects: z.array(z.strictObject({ afterMs: z.number().nonnegative(), durationMs: z.number().positive() })).default([]),
+  /** Default 500; at most 86,400,000 (a day). */
+  lateMs: timeoutMs('zero').default(500),
+  /** Each time at most 316,224,000,000 ms (3660 days, the longest run). */
+  disconnects: z
+    .array(
+      z.strictObject({
+        afterMs: num({ min: 0, max: LIMITS.maxRunMs, unit: 'ms', note: '3660 days' }),
+        durationMs: num({ gt: 0, max: LIMITS.maxRunMs, unit: 'ms', note: '3660 days' }),
+      }),
+    )
+    .default([]),
 });
 
 export const venueSchema = z.strictObject({
   kind: z.literal('simulated'),
-  /** Seed of the simulated market; `--seed` overrides it. Default 1. */
+  /** Seed of the simulated market; `--seed` overrides it. Default 1; a whole number within ±(2^53 − 1). */
   seed: z.number().int().default(1),
-  /** One-way latency, ms. Default 20. */
-  latencyMs: z.number().nonnegative().default(20),
+  /** One-way latency, ms. Default 20; at most 60,000 (a minute). */
+  latencyMs: latencyMs().default(20),
   calendar: calendarSchema,
   instruments: z.array(instrumentSchema).min(1),
   faults: faultsSchema.prefault({}),
@@ -200,17 +300,18 @@ export const replayInstrumentSchema = z.strictObject({
   symbol: z.string().min(1),
   tickSize: decimal,
   lotSize: decimal,
-  /** Quotes wider than this many ticks are bad data. Default: no limit. */
-  maxWidthTicks: z.number().positive().optional(),
+  /** Quotes wider than this many ticks are bad data. Default: no limit; at most 1,000,000. */
+  maxWidthTicks: num({ gt: 0, max: LIMITS.maxWidthTicks, unit: 'ticks' }).optional(),
   ...exchangeInstrumentFields,
 });
 
 /** A backtest venue: recorded quotes (given with --data) matched by the same exchange core. */
 export const replayVenueSchema = z.strictObject({
   kind: z.literal('replay'),
-  /** Seeds the fault stream. Default 1. */
+  /** Seeds the fault stream. Default 1; a whole number within ±(2^53 − 1). */
   seed: z.number().int().default(1),
-  latencyMs: z.number().nonnegative().default(20),
+  /** One-way latency, ms. Default 20; at most 60,000 (a minute). */
+  latencyMs: latencyMs().default(20),
   /** When orders are accepted. Default: always. */
   calendar: calendarSchema.optional(),
   instruments: z.array(replayInstrumentSchema).min(1),
@@ -219,20 +320,23 @@ export const replayVenueSchema = z.strictObject({
 
 /** Pre-trade risk, checked on every order before it leaves (see README: Pre-trade risk). Every limit is off unless set. */
 export const riskSchema = z.strictObject({
-  /** New orders per window for the venue; an order over the budget waits, unsent, in its `throttled` state. */
-  orderRate: z.strictObject({ maxOrders: z.number().int().positive(), perMs: z.number().int().positive() }).optional(),
-  /** Refuse a buy priced more than this many ticks above its leg's last fresh ask (a sell below the bid). */
-  priceBandTicks: z.number().int().nonnegative().optional(),
+  /**
+   * New orders per window for the venue; an order over the budget waits, unsent, in its `throttled` state.
+   * maxOrders 1 to 1,000,000; perMs 1 to 86,400,000 (a day).
+   */
+  orderRate: z.strictObject({ maxOrders: num({ int: true, gt: 0, max: LIMITS.maxOrders, unit: 'orders' }), perMs: timeoutMs('positive') }).optional(),
+  /** Refuse a buy priced more than this many ticks above its leg's last fresh ask (a sell below the bid). At most 10,000. */
+  priceBandTicks: ticks('zero').optional(),
   /** Per instrument, across all strategies. */
   instruments: z
     .array(
       z.strictObject({
         symbol: z.string().min(1),
-        /** Largest |position|, lots, counting every working order on the same side as filled. */
-        maxPosition: z.number().int().positive().optional(),
-        /** Largest order, lots (taker slices and quotes are sized within it). */
-        maxOrderLots: z.number().int().positive().optional(),
-        /** Largest |position| × price × lot value, in currency, worst case as for maxPosition. */
+        /** Largest |position|, lots, counting every working order on the same side as filled. 1 to 1,000,000,000. */
+        maxPosition: num({ int: true, gt: 0, max: LIMITS.maxRiskLots, unit: 'lots' }).optional(),
+        /** Largest order, lots (taker slices and quotes are sized within it). 1 to 1,000,000,000. */
+        maxOrderLots: num({ int: true, gt: 0, max: LIMITS.maxRiskLots, unit: 'lots' }).optional(),
+        /** Largest |position| × price × lot value, in currency, worst case as for maxPosition. > 0, at most 10^15. */
         maxNotional: decimal.optional(),
       }),
     )
@@ -244,8 +348,8 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** ISO 8601 start; without an offset it is read in the venue calendar's time zone. A replay starts with its data. */
       start: z.string().optional(),
-      /** Simulated days to run (24 h each). Default 1. A replay runs to the end of its data. */
-      days: z.number().positive().default(1),
+      /** Simulated days to run (24 h each). Default 1; > 0 and at most 3660 (ten years). A replay runs to the end of its data. */
+      days: num({ gt: 0, max: LIMITS.maxDays, unit: 'days' }).default(1),
     })
     .prefault({}),
   // The venue's kind defaults to simulated.

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -109,5 +109,54 @@ describe('legato CLI', () => {
     const { stdout } = await run('npx', ['tsx', 'examples/embed.ts'], { cwd: process.cwd() });
     expect(stdout).toMatch(/executions \d+, position -?\d+, PnL -?\d+\.\d\d\n$/);
     expect(stdout).toContain('strategy:hc-rb → flat.working');
+  });
+});
+
+describe('legato CLI: configs refused before anything starts (issue 12, item 5)', () => {
+  it('`legato run` refuses a replay config with a named error pointing to `legato backtest`, exit 2, no stack trace', async () => {
+    const r = await cli(['run', '--config', 'examples/backtest-cme-calendar.yaml']);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err).toBe(
+      'legato: invalid configuration in examples/backtest-cme-calendar.yaml:\n' +
+        '  - venue.kind: must be simulated for `legato run`; a replay runs on recorded quotes: legato backtest --config examples/backtest-cme-calendar.yaml --data <files> (got "replay")\n',
+    );
+    // With a journal too (--data-dir), before the journal is opened.
+    const journalled = await cli(['run', '--config', 'examples/backtest-cme-calendar.yaml', '--data-dir', mkdtempSync(join(tmpdir(), 'legato-cli-'))]);
+    expect(journalled.code).toBe(2);
+    expect(journalled.err).toContain('venue.kind: must be simulated for `legato run`');
+  });
+
+  it('as a process: the replay config exits 2 with the message and no stack trace (it crashed on a NaN start before)', async () => {
+    const e = await run('node', ['bin/legato.js', 'run', '--config', 'examples/backtest-cme-calendar.yaml']).catch((x: { code: number; stderr: string }) => x);
+    expect((e as { code: number }).code).toBe(2);
+    const stderr = (e as { stderr: string }).stderr;
+    expect(stderr).toContain('venue.kind: must be simulated for `legato run`');
+    expect(stderr).not.toContain('VirtualClock');
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a bound through the CLI: run.days 1e308 in the file, and --days 1e308, exit 2 with the field and the bound', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'legato-cli-'));
+    const file = join(dir, 'forever.yaml');
+    writeFileSync(file, readFileSync('examples/demo.yaml', 'utf8').replace('days: 1', 'days: 1e308'));
+    const r = await cli(['run', '--config', file]);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`legato: invalid configuration in ${file}:\n  - run.days: must be at most 3,660 days (got 1e+308)\n`);
+    expect(r.err).not.toContain('legato: running');
+    const flag = await cli(['run', '--days', '1e308']);
+    expect(flag.code).toBe(2);
+    expect(flag.err).toBe('legato: invalid configuration in built-in demo:\n  - run.days: must be greater than 0 and at most 3660 days (the --days override) (got 1e+308)\n');
+  });
+
+  it('a YAML alias bomb is a named error, exit 2, no stack trace', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'legato-cli-'));
+    const file = join(dir, 'bomb.yaml');
+    const lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+    for (const [i, k] of [...'bcdefghi'].entries()) lines.push(`${k}: &${k} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(',')}]`);
+    writeFileSync(file, lines.join('\n'));
+    const r = await cli(['run', '--config', file]);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`legato: invalid configuration in ${file}:\n  - (file): has more than 100 alias expansions (*name): refused as a "billion laughs" alias bomb\n`);
   });
 });

@@ -566,3 +566,294 @@ describe('resolveConfig: exchange-zone start times and short days (issue 11, ite
     expect(paths(errors)).toEqual(['strategies[0].session.calendar.shortDays[0].close']);
   });
 });
+
+describe('resolveConfig: every number has a documented bound (issue 12, item 5)', () => {
+  /** The one error message of the demo config after `change`. */
+  const only = (change: (c: Raw) => void): string[] => invalid(change).map((e) => e.message);
+
+  it('run.days 1e308 (forever) and 0 are refused; 3660 days is the most', () => {
+    expect(only((c) => (c.run.days = 1e308))).toEqual(['run.days: must be at most 3,660 days (got 1e+308)']);
+    expect(only((c) => (c.run.days = 0))).toEqual(['run.days: must be greater than 0 (got 0)']);
+    const c = demo();
+    c.run.days = 3660;
+    expect(resolveConfig(c, 'x').run.days).toBe(3660);
+  });
+
+  it('a --days override beyond the bound is refused at run.days too', () => {
+    const e = configErrors(() => resolveConfig(demoConfig, 'demo', { days: 1e308 }));
+    expect(e.errors.map((x) => x.message)).toEqual(['run.days: must be greater than 0 and at most 3660 days (the --days override) (got 1e+308)']);
+    expect(configErrors(() => resolveConfig(demoConfig, 'demo', { days: 0 })).errors.map((x) => x.path)).toEqual(['run.days']);
+  });
+
+  it('closingLeadSeconds must be shorter than a day (1e308 would never trade); 86,399 is accepted', () => {
+    expect(only((c) => (c.strategies[0].session.closingLeadSeconds = 1e308))).toEqual([
+      'strategies[0].session.closingLeadSeconds: must be less than 86,400 s (a day) (got 1e+308)',
+    ]);
+    expect(only((c) => (c.strategies[0].session.closingLeadSeconds = 86_400))).toEqual([
+      'strategies[0].session.closingLeadSeconds: must be less than 86,400 s (a day) (got 86400)',
+    ]);
+    const c = demo();
+    c.strategies[0].session.closingLeadSeconds = 86_399;
+    expect(resolveConfig(c, 'x').strategies[0]!.spec.session.closingLeadMs).toBe(86_399_000);
+  });
+
+  it('latencies are at most 60,000 ms: venue.latencyMs and a leg’s own latency', () => {
+    expect(only((c) => (c.venue.latencyMs = 1e308))).toEqual(['venue.latencyMs: must be at most 60,000 ms (a minute) (got 1e+308)']);
+    expect(only((c) => (c.venue.instruments[0].latency = { submitMs: 60_001 }))).toEqual([
+      'venue.instruments[0].latency.submitMs: must be at most 60,000 ms (a minute) (got 60001)',
+    ]);
+    expect(only((c) => (c.venue.latencyMs = -1))).toEqual(['venue.latencyMs: must be at least 0 ms (got -1)']);
+  });
+
+  it('quoteIntervalMs is from 1 ms to an hour (1e-300 would never advance the clock)', () => {
+    expect(only((c) => (c.venue.instruments[0].quoteIntervalMs = 1e-300))).toEqual(['venue.instruments[0].quoteIntervalMs: must be at least 1 ms (got 1e-300)']);
+    expect(only((c) => (c.venue.instruments[1].quoteIntervalMs = 3_600_001))).toEqual([
+      'venue.instruments[1].quoteIntervalMs: must be at most 3,600,000 ms (got 3600001)',
+    ]);
+  });
+
+  it('a random walk’s start and volatility must be greater than 0, and the volatility at most the start price', () => {
+    expect(only((c) => (c.venue.instruments[0].volatility = '0'))).toEqual(['venue.instruments[0].volatility: must be greater than 0 (got "0")']);
+    expect(only((c) => (c.venue.instruments[0].volatility = -0.25))).toEqual(['venue.instruments[0].volatility: must be greater than 0 (got "-0.25")']);
+    expect(only((c) => (c.venue.instruments[0].start = '0'))).toEqual(['venue.instruments[0].start: must be greater than 0 (got "0")']);
+    expect(only((c) => (c.venue.instruments[0].start = -3200))).toEqual(['venue.instruments[0].start: must be greater than 0 (got "-3200")']);
+    expect(only((c) => (c.venue.instruments[0].volatility = '3201'))).toEqual(['venue.instruments[0].volatility: must be at most the start price (3200) per √second (got "3201")']);
+  });
+
+  it('a follower’s sd must not be negative; its price near beta × the other’s + mean must be within 10^12 ticks', () => {
+    expect(only((c) => (c.venue.instruments[1].follows.sd = '-6'))).toEqual(['venue.instruments[1].follows.sd: must not be negative (got "-6")']);
+    expect(only((c) => (c.venue.instruments[1].follows.mean = '1e15'))).toEqual([
+      'venue.instruments[1].follows: puts the price near 1000000000000000, more than 10^12 ticks of 1: prices would not stay exact (got "HC")',
+    ]);
+    expect(only((c) => (c.venue.instruments[1].follows.halfLifeSeconds = 1e308))).toEqual([
+      'venue.instruments[1].follows.halfLifeSeconds: must be at most 31,622,400 s (a year) (got 1e+308)',
+    ]);
+  });
+
+  it('a follower of a follower is refused before the venue is built', () => {
+    expect(
+      only((c) => {
+        c.venue.instruments.push({ symbol: 'I', tickSize: '1', lotSize: '1', follows: { symbol: 'HC', beta: '1', mean: '1', sd: '1', halfLifeSeconds: 9 } });
+      }),
+    ).toEqual(['venue.instruments[2].follows.symbol: HC itself follows another instrument; follow a random-walk instrument (got "HC")']);
+  });
+
+  it('a tick so small that prices exceed 2^53 ticks is refused: tick at least 10^-9, a start of at most 10^12 ticks', () => {
+    expect(
+      only((c) => {
+        c.venue.instruments[0].tickSize = '0.000000001';
+        c.strategies[0].legs[1].tickSize = '0.000000001';
+      }),
+    ).toEqual(['venue.instruments[0].start: is more than 10^12 ticks of 0.000000001: prices would not stay exact (got "3200")']);
+    const tiny = invalid((c) => {
+      c.venue.instruments[0].tickSize = '1e-12';
+      c.venue.instruments[0].start = '0.0001';
+      c.venue.instruments[0].volatility = '0.00001';
+    });
+    expect(tiny.map((e) => e.message)).toEqual([
+      'venue.instruments[0].tickSize: must be at least 0.000000001 (10^-9), so prices stay exact in ticks (got "1e-12")',
+      "strategies[0].legs[1].tickSize: differs from the venue's tick size 1e-12 (got \"1\")",
+    ]);
+  });
+
+  it('spread prices Σ factor·ticks must stay below 2^53 up to 1000× the venue’s reference prices', () => {
+    const errors = only((c) => {
+      for (const i of c.venue.instruments) i.tickSize = '0.001';
+      for (const l of c.strategies[0].legs) l.tickSize = '0.001';
+      c.strategies[0].legs[0].priceMultiplier = '10000000';
+    });
+    expect(errors).toEqual([
+      "strategies[0].legs: spread prices would not stay exact: Σ |priceMultiplier × price| × 1000 is 33800000000000 at the venue's reference prices, and must stay below 2^53 at 1000× them",
+    ]);
+    // A tenth of that multiplier is within the headroom.
+    const c = demo();
+    for (const i of c.venue.instruments) i.tickSize = '0.001';
+    for (const l of c.strategies[0].legs) l.tickSize = '0.001';
+    c.strategies[0].legs[0].priceMultiplier = '1000000';
+    expect(resolveConfig(c, 'x').strategies[0]!.definition.scale).toBe(1000);
+  });
+
+  it('a trigger too large for exact scaled spread prices, or any decimal above 10^15, is refused', () => {
+    expect(
+      only((c) => {
+        for (const i of c.venue.instruments) i.tickSize = '0.5';
+        for (const l of c.strategies[0].legs) l.tickSize = '0.5';
+        c.strategies[0].triggers.shortEntry = '1e15';
+      }),
+    ).toEqual(['strategies[0].triggers.shortEntry: is too large for exact spread prices (|price| × 10 must stay below 2^53) (got "1e15")']);
+    expect(only((c) => (c.strategies[0].triggers.longEntry = '1e16'))).toEqual(['strategies[0].triggers.longEntry: must be at most 10^15 in absolute value (got "1e16")']);
+    expect(only((c) => (c.strategies[0].legs[0].contractMultiplier = '1e16'))).toEqual([
+      'strategies[0].legs[0].contractMultiplier: must be at most 10^15 in absolute value (got "1e16")',
+    ]);
+  });
+
+  it('overlapping entries are refused: a long entry at or above the short entry would buy and sell at once', () => {
+    for (const longEntry of ['188', '190']) {
+      expect(only((c) => (c.strategies[0].triggers = { longEntry, shortEntry: '188' }))).toEqual([
+        `strategies[0].triggers.longEntry: must be below shortEntry (188): between them the spread would trigger a buy and a sell at once (got "${longEntry}")`,
+      ]);
+    }
+  });
+
+  it.each([
+    ['staleAfterMs', (c: Raw) => (c.strategies[0].staleAfterMs = 86_400_001), 'strategies[0].staleAfterMs'],
+    ['resubmitMs', (c: Raw) => (c.strategies[0].execution.resubmitMs = 86_400_001), 'strategies[0].execution.resubmitMs'],
+    ['legTimeoutMs', (c: Raw) => (c.strategies[0].execution.legTimeoutMs = 86_400_001), 'strategies[0].execution.legTimeoutMs'],
+    ['hedge.repriceMs', (c: Raw) => (c.strategies[0].execution.hedge = { repriceMs: 86_400_001 }), 'strategies[0].execution.hedge.repriceMs'],
+    ['hedge.crossAfterMs', (c: Raw) => (c.strategies[0].execution.hedge = { crossAfterMs: 86_400_001 }), 'strategies[0].execution.hedge.crossAfterMs'],
+    ['hedge.unwindAfterMs', (c: Raw) => (c.strategies[0].execution.hedge = { unwindAfterMs: 86_400_001 }), 'strategies[0].execution.hedge.unwindAfterMs'],
+    ['hedge.giveUpAfterMs', (c: Raw) => (c.strategies[0].execution.hedge = { giveUpAfterMs: 86_400_001 }), 'strategies[0].execution.hedge.giveUpAfterMs'],
+    ['faults.lateMs', (c: Raw) => (c.venue.faults = { lateMs: 86_400_001 }), 'venue.faults.lateMs'],
+    ['risk.orderRate.perMs', (c: Raw) => (c.risk = { orderRate: { maxOrders: 10, perMs: 86_400_001 } }), 'risk.orderRate.perMs'],
+  ])('%s is at most a day (86,400,000 ms)', (_name, change, path) => {
+    expect(only(change)).toEqual([`${path}: must be at most 86,400,000 ms (a day) (got 86400001)`]);
+  });
+
+  it.each([
+    ['payupTicks', (c: Raw) => (c.strategies[0].execution.payupTicks = 10_001), 'strategies[0].execution.payupTicks'],
+    ['repriceTicks', (c: Raw) => (c.strategies[0].execution.repriceTicks = 10_001), 'strategies[0].execution.repriceTicks'],
+    ['requoteTicks', (c: Raw) => (c.strategies[0].execution.requoteTicks = 10_001), 'strategies[0].execution.requoteTicks'],
+    ['hedge.payupTicks', (c: Raw) => (c.strategies[0].execution.hedge = { payupTicks: 10_001 }), 'strategies[0].execution.hedge.payupTicks'],
+    ['hedge.repriceTicks', (c: Raw) => (c.strategies[0].execution.hedge = { repriceTicks: 10_001 }), 'strategies[0].execution.hedge.repriceTicks'],
+    ['hedge.crossPayupTicks', (c: Raw) => (c.strategies[0].execution.hedge = { crossPayupTicks: 10_001 }), 'strategies[0].execution.hedge.crossPayupTicks'],
+    ['hedge.maxCrossTicks', (c: Raw) => (c.strategies[0].execution.hedge = { maxCrossTicks: 10_001 }), 'strategies[0].execution.hedge.maxCrossTicks'],
+    ['hedge.unwindPayupTicks', (c: Raw) => (c.strategies[0].execution.hedge = { unwindPayupTicks: 10_001 }), 'strategies[0].execution.hedge.unwindPayupTicks'],
+    ['widthTicks', (c: Raw) => (c.venue.instruments[0].widthTicks = 10_001), 'venue.instruments[0].widthTicks'],
+    ['risk.priceBandTicks', (c: Raw) => (c.risk = { priceBandTicks: 10_001 }), 'risk.priceBandTicks'],
+  ])('%s is at most 10,000 ticks', (_name, change, path) => {
+    expect(only(change)).toEqual([`${path}: must be at most 10,000 ticks (got 10001)`]);
+  });
+
+  it('target and minHedgeUnits are at most 1,000,000 spread units; target is whole and positive', () => {
+    expect(only((c) => (c.strategies[0].target = 1e308))).toEqual(['strategies[0].target: must be at most 1,000,000 spread units (got 1e+308)']);
+    expect(only((c) => (c.strategies[0].target = 0))).toEqual(['strategies[0].target: must be greater than 0 (got 0)']);
+    expect(only((c) => (c.strategies[0].target = 2.5))).toEqual(['strategies[0].target: must be a whole number (got 2.5)']);
+    expect(only((c) => (c.strategies[0].execution.minHedgeUnits = 1_000_001))).toEqual([
+      'strategies[0].execution.minHedgeUnits: must be at most 1,000,000 spread units (got 1000001)',
+    ]);
+  });
+
+  it('lots: tradingMultiplier within ±1,000,000, displayed sizes at most 1,000,000', () => {
+    expect(only((c) => (c.strategies[0].legs[1].tradingMultiplier = -1e7))).toEqual(['strategies[0].legs[1].tradingMultiplier: must be at least -1,000,000 lots (got -10000000)']);
+    expect(only((c) => (c.venue.instruments[0].size = { min: 5, max: 1e9 }))).toEqual(['venue.instruments[0].size.max: must be at most 1,000,000 lots (got 1000000000)']);
+  });
+
+  it('faults: disconnects start and last at most 3660 days', () => {
+    expect(only((c) => (c.venue.faults = { disconnects: [{ afterMs: 1e308, durationMs: 1000 }] }))).toEqual([
+      'venue.faults.disconnects[0].afterMs: must be at most 316,224,000,000 ms (3660 days) (got 1e+308)',
+    ]);
+    expect(only((c) => (c.venue.faults = { disconnects: [{ afterMs: 0, durationMs: 1e308 }] }))).toEqual([
+      'venue.faults.disconnects[0].durationMs: must be at most 316,224,000,000 ms (3660 days) (got 1e+308)',
+    ]);
+  });
+
+  it('risk limits are positive and finite', () => {
+    expect(only((c) => (c.risk = { orderRate: { maxOrders: 1e308, perMs: 1000 } }))).toEqual(['risk.orderRate.maxOrders: must be at most 1,000,000 orders (got 1e+308)']);
+    expect(only((c) => (c.risk = { instruments: [{ symbol: 'HC', maxPosition: 1e308 }] }))).toEqual([
+      'risk.instruments[0].maxPosition: must be at most 1,000,000,000 lots (got 1e+308)',
+    ]);
+    expect(only((c) => (c.risk = { instruments: [{ symbol: 'HC', maxOrderLots: 0 }] }))).toEqual(['risk.instruments[0].maxOrderLots: must be greater than 0 (got 0)']);
+    expect(only((c) => (c.risk = { instruments: [{ symbol: 'HC', maxNotional: '1e300' }] }))).toEqual([
+      'risk.instruments[0].maxNotional: must be at most 10^15 in absolute value (got "1e300")',
+    ]);
+    expect(only((c) => (c.strategies[0].risk = { maxNakedNotional: '-1' }))).toEqual(['strategies[0].risk.maxNakedNotional: must be greater than 0 (got "-1")']);
+  });
+
+  it('a replay’s maxWidthTicks is at most 1,000,000', () => {
+    const c = {
+      venue: { kind: 'replay', instruments: [{ symbol: 'HC', tickSize: '1', lotSize: '1', maxWidthTicks: 1e308 }, { symbol: 'RB', tickSize: '1', lotSize: '1' }] },
+      strategies: demo().strategies,
+    };
+    expect(configErrors(() => resolveConfig(c, 'x')).errors.map((e) => e.message)).toEqual(['venue.instruments[0].maxWidthTicks: must be at most 1,000,000 ticks (got 1e+308)']);
+  });
+
+  it('Infinity and NaN (YAML .inf, .nan) are refused as not numbers, without a misleading "got null"', () => {
+    const path = tempFile(readFileSync(DEMO_YAML, 'utf8').replace('target: 5', 'target: .inf').replace('days: 1', 'days: .nan'));
+    expect(configErrors(() => loadConfigFile(path)).errors.map((e) => e.message)).toEqual([
+      'run.days: Invalid input: expected number, received NaN',
+      'strategies[0].target: Invalid input: expected number, received Infinity',
+    ]);
+  });
+
+  it('every bound itself is accepted', () => {
+    const c = demo();
+    c.run.days = 3660;
+    c.venue.latencyMs = 60_000;
+    c.venue.instruments[0].quoteIntervalMs = 1;
+    c.venue.instruments[1].quoteIntervalMs = 3_600_000;
+    c.venue.instruments[0].widthTicks = 10_000;
+    c.venue.instruments[0].size = { min: 1_000_000, max: 1_000_000 };
+    c.venue.instruments[0].volatility = '3200';
+    c.venue.instruments[1].follows.halfLifeSeconds = 31_622_400;
+    c.venue.faults = { lateMs: 86_400_000, disconnects: [{ afterMs: 316_224_000_000, durationMs: 316_224_000_000 }] };
+    const s = c.strategies[0];
+    s.target = 1_000_000;
+    s.staleAfterMs = 86_400_000;
+    s.execution = {
+      payupTicks: 10_000,
+      resubmitMs: 86_400_000,
+      repriceTicks: 10_000,
+      legTimeoutMs: 86_400_000,
+      requoteTicks: 10_000,
+      minHedgeUnits: 1_000_000,
+      hedge: { payupTicks: 10_000, repriceMs: 86_400_000, repriceTicks: 10_000, crossAfterMs: 86_400_000, crossPayupTicks: 10_000, maxCrossTicks: 10_000, unwindAfterMs: 86_400_000, unwindPayupTicks: 10_000, giveUpAfterMs: 86_400_000 },
+    };
+    s.risk = { maxNakedNotional: '1e15' };
+    c.risk = { orderRate: { maxOrders: 1_000_000, perMs: 86_400_000 }, priceBandTicks: 10_000, instruments: [{ symbol: 'HC', maxPosition: 1e9, maxOrderLots: 1e9, maxNotional: '1e15' }] };
+    const r = resolveConfig(c, 'x');
+    expect(r.run.days).toBe(3660);
+    expect(r.strategies[0]!.maxNakedNotional).toBe(1e15);
+  });
+});
+
+describe('parseConfigText: alias bombs, parser failures, empty and non-mapping configs', () => {
+  /** Nine levels of nine aliases each: 9^9 strings once expanded. */
+  const BILLION_LAUGHS = [
+    'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+    ...'bcdefghi'.split('').map((k, n) => `${k}: &${k} [${Array(9).fill(`*${'abcdefgh'[n]}`).join(',')}]`),
+  ].join('\n');
+
+  it('a "billion laughs" alias bomb is a named error at (file), quickly', () => {
+    const t0 = performance.now();
+    const e = configErrors(() => parseConfigText(BILLION_LAUGHS, 'bomb.yaml'));
+    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(e.message).toBe('invalid configuration in bomb.yaml:\n  - (file): has more than 100 alias expansions (*name): refused as a "billion laughs" alias bomb');
+    expect(configErrors(() => loadConfigFile(tempFile(BILLION_LAUGHS))).errors.map((x) => x.path)).toEqual(['(file)']);
+  });
+
+  it('a few aliases are still fine', () => {
+    expect(parseConfigText('a: &a [1, 2]\nb: [*a, *a]\n', 'x')).toEqual({ a: [1, 2], b: [[1, 2], [1, 2]] });
+  });
+
+  it('any other parser exception is a named error: an undefined alias', () => {
+    expect(configErrors(() => parseConfigText('a: *nowhere\n', 'x.yaml')).errors.map((e) => e.message)).toEqual([
+      '(file): cannot be read as YAML: Unresolved alias (the anchor must be set before the alias): nowhere',
+    ]);
+  });
+
+  it('nesting deeper than 200 levels (brackets, indentation) is refused before the recursive parser sees it', () => {
+    const message = 'is nested too deeply: more than 200 levels of indentation and brackets';
+    const deep = (text: string) => configErrors(() => parseConfigText(text, 'deep.yaml')).errors.map((e) => e.message);
+    expect(deep('['.repeat(20_000))).toEqual([`line 1: ${message}`]);
+    expect(deep('{a: '.repeat(5_000))).toEqual([`line 1: ${message}`]);
+    expect(deep(`a:\n${'  - '.repeat(5_000)}`)).toEqual([`line 2: ${message}`]);
+    expect(deep(Array.from({ length: 300 }, (_, i) => `${' '.repeat(i)}k:`).join('\n'))).toEqual([`line 201: ${message}`]);
+    // 199 brackets, and deep indentation inside a block scalar, are fine.
+    expect(parseConfigText(`${'['.repeat(199)}${']'.repeat(199)}`, 'x')).toBeInstanceOf(Array);
+    expect(parseConfigText(`k: |\n${' '.repeat(500)}text\n`, 'x')).toEqual({ k: 'text\n' });
+  });
+
+  it('an empty config (no text, only a comment) says it is empty', () => {
+    for (const text of ['', '   \n', '# nothing here\n']) {
+      expect(configErrors(() => loadConfigFile(tempFile(text))).errors.map((e) => e.message)).toEqual(['(root): is empty: a config is a mapping of fields (run, venue, strategies)']);
+    }
+    expect(configErrors(() => resolveConfig(undefined, 'x')).errors.map((e) => e.path)).toEqual(['']);
+  });
+
+  it('a config that is a list, a number or a string says it is not a mapping', () => {
+    const message = (text: string) => configErrors(() => loadConfigFile(tempFile(text))).errors.map((e) => e.message);
+    expect(message('- run\n- venue\n')).toEqual(['(root): is a list: a config is a mapping of fields (run, venue, strategies)']);
+    expect(message('42\n')).toEqual(['(root): is a number: a config is a mapping of fields (run, venue, strategies) (got 42)']);
+    expect(message('"a config"\n')).toEqual(['(root): is a string: a config is a mapping of fields (run, venue, strategies) (got "a config")']);
+  });
+});

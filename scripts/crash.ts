@@ -2,11 +2,15 @@
  * Crash test: kills the engine with SIGKILL at random moments of simulated sessions on a venue process,
  * restarts it with --resume, and checks the result against the venue.
  *
- *   npm run crash -- --runs 200 [--seed 1] [--speed 200] [--minutes 20] [--max-kills 3] [--parallel 2]
+ *   npm run crash -- --runs 200 [--seed 1] [--speed 200] [--minutes 20] [--max-kills 3] [--parallel 2] [--venue-faults]
  *
  * Each run: a fresh data directory and a fresh `legato venue` process (its market keeps trading while the
- * engine is down); the engine is started, killed 1..max-kills times at random moments, restarted with
- * --resume each time, and finally left to finish its session. Then, against the venue's own records:
+ * engine is down); the engine is started, killed 1..max-kills times at random moments after it has begun its
+ * run (a kill that lands before, because the engine was slow to start, is counted apart, and a pass where
+ * most kills landed before trading began fails: it tested nothing), restarted with --resume each time, and
+ * finally left to finish its session. With --venue-faults each run also meets one venue fault: the venue
+ * frozen (SIGSTOP) past the engine's heartbeat, then resumed; or a stray client, which must be refused while
+ * the engine trades on. Then, against the venue's own records:
  *   duplicates      orders the venue received twice (the same client id)        must be 0
  *   lost fills      fills the venue made that the journal never recorded         must be 0
  *   double counted  fills the engine counted more than once (its count vs venue)  must be 0
@@ -19,7 +23,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { JOURNAL_FILE, RemoteVenue, readJournal, type JournalEntry, type Summary, type WireStats } from '../src/index.js';
+import { JOURNAL_FILE, RemoteVenue, journalStatus, readJournal, type JournalEntry, type Summary, type WireStats } from '../src/index.js';
 import { Random } from '../src/venue/simulated/random.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -34,12 +38,23 @@ export interface CrashOptions {
   minutes: number;
   maxKills: number;
   parallel: number;
+  /** One venue fault per run: a freeze past the heartbeat, or a stray client. */
+  venueFaults?: boolean;
   log?: (line: string) => void;
 }
 
 export interface CrashCounts {
   runs: number;
   kills: number;
+  /** Kills that landed before the engine had begun its run (it was slow to start): they test nothing. */
+  killsBeforeStart: number;
+  /** Venue faults met: freezes past the heartbeat (and the engine's reconnections), stray clients refused. */
+  venueFreezes: number;
+  reconnections: number;
+  strayRefused: number;
+  /** Stray clients the venue served beside the engine: must be 0. Faults that found no engine running to hit. */
+  strayServed: number;
+  faultsSkipped: number;
   starts: number;
   orders: number;
   fills: number;
@@ -127,7 +142,7 @@ export async function crashRun(index: number, options: CrashOptions): Promise<{ 
   const data = join(dir, 'data');
   const kind = KINDS[index % KINDS.length]!;
   writeFileSync(cfg, JSON.stringify(crashConfig(options.seed + index, options.minutes, kind)));
-  const c: CrashCounts = { runs: 1, kills: 0, starts: 0, orders: 0, fills: 0, duplicates: 0, voidRefused: 0, lostFills: 0, doubleCounted: 0, positionMismatches: 0, unfinishedAlgos: 0, openOrdersLeft: 0, failedRuns: 0, resumedFromSnapshot: 0, adopted: 0, neverReached: 0, fillsAtReconcile: 0, replayedReports: 0 };
+  const c: CrashCounts = { runs: 1, kills: 0, killsBeforeStart: 0, venueFreezes: 0, reconnections: 0, strayRefused: 0, strayServed: 0, faultsSkipped: 0, starts: 0, orders: 0, fills: 0, duplicates: 0, voidRefused: 0, lostFills: 0, doubleCounted: 0, positionMismatches: 0, unfinishedAlgos: 0, openOrdersLeft: 0, failedRuns: 0, resumedFromSnapshot: 0, adopted: 0, neverReached: 0, fillsAtReconcile: 0, replayedReports: 0 };
   const failures: string[] = [];
   const fail = (m: string): void => {
     failures.push(`run ${index} (${kind}, seed ${options.seed + index}): ${m}`);
@@ -141,18 +156,28 @@ export async function crashRun(index: number, options: CrashOptions): Promise<{ 
     const sessionMs = (options.minutes * 60_000) / options.speed;
     let last: ReturnType<typeof legato> | undefined;
     let code: number | null = null;
+    let faults: Promise<void> = Promise.resolve();
     for (let k = 0; ; k++) {
-      const args = ['run', '--config', cfg, '--venue', sock, '--data-dir', data, '--json', ...(k > 0 ? ['--resume'] : [])];
+      // Resume what the journal holds; a kill that landed before the first run was written leaves nothing to resume.
+      const args = ['run', '--config', cfg, '--venue', sock, '--data-dir', data, '--json', ...(journalStatus(data).lastRun !== null ? ['--resume'] : [])];
       const engine = legato(args);
       c.starts++;
       last = engine;
+      if (k === 0 && options.venueFaults) faults = venueFault(engine, sock, rng, sessionMs, c);
       if (k < kills) {
-        const at = 150 + rng.uniform() * (sessionMs * 0.8 + 600);
+        // The moment counts from when the engine has begun its run (journal open, run.started or run.resumed
+        // written), so a slow start on a busy machine does not turn the kill into a kill of nothing.
+        const begun = await Promise.race([
+          waitFor(engine, `ing run 1 (incarnation `, 60_000).then(() => true, () => false),
+          engine.exit.then(() => false),
+        ]);
+        const at = 50 + rng.uniform() * (sessionMs * 0.8 + 600);
         const done = await Promise.race([engine.exit.then(() => true), sleep(at).then(() => false)]);
         if (!done) {
           engine.child.kill('SIGKILL');
           await engine.exit;
           c.kills++;
+          if (!begun) c.killsBeforeStart++;
           continue;
         }
       }
@@ -163,6 +188,7 @@ export async function crashRun(index: number, options: CrashOptions): Promise<{ 
       }
       break;
     }
+    await faults;
     if (code !== 0) fail(`the last engine exited ${code}: ${last!.err().slice(-800)}`);
 
     // The venue's own account of the session.
@@ -221,6 +247,7 @@ export async function crashRun(index: number, options: CrashOptions): Promise<{ 
     if (c.doubleCounted > 0) fail(`${c.doubleCounted} fills counted twice`);
     if (c.unfinishedAlgos > 0) fail(`${c.unfinishedAlgos} algos never ended`);
     if (c.openOrdersLeft > 0) fail(`${c.openOrdersLeft} orders left open at the venue: ${stats.open.join(', ')}`);
+    if (c.strayServed > 0) fail('the venue served a stray client beside the running engine');
   } catch (e) {
     fail(`error: ${(e as Error).message}`);
   } finally {
@@ -233,9 +260,65 @@ export async function crashRun(index: number, options: CrashOptions): Promise<{ 
   return { counts: c, failures };
 }
 
+/**
+ * One venue fault during the first incarnation, at a random moment once it has begun: the venue frozen past the
+ * engine's 3 s heartbeat and resumed (the engine must notice, reconnect and reconcile), or a stray client (the
+ * venue must refuse it, and the engine trade on).
+ */
+async function venueFault(engine: ReturnType<typeof legato>, sock: string, rng: Random, sessionMs: number, c: CrashCounts): Promise<void> {
+  const freeze = rng.uniform() < 0.5;
+  try {
+    await waitFor(engine, 'running run 1', 60_000);
+  } catch {
+    c.faultsSkipped++;
+    return;
+  }
+  await sleep(50 + rng.uniform() * sessionMs * 0.5);
+  const venuePid = await venueProcess(sock);
+  if (freeze && venuePid === undefined) {
+    c.faultsSkipped++;
+  } else if (freeze && venuePid !== undefined) {
+    process.kill(venuePid, 'SIGSTOP');
+    c.venueFreezes++;
+    await sleep(4500);
+    process.kill(venuePid, 'SIGCONT');
+    try {
+      await waitFor(engine, 'trading again', 30_000);
+      c.reconnections++;
+    } catch {
+      // The engine was killed meanwhile (its next incarnation resumes and reconciles instead).
+    }
+  } else {
+    try {
+      const stray = await RemoteVenue.connect(sock, { timeoutMs: 5000 });
+      stray.stop();
+      // Served: fine only when no engine was connected (it had ended, or was killed and not yet back).
+      if (engine.child.exitCode === null && engine.child.signalCode === null) c.strayServed++;
+      else c.faultsSkipped++;
+    } catch {
+      c.strayRefused++;
+    }
+  }
+}
+
+/** The pid of the `legato venue` process serving `sock` (Linux: /proc), if it can be found. */
+async function venueProcess(sock: string): Promise<number | undefined> {
+  const { readdirSync, readFileSync } = await import('node:fs');
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
+      if (cmd.includes('venue') && cmd.includes(sock)) return Number(d);
+    } catch {
+      // gone, or not ours
+    }
+  }
+  return undefined;
+}
+
 /** Runs `options.runs` sessions, `options.parallel` at a time, and adds up their counts. */
 export async function crashRuns(options: CrashOptions): Promise<CrashResult> {
-  const total: CrashCounts = { runs: 0, kills: 0, starts: 0, orders: 0, fills: 0, duplicates: 0, voidRefused: 0, lostFills: 0, doubleCounted: 0, positionMismatches: 0, unfinishedAlgos: 0, openOrdersLeft: 0, failedRuns: 0, resumedFromSnapshot: 0, adopted: 0, neverReached: 0, fillsAtReconcile: 0, replayedReports: 0 };
+  const total: CrashCounts = { runs: 0, kills: 0, killsBeforeStart: 0, venueFreezes: 0, reconnections: 0, strayRefused: 0, strayServed: 0, faultsSkipped: 0, starts: 0, orders: 0, fills: 0, duplicates: 0, voidRefused: 0, lostFills: 0, doubleCounted: 0, positionMismatches: 0, unfinishedAlgos: 0, openOrdersLeft: 0, failedRuns: 0, resumedFromSnapshot: 0, adopted: 0, neverReached: 0, fillsAtReconcile: 0, replayedReports: 0 };
   const failures: string[] = [];
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -248,12 +331,17 @@ export async function crashRuns(options: CrashOptions): Promise<CrashResult> {
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, options.parallel) }, worker));
+  // A pass must have tested something: most kills land after the engine began its run.
+  if (total.kills > 0 && total.killsBeforeStart * 2 >= total.kills) {
+    failures.push(`${total.killsBeforeStart} of ${total.kills} kills landed before the engine had begun its run: the crash test tested too little`);
+  }
   return { counts: total, failures };
 }
 
 export function formatCounts(c: CrashCounts): string {
   return [
-    `runs ${c.runs}, engine starts ${c.starts}, kills (SIGKILL) ${c.kills}`,
+    `runs ${c.runs}, engine starts ${c.starts}, kills (SIGKILL) ${c.kills}, of which before the run had begun ${c.killsBeforeStart}`,
+    `venue faults: freezes past the heartbeat ${c.venueFreezes} (reconnected ${c.reconnections}), stray clients refused ${c.strayRefused}, served ${c.strayServed}, faults that found no engine ${c.faultsSkipped}`,
     `orders ${c.orders}, fills ${c.fills}`,
     `duplicate orders ${c.duplicates}, lost fills ${c.lostFills}, fills counted twice ${c.doubleCounted}, position mismatches ${c.positionMismatches}`,
     `algos unfinished ${c.unfinishedAlgos}, orders left open ${c.openOrdersLeft}, late copies refused ${c.voidRefused}, failed runs ${c.failedRuns}`,
@@ -280,6 +368,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     minutes: arg('minutes', 20),
     maxKills: arg('max-kills', 3),
     parallel: arg('parallel', 2),
+    venueFaults: process.argv.includes('--venue-faults'),
     log: (l) => process.stderr.write(`${l}\n`),
   };
   const t0 = Date.now();

@@ -1,7 +1,6 @@
 import { join, resolve } from 'node:path';
 import {
   DurableEngine,
-  JournalError,
   JournalStateError,
   LegatoError,
   RemoteVenue,
@@ -53,6 +52,11 @@ function hasUnfinishedRun(dataDir: string): boolean {
   return st.lastRun !== null && !st.ended;
 }
 
+/** A Node system error (EACCES, EISDIR, …): its message names the call and the path. */
+function isSystemError(e: unknown): e is NodeJS.ErrnoException {
+  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && typeof (e as NodeJS.ErrnoException).syscall === 'string';
+}
+
 /** Whether a run keeps a journal: it names a data directory, resumes, uses a venue process, or its config has `journal`. */
 export function wantsJournal(flags: Pick<DurableFlags, 'venue' | 'dataDir' | 'resume'>, config: EngineConfig): boolean {
   return flags.venue !== undefined || flags.dataDir !== undefined || flags.resume === true || config.journal !== undefined;
@@ -70,7 +74,8 @@ export async function durableRun(config: EngineConfig, flags: DurableFlags, out:
       return 0;
     }
   } catch (e) {
-    if (e instanceof JournalError) {
+    // JournalError (damage, a missing or altered record, another format) or JournalAccessError (permissions, file types).
+    if (e instanceof LegatoError || isSystemError(e)) {
       err.write(`legato: ${e.message}\n`);
       return 2;
     }
@@ -80,7 +85,8 @@ export async function durableRun(config: EngineConfig, flags: DurableFlags, out:
   let venue: RemoteVenue | undefined;
   if (flags.venue !== undefined) {
     try {
-      venue = await RemoteVenue.connect(flags.venue);
+      // A lost connection is a state: the run reconnects with backoff and reconciles before trading again.
+      venue = await RemoteVenue.connect(flags.venue, { reconnect: true });
     } catch (e) {
       if (e instanceof RemoteVenueError) {
         err.write(`legato: ${e.message}\n`);
@@ -116,8 +122,9 @@ export async function durableRun(config: EngineConfig, flags: DurableFlags, out:
     });
   } catch (e) {
     venue?.stop();
-    // JournalError, JournalStateError, or a run that cannot keep a journal (a replay venue).
-    if (e instanceof LegatoError) {
+    // JournalError, JournalStateError, JournalAccessError, or a run that cannot keep a journal (a replay venue);
+    // a file system error not named by those is still a message, not a stack trace.
+    if (e instanceof LegatoError || isSystemError(e)) {
       err.write(`legato: ${e.message}\n`);
       return 2;
     }
@@ -131,11 +138,12 @@ export async function durableRun(config: EngineConfig, flags: DurableFlags, out:
   process.once('SIGTERM', onSignal);
   // The kill switch: SIGUSR2 with <data dir>/control.json (legato control), the pid in <data dir>/run.pid.
   const stopControl = listenForControl(durable.engine, { file: join(dataDir, CONTROL_FILE), pidFile: join(dataDir, PID_FILE), err });
-  let venueLost = false;
-  venue?.status$.subscribe((s) => {
-    if (!s.connected && !abort.signal.aborted) {
-      venueLost = true;
-      abort.abort();
+  venue?.state$.subscribe((s) => {
+    if (s.state === 'disconnected') err.write(`legato: lost the venue at ${flags.venue} (${s.detail ?? 'no reason'}); reconnecting, nothing trades meanwhile\n`);
+    else if (s.state === 'reconciling') err.write(`legato: reconnected to the venue at ${flags.venue}; reconciling\n`);
+    else if (s.state === 'connected') {
+      const r = durable.reconciliation;
+      err.write(`legato: reconciled with the venue${r ? `: ${r.adopted.length} orders adopted, ${r.lost.length} never reached it, ${r.fillsApplied} fills applied` : ''}; trading again\n`);
     }
   });
   const tty = 'isTTY' in err && (err as NodeJS.WriteStream).isTTY === true;
@@ -149,7 +157,15 @@ export async function durableRun(config: EngineConfig, flags: DurableFlags, out:
       `journal ${durable.file}; venue ${flags.venue ?? 'embedded'}\n`,
   );
   try {
-    await durable.start();
+    try {
+      await durable.start();
+    } catch (e) {
+      // The venue went away before the run could reconcile with it: nothing traded; the run stays resumable.
+      if (!(e instanceof RemoteVenueError)) throw e;
+      durable.detach();
+      err.write(`legato: stopped while the venue at ${flags.venue} was unreachable (${e.message}); the journal is kept: continue with --resume\n`);
+      return 1;
+    }
     const r = durable.reconciliation;
     if (r && durable.incarnation > 1) {
       err.write(
@@ -159,8 +175,9 @@ export async function durableRun(config: EngineConfig, flags: DurableFlags, out:
     }
     const summary = await durable.run({ speed: flags.speed, signal: abort.signal, onProgress: showProgress, progressEveryMs: tty ? 5 * 60_000 : 2 * 3_600_000 });
     if (tty) err.write('\n');
-    if (venueLost) {
-      err.write(`legato: the connection to the venue at ${flags.venue} was lost; the journal is kept: continue with --resume\n`);
+    if (venue && venue.state !== 'connected') {
+      // Stopped while the venue was away: the algos could not finish, so the run stays open to resume.
+      err.write(`legato: stopped while the venue at ${flags.venue} was unreachable; the journal is kept: continue with --resume\n`);
       return 1;
     }
     if (abort.signal.aborted) err.write('legato: interrupted; algos were stopped, the journal flushed, and the run ended cleanly\n');

@@ -268,6 +268,12 @@ async function runCommand(flags: RunFlags, out: NodeJS.WritableStream, err: Node
     }
     throw e;
   }
+  // A replay has no simulated market and no start of its own: its recorded quotes drive it (legato backtest).
+  if (config.venue.kind === 'replay') {
+    const refusal = new ConfigError('venue.kind', `must be simulated for \`legato run\`; a replay runs on recorded quotes: legato backtest --config ${config.source} --data <files>`, 'replay');
+    err.write(`legato: ${new ConfigErrors(config.source, [refusal]).message}\n`);
+    return 2;
+  }
 
   if (wantsJournal(flags, config)) {
     if (flags.inspect || flags.record) {

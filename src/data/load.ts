@@ -72,12 +72,15 @@ interface Row {
 type Parsed = Row | { bad: 'malformed' | 'nan'; reason: string };
 
 const NAN = /^[+-]?nan$/i;
+/** The largest time a Date holds, in ms from 1970 either way. */
+const MAX_TIME = 8.64e15;
 const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
 /** A decimal field: undefined when empty (a missing side), NaN-marked when "NaN", null when not a number. */
 function num(s: string | undefined | null | number): number | undefined | null | 'nan' {
   if (s === undefined || s === null) return undefined;
-  if (typeof s === 'number') return Number.isNaN(s) ? 'nan' : s;
+  // JSON reads 1e400 as Infinity: not a number, as the text "1e400" is not.
+  if (typeof s === 'number') return Number.isNaN(s) ? 'nan' : Number.isFinite(s) ? s : null;
   const t = s.trim();
   if (t === '') return undefined;
   if (NAN.test(t)) return 'nan';
@@ -96,6 +99,8 @@ function side(px: ReturnType<typeof num>, size: ReturnType<typeof num>, name: st
 
 function row(ts: number, symbol: string, bid: ReturnType<typeof num>, bidSize: ReturnType<typeof num>, ask: ReturnType<typeof num>, askSize: ReturnType<typeof num>): Parsed {
   if (!Number.isFinite(ts)) return { bad: 'malformed', reason: 'timestamp is not a time' };
+  // Beyond ±8.64e15 ms a Date cannot hold it (ns read as ms, say): refused here, not thrown by the report's toISOString.
+  if (Math.abs(ts) > MAX_TIME) return { bad: 'malformed', reason: `timestamp ${ts} ms is out of range (at most ±8.64e15 ms from 1970)` };
   if (!symbol) return { bad: 'malformed', reason: 'symbol is empty' };
   const b = side(bid, bidSize, 'bid');
   if ('bad' in b) return b;
@@ -163,10 +168,13 @@ const jsonlFormat = (zone: string): Format => ({
   },
 });
 
-function binanceFormat(file: string, header: string[]): Format {
+function binanceFormat(file: string, header: string[]): Format | string {
   const market = /^(spot|usdm|cm)_/.exec(basename(file))?.[1];
   const i = (name: string): number => header.indexOf(name);
-  const [ts, sym, bid, bq, ask, aq] = [i('local_ts_ns'), i('symbol'), i('bid_px'), i('bid_qty'), i('ask_px'), i('ask_qty')];
+  const needed = ['local_ts_ns', 'symbol', 'bid_px', 'bid_qty', 'ask_px', 'ask_qty'];
+  const missing = needed.filter((name) => i(name) < 0);
+  if (missing.length) return `the bookTicker header lacks ${missing.join(', ')} (expected ${needed.join(', ')})`;
+  const [ts, sym, bid, bq, ask, aq] = needed.map(i) as [number, number, number, number, number, number];
   return {
     name: 'binance-bookticker',
     parse: (line, n) => {
@@ -201,7 +209,24 @@ function leanFormat(file: string): Format {
 
 function readText(path: string): string {
   const buf = readFileSync(path);
-  return (buf[0] === 0x1f && buf[1] === 0x8b ? gunzipSync(buf) : buf).toString('utf8');
+  if (!(buf[0] === 0x1f && buf[1] === 0x8b)) return buf.toString('utf8');
+  let text: Buffer;
+  try {
+    text = gunzipSync(buf);
+  } catch (e) {
+    throw new DataError(`${path}: not a readable gzip file: ${(e as Error).message}`);
+  }
+  return text.toString('utf8');
+}
+
+/** Whether a folder's entry is a file; one that cannot be looked at (a broken link) is named, not passed over. */
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? String(e);
+    throw new DataError(`${path}: listed in the folder but cannot be read (${code}${code === 'ENOENT' ? ': a broken link?' : ''})`);
+  }
 }
 
 /** The data files of a path: the file itself, or a folder's .csv/.jsonl files (gzipped or not), by name. */
@@ -214,7 +239,7 @@ export function dataFiles(path: string): string[] {
   }
   if (!st.isDirectory()) return [path];
   return readdirSync(path)
-    .filter((f) => /\.(csv|jsonl)(\.gz)?$/i.test(f) && statSync(join(path, f)).isFile())
+    .filter((f) => /\.(csv|jsonl)(\.gz)?$/i.test(f) && isFile(join(path, f)))
     .sort()
     .map((f) => join(path, f));
 }
@@ -254,15 +279,13 @@ export function loadQuotes(paths: readonly string[], options: LoadOptions): { ta
     const lines = text.split(/\r?\n/);
     if (lines.at(-1) === '') lines.pop();
     const first = lines[0] ?? '';
-    let format: Format;
-    if (lean) format = leanFormat(file);
-    else if (first.startsWith('local_ts_ns')) format = binanceFormat(file, first.split(',').map((h) => h.trim()));
-    else if (first.trimStart().startsWith('{')) format = jsonlFormat(options.timeZone);
-    else {
-      const f = csvFormat(first.split(','), options.timeZone);
-      if (typeof f === 'string') throw new DataError(`${file}: not a data file Legato knows: ${f}`);
-      format = f;
-    }
+    let f: Format | string;
+    if (lean) f = leanFormat(file);
+    else if (first.startsWith('local_ts_ns')) f = binanceFormat(file, first.split(',').map((h) => h.trim()));
+    else if (first.trimStart().startsWith('{')) f = jsonlFormat(options.timeZone);
+    else f = csvFormat(first.split(','), options.timeZone);
+    if (typeof f === 'string') throw new DataError(`${file}: not a data file Legato knows: ${f}`);
+    const format: Format = f;
     let rows = 0;
     let last = -Infinity;
     for (let n = 1; n <= lines.length; n++) {
@@ -288,7 +311,8 @@ export function loadQuotes(paths: readonly string[], options: LoadOptions): { ta
         flag('crossed', where, `bid ${p.bid} ≥ ask ${p.ask}`);
         continue;
       }
-      const offTick = (px: number): boolean => Math.abs(px / inst.tickSize - Math.round(px / inst.tickSize)) > 1e-6;
+      // Not `> 1e-6`: a price of more than ~1.8e308 ticks (1e308 at 0.25) gives Infinity - Infinity = NaN, which must not pass.
+      const offTick = (px: number): boolean => !(Math.abs(px / inst.tickSize - Math.round(px / inst.tickSize)) <= 1e-6);
       if ((p.bidSize > 0 && offTick(p.bid)) || (p.askSize > 0 && offTick(p.ask))) {
         flag('offTick', where, `price not a multiple of the tick ${inst.tickSize} (bid ${p.bid}, ask ${p.ask})`);
         continue;

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -523,5 +523,89 @@ describe('loadQuotes: rows that only look like numbers and times', () => {
   it('an unknown time zone is refused as an option, naming it', () => {
     const path = write('a.csv', 'ts,symbol,bid,bid_size,ask,ask_size\n1000,A,100,1,101,1\n');
     expect(() => load([path], { timeZone: 'Mars/Base' })).toThrow('timeZone: "Mars/Base" is not an IANA time zone');
+  });
+});
+
+describe('loadQuotes: defects found by the data chaos fuzz (test/chaos/data.test.ts), each a DataError or a bad row now', () => {
+  it('a truncated gzip is a DataError naming the file, not zlib\'s raw "unexpected end of file"', () => {
+    const whole = gzipSync(Buffer.from(csv(`${T0},A,100,1,100.25,1`)));
+    const path = write('cut.csv.gz', '');
+    writeFileSync(path, whole.subarray(0, whole.length - 10));
+    const e = thrown(() => load([path]));
+    expect(e).toBeInstanceOf(DataError);
+    expect((e as DataError).message).toBe(`${path}: not a readable gzip file: unexpected end of file`);
+  });
+
+  it('a corrupt gzip (the gzip magic, then junk) is a DataError too', () => {
+    const path = write('junk.csv', '');
+    writeFileSync(path, Buffer.from([0x1f, 0x8b, 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09]));
+    const e = thrown(() => load([path]));
+    expect(e).toBeInstanceOf(DataError);
+    expect((e as DataError).message).toBe(`${path}: not a readable gzip file: unknown compression method`);
+  });
+
+  it('a broken link named like a data file in a folder is a DataError naming it, not a raw ENOENT from stat', () => {
+    const dir = tempDir();
+    write('a.csv', csv(`${T0},A,100,1,100.25,1`), { dir });
+    const link = join(dir, 'gone.csv');
+    symlinkSync(join(dir, 'nowhere'), link);
+    const e = thrown(() => load([dir]));
+    expect(e).toBeInstanceOf(DataError);
+    expect((e as DataError).message).toBe(`${link}: listed in the folder but cannot be read (ENOENT: a broken link?)`);
+  });
+
+  it('a bookTicker header (local_ts_ns…) without the columns it needs is a DataError naming them, not a TypeError', () => {
+    const path = write('spot_btcusdt_20240808_bookTicker.csv', 'local_ts_ns,symbol,bid_px\n1723161254087891268,BTCUSDT,61837.63\n');
+    const e = thrown(() => load([path], { instruments: { 'spot:BTCUSDT': { tickSize: 0.01 } } }));
+    expect(e).toBeInstanceOf(DataError);
+    expect((e as DataError).message).toBe(
+      `${path}: not a data file Legato knows: the bookTicker header lacks bid_qty, ask_px, ask_qty (expected local_ts_ns, symbol, bid_px, bid_qty, ask_px, ask_qty)`,
+    );
+  });
+
+  it('a time beyond ±8.64e15 ms (nanoseconds read as ms) is malformed, not a RangeError from toISOString; 8.64e15 itself is a time', () => {
+    const path = write('ns.csv', csv('1381190400000000000,A,100,1,100.25,1', '8640000000000001,A,100,1,100.25,1', '-8640000000000001,A,100,1,100.25,1', '8640000000000000,A,100,1,100.25,1'));
+    const { table, report } = load([path]);
+    expect(badSeen(report)).toEqual({
+      malformed: {
+        count: 3,
+        first: [
+          `${path}:2: timestamp 1381190400000000000 ms is out of range (at most ±8.64e15 ms from 1970)`,
+          `${path}:3: timestamp 8640000000000001 ms is out of range (at most ±8.64e15 ms from 1970)`,
+          `${path}:4: timestamp -8640000000000001 ms is out of range (at most ±8.64e15 ms from 1970)`,
+        ],
+      },
+    });
+    expect(Array.from(table.ts.subarray(0, table.length))).toEqual([8.64e15]);
+    expect(report.to).toBe('+275760-09-13T00:00:00.000Z');
+  });
+
+  it('the same in a LEAN file, where a huge ms of day put the bar past the Date range', () => {
+    const path = write('20131008_es_minute_quote_201312.csv', '1381190400000000000,0,0,0,1675,1,0,0,0,1675.25,1\n');
+    const { report } = load([path], { instruments: { ES201312: { tickSize: 0.25 } } });
+    expect(report.bad.malformed).toEqual({ count: 1, first: [`${path}:1: timestamp ${Date.UTC(2013, 9, 8) + 1381190400000000000 + 60_000} ms is out of range (at most ±8.64e15 ms from 1970)`] });
+  });
+
+  it('a JSON number 1e400 (read as Infinity) as a price or size is malformed, as the text "1e400" is, not an Infinity in the table', () => {
+    const path = write(
+      'inf.jsonl',
+      [`{"ts":${T0},"symbol":"A","bid":null,"bidSize":null,"ask":1e400,"askSize":1}`, `{"ts":${T0},"symbol":"A","bid":100,"bidSize":1e400,"ask":null,"askSize":null}`, `{"ts":${T0},"symbol":"A","bid":-1e400,"bidSize":1,"ask":100.25,"askSize":1}`].join('\n') + '\n',
+    );
+    const { table, report } = load([path]);
+    expect(badSeen(report)).toEqual({ malformed: { count: 3, first: [`${path}:1: ask is not a number`, `${path}:2: bid is not a number`, `${path}:3: bid is not a number`] } });
+    expect(table.length).toBe(0);
+  });
+
+  it('a one-sided price too big for a finite number of ticks (1e308 at 0.25) is offTick, not accepted through a NaN comparison', () => {
+    const path = write('huge.csv', csv(`${T0},A,1e308,1,,`, `${T0},A,,,1.7976931348623157e308,1`, `${T0},A,1e300,1,,`));
+    const { table, report } = load([path]);
+    expect(badSeen(report)).toEqual({
+      offTick: {
+        count: 2,
+        first: [`${path}:2: price not a multiple of the tick 0.25 (bid 1e+308, ask 0)`, `${path}:3: price not a multiple of the tick 0.25 (bid 0, ask 1.7976931348623157e+308)`],
+      },
+    });
+    // 1e300 is 4e300 ticks: finite, so it stays (absurd, but not a non-finite value).
+    expect(rows(table)).toEqual([q(T0, 'A', 1e300, 1, 0, 0)]);
   });
 });

@@ -292,9 +292,11 @@ async function venueFault(engine: ReturnType<typeof legato>, sock: string, rng: 
     try {
       const stray = await RemoteVenue.connect(sock, { timeoutMs: 5000 });
       stray.stop();
-      // Served: fine only when no engine was connected (it had ended, or was killed and not yet back).
-      if (engine.child.exitCode === null && engine.child.signalCode === null) c.strayServed++;
-      else c.faultsSkipped++;
+      // Served: fine only when no engine was connected: it had ended its session and was exiting, or it had
+      // been killed. An engine still running its session 3 s later was connected, and the venue let a second in.
+      const exited = await Promise.race([engine.exit.then(() => true), sleep(3000).then(() => false)]);
+      if (exited || engine.err().includes('100%')) c.faultsSkipped++;
+      else c.strayServed++;
     } catch {
       c.strayRefused++;
     }

@@ -25,25 +25,24 @@ export interface DurableFlags {
   dataDir?: string;
   resume?: boolean;
   unknownOrders?: 'cancel' | 'leave';
-  /** A fresh run on a venue that already holds positions or open orders in its symbols: refuse (default) or ignore them. */
-  existing?: 'refuse' | 'ignore';
+  /** A fresh run on a venue that already holds positions or open orders in its symbols: refuse (default), adopt or ignore them. */
+  existing?: 'refuse' | 'adopt' | 'ignore';
 }
 
 /**
  * What a venue already holds in the run's symbols (positions, and open orders whatever sent them), as lines
  * naming each; empty when nothing. A fresh run over them would trade its target again on top.
  */
-export async function existingAtVenue(config: EngineConfig, venue: RemoteVenue): Promise<string[]> {
+export async function existingAtVenue(config: EngineConfig, venue: RemoteVenue): Promise<{ lines: string[]; positions: Record<string, number> }> {
   const symbols = new Set(config.strategies.flatMap((s) => s.definition.legs.map((l) => l.symbol)));
   const first = await venue.sync([]);
-  const out = Object.entries(first.positions)
-    .filter(([symbol, lots]) => symbols.has(symbol) && lots !== 0)
-    .map(([symbol, lots]) => `position ${symbol} ${lots > 0 ? '+' : ''}${lots} lots`);
+  const held = Object.entries(first.positions).filter(([symbol, lots]) => symbols.has(symbol) && lots !== 0);
+  const lines = held.map(([symbol, lots]) => `position ${symbol} ${lots > 0 ? '+' : ''}${lots} lots`);
   if (first.open.length > 0) {
     const open = await venue.sync(first.open);
-    for (const o of open.orders) if (o.symbol !== undefined && symbols.has(o.symbol)) out.push(`open order ${o.clientId} (${o.symbol} ${o.side === 1 ? 'buy' : 'sell'} ${o.qty})`);
+    for (const o of open.orders) if (o.symbol !== undefined && symbols.has(o.symbol)) lines.push(`open order ${o.clientId} (${o.symbol} ${o.side === 1 ? 'buy' : 'sell'} ${o.qty})`);
   }
-  return out;
+  return { lines, positions: Object.fromEntries(held) };
 }
 
 /** The data directory holds a run that has not ended (a fresh start is refused for that reason, with its own message). */
@@ -102,18 +101,25 @@ export async function durableRun(config: EngineConfig, flags: DurableFlags, out:
     if (venue) checkVenueCapabilities(config, venue.instruments(), `the venue at ${flags.venue}`);
     // A fresh run starts flat: a venue that already holds positions or orders in its symbols would be traded
     // on top of (the target twice). Refused unless asked to ignore them.
-    if (venue && !flags.resume && (flags.existing ?? 'refuse') === 'refuse' && !hasUnfinishedRun(dataDir)) {
+    let adopt: Record<string, number> | undefined;
+    const existing = flags.existing ?? 'refuse';
+    if (venue && !flags.resume && existing !== 'ignore' && !hasUnfinishedRun(dataDir)) {
       const held = await existingAtVenue(config, venue);
-      if (held.length > 0) {
+      if (held.lines.length > 0 && existing === 'refuse') {
         venue.stop();
         err.write(
-          `legato: the venue at ${flags.venue} already holds, in this run's symbols: ${held.join('; ')}. A fresh run would trade on top of them. ` +
-            `Continue the run that made them with --resume (same --data-dir), flatten them first, or start with --existing ignore to trade beside them\n`,
+          `legato: the venue at ${flags.venue} already holds, in this run's symbols: ${held.lines.join('; ')}. A fresh run would trade on top of them. ` +
+            `Continue the run that made them with --resume (same --data-dir), flatten them first, or start with --existing adopt to take the positions over, or --existing ignore to trade beside them\n`,
         );
         return 2;
       }
+      if (existing === 'adopt' && Object.keys(held.positions).length > 0) {
+        adopt = held.positions;
+        err.write(`legato: adopting the venue's positions: ${Object.entries(adopt).sort(([a], [b]) => (a < b ? -1 : 1)).map(([s, l]) => `${s} ${l > 0 ? '+' : ''}${l}`).join(', ')}\n`);
+      }
     }
     durable = DurableEngine.open(config, {
+      ...(adopt ? { adopt } : {}),
       dataDir,
       resume: flags.resume === true,
       ...(venue ? { venue, clock: venue.clock } : {}),

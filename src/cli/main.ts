@@ -38,7 +38,7 @@ interface RunFlags extends InspectRunFlags {
   dataDir?: string;
   resume?: boolean;
   unknownOrders?: 'cancel' | 'leave';
-  existing?: 'refuse' | 'ignore';
+  existing?: 'refuse' | 'adopt' | 'ignore';
   controlFile?: string;
 }
 
@@ -98,7 +98,7 @@ export async function main(argv: string[], io: { out?: NodeJS.WritableStream; er
     .option('--resume', "continue the journal's unfinished run: restore, reconcile with the venue, then trade")
     .addOption(new Option('--unknown-orders <policy>', 'open orders at the venue that the run does not know: cancel or leave').choices(['cancel', 'leave']))
     .addOption(
-      new Option('--existing <policy>', 'a fresh run on a venue that already holds positions or open orders in its symbols: refuse (default, exit 2) or ignore them').choices(['refuse', 'ignore']),
+      new Option('--existing <policy>', 'a fresh run on a venue that already holds positions or open orders in its symbols: refuse (default, exit 2), adopt the positions, or ignore them').choices(['refuse', 'adopt', 'ignore']),
     )
     .option('--control-file <file>', 'without a journal: the kill-switch request file SIGUSR2 reads (a journalled run reads <data dir>/control.json)')
     .addHelpText(

@@ -47,7 +47,7 @@ export type JournalEntry = EngineRecord | JournalMeta;
 
 const COMMANDS = new Set(['order.submitted', 'order.cancelRequested']);
 // A kill-switch control changes the strategies' state (paused, flattening): it must survive a restart like a command.
-const LIFECYCLE = new Set(['order.submitted', 'order.cancelRequested', 'algo.started', 'algo.ended', 'control']);
+const LIFECYCLE = new Set(['order.submitted', 'order.cancelRequested', 'algo.started', 'algo.ended', 'control', 'position.adopted']);
 const META = new Set(['run.started', 'run.resumed', 'run.ended', 'snapshot', 'reconciled', 'warning']);
 
 /** A journal that does not allow what was asked (a fresh run over an unfinished one, resuming an ended one). */
@@ -58,6 +58,8 @@ export class JournalStateError extends LegatoError {
 export interface DurableOptions {
   /** The data directory: the journal is `<dataDir>/journal.lgj`. */
   dataDir: string;
+  /** A fresh run: positions the venue already holds that the strategies take over (see EngineOptions.adopt). */
+  adopt?: Readonly<Record<string, number>>;
   /** Continue the journal's last run instead of starting a new one. */
   resume?: boolean;
   /** The venue. Default: the embedded simulated venue (which cannot reconcile: it restarts empty). */
@@ -274,7 +276,7 @@ export class DurableEngine {
       const run = (last?.run ?? 0) + 1;
       const clock = options.clock ?? new VirtualClock(config.run.start);
       const outbox = new OutboxVenue(venueOf(clock), `r${run}.`, (r) => durable.foreign(r));
-      const engine = createEngine(config, { clock, venue: outbox, ...(options.inspect ? { inspect: options.inspect } : {}) });
+      const engine = createEngine(config, { clock, venue: outbox, ...(options.inspect ? { inspect: options.inspect } : {}), ...(options.adopt ? { adopt: options.adopt } : {}) });
       const durable: DurableEngine = new DurableEngine(engine, outbox, writer, file, run, 1, options);
       const start: JournalMeta = {
         kind: 'run.started',

@@ -35,6 +35,12 @@ export interface EngineOptions {
   keepExecutions?: number;
   /** Restart from a journal: the actor tree's persisted snapshot and the records up to it (see src/engine/durable.ts). */
   restore?: EngineRestore;
+  /**
+   * Positions the venue already holds (lots per symbol) that the strategies take over at start, as if they had
+   * traded them: each symbol must belong to exactly one strategy. The ledger books them at the symbol's first
+   * mid (a `position.adopted` record), so PnL counts from there.
+   */
+  adopt?: Readonly<Record<string, number>>;
 }
 
 export interface EngineRestore {
@@ -109,6 +115,8 @@ export class Engine {
   private readonly errors: string[] = [];
   private readonly live = new Map<string, { symbol: string; side: 1 | -1; qty: number; filled: number }>();
   private readonly risk: PreTradeRisk;
+  /** Adopted positions not yet booked in the ledger (they are, at each symbol's first two-sided quote). */
+  private readonly pendingAdoption = new Map<string, { strategy: string; lots: number }>();
   private readonly ladderSteps: Record<LadderStep, number> = { resting: 0, crossing: 0, unwinding: 0, paused: 0, failed: 0 };
   private started = false;
   private finished = false;
@@ -143,6 +151,19 @@ export class Engine {
     }
     for (const s of config.strategies) this.ledgers.set(s.spec.name, new Ledger(instruments));
 
+    // Positions taken over from the venue: each symbol must be one strategy's.
+    const adopted = new Map<string, number[]>();
+    for (const [symbol, lots] of Object.entries(options.adopt ?? {})) {
+      if (lots === 0) continue;
+      const owners = config.strategies.filter((s) => s.definition.legs.some((l) => l.symbol === symbol));
+      if (owners.length !== 1) throw new LegatoError(`cannot adopt the venue's ${lots} lots of ${symbol}: ${owners.length === 0 ? 'no strategy trades it' : `${owners.length} strategies trade it (${owners.map((s) => s.spec.name).join(', ')})`}`);
+      const s = owners[0]!;
+      const legLots = adopted.get(s.spec.name) ?? s.definition.legs.map(() => 0);
+      legLots[s.definition.legs.find((l) => l.symbol === symbol)!.index] = lots;
+      adopted.set(s.spec.name, legLots);
+      this.pendingAdoption.set(symbol, { strategy: s.spec.name, lots });
+    }
+
     const clock = this.clock;
     const order = orderMachine.provide({
       actions: {
@@ -169,7 +190,7 @@ export class Engine {
     this.actor = createActor(root, {
       clock: this.clock,
       systemId: 'engine',
-      input: { strategies: config.strategies.map((s) => ({ spec: s.spec, now: this.clock.now() })) },
+      input: { strategies: config.strategies.map((s) => ({ spec: s.spec, now: this.clock.now(), ...(adopted.has(s.spec.name) ? { legLots: adopted.get(s.spec.name)! } : {}) })) },
       ...(options.inspect ? { inspect: options.inspect } : {}),
       // A persisted snapshot brings back every strategy, session, algo and order (all spawned by name).
       ...(options.restore?.snapshot ? { snapshot: options.restore.snapshot as Snapshot<unknown> } : {}),
@@ -221,6 +242,10 @@ export class Engine {
         case 'order.throttled':
           this.counts.throttled++;
           break;
+        case 'position.adopted':
+          this.pendingAdoption.delete(r.symbol);
+          this.ledgers.get(r.strategy)?.apply(r.symbol, r.lots > 0 ? 1 : -1, Math.abs(r.lots), r.price);
+          break;
         case 'venue.status':
           if (!r.connected) this.counts.disconnects++;
           break;
@@ -245,7 +270,10 @@ export class Engine {
       this.venue.quotes$.subscribe((q) => {
         this.counts.quotes++;
         // Marks come from the last two-sided quote: a one-sided one has no mid.
-        if (q.bidSize > 0 && q.askSize > 0) this.lastQuote.set(q.symbol, q);
+        if (q.bidSize > 0 && q.askSize > 0) {
+          this.lastQuote.set(q.symbol, q);
+          if (this.pendingAdoption.size > 0) this.bookAdopted(q);
+        }
         bySymbol.get(q.symbol)?.next(q);
       }),
       this.venue.reports$.subscribe((r) => this.onReport(r)),
@@ -461,6 +489,16 @@ export class Engine {
     this.live.set(order.clientId, { symbol: order.symbol, side: order.side, qty: order.qty, filled: 0 });
     this.record({ kind: 'order.submitted', at: this.clock.now(), ...order });
     this.venue.submit(order);
+  }
+
+  /** Books an adopted position at the first mid of its symbol. */
+  private bookAdopted(q: LegQuote): void {
+    const a = this.pendingAdoption.get(q.symbol);
+    if (!a) return;
+    this.pendingAdoption.delete(q.symbol);
+    const price = (q.bid + q.ask) / 2;
+    this.ledgers.get(a.strategy)!.apply(q.symbol, a.lots > 0 ? 1 : -1, Math.abs(a.lots), price);
+    this.record({ kind: 'position.adopted', at: this.clock.now(), strategy: a.strategy, symbol: q.symbol, lots: a.lots, price });
   }
 
   /** What pre-trade risk needs to know of an order's symbol and strategy, now. */

@@ -92,5 +92,7 @@ export type EngineRecord =
   | { kind: 'control'; at: number; action: 'pause' | 'resume' | 'flatten'; strategy: string | null; source: string }
   /** Pre-trade risk refused an order: it was not sent. */
   | { kind: 'risk.refused'; at: number; clientId: string; symbol: string; reason: string }
+  /** A position the venue held at start, taken over by a strategy (`--existing adopt`), booked at this mid (ticks). */
+  | { kind: 'position.adopted'; at: number; strategy: string; symbol: string; lots: number; price: number }
   /** The venue's order-rate budget was spent: the order waits, unsent, for `waitMs`. */
   | { kind: 'order.throttled'; at: number; clientId: string; symbol: string; waitMs: number };

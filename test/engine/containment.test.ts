@@ -351,3 +351,23 @@ describe('pre-trade risk', () => {
     expect(() => scenario('10:00:00', withRisk({ instruments: [{ symbol: 'ZZ', maxPosition: 1 }] }))).toThrow(/risk\.instruments\[0\]\.symbol: is not an instrument of the venue/);
   });
 });
+
+describe('adopting the venue positions at start', () => {
+  it('books each at its first mid and starts the strategy from them; a symbol no strategy trades is refused', async () => {
+    const { createEngine } = await import('../../src/engine/engine.js');
+    const { resolveConfig } = await import('../../src/config/resolve.js');
+    const { demoConfig } = await import('../../src/config/demo.js');
+    const config = resolveConfig(demoConfig, 'demo');
+    expect(() => createEngine(config, { adopt: { ZZ: 3 } })).toThrow("cannot adopt the venue's 3 lots of ZZ: no strategy trades it");
+    const s = scenario('10:00:00');
+    expect(s.engine.position('hc-rb', 'HC')).toBe(0);
+    const adopted = createEngine(config, { clock: s.clock, venue: s.venue, adopt: { HC: 2, RB: -2 } });
+    const records: { kind: string }[] = [];
+    adopted.records$.subscribe((r) => records.push(r));
+    adopted.start();
+    expect(adopted.actor.system.get('strategy:hc-rb')?.getSnapshot().context.legLots).toEqual([2, -2]);
+    s.book('HC', 3379, 3381);
+    expect(adopted.position('hc-rb', 'HC')).toBe(2);
+    expect(records.filter((r) => r.kind === 'position.adopted')).toEqual([{ kind: 'position.adopted', at: s.clock.now(), strategy: 'hc-rb', symbol: 'HC', lots: 2, price: 3380 }]);
+  });
+});

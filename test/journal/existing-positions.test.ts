@@ -6,7 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { crashConfig } from '../../scripts/crash.js';
 import { main } from '../../src/cli/main.js';
 import { resolveConfig } from '../../src/config/resolve.js';
-import { JOURNAL_FILE } from '../../src/engine/durable.js';
+import { JOURNAL_FILE, type JournalEntry } from '../../src/engine/durable.js';
+import { readJournal } from '../../src/journal/journal-file.js';
 import { RemoteVenue } from '../../src/venue/remote/remote-venue.js';
 import { VenueHost, VenueServer } from '../../src/venue/remote/venue-host.js';
 import type { SimVenueSpec } from '../../src/venue/simulated/simulated-venue.js';
@@ -56,5 +57,40 @@ describe('a fresh run on a venue that already holds positions or orders in its s
     const ignored = await cli(['run', '--config', cfg, '--venue', sock, '--data-dir', join(dir, 'data2'), '--existing', 'ignore', '--json']);
     expect(ignored.err).toContain('legato: running run 1');
     expect(ignored.code).toBe(0);
+  });
+
+  it('with --existing adopt, the strategy takes the positions over: it trades from them, and ends with the venue positions', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'legato-adopt-'));
+    const raw = crashConfig(11, 2, 'taker');
+    const cfg = join(dir, 'config.json');
+    writeFileSync(cfg, JSON.stringify(raw));
+    const config = resolveConfig(raw, 'crash', {});
+    const sock = join(dir, 'venue.sock');
+    const host = new VenueHost(config.venue as SimVenueSpec, config.run.start);
+    servers.push(await VenueServer.start(host, { listen: sock, speed: 50 }));
+
+    // A long spread position of 2 units left at the venue: +2 HC, −2 RB.
+    const other = await RemoteVenue.connect(sock);
+    await other.sync([]);
+    other.submit({ clientId: 'manual-1', symbol: 'HC', side: 1, qty: 2, price: 9000 });
+    other.submit({ clientId: 'manual-2', symbol: 'RB', side: -1, qty: 2, price: 1 });
+    await until(() => host.stats().positions.HC === 2 && host.stats().positions.RB === -2, 20_000);
+    other.stop();
+
+    const data = join(dir, 'data');
+    const r = await cli(['run', '--config', cfg, '--venue', sock, '--data-dir', data, '--existing', 'adopt', '--json']);
+    expect(r.err).toContain("legato: adopting the venue's positions: HC +2, RB -2");
+    expect(r.code).toBe(0);
+    const entries = readJournal(join(data, JOURNAL_FILE)).records.map((x) => x.value as JournalEntry);
+    expect(entries.filter((e) => e.kind === 'position.adopted').map((e) => [(e as { symbol: string }).symbol, (e as { lots: number }).lots]).sort()).toEqual([
+      ['HC', 2],
+      ['RB', -2],
+    ]);
+    // The engine's books include what it adopted: its final legs are the venue's, never beyond the target of 5.
+    const summary = JSON.parse(r.out);
+    const legs = Object.fromEntries(summary.strategies[0].legs.map((l: { symbol: string; lots: number }) => [l.symbol, l.lots]));
+    const stats = host.stats();
+    expect(legs).toEqual({ HC: stats.positions.HC, RB: stats.positions.RB });
+    expect(Math.abs(stats.positions.HC!)).toBeLessThanOrEqual(5);
   });
 });

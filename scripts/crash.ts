@@ -55,6 +55,8 @@ export interface CrashCounts {
   /** Stray clients the venue served beside the engine: must be 0. Faults that found no engine running to hit. */
   strayServed: number;
   faultsSkipped: number;
+  /** Runs whose last engine could not finish its algos and was resumed once more to reconcile. */
+  finalResumes: number;
   starts: number;
   orders: number;
   fills: number;
@@ -142,7 +144,7 @@ export async function crashRun(index: number, options: CrashOptions): Promise<{ 
   const data = join(dir, 'data');
   const kind = KINDS[index % KINDS.length]!;
   writeFileSync(cfg, JSON.stringify(crashConfig(options.seed + index, options.minutes, kind)));
-  const c: CrashCounts = { runs: 1, kills: 0, killsBeforeStart: 0, venueFreezes: 0, reconnections: 0, strayRefused: 0, strayServed: 0, faultsSkipped: 0, starts: 0, orders: 0, fills: 0, duplicates: 0, voidRefused: 0, lostFills: 0, doubleCounted: 0, positionMismatches: 0, unfinishedAlgos: 0, openOrdersLeft: 0, failedRuns: 0, resumedFromSnapshot: 0, adopted: 0, neverReached: 0, fillsAtReconcile: 0, replayedReports: 0 };
+  const c: CrashCounts = { runs: 1, kills: 0, killsBeforeStart: 0, venueFreezes: 0, reconnections: 0, strayRefused: 0, strayServed: 0, faultsSkipped: 0, finalResumes: 0, starts: 0, orders: 0, fills: 0, duplicates: 0, voidRefused: 0, lostFills: 0, doubleCounted: 0, positionMismatches: 0, unfinishedAlgos: 0, openOrdersLeft: 0, failedRuns: 0, resumedFromSnapshot: 0, adopted: 0, neverReached: 0, fillsAtReconcile: 0, replayedReports: 0 };
   const failures: string[] = [];
   const fail = (m: string): void => {
     failures.push(`run ${index} (${kind}, seed ${options.seed + index}): ${m}`);
@@ -189,6 +191,19 @@ export async function crashRun(index: number, options: CrashOptions): Promise<{ 
       break;
     }
     await faults;
+    // A run that could not finish its algos in its stop's grace (a cancel unanswered under load) leaves the journal
+    // open and says to resume: as an operator would, resume it, and the next start reconciles what it could not learn.
+    for (let again = 0; again < 2 && code === 1 && last!.err().includes('resume it with --resume'); again++) {
+      c.finalResumes++;
+      const engine = legato(['run', '--config', cfg, '--venue', sock, '--data-dir', data, '--json', '--resume']);
+      c.starts++;
+      last = engine;
+      code = await Promise.race([engine.exit, sleep(120_000).then(() => -1)]);
+      if (code === -1) {
+        engine.child.kill('SIGKILL');
+        fail(`the resumed engine did not finish within 120 s: ${engine.err().slice(-500)}`);
+      }
+    }
     if (code !== 0) fail(`the last engine exited ${code}: ${last!.err().slice(-800)}`);
 
     // The venue's own account of the session.
@@ -320,7 +335,7 @@ async function venueProcess(sock: string): Promise<number | undefined> {
 
 /** Runs `options.runs` sessions, `options.parallel` at a time, and adds up their counts. */
 export async function crashRuns(options: CrashOptions): Promise<CrashResult> {
-  const total: CrashCounts = { runs: 0, kills: 0, killsBeforeStart: 0, venueFreezes: 0, reconnections: 0, strayRefused: 0, strayServed: 0, faultsSkipped: 0, starts: 0, orders: 0, fills: 0, duplicates: 0, voidRefused: 0, lostFills: 0, doubleCounted: 0, positionMismatches: 0, unfinishedAlgos: 0, openOrdersLeft: 0, failedRuns: 0, resumedFromSnapshot: 0, adopted: 0, neverReached: 0, fillsAtReconcile: 0, replayedReports: 0 };
+  const total: CrashCounts = { runs: 0, kills: 0, killsBeforeStart: 0, venueFreezes: 0, reconnections: 0, strayRefused: 0, strayServed: 0, faultsSkipped: 0, finalResumes: 0, starts: 0, orders: 0, fills: 0, duplicates: 0, voidRefused: 0, lostFills: 0, doubleCounted: 0, positionMismatches: 0, unfinishedAlgos: 0, openOrdersLeft: 0, failedRuns: 0, resumedFromSnapshot: 0, adopted: 0, neverReached: 0, fillsAtReconcile: 0, replayedReports: 0 };
   const failures: string[] = [];
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -342,7 +357,7 @@ export async function crashRuns(options: CrashOptions): Promise<CrashResult> {
 
 export function formatCounts(c: CrashCounts): string {
   return [
-    `runs ${c.runs}, engine starts ${c.starts}, kills (SIGKILL) ${c.kills}, of which before the run had begun ${c.killsBeforeStart}`,
+    `runs ${c.runs}, engine starts ${c.starts}, kills (SIGKILL) ${c.kills}, of which before the run had begun ${c.killsBeforeStart}, resumed once more to finish ${c.finalResumes}`,
     `venue faults: freezes past the heartbeat ${c.venueFreezes} (reconnected ${c.reconnections}), stray clients refused ${c.strayRefused}, served ${c.strayServed}, faults that found no engine ${c.faultsSkipped}`,
     `orders ${c.orders}, fills ${c.fills}`,
     `duplicate orders ${c.duplicates}, lost fills ${c.lostFills}, fills counted twice ${c.doubleCounted}, position mismatches ${c.positionMismatches}`,

@@ -7,7 +7,7 @@ describe('crash test: SIGKILL at random moments, restart with --resume, check ag
     const { counts, failures } = await crashRuns({ runs: 10, seed: 101, speed: 400, minutes: 16, maxKills: 2, parallel: 2, venueFaults: true });
     expect(failures).toEqual([]);
     expect(counts.runs).toBe(10);
-    expect(counts.starts).toBe(counts.runs + counts.kills);
+    expect(counts.starts).toBe(counts.runs + counts.kills + counts.finalResumes);
     expect(counts.kills).toBeGreaterThan(0);
     // Most kills landed while the engine was running its session, not before it had begun.
     expect(counts.killsBeforeStart * 2).toBeLessThan(counts.kills);

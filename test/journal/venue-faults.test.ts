@@ -88,4 +88,36 @@ describe('the venue process frozen and back', () => {
       await venue.exit;
     }
   });
+
+  it('killed and restarted: the engine reconnects to the new venue, its orders the new venue never saw end rejected, and the run goes on', { timeout: 120_000 }, async () => {
+    const { cfg, sock, data } = setup(120);
+    let venue = proc(['venue', '--socket', sock, '--config', cfg, '--speed', '20']);
+    try {
+      await until(() => venue.err().includes('listening on'), 30_000);
+      const engine = proc(['run', '--config', cfg, '--venue', sock, '--data-dir', data, '--json']);
+      await until(() => engine.err().includes('running run 1'), 30_000);
+      await until(() => journalEntries(data).some((e) => e.kind === 'order.submitted'), 60_000);
+      venue.child.kill('SIGKILL');
+      await venue.exit;
+      await until(() => engine.err().includes(`legato: lost the venue at ${sock}`), 30_000);
+      // A new venue process on the same socket: a venue that lost its memory (a real one would keep it).
+      venue = proc(['venue', '--socket', sock, '--config', cfg, '--speed', '20']);
+      await until(() => engine.err().includes('trading again'), 60_000);
+      engine.child.kill('SIGTERM');
+      expect(await engine.exit).toBe(0);
+      const entries = journalEntries(data);
+      const reconciled = entries.filter((e): e is Extract<JournalEntry, { kind: 'reconciled' }> => e.kind === 'reconciled');
+      expect(reconciled.length).toBeGreaterThanOrEqual(1);
+      // What was live at the old venue is unknown to the new one: void, never sent again.
+      const client = await RemoteVenue.connect(sock);
+      const stats = await client.stats();
+      client.stop();
+      expect(stats.duplicates).toBe(0);
+      expect(stats.orders.filter((o) => reconciled.some((r) => r.lost.includes(o.clientId.replace(/^r1\./, ''))) && o.status !== 'unknown')).toEqual([]);
+      expect(entries.at(-1)).toMatchObject({ kind: 'run.ended', reason: 'interrupted' });
+    } finally {
+      venue.child.kill('SIGTERM');
+      await venue.exit;
+    }
+  });
 });

@@ -158,14 +158,16 @@ export async function crashRun(index: number, options: CrashOptions): Promise<{ 
     const sessionMs = (options.minutes * 60_000) / options.speed;
     let last: ReturnType<typeof legato> | undefined;
     let code: number | null = null;
-    let faults: Promise<void> = Promise.resolve();
+    let faults: Promise<void> | undefined;
     for (let k = 0; ; k++) {
       // Resume what the journal holds; a kill that landed before the first run was written leaves nothing to resume.
       const args = ['run', '--config', cfg, '--venue', sock, '--data-dir', data, '--json', ...(journalStatus(data).lastRun !== null ? ['--resume'] : [])];
       const engine = legato(args);
       c.starts++;
       last = engine;
-      if (k === 0 && options.venueFaults) faults = venueFault(engine, sock, rng, sessionMs, c);
+      // The venue fault meets the first incarnation soon after it has begun, and its kill waits until the fault has
+      // played out, so a reconnection can be seen through. (A frozen venue's market time runs on meanwhile.)
+      if (k === 0 && options.venueFaults) faults = venueFault(engine, sock, rng, c);
       if (k < kills) {
         // The moment counts from when the engine has begun its run (journal open, run.started or run.resumed
         // written), so a slow start on a busy machine does not turn the kill into a kill of nothing.
@@ -173,6 +175,7 @@ export async function crashRun(index: number, options: CrashOptions): Promise<{ 
           waitFor(engine, `ing run 1 (incarnation `, 60_000).then(() => true, () => false),
           engine.exit.then(() => false),
         ]);
+        if (k === 0 && faults) await faults.catch(() => {});
         const at = 50 + rng.uniform() * (sessionMs * 0.8 + 600);
         const done = await Promise.race([engine.exit.then(() => true), sleep(at).then(() => false)]);
         if (!done) {
@@ -190,6 +193,8 @@ export async function crashRun(index: number, options: CrashOptions): Promise<{ 
       }
       break;
     }
+    // A run whose engine finished before its last planned kill never reached the incarnation the fault waits for.
+    if (options.venueFaults && faults === undefined) c.faultsSkipped++;
     await faults;
     // A run that could not finish its algos in its stop's grace (a cancel unanswered under load) leaves the journal
     // open and says to resume: as an operator would, resume it, and the next start reconciles what it could not learn.
@@ -276,19 +281,19 @@ export async function crashRun(index: number, options: CrashOptions): Promise<{ 
 }
 
 /**
- * One venue fault during the first incarnation, at a random moment once it has begun: the venue frozen past the
- * engine's 3 s heartbeat and resumed (the engine must notice, reconnect and reconcile), or a stray client (the
+ * One venue fault during the first incarnation, soon after it has begun: the venue frozen past
+ * the engine's 3 s heartbeat and resumed (the engine must notice, reconnect and reconcile), or a stray client (the
  * venue must refuse it, and the engine trade on).
  */
-async function venueFault(engine: ReturnType<typeof legato>, sock: string, rng: Random, sessionMs: number, c: CrashCounts): Promise<void> {
+async function venueFault(engine: ReturnType<typeof legato>, sock: string, rng: Random, c: CrashCounts): Promise<void> {
   const freeze = rng.uniform() < 0.5;
   try {
-    await waitFor(engine, 'running run 1', 60_000);
+    await waitFor(engine, 'ing run 1 (incarnation ', 60_000);
   } catch {
     c.faultsSkipped++;
     return;
   }
-  await sleep(50 + rng.uniform() * sessionMs * 0.5);
+  await sleep(50 + rng.uniform() * 300);
   const venuePid = await venueProcess(sock);
   if (freeze && venuePid === undefined) {
     c.faultsSkipped++;
@@ -301,7 +306,14 @@ async function venueFault(engine: ReturnType<typeof legato>, sock: string, rng: 
       await waitFor(engine, 'trading again', 30_000);
       c.reconnections++;
     } catch {
-      // The engine was killed meanwhile (its next incarnation resumes and reconciles instead).
+      // It had finished its session before the freeze was noticed: nothing to reconnect for.
+      // It had reached the end of its session (100 %) when the freeze was noticed: it stops with the venue away and
+      // says to resume (the last-run resume below does), or it finished before noticing.
+      if (!engine.err().includes('lost the venue') || engine.err().includes('100%')) {
+        c.venueFreezes--;
+        c.faultsSkipped++;
+      }
+      else throw new Error(`the engine lost the venue and did not trade again: ${engine.err().slice(-400)}`);
     }
   } else {
     try {

@@ -4,7 +4,7 @@ import { crashRuns } from '../../scripts/crash.js';
 describe('crash test: SIGKILL at random moments, restart with --resume, check against the venue process', () => {
   // Bounded by its runs, not by the clock: the timeout is only a backstop for a hang (each wait inside has its own).
   it('10 sessions with venue faults: no duplicate order, no lost fill, no fill counted twice, positions equal the venue, every algo finished', async () => {
-    const { counts, failures } = await crashRuns({ runs: 10, seed: 101, speed: 400, minutes: 16, maxKills: 2, parallel: 2, venueFaults: true });
+    const { counts, failures } = await crashRuns({ runs: 10, seed: 101, speed: 200, minutes: 24, maxKills: 2, parallel: 2, venueFaults: true });
     expect(failures).toEqual([]);
     expect(counts.runs).toBe(10);
     expect(counts.starts).toBe(counts.runs + counts.kills + counts.finalResumes);
@@ -15,6 +15,7 @@ describe('crash test: SIGKILL at random moments, restart with --resume, check ag
     // came after the engine had finished, or while it was down, hit nothing).
     expect(counts.venueFreezes + counts.strayRefused + counts.faultsSkipped).toBe(10);
     expect(counts.venueFreezes + counts.strayRefused).toBeGreaterThan(0);
+    expect(counts.reconnections).toBeGreaterThan(0);
     expect(counts.strayServed).toBe(0);
     expect(counts.orders).toBeGreaterThan(0);
     expect({

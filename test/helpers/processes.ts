@@ -23,3 +23,14 @@ export async function until(cond: () => boolean, ms: number): Promise<void> {
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** Runs `legato <args>` in this process (the CLI's `main`), collecting what it writes and its exit code. */
+export async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const { Writable } = await import('node:stream');
+  const { main } = await import('../../src/cli/main.js');
+  let out = '';
+  let err = '';
+  const sink = (f: (s: string) => void) => new Writable({ write: (c, _e, cb) => (f(String(c)), cb()) });
+  const code = await main(args, { out: sink((s) => (out += s)), err: sink((s) => (err += s)) });
+  return { code, out, err };
+}

@@ -2,11 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { proc, until } from '../helpers/processes.js';
+import { cli, proc, until } from '../helpers/processes.js';
 import { describe, expect, it } from 'vitest';
 import { crashConfig } from '../../scripts/crash.js';
-import { main } from '../../src/cli/main.js';
 import { demoConfig } from '../../src/config/demo.js';
 import { resolveConfig } from '../../src/config/resolve.js';
 import { DurableEngine, JOURNAL_FILE, type JournalEntry } from '../../src/engine/durable.js';
@@ -15,13 +13,6 @@ import { RemoteVenue } from '../../src/venue/remote/remote-venue.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'legato-cli-journal-'));
 
-async function cli(args: string[]) {
-  let out = '';
-  let err = '';
-  const sink = (f: (s: string) => void) => new Writable({ write: (c, _e, cb) => (f(String(c)), cb()) });
-  const code = await main(args, { out: sink((s) => (out += s)), err: sink((s) => (err += s)) });
-  return { code, out, err };
-}
 
 /** A journal of an unfinished run of the demo (0.05 days), as a crashed process leaves it. */
 async function unfinishedJournal(): Promise<{ dir: string; file: string }> {

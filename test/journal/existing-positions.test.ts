@@ -1,49 +1,56 @@
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { crashConfig } from '../../scripts/crash.js';
-import { main } from '../../src/cli/main.js';
 import { resolveConfig } from '../../src/config/resolve.js';
 import { JOURNAL_FILE, type JournalEntry } from '../../src/engine/durable.js';
 import { readJournal } from '../../src/journal/journal-file.js';
 import { RemoteVenue } from '../../src/venue/remote/remote-venue.js';
 import { VenueHost, VenueServer } from '../../src/venue/remote/venue-host.js';
 import type { SimVenueSpec } from '../../src/venue/simulated/simulated-venue.js';
-import { until } from '../helpers/processes.js';
+import type { OrderCommand } from '../../src/domain/orders.js';
+import { cli, until } from '../helpers/processes.js';
 
-async function cli(args: string[]) {
-  let out = '';
-  let err = '';
-  const sink = (f: (s: string) => void) => new Writable({ write: (c, _e, cb) => (f(String(c)), cb()) });
-  const code = await main(args, { out: sink((s) => (out += s)), err: sink((s) => (err += s)) });
-  return { code, out, err };
-}
 
 const servers: VenueServer[] = [];
 afterEach(async () => {
   for (const s of servers.splice(0)) await s.close();
 });
 
+/**
+ * A venue process (crash config, `seed`, `minutes`) where another client has left `orders`, waited until
+ * `settled` says they are where they should be.
+ */
+async function venueHolding(seed: number, minutes: number, orders: OrderCommand[], settled: (s: ReturnType<VenueHost['stats']>) => boolean) {
+  const dir = mkdtempSync(join(tmpdir(), 'legato-existing-'));
+  const raw = crashConfig(seed, minutes, 'taker');
+  const cfg = join(dir, 'config.json');
+  writeFileSync(cfg, JSON.stringify(raw));
+  const config = resolveConfig(raw, 'crash', {});
+  const sock = join(dir, 'venue.sock');
+  const host = new VenueHost(config.venue as SimVenueSpec, config.run.start);
+  servers.push(await VenueServer.start(host, { listen: sock, speed: 50 }));
+  const other = await RemoteVenue.connect(sock);
+  await other.sync([]);
+  for (const o of orders) other.submit(o);
+  await until(() => settled(host.stats()), 20_000);
+  other.stop();
+  return { dir, cfg, sock, host };
+}
+
 describe('a fresh run on a venue that already holds positions or orders in its symbols', () => {
   it('refuses to start (exit 2, naming them) unless told to ignore them; nothing is journalled or sent', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'legato-existing-'));
-    const raw = crashConfig(7, 1, 'taker');
-    const cfg = join(dir, 'config.json');
-    writeFileSync(cfg, JSON.stringify(raw));
-    const config = resolveConfig(raw, 'crash', {});
-    const sock = join(dir, 'venue.sock');
-    const host = new VenueHost(config.venue as SimVenueSpec, config.run.start);
-    servers.push(await VenueServer.start(host, { listen: sock, speed: 50 }));
-
     // Another process leaves a position of +2 RB and an order resting far from the market.
-    const other = await RemoteVenue.connect(sock);
-    await other.sync([]);
-    other.submit({ clientId: 'manual-1', symbol: 'RB', side: 1, qty: 2, price: 4000 });
-    other.submit({ clientId: 'manual-2', symbol: 'HC', side: -1, qty: 1, price: 9000 });
-    await until(() => host.stats().positions.RB === 2 && host.stats().open.includes('manual-2'), 20_000);
-    other.stop();
+    const { dir, cfg, sock, host } = await venueHolding(
+      7,
+      1,
+      [
+        { clientId: 'manual-1', symbol: 'RB', side: 1, qty: 2, price: 4000 },
+        { clientId: 'manual-2', symbol: 'HC', side: -1, qty: 1, price: 9000 },
+      ],
+      (st) => st.positions.RB === 2 && st.open.includes('manual-2'),
+    );
 
     const data = join(dir, 'data');
     const refused = await cli(['run', '--config', cfg, '--venue', sock, '--data-dir', data]);
@@ -60,22 +67,16 @@ describe('a fresh run on a venue that already holds positions or orders in its s
   });
 
   it('with --existing adopt, the strategy takes the positions over: it trades from them, and ends with the venue positions', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'legato-adopt-'));
-    const raw = crashConfig(11, 2, 'taker');
-    const cfg = join(dir, 'config.json');
-    writeFileSync(cfg, JSON.stringify(raw));
-    const config = resolveConfig(raw, 'crash', {});
-    const sock = join(dir, 'venue.sock');
-    const host = new VenueHost(config.venue as SimVenueSpec, config.run.start);
-    servers.push(await VenueServer.start(host, { listen: sock, speed: 50 }));
-
     // A long spread position of 2 units left at the venue: +2 HC, −2 RB.
-    const other = await RemoteVenue.connect(sock);
-    await other.sync([]);
-    other.submit({ clientId: 'manual-1', symbol: 'HC', side: 1, qty: 2, price: 9000 });
-    other.submit({ clientId: 'manual-2', symbol: 'RB', side: -1, qty: 2, price: 1 });
-    await until(() => host.stats().positions.HC === 2 && host.stats().positions.RB === -2, 20_000);
-    other.stop();
+    const { dir, cfg, sock, host } = await venueHolding(
+      11,
+      2,
+      [
+        { clientId: 'manual-1', symbol: 'HC', side: 1, qty: 2, price: 9000 },
+        { clientId: 'manual-2', symbol: 'RB', side: -1, qty: 2, price: 1 },
+      ],
+      (st) => st.positions.HC === 2 && st.positions.RB === -2,
+    );
 
     const data = join(dir, 'data');
     const r = await cli(['run', '--config', cfg, '--venue', sock, '--data-dir', data, '--existing', 'adopt', '--json']);

@@ -67,7 +67,7 @@ describe('the venue process frozen and back', () => {
     }
   });
 
-  it('SIGTERM while the venue is frozen exits (1), naming it, and leaves the run resumable', { timeout: 120_000 }, async () => {
+  it('SIGTERM while the venue is frozen exits without waiting for it: resumable when an algo could not finish, else ended cleanly', { timeout: 120_000 }, async () => {
     const { cfg, sock, data } = setup(120);
     const venue = proc(['venue', '--socket', sock, '--config', cfg, '--speed', '20']);
     try {
@@ -76,12 +76,20 @@ describe('the venue process frozen and back', () => {
       await until(() => engine.err().includes('running run 1'), 30_000);
       venue.child.kill('SIGSTOP');
       engine.child.kill('SIGTERM');
-      expect(await engine.exit).toBe(1);
-      // Frozen before or after the run's first reconciliation: either way it says so, and nothing is lost.
-      expect(engine.err()).toMatch(new RegExp(`legato: stopped while the venue at ${sock.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} was unreachable.*; the journal is kept: continue with --resume`));
+      // It exits either way (never waits on the frozen venue for ever). With an algo working, the stop cannot finish
+      // without the venue: exit 1, the run left open for --resume. With none working, the stop needs nothing from
+      // the venue: the run ends cleanly (exit 0). Which one depends on the moment; both are checked for what they say.
+      const code = await engine.exit;
       expect(engine.err()).not.toMatch(/\n\s+at /);
-      const entries = readJournal(join(data, JOURNAL_FILE)).records.map((r) => r.value as JournalEntry);
-      expect(entries.some((e) => e.kind === 'run.ended')).toBe(false);
+      const ended = journalEntries(data).some((e) => e.kind === 'run.ended');
+      if (code === 1) {
+        expect(engine.err()).toMatch(new RegExp(`legato: stopped while the venue at ${sock.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} was unreachable.*; the journal is kept: continue with --resume`));
+        expect(ended).toBe(false);
+      } else {
+        expect(code).toBe(0);
+        expect(engine.err()).toContain('legato: interrupted; algos were stopped, the journal flushed, and the run ended cleanly');
+        expect(ended).toBe(true);
+      }
     } finally {
       venue.child.kill('SIGCONT');
       venue.child.kill('SIGTERM');

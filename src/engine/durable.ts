@@ -354,17 +354,25 @@ export class DurableEngine {
       }
       for (const r of resumed.replay) this.outbox.inject(r);
     }
-    await this.reconcile(resumed !== null);
-    this.flush();
     // A venue that reconnects (a restart, a dropped or frozen connection) is reconciled with before any of its
     // live messages are delivered: nothing trades until the engine and the venue agree again.
-    const inner = this.outbox.inner as Venue & { onReconnected?: (() => Promise<void>) | undefined };
-    if ('onReconnected' in inner) {
+    const inner = this.outbox.inner as Venue & { onReconnected?: (() => Promise<void>) | undefined; isConnected?: () => boolean };
+    const reconnects = 'onReconnected' in inner;
+    if (reconnects) {
       inner.onReconnected = async () => {
         await this.reconcile(true);
         this.flush();
       };
     }
+    try {
+      await this.reconcile(resumed !== null);
+    } catch (e) {
+      // Lost before the first reconciliation: with a venue that reconnects, it runs when the venue is back (time
+      // stands still meanwhile, and nothing is delivered before it). Otherwise the start fails.
+      if (!reconnects || inner.isConnected?.() !== false) throw e;
+      this.warn(`the venue went away before the first reconciliation (${(e as Error).message}); it runs when the venue is back`);
+    }
+    this.flush();
   }
 
   /** Runs the engine to the end (or an abort), stops it cleanly, journals the end and closes the journal. */

@@ -301,6 +301,9 @@ export class DurableEngine {
     for (const r of records) {
       if (typeof r.at === 'number' && r.at > lastAt) lastAt = r.at;
       if (r.kind === 'snapshot') {
+        // A torn-down tree (written by versions before a stop with the venue unreachable skipped it) is no
+        // starting point: the running tree before it is, with what followed replayed.
+        if ((r.actor as { status?: string } | null)?.status !== 'active') continue;
         committed = committed.concat(uncommitted);
         uncommitted = [];
         snapshot = r;
@@ -416,7 +419,9 @@ export class DurableEngine {
         const entries = this.pending;
         this.pending = [];
         const sync = this.hasCommands || this.outbox.waiting > 0 || this.options.fsync === 'always';
-        if (this.needsSnapshot || this.outbox.waiting > 0) entries.push(this.snapshot());
+        // A tree the stop has torn down (the venue was unreachable, algos still working) is never a resume's
+        // starting point: the last snapshot of the running tree stays the one a resume restores.
+        if ((this.needsSnapshot || this.outbox.waiting > 0) && this.engine.actor.getSnapshot().status === 'active') entries.push(this.snapshot());
         this.needsSnapshot = false;
         this.hasCommands = false;
         this.writer.append(entries, sync);

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { demoConfig } from '../../src/config/demo.js';
 import { resolveConfig } from '../../src/config/resolve.js';
 import { DurableEngine, JOURNAL_FILE, JournalStateError, configFingerprint, journalStatus, type JournalEntry } from '../../src/engine/durable.js';
-import { JournalAccessError, JournalChainError, readJournal } from '../../src/journal/journal-file.js';
+import { JournalAccessError, JournalChainError, JournalWriter, readJournal } from '../../src/journal/journal-file.js';
 import { RemoteVenue } from '../../src/venue/remote/remote-venue.js';
 import { VenueHost, VenueServer } from '../../src/venue/remote/venue-host.js';
 import { SimulatedVenue, type SimVenueSpec } from '../../src/venue/simulated/simulated-venue.js';
@@ -343,4 +343,104 @@ describe('restart against a venue process', () => {
     expect(journal.filter((e) => e.kind === 'algo.started').length).toBe(journal.filter((e) => e.kind === 'algo.ended').length);
     expect(readFileSync(join(dir, JOURNAL_FILE)).length).toBeGreaterThan(0);
   });
+});
+
+describe('a run stopped while the venue is unreachable', () => {
+  const servers: VenueServer[] = [];
+  afterEach(async () => {
+    for (const s of servers.splice(0)) await s.close();
+  });
+
+  it('is resumed with its algo still working (not a stopped tree), and then finishes the algo and ends the run', async () => {
+    const dir = tmp();
+    const config = resolveConfig(crashConfig(5, 12, 'quoting'), 'crash', {});
+    const sock = join(dir, 'venue.sock');
+    const host = new VenueHost(config.venue as SimVenueSpec, config.run.start);
+    servers.push(await VenueServer.start(host, { listen: sock, speed: 200 }));
+
+    const a = await RemoteVenue.connect(sock, { reconnect: true });
+    const first = DurableEngine.open(config, { dataDir: dir, venue: a, clock: a.clock, ...quiet });
+    const stop = new AbortController();
+    const running = first.run({ signal: stop.signal });
+    const algoWorking = (): boolean => first.engine.actor.system.get('strategy:hc-rb')?.getSnapshot().context.algo != null;
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline && !(algoWorking() && host.stats().open.length > 0)) await new Promise((r) => setTimeout(r, 5));
+    expect(algoWorking()).toBe(true);
+    // The venue process goes away (its state lives on in the host); the engine is told to stop meanwhile.
+    const states: string[] = [];
+    a.state$.subscribe((s) => states.push(s.state));
+    await servers.pop()!.close();
+    while (Date.now() < deadline && !states.includes('disconnected')) await new Promise((r) => setTimeout(r, 5));
+    stop.abort();
+    await running;
+    a.stop();
+    const left = entries(dir);
+    expect(left.some((e) => e.kind === 'run.ended')).toBe(false);
+    // What a resume restores is the last tree that was running, never the one the stop had torn down.
+    const lastSnapshot = left.filter((e) => e.kind === 'snapshot').at(-1) as { actor: { status: string } };
+    expect(lastSnapshot.actor.status).toBe('active');
+    // A journal from a version that did write the torn-down tree resumes the same way: that snapshot is skipped.
+    const writer = JournalWriter.open(join(dir, JOURNAL_FILE));
+    writer.append([{ kind: 'snapshot', at: a.clock.now(), run: 1, actor: { status: 'stopped', value: 'stopping', children: {} }, timers: [] }], true);
+    writer.close();
+
+    // The venue is back; the resumed run reconciles, stops the algo properly and ends.
+    servers.push(await VenueServer.start(host, { listen: sock, speed: 200 }));
+    const b = await RemoteVenue.connect(sock);
+    const second = DurableEngine.open(config, { dataDir: dir, resume: true, venue: b, clock: b.clock, ...quiet });
+    const summary = await second.run();
+    b.stop();
+    const journal = entries(dir);
+    expect(journal.at(-1)).toMatchObject({ kind: 'run.ended', reason: 'completed' });
+    expect(journal.filter((e) => e.kind === 'algo.ended').length).toBe(journal.filter((e) => e.kind === 'algo.started').length);
+    const stats = host.stats();
+    expect(stats.open).toEqual([]);
+    const legs = Object.fromEntries(summary.strategies[0]!.legs.map((l) => [l.symbol, l.lots]));
+    expect(legs).toEqual({ HC: stats.positions.HC, RB: stats.positions.RB });
+  }, 120_000);
+});
+
+describe('a venue connection lost and back after its time moved on', () => {
+  const servers: VenueServer[] = [];
+  afterEach(async () => {
+    for (const s of servers.splice(0)) await s.close();
+  });
+
+  it('fires the timers due in the gap only once connected and reconciled: no burst of retries refused as disconnected', async () => {
+    const dir = tmp();
+    const config = resolveConfig(crashConfig(5, 12, 'quoting'), 'crash', {});
+    const sock = join(dir, 'venue.sock');
+    const host = new VenueHost(config.venue as SimVenueSpec, config.run.start);
+    servers.push(await VenueServer.start(host, { listen: sock, speed: 200 }));
+    const a = await RemoteVenue.connect(sock, { reconnect: true, backoffMs: { first: 20, max: 100 } });
+    const first = DurableEngine.open(config, { dataDir: dir, venue: a, clock: a.clock, ...quiet });
+    const stop = new AbortController();
+    const running = first.run({ signal: stop.signal });
+    const algoWorking = (): boolean => first.engine.actor.system.get('strategy:hc-rb')?.getSnapshot().context.algo != null;
+    const wait = async (ok: () => boolean): Promise<void> => {
+      const deadline = Date.now() + 20_000;
+      while (Date.now() < deadline && !ok()) await new Promise((r) => setTimeout(r, 5));
+      expect(ok()).toBe(true);
+    };
+    await wait(() => algoWorking() && host.stats().open.length > 0);
+    const states: string[] = [];
+    a.state$.subscribe((s) => states.push(s.state));
+    await servers.pop()!.close();
+    await wait(() => states.includes('disconnected'));
+    const lostAt = a.clock.now();
+    // Stopping the algo now asks for cancels the connection refuses ('disconnected'); its retries are timers.
+    first.engine.control('pause', { source: 'test' });
+    // The venue's time moves on two minutes while the engine is away.
+    host.clock.runUntil(host.clock.now() + 120_000);
+    servers.push(await VenueServer.start(host, { listen: sock, speed: 200 }));
+    await wait(() => states.at(-1) === 'connected');
+    await wait(() => !algoWorking());
+    stop.abort();
+    await running;
+    a.stop();
+    const refused = entries(dir).filter((e) => e.kind === 'report' && (e.report as { reason?: string }).reason === 'disconnected');
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused.filter((e) => e.at > lostAt)).toEqual([]);
+    expect(host.stats().open).toEqual([]);
+  }, 120_000);
 });

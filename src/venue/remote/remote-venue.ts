@@ -330,8 +330,6 @@ export class RemoteVenue implements Venue {
     this.socket = opened.socket;
     this.attempts = 0;
     this.lastMessageAt = Date.now();
-    // Time never runs back: a venue that restarted from an earlier time is followed from now on.
-    this.clock.advanceTo(opened.hello.now);
     // Hold every live message until the host has reconciled, then deliver them in order.
     this.held = [];
     this.connected = true;
@@ -343,6 +341,11 @@ export class RemoteVenue implements Venue {
       this.setState('reconciling', `reconciliation failed: ${(e as Error).message}`);
     }
     if (!this.connected) return;
+    // Only now does time catch up with the venue's (it never runs back: a venue that restarted from an earlier
+    // time is followed from now on). Timers due in the gap fire connected and reconciled: were time moved
+    // before, every retry due in the gap would fire against a connection still down (a 15-minute freeze made
+    // 1,800 cancels refused as 'disconnected', each journalled, in one burst that starved the heartbeat).
+    this.clock.advanceTo(opened.hello.now);
     const held = this.held ?? [];
     this.held = null;
     this.setState('connected');

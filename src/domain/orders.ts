@@ -37,6 +37,11 @@ export interface OrderFilled {
   readonly qty: number;
   readonly price: number;
   readonly at: number;
+  /**
+   * Who made the trade: `maker` when the order was resting and the market came to it, `taker` when it crossed
+   * on arrival. Fees differ by it; absent when the venue does not say (costs then use the taker rate).
+   */
+  readonly liquidity?: 'maker' | 'taker';
 }
 export interface OrderCanceled {
   readonly type: 'order.canceled';

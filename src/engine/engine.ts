@@ -565,6 +565,8 @@ export class Engine {
       side: r.side > 0 ? 'buy' : 'sell',
       qty: str(leg.lotSize.times(r.qty)),
       price: str(leg.tickSize.times(r.price)),
+      liquidity: r.liquidity ?? null,
+      fee: '0',
     });
   }
 

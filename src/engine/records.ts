@@ -12,6 +12,24 @@ export interface FillRecord {
   /** Quantity in the instrument's units (lots × lot size). */
   qty: string;
   price: string;
+  /** Maker (rested) or taker (crossed); null when the venue did not say. */
+  liquidity: 'maker' | 'taker' | null;
+  /** The fee this fill paid, in currency (a rebate is negative), as the strategy's cost model prices it. */
+  fee: string;
+}
+
+/** A funding payment on a perpetual leg: charged on the strategy's position held at the funding time. */
+export interface FundingRecord {
+  at: number;
+  strategy: string;
+  symbol: string;
+  /** Signed lots held at the funding time. */
+  lots: number;
+  /** The rate applied (a fraction: 0.0001 = 1 bp), and the mark price it was applied to. */
+  rate: string;
+  mark: string;
+  /** Currency paid (positive: a cost; a long pays a positive rate, a short receives it). */
+  amount: string;
 }
 
 export interface ExecutionLeg {

@@ -283,11 +283,11 @@ export abstract class Exchange implements Venue {
       if (cmd.side > 0 && cmd.price >= book.ask && book.askSize > 0) {
         const q = Math.min(cmd.qty, book.askSize);
         book.askSize -= q;
-        this.fill(order, q, book.ask);
+        this.fill(order, q, book.ask, 'taker');
       } else if (cmd.side < 0 && cmd.price <= book.bid && book.bidSize > 0) {
         const q = Math.min(cmd.qty, book.bidSize);
         book.bidSize -= q;
-        this.fill(order, q, book.bid);
+        this.fill(order, q, book.bid, 'taker');
       }
     }
     if (order.filled < cmd.qty) {
@@ -371,7 +371,7 @@ export abstract class Exchange implements Venue {
         }
       }
       if (q === 0) continue;
-      this.fill(o, q, o.cmd.price);
+      this.fill(o, q, o.cmd.price, 'maker');
       if (o.filled >= o.cmd.qty) {
         this.resting.delete(id);
         this.done.add(id);
@@ -379,7 +379,7 @@ export abstract class Exchange implements Venue {
     }
   }
 
-  private fill(order: RestingOrder, qty: number, price: number): void {
+  private fill(order: RestingOrder, qty: number, price: number, liquidity: 'maker' | 'taker'): void {
     order.filled += qty;
     const s = order.cmd.symbol;
     this.positionLots.set(s, this.positionLots.get(s)! + order.cmd.side * qty);
@@ -393,6 +393,7 @@ export abstract class Exchange implements Venue {
       qty,
       price,
       at: this.clock.now(),
+      liquidity,
     });
   }
 }

@@ -242,7 +242,7 @@ describe('SimulatedVenue latency', () => {
     h.clock.runUntil(t + 500);
     expect(h.received).toEqual([
       { report: { type: 'order.accepted', clientId: 'b', at: t + 250 }, receivedAt: t + 500 },
-      { report: { type: 'order.filled', clientId: 'b', tradeId: 'T1', symbol: 'A', side: 1, qty: 3, price: 101, at: t + 250 }, receivedAt: t + 500 },
+      { report: { type: 'order.filled', clientId: 'b', tradeId: 'T1', symbol: 'A', side: 1, qty: 3, price: 101, at: t + 250, liquidity: 'taker' }, receivedAt: t + 500 },
     ]);
   });
 

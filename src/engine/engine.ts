@@ -18,7 +18,7 @@ import { toMarketViews } from '../streams/market-views.js';
 import { SimulatedVenue, type SimVenueSpec } from '../venue/simulated/simulated-venue.js';
 import { LegatoError } from '../domain/errors.js';
 import type { Venue } from '../venue/venue.js';
-import type { EngineRecord, Execution, FillRecord, StateChange } from './records.js';
+import type { EngineRecord, Execution, FillRecord, FundingRecord, StateChange } from './records.js';
 import { stateString } from './state-string.js';
 import { buildSummary, ExposureTotals, type Summary } from './summary.js';
 import { BoundedSet } from '../domain/bounded.js';
@@ -94,11 +94,14 @@ export class Engine {
   /** Every record, in order. */
   readonly records$: Observable<EngineRecord>;
   readonly fills$: Observable<FillRecord>;
+  /** Funding charged on perpetual legs, as it is charged. */
+  readonly funding$: Observable<FundingRecord>;
   readonly executions$: Observable<Execution>;
   readonly stateChanges$: Observable<StateChange>;
 
   private readonly records = new Subject<EngineRecord>();
   private readonly fills = new Subject<FillRecord>();
+  private readonly fundingSubject = new Subject<FundingRecord>();
   private readonly executionsSubject = new Subject<Execution>();
   private readonly states = new Subject<StateChange>();
   private readonly subscriptions: { unsubscribe(): void }[] = [];
@@ -135,6 +138,7 @@ export class Engine {
     this.venue = options.venue ?? new SimulatedVenue(config.venue as SimVenueSpec, this.clock);
     this.records$ = this.records.asObservable();
     this.fills$ = this.fills.asObservable();
+    this.funding$ = this.fundingSubject.asObservable();
     this.executions$ = this.executionsSubject.asObservable();
     this.stateChanges$ = this.states.asObservable();
 
@@ -385,6 +389,7 @@ export class Engine {
     this.actor.stop();
     this.records.complete();
     this.fills.complete();
+    this.fundingSubject.complete();
     this.executionsSubject.complete();
     this.states.complete();
   }

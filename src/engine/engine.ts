@@ -216,9 +216,9 @@ export class Engine {
         case 'report': {
           const rep = r.report;
           if (rep.type === 'order.filled') {
-            if (this.tradeIds.has(rep.tradeId)) this.counts.duplicateFills++;
+            if (this.tradeIds.has(fillKey(rep))) this.counts.duplicateFills++;
             else {
-              this.tradeIds.add(rep.tradeId);
+              this.tradeIds.add(fillKey(rep));
               this.onFill(rep, r.at);
             }
           }
@@ -535,9 +535,9 @@ export class Engine {
   private onReport(r: VenueReport): void {
     const at = this.clock.now();
     if (r.type === 'order.filled') {
-      if (this.tradeIds.has(r.tradeId)) this.counts.duplicateFills++;
+      if (this.tradeIds.has(fillKey(r))) this.counts.duplicateFills++;
       else {
-        this.tradeIds.add(r.tradeId);
+        this.tradeIds.add(fillKey(r));
         this.onFill(r, at);
       }
     }
@@ -681,4 +681,12 @@ function sleep(ms: number): Promise<void> {
 /** Builds the engine (not started). */
 export function createEngine(config: EngineConfig, options: EngineOptions = {}): Engine {
   return new Engine(config, options);
+}
+
+/**
+ * A fill's identity: its order and the venue's trade id. Trade ids alone are not unique across a venue that
+ * restarted without its memory (it numbers from the start again), and client ids are never reused.
+ */
+function fillKey(r: { clientId: string; tradeId: string }): string {
+  return `${r.clientId} ${r.tradeId}`;
 }

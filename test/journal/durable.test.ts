@@ -444,3 +444,51 @@ describe('a venue connection lost and back after its time moved on', () => {
     expect(host.stats().open).toEqual([]);
   }, 120_000);
 });
+
+describe('a venue that restarts with no memory', () => {
+  const servers: VenueServer[] = [];
+  afterEach(async () => {
+    for (const s of servers.splice(0)) await s.close();
+  });
+
+  it('counts the new venue fills although their trade ids repeat the old venue ones (a fill is its order and trade id)', async () => {
+    const dir = tmp();
+    const config = resolveConfig(crashConfig(5, 12, 'taker'), 'crash', {});
+    const sock = join(dir, 'venue.sock');
+    servers.push(await VenueServer.start(new VenueHost(config.venue as SimVenueSpec, config.run.start), { listen: sock, speed: 200 }));
+    const a = await RemoteVenue.connect(sock, { reconnect: true, backoffMs: { first: 20, max: 100 } });
+    const first = DurableEngine.open(config, { dataDir: dir, venue: a, clock: a.clock, ...quiet });
+    const stop = new AbortController();
+    const running = first.run({ signal: stop.signal });
+    const wait = async (ok: () => boolean): Promise<void> => {
+      const deadline = Date.now() + 30_000;
+      while (Date.now() < deadline && !ok()) await new Promise((r) => setTimeout(r, 5));
+      expect(ok()).toBe(true);
+    };
+    const fills = (): number => first.engine.summary().counts.fills;
+    await wait(() => fills() >= 2);
+    const states: string[] = [];
+    a.state$.subscribe((s) => states.push(s.state));
+    await servers.pop()!.close();
+    await wait(() => states.includes('disconnected'));
+    const known = { HC: first.engine.position('hc-rb', 'HC'), RB: first.engine.position('hc-rb', 'RB') };
+    const fillsBefore = fills();
+    // A new venue process with no memory (its trade ids start again at T1), the same market.
+    const fresh = new VenueHost(config.venue as SimVenueSpec, config.run.start);
+    fresh.clock.runUntil(a.clock.now());
+    servers.push(await VenueServer.start(fresh, { listen: sock, speed: 200 }));
+    await wait(() => fresh.stats().orders.some((o) => o.fills.length > 0) && states.at(-1) === 'connected');
+    await wait(() => fills() > fillsBefore);
+    stop.abort();
+    await running;
+    a.stop();
+    const stats = fresh.stats();
+    const newTrades = stats.orders.reduce((n, o) => n + o.fills.length, 0);
+    expect(first.engine.summary().counts.duplicateFills).toBe(0);
+    expect(fills() - fillsBefore).toBe(newTrades);
+    expect({ HC: first.engine.position('hc-rb', 'HC'), RB: first.engine.position('hc-rb', 'RB') }).toEqual({
+      HC: known.HC + (stats.positions.HC ?? 0),
+      RB: known.RB + (stats.positions.RB ?? 0),
+    });
+  }, 120_000);
+});

@@ -9,8 +9,9 @@
  * run (a kill that lands before, because the engine was slow to start, is counted apart, and a pass where
  * most kills landed before trading began fails: it tested nothing), restarted with --resume each time, and
  * finally left to finish its session. With --venue-faults each run also meets one venue fault: the venue
- * frozen (SIGSTOP) past the engine's heartbeat, then resumed; or a stray client, which must be refused while
- * the engine trades on. Then, against the venue's own records:
+ * frozen (SIGSTOP) past the engine's heartbeat, then resumed; the venue killed and replaced by a new one with no
+ * memory (then the old venue's share is what the journal holds of it, and the rest is checked against the new
+ * one); or a stray client, which must be refused while the engine trades on. Then, against the venue's own records:
  *   duplicates      orders the venue received twice (the same client id)        must be 0
  *   lost fills      fills the venue made that the journal never recorded         must be 0
  *   double counted  fills the engine counted more than once (its count vs venue)  must be 0
@@ -50,6 +51,8 @@ export interface CrashCounts {
   killsBeforeStart: number;
   /** Venue faults met: freezes past the heartbeat (and the engine's reconnections), stray clients refused. */
   venueFreezes: number;
+  /** Venue processes killed (SIGKILL) and replaced by a new one with no memory, from the engine's time on. */
+  venueRestarts: number;
   reconnections: number;
   strayRefused: number;
   /** Stray clients the venue served beside the engine: must be 0. Faults that found no engine running to hit. */
@@ -144,13 +147,28 @@ export async function crashRun(index: number, options: CrashOptions): Promise<{ 
   const data = join(dir, 'data');
   const kind = KINDS[index % KINDS.length]!;
   writeFileSync(cfg, JSON.stringify(crashConfig(options.seed + index, options.minutes, kind)));
-  const c: CrashCounts = { runs: 1, kills: 0, killsBeforeStart: 0, venueFreezes: 0, reconnections: 0, strayRefused: 0, strayServed: 0, faultsSkipped: 0, finalResumes: 0, starts: 0, orders: 0, fills: 0, duplicates: 0, voidRefused: 0, lostFills: 0, doubleCounted: 0, positionMismatches: 0, unfinishedAlgos: 0, openOrdersLeft: 0, failedRuns: 0, resumedFromSnapshot: 0, adopted: 0, neverReached: 0, fillsAtReconcile: 0, replayedReports: 0 };
+  const c: CrashCounts = { runs: 1, kills: 0, killsBeforeStart: 0, venueFreezes: 0, venueRestarts: 0, reconnections: 0, strayRefused: 0, strayServed: 0, faultsSkipped: 0, finalResumes: 0, starts: 0, orders: 0, fills: 0, duplicates: 0, voidRefused: 0, lostFills: 0, doubleCounted: 0, positionMismatches: 0, unfinishedAlgos: 0, openOrdersLeft: 0, failedRuns: 0, resumedFromSnapshot: 0, adopted: 0, neverReached: 0, fillsAtReconcile: 0, replayedReports: 0 };
   const failures: string[] = [];
   const fail = (m: string): void => {
     failures.push(`run ${index} (${kind}, seed ${options.seed + index}): ${m}`);
   };
   // Market time starts when the first engine connects, so a slow start on a busy machine does not eat the session.
-  const venue = legato(['venue', '--socket', sock, '--config', cfg, '--speed', String(options.speed), '--wait-for-engine']);
+  let venue = legato(['venue', '--socket', sock, '--config', cfg, '--speed', String(options.speed), '--wait-for-engine']);
+  // A venue restart: the process is killed and a new one, with no memory of orders, fills or positions, serves the
+  // same market from the engine's time on (a venue cannot restart earlier than the engine, whose clock never runs back).
+  let restarted = false;
+  const restartVenue = async (): Promise<void> => {
+    const at = journalTime(data);
+    venue.child.kill('SIGKILL');
+    await venue.exit;
+    const end = Date.parse('2026-11-23T09:00:00Z') + options.minutes * 60_000;
+    const base = crashConfig(options.seed + index, options.minutes, kind) as { run: { start: string; days: number } };
+    const cfg2 = join(dir, 'venue-restarted.json');
+    writeFileSync(cfg2, JSON.stringify({ ...base, run: { start: new Date(at).toISOString(), days: (Math.max(end - at, 0) + 60_000) / 86_400_000 } }));
+    venue = legato(['venue', '--socket', sock, '--config', cfg2, '--speed', String(options.speed)]);
+    restarted = true;
+    await waitFor(venue, 'listening on', 20_000);
+  };
   try {
     await waitFor(venue, 'listening on', 20_000);
     const kills = rng.int(1, options.maxKills);
@@ -167,7 +185,7 @@ export async function crashRun(index: number, options: CrashOptions): Promise<{ 
       last = engine;
       // The venue fault meets the first incarnation soon after it has begun, and its kill waits until the fault has
       // played out, so a reconnection can be seen through. (A frozen venue's market time runs on meanwhile.)
-      if (k === 0 && options.venueFaults) faults = venueFault(engine, sock, rng, c);
+      if (k === 0 && options.venueFaults) faults = venueFault(engine, sock, rng, c, restartVenue);
       if (k < kills) {
         // The moment counts from when the engine has begun its run (journal open, run.started or run.resumed
         // written), so a slow start on a busy machine does not turn the kill into a kill of nothing.
@@ -216,7 +234,8 @@ export async function crashRun(index: number, options: CrashOptions): Promise<{ 
     const stats: WireStats = await client.stats();
     client.stop();
     const mine = stats.orders.filter((o) => o.clientId.startsWith('r1.'));
-    const venueTrades = new Set(mine.flatMap((o) => o.fills.map((f) => f.tradeId)));
+    // A fill is its order and its trade id (a restarted venue numbers its trades from T1 again).
+    const venueTrades = new Set(mine.flatMap((o) => o.fills.map((f) => `${o.clientId.slice(3)} ${f.tradeId}`)));
     c.orders = mine.length;
     c.fills = venueTrades.size;
     c.duplicates = stats.duplicates;
@@ -226,10 +245,17 @@ export async function crashRun(index: number, options: CrashOptions): Promise<{ 
     // The journal's.
     const entries = readJournal(join(data, JOURNAL_FILE)).records.map((r) => r.value as JournalEntry);
     const journalTrades = new Set<string>();
+    // Lots per symbol from the journal's fills, by trade: after a venue restart, those the old venue made are known
+    // only from the journal (the new venue never saw them).
+    const journalLots = new Map<string, { symbol: string; lots: number }>();
     const started = new Set<string>();
     const ended = new Set<string>();
     for (const e of entries) {
-      if (e.kind === 'report' && e.report.type === 'order.filled') journalTrades.add(e.report.tradeId);
+      if (e.kind === 'report' && e.report.type === 'order.filled') {
+        const key = `${e.report.clientId} ${e.report.tradeId}`;
+        journalTrades.add(key);
+        journalLots.set(key, { symbol: e.report.symbol, lots: e.report.side * e.report.qty });
+      }
       if (e.kind === 'algo.started') started.add(e.algoId);
       if (e.kind === 'algo.ended') ended.add(e.execution.algoId);
       if (e.kind === 'run.resumed') {
@@ -252,14 +278,24 @@ export async function crashRun(index: number, options: CrashOptions): Promise<{ 
       if (code === 0) fail('the last engine printed no summary');
     } else {
       const summary = JSON.parse(text) as Summary;
-      c.doubleCounted = Math.max(0, summary.counts.fills - venueTrades.size);
-      if (summary.counts.fills < venueTrades.size) fail(`the engine counted ${summary.counts.fills} fills, the venue made ${venueTrades.size}`);
+      // What the venue(s) made: this venue's trades and positions, plus, after a restart, the old venue's as journalled.
+      const expected: Record<string, number> = { ...stats.positions };
+      let made = venueTrades.size;
+      if (restarted) {
+        for (const [key, f] of journalLots) {
+          if (venueTrades.has(key)) continue;
+          made++;
+          expected[f.symbol] = (expected[f.symbol] ?? 0) + f.lots;
+        }
+      }
+      c.doubleCounted = Math.max(0, summary.counts.fills - made);
+      if (summary.counts.fills < made) fail(`the engine counted ${summary.counts.fills} fills, the venue made ${made}`);
       const engine: Record<string, number> = {};
       for (const s of summary.strategies) for (const l of s.legs) engine[l.symbol] = (engine[l.symbol] ?? 0) + l.lots;
-      const off = Object.keys({ ...engine, ...stats.positions }).filter((s) => (engine[s] ?? 0) !== (stats.positions[s] ?? 0));
+      const off = Object.keys({ ...engine, ...expected }).filter((s) => (engine[s] ?? 0) !== (expected[s] ?? 0));
       if (off.length > 0) {
         c.positionMismatches = 1;
-        fail(`positions differ: engine ${JSON.stringify(engine)}, venue ${JSON.stringify(stats.positions)}`);
+        fail(`positions differ: engine ${JSON.stringify(engine)}, venue ${JSON.stringify(expected)}${restarted ? ' (the old venue\'s as journalled plus the new one\'s)' : ''}`);
       }
     }
     if (c.duplicates > 0) fail(`${c.duplicates} duplicate orders`);
@@ -281,12 +317,15 @@ export async function crashRun(index: number, options: CrashOptions): Promise<{ 
 }
 
 /**
- * One venue fault during the first incarnation, soon after it has begun: the venue frozen past
- * the engine's 3 s heartbeat and resumed (the engine must notice, reconnect and reconcile), or a stray client (the
- * venue must refuse it, and the engine trade on).
+ * One venue fault during the first incarnation, soon after it has begun, each a third of the time: the venue frozen
+ * past the engine's 3 s heartbeat and resumed (the engine must notice, reconnect and reconcile); the venue killed
+ * and replaced by a new one with no memory (the engine must reconnect, void what the new venue never saw, and trade
+ * on); or a stray client (the venue must refuse it, and the engine trade on).
  */
-async function venueFault(engine: ReturnType<typeof legato>, sock: string, rng: Random, c: CrashCounts): Promise<void> {
-  const freeze = rng.uniform() < 0.5;
+async function venueFault(engine: ReturnType<typeof legato>, sock: string, rng: Random, c: CrashCounts, restartVenue: () => Promise<void>): Promise<void> {
+  const draw = rng.uniform();
+  const freeze = draw < 1 / 3;
+  const restart = draw >= 2 / 3;
   try {
     await waitFor(engine, 'ing run 1 (incarnation ', 60_000);
   } catch {
@@ -315,6 +354,19 @@ async function venueFault(engine: ReturnType<typeof legato>, sock: string, rng: 
       }
       else throw new Error(`the engine lost the venue and did not trade again: ${engine.err().slice(-400)}`);
     }
+  } else if (restart) {
+    await restartVenue();
+    c.venueRestarts++;
+    try {
+      await waitFor(engine, 'trading again', 30_000);
+      c.reconnections++;
+    } catch {
+      // It had reached the end of its session, or finished, before it noticed: nothing to reconnect for.
+      if (!engine.err().includes('lost the venue') || engine.err().includes('100%')) {
+        c.venueRestarts--;
+        c.faultsSkipped++;
+      } else throw new Error(`the engine lost the venue and did not trade again: ${engine.err().slice(-400)}`);
+    }
   } else {
     try {
       const stray = await RemoteVenue.connect(sock, { timeoutMs: 5000 });
@@ -328,6 +380,20 @@ async function venueFault(engine: ReturnType<typeof legato>, sock: string, rng: 
       c.strayRefused++;
     }
   }
+}
+
+/** The latest time in the journal (the engine's clock, which follows the venue's), or the session's start. */
+function journalTime(data: string): number {
+  let at = Date.parse('2026-11-23T09:00:00Z');
+  try {
+    for (const r of readJournal(join(data, JOURNAL_FILE)).records) {
+      const t = (r.value as { at?: unknown }).at;
+      if (typeof t === 'number' && t > at) at = t;
+    }
+  } catch {
+    // not written yet
+  }
+  return at;
 }
 
 /** The pid of the `legato venue` process serving `sock` (Linux: /proc), if it can be found. */
@@ -347,7 +413,7 @@ async function venueProcess(sock: string): Promise<number | undefined> {
 
 /** Runs `options.runs` sessions, `options.parallel` at a time, and adds up their counts. */
 export async function crashRuns(options: CrashOptions): Promise<CrashResult> {
-  const total: CrashCounts = { runs: 0, kills: 0, killsBeforeStart: 0, venueFreezes: 0, reconnections: 0, strayRefused: 0, strayServed: 0, faultsSkipped: 0, finalResumes: 0, starts: 0, orders: 0, fills: 0, duplicates: 0, voidRefused: 0, lostFills: 0, doubleCounted: 0, positionMismatches: 0, unfinishedAlgos: 0, openOrdersLeft: 0, failedRuns: 0, resumedFromSnapshot: 0, adopted: 0, neverReached: 0, fillsAtReconcile: 0, replayedReports: 0 };
+  const total: CrashCounts = { runs: 0, kills: 0, killsBeforeStart: 0, venueFreezes: 0, venueRestarts: 0, reconnections: 0, strayRefused: 0, strayServed: 0, faultsSkipped: 0, finalResumes: 0, starts: 0, orders: 0, fills: 0, duplicates: 0, voidRefused: 0, lostFills: 0, doubleCounted: 0, positionMismatches: 0, unfinishedAlgos: 0, openOrdersLeft: 0, failedRuns: 0, resumedFromSnapshot: 0, adopted: 0, neverReached: 0, fillsAtReconcile: 0, replayedReports: 0 };
   const failures: string[] = [];
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -370,7 +436,7 @@ export async function crashRuns(options: CrashOptions): Promise<CrashResult> {
 export function formatCounts(c: CrashCounts): string {
   return [
     `runs ${c.runs}, engine starts ${c.starts}, kills (SIGKILL) ${c.kills}, of which before the run had begun ${c.killsBeforeStart}, resumed once more to finish ${c.finalResumes}`,
-    `venue faults: freezes past the heartbeat ${c.venueFreezes} (reconnected ${c.reconnections}), stray clients refused ${c.strayRefused}, served ${c.strayServed}, faults that found no engine ${c.faultsSkipped}`,
+    `venue faults: freezes past the heartbeat ${c.venueFreezes}, venue restarts ${c.venueRestarts} (reconnected ${c.reconnections}), stray clients refused ${c.strayRefused}, served ${c.strayServed}, faults that found no engine ${c.faultsSkipped}`,
     `orders ${c.orders}, fills ${c.fills}`,
     `duplicate orders ${c.duplicates}, lost fills ${c.lostFills}, fills counted twice ${c.doubleCounted}, position mismatches ${c.positionMismatches}`,
     `algos unfinished ${c.unfinishedAlgos}, orders left open ${c.openOrdersLeft}, late copies refused ${c.voidRefused}, failed runs ${c.failedRuns}`,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { crashRuns } from '../../scripts/crash.js';
 
-describe('crash test: SIGKILL at random moments and venue faults (a freeze past the heartbeat, a stray client), restart with --resume, check against the venue process', () => {
+describe('crash test: SIGKILL at random moments and venue faults (a freeze past the heartbeat, a venue killed and replaced, a stray client), restart with --resume, check against the venue process', () => {
   // Bounded by its runs, not by the clock: the timeout is only a backstop for a hang (each wait inside has its own).
   it('10 sessions: no duplicate order, no lost fill, no fill counted twice, positions equal the venue, every algo finished', async () => {
     const { counts, failures } = await crashRuns({ runs: 10, seed: 101, speed: 200, minutes: 24, maxKills: 2, parallel: 2, venueFaults: true });
@@ -12,9 +12,9 @@ describe('crash test: SIGKILL at random moments and venue faults (a freeze past 
     // Most kills landed while the engine was running its session, not before it had begun.
     expect(counts.killsBeforeStart * 2).toBeLessThan(counts.kills);
     expect(counts.orders).toBeGreaterThan(0);
-    // Every run's venue fault met its engine; every freeze was reconnected from, and no stray client was served.
-    expect(counts.venueFreezes + counts.strayRefused + counts.strayServed + counts.faultsSkipped).toBe(counts.runs);
-    expect(counts.reconnections).toBe(counts.venueFreezes);
+    // Every run's venue fault met its engine; every freeze and venue restart was reconnected from, and no stray client was served.
+    expect(counts.venueFreezes + counts.venueRestarts + counts.strayRefused + counts.strayServed + counts.faultsSkipped).toBe(counts.runs);
+    expect(counts.reconnections).toBe(counts.venueFreezes + counts.venueRestarts);
     expect(counts.strayServed).toBe(0);
     expect({
       duplicates: counts.duplicates,

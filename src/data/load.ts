@@ -4,13 +4,15 @@ import { gunzipSync } from 'node:zlib';
 import { DateTime, IANAZone } from 'luxon';
 import { LegatoError } from '../domain/errors.js';
 import { QuoteTable } from './quote-table.js';
+import { TradeTable } from './trade-table.js';
 
 /**
- * Recorded quotes → a time-ordered QuoteTable, with every bad row counted and located.
+ * Recorded quotes → a time-ordered QuoteTable, and recorded trades → a time-ordered TradeTable, with every bad
+ * row counted and located.
  *
  * Formats (gzip accepted for all, detected by content):
- * - **csv**: a header naming `ts`, `symbol`, `bid`, `bid_size`, `ask`, `ask_size` (and optionally `last`).
- * - **jsonl**: one object per line with `ts`, `symbol`, `bid`, `bidSize`, `ask`, `askSize` (and optionally `last`).
+ * - **csv**: a header naming `ts` (or `ts_ms`), `symbol`, `bid`, `bid_size`, `ask`, `ask_size` (and optionally `last`).
+ * - **jsonl**: one object per line with `ts` (or `ts_ms`), `symbol`, `bid`, `bidSize`, `ask`, `askSize` (and optionally `last`).
  *   `ts` is epoch milliseconds (a number) or ISO 8601; an ISO time without an offset is read in `timeZone`.
  *   An empty side (empty field or null) is a one-sided quote, not an error.
  * - **binance-bookticker**: Binance bookTicker CSVs (header `local_ts_ns,…`); rows are timed by the recorder's
@@ -18,7 +20,15 @@ import { QuoteTable } from './quote-table.js';
  *   `cm:BTCUSD_PERP`), because spot and perpetual share a symbol.
  * - **lean-minute-quote**: QuantConnect LEAN minute quote bars, files `YYYYMMDD_<root>_minute_quote_<contract>.csv[.gz]`
  *   (no header, ms since midnight UTC); the bar's closing bid and ask stand as a quote at the bar's end; the
- *   symbol is `<ROOT><contract>` (e.g. `ES201312`). LEAN trade files are listed and ignored.
+ *   symbol is `<ROOT><contract>` (e.g. `ES201312`).
+ * - **lean-minute-trade**: LEAN minute trade bars, `YYYYMMDD_<root>_minute_trade_<contract>.csv[.gz]` (no header:
+ *   ms since midnight UTC of the bar's start, open, high, low, close, volume): a trade row (low, high, volume)
+ *   at the bar's end, as the quote bars; read only for the symbols of `instruments` (the others are listed as
+ *   ignored); a zero-volume bar is no trade and is passed over.
+ *
+ * Times that cannot be right refuse the whole load (a DataError naming file, line and the likely unit), whatever
+ * `badData` says: an epoch time outside 1990-01-01 to 2100-01-01 (seconds, µs or ns in a millisecond column, ms in
+ * Binance's nanoseconds), a negative time, a LEAN time outside the day or a LEAN file name that is not a date.
  */
 
 export type BadKind = 'malformed' | 'nan' | 'nonPositivePrice' | 'crossed' | 'outOfOrder' | 'unknownSymbol' | 'offTick' | 'wide';
@@ -27,14 +37,22 @@ export const BAD_KINDS: readonly BadKind[] = ['malformed', 'nan', 'nonPositivePr
 export interface DataReport {
   files: { path: string; format: string; rows: number }[];
   ignoredFiles: string[];
+  /** Quote rows read (bad or not). */
   rows: number;
+  /** Quote rows used. */
   used: number;
   oneSided: number;
+  /** The first and last quote used. */
   from: string | null;
   to: string | null;
-  /** Rows used per symbol. */
+  /** Quote rows used per symbol. */
   symbols: Record<string, number>;
-  /** Per kind of bad row: how many, and the first few as `file:line: reason`. */
+  /**
+   * Trade rows read (bad, zero-volume or not), used, and used per symbol. Always set by loadQuotes; optional only
+   * so that reports built by hand before trades were loaded (bench/bench.ts) still type-check.
+   */
+  trades?: { rows: number; used: number; symbols: Record<string, number> };
+  /** Per kind of bad row (quote or trade): how many, and the first few as `file:line: reason`. */
   bad: Record<BadKind, { count: number; first: string[] }>;
   /** What was done with bad rows. */
   policy: 'skip' | 'stop';
@@ -60,21 +78,45 @@ export class DataError extends LegatoError {
   }
 }
 
-interface Row {
+/** Units of epoch times, by their digits after the second. */
+type Unit = 'seconds' | 'milliseconds' | 'microseconds' | 'nanoseconds';
+const DIGITS: Record<Unit, number> = { seconds: 0, milliseconds: 3, microseconds: 6, nanoseconds: 9 };
+const UNITS = Object.keys(DIGITS) as Unit[];
+
+interface QuoteRow {
+  kind: 'quote';
   ts: number;
   symbol: string;
   bid: number;
   bidSize: number;
   ask: number;
   askSize: number;
+  /** The unit of the epoch time the row was timed by (none for ISO and LEAN times). */
+  epoch?: Unit | undefined;
 }
-/** A parsed row, or why it could not be parsed. */
-type Parsed = Row | { bad: 'malformed' | 'nan'; reason: string };
+interface TradeRow {
+  kind: 'trade';
+  ts: number;
+  symbol: string;
+  low: number;
+  high: number;
+  volume: number;
+  epoch?: Unit | undefined;
+}
+type Bad = { bad: 'malformed' | 'nan'; reason: string };
+/** A time that cannot be right: the whole load stops. `guess` is the likely unit of a time read in `unit`. */
+type Fatal = { fatal: string; unit?: Unit; guess?: Unit };
+/** A parsed row, or why it could not be parsed, or why the file cannot be read at all. */
+type Parsed = QuoteRow | TradeRow | Bad | Fatal;
 
 const NAN = /^[+-]?nan$/i;
 /** The largest time a Date holds, in ms from 1970 either way. */
 const MAX_TIME = 8.64e15;
 const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+/** Epoch times outside [FROM, TO) cannot be recorded market data: read in the wrong unit, most likely. */
+const FROM = Date.UTC(1990, 0, 1);
+const TO = Date.UTC(2100, 0, 1);
+const DAY = 86_400_000;
 
 /** A decimal field: undefined when empty (a missing side), NaN-marked when "NaN", null when not a number. */
 function num(s: string | undefined | null | number): number | undefined | null | 'nan' {
@@ -89,7 +131,7 @@ function num(s: string | undefined | null | number): number | undefined | null |
   return Number.isFinite(v) ? v : null;
 }
 
-function side(px: ReturnType<typeof num>, size: ReturnType<typeof num>, name: string): { px: number; size: number } | { bad: 'malformed' | 'nan'; reason: string } {
+function side(px: ReturnType<typeof num>, size: ReturnType<typeof num>, name: string): { px: number; size: number } | Bad {
   if (px === 'nan' || size === 'nan') return { bad: 'nan', reason: `${name} is NaN` };
   if (px === null || size === null) return { bad: 'malformed', reason: `${name} is not a number` };
   if (typeof size === 'number' && size < 0) return { bad: 'malformed', reason: `${name} size is negative (${size})` };
@@ -97,29 +139,87 @@ function side(px: ReturnType<typeof num>, size: ReturnType<typeof num>, name: st
   return { px, size };
 }
 
-function row(ts: number, symbol: string, bid: ReturnType<typeof num>, bidSize: ReturnType<typeof num>, ask: ReturnType<typeof num>, askSize: ReturnType<typeof num>): Parsed {
-  if (!Number.isFinite(ts)) return { bad: 'malformed', reason: 'timestamp is not a time' };
-  // Beyond ±8.64e15 ms a Date cannot hold it (ns read as ms, say): refused here, not thrown by the report's toISOString.
-  if (Math.abs(ts) > MAX_TIME) return { bad: 'malformed', reason: `timestamp ${ts} ms is out of range (at most ±8.64e15 ms from 1970)` };
+/** A time that is not a finite number (an unreadable field, JSON 1e400), or undefined when it is one. */
+function badTime(ts: number): Bad | undefined {
+  return Number.isFinite(ts) ? undefined : { bad: 'malformed', reason: 'timestamp is not a time' };
+}
+
+function row(ts: number, symbol: string, bid: ReturnType<typeof num>, bidSize: ReturnType<typeof num>, ask: ReturnType<typeof num>, askSize: ReturnType<typeof num>, epoch?: Unit): Parsed {
+  const t = badTime(ts);
+  if (t) return t;
   if (!symbol) return { bad: 'malformed', reason: 'symbol is empty' };
   const b = side(bid, bidSize, 'bid');
   if ('bad' in b) return b;
   const a = side(ask, askSize, 'ask');
   if ('bad' in a) return a;
-  return { ts, symbol, bid: b.px, bidSize: b.size, ask: a.px, askSize: a.size };
+  return { kind: 'quote', ts, symbol, bid: b.px, bidSize: b.size, ask: a.px, askSize: a.size, epoch };
 }
 
-function parseTs(v: unknown, zone: string): number {
-  if (typeof v === 'number') return v;
-  if (typeof v !== 'string') return NaN;
-  const t = v.trim();
-  if (/^-?\d+(\.\d+)?$/.test(t)) return Number(t);
-  const d = DateTime.fromISO(t, { zone });
-  return d.isValid ? d.toMillis() : NaN;
+/** `v` in `unit` as epoch milliseconds. */
+function toMs(v: number, unit: Unit): number {
+  const d = DIGITS.milliseconds - DIGITS[unit];
+  return d >= 0 ? v * 10 ** d : v / 10 ** -d;
+}
+const plausible = (ms: number): boolean => ms >= FROM && ms < TO;
+/** The day of an epoch time in ms, for a message. */
+function dayOf(ms: number): string {
+  if (ms > MAX_TIME) return 'past the year 275760';
+  if (ms < -MAX_TIME) return 'before the year -271821';
+  return new Date(ms).toISOString().split('T')[0]!;
+}
+/** What turns `guess` into `unit`: "multiply by 1000", "divide by 1000000". */
+function conversion(guess: Unit, unit: Unit): string {
+  const d = DIGITS[unit] - DIGITS[guess];
+  return `${d > 0 ? 'multiply' : 'divide'} by 1${'0'.repeat(Math.abs(d))}`;
+}
+
+/**
+ * An epoch time `v` (written `raw`) of the column `name` in `unit`, checked: undefined when it falls between
+ * 1990 and 2100, else why it cannot be right, with the unit its magnitude suggests (seconds ≈ 1e9, ms ≈ 1e12,
+ * µs ≈ 1e15, ns ≈ 1e18). `iso`: the column takes ISO 8601 times too.
+ */
+function implausible(v: number, raw: string, name: string, unit: Unit, iso: boolean): Fatal | undefined {
+  const ms = toMs(v, unit);
+  if (plausible(ms)) return undefined;
+  const read = `${dayOf(ms)} if read as ${unit}`;
+  const guess = UNITS.find((u) => plausible(toMs(Math.abs(v), u)));
+  if (v < 0) return { fatal: `${name} ${raw} is negative, ${read}${guess ? `; without the minus sign it looks like ${guess}` : ''}` };
+  if (!guess) return { fatal: `${name} ${raw} is ${read}, and no unit (seconds, milliseconds, microseconds, nanoseconds) puts it between 1990-01-01 and 2100-01-01` };
+  const fix = `${conversion(guess, unit)}${iso ? ', or write ISO 8601 times' : ''}`;
+  return { fatal: `${name} ${raw} is ${read}; it looks like ${guess} (${fix})`, unit, guess };
+}
+
+const INTEGER_OR_DECIMAL = /^-?\d+(\.\d+)?$/;
+
+/**
+ * A `ts` field: epoch ms (a number, or digits) checked for plausibility (a whole-file error), or ISO 8601 (read
+ * in `zone` without an offset), where a time outside 1990-2100 is a bad row (its unit is not in doubt).
+ */
+function parseTs(v: unknown, zone: string, name: string): { ts: number; epoch?: Unit } | Fatal | Bad {
+  let n: number;
+  let raw: string;
+  if (typeof v === 'number') {
+    n = v;
+    raw = String(v);
+  } else if (typeof v === 'string' && INTEGER_OR_DECIMAL.test(v.trim())) {
+    raw = v.trim();
+    n = Number(raw);
+  } else if (typeof v === 'string') {
+    const d = DateTime.fromISO(v.trim(), { zone });
+    if (!d.isValid) return { ts: NaN };
+    const ms = d.toMillis();
+    if (!plausible(ms)) return { bad: 'malformed', reason: `${name} ${v.trim()} is ${dayOf(ms)}, not between 1990-01-01 and 2100-01-01` };
+    return { ts: ms };
+  } else return { ts: NaN };
+  // 1e400 (Infinity) and NaN are not times: a bad row, as an unreadable time is, not a unit to guess.
+  if (!Number.isFinite(n)) return { ts: NaN };
+  return implausible(n, raw, name, 'milliseconds', true) ?? { ts: n, epoch: 'milliseconds' };
 }
 
 interface Format {
   name: string;
+  /** What the rows of the file are, for the report's counts (the rows themselves say, one by one). */
+  carries: 'quote' | 'trade';
   /** Parses one line (1-based number); undefined for a line to pass over (a header, a blank line). */
   parse(line: string, n: number): Parsed | undefined;
 }
@@ -127,7 +227,7 @@ interface Format {
 function csvFormat(header: string[], zone: string): Format | string {
   const col = (...names: string[]): number => header.findIndex((h) => names.includes(h.trim().toLowerCase()));
   const c = {
-    ts: col('ts', 'timestamp', 'time'),
+    ts: col('ts', 'ts_ms', 'timestamp', 'time'),
     symbol: col('symbol'),
     bid: col('bid'),
     bidSize: col('bid_size', 'bidsize', 'bid_qty'),
@@ -138,19 +238,24 @@ function csvFormat(header: string[], zone: string): Format | string {
   const missing = (Object.keys(c) as (keyof typeof c)[]).filter((k) => c[k] < 0).map((k) => names[k]);
   if (missing.length) return `the header lacks ${missing.join(', ')} (expected ts, symbol, bid, bid_size, ask, ask_size)`;
   const width = header.length;
+  const tsName = header[c.ts]!.trim();
   return {
     name: 'csv',
+    carries: 'quote',
     parse: (line, n) => {
       if (n === 1 || line.trim() === '') return undefined;
       const f = line.split(',');
       if (f.length < width) return { bad: 'malformed', reason: `${f.length} fields, expected ${width}` };
-      return row(parseTs(f[c.ts], zone), f[c.symbol]!.trim(), num(f[c.bid]), num(f[c.bidSize]), num(f[c.ask]), num(f[c.askSize]));
+      const t = parseTs(f[c.ts], zone, tsName);
+      if ('fatal' in t || 'bad' in t) return t;
+      return row(t.ts, f[c.symbol]!.trim(), num(f[c.bid]), num(f[c.bidSize]), num(f[c.ask]), num(f[c.askSize]), t.epoch);
     },
   };
 }
 
 const jsonlFormat = (zone: string): Format => ({
   name: 'jsonl',
+  carries: 'quote',
   parse: (line) => {
     if (line.trim() === '') return undefined;
     let o: Record<string, unknown>;
@@ -164,7 +269,10 @@ const jsonlFormat = (zone: string): Format => ({
       const v = o[k];
       return typeof v === 'string' || typeof v === 'number' || v === null || v === undefined ? num(v) : null;
     };
-    return row(parseTs(o.ts, zone), typeof o.symbol === 'string' ? o.symbol : '', n('bid'), n('bidSize'), n('ask'), n('askSize'));
+    const tsKey = Object.hasOwn(o, 'ts') || !Object.hasOwn(o, 'ts_ms') ? 'ts' : 'ts_ms';
+    const t = parseTs(o[tsKey], zone, tsKey);
+    if ('fatal' in t || 'bad' in t) return t;
+    return row(t.ts, typeof o.symbol === 'string' ? o.symbol : '', n('bid'), n('bidSize'), n('ask'), n('askSize'), t.epoch);
   },
 });
 
@@ -177,32 +285,101 @@ function binanceFormat(file: string, header: string[]): Format | string {
   const [ts, sym, bid, bq, ask, aq] = needed.map(i) as [number, number, number, number, number, number];
   return {
     name: 'binance-bookticker',
+    carries: 'quote',
     parse: (line, n) => {
       if (n === 1 || line.trim() === '') return undefined;
       const f = line.split(',');
       if (f.length !== header.length) return { bad: 'malformed', reason: `${f.length} fields, expected ${header.length}` };
       const symbol = f[sym]!.trim();
       const t = f[ts]!.trim();
-      return row(/^\d+$/.test(t) ? Number(t) / 1e6 : NaN, market ? `${market}:${symbol}` : symbol, num(f[bid]), num(f[bq]), num(f[ask]), num(f[aq]));
+      const ns = /^-?\d+$/.test(t) ? Number(t) : NaN;
+      if (Number.isFinite(ns)) {
+        const no = implausible(ns, t, 'local_ts_ns', 'nanoseconds', false);
+        if (no) return no;
+      }
+      return row(ns / 1e6, market ? `${market}:${symbol}` : symbol, num(f[bid]), num(f[bq]), num(f[ask]), num(f[aq]), 'nanoseconds');
     },
   };
 }
 
 const LEAN = /^(\d{4})(\d{2})(\d{2})_([a-z0-9]+)_minute_(quote|trade)_([a-z0-9]+)\.csv(\.gz)?$/i;
 
-function leanFormat(file: string): Format {
+/** The LEAN file's day (from its name, checked) and symbol (`<ROOT><contract>`). */
+function leanFile(file: string): { day: number; symbol: string; kind: 'quote' | 'trade' } {
   const m = LEAN.exec(basename(file))!;
-  const day = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
-  const symbol = `${m[4]!.toUpperCase()}${m[6]}`;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const day = Date.UTC(y, mo - 1, d);
+  const date = new Date(day);
+  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) {
+    throw new DataError(`${file}: the date in the file name, ${m[1]}${m[2]}${m[3]}, is not a calendar date (LEAN names its files YYYYMMDD_…)`);
+  }
+  if (!plausible(day)) throw new DataError(`${file}: the date in the file name, ${dayOf(day)}, is not between 1990-01-01 and 2100-01-01`);
+  return { day, symbol: `${m[4]!.toUpperCase()}${m[6]}`, kind: m[5]!.toLowerCase() as 'quote' | 'trade' };
+}
+
+/**
+ * A LEAN bar's time field, ms since midnight UTC of the bar's start, as the bar's end (day + ms + 1 minute):
+ * the bar [ms, ms + 1 min) is known when it closes. A time outside the day is a whole-file error.
+ */
+function leanTime(field: string, day: number): number | Fatal {
+  const t = field.trim();
+  if (!/^-?\d+$/.test(t)) return NaN;
+  const ms = Number(t);
+  const counts = 'a LEAN minute file counts milliseconds since midnight UTC, 0 to 86399999';
+  if (ms < 0) return { fatal: `time ${t} is negative: ${counts}` };
+  if (ms >= DAY) {
+    const guess = UNITS.find((u) => plausible(toMs(ms, u)));
+    return { fatal: `time ${t} is past the end of the day: ${counts}${guess ? `; it looks like an epoch time in ${guess}` : ''}` };
+  }
+  return day + ms + 60_000;
+}
+
+function leanQuoteFormat(file: string): Format {
+  const { day, symbol } = leanFile(file);
   return {
     name: 'lean-minute-quote',
+    carries: 'quote',
     parse: (line) => {
       if (line.trim() === '') return undefined;
       const f = line.split(',');
       if (f.length !== 11) return { bad: 'malformed', reason: `${f.length} fields, expected 11` };
-      const ms = /^\d+$/.test(f[0]!.trim()) ? Number(f[0]) : NaN;
-      // The bar [ms, ms + 1 min) closes with these prices: the quote stands from the bar's end.
-      return row(Number.isFinite(ms) ? day + ms + 60_000 : NaN, symbol, num(f[4]), num(f[5]), num(f[9]), num(f[10]));
+      const ts = leanTime(f[0]!, day);
+      if (typeof ts !== 'number') return ts;
+      // The bar closes with these prices: the quote stands from the bar's end.
+      return row(ts, symbol, num(f[4]), num(f[5]), num(f[9]), num(f[10]));
+    },
+  };
+}
+
+function leanTradeFormat(file: string): Format {
+  const { day, symbol } = leanFile(file);
+  return {
+    name: 'lean-minute-trade',
+    carries: 'trade',
+    parse: (line) => {
+      if (line.trim() === '') return undefined;
+      const f = line.split(',');
+      if (f.length !== 6) return { bad: 'malformed', reason: `${f.length} fields, expected 6` };
+      const ts = leanTime(f[0]!, day);
+      if (typeof ts !== 'number') return ts;
+      const t = badTime(ts);
+      if (t) return t;
+      const volume = num(f[5]);
+      if (volume === 'nan') return { bad: 'nan', reason: 'volume is NaN' };
+      if (volume === null || volume === undefined) return { bad: 'malformed', reason: `volume is ${volume === null ? 'not a number' : 'empty'}` };
+      if (volume < 0) return { bad: 'malformed', reason: `volume is negative (${volume})` };
+      // No trade in the bar: nothing to check of its prices.
+      if (volume === 0) return { kind: 'trade', ts, symbol, low: 0, high: 0, volume: 0 };
+      const high = num(f[2]);
+      const low = num(f[3]);
+      for (const [name, v] of [
+        ['high', high],
+        ['low', low],
+      ] as const) {
+        if (v === 'nan') return { bad: 'nan', reason: `${name} is NaN` };
+        if (v === null || v === undefined) return { bad: 'malformed', reason: `${name} is ${v === null ? 'not a number' : 'empty'}` };
+      }
+      return { kind: 'trade', ts, symbol, low: low as number, high: high as number, volume };
     },
   };
 }
@@ -214,6 +391,9 @@ function readText(path: string): string {
   try {
     text = gunzipSync(buf);
   } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    // zlib's own errors (Z_BUF_ERROR for a cut stream, Z_DATA_ERROR for a damaged one); anything else is named as it is.
+    if (code.startsWith('Z_')) throw new DataError(`${path}: the gzip data is truncated or corrupt (${(e as Error).message})`);
     throw new DataError(`${path}: not a readable gzip file: ${(e as Error).message}`);
   }
   return text.toString('utf8');
@@ -244,8 +424,9 @@ export function dataFiles(path: string): string[] {
     .map((f) => join(path, f));
 }
 
-export function loadQuotes(paths: readonly string[], options: LoadOptions): { table: QuoteTable; report: DataReport } {
+export function loadQuotes(paths: readonly string[], options: LoadOptions): { table: QuoteTable; trades: TradeTable; report: DataReport } {
   const keep = options.examples ?? 5;
+  const tradeCounts = { rows: 0, used: 0, symbols: {} as Record<string, number> };
   const report: DataReport = {
     files: [],
     ignoredFiles: [],
@@ -255,11 +436,13 @@ export function loadQuotes(paths: readonly string[], options: LoadOptions): { ta
     from: null,
     to: null,
     symbols: {},
+    trades: tradeCounts,
     bad: Object.fromEntries(BAD_KINDS.map((k) => [k, { count: 0, first: [] as string[] }])) as DataReport['bad'],
     policy: options.badData,
   };
   if (!IANAZone.isValidZone(options.timeZone)) throw new DataError(`timeZone: "${options.timeZone}" is not an IANA time zone`);
   const table = new QuoteTable();
+  const trades = new TradeTable();
   const files = paths.flatMap(dataFiles);
   if (files.length === 0) throw new DataError(`no data files (.csv, .jsonl, optionally .gz) in ${paths.join(', ')}`);
   const flag = (kind: BadKind, where: string, reason: string): void => {
@@ -268,11 +451,15 @@ export function loadQuotes(paths: readonly string[], options: LoadOptions): { ta
     if (b.first.length < keep) b.first.push(`${where}: ${reason}`);
     if (options.badData === 'stop') throw new DataError(`bad data at ${where}: ${reason} (${kind}); --bad-data skip would skip such rows`, report);
   };
+  /** The first row timed in each epoch unit, so a file in another unit can be told that the data mixes them. */
+  const firstIn = new Map<Unit, string>();
+  // Not `> 1e-6`: a price of more than ~1.8e308 ticks (1e308 at 0.25) gives Infinity - Infinity = NaN, which must not pass.
+  const offTick = (px: number, tick: number): boolean => !(Math.abs(px / tick - Math.round(px / tick)) <= 1e-6);
 
   for (const file of files) {
-    const lean = LEAN.exec(basename(file));
-    if (lean && lean[5]!.toLowerCase() === 'trade') {
-      report.ignoredFiles.push(`${file} (LEAN trade bars: quotes are read from the quote files)`);
+    const lean = LEAN.exec(basename(file)) ? leanFile(file) : undefined;
+    if (lean?.kind === 'trade' && !options.instruments.has(lean.symbol)) {
+      report.ignoredFiles.push(`${file} (LEAN trade bars of ${lean.symbol}, not an instrument of the config)`);
       continue;
     }
     const text = readText(file);
@@ -280,7 +467,7 @@ export function loadQuotes(paths: readonly string[], options: LoadOptions): { ta
     if (lines.at(-1) === '') lines.pop();
     const first = lines[0] ?? '';
     let f: Format | string;
-    if (lean) f = leanFormat(file);
+    if (lean) f = lean.kind === 'trade' ? leanTradeFormat(file) : leanQuoteFormat(file);
     else if (first.startsWith('local_ts_ns')) f = binanceFormat(file, first.split(',').map((h) => h.trim()));
     else if (first.trimStart().startsWith('{')) f = jsonlFormat(options.timeZone);
     else f = csvFormat(first.split(','), options.timeZone);
@@ -293,13 +480,41 @@ export function loadQuotes(paths: readonly string[], options: LoadOptions): { ta
       if (p === undefined) continue;
       rows++;
       const where = `${file}:${n}`;
+      if ('fatal' in p) {
+        const other = p.unit && p.guess ? firstIn.get(p.unit) : undefined;
+        throw new DataError(`${where}: ${p.fatal}${other ? `; ${other} is in ${p.unit}: the data mixes units` : ''}`);
+      }
       if ('bad' in p) {
         flag(p.bad, where, p.reason);
         continue;
       }
+      if (p.epoch && !firstIn.has(p.epoch)) firstIn.set(p.epoch, where);
       const inst = options.instruments.get(p.symbol);
       if (!inst) {
         flag('unknownSymbol', where, `symbol ${p.symbol} is not a leg of the config`);
+        continue;
+      }
+      if (p.kind === 'trade') {
+        if (p.volume === 0) continue; // a bar without a trade: not one, and not bad
+        if (p.low <= 0 || p.high <= 0) {
+          flag('nonPositivePrice', where, `low ${p.low}, high ${p.high}`);
+          continue;
+        }
+        if (p.low > p.high) {
+          flag('malformed', where, `low ${p.low} > high ${p.high}`);
+          continue;
+        }
+        if (offTick(p.low, inst.tickSize) || offTick(p.high, inst.tickSize)) {
+          flag('offTick', where, `price not a multiple of the tick ${inst.tickSize} (low ${p.low}, high ${p.high})`);
+          continue;
+        }
+        if (p.ts < last) {
+          flag('outOfOrder', where, `time ${new Date(p.ts).toISOString()} is before the previous row's ${new Date(last).toISOString()}`);
+          continue;
+        }
+        last = p.ts;
+        tradeCounts.symbols[p.symbol] = (tradeCounts.symbols[p.symbol] ?? 0) + 1;
+        trades.push(p.ts, trades.symbolId(p.symbol), p.low, p.high, p.volume);
         continue;
       }
       const two = p.bidSize > 0 && p.askSize > 0;
@@ -311,9 +526,7 @@ export function loadQuotes(paths: readonly string[], options: LoadOptions): { ta
         flag('crossed', where, `bid ${p.bid} ≥ ask ${p.ask}`);
         continue;
       }
-      // Not `> 1e-6`: a price of more than ~1.8e308 ticks (1e308 at 0.25) gives Infinity - Infinity = NaN, which must not pass.
-      const offTick = (px: number): boolean => !(Math.abs(px / inst.tickSize - Math.round(px / inst.tickSize)) <= 1e-6);
-      if ((p.bidSize > 0 && offTick(p.bid)) || (p.askSize > 0 && offTick(p.ask))) {
+      if ((p.bidSize > 0 && offTick(p.bid, inst.tickSize)) || (p.askSize > 0 && offTick(p.ask, inst.tickSize))) {
         flag('offTick', where, `price not a multiple of the tick ${inst.tickSize} (bid ${p.bid}, ask ${p.ask})`);
         continue;
       }
@@ -330,14 +543,16 @@ export function loadQuotes(paths: readonly string[], options: LoadOptions): { ta
       report.symbols[p.symbol] = (report.symbols[p.symbol] ?? 0) + 1;
       table.push(p.ts, table.symbolId(p.symbol), p.bid, p.bidSize, p.ask, p.askSize);
     }
-    report.rows += rows;
+    if (format.carries === 'trade') tradeCounts.rows += rows;
+    else report.rows += rows;
     report.files.push({ path: file, format: format.name, rows });
   }
   const sorted = table.sorted();
   report.used = sorted.length;
+  tradeCounts.used = trades.length;
   if (sorted.length > 0) {
     report.from = new Date(sorted.ts[0]!).toISOString();
     report.to = new Date(sorted.ts[sorted.length - 1]!).toISOString();
   }
-  return { table: sorted, report };
+  return { table: sorted, trades: trades.sorted(), report };
 }

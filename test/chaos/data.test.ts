@@ -40,8 +40,9 @@ const LONG_DIGITS = '9'.repeat(400);
 /** Times: 2013-10-08 in seconds, ms, µs and ns, negative, zero, ISO (in and out of the Date range), junk. */
 const UNITS = [1, 1e3, 1e6, 1e9];
 const tsField = fc.oneof(
-  { weight: 4, arbitrary: fc.tuple(fc.constantFrom(...UNITS), fc.integer({ min: 0, max: 86_400 }), fc.boolean()).map(([u, s, neg]) => String((neg ? -1 : 1) * (1_381_190_400 + s) * u)) },
-  { weight: 2, arbitrary: fc.integer({ min: 1_381_190_400_000, max: 1_381_276_800_000 }).map(String) },
+  // A time in the wrong unit refuses its whole file (a named error), so it is rarer than a plausible one.
+  { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...UNITS), fc.integer({ min: 0, max: 86_400 }), fc.boolean()).map(([u, s, neg]) => String((neg ? -1 : 1) * (1_381_190_400 + s) * u)) },
+  { weight: 6, arbitrary: fc.integer({ min: 1_381_190_400_000, max: 1_381_276_800_000 }).map(String) },
   {
     weight: 2,
     arbitrary: fc.constantFrom(
@@ -342,6 +343,7 @@ function refusal(e: LegatoError): string {
     [/timeZone/, 'time zone'],
     [/gzip/i, 'gzip'],
     [/cannot be read/, 'unreadable'],
+    [/if read as|LEAN minute file counts|date in the file name/, 'impossible time'],
   ] as const) {
     if (re.test(m)) return `${e.name} ${what}`;
   }
@@ -460,7 +462,8 @@ describe('chaos: hostile data files are loaded or refused with named errors, nev
       { seed: SEED + 3, numRuns: RUNS.formats },
     );
     console.log(summary('one file per format', before));
-    expect(counts.rowsUsed - before.rowsUsed).toBeGreaterThan(200);
+    // Rows get through (fewer than before times in an impossible unit refused their whole file: 161 at this seed).
+    expect(counts.rowsUsed - before.rowsUsed).toBeGreaterThan(120);
   });
 
   it('random bytes under data-file names (some starting like gzip, a BOM or JSON)', () => {
@@ -486,7 +489,7 @@ describe('chaos: hostile data files are loaded or refused with named errors, nev
     const good = '1381190400000,ES201312,1681.5,1,1681.75,1';
     const longLine = `1381190400001,ES201312,1681.5,1,1681.75,${'7'.repeat(4 << 20)}`;
     const csv = `ts,symbol,bid,bid_size,ask,ask_size\n${good}\n${longLine}\n`;
-    const json = `${JSON.stringify({ ts: 1, symbol: 'ES201312', bid: 1681.5, bidSize: 1, ask: 1681.75, askSize: 1, pad: 'x'.repeat(4 << 20) })}\n`;
+    const json = `${JSON.stringify({ ts: 1381190400001, symbol: 'ES201312', bid: 1681.5, bidSize: 1, ask: 1681.75, askSize: 1, pad: 'x'.repeat(4 << 20) })}\n`;
     const bomb = gzipSync(Buffer.from(`ts,symbol,bid,bid_size,ask,ask_size\n${'x'.repeat(16 << 20)}\n`));
     expect(bomb.length).toBeLessThan(64 << 10);
     const heap = process.memoryUsage().heapUsed;

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { BAD_KINDS, DataError, loadQuotes, type BadKind, type DataReport, type LoadOptions } from '../../src/data/load.js';
 import type { QuoteTable } from '../../src/data/quote-table.js';
+import type { TradeTable } from '../../src/data/trade-table.js';
 
 const HEADER = 'ts,symbol,bid,bid_size,ask,ask_size';
 
@@ -26,7 +27,7 @@ type Instruments = Record<string, { tickSize: number; maxWidthTicks?: number }>;
 /** A: tick 0.25, B: tick 0.5, no width limit. */
 const AB: Instruments = { A: { tickSize: 0.25 }, B: { tickSize: 0.5 } };
 
-function load(paths: string[], options: Partial<Omit<LoadOptions, 'instruments'>> & { instruments?: Instruments } = {}): { table: QuoteTable; report: DataReport } {
+function load(paths: string[], options: Partial<Omit<LoadOptions, 'instruments'>> & { instruments?: Instruments } = {}): { table: QuoteTable; trades: TradeTable; report: DataReport } {
   const { instruments = AB, ...rest } = options;
   return loadQuotes(paths, { timeZone: 'UTC', badData: 'skip', ...rest, instruments: new Map(Object.entries(instruments)) });
 }
@@ -46,6 +47,20 @@ function rows(table: QuoteTable): Quote[] {
   return Array.from({ length: table.length }, (_, i) => q(table.ts[i]!, table.symbols[table.sym[i]!]!, table.bid[i]!, table.bidSize[i]!, table.ask[i]!, table.askSize[i]!));
 }
 
+interface Trade {
+  ts: number;
+  symbol: string;
+  low: number;
+  high: number;
+  volume: number;
+}
+const tr = (ts: number, symbol: string, low: number, high: number, volume: number): Trade => ({ ts, symbol, low, high, volume });
+
+/** The trade table's rows as plain objects, in table order. */
+function tradeRows(trades: TradeTable): Trade[] {
+  return Array.from({ length: trades.length }, (_, i) => tr(trades.ts[i]!, trades.symbols[trades.sym[i]!]!, trades.low[i]!, trades.high[i]!, trades.volume[i]!));
+}
+
 /** report.bad with every kind at zero, except the kinds given. */
 function bad(kinds: Partial<Record<BadKind, { count: number; first: string[] }>> = {}): DataReport['bad'] {
   return Object.fromEntries(BAD_KINDS.map((k) => [k, kinds[k] ?? { count: 0, first: [] }])) as DataReport['bad'];
@@ -61,6 +76,13 @@ function thrown(f: () => unknown): unknown {
     return e;
   }
   throw new Error('expected a throw');
+}
+
+/** The message of the DataError `f` throws (anything else fails the test). */
+function message(f: () => unknown): string {
+  const e = thrown(f);
+  expect(e).toBeInstanceOf(DataError);
+  return (e as DataError).message;
 }
 
 const T0 = Date.UTC(2026, 10, 24, 1, 0, 0); // 2026-11-24T01:00:00Z
@@ -79,6 +101,7 @@ describe('loadQuotes: generic CSV (ts, symbol, bid, bid_size, ask, ask_size)', (
       from: '2026-11-24T01:00:00.000Z',
       to: '2026-11-24T01:00:01.000Z',
       symbols: { A: 2, B: 1 },
+      trades: { rows: 0, used: 0, symbols: {} },
       bad: bad(),
       policy: 'skip',
     });
@@ -221,22 +244,205 @@ describe('loadQuotes: LEAN minute quote bars', () => {
     expect(rows(table)).toEqual([q(DAY + 68_460_000, 'ES201312', 1681.5, 5, 1682, 19)]);
   });
 
-  it('a _minute_trade_ file is listed in report.ignoredFiles and not read', () => {
-    const dir = tempDir();
-    const quote = write('20131008_es_minute_quote_201312.csv', '68400000,1681,1682,1680.75,1681.5,5,1681.75,1682.5,1681.25,1682,19\n', { dir });
-    const trade = write('20131008_es_minute_trade_201312.csv', '68400000,1681.5,1682,1681,1681.75,1234\nnot,a,quote\n', { dir });
-    const { table, report } = load([dir], { instruments: ES });
-    expect(report.ignoredFiles).toEqual([`${trade} (LEAN trade bars: quotes are read from the quote files)`]);
-    expect(report.files).toEqual([{ path: quote, format: 'lean-minute-quote', rows: 1 }]);
-    expect(report.rows).toBe(1);
-    expect(report.bad).toEqual(bad());
-    expect(table.length).toBe(1);
-  });
-
   it('a line without 11 fields is malformed', () => {
     const path = write('20131008_es_minute_quote_201312.csv', '68400000,1681,1682,1680.75,1681.5,5\n');
     const { report } = load([path], { instruments: ES });
     expect(report.bad.malformed).toEqual({ count: 1, first: [`${path}:1: 6 fields, expected 11`] });
+  });
+});
+
+describe('loadQuotes: LEAN minute trade bars (issue 13)', () => {
+  const ES: Instruments = { ES201312: { tickSize: 0.25 }, ES201403: { tickSize: 0.25 } };
+  const DAY = Date.UTC(2013, 9, 8);
+  /** The bar starting at 19:mm UTC on 2013-10-08, as its end time (the time the loader gives it). */
+  const end = (mm: number): number => DAY + (19 * 60 + mm + 1) * 60_000;
+
+  it('a trade bar is a trade row at the bar end (day + ms + 1 minute) with its low, high and volume; a zero-volume bar is passed over; files merge by time, stably', () => {
+    const dir = tempDir();
+    const quote = write('20131008_es_minute_quote_201312.csv', '68400000,1681,1682,1680.75,1681.5,5,1681.75,1682.5,1681.25,1682,19\n', { dir });
+    const z3 = write('20131008_es_minute_trade_201312.csv', ['68400000,1681.5,1682,1681,1681.75,1234', '68460000,1681.75,1681.75,1681.75,1681.75,0', '68520000,1681.75,1681.75,1681.75,1681.75,3'].join('\n') + '\n', { dir });
+    const h4 = write('20131008_es_minute_trade_201403.csv.gz', '68400000,1686,1686.25,1685.75,1686,7\n', { dir, gzip: true });
+    const m4 = write('20131008_es_minute_trade_201406.csv', '68400000,1690,1690,1690,1690,1\n', { dir });
+    const { table, trades, report } = load([dir], { instruments: ES });
+    expect(tradeRows(trades)).toEqual([tr(end(0), 'ES201312', 1681, 1682, 1234), tr(end(0), 'ES201403', 1685.75, 1686.25, 7), tr(end(2), 'ES201312', 1681.75, 1681.75, 3)]);
+    expect(new Date(trades.ts[0]!).toISOString()).toBe('2013-10-08T19:01:00.000Z');
+    // The quote bar of the same minute stands from the same time.
+    expect(table.ts[0]).toBe(trades.ts[0]);
+    expect(report.files).toEqual([
+      { path: quote, format: 'lean-minute-quote', rows: 1 },
+      { path: z3, format: 'lean-minute-trade', rows: 3 },
+      { path: h4, format: 'lean-minute-trade', rows: 1 },
+    ]);
+    expect(report.ignoredFiles).toEqual([`${m4} (LEAN trade bars of ES201406, not an instrument of the config)`]);
+    expect(report.trades).toEqual({ rows: 4, used: 3, symbols: { ES201312: 2, ES201403: 1 } });
+    expect(report.rows).toBe(1);
+    expect(report.used).toBe(1);
+    expect(report.bad).toEqual(bad());
+  });
+
+  it('bad trade rows are counted and located as quote rows are: fields, volume, off-tick, non-positive, low > high, NaN, empty, out of order', () => {
+    const path = write(
+      '20131008_es_minute_trade_201312.csv',
+      [
+        '68400000,1681.5,1682,1681,1681.75', // 1 five fields
+        '68460000,1681.5,1682,1681,1681.75,-3', // 2 negative volume
+        '68520000,1681.5,1682,1681.1,1681.75,5', // 3 off the tick
+        '68580000,0,0,0,0,5', // 4 zero prices
+        '68640000,1681.5,1681,1682,1681.75,5', // 5 low above high
+        '68700000,1681.5,NaN,1681,1681.75,5', // 6 NaN
+        '68760000,1681.5,1682,,1681.75,5', // 7 empty low
+        '68820000,1681.5,1682,1681,1681.75,x', // 8 volume not a number
+        '68880000,1681.5,1682,1681,1681.75,2', // 9 good: 19:08 to 19:09
+        '68400000,1681.5,1682,1681,1681.75,2', // 10 before line 9
+        '68940000,,,,,0', // 11 no trade (zero volume): not bad, whatever its prices
+        '',
+      ].join('\n'),
+    );
+    const { trades, report } = load([path], { instruments: ES });
+    expect(tradeRows(trades)).toEqual([tr(end(8), 'ES201312', 1681, 1682, 2)]);
+    expect(report.trades).toEqual({ rows: 11, used: 1, symbols: { ES201312: 1 } });
+    expect(badSeen(report)).toEqual({
+      malformed: {
+        count: 5,
+        first: [`${path}:1: 5 fields, expected 6`, `${path}:2: volume is negative (-3)`, `${path}:5: low 1682 > high 1681`, `${path}:7: low is empty`, `${path}:8: volume is not a number`],
+      },
+      nan: { count: 1, first: [`${path}:6: high is NaN`] },
+      nonPositivePrice: { count: 1, first: [`${path}:4: low 0, high 0`] },
+      offTick: { count: 1, first: [`${path}:3: price not a multiple of the tick 0.25 (low 1681.1, high 1682)`] },
+      outOfOrder: { count: 1, first: [`${path}:10: time 2013-10-08T19:01:00.000Z is before the previous row's 2013-10-08T19:09:00.000Z`] },
+    });
+    expect(report.rows).toBe(0);
+    // --bad-data stop stops at the first, as for quotes.
+    expect(message(() => load([path], { instruments: ES, badData: 'stop' }))).toBe(`bad data at ${path}:1: 5 fields, expected 6 (malformed); --bad-data skip would skip such rows`);
+  });
+
+  it('a generic CSV or JSONL file carries no trades (an empty trade table)', () => {
+    const { trades, report } = load([write('q.csv', csv(`${T0},A,100,1,100.25,1`))]);
+    expect(trades.length).toBe(0);
+    expect(report.trades).toEqual({ rows: 0, used: 0, symbols: {} });
+  });
+});
+
+describe('loadQuotes: times that cannot be right refuse the whole load, whatever the bad-data policy (issue 13)', () => {
+  const SECONDS = 1723161254; // 2024-08-08T23:54:14Z in seconds
+  const MS = 1723161254087;
+  /** A CSV with the given ts fields (one row each, symbol A). */
+  const times = (name: string, ...ts: (string | number)[]): string => write(name, csv(...ts.map((t, i) => `${t},A,${100 + i * 0.25},1,${100.25 + i * 0.25},1`)));
+
+  it('seconds read as milliseconds: the file, the line, the 1970 date and the likely unit; under skip and stop alike, with no report attached', () => {
+    const path = times('s.csv', SECONDS);
+    const text = `${path}:2: ts 1723161254 is 1970-01-20 if read as milliseconds; it looks like seconds (multiply by 1000, or write ISO 8601 times)`;
+    for (const badData of ['skip', 'stop'] as const) {
+      const e = thrown(() => load([path], { badData }));
+      expect(e).toBeInstanceOf(DataError);
+      expect((e as DataError).message).toBe(text);
+      expect((e as DataError).report).toBeUndefined();
+    }
+  });
+
+  it('microseconds and nanoseconds in a millisecond column', () => {
+    const us = times('us.csv', 1723161254087891);
+    expect(message(() => load([us]))).toBe(`${us}:2: ts 1723161254087891 is +056574-10-21 if read as milliseconds; it looks like microseconds (divide by 1000, or write ISO 8601 times)`);
+    const ns = times('ns.csv', '1723161254087891268');
+    expect(message(() => load([ns]))).toBe(`${ns}:2: ts 1723161254087891268 is past the year 275760 if read as milliseconds; it looks like nanoseconds (divide by 1000000, or write ISO 8601 times)`);
+  });
+
+  it('a negative time, with the unit it would have without the sign', () => {
+    const neg = times('neg.csv', MS, -MS);
+    expect(message(() => load([neg]))).toBe(`${neg}:3: ts -1723161254087 is negative, 1915-05-26 if read as milliseconds; without the minus sign it looks like milliseconds`);
+    const small = times('small.csv', -60000);
+    expect(message(() => load([small]))).toBe(`${small}:2: ts -60000 is negative, 1969-12-31 if read as milliseconds`);
+  });
+
+  it('a time no unit makes plausible (0, 1.5) names the window; the window is 1990-01-01 (in) to 2100-01-01 (out)', () => {
+    const zero = times('zero.csv', 0);
+    expect(message(() => load([zero]))).toBe(`${zero}:2: ts 0 is 1970-01-01 if read as milliseconds, and no unit (seconds, milliseconds, microseconds, nanoseconds) puts it between 1990-01-01 and 2100-01-01`);
+    const frac = times('frac.csv', '1.5');
+    expect(message(() => load([frac]))).toBe(`${frac}:2: ts 1.5 is 1970-01-01 if read as milliseconds, and no unit (seconds, milliseconds, microseconds, nanoseconds) puts it between 1990-01-01 and 2100-01-01`);
+    const edges = times('edges.csv', Date.UTC(1990, 0, 1), Date.UTC(2100, 0, 1) - 1);
+    expect(Array.from(load([edges]).table.ts.subarray(0, 2))).toEqual([631_152_000_000, 4_102_444_799_999]);
+    const early = times('early.csv', Date.UTC(1990, 0, 1) - 1);
+    expect(message(() => load([early]))).toBe(`${early}:2: ts 631151999999 is 1989-12-31 if read as milliseconds, and no unit (seconds, milliseconds, microseconds, nanoseconds) puts it between 1990-01-01 and 2100-01-01`);
+    const late = times('late.csv', Date.UTC(2100, 0, 1));
+    expect(message(() => load([late]))).toBe(`${late}:2: ts 4102444800000 is 2100-01-01 if read as milliseconds, and no unit (seconds, milliseconds, microseconds, nanoseconds) puts it between 1990-01-01 and 2100-01-01`);
+  });
+
+  it('one file in milliseconds and the next in seconds: the error names the file in milliseconds too; so does a unit that changes within a file', () => {
+    const dir = tempDir();
+    const a = write('a.csv', csv(`${MS},A,100,1,100.25,1`), { dir });
+    const b = write('b.csv', csv(`${SECONDS},A,100,1,100.25,1`), { dir });
+    expect(message(() => load([dir]))).toBe(
+      `${b}:2: ts 1723161254 is 1970-01-20 if read as milliseconds; it looks like seconds (multiply by 1000, or write ISO 8601 times); ${a}:2 is in milliseconds: the data mixes units`,
+    );
+    // Seconds first: refused at the first file, which is all it can tell.
+    expect(message(() => load([b, a]))).toBe(`${b}:2: ts 1723161254 is 1970-01-20 if read as milliseconds; it looks like seconds (multiply by 1000, or write ISO 8601 times)`);
+    const mixed = times('mixed.csv', MS, MS + 1, SECONDS + 2);
+    expect(message(() => load([mixed]))).toBe(
+      `${mixed}:4: ts 1723161256 is 1970-01-20 if read as milliseconds; it looks like seconds (multiply by 1000, or write ISO 8601 times); ${mixed}:2 is in milliseconds: the data mixes units`,
+    );
+  });
+
+  it('JSONL: the same checks, named by the key (ts or ts_ms)', () => {
+    const line = (o: Record<string, unknown>): string => JSON.stringify({ symbol: 'A', bid: 100, bidSize: 1, ask: 100.25, askSize: 1, ...o });
+    const s = write('s.jsonl', `${line({ ts: SECONDS })}\n`);
+    expect(message(() => load([s]))).toBe(`${s}:1: ts 1723161254 is 1970-01-20 if read as milliseconds; it looks like seconds (multiply by 1000, or write ISO 8601 times)`);
+    const us = write('us.jsonl', `${line({ ts_ms: String(MS * 1000) })}\n`);
+    expect(message(() => load([us]))).toBe(`${us}:1: ts_ms 1723161254087000 is +056574-10-21 if read as milliseconds; it looks like microseconds (divide by 1000, or write ISO 8601 times)`);
+  });
+
+  it('a `ts_ms` column (CSV) or key (JSONL) is read as `ts`', () => {
+    const c = write('alias.csv', `ts_ms,symbol,bid,bid_size,ask,ask_size\n${MS},A,100,1,100.25,2\n`);
+    const j = write('alias.jsonl', `${JSON.stringify({ ts_ms: MS + 1, symbol: 'B', bid: 50, bidSize: 3, ask: 50.5, askSize: 4 })}\n`);
+    const { table, report } = load([c, j]);
+    expect(rows(table)).toEqual([q(MS, 'A', 100, 1, 100.25, 2), q(MS + 1, 'B', 50, 3, 50.5, 4)]);
+    expect(report.bad).toEqual(bad());
+  });
+
+  it('an ISO time outside the window is a bad row (its unit is not in doubt), not a whole-file error', () => {
+    const path = write('iso.csv', csv('1969-07-20T20:17:00Z,A,100,1,100.25,1', '+275760-09-13T00:00:00Z,A,100,1,100.25,1', `${MS},A,100,1,100.25,1`));
+    const { table, report } = load([path]);
+    expect(badSeen(report)).toEqual({
+      malformed: {
+        count: 2,
+        first: [`${path}:2: ts 1969-07-20T20:17:00Z is 1969-07-20, not between 1990-01-01 and 2100-01-01`, `${path}:3: ts +275760-09-13T00:00:00Z is +275760-09-13, not between 1990-01-01 and 2100-01-01`],
+      },
+    });
+    expect(table.length).toBe(1);
+  });
+
+  it('JSONL ts 1e400 (read as Infinity) is a malformed row, as the CSV text "1e400" is', () => {
+    const j = write('inf.jsonl', `{"ts":1e400,"symbol":"A","bid":100,"bidSize":1,"ask":100.25,"askSize":1}\n{"ts":${MS},"symbol":"A","bid":100,"bidSize":1,"ask":100.25,"askSize":1}\n`);
+    const c = write('inf.csv', csv('1e400,A,100,1,100.25,1', `${MS},A,100,1,100.25,1`));
+    expect(load([j]).report.bad.malformed).toEqual({ count: 1, first: [`${j}:1: timestamp is not a time`] });
+    expect(load([c]).report.bad.malformed).toEqual({ count: 1, first: [`${c}:2: timestamp is not a time`] });
+  });
+
+  it('Binance local_ts_ns is nanoseconds: milliseconds or seconds there are refused, naming the column', () => {
+    const BOOK = 'local_ts_ns,exch_event_ts_ms,exch_txn_ts_ms,update_id,symbol,bid_px,bid_qty,ask_px,ask_qty';
+    const instruments: Instruments = { 'spot:BTCUSDT': { tickSize: 0.01 } };
+    const ms = write('spot_btcusdt_20240808_bookTicker.csv', `${BOOK}\n${MS},,,1,BTCUSDT,61837.63,1,61837.64,1\n`);
+    expect(message(() => load([ms], { instruments }))).toBe(`${ms}:2: local_ts_ns 1723161254087 is 1970-01-01 if read as nanoseconds; it looks like milliseconds (multiply by 1000000)`);
+    const neg = write('spot_btcusdt_20240808_bookTicker.csv', `${BOOK}\n-1723161254087891268,,,1,BTCUSDT,61837.63,1,61837.64,1\n`);
+    expect(message(() => load([neg], { instruments }))).toBe(`${neg}:2: local_ts_ns -1723161254087891268 is negative, 1915-05-26 if read as nanoseconds; without the minus sign it looks like nanoseconds`);
+  });
+
+  it('LEAN: a time outside the day (negative, 86400000 or more) and a file name that is not a date in the window', () => {
+    const ES: Instruments = { ES201312: { tickSize: 0.25 } };
+    const bar = (ms: number | string): string => `${ms},1681,1682,1680.75,1681.5,5,1681.75,1682.5,1681.25,1682,19\n`;
+    const neg = write('20131008_es_minute_quote_201312.csv', bar(-60000));
+    expect(message(() => load([neg], { instruments: ES }))).toBe(`${neg}:1: time -60000 is negative: a LEAN minute file counts milliseconds since midnight UTC, 0 to 86399999`);
+    const day = write('20131008_es_minute_trade_201312.csv', '86400000,1681,1682,1681,1681.5,5\n');
+    expect(message(() => load([day], { instruments: ES }))).toBe(`${day}:1: time 86400000 is past the end of the day: a LEAN minute file counts milliseconds since midnight UTC, 0 to 86399999`);
+    const epoch = write('20131008_es_minute_quote_201312.csv', bar(Date.UTC(2013, 9, 8, 19)));
+    expect(message(() => load([epoch], { instruments: ES }))).toBe(
+      `${epoch}:1: time 1381258800000 is past the end of the day: a LEAN minute file counts milliseconds since midnight UTC, 0 to 86399999; it looks like an epoch time in milliseconds`,
+    );
+    const last = write('20131008_es_minute_quote_201312.csv', bar(86_399_999));
+    expect(load([last], { instruments: ES }).table.ts[0]).toBe(Date.UTC(2013, 9, 8) + 86_399_999 + 60_000);
+    const notDate = write('20131332_es_minute_quote_201312.csv', bar(0));
+    expect(message(() => load([notDate], { instruments: ES }))).toBe(`${notDate}: the date in the file name, 20131332, is not a calendar date (LEAN names its files YYYYMMDD_…)`);
+    const old = write('19891231_es_minute_quote_201312.csv', bar(0));
+    expect(message(() => load([old], { instruments: ES }))).toBe(`${old}: the date in the file name, 1989-12-31, is not between 1990-01-01 and 2100-01-01`);
   });
 });
 
@@ -442,9 +648,9 @@ function itWithData(path: string, title: string, fn: () => void): void {
 }
 
 describe('loadQuotes: the shared real data', () => {
-  itWithData(CME, 'CME ES calendar 2013-10 (tick 0.25, maxWidthTicks 20): the 2013-10-08 absurd ESH14 quotes are wide; 121 crossed/locked bars skipped; 13,327 of 13,452 bars used', () => {
+  itWithData(CME, 'CME ES calendar 2013-10 (tick 0.25, maxWidthTicks 20): the 2013-10-08 absurd ESH14 quotes are wide; 121 crossed/locked bars skipped; 13,327 of 13,452 bars used; 8,477 of 8,515 trade bars (ES201312 6,826, ES201403 1,651)', () => {
     const instruments: Instruments = { ES201312: { tickSize: 0.25, maxWidthTicks: 20 }, ES201403: { tickSize: 0.25, maxWidthTicks: 20 } };
-    const { table, report } = load([CME], { instruments });
+    const { table, trades, report } = load([CME], { instruments });
     const at = (name: string, line: number): string => `${join(CME, name)}:${line}`;
     expect(report.bad.wide).toEqual({
       count: 4,
@@ -470,8 +676,16 @@ describe('loadQuotes: the shared real data', () => {
     expect(report.symbols).toEqual({ ES201312: 7029, ES201403: 6298 });
     expect(report.from).toBe('2013-10-06T19:01:00.000Z');
     expect(report.to).toBe('2013-10-11T21:16:00.000Z');
-    expect(report.files.map((f) => f.format)).toEqual(Array(12).fill('lean-minute-quote'));
-    expect(report.ignoredFiles).toHaveLength(12);
+    // By name, each day: the two quote files, then the two trade files.
+    expect(report.files.map((f) => f.format)).toEqual(Array(6).fill(['lean-minute-quote', 'lean-minute-quote', 'lean-minute-trade', 'lean-minute-trade']).flat());
+    expect(report.ignoredFiles).toEqual([]);
+    // Trade bars: 6,826 of ESZ13 and 1,689 of ESH14, 38 of those with volume 0 (no trade), none bad (the bad counts above are all quotes).
+    expect(report.trades).toEqual({ rows: 8515, used: 8477, symbols: { ES201312: 6826, ES201403: 1651 } });
+    expect(report.files.filter((f) => f.format === 'lean-minute-trade').map((f) => f.rows)).toEqual([118, 10, 1344, 325, 1372, 342, 1371, 367, 1368, 393, 1253, 252]);
+    // The first trade bars: 2013-10-06 22:00 UTC (ms 79200000) on both legs, stamped at 22:01, ESZ13 first (by file name).
+    expect(tradeRows(trades).slice(0, 2)).toEqual([tr(Date.UTC(2013, 9, 6, 22, 1), 'ES201312', 1673.5, 1677.25, 1884), tr(Date.UTC(2013, 9, 6, 22, 1), 'ES201403', 1667.5, 1669, 5)]);
+    expect(tradeRows(trades).at(-1)).toEqual(tr(Date.UTC(2013, 9, 11, 21, 15), 'ES201312', 1699.5, 1700.25, 678));
+    expect(trades.ts.subarray(0, trades.length).every((t, i, a) => i === 0 || a[i - 1]! <= t)).toBe(true);
     // The first bar: 20131006 ESZ13 68400000 (19:00 UTC), bid close 1681.5 × 5, ask close 1682 × 19, standing from 19:01.
     expect(rows(table)[0]).toEqual(q(Date.UTC(2013, 9, 6, 19, 1), 'ES201312', 1681.5, 5, 1682, 19));
     // The ESH14 bars of 2013-10-08 21:14 and 21:15 UTC (ends 21:15 and 21:16) are gone; the one before them stays.
@@ -494,7 +708,7 @@ describe('loadQuotes: the shared real data', () => {
 
 describe('loadQuotes: rows that only look like numbers and times', () => {
   it('a negative size is malformed, not a one-sided quote', () => {
-    const path = write('neg.csv', 'ts,symbol,bid,bid_size,ask,ask_size\n1000,A,100,1,101,-1\n2000,A,100,-5,101,3\n');
+    const path = write('neg.csv', `${HEADER}\n${T0},A,100,1,101,-1\n${T0 + 1},A,100,-5,101,3\n`);
     const { report } = load([path]);
     expect(report.bad.malformed).toEqual({ count: 2, first: [`${path}:2: ask size is negative (-1)`, `${path}:3: bid size is negative (-5)`] });
     expect(report.used).toBe(0);
@@ -509,31 +723,31 @@ describe('loadQuotes: rows that only look like numbers and times', () => {
   });
 
   it('a hexadecimal price is not a decimal', () => {
-    const path = write('hex.csv', 'ts,symbol,bid,bid_size,ask,ask_size\n1000,A,0x64,1,101,1\n');
+    const path = write('hex.csv', `${HEADER}\n${T0},A,0x64,1,101,1\n`);
     expect(load([path]).report.bad.malformed.first).toEqual([`${path}:2: bid is not a number`]);
   });
 
   it('a folder entry that is a directory named like a data file is passed over', () => {
     const dir = tempDir();
     mkdirSync(join(dir, 'x.csv'));
-    const path = write('a.csv', 'ts,symbol,bid,bid_size,ask,ask_size\n1000,A,100,1,101,1\n', { dir });
+    const path = write('a.csv', csv(`${T0},A,100,1,101,1`), { dir });
     expect(load([dir]).report.files.map((f) => f.path)).toEqual([path]);
   });
 
   it('an unknown time zone is refused as an option, naming it', () => {
-    const path = write('a.csv', 'ts,symbol,bid,bid_size,ask,ask_size\n1000,A,100,1,101,1\n');
+    const path = write('a.csv', csv(`${T0},A,100,1,101,1`));
     expect(() => load([path], { timeZone: 'Mars/Base' })).toThrow('timeZone: "Mars/Base" is not an IANA time zone');
   });
 });
 
 describe('loadQuotes: defects found by the data chaos fuzz (test/chaos/data.test.ts), each a DataError or a bad row now', () => {
-  it('a truncated gzip is a DataError naming the file, not zlib\'s raw "unexpected end of file"', () => {
+  it('a truncated gzip is a DataError naming the file and zlib\'s reason, not zlib\'s raw "unexpected end of file"', () => {
     const whole = gzipSync(Buffer.from(csv(`${T0},A,100,1,100.25,1`)));
     const path = write('cut.csv.gz', '');
     writeFileSync(path, whole.subarray(0, whole.length - 10));
     const e = thrown(() => load([path]));
     expect(e).toBeInstanceOf(DataError);
-    expect((e as DataError).message).toBe(`${path}: not a readable gzip file: unexpected end of file`);
+    expect((e as DataError).message).toBe(`${path}: the gzip data is truncated or corrupt (unexpected end of file)`);
   });
 
   it('a corrupt gzip (the gzip magic, then junk) is a DataError too', () => {
@@ -541,7 +755,7 @@ describe('loadQuotes: defects found by the data chaos fuzz (test/chaos/data.test
     writeFileSync(path, Buffer.from([0x1f, 0x8b, 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09]));
     const e = thrown(() => load([path]));
     expect(e).toBeInstanceOf(DataError);
-    expect((e as DataError).message).toBe(`${path}: not a readable gzip file: unknown compression method`);
+    expect((e as DataError).message).toBe(`${path}: the gzip data is truncated or corrupt (unknown compression method)`);
   });
 
   it('a broken link named like a data file in a folder is a DataError naming it, not a raw ENOENT from stat', () => {
@@ -563,27 +777,22 @@ describe('loadQuotes: defects found by the data chaos fuzz (test/chaos/data.test
     );
   });
 
-  it('a time beyond ±8.64e15 ms (nanoseconds read as ms) is malformed, not a RangeError from toISOString; 8.64e15 itself is a time', () => {
-    const path = write('ns.csv', csv('1381190400000000000,A,100,1,100.25,1', '8640000000000001,A,100,1,100.25,1', '-8640000000000001,A,100,1,100.25,1', '8640000000000000,A,100,1,100.25,1'));
-    const { table, report } = load([path]);
-    expect(badSeen(report)).toEqual({
-      malformed: {
-        count: 3,
-        first: [
-          `${path}:2: timestamp 1381190400000000000 ms is out of range (at most ±8.64e15 ms from 1970)`,
-          `${path}:3: timestamp 8640000000000001 ms is out of range (at most ±8.64e15 ms from 1970)`,
-          `${path}:4: timestamp -8640000000000001 ms is out of range (at most ±8.64e15 ms from 1970)`,
-        ],
-      },
-    });
-    expect(Array.from(table.ts.subarray(0, table.length))).toEqual([8.64e15]);
-    expect(report.to).toBe('+275760-09-13T00:00:00.000Z');
+  it('a time beyond ±8.64e15 ms (nanoseconds read as ms) is a DataError naming its likely unit, not a RangeError from toISOString (now refused whole, issue 13)', () => {
+    const ns = write('ns.csv', csv('1381190400000000000,A,100,1,100.25,1'));
+    expect(message(() => load([ns]))).toBe(`${ns}:2: ts 1381190400000000000 is past the year 275760 if read as milliseconds; it looks like nanoseconds (divide by 1000000, or write ISO 8601 times)`);
+    const past = write('past.csv', csv('8640000000000001,A,100,1,100.25,1'));
+    expect(message(() => load([past]))).toBe(
+      `${past}:2: ts 8640000000000001 is past the year 275760 if read as milliseconds, and no unit (seconds, milliseconds, microseconds, nanoseconds) puts it between 1990-01-01 and 2100-01-01`,
+    );
+    const before = write('before.csv', csv('-8640000000000001,A,100,1,100.25,1'));
+    expect(message(() => load([before]))).toBe(`${before}:2: ts -8640000000000001 is negative, before the year -271821 if read as milliseconds`);
   });
 
-  it('the same in a LEAN file, where a huge ms of day put the bar past the Date range', () => {
+  it('the same in a LEAN file, where a huge ms of day put the bar past the Date range: a DataError, the time is not ms of a day', () => {
     const path = write('20131008_es_minute_quote_201312.csv', '1381190400000000000,0,0,0,1675,1,0,0,0,1675.25,1\n');
-    const { report } = load([path], { instruments: { ES201312: { tickSize: 0.25 } } });
-    expect(report.bad.malformed).toEqual({ count: 1, first: [`${path}:1: timestamp ${Date.UTC(2013, 9, 8) + 1381190400000000000 + 60_000} ms is out of range (at most ±8.64e15 ms from 1970)`] });
+    expect(message(() => load([path], { instruments: { ES201312: { tickSize: 0.25 } } }))).toBe(
+      `${path}:1: time 1381190400000000000 is past the end of the day: a LEAN minute file counts milliseconds since midnight UTC, 0 to 86399999; it looks like an epoch time in nanoseconds`,
+    );
   });
 
   it('a JSON number 1e400 (read as Infinity) as a price or size is malformed, as the text "1e400" is, not an Infinity in the table', () => {

@@ -37,12 +37,14 @@ export function formatSummary(s: Summary, zone: string): string {
       (c.disconnects ? `, disconnects ${c.disconnects}` : ''),
   );
   out.push('');
+  // Costs (fees, funding) are shown when the config models any; --json always has them.
+  const costs = s.costs.configured;
   out.push(`Executions (${s.executions.length})`);
   if (s.executions.length === 0) out.push('  none');
   else {
     out.push(
       table(
-        ['algo', 'start', 'purpose', 'side', 'status', 'units', 'trigger', 'realized', 'slippage', 'naked notional', 'naked qty', 'naked for', 'notional·s', 'took', 're-prices', 'ladder'],
+        ['algo', 'start', 'purpose', 'side', 'status', 'units', 'trigger', 'realized', 'slippage', ...(costs ? ['fees'] : []), 'naked notional', 'naked qty', 'naked for', 'notional·s', 'took', 're-prices', 'ladder'],
         s.executions.map((e) => [
           e.algoId,
           time(e.startedAt, zone).slice(11),
@@ -53,6 +55,7 @@ export function formatSummary(s: Summary, zone: string): string {
           e.trigger ?? '-',
           e.realizedSpread ?? '-',
           e.slippage ?? '-',
+          ...(costs ? [e.fees] : []),
           e.exposure.maxNotional,
           // Quantities, not lots: the legs of a spread usually trade one underlying in lots of different
           // sizes (0.05/0 BTC reads at once; 50/0 lots of 0.001 and 0.00001 BTC does not).
@@ -88,10 +91,14 @@ export function formatSummary(s: Summary, zone: string): string {
   out.push('Positions');
   for (const st of s.strategies) {
     const legs = st.legs.map((l) => `${l.symbol} ${l.lots >= 0 ? '+' : ''}${l.lots} lots${l.nakedLots !== 0 ? ` (naked ${l.nakedLots})` : ''}`).join(', ');
-    out.push(`  ${st.name}: spread ${st.spreadPosition >= 0 ? '+' : ''}${st.spreadPosition} units; ${legs}; state ${st.state}; PnL ${st.pnl ?? 'n/a'}`);
+    const pnl = costs ? `PnL ${st.pnl ?? 'n/a'} net (gross ${st.gross ?? 'n/a'}, fees ${st.fees}, funding ${st.funding})` : `PnL ${st.pnl ?? 'n/a'}`;
+    out.push(`  ${st.name}: spread ${st.spreadPosition >= 0 ? '+' : ''}${st.spreadPosition} units; ${legs}; state ${st.state}; ${pnl}`);
   }
   out.push('');
-  out.push(`PnL (fills, open legs marked at mid): ${s.pnl ?? 'n/a'}`);
+  if (costs) {
+    // Exact figures; the net to the cent is the PnL.
+    out.push(`PnL (fills, open legs marked at mid): gross ${s.gross ?? 'n/a'} − fees ${s.costs.fees} − funding ${s.costs.funding} = net ${s.net ?? 'n/a'} (${s.pnl ?? 'n/a'})`);
+  } else out.push(`PnL (fills, open legs marked at mid): ${s.pnl ?? 'n/a'}`);
   if (s.errors.length > 0) {
     out.push('');
     out.push('Errors');

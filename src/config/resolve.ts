@@ -1,7 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, resolve as resolvePath } from 'node:path';
 import { CST, Lexer, parse as parseYaml, YAMLParseError } from 'yaml';
 import type { StrategySpec } from '../../machines/strategy.machine.js';
 import { ConfigError, ConfigErrors } from '../domain/errors.js';
+import { FundingSchedule, NO_FEE, parseFundingCsv, type FeeRate, type FeeSchedule, type LegCosts } from '../domain/costs.js';
 import { Decimal } from '../domain/decimal.js';
 import { SessionCalendar, isoToInstant, type CalendarSpec } from '../domain/session-calendar.js';
 import { SpreadDefinition } from '../domain/spread.js';
@@ -19,6 +21,8 @@ export interface ResolvedStrategy {
   maxNakedNotional?: number;
   /** The trigger prices as written (Decimal strings), for reports. */
   triggerPrices: Record<keyof Triggers, string | null>;
+  /** Fees and funding per leg, by leg index (see docs/costs.md). */
+  costs: LegCosts[];
 }
 
 /** A validated configuration, ready for createEngine. */
@@ -37,6 +41,11 @@ export interface EngineConfig {
 export interface Overrides {
   seed?: number;
   days?: number;
+  /**
+   * Where relative file paths in the config (funding files) are read from. Default: the directory of `source`
+   * (loadConfigFile passes the config file's path, so they are relative to the config file).
+   */
+  baseDir?: string;
 }
 
 /** Reads a YAML or JSON config file; every problem is reported with its field path. */
@@ -47,7 +56,7 @@ export function loadConfigFile(path: string, overrides: Overrides = {}): EngineC
   } catch (e) {
     throw new ConfigErrors(path, [new ConfigError('(file)', `cannot be read: ${(e as Error).message}`)]);
   }
-  return resolveConfig(parseConfigText(text, path), path, overrides);
+  return resolveConfig(parseConfigText(text, path), path, { baseDir: dirname(path), ...overrides });
 }
 
 /**
@@ -277,6 +286,57 @@ export function resolveConfig(raw: unknown, source: string, overrides: Overrides
     instruments: riskLimits,
   };
 
+  // Costs: a funding file is read once however many legs name it; a symbol has one funding schedule.
+  const baseDir = overrides.baseDir ?? dirname(source);
+  const fundingFiles = new Map<string, FundingSchedule | null>();
+  const fundingOf = new Map<string, { path: string; key: string }>();
+  const legCosts = (leg: ConfigShape['strategies'][number]['legs'][number], lp: string): LegCosts => {
+    const rate = (r: { perLot?: string | undefined; bps?: string | undefined } | undefined): FeeRate =>
+      r === undefined ? NO_FEE : { perLot: new Decimal(r.perLot ?? 0), bps: new Decimal(r.bps ?? 0) };
+    const fees: FeeSchedule | null = leg.fees ? { maker: rate(leg.fees.maker), taker: rate(leg.fees.taker) } : null;
+    let funding: FundingSchedule | null = null;
+    const f = leg.funding;
+    if (f) {
+      const fp = `${lp}.funding`;
+      if (f.rate === undefined && f.file === undefined) errors.push(new ConfigError(fp, 'needs either `rate` (a constant rate) or `file` (a rate per funding time)'));
+      else if (f.rate !== undefined && f.file !== undefined) errors.push(new ConfigError(fp, 'takes `rate` or `file`, not both'));
+      else if (f.file !== undefined) {
+        for (const k of ['everyHours', 'at'] as const) {
+          if (f[k] !== undefined) errors.push(new ConfigError(`${fp}.${k}`, 'applies to a constant `rate` only: a file gives each funding time', f[k]));
+        }
+        funding = fundingFile(f.file, `${fp}.file`);
+      } else {
+        const everyHours = f.everyHours ?? 8;
+        if (24 % everyHours !== 0) {
+          errors.push(new ConfigError(`${fp}.everyHours`, 'must divide 24 (1, 2, 3, 4, 6, 8, 12 or 24), so funding falls at the same UTC times every day', f.everyHours));
+        } else {
+          const [h, m] = (f.at ?? '00:00').split(':').map(Number) as [number, number];
+          funding = FundingSchedule.constant(new Decimal(f.rate!), everyHours, h * 60 + m);
+        }
+      }
+    }
+    return { fees, funding };
+  };
+  const fundingFile = (file: string, at: string): FundingSchedule | null => {
+    const path = resolvePath(baseDir, file);
+    if (fundingFiles.has(path)) return fundingFiles.get(path)!;
+    let schedule: FundingSchedule | null = null;
+    try {
+      const size = statSync(path).size;
+      if (size > LIMITS.maxFundingFileBytes) throw new ConfigError(at, `${path} is ${size.toLocaleString('en-US')} bytes, more than ${LIMITS.maxFundingFileBytes.toLocaleString('en-US')} (64 MiB)`);
+      const rows = parseFundingCsv(readFileSync(path, 'utf8'), { maxRows: LIMITS.maxFundingRows, maxRate: LIMITS.maxFundingRate });
+      const shown = 5;
+      for (const e of rows.errors.slice(0, shown)) errors.push(new ConfigError(at, `${path}:${e.line}: ${e.reason}`));
+      if (rows.errors.length > shown) errors.push(new ConfigError(at, `${path}: ${rows.errors.length - shown} more bad lines`));
+      if (rows.errors.length === 0) schedule = FundingSchedule.table(rows.times, rows.rates, path);
+    } catch (e) {
+      if (e instanceof ConfigError) errors.push(e);
+      else errors.push(new ConfigError(at, `cannot be read: ${(e as Error).message}`, file));
+    }
+    fundingFiles.set(path, schedule);
+    return schedule;
+  };
+
   const names = new Set<string>();
   const strategies: ResolvedStrategy[] = [];
   c.strategies.forEach((s, n) => {
@@ -291,6 +351,22 @@ export function resolveConfig(raw: unknown, source: string, overrides: Overrides
       if (!inst) return errors.push(new ConfigError(`${lp}.symbol`, 'is not an instrument of the venue', leg.symbol));
       if (!leg.tickSize.eq(inst.tickSize)) errors.push(new ConfigError(`${lp}.tickSize`, `differs from the venue's tick size ${inst.tickSize}`, leg.tickSize.toFixed()));
       if (!leg.lotSize.eq(inst.lotSize)) errors.push(new ConfigError(`${lp}.lotSize`, `differs from the venue's lot size ${inst.lotSize}`, leg.lotSize.toFixed()));
+    });
+    const costs = s.legs.map((leg, i) => legCosts(leg, `${p}.legs[${i}]`));
+    costs.forEach((c, i) => {
+      const symbol = s.legs[i]!.symbol;
+      const here = { path: `${p}.legs[${i}].funding`, key: c.funding?.key ?? (s.legs[i]!.funding ? 'invalid' : 'none') };
+      const first = fundingOf.get(symbol);
+      if (!first) fundingOf.set(symbol, here);
+      else if (first.key !== here.key && first.key !== 'invalid' && here.key !== 'invalid') {
+        const why =
+          here.key === 'none'
+            ? `is not given, but ${first.path} is`
+            : first.key === 'none'
+              ? `is given, but ${first.path} is not`
+              : `differs from ${first.path}`;
+        errors.push(new ConfigError(here.path, `${why} for the same symbol ${symbol}: a market has one funding schedule`));
+      }
     });
     const calendar = (s.session.calendar ?? venueCalendarSpec) as CalendarSpec;
     if (s.session.calendar) attempt(() => new SessionCalendar(calendar, `${p}.session.calendar.`));
@@ -360,6 +436,7 @@ export function resolveConfig(raw: unknown, source: string, overrides: Overrides
         shortEntry: t.shortEntry ?? null,
         shortExit: t.shortExit ?? null,
       },
+      costs,
       spec: {
         name: s.name,
         triggers: scaled,

@@ -50,6 +50,18 @@ export const LIMITS = {
   maxAliasCount: 100,
   /** YAML nesting, counted as open brackets plus each line's indentation columns and block indicators. */
   maxNesting: 200,
+  /** A fee's fixed part, currency per lot: within ±1,000,000 (a maker's may be negative: a rebate). */
+  maxFeePerLot: 1_000_000,
+  /** A fee's proportional part, basis points of the notional: within ±1,000 (10%; a maker's may be negative). */
+  maxFeeBps: 1000,
+  /** A funding rate, a fraction per funding time: within ±1 (0.0001 is 1 bp). */
+  maxFundingRate: 1,
+  /** A constant funding's period, hours: a divisor of 24 (1 to 24). */
+  maxFundingHours: 24,
+  /** A funding file: at most this many rows ... */
+  maxFundingRows: 1_000_000,
+  /** ... and bytes (64 MiB). */
+  maxFundingFileBytes: 64 * 1024 * 1024,
 } as const;
 
 const fmt = (n: number): string => n.toLocaleString('en-US', { maximumFractionDigits: 20 });
@@ -87,6 +99,35 @@ const decimal = z
   .refine((v) => parseDecimal(v) !== undefined, { message: 'must be a decimal number' })
   .refine((v) => parseDecimal(v)?.abs().lte(LIMITS.maxDecimal) ?? true, { message: 'must be at most 10^15 in absolute value' });
 
+/** A decimal within ±max, or from 0 to max when `negative` is false (a taker's fee); `unit` and `note` name the bound. */
+function boundedDecimal(max: number, unit: string, note: string | undefined, negative: boolean) {
+  const u = `${unit ? ` ${unit}` : ''}${note ? ` (${note})` : ''}`;
+  return decimal.superRefine((v, ctx) => {
+    const d = parseDecimal(v);
+    // Not a decimal, or beyond 10^15: already said.
+    if (!d || d.abs().gt(LIMITS.maxDecimal)) return;
+    const why = !negative && d.isNegative() && !d.isZero()
+      ? 'must not be negative: a taker pays (only a maker fee may be negative, a rebate)'
+      : d.abs().gt(max)
+        ? negative
+          ? `must be within ±${fmt(max)}${u}`
+          : `must be at most ${fmt(max)}${u}`
+        : undefined;
+    if (why) ctx.addIssue({ code: 'custom', message: why });
+  });
+}
+
+/** One side's fee; both parts optional (default 0) and summed. */
+const feeRate = (rebate: boolean) =>
+  z.strictObject({
+    /** Currency per lot filled (a lot is the leg's lotSize). Within ±1,000,000; a taker's not negative. Default 0. */
+    perLot: boundedDecimal(LIMITS.maxFeePerLot, 'currency per lot', undefined, rebate).optional(),
+    /** Basis points of the fill's notional (qty × price × contractMultiplier). Within ±1,000; a taker's not negative. Default 0. */
+    bps: boundedDecimal(LIMITS.maxFeeBps, 'bps', '10% of the notional', rebate).optional(),
+  });
+
+const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
+
 const weekday = z.enum(['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']);
 
 export const calendarSchema = z.strictObject({
@@ -120,6 +161,32 @@ export const legSchema = z.strictObject({
   /** Whole lots per spread unit, -1,000,000 to 1,000,000. */
   tradingMultiplier: num({ int: true, min: -LIMITS.maxLots, max: LIMITS.maxLots, unit: 'lots' }),
   contractMultiplier: decimal.optional(),
+  /**
+   * What this leg's fills pay (see docs/costs.md): `maker` for a resting order filled, `taker` for one that
+   * crossed on arrival (and for a fill whose venue does not say). Each side's `perLot` and `bps` are summed.
+   * Default: no fees.
+   */
+  fees: z.strictObject({ maker: feeRate(true).optional(), taker: feeRate(false).optional() }).optional(),
+  /**
+   * Funding on a perpetual leg, charged on the position held at each funding time (a long pays a positive
+   * rate): either a constant `rate` every `everyHours` from `at`, or a `file` of rates per funding time.
+   * Default: no funding.
+   */
+  funding: z
+    .strictObject({
+      /** A constant rate, a fraction per funding time within ±1 (0.0001 is 1 bp). */
+      rate: boundedDecimal(LIMITS.maxFundingRate, '', 'a fraction per funding time: 0.0001 is 1 bp', true).optional(),
+      /** With `rate`: hours between funding times, a divisor of 24 (1, 2, 3, 4, 6, 8, 12, 24). Default 8. */
+      everyHours: num({ int: true, gt: 0, max: LIMITS.maxFundingHours, unit: 'hours' }).optional(),
+      /** With `rate`: a funding time, "HH:mm" UTC; the others follow every `everyHours`. Default "00:00". */
+      at: z.string().regex(HH_MM, 'must be a UTC time "HH:mm" (00:00 to 23:59)').optional(),
+      /**
+       * A CSV of funding times and rates (header `ts,rate`; ts epoch ms or ISO 8601, UTC without an offset),
+       * relative to the config file's directory. At most 1,000,000 rows and 64 MiB.
+       */
+      file: z.string().min(1).optional(),
+    })
+    .optional(),
 });
 
 export const strategySchema = z.strictObject({

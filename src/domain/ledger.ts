@@ -10,12 +10,15 @@ export interface LedgerInstrument {
 }
 
 /**
- * Cash and positions from fills, exact. PnL = cash + Σ position · mark · multiplier, where cash is
- * −Σ signed quantity · price · multiplier over fills. Quantities in lots, prices in ticks.
+ * Cash and positions from fills, and costs apart from them, exact. Gross PnL = cash + Σ position · mark ·
+ * multiplier, where cash is −Σ signed quantity · price · multiplier over fills; net PnL = gross − fees − funding
+ * (fees and funding positive as costs, a rebate or funding received negative). Quantities in lots, prices in ticks.
  */
 export class Ledger {
   private readonly lots = new Map<string, number>();
   private cash = new Decimal(0);
+  private feeTotal = new Decimal(0);
+  private fundingTotal = new Decimal(0);
 
   constructor(private readonly instruments: ReadonlyMap<string, LedgerInstrument>) {}
 
@@ -30,8 +33,33 @@ export class Ledger {
     return this.lots.get(symbol) ?? 0;
   }
 
-  /** Total PnL, marking open positions at the given prices (Decimal per symbol). */
+  /** Books a fee (currency, positive: a cost; a rebate negative). */
+  addFee(amount: Decimal): void {
+    this.feeTotal = this.feeTotal.plus(amount);
+  }
+
+  /** Books a funding payment (currency, positive: paid; received negative). */
+  addFunding(amount: Decimal): void {
+    this.fundingTotal = this.fundingTotal.plus(amount);
+  }
+
+  /** Fees paid so far (rebates netted). */
+  get fees(): Decimal {
+    return this.feeTotal;
+  }
+
+  /** Funding paid so far (funding received netted). */
+  get funding(): Decimal {
+    return this.fundingTotal;
+  }
+
+  /** Net PnL: gross − fees − funding, marking open positions at the given prices (Decimal per symbol). */
   pnl(marks: ReadonlyMap<string, Decimal>): Decimal {
+    return this.gross(marks).minus(this.feeTotal).minus(this.fundingTotal);
+  }
+
+  /** Gross PnL, before costs: cash from fills plus open positions marked at the given prices (Decimal per symbol). */
+  gross(marks: ReadonlyMap<string, Decimal>): Decimal {
     let total = this.cash;
     for (const [symbol, lots] of this.lots) {
       if (lots === 0) continue;

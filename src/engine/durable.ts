@@ -47,7 +47,8 @@ export type JournalEntry = EngineRecord | JournalMeta;
 
 const COMMANDS = new Set(['order.submitted', 'order.cancelRequested']);
 // A kill-switch control changes the strategies' state (paused, flattening): it must survive a restart like a command.
-const LIFECYCLE = new Set(['order.submitted', 'order.cancelRequested', 'algo.started', 'algo.ended', 'control', 'position.adopted']);
+// A funding charge too: committed with a snapshot, so a crash just after it does not charge it again on resume.
+const LIFECYCLE = new Set(['order.submitted', 'order.cancelRequested', 'algo.started', 'algo.ended', 'control', 'position.adopted', 'funding']);
 const META = new Set(['run.started', 'run.resumed', 'run.ended', 'snapshot', 'reconciled', 'warning']);
 
 /** A journal that does not allow what was asked (a fresh run over an unfinished one, resuming an ended one). */
@@ -181,7 +182,11 @@ const NO_VENUE: Venue = {
 
 /** A fingerprint of what a run trades and where: resuming with a different config is refused. */
 export function configFingerprint(config: EngineConfig): string {
-  const shape = { run: config.run, venue: config.venue, strategies: config.strategies.map((s) => s.spec) };
+  // Costs count too (a resume with other fees would re-price the fills restored); a config without any keeps the
+  // fingerprint it had before costs existed, so its journals still resume.
+  const costed = config.strategies.some((s) => s.costs.some((c) => c.fees !== null || c.funding !== null));
+  const costs = config.strategies.map((s) => s.costs.map((c) => ({ fees: c.fees, funding: c.funding?.key ?? null })));
+  const shape = { run: config.run, venue: config.venue, strategies: config.strategies.map((s) => s.spec), ...(costed ? { costs } : {}) };
   return createHash('sha256').update(JSON.stringify(shape)).digest('hex').slice(0, 16);
 }
 

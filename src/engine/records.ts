@@ -85,6 +85,8 @@ export interface Execution {
   rejects: number;
   /** Hedge ladder steps taken (resting, crossing, unwinding, paused, failed). */
   ladderSteps: number;
+  /** The fees its fills paid, in currency (rebates netted; "0" when the strategy has no fees). */
+  fees: string;
 }
 
 export interface StateChange {
@@ -113,4 +115,10 @@ export type EngineRecord =
   /** A position the venue held at start, taken over by a strategy (`--existing adopt`), booked at this mid (ticks). */
   | { kind: 'position.adopted'; at: number; strategy: string; symbol: string; lots: number; price: number }
   /** The venue's order-rate budget was spent: the order waits, unsent, for `waitMs`. */
-  | { kind: 'order.throttled'; at: number; clientId: string; symbol: string; waitMs: number };
+  | { kind: 'order.throttled'; at: number; clientId: string; symbol: string; waitMs: number }
+  /**
+   * A funding time of a perpetual symbol (`due`), settled: one charge per strategy holding the symbol then
+   * (none when all were flat). Journalled so that a restart neither charges it again nor skips it (docs/costs.md).
+   * `mark` is null when no strategy held the symbol.
+   */
+  | { kind: 'funding'; at: number; symbol: string; due: number; rate: string; mark: string | null; charges: FundingRecord[] };

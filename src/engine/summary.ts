@@ -12,7 +12,15 @@ export interface StrategySummary {
   /** Hedged spread units (signed). */
   spreadPosition: number;
   legs: { symbol: string; lots: number; qty: string; nakedLots: number; mark: string | null }[];
-  /** Cash from fills plus open legs marked at their last mid. Null when an open leg has no mark. */
+  /** Before costs: cash from fills plus open legs marked at their last mid, exact. Null when an open leg has no mark. */
+  gross: string | null;
+  /** Fees paid (rebates netted), exact currency. */
+  fees: string;
+  /** Funding paid (funding received netted), exact currency. */
+  funding: string;
+  /** gross − fees − funding, exact. Null when gross is. */
+  net: string | null;
+  /** The net PnL to the cent (2 decimals). */
   pnl: string | null;
 }
 
@@ -40,7 +48,16 @@ export interface Summary {
   /** Hedge ladder steps taken over the run, by step. */
   ladder: Record<LadderStep, number>;
   strategies: StrategySummary[];
-  /** Sum of the strategies' PnL. */
+  /** Sum of the strategies' gross PnL (before costs), exact; null when one is. */
+  gross: string | null;
+  /**
+   * Sum of the strategies' costs, exact currency (positive: paid). `configured`: whether any leg has fees or
+   * funding in the config (when not, both are "0" by construction).
+   */
+  costs: { configured: boolean; fees: string; funding: string };
+  /** gross − fees − funding, exact; null when gross is. */
+  net: string | null;
+  /** The net PnL to the cent (2 decimals): the sum of the strategies' net PnL. */
   pnl: string | null;
   errors: string[];
 }
@@ -108,6 +125,8 @@ export interface SummaryInput {
 export function buildSummary(i: SummaryInput): Summary {
   const x = i.totals;
   let total: Decimal | null = new Decimal(0);
+  let fees = new Decimal(0);
+  let funding = new Decimal(0);
   const strategies = i.config.strategies.map((s): StrategySummary => {
     const ledger = i.ledgers.get(s.spec.name)!;
     const def = s.definition;
@@ -118,13 +137,16 @@ export function buildSummary(i: SummaryInput): Summary {
       const q = i.lastQuote.get(l.symbol);
       if (q) marks.set(l.symbol, l.tickSize.times(q.bid + q.ask).div(2));
     }
-    let pnl: Decimal | null;
+    let gross: Decimal | null;
     try {
-      pnl = ledger.pnl(marks);
+      gross = ledger.gross(marks);
     } catch {
-      pnl = null;
+      gross = null;
     }
-    total = total === null || pnl === null ? null : total.plus(pnl);
+    const net = gross === null ? null : gross.minus(ledger.fees).minus(ledger.funding);
+    total = total === null || gross === null ? null : total.plus(gross);
+    fees = fees.plus(ledger.fees);
+    funding = funding.plus(ledger.funding);
     return {
       name: s.spec.name,
       state: i.strategyState(s.spec.name),
@@ -136,9 +158,14 @@ export function buildSummary(i: SummaryInput): Summary {
         nakedLots: naked[l.index]!,
         mark: marks.has(l.symbol) ? str(marks.get(l.symbol)!) : null,
       })),
-      pnl: pnl === null ? null : pnl.toFixed(2),
+      gross: gross === null ? null : str(gross),
+      fees: str(ledger.fees),
+      funding: str(ledger.funding),
+      net: net === null ? null : str(net),
+      pnl: net === null ? null : net.toFixed(2),
     };
   });
+  const net = total === null ? null : (total as Decimal).minus(fees).minus(funding);
 
   return {
     run: {
@@ -171,7 +198,10 @@ export function buildSummary(i: SummaryInput): Summary {
     },
     ladder: i.ladder,
     strategies,
-    pnl: total === null ? null : (total as Decimal).toFixed(2),
+    gross: total === null ? null : str(total),
+    costs: { configured: i.config.strategies.some((s) => s.costs.some((c) => c.fees !== null || c.funding !== null)), fees: str(fees), funding: str(funding) },
+    net: net === null ? null : str(net),
+    pnl: net === null ? null : net.toFixed(2),
     errors: [...i.errors],
   };
 }

@@ -54,7 +54,7 @@ describe('legato CLI', () => {
     const s = JSON.parse(r.out);
     expect(s.run.seed).toBe(3);
     expect(Date.parse(s.run.to) - Date.parse(s.run.from)).toBe(12 * 3_600_000);
-    expect(Object.keys(s)).toEqual(['run', 'counts', 'executions', 'exposure', 'ladder', 'strategies', 'pnl', 'errors']);
+    expect(Object.keys(s)).toEqual(['run', 'counts', 'executions', 'exposure', 'ladder', 'strategies', 'gross', 'costs', 'net', 'pnl', 'errors']);
     expect(Object.keys(s.executions[0])).toEqual(expect.arrayContaining(['kind', 'realizedSpread', 'slippage', 'exposure', 'durationMs', 'reprices', 'ladderSteps']));
     expect(Object.keys(s.executions[0].exposure)).toEqual(['maxLots', 'maxNotional', 'maxLegNotional', 'notionalSeconds', 'nakedMs']);
     expect(Object.keys(s.exposure)).toEqual(['maxNakedNotional', 'longestNakedMs', 'longestNakedAlgo', 'totalNakedMs', 'nakedNotionalSeconds', 'legs']);

@@ -1,0 +1,772 @@
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { connect as netConnect, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { Subject } from 'rxjs';
+import type { Clock } from '../../clock/clock.js';
+import { FollowerClock } from '../../clock/follower-clock.js';
+import { WallClock } from '../../clock/wall-clock.js';
+import { BoundedMap, BoundedSet } from '../../domain/bounded.js';
+import { Decimal } from '../../domain/decimal.js';
+import { LegatoError } from '../../domain/errors.js';
+import type { OrderCommand, Side, VenueReport } from '../../domain/orders.js';
+import type { LegQuote } from '../../domain/quote.js';
+import type { InstrumentInfo, Venue, VenueFill, VenueOrderState, VenueSync } from '../venue.js';
+import {
+  ExecType,
+  MsgType,
+  OrdStatus,
+  Tag,
+  Units,
+  businessDate,
+  cancelRejectReason,
+  isOpenStatus,
+  mapExecutionReport,
+  parseUtcTimestamp,
+  sideFromFix,
+  sideToFix,
+  type ExecFields,
+} from './fix-codec.js';
+import { describeSession, sessionClass, sessionConfig, SessionRejectReason, type LegatoFixSession } from './fix-session.js';
+import { loadJspurefix, type FixConfig, type FixObject, type FixView, type Jspurefix } from './jspurefix.js';
+
+/** The FIX venue could not log on, or a request to it failed. */
+export class FixVenueError extends LegatoError {
+  override name = 'FixVenueError';
+}
+
+export interface FixVenueOptions {
+  /** The counterparty's FIX gateway. */
+  host: string;
+  port: number;
+  /** Our CompID (49 on what we send) and the counterparty's (56). */
+  senderCompId: string;
+  targetCompId: string;
+  /** Logon credentials (553, 554), when the counterparty asks for them. Never put them in the config file. */
+  username?: string;
+  password?: string;
+  /** HeartBtInt we ask for, seconds. Default 30. A counterparty silent for 2.5 × it is lost. */
+  heartbeatSeconds?: number;
+  /**
+   * The directory of the session store (sequence numbers and messages sent, QuickFIX's file format) and of
+   * `orders.jsonl` (each order's symbol, side and size, for cancels and status requests after a restart).
+   * Without it everything is in memory and a restart starts the session over (the counterparty will refuse).
+   */
+  storeDir?: string;
+  /** The instruments traded, with their tick and lot sizes (the counterparty's price and quantity units). */
+  instruments: readonly InstrumentInfo[];
+  /**
+   * `venue` (default): the engine's clock follows the counterparty's SendingTime (52), standing still
+   * between messages: for a simulated venue (the FIX acceptor) whose market time is not the wall's.
+   * `wall`: the engine runs on the wall clock (a real broker).
+   */
+  clock?: 'venue' | 'wall';
+  /** Reconnect after a lost session, with backoff (wall time). Default false. */
+  reconnect?: boolean;
+  /** First and largest wait between reconnection attempts, ms. Default 200 and 5000. */
+  backoffMs?: { first: number; max: number };
+  /** How long to wait for the counterparty's Logon, and for a sync's answers, ms. Default 10000. */
+  timeoutMs?: number;
+  /** Account (1) and party for RequestForPositions. Default LEGATO. */
+  account?: string;
+  /** Ask for positions at a sync (RequestForPositions). Default true; without it positions come back empty. */
+  positions?: boolean;
+  /** Subscribe to top-of-book market data for every instrument at logon. Default true. */
+  marketData?: boolean;
+  /** A name for logs and the engine's summary. Default `fix <host>:<port>`. */
+  name?: string;
+}
+
+/** The connection's state, as RemoteVenue's: `reconciling` until the engine says it agrees again. */
+export type FixConnectionState = 'connected' | 'disconnected' | 'reconnecting' | 'reconciling';
+
+interface OrderInfo {
+  symbol: string;
+  side: Side;
+  qty: number;
+}
+
+interface StatusCollector {
+  fills: VenueFill[];
+  resolve: (s: { view: FieldsAndMore; fills: VenueFill[] }) => void;
+  fail: (e: Error) => void;
+}
+
+type FieldsAndMore = ExecFields & { ordRejReasonUnknown: boolean };
+
+/**
+ * A FIX 4.4 counterparty behind the Venue port, on jspurefix (loaded when the first FixVenue connects). Orders
+ * are NewOrderSingle (limit, day), cancels OrderCancelRequest, `replace` OrderCancelReplaceRequest;
+ * ExecutionReports and OrderCancelRejects become venue reports (mapExecutionReport). A lost session is a
+ * state (status$, state$), never a crash: what is sent meanwhile is rejected at once, and with `reconnect`
+ * it logs on again with backoff, resuming its sequence numbers from the store (the session layer then
+ * resends what either side missed), and holds every live message until `onReconnected` (the durable
+ * engine's reconciliation through `sync`) has run.
+ */
+export class FixVenue implements Venue {
+  readonly name: string;
+  readonly quotes$ = new Subject<LegQuote>();
+  readonly reports$ = new Subject<VenueReport>();
+  readonly status$ = new Subject<{ connected: boolean; at: number }>();
+  readonly state$ = new Subject<{ state: FixConnectionState; at: number; detail?: string }>();
+  /** Run after a reconnection, before any live message is delivered (DurableEngine sets it). */
+  onReconnected: (() => Promise<void>) | undefined = undefined;
+  /** Counts for checks: duplicate reports dropped, messages rejected, quotes off the grid. */
+  readonly counts = { duplicates: 0, rejected: 0, badQuotes: 0, logons: 0 };
+
+  private readonly units: Units;
+  private readonly orders = new BoundedMap<string, OrderInfo>(50_000);
+  private readonly cancelIds = new BoundedMap<string, string>(50_000);
+  private readonly sentSeq = new BoundedMap<number, { msgType: string; clientId: string }>(10_000);
+  private readonly execIds = new BoundedSet<string>(100_000);
+  private session: LegatoFixSession | null = null;
+  private socket: Socket | null = null;
+  private connected = false;
+  private stopped = false;
+  private stateNow: FixConnectionState = 'disconnected';
+  private held: (() => void)[] | null = null;
+  private syncing = 0;
+  private retry: NodeJS.Timeout | undefined;
+  private attempts = 0;
+  private nextReq = 0;
+  private follower: FollowerClock | undefined;
+  private readonly wall = new WallClock();
+  private readonly statusWaits = new Map<string, StatusCollector>();
+  private readonly massWaits = new Map<string, { reports: FieldsAndMore[]; total: number | undefined; resolve: (r: FieldsAndMore[]) => void; fail: (e: Error) => void }>();
+  private readonly positionWaits = new Map<string, { total: number | undefined; lots: Record<string, number>; seen: number; resolve: (p: Record<string, number> | null) => void; fail: (e: Error) => void }>();
+  private readonly Session: ReturnType<typeof sessionClass>;
+  private readonly ordersFile: string | undefined;
+
+  private constructor(
+    private readonly fix: Jspurefix,
+    private readonly config: FixConfig,
+    private readonly options: FixVenueOptions,
+  ) {
+    this.name = options.name ?? `fix ${options.host}:${options.port}`;
+    this.units = new Units(options.instruments);
+    this.Session = sessionClass(fix);
+    if (options.storeDir !== undefined) {
+      mkdirSync(options.storeDir, { recursive: true });
+      this.ordersFile = join(options.storeDir, 'orders.jsonl');
+      this.loadOrders();
+    }
+  }
+
+  /** Loads jspurefix, connects and logs on (or throws FixVenueError / FixUnavailableError). */
+  static async connect(options: FixVenueOptions): Promise<FixVenue> {
+    const fix = await loadJspurefix();
+    const description = describeSession({
+      name: options.name ?? 'legato',
+      type: 'initiator',
+      dictionary: fix.dictionary44,
+      senderCompId: options.senderCompId,
+      targetCompId: options.targetCompId,
+      ...(options.username !== undefined ? { username: options.username } : {}),
+      ...(options.password !== undefined ? { password: options.password } : {}),
+      heartbeatSeconds: options.heartbeatSeconds ?? 30,
+      host: options.host,
+      port: options.port,
+      storeDir: options.storeDir,
+    });
+    const config = await sessionConfig(fix, description, options.storeDir);
+    const venue = new FixVenue(fix, config, options);
+    await venue.open();
+    venue.connected = true;
+    venue.setState('connected');
+    return venue;
+  }
+
+  /** The engine's clock: the counterparty's time (SendingTime) or the wall's, per `options.clock`. */
+  get clock(): Clock {
+    if (this.options.clock === 'wall') return this.wall;
+    return (this.follower ??= new FollowerClock(Date.now()));
+  }
+
+  get state(): FixConnectionState {
+    return this.stateNow;
+  }
+
+  instruments(): readonly InstrumentInfo[] {
+    return this.options.instruments;
+  }
+
+  start(): void {}
+
+  /** Logs out and closes for good (no reconnection). */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.connected = false;
+    if (this.retry) clearTimeout(this.retry);
+    const s = this.session;
+    const socket = this.socket;
+    if (s?.ready) {
+      s.logout();
+      setTimeout(() => socket?.destroy(), 500).unref();
+    } else socket?.destroy();
+    this.failWaits('the venue was stopped');
+  }
+
+  /** Test hook: the process dies (no Logout, no reconnection); the store keeps what it had written. */
+  crash(): void {
+    this.stopped = true;
+    this.connected = false;
+    if (this.retry) clearTimeout(this.retry);
+    this.session?.stopTimer();
+    this.socket?.destroy();
+    this.failWaits('the engine crashed');
+  }
+
+  /** The session's sequence numbers: the next this side sends, the last it received. */
+  sequences(): { nextOut: number; lastIn: number } | undefined {
+    return this.session?.sequences();
+  }
+
+  isConnected(): boolean {
+    return this.connected;
+  }
+
+  private now(): number {
+    return this.clock.now();
+  }
+
+  submit(order: OrderCommand): void {
+    if (!this.units.has(order.symbol)) return this.reports$.next({ type: 'order.rejected', clientId: order.clientId, reason: `unknown symbol ${order.symbol}`, at: this.now() });
+    if (!this.connected || !this.session?.ready) return this.reports$.next({ type: 'order.rejected', clientId: order.clientId, reason: 'disconnected', at: this.now() });
+    this.remember(order.clientId, { symbol: order.symbol, side: order.side, qty: order.qty }, true);
+    this.sendTracked(MsgType.NewOrderSingle, order.clientId, {
+      ClOrdID: order.clientId,
+      Instrument: { Symbol: order.symbol },
+      Side: sideToFix(order.side),
+      TransactTime: new Date(this.now()),
+      OrderQtyData: { OrderQty: this.units.qty(order.symbol, order.qty) },
+      OrdType: '2',
+      Price: this.units.price(order.symbol, order.price),
+      TimeInForce: '0',
+    });
+  }
+
+  cancel(clientId: string): void {
+    if (!this.connected || !this.session?.ready) return this.reports$.next({ type: 'order.cancelRejected', clientId, reason: 'disconnected', at: this.now() });
+    const o = this.orders.get(clientId);
+    if (!o) return this.reports$.next({ type: 'order.cancelRejected', clientId, reason: 'unknown order (this session never sent it)', at: this.now() });
+    const cancelId = `${clientId}~x${++this.nextReq}`;
+    this.cancelIds.set(cancelId, clientId);
+    this.sendTracked(MsgType.OrderCancelRequest, clientId, {
+      OrigClOrdID: clientId,
+      ClOrdID: cancelId,
+      Instrument: { Symbol: o.symbol },
+      Side: sideToFix(o.side),
+      TransactTime: new Date(this.now()),
+      OrderQtyData: { OrderQty: this.units.qty(o.symbol, o.qty) },
+    });
+  }
+
+  /**
+   * Changes a working order's price or size in one message (OrderCancelReplaceRequest): `to.clientId` is the
+   * order's new id, `to.qty` its new total lots. The engine does not use it yet; when the counterparty
+   * confirms, reports$ carries the old id canceled (with its filled lots) and the new id accepted.
+   */
+  replace(clientId: string, to: { clientId: string; price: number; qty: number }): void {
+    const o = this.orders.get(clientId);
+    if (!this.connected || !this.session?.ready || !o) {
+      return this.reports$.next({ type: 'order.cancelRejected', clientId, reason: o ? 'disconnected' : 'unknown order (this session never sent it)', at: this.now() });
+    }
+    this.remember(to.clientId, { symbol: o.symbol, side: o.side, qty: to.qty }, true);
+    this.cancelIds.set(to.clientId, clientId);
+    this.sendTracked(MsgType.OrderCancelReplaceRequest, clientId, {
+      OrigClOrdID: clientId,
+      ClOrdID: to.clientId,
+      Instrument: { Symbol: o.symbol },
+      Side: sideToFix(o.side),
+      TransactTime: new Date(this.now()),
+      OrderQtyData: { OrderQty: this.units.qty(o.symbol, to.qty) },
+      OrdType: '2',
+      Price: this.units.price(o.symbol, to.price),
+    });
+  }
+
+  /**
+   * Reconciliation: OrderMassStatusRequest (every order open there), an OrderStatusRequest per id (its status,
+   * filled lots and fills: the counterparty replays each fill as an ExecutionReport ExecType=F; what CumQty
+   * shows beyond them becomes one fill at the average price, docs/fix.md), and RequestForPositions.
+   * Live messages that arrive meanwhile are delivered after the caller has run on the answer.
+   */
+  async sync(clientIds: readonly string[]): Promise<VenueSync> {
+    if (!this.connected || !this.session?.ready) throw new FixVenueError(`${this.name}: not connected`);
+    this.syncing++;
+    this.held ??= [];
+    try {
+      const timeout = this.options.timeoutMs ?? 10_000;
+      const within = <T>(p: Promise<T>, what: string): Promise<T> =>
+        Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new FixVenueError(`${this.name}: no answer to the ${what} within ${timeout} ms`)), timeout).unref())]);
+      const mass = within(this.massStatus(), 'OrderMassStatusRequest');
+      const statuses = clientIds.map((id) => within(this.orderStatus(id), `OrderStatusRequest of ${id}`));
+      const positions = this.options.positions === false ? Promise.resolve(null) : within(this.requestPositions(), 'RequestForPositions');
+      const [open, states, lots] = await Promise.all([mass, Promise.all(statuses), positions]);
+      const orders = states.map((s, i) => this.orderState(clientIds[i]!, s.view, s.fills));
+      return { now: this.now(), orders, open: open.filter((r) => r.ordStatus !== null && isOpenStatus(r.ordStatus)).map((r) => r.clOrdId!).filter(Boolean), positions: lots ?? {} };
+    } finally {
+      this.syncing--;
+      if (this.syncing === 0 && this.stateNow !== 'reconciling') this.releaseSoon();
+    }
+  }
+
+  // ---- the session ---------------------------------------------------------------------------------
+
+  /** One connection and logon: resolves once logged on, rejects on refusal, a closed socket or the timeout. */
+  private open(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const o = this.options;
+      let settled = false;
+      const fail = (e: Error): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        socket.destroy();
+        reject(e);
+      };
+      const timer = setTimeout(() => fail(new FixVenueError(`${this.name}: no Logon answer within ${o.timeoutMs ?? 10_000} ms`)), o.timeoutMs ?? 10_000);
+      const socket = netConnect({ host: o.host, port: o.port });
+      let logoutText: string | null = null;
+      socket.on('error', (e) => fail(new FixVenueError(`cannot reach the FIX venue at ${o.host}:${o.port}: ${e.message}`)));
+      socket.once('connect', () => {
+        socket.setNoDelay(true);
+        const config = this.fix.makeSessionScope(this.config);
+        const transport = new this.fix.MsgTransport(0, config, new this.fix.TcpDuplex(socket));
+        const session: LegatoFixSession = new this.Session(config, {
+          onMessage: (msgType, view) => {
+            if (msgType === MsgType.Logout) logoutText = view.getString(Tag.Text);
+            this.onMessage(session, msgType, view);
+          },
+          onApplication: (msgType, view) => this.onApplication(session, msgType, view),
+          onReady: () => {
+            if (settled) return;
+            settled = true;
+            clearTimeout(timer);
+            this.session = session;
+            this.socket = socket;
+            this.counts.logons++;
+            if (o.marketData !== false) this.subscribe(session);
+            resolve();
+          },
+          onStopped: (error) => {
+            if (!settled) fail(new FixVenueError(`${this.name}: logon refused${logoutText ? `: ${logoutText}` : error ? `: ${error.message}` : ''}`));
+            else if (this.session === session) this.lost(error ? error.message : 'logged out');
+          },
+          keep: () => false,
+        });
+        session.run(transport).catch(() => {});
+      });
+      socket.once('close', () => {
+        if (!settled) fail(new FixVenueError(`${this.name}: the connection closed before the logon${logoutText ? `: ${logoutText}` : ''}`));
+        else if (this.session) this.lost('the connection closed');
+      });
+    });
+  }
+
+  private setState(state: FixConnectionState, detail?: string): void {
+    this.stateNow = state;
+    this.state$.next({ state, at: this.now(), ...(detail !== undefined ? { detail } : {}) });
+  }
+
+  private lost(why: string): void {
+    if (!this.connected || this.stopped) return;
+    this.connected = false;
+    this.session = null;
+    this.socket?.destroy();
+    this.socket = null;
+    this.held = null;
+    this.failWaits(`the connection was lost (${why})`);
+    this.status$.next({ connected: false, at: this.now() });
+    this.setState('disconnected', why);
+    if (this.options.reconnect) this.scheduleReconnect();
+  }
+
+  private failWaits(why: string): void {
+    const e = new FixVenueError(`${this.name}: ${why}`);
+    for (const w of [...this.statusWaits.values(), ...this.massWaits.values(), ...this.positionWaits.values()]) w.fail(e);
+    this.statusWaits.clear();
+    this.massWaits.clear();
+    this.positionWaits.clear();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopped) return;
+    const b = this.options.backoffMs ?? { first: 200, max: 5000 };
+    const wait = Math.min(b.max, b.first * 2 ** Math.min(this.attempts, 20));
+    this.attempts++;
+    this.setState('reconnecting', `attempt ${this.attempts} in ${wait} ms`);
+    this.retry = setTimeout(() => void this.reconnectOnce(), wait);
+  }
+
+  private async reconnectOnce(): Promise<void> {
+    if (this.stopped) return;
+    this.held = [];
+    try {
+      await this.open();
+    } catch {
+      this.held = null;
+      this.scheduleReconnect();
+      return;
+    }
+    if (this.stopped) {
+      this.socket?.destroy();
+      return;
+    }
+    this.attempts = 0;
+    this.connected = true;
+    this.setState('reconciling');
+    this.status$.next({ connected: true, at: this.now() });
+    try {
+      await this.onReconnected?.();
+    } catch (e) {
+      this.setState('reconciling', `reconciliation failed: ${(e as Error).message}`);
+    }
+    if (!this.connected) return;
+    this.setState('connected');
+    this.release();
+  }
+
+  /** Delivers the held live messages, in order. */
+  private release(): void {
+    const held = this.held ?? [];
+    this.held = null;
+    for (const deliver of held) deliver();
+  }
+
+  /** After the code awaiting a sync has run (it resumes in a microtask, this in a later task). */
+  private releaseSoon(): void {
+    setImmediate(() => {
+      if (this.syncing === 0 && this.stateNow !== 'reconciling') this.release();
+    });
+  }
+
+  /** Delivers a live message at its time (the clock follows the venue), or holds it while reconciling. */
+  private deliver(at: number, fn: () => void): void {
+    const run = (): void => {
+      if (this.options.clock === 'wall') fn();
+      else (this.clock as FollowerClock).at(at, fn);
+    };
+    if (this.held) this.held.push(run);
+    else run();
+  }
+
+  private subscribe(session: LegatoFixSession): void {
+    session.sendApp(MsgType.MarketDataRequest, {
+      MDReqID: `md-${++this.nextReq}`,
+      SubscriptionRequestType: '1',
+      MarketDepth: 1,
+      MDUpdateType: 0,
+      MDReqGrp: { NoMDEntryTypes: [{ MDEntryType: '0' }, { MDEntryType: '1' }] },
+      InstrmtMDReqGrp: { NoRelatedSym: this.units.symbols().map((s) => ({ Instrument: { Symbol: s } })) },
+    });
+  }
+
+  private sendTracked(msgType: string, clientId: string, body: FixObject): void {
+    this.session!.sendApp(msgType, body, (seq) => {
+      if (seq !== undefined) this.sentSeq.set(seq, { msgType, clientId });
+    });
+  }
+
+  private remember(clientId: string, o: OrderInfo, persist: boolean): void {
+    if (this.orders.has(clientId)) return;
+    this.orders.set(clientId, o);
+    if (persist && this.ordersFile) appendFileSync(this.ordersFile, JSON.stringify({ c: clientId, s: o.symbol, d: o.side, q: o.qty }) + '\n');
+  }
+
+  private loadOrders(): void {
+    if (!this.ordersFile || !existsSync(this.ordersFile)) return;
+    for (const line of readFileSync(this.ordersFile, 'utf8').split('\n')) {
+      try {
+        const r = JSON.parse(line) as { c: string; s: string; d: Side; q: number };
+        if (typeof r.c === 'string') this.orders.set(r.c, { symbol: r.s, side: r.d, qty: r.q });
+      } catch {
+        // a torn last line
+      }
+    }
+  }
+
+  // ---- what arrives --------------------------------------------------------------------------------
+
+  /** Every message: the clock follows the venue's SendingTime (session messages move it at once). */
+  private onMessage(session: LegatoFixSession, msgType: string, view: FixView): void {
+    if (session !== this.session && this.session !== null) return;
+    if (msgType === MsgType.Reject) return this.onSessionReject(view);
+    const t = parseUtcTimestamp(view.getString(Tag.SendingTime));
+    if (t === undefined || this.options.clock === 'wall') return;
+    if (!this.follower) this.follower = new FollowerClock(t);
+    const isSession = msgType === MsgType.Heartbeat || msgType === MsgType.TestRequest || msgType === MsgType.Logon || msgType === MsgType.SequenceReset;
+    if (isSession && !this.held) this.follower.advanceTo(t);
+  }
+
+  /** A Reject of something we sent: the order it carried is rejected (or its cancel), never left hanging. */
+  private onSessionReject(view: FixView): void {
+    const ref = Number(view.getString(45) ?? '0');
+    const sent = this.sentSeq.get(ref);
+    if (!sent) return;
+    const reason = `the venue rejected the message (${view.getString(Tag.Text) ?? `SessionRejectReason ${view.getString(373)}`})`;
+    const at = this.now();
+    if (sent.msgType === MsgType.NewOrderSingle) this.reports$.next({ type: 'order.rejected', clientId: sent.clientId, reason, at });
+    else if (sent.msgType === MsgType.OrderCancelRequest || sent.msgType === MsgType.OrderCancelReplaceRequest) this.reports$.next({ type: 'order.cancelRejected', clientId: sent.clientId, reason, at });
+  }
+
+  private onApplication(session: LegatoFixSession, msgType: string, view: FixView): void {
+    if (session !== this.session) return;
+    const t = parseUtcTimestamp(view.getString(Tag.SendingTime)) ?? this.now();
+    const seq = Number(view.getString(Tag.MsgSeqNum) ?? '0');
+    switch (msgType) {
+      case MsgType.ExecutionReport:
+        return this.onExecutionReport(session, view, seq, t);
+      case MsgType.OrderCancelReject: {
+        const cancelId = view.getString(Tag.ClOrdID);
+        const clientId = (cancelId && this.cancelIds.get(cancelId)) ?? view.getString(Tag.OrigClOrdID);
+        if (!clientId) return session.reject(seq, msgType, SessionRejectReason.RequiredTagMissing, 'OrigClOrdID (41) is missing', Tag.OrigClOrdID);
+        const reason = cancelRejectReason(view.getString(Tag.Text), view.getString(Tag.CxlRejReason));
+        // A resent copy (PossDupFlag=Y) of a cancel reject already handled is dropped.
+        const seen = `9:${cancelId ?? clientId}`;
+        if (view.getString(Tag.PossDupFlag) === 'Y' && this.execIds.has(seen)) {
+          this.counts.duplicates++;
+          return;
+        }
+        this.execIds.add(seen);
+        return this.deliver(t, () => this.reports$.next({ type: 'order.cancelRejected', clientId, reason, at: t }));
+      }
+      case MsgType.MarketDataSnapshotFullRefresh:
+        return this.onBook(view, t);
+      case MsgType.RequestForPositionsAck:
+        return this.onPositionsAck(view);
+      case MsgType.PositionReport:
+        return this.onPosition(view);
+      case MsgType.BusinessMessageReject: {
+        // A request the counterparty does not serve: positions then come back as unknown (empty).
+        if (view.getString(372) === MsgType.RequestForPositions) for (const [id, w] of this.positionWaits) (this.positionWaits.delete(id), w.resolve(null));
+        return;
+      }
+      case MsgType.MarketDataRequestReject:
+        return;
+      default:
+        // Any other message of the dictionary: not one this venue acts on.
+        session.reject(seq, msgType, SessionRejectReason.InvalidMsgType, `Legato does not act on MsgType ${msgType}`);
+    }
+  }
+
+  private fields(view: FixView): FieldsAndMore {
+    const g = (tag: number): string | null => view.getString(tag);
+    return {
+      clOrdId: g(Tag.ClOrdID),
+      origClOrdId: g(Tag.OrigClOrdID),
+      orderId: g(Tag.OrderID),
+      execId: g(Tag.ExecID),
+      execType: g(Tag.ExecType),
+      ordStatus: g(Tag.OrdStatus),
+      symbol: g(Tag.Symbol),
+      side: g(Tag.Side),
+      orderQty: g(Tag.OrderQty),
+      price: g(Tag.Price),
+      lastQty: g(Tag.LastQty),
+      lastPx: g(Tag.LastPx),
+      cumQty: g(Tag.CumQty),
+      avgPx: g(Tag.AvgPx),
+      text: g(Tag.Text),
+      lastLiquidityInd: g(Tag.LastLiquidityInd),
+      ordRejReason: g(Tag.OrdRejReason),
+      ordRejReasonUnknown: g(Tag.OrdRejReason) === '5',
+    };
+  }
+
+  private onExecutionReport(session: LegatoFixSession, view: FixView, seq: number, sendingTime: number): void {
+    const f = this.fields(view);
+    const at = parseUtcTimestamp(view.getString(Tag.TransactTime)) ?? sendingTime;
+    // Learn the order (a mass status lists orders this process never sent: cancels need their details).
+    if (f.clOrdId && f.symbol && this.units.has(f.symbol)) {
+      const side = sideFromFix(f.side);
+      const qty = this.units.lots(f.symbol, f.orderQty);
+      if (side !== undefined && qty !== undefined && qty > 0) this.remember(f.clOrdId, { symbol: f.symbol, side, qty }, false);
+    }
+    // An answer to a sync's request.
+    const statusReq = view.getString(Tag.OrdStatusReqID);
+    const massReq = view.getString(Tag.MassStatusReqID);
+    if (statusReq !== null && this.statusWaits.has(statusReq)) return this.onStatusAnswer(statusReq, f, at);
+    if (massReq !== null && this.massWaits.has(massReq)) return this.onMassAnswer(massReq, f, view);
+    if (statusReq !== null || massReq !== null || f.execType === ExecType.OrderStatus) return; // an answer nobody waits for
+    if (f.execId && this.execIds.has(f.execId)) {
+      this.counts.duplicates++;
+      return;
+    }
+    // A cancel's report names the cancel's id: the order is its OrigClOrdID.
+    if (f.clOrdId && this.cancelIds.has(f.clOrdId) && f.execType !== ExecType.Replaced) f.clOrdId = this.cancelIds.get(f.clOrdId)!;
+    else if (f.origClOrdId && (f.execType === ExecType.Canceled || f.execType === ExecType.PendingCancel) && this.orders.has(f.origClOrdId)) f.clOrdId = f.origClOrdId;
+    const meaning = mapExecutionReport(f, this.units, at);
+    if (meaning.kind === 'invalid') {
+      this.counts.rejected++;
+      session.reject(seq, MsgType.ExecutionReport, SessionRejectReason.ValueIsIncorrect, meaning.reason, meaning.tag);
+      return;
+    }
+    if (f.execId) this.execIds.add(f.execId);
+    if (meaning.kind === 'none') return;
+    for (const r of meaning.reports) this.deliver(sendingTime, () => this.reports$.next(r));
+  }
+
+  private onBook(view: FixView, t: number): void {
+    const symbol = view.getString(Tag.Symbol);
+    if (!symbol || !this.units.has(symbol)) return;
+    const group = view.getView('MDFullGrp.NoMDEntries') ?? view.getView('NoMDEntries');
+    let bid = 0;
+    let ask = 0;
+    let bidSize = 0;
+    let askSize = 0;
+    for (let i = 0; i < (group?.groupCount() ?? 0); i++) {
+      const e = group!.getGroupInstance(i);
+      const type = e?.getString(Tag.MDEntryType);
+      const px = this.units.ticks(symbol, e?.getString(Tag.MDEntryPx));
+      const size = this.units.lots(symbol, e?.getString(Tag.MDEntrySize) ?? '0');
+      if (px === undefined || size === undefined) {
+        this.counts.badQuotes++;
+        return;
+      }
+      if (type === '0') [bid, bidSize] = [px, size];
+      else if (type === '1') [ask, askSize] = [px, size];
+    }
+    const q: LegQuote = { symbol, bid: bidSize > 0 ? bid : 0, ask: askSize > 0 ? ask : 0, bidSize, askSize, ts: t };
+    this.deliver(t, () => this.quotes$.next(q));
+  }
+
+  // ---- sync requests -------------------------------------------------------------------------------
+
+  private massStatus(): Promise<FieldsAndMore[]> {
+    const id = `mass-${++this.nextReq}`;
+    return new Promise((resolve, fail) => {
+      this.massWaits.set(id, { reports: [], total: undefined, resolve, fail });
+      this.session!.sendApp(MsgType.OrderMassStatusRequest, { MassStatusReqID: id, MassStatusReqType: 7 });
+    });
+  }
+
+  private onMassAnswer(id: string, f: FieldsAndMore, view: FixView): void {
+    const w = this.massWaits.get(id)!;
+    const total = Number(view.getString(Tag.TotNumReports) ?? 'NaN');
+    if (Number.isFinite(total)) w.total = total;
+    // Each order's status report counts; its replayed fills (ExecType=F) do not.
+    if (f.execType === ExecType.OrderStatus && total !== 0) w.reports.push(f);
+    const last = view.getString(Tag.LastRptRequested) === 'Y';
+    if (total === 0 || (last && f.execType === ExecType.OrderStatus) || (w.total !== undefined && w.reports.length >= w.total)) {
+      this.massWaits.delete(id);
+      w.resolve(w.reports);
+    }
+  }
+
+  private orderStatus(clientId: string): Promise<{ view: FieldsAndMore; fills: VenueFill[] }> {
+    const id = `st-${++this.nextReq}`;
+    const o = this.orders.get(clientId);
+    return new Promise((resolve, fail) => {
+      this.statusWaits.set(id, { fills: [], resolve, fail });
+      this.session!.sendApp(MsgType.OrderStatusRequest, {
+        OrdStatusReqID: id,
+        ClOrdID: clientId,
+        // Required by FIX 4.4; an order this store never saw goes with placeholders (the venue keys on ClOrdID).
+        Instrument: { Symbol: o?.symbol ?? this.units.symbols()[0] ?? 'NONE' },
+        Side: sideToFix(o?.side ?? 1),
+      });
+    });
+  }
+
+  private onStatusAnswer(id: string, f: FieldsAndMore, at: number): void {
+    const w = this.statusWaits.get(id)!;
+    if (f.execType === ExecType.Trade) {
+      const symbol = f.symbol ?? '';
+      const qty = this.units.lots(symbol, f.lastQty);
+      const price = this.units.ticks(symbol, f.lastPx);
+      if (f.execId && qty !== undefined && price !== undefined) w.fills.push({ tradeId: f.execId, qty, price, at });
+      return;
+    }
+    if (f.execType !== ExecType.OrderStatus) return;
+    this.statusWaits.delete(id);
+    w.resolve({ view: f, fills: w.fills });
+  }
+
+  private orderState(clientId: string, f: FieldsAndMore, fills: VenueFill[]): VenueOrderState {
+    const known = this.orders.get(clientId);
+    const symbol = f.symbol && this.units.has(f.symbol) ? f.symbol : known?.symbol;
+    if (f.ordStatus === OrdStatus.Rejected && (f.ordRejReasonUnknown || f.orderId === 'NONE')) return { clientId, status: 'unknown', filled: 0, fills: [] };
+    const side = sideFromFix(f.side) ?? known?.side;
+    const qty = symbol ? this.units.lots(symbol, f.orderQty) : undefined;
+    const filled = (symbol ? this.units.lots(symbol, f.cumQty ?? '0') : undefined) ?? fills.reduce((n, x) => n + x.qty, 0);
+    const all = [...fills];
+    const replayed = fills.reduce((n, x) => n + x.qty, 0);
+    if (symbol && filled > replayed) {
+      // A counterparty that gives only CumQty: the lots not replayed become one fill at the price that makes the
+      // order's average AvgPx (rounded to the tick grid when it is off it).
+      const avg = new Decimal(f.avgPx ?? '0');
+      const tick = this.options.instruments.find((i) => i.symbol === symbol)!.tickSize;
+      const known$ = fills.reduce((s, x) => s.plus(tick.times(x.price).times(x.qty)), new Decimal(0));
+      const rest = avg.times(filled).minus(known$).div(filled - replayed);
+      all.push({ tradeId: `${f.orderId ?? clientId}:cum:${filled}`, qty: filled - replayed, price: rest.div(tick).toDecimalPlaces(0).toNumber(), at: this.now() });
+    }
+    const status: VenueOrderState['status'] =
+      f.ordStatus === OrdStatus.Filled
+        ? 'filled'
+        : f.ordStatus === OrdStatus.Canceled || f.ordStatus === OrdStatus.Expired || f.ordStatus === OrdStatus.DoneForDay || f.ordStatus === OrdStatus.Replaced
+          ? 'canceled'
+          : f.ordStatus === OrdStatus.Rejected
+            ? 'rejected'
+            : f.ordStatus === OrdStatus.PendingNew
+              ? 'pending'
+              : 'open';
+    return {
+      clientId,
+      status,
+      ...(symbol ? { symbol } : {}),
+      ...(side ? { side } : {}),
+      ...(qty !== undefined ? { qty } : {}),
+      filled,
+      fills: all,
+      ...(status === 'rejected' && f.text ? { reason: f.text } : {}),
+    };
+  }
+
+  private requestPositions(): Promise<Record<string, number> | null> {
+    const id = `pos-${++this.nextReq}`;
+    const account = this.options.account ?? 'LEGATO';
+    return new Promise((resolve, fail) => {
+      this.positionWaits.set(id, { total: undefined, lots: {}, seen: 0, resolve, fail });
+      this.session!.sendApp(MsgType.RequestForPositions, {
+        PosReqID: id,
+        PosReqType: 0,
+        Parties: { NoPartyIDs: [{ PartyID: account, PartyIDSource: 'D', PartyRole: 24 }] },
+        Account: account,
+        AccountType: 1,
+        ClearingBusinessDate: businessDate(this.now()),
+        TransactTime: new Date(this.now()),
+      });
+    });
+  }
+
+  private onPositionsAck(view: FixView): void {
+    const id = view.getString(Tag.PosReqID);
+    const w = id === null ? undefined : this.positionWaits.get(id);
+    if (!w || id === null) return;
+    const result = view.getString(Tag.PosReqResult);
+    const total = Number(view.getString(Tag.TotalNumPosReports) ?? '0');
+    if (result !== '0' || total === 0) {
+      // No positions (2), or not supported / refused: positions unknown.
+      this.positionWaits.delete(id);
+      w.resolve(result === '2' || (result === '0' && total === 0) ? {} : null);
+      return;
+    }
+    w.total = total;
+    if (w.seen >= total) (this.positionWaits.delete(id), w.resolve(w.lots));
+  }
+
+  private onPosition(view: FixView): void {
+    const id = view.getString(Tag.PosReqID);
+    const w = id === null ? undefined : this.positionWaits.get(id);
+    if (!w || id === null) return;
+    const symbol = view.getString(Tag.Symbol);
+    if (symbol && this.units.has(symbol)) {
+      const long = this.units.lots(symbol, view.getString(Tag.LongQty) ?? '0') ?? 0;
+      const short = this.units.lots(symbol, view.getString(Tag.ShortQty) ?? '0') ?? 0;
+      w.lots[symbol] = (w.lots[symbol] ?? 0) + long - short;
+    }
+    w.seen++;
+    if (w.total !== undefined && w.seen >= w.total) (this.positionWaits.delete(id), w.resolve(w.lots));
+  }
+}

@@ -127,9 +127,9 @@ class TimedReplay extends ReplayVenue {
   readonly fillToHedge: number[] = [];
   private publishing = -1;
   fillAt = -1;
-  protected override publish(symbol: string, book: Book): void {
+  protected override publish(symbol: string, book: Book, more = false): void {
     this.publishing = performance.now();
-    super.publish(symbol, book);
+    super.publish(symbol, book, more);
     this.publishing = -1;
   }
   override submit(order: OrderCommand): void {

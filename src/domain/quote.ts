@@ -11,6 +11,12 @@ export interface LegQuote {
   readonly ask: number;
   readonly askSize: number;
   readonly ts: number;
+  /**
+   * Another quote with this same `ts` follows at once (a replay of rows stamped alike, see
+   * docs/fill-model.md): a consumer that decides on the legs together updates its state but waits for the
+   * instant to complete. Absent on every other quote.
+   */
+  readonly more?: true;
 }
 
 /** Spread level 1: prices in the definition's scaled units, sizes in whole spread units. */

@@ -46,6 +46,11 @@ function sessionStart(session: MarketViewOptions['session']): (now: number) => n
  * Leg quotes → what a spread's machines see: the spread quote (or none) and each leg's usable book.
  * Quotes of other symbols are ignored. It emits only when something in the view changed, including a
  * leg going stale on the clock. With a session calendar, books from before the current session are unusable.
+ *
+ * Legs stamped alike are seen together: a quote marked `more` (another row of the same instant follows)
+ * only updates the leg; the view is computed at the instant's last quote (one without `more`, of any symbol
+ * this stage hears), or, when that quote is routed elsewhere, by a zero-delay clock timer armed by the first
+ * marked quote, which fires once the venue has published the whole instant. See docs/fill-model.md.
  */
 export function toMarketViews(def: SpreadDefinition, options: MarketViewOptions): OperatorFunction<LegQuote, MarketView> {
   const index = new Map(def.legs.map((l) => [l.symbol, l.index]));
@@ -54,6 +59,8 @@ export function toMarketViews(def: SpreadDefinition, options: MarketViewOptions)
       const latest: (LegQuote | undefined)[] = def.legs.map(() => undefined);
       let last: MarketView | undefined;
       let timer: TimerId | undefined;
+      // Armed while an instant is incomplete (a `more` quote was heard, its last quote not yet).
+      let pending: TimerId | undefined;
       const { clock, staleAfterMs } = options;
       const currentSessionStart = sessionStart(options.session);
 
@@ -73,17 +80,28 @@ export function toMarketViews(def: SpreadDefinition, options: MarketViewOptions)
         if (oldest < Infinity && timer === undefined) {
           timer = clock.setTimeout(() => {
             timer = undefined;
-            evaluate();
+            // Mid-instant, the pending evaluation comes next and re-arms this timer.
+            if (pending === undefined) evaluate();
           }, oldest + staleAfterMs + 1 - now);
         }
+      };
+
+      const complete = (): void => {
+        pending = undefined;
+        evaluate();
       };
 
       const sub = source.subscribe({
         next: (q) => {
           const i = index.get(q.symbol);
-          if (i === undefined) return;
-          latest[i] = q;
-          evaluate();
+          if (i !== undefined) latest[i] = q;
+          else if (pending === undefined) return;
+          if (q.more) {
+            if (pending === undefined) pending = clock.setTimeout(complete, 0);
+            return;
+          }
+          if (pending !== undefined) clock.clearTimeout(pending);
+          complete();
         },
         error: (e) => subscriber.error(e),
         complete: () => subscriber.complete(),
@@ -91,6 +109,7 @@ export function toMarketViews(def: SpreadDefinition, options: MarketViewOptions)
       return () => {
         sub.unsubscribe();
         if (timer !== undefined) clock.clearTimeout(timer);
+        if (pending !== undefined) clock.clearTimeout(pending);
       };
     });
 }

@@ -18,7 +18,11 @@ export interface ExchangeInstrument {
   lotSize: string;
   /** This leg's own latencies, ms (each defaults to the venue's latencyMs). */
   latency?: { submitMs?: number; cancelMs?: number; reportMs?: number };
-  /** Model queue position: a resting order fills only after the displayed size ahead of it has traded. Default true. */
+  /**
+   * Model queue position: an order joining the touch waits behind the size displayed there, and a trade
+   * printing at exactly its price fills it only once that size has traded (docs/fill-model.md). Without it
+   * nothing is ahead of a resting order. Default true.
+   */
   queue?: boolean;
 }
 
@@ -70,16 +74,16 @@ export interface Book {
 interface RestingOrder {
   cmd: OrderCommand;
   filled: number;
-  /** Displayed lots ahead of this order at its price (queue model). */
+  /** Lots of the market ahead of this order at its price (queue model; 0 without it). */
   ahead: number;
 }
 
 /**
  * The exchange core shared by the simulated venue and the replay venue, on the engine's clock. A subclass
- * supplies the market (`publish` a book); the core does the rest:
- * - Marketable orders fill at the touch up to the displayed size; the rest rests. A resting order fills at
- *   its price when a later quote trades through it; with the queue model it also fills when the displayed
- *   size at its price shrinks by more than the size that was ahead of it.
+ * supplies the market (`publish` a book, `printTrade` a recorded trade); the core does the rest:
+ * - Fills follow the fill model in docs/fill-model.md, its one description: marketable orders fill at the
+ *   touch up to the displayed size; a resting order fills at its price only when the opposite side reaches
+ *   it or a recorded trade prints at or through it, never inside the spread on a quote alone.
  * - Orders, cancels and reports take their leg's latency, so a cancel can race a fill.
  * - Orders outside the calendar's sessions are rejected.
  * - Seeded faults: rejects, cancel rejects, duplicate and late reports, and disconnects, during which no
@@ -250,12 +254,44 @@ export abstract class Exchange implements Venue {
     if (connected) for (const r of this.held.splice(0)) this.reports$.next(r);
   }
 
-  /** A new book for a symbol, published now: the engine sees it (if connected) and resting orders match. */
-  protected publish(symbol: string, book: Book): void {
-    const previous = this.books.get(symbol);
+  /**
+   * A new book for a symbol, published now: the engine sees it (if connected) and resting orders match.
+   * `more`: another book with this same time follows at once (rows stamped alike; the quote says so).
+   */
+  protected publish(symbol: string, book: Book, more = false): void {
     this.books.set(symbol, book);
-    if (this.connected) this.quotes$.next({ symbol, ...book, ts: this.clock.now() });
-    this.match(symbol, book, previous);
+    if (this.connected) this.quotes$.next(more ? { symbol, ...book, ts: this.clock.now(), more } : { symbol, ...book, ts: this.clock.now() });
+    this.match(symbol, book);
+  }
+
+  /**
+   * A recorded trade (or bar of trades) of a symbol printed, in ticks and lots: lowest and highest price,
+   * volume. Resting orders at or through its prices fill from its volume, in arrival order, never more than
+   * it (docs/fill-model.md). The engine sees nothing of it but the fills.
+   */
+  protected printTrade(symbol: string, low: number, high: number, volume: number): void {
+    let left = volume;
+    for (const [id, o] of this.resting) {
+      if (left <= 0) break;
+      if (o.cmd.symbol !== symbol) continue;
+      const p = o.cmd.price;
+      const buy = o.cmd.side > 0;
+      const want = o.cmd.qty - o.filled;
+      let q = 0;
+      if (buy ? low < p : high > p) {
+        // Through the price: everything at it traded, this order included, as far as the volume goes.
+        q = Math.min(want, left);
+        o.ahead = 0;
+      } else if (buy ? low === p : high === p) {
+        // At the price: the volume reaches the market's lots ahead first, then this order.
+        const reach = left - o.ahead;
+        o.ahead = Math.max(0, o.ahead - left);
+        if (reach > 0) q = Math.min(want, reach);
+      }
+      if (q === 0) continue;
+      left -= q;
+      this.settle(id, o, q);
+    }
   }
 
   /** The market for a symbol closed: its book is gone, so the next session does not trade against it. */
@@ -291,9 +327,13 @@ export abstract class Exchange implements Venue {
       }
     }
     if (order.filled < cmd.qty) {
-      // Joining the touch puts the displayed size ahead of this order; a better price is first in line.
+      // Joining the touch puts the displayed size ahead of this order; a better price is first in line; behind
+      // the touch the queue is unknown until the level shows (then its whole displayed size counts as ahead).
       if (book && this.specs.get(cmd.symbol)!.queue !== false) {
-        order.ahead = cmd.side > 0 ? (cmd.price === book.bid ? book.bidSize : 0) : cmd.price === book.ask ? book.askSize : 0;
+        const near = cmd.side > 0 ? book.bid : book.ask;
+        const nearSize = cmd.side > 0 ? book.bidSize : book.askSize;
+        if (nearSize === 0 || cmd.side * (cmd.price - near) > 0) order.ahead = 0;
+        else order.ahead = cmd.price === near ? nearSize : Infinity;
       }
       this.resting.set(cmd.clientId, order);
     } else this.done.add(cmd.clientId);
@@ -330,52 +370,44 @@ export abstract class Exchange implements Venue {
   }
 
   /**
-   * Resting orders against a new quote, in arrival order. An order fills at its price when the market
-   * trades through it (up to the displayed size). With the queue model it also fills when its level
-   * is taken out (the near touch moves past it) or when the size shown at its level shrinks by more than
-   * was ahead of it; a seller meeting a buy that is first in line (or a buyer a sell) fills it too.
+   * Resting orders against a new quote, in arrival order (docs/fill-model.md). An order fills at its price
+   * when the opposite side reaches it (ask ≤ a buy's price, bid ≥ a sell's), up to the size shown there,
+   * which it consumes. Nothing else in a quote fills: with the queue model, the lots ahead of an order never
+   * exceed the size now displayed at its price (none when its side is quoted worse than it), but a shrink
+   * there may be cancels, so it only moves the order up.
    */
-  private match(symbol: string, book: Book, previous: Book | undefined): void {
-    const queue = this.specs.get(symbol)!.queue !== false;
+  private match(symbol: string, book: Book): void {
     for (const [id, o] of this.resting) {
       if (o.cmd.symbol !== symbol) continue;
-      const left = o.cmd.qty - o.filled;
       const p = o.cmd.price;
-      const buy = o.cmd.side > 0;
-      let q = 0;
-      if (buy && book.ask < p && book.askSize > 0) {
-        q = Math.min(left, book.askSize);
-        book.askSize -= q;
-      } else if (!buy && book.bid > p && book.bidSize > 0) {
-        q = Math.min(left, book.bidSize);
-        book.bidSize -= q;
-      } else if (queue) {
-        const near = buy ? book.bid : book.ask;
-        const nearSize = buy ? book.bidSize : book.askSize;
-        const far = buy ? book.ask : book.bid;
-        const farSize = buy ? book.askSize : book.bidSize;
-        const wasNear = previous ? (buy ? previous.bid : previous.ask) : undefined;
-        const wasNearSize = previous ? (buy ? previous.bidSize : previous.askSize) : 0;
-        if (buy ? near < p : near > p) {
-          // The level was taken out: everything at it, this order included, traded.
-          q = left;
-        } else if (far === p && o.ahead === 0 && farSize > 0) {
-          q = Math.min(left, farSize);
-          if (buy) book.askSize -= q;
-          else book.bidSize -= q;
-        } else if (near === p && wasNear === p && wasNearSize > nearSize) {
-          const traded = wasNearSize - nearSize;
-          const reach = traded - o.ahead;
-          o.ahead = Math.max(0, o.ahead - traded);
-          if (reach > 0) q = Math.min(left, reach);
+      if (o.cmd.side > 0) {
+        if (book.askSize > 0 && book.ask <= p) {
+          const q = Math.min(o.cmd.qty - o.filled, book.askSize);
+          book.askSize -= q;
+          o.ahead = 0;
+          this.settle(id, o, q);
+        } else if (o.ahead > 0) {
+          if (book.bidSize === 0 || book.bid < p) o.ahead = 0;
+          else if (book.bid === p && book.bidSize < o.ahead) o.ahead = book.bidSize;
         }
+      } else if (book.bidSize > 0 && book.bid >= p) {
+        const q = Math.min(o.cmd.qty - o.filled, book.bidSize);
+        book.bidSize -= q;
+        o.ahead = 0;
+        this.settle(id, o, q);
+      } else if (o.ahead > 0) {
+        if (book.askSize === 0 || book.ask > p) o.ahead = 0;
+        else if (book.ask === p && book.askSize < o.ahead) o.ahead = book.askSize;
       }
-      if (q === 0) continue;
-      this.fill(o, q, o.cmd.price, 'maker');
-      if (o.filled >= o.cmd.qty) {
-        this.resting.delete(id);
-        this.done.add(id);
-      }
+    }
+  }
+
+  /** A resting order fills `q` lots at its price (a maker fill); it leaves the book once complete. */
+  private settle(id: string, o: RestingOrder, q: number): void {
+    this.fill(o, q, o.cmd.price, 'maker');
+    if (o.filled >= o.cmd.qty) {
+      this.resting.delete(id);
+      this.done.add(id);
     }
   }
 

@@ -172,6 +172,72 @@ describe('toMarketViews', () => {
   });
 });
 
+describe('toMarketViews: legs stamped alike (quotes marked `more`)', () => {
+  const more = (x: LegQuote): LegQuote => ({ ...x, more: true });
+
+  it('a quote marked `more` updates its leg without a view; the instant’s last quote emits one view with both', () => {
+    const { quotes, views } = harness();
+    quotes.next(qa());
+    quotes.next(qb());
+    // A moves so that A alone against the old B would quote 60/62; B moves with it: the instant is 49/51 again.
+    quotes.next(more(q('A', 111, 112, 7, 9, T0)));
+    expect(views).toHaveLength(2);
+    quotes.next(q('B', 61, 62, 4, 12, T0));
+    expect(views.slice(2)).toEqual([{ at: T0, spread: AB, legs: [more(q('A', 111, 112, 7, 9, T0)), q('B', 61, 62, 4, 12, T0)] }]);
+    expect(views.some((v) => v.spread?.bid === 60)).toBe(false);
+  });
+
+  it('the first quotes stamped alike give one view, never a leg alone', () => {
+    const { quotes, views } = harness();
+    quotes.next(more(qa()));
+    quotes.next(qb());
+    expect(views).toEqual([{ at: T0, spread: AB, legs: [more(qa()), qb()] }]);
+  });
+
+  it('an instant that ends on a quote of another symbol ends here too', () => {
+    const { clock, quotes, views } = harness();
+    quotes.next(more(qa()));
+    quotes.next(more(qb()));
+    quotes.next(q('C', 1, 2, 1, 1, T0));
+    expect(views).toHaveLength(1);
+    expect(views[0]!.spread).toEqual(AB);
+    expect(clock.pending).toBe(1); // only the stale timer
+  });
+
+  it('when the instant’s last quote is routed elsewhere, the view comes from a zero-delay timer at the same time', () => {
+    const { clock, quotes, views } = harness();
+    quotes.next(more(qa()));
+    quotes.next(more(qb()));
+    expect(views).toEqual([]);
+    clock.runUntil(T0);
+    expect(views).toEqual([{ at: T0, spread: AB, legs: [more(qa()), more(qb())] }]);
+  });
+
+  it('a stale timer falling due mid-instant waits for the instant', () => {
+    const { clock, quotes, views } = harness();
+    const t = T0 + STALE + 1;
+    // At t, in this order: A (marked), the stale timer armed by the first quotes, then B completes the instant.
+    const a = more(q('A', 111, 112, 7, 9, t));
+    const b = q('B', 61, 62, 4, 12, t);
+    clock.setTimeout(() => quotes.next(a), t - T0);
+    quotes.next(qa());
+    quotes.next(qb());
+    clock.setTimeout(() => quotes.next(b), t - T0);
+    clock.runUntil(t);
+    // Not { spread: null, legs: [a, null] } from the stale timer first: one view, of the whole instant.
+    expect(views.slice(2)).toEqual([{ at: t, spread: AB, legs: [a, b] }]);
+  });
+
+  it('cancels a pending instant on unsubscribe', () => {
+    const { clock, quotes, views, unsubscribe } = harness();
+    quotes.next(more(qa()));
+    unsubscribe();
+    expect(clock.pending).toBe(0);
+    clock.runUntil(T0 + 2000);
+    expect(views).toEqual([]);
+  });
+});
+
 describe('decisionMask', () => {
   const triggers: Triggers = { longEntry: 50, longExit: 60, shortEntry: 55, shortExit: 45 };
   const view = (bid: number, ask: number): MarketView => ({ at: T0, spread: { bid, bidSize: 1, ask, askSize: 1 }, legs: [] });

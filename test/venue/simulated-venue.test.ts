@@ -29,7 +29,8 @@ const flat = (over: Partial<SimInstrumentSpec> = {}): SimInstrumentSpec => ({
   size: { min: 10, max: 10 },
   start: '100.5',
   volatility: '0',
-  // These tests pin the trade-through rule alone; the queue model has tests of its own below.
+  // These tests pin the rule "the opposite side reaches a resting order" alone; the queue model has tests
+  // of its own in fill-model.test.ts.
   queue: false,
   ...over,
 });
@@ -325,7 +326,7 @@ describe('SimulatedVenue matching: marketable orders (book bid 100 × 10, ask 10
 });
 
 describe('SimulatedVenue matching: resting orders', () => {
-  it('a resting buy fills at its own limit when a later quote’s ask (101) is strictly below it (102), up to the displayed size each time', () => {
+  it('a resting buy fills at its own limit when a later quote’s ask (101) is below it (102), up to the displayed size each time', () => {
     const h = harness({ instruments: [flat()] });
     h.untilQuote();
     h.venue.submit(buy('b', 25, 102));
@@ -348,19 +349,24 @@ describe('SimulatedVenue matching: resting orders', () => {
     expect(h.venue.positions()).toEqual({ A: 25 });
   });
 
-  it('a resting buy at exactly the ask (101) never fills while the ask stays at 101', () => {
+  it('a resting buy at exactly the ask (101) fills from the next quote that shows sellers at 101, as a maker', () => {
     const h = harness({ instruments: [flat()] });
     h.untilQuote();
     h.venue.submit(buy('b', 12, 101));
     h.roundTrip();
-    for (let i = 0; i < 3; i++) h.untilQuote();
-    h.roundTrip();
-    expect(h.fills('b').map((f) => [f.qty, f.price])).toEqual([[10, 101]]);
-    expect(h.venue.book('A')).toEqual({ bid: 100, bidSize: 10, ask: 101, askSize: 10 });
+    expect(h.fills('b').map((f) => [f.qty, f.price, f.liquidity])).toEqual([[10, 101, 'taker']]);
     expect(h.venue.openOrders()).toEqual([buy('b', 12, 101)]);
+    const q = h.untilQuote();
+    h.roundTrip();
+    expect(h.fills('b').map((f) => [f.qty, f.price, f.liquidity, f.at])).toEqual([
+      [10, 101, 'taker', expect.any(Number)],
+      [2, 101, 'maker', q.ts],
+    ]);
+    expect(h.venue.book('A')).toEqual({ bid: 100, bidSize: 10, ask: 101, askSize: 8 });
+    expect(h.venue.openOrders()).toEqual([]);
   });
 
-  it('a resting sell mirrors it: fills at its own limit (99) when a later bid (100) is strictly above it, never at exactly the bid', () => {
+  it('a resting sell mirrors it: fills at its own limit (99) when a later bid (100) is above it, and at exactly the bid (100) from the next quote', () => {
     const h = harness({ instruments: [flat()] });
     h.untilQuote();
     h.venue.submit(sell('s', 25, 99));
@@ -378,9 +384,13 @@ describe('SimulatedVenue matching: resting orders', () => {
     h.roundTrip();
     for (let i = 0; i < 3; i++) h.untilQuote();
     h.roundTrip();
-    expect(h.fills('t').map((f) => [f.qty, f.price])).toEqual([[5, 100]]); // 5 of 10 were left by s's last fill
-    expect(h.venue.openOrders()).toEqual([sell('t', 12, 100)]);
-    expect(h.venue.positions()).toEqual({ A: -30 });
+    // 5 of 10 were left by s's last fill; the next quote's 10 at 100 fill the other 7.
+    expect(h.fills('t').map((f) => [f.qty, f.price])).toEqual([
+      [5, 100],
+      [7, 100],
+    ]);
+    expect(h.venue.openOrders()).toEqual([]);
+    expect(h.venue.positions()).toEqual({ A: -37 });
   });
 
   it('resting orders share a quote’s displayed size in arrival order', () => {
@@ -420,10 +430,10 @@ describe('SimulatedVenue matching: resting orders', () => {
 
     /**
      * The first quote k after which a limit one tick inside the touch waits through at least one quote
-     * that does not trade through it before one that does.
+     * that does not reach it before one that does.
      */
     function scenario(side: 1 | -1) {
-      const through = (q: LegQuote, limit: number) => (side > 0 ? q.ask < limit : q.bid > limit);
+      const through = (q: LegQuote, limit: number) => (side > 0 ? q.ask <= limit : q.bid >= limit);
       for (let k = 0; k < recorded.length; k++) {
         const limit = side > 0 ? recorded[k]!.ask - 1 : recorded[k]!.bid + 1;
         const j = recorded.findIndex((q, i) => i > k && through(q, limit));
@@ -435,7 +445,7 @@ describe('SimulatedVenue matching: resting orders', () => {
     for (const side of [1, -1] as const) {
       const name = side > 0 ? 'buy' : 'sell';
       const touch = side > 0 ? 'ask' : 'bid';
-      it(`a resting ${name} one tick inside the ${touch} waits through quotes that do not trade through it, then fills at its limit, up to each quote’s displayed size`, () => {
+      it(`a resting ${name} one tick inside the ${touch} waits through quotes whose ${touch} does not reach it (none fills it from inside the spread), then fills at its limit, up to each quote’s displayed size`, () => {
         const { k, j, limit, through } = scenario(side);
         const h = harness(spec);
         for (let n = 0; n <= k; n++) h.untilQuote('M');
@@ -447,7 +457,7 @@ describe('SimulatedVenue matching: resting orders', () => {
         h.clock.runUntil(horizon);
         expect(h.quotes).toEqual(recorded);
 
-        // Expected: every later quote that trades through fills min(left, displayed) at the limit.
+        // Expected: every later quote that reaches the limit fills min(left, displayed) at the limit.
         const expected: [number, number, number][] = [];
         let left = qty;
         for (const q of recorded.slice(k + 1)) {
@@ -689,16 +699,17 @@ describe('SimulatedVenue positions, open orders and trade ids', () => {
 
   it('every fill carries its order’s symbol and side, and tradeIds are unique (T1, T2, … across symbols)', () => {
     const h = session();
-    h.untilQuote('B'); // b3's 2 left trade through at 48
+    h.untilQuote('B'); // A quotes first (a1's 2 left meet its ask at 101), then B (b3's 2 left meet its bid above 48)
     h.roundTrip();
     expect(h.fills().map((f) => ({ ...fillOf(f), tradeId: f.tradeId }))).toEqual([
       { tradeId: 'T1', clientId: 'a1', symbol: 'A', side: 1, qty: 10, price: 101 },
       { tradeId: 'T2', clientId: 'a2', symbol: 'A', side: -1, qty: 4, price: 100 },
       { tradeId: 'T3', clientId: 'b1', symbol: 'B', side: -1, qty: 7, price: 50 },
       { tradeId: 'T4', clientId: 'b3', symbol: 'B', side: -1, qty: 3, price: 50 },
-      { tradeId: 'T5', clientId: 'b3', symbol: 'B', side: -1, qty: 2, price: 48 },
+      { tradeId: 'T5', clientId: 'a1', symbol: 'A', side: 1, qty: 2, price: 101 },
+      { tradeId: 'T6', clientId: 'b3', symbol: 'B', side: -1, qty: 2, price: 48 },
     ]);
-    expect(h.venue.positions()).toEqual({ A: 6, B: -12 });
+    expect(h.venue.positions()).toEqual({ A: 8, B: -12 });
   });
 });
 

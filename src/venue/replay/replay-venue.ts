@@ -1,5 +1,6 @@
 import type { Clock } from '../../clock/clock.js';
 import type { QuoteTable } from '../../data/quote-table.js';
+import type { TradeTable } from '../../data/trade-table.js';
 import type { CalendarSpec } from '../../domain/session-calendar.js';
 import { Exchange, type ExchangeInstrument, type SimFaults } from '../exchange.js';
 
@@ -19,27 +20,39 @@ export interface ReplayVenueSpec {
 }
 
 /**
- * Replays recorded leg quotes, in time order on the engine's clock, through the same exchange core as the
- * simulated venue: orders match against the recorded books (at the touch up to the displayed size; resting
- * orders when the market trades through them or their queue has traded), with the same latencies and faults.
+ * Replays recorded leg quotes, and recorded trades when there are any, in time order on the engine's clock,
+ * through the same exchange core as the simulated venue: orders match against the recorded books and trades
+ * by the fill model of docs/fill-model.md, with the same latencies and faults. Rows stamped alike form one
+ * instant: its trades first (they happened before the quotes that close it), then its quotes, each but the
+ * last marked `more`, so the engine decides only once every leg of the instant is applied.
  */
 export class ReplayVenue extends Exchange {
   readonly name = 'replay';
   private next = 0;
+  private nextTrade = 0;
   private readonly tick: number[];
   private readonly lot: number[];
   private readonly symbolOfId: string[];
+  // Per trade-table symbol id: the symbol, tick and lot size (undefined symbol: not an instrument here).
+  private readonly tradeSymbol: (string | undefined)[];
+  private readonly tradeTick: number[];
+  private readonly tradeLot: number[];
 
   constructor(
     readonly spec: ReplayVenueSpec,
     private readonly table: QuoteTable,
     clock: Clock,
+    private readonly trades?: TradeTable,
   ) {
     super(spec, clock);
     const bySymbol = new Map(spec.instruments.map((i) => [i.symbol, i]));
     this.symbolOfId = table.symbols;
     this.tick = table.symbols.map((s) => Number(bySymbol.get(s)?.tickSize ?? NaN));
     this.lot = table.symbols.map((s) => Number(bySymbol.get(s)?.lotSize ?? NaN));
+    const tradeSymbols = trades?.symbols ?? [];
+    this.tradeSymbol = tradeSymbols.map((s) => (bySymbol.has(s) ? s : undefined));
+    this.tradeTick = tradeSymbols.map((s) => Number(bySymbol.get(s)?.tickSize ?? NaN));
+    this.tradeLot = tradeSymbols.map((s) => Number(bySymbol.get(s)?.lotSize ?? NaN));
   }
 
   /** Rows replayed so far, and in all. */
@@ -49,18 +62,35 @@ export class ReplayVenue extends Exchange {
 
   protected onStart(now: number): void {
     while (this.next < this.table.length && this.table.ts[this.next]! < now) this.next++;
+    const tr = this.trades;
+    if (tr) while (this.nextTrade < tr.length && tr.ts[this.nextTrade]! < now) this.nextTrade++;
     this.schedule();
   }
 
   private schedule(): void {
-    if (this.next >= this.table.length) return;
-    this.later(Math.max(0, this.table.ts[this.next]! - this.clock.now()), () => this.replay());
+    const tr = this.trades;
+    const q = this.next < this.table.length ? this.table.ts[this.next]! : Infinity;
+    const at = tr && this.nextTrade < tr.length ? Math.min(q, tr.ts[this.nextTrade]!) : q;
+    if (at === Infinity) return;
+    this.later(Math.max(0, at - this.clock.now()), () => this.replay());
   }
 
-  /** Publishes every row due now, then waits for the next time. */
+  /** Applies every row due now: the trades, then the quotes (all but the last marked `more`); then waits. */
   private replay(): void {
-    const t = this.table;
     const now = this.clock.now();
+    const tr = this.trades;
+    if (tr) {
+      while (this.nextTrade < tr.length && tr.ts[this.nextTrade]! <= now) {
+        const i = this.nextTrade++;
+        const s = tr.sym[i]!;
+        const symbol = this.tradeSymbol[s];
+        if (symbol === undefined) continue;
+        const tick = this.tradeTick[s]!;
+        const volume = Math.floor(tr.volume[i]! / this.tradeLot[s]! + 1e-9);
+        if (volume > 0) this.printTrade(symbol, Math.round(tr.low[i]! / tick), Math.round(tr.high[i]! / tick), volume);
+      }
+    }
+    const t = this.table;
     while (this.next < t.length && t.ts[this.next]! <= now) {
       const i = this.next++;
       const s = t.sym[i]!;
@@ -68,12 +98,13 @@ export class ReplayVenue extends Exchange {
       const lot = this.lot[s]!;
       const bidSize = Math.floor(t.bidSize[i]! / lot + 1e-9);
       const askSize = Math.floor(t.askSize[i]! / lot + 1e-9);
-      this.publish(this.symbolOfId[s]!, {
+      const book = {
         bid: bidSize > 0 ? Math.round(t.bid[i]! / tick) : 0,
         bidSize,
         ask: askSize > 0 ? Math.round(t.ask[i]! / tick) : 0,
         askSize,
-      });
+      };
+      this.publish(this.symbolOfId[s]!, book, this.next < t.length && t.ts[this.next]! <= now);
     }
     this.schedule();
   }

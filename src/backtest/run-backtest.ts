@@ -2,13 +2,16 @@ import { VirtualClock } from '../clock/virtual-clock.js';
 import type { EngineConfig } from '../config/resolve.js';
 import { loadQuotes, type DataReport } from '../data/load.js';
 import type { QuoteTable } from '../data/quote-table.js';
+import type { TradeTable } from '../data/trade-table.js';
 import { ConfigError, ConfigErrors } from '../domain/errors.js';
 import { nakedDeviation } from '../domain/position.js';
 import { checkLegQuotes } from '../engine/capabilities.js';
 import { createEngine, type Engine } from '../engine/engine.js';
+import type { FillRecord } from '../engine/records.js';
 import type { Summary } from '../engine/summary.js';
 import { toMarketViews } from '../streams/market-views.js';
 import { ReplayVenue, type ReplayVenueSpec } from '../venue/replay/replay-venue.js';
+import { AnalyticsRecorder, SpreadSlots, type BacktestAnalytics } from './analytics.js';
 
 export interface BacktestOptions {
   /** Data files or folders. */
@@ -24,8 +27,8 @@ export interface BacktestOptions {
   progressEveryRows?: number;
   /** Keep the spread, fill and exposure series for charts (default true). */
   series?: boolean;
-  /** Quotes already loaded (a sweep loads them once for many runs); `data` is then not read. */
-  quotes?: { table: QuoteTable; report: DataReport };
+  /** Quotes (and trades, if any) already loaded (a sweep loads them once for many runs); `data` is then not read. */
+  quotes?: { table: QuoteTable; trades?: TradeTable; report: DataReport };
 }
 
 /** Time series for the report's charts, per strategy. */
@@ -33,8 +36,14 @@ export interface BacktestSeries {
   strategy: string;
   /** [time, spread bid, spread ask] whenever the spread quote changed (decimated to at most 4000 points). */
   spread: [number, number | null, number | null][];
+  /**
+   * The spread on the charts' time grid (`analytics.grid`), from every change: [slot, last bid, last ask,
+   * highest bid, lowest ask] per slot with any (see SpreadSlots).
+   */
+  spreadSlots: SpreadSlots['rows'];
   triggers: Record<string, number | null>;
-  fills: { at: number; side: 'buy' | 'sell'; symbol: string; price: string; qty: string }[];
+  /** Every fill of the strategy, as the engine published it. */
+  fills: FillRecord[];
   algos: { algoId: string; start: number; end: number }[];
   /**
    * [time, naked notional] after each fill: per leg, the strategy's lots away from the nearest balanced
@@ -47,6 +56,8 @@ export interface BacktestResult {
   summary: Summary;
   data: DataReport;
   series: BacktestSeries[];
+  /** Equity curve, drawdown, round trips, slippage, costs (src/backtest/analytics.ts); null without series. */
+  analytics: BacktestAnalytics | null;
   /** Rows replayed per second of wall time. */
   rowsPerSecond: number;
 }
@@ -61,7 +72,7 @@ export async function runBacktest(config: EngineConfig, options: BacktestOptions
   }
   const venueSpec: ReplayVenueSpec = config.venue;
   const instruments = new Map(venueSpec.instruments.map((i) => [i.symbol, { tickSize: Number(i.tickSize), maxWidthTicks: i.maxWidthTicks }]));
-  const { table, report } =
+  const { table, report, trades } =
     options.quotes ??
     loadQuotes(options.data, {
       instruments,
@@ -74,15 +85,16 @@ export async function runBacktest(config: EngineConfig, options: BacktestOptions
   const start = table.ts[0]!;
   const end = table.ts[table.length - 1]!;
   const clock = new VirtualClock(start);
-  const venue = new ReplayVenue(venueSpec, table, clock);
+  const venue = new ReplayVenue(venueSpec, table, clock, trades);
   const engine = createEngine({ ...config, run: { start, days: (end - start) / 86_400_000 } }, { clock, venue });
   options.attach?.(engine);
 
   const keep = options.series !== false;
+  const recorder = keep ? new AnalyticsRecorder(config, start, end) : null;
   const series = new Map<string, BacktestSeries>(
     config.strategies.map((s) => [
       s.spec.name,
-      { strategy: s.spec.name, spread: [], triggers: { ...s.triggerPrices } as Record<string, number | null>, fills: [], algos: [], exposure: [] } as BacktestSeries,
+      { strategy: s.spec.name, spread: [], spreadSlots: [], triggers: { ...s.triggerPrices } as Record<string, number | null>, fills: [], algos: [], exposure: [] } as BacktestSeries,
     ]),
   );
   for (const s of config.strategies) {
@@ -90,10 +102,13 @@ export async function runBacktest(config: EngineConfig, options: BacktestOptions
     for (const [k, v] of Object.entries(s.triggerPrices)) out.triggers[k] = v === null ? null : Number(v);
     if (!keep) continue;
     const def = s.definition;
+    const slots = new SpreadSlots(recorder!.grid);
+    out.spreadSlots = slots.rows;
     venue.quotes$.pipe(toMarketViews(def, { staleAfterMs: s.staleAfterMs, clock })).subscribe((v) => {
       const q = v.spread;
       const bid = q ? def.fromScaled(q.bid).toNumber() : null;
       const ask = q ? def.fromScaled(q.ask).toNumber() : null;
+      slots.add(v.at, bid, ask);
       const last = out.spread.at(-1);
       if (!last || last[1] !== bid || last[2] !== ask) out.spread.push([v.at, bid, ask]);
     });
@@ -102,7 +117,7 @@ export async function runBacktest(config: EngineConfig, options: BacktestOptions
     const lotNotional: (number | null)[] = def.legs.map(() => null);
     engine.fills$.subscribe((f) => {
       if (f.strategy !== s.spec.name) return;
-      out.fills.push({ at: f.at, side: f.side, symbol: f.symbol, price: f.price, qty: f.qty });
+      out.fills.push(f);
       const leg = def.legs.find((l) => l.symbol === f.symbol)!;
       lots[leg.index]! += (f.side === 'buy' ? 1 : -1) * Math.round(Number(f.qty) / leg.lotSize.toNumber());
       lotNotional[leg.index] = Math.abs(Number(f.price)) * leg.lotSize.times(leg.contractMultiplier).toNumber();
@@ -112,6 +127,14 @@ export async function runBacktest(config: EngineConfig, options: BacktestOptions
     });
   }
   engine.executions$.subscribe((e) => series.get(e.strategy)?.algos.push({ algoId: e.algoId, start: e.startedAt, end: e.endedAt }));
+  // The analytics' equity curve marks the legs at every quote: subscribed before the engine, so a quote moves
+  // the marks before the fills it causes.
+  if (recorder) {
+    venue.quotes$.subscribe((q) => recorder.quote(q));
+    engine.fills$.subscribe((f) => recorder.fill(f));
+    engine.funding$.subscribe((r) => recorder.funding(r));
+    engine.executions$.subscribe((e) => recorder.execution(e));
+  }
 
   const every = options.progressEveryRows ?? 50_000;
   let nextReport = every;
@@ -129,7 +152,8 @@ export async function runBacktest(config: EngineConfig, options: BacktestOptions
   });
   const seconds = (performance.now() - t0) / 1000;
   for (const s of series.values()) s.spread = decimate(s.spread, 4000);
-  return { summary, data: report, series: [...series.values()], rowsPerSecond: table.length / Math.max(seconds, 1e-9) };
+  const analytics = recorder?.finish(Date.parse(summary.run.to)) ?? null;
+  return { summary, data: report, series: [...series.values()], analytics, rowsPerSecond: table.length / Math.max(seconds, 1e-9) };
 }
 
 /** Keeps at most n points, evenly, always keeping the last. */

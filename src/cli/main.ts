@@ -14,6 +14,10 @@ import {
   createEngine,
   demoConfig,
   htmlReport,
+  sweepHtmlReport,
+  backtestCsvFiles,
+  sweepCsv,
+  analyticsText,
   loadConfigFile,
   resolveConfig,
   runBacktest,
@@ -21,8 +25,8 @@ import {
   type EngineConfig,
   type Progress,
 } from '../index.js';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { formatDataReport, formatSummary, progressBar, table, time } from './format.js';
 import { inspectFileCommand, machinesCommand, startRunInspection, type InspectFileFlags, type InspectRunFlags, type MachinesFlags } from './inspect-commands.js';
 import { durableRun, venueCommand, wantsJournal } from './durable-run.js';
@@ -56,6 +60,11 @@ function parseInteger(v: string): number {
 function parsePort(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a whole number from 0 to 65535 (0 picks a free port).');
+  return n;
+}
+function parseWorkers(v: string): number {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of at least 1 (the worker threads of a sweep).');
   return n;
 }
 function parsePositive(v: string): number {
@@ -192,20 +201,24 @@ Examples:
     .requiredOption('-c, --config <file>', 'YAML or JSON config with venue.kind: replay (see examples/backtest-*.yaml)')
     .addOption(new Option('--bad-data <policy>', 'skip bad rows (reported), or stop at the first').choices(['skip', 'stop']).default('skip'))
     .option('--tz <zone>', "zone of ISO timestamps without an offset (default: the venue calendar's)")
-    .option('--json', 'print the report (summary, data report, rate) as JSON on stdout')
-    .option('--html <file>', 'write a self-contained HTML report (charts, executions, data) to this file')
+    .option('--json', 'print the report (summary, analytics, data report, rate) as JSON on stdout')
+    .option('--html <file>', 'write a self-contained HTML report to this file (its folder must exist): charts, round trips, executions, data; with --sweep, heatmaps and the table')
+    .option('--csv <dir>', 'write CSV files into this folder (created if missing; its parent must exist): fills.csv, executions.csv, round-trips.csv; with --sweep, sweep.csv')
     .option('--sweep <key=values...>', 'run every combination: key=from:to:step or key=v1,v2 (keys: ' + Object.keys(SWEEP_KEYS).join(', ') + ')')
-    .addOption(new Option('--sort <by>', 'sort sweep results by PnL (highest first) or exposure (least first)').choices(['pnl', 'exposure']).default('pnl'))
-    .addOption(new Option('--workers <n>', 'worker threads for a sweep (default: the cores available)').argParser(parseInteger))
+    .addOption(new Option('--sort <by>', 'with --sweep: sort the runs by PnL (highest first, the default) or exposure (least first)').choices(['pnl', 'exposure']))
+    .addOption(new Option('--workers <n>', 'with --sweep: worker threads, at least 1 (default: the cores available; 1 runs in this thread)').argParser(parseWorkers))
     .addHelpText(
       'after',
       `
-Exit codes: 0 done, 2 bad arguments, an invalid config or bad data under --bad-data stop, 1 an engine error.
+Exit codes: 0 done, 2 bad arguments (a flag that does nothing in this mode, an output folder that is missing:
+checked before anything runs), an invalid config or bad data under --bad-data stop, 1 an engine error.
 A progress bar with rate and ETA goes to stderr on a terminal; nothing when stderr is not a terminal.
 
 Examples:
   legato backtest --config examples/backtest-cme-calendar.yaml --data ../shared/data/cme-es-calendar-2013-10
-  legato backtest -c examples/backtest-binance-basis.yaml --data ../shared/data/binance-btc-2024-08 --html report.html`,
+  legato backtest -c examples/backtest-binance-basis.yaml --data ../shared/data/binance-btc-2024-08 --html report.html --csv out
+  legato backtest -c examples/backtest-binance-basis.yaml --data ../shared/data/binance-btc-2024-08 \
+    --sweep longEntry=-34:-28:2 --sweep shortEntry=-18:-14:2 --html sweep.html --csv out`,
     )
     .action(async (flags: BacktestFlags) => {
       exitCode = await backtestCommand(flags, out, err);
@@ -333,9 +346,74 @@ interface BacktestFlags {
   tz?: string;
   json?: boolean;
   html?: string;
+  csv?: string;
   sweep?: string[];
-  sort: 'pnl' | 'exposure';
+  sort?: 'pnl' | 'exposure';
   workers?: number;
+}
+
+/** A flag that does nothing in this mode, or an output that cannot be written: the message, else null. Checked before anything runs. */
+function checkBacktestFlags(flags: BacktestFlags): string | null {
+  if (!flags.sweep) {
+    if (flags.sort !== undefined) return '--sort orders the runs of a sweep; without --sweep there is one run and nothing to sort';
+    if (flags.workers !== undefined) return '--workers sets the threads of a sweep; without --sweep the backtest runs in this thread';
+  }
+  const writable = (dir: string): boolean => {
+    try {
+      accessSync(dir, constants.W_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (flags.html !== undefined) {
+    const file = resolve(flags.html);
+    const dir = dirname(file);
+    if (existsSync(file) && statSync(file).isDirectory()) return `--html ${flags.html}: is a folder; give the file to write`;
+    if (!existsSync(dir)) return `--html ${flags.html}: the folder ${dir} does not exist`;
+    if (!statSync(dir).isDirectory()) return `--html ${flags.html}: ${dir} is not a folder`;
+    if (!writable(dir) || (existsSync(file) && !writable(file))) return `--html ${flags.html}: cannot write there (permission denied)`;
+  }
+  if (flags.csv !== undefined) {
+    const dir = resolve(flags.csv);
+    if (existsSync(dir)) {
+      if (!statSync(dir).isDirectory()) return `--csv ${flags.csv}: is a file; give a folder to write the CSV files into`;
+      if (!writable(dir)) return `--csv ${flags.csv}: cannot write there (permission denied)`;
+    } else {
+      const parent = dirname(dir);
+      if (!existsSync(parent) || !statSync(parent).isDirectory()) return `--csv ${flags.csv}: the folder ${parent} does not exist (only the last folder of the path is created)`;
+      if (!writable(parent)) return `--csv ${flags.csv}: cannot create it in ${parent} (permission denied)`;
+    }
+  }
+  return null;
+}
+
+/**
+ * Writes the reports asked for: the HTML file, the CSV files into their folder (created if missing). Their
+ * places were checked before the run; a failure now (a full disk, a folder removed meanwhile) is named.
+ */
+function writeOutputs(flags: BacktestFlags, html: () => string, csv: () => { name: string; text: string }[], err: NodeJS.WritableStream): string | null {
+  let target = '';
+  try {
+    if (flags.html !== undefined) {
+      target = flags.html;
+      writeFileSync(flags.html, html());
+      err.write(`legato: wrote ${flags.html}\n`);
+    }
+    if (flags.csv !== undefined) {
+      const files = csv();
+      target = flags.csv;
+      if (!existsSync(flags.csv)) mkdirSync(flags.csv);
+      for (const f of files) {
+        target = join(flags.csv, f.name);
+        writeFileSync(target, f.text);
+      }
+      err.write(`legato: wrote ${files.map((f) => f.name).join(', ')} in ${flags.csv}\n`);
+    }
+    return null;
+  } catch (e) {
+    return `cannot write ${target}: ${e instanceof Error ? e.message : String(e)}`;
+  }
 }
 
 async function sweepCommand(flags: BacktestFlags, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
@@ -371,10 +449,21 @@ async function sweepCommand(flags: BacktestFlags, out: NodeJS.WritableStream, er
     throw e;
   }
   if (tty) err.write('\n');
-  const sorted = sortRows(rows, flags.sort);
-  if (flags.json) out.write(`${JSON.stringify({ sortedBy: flags.sort, rows: sorted }, null, 2)}\n`);
+  const sort = flags.sort ?? 'pnl';
+  const sorted = sortRows(rows, sort);
+  const failed = writeOutputs(
+    flags,
+    () => sweepHtmlReport(sorted, axes, { title: `Legato sweep: ${flags.config}`, config: flags.config, data: flags.data, sortedBy: sort }),
+    () => [{ name: 'sweep.csv', text: sweepCsv(sorted, axes) }],
+    err,
+  );
+  if (failed) {
+    err.write(`legato: ${failed}\n`);
+    return 2;
+  }
+  if (flags.json) out.write(`${JSON.stringify({ sortedBy: sort, rows: sorted }, null, 2)}\n`);
   else {
-    out.write(`Sweep: ${rows.length} runs over ${axes.map((a) => `${a.key} (${a.values.length})`).join(' × ')}, sorted by ${flags.sort}\n`);
+    out.write(`Sweep: ${rows.length} runs over ${axes.map((a) => `${a.key} (${a.values.length})`).join(' × ')}, sorted by ${sort}\n`);
     out.write(
       table(
         ['#', ...axes.map((a) => a.key), 'executions', 'units', 'PnL', 'max naked notional', 'naked notional·s', 'mean slippage', 'error'],
@@ -386,6 +475,11 @@ async function sweepCommand(flags: BacktestFlags, out: NodeJS.WritableStream, er
 }
 
 async function backtestCommand(flags: BacktestFlags, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
+  const refused = checkBacktestFlags(flags);
+  if (refused) {
+    err.write(`legato: ${refused}\n`);
+    return 2;
+  }
   if (flags.sweep) return sweepCommand(flags, out, err);
   let config: EngineConfig;
   try {
@@ -419,12 +513,21 @@ async function backtestCommand(flags: BacktestFlags, out: NodeJS.WritableStream,
     throw e;
   }
   if (tty) err.write('\n');
-  if (flags.html) {
-    writeFileSync(flags.html, htmlReport(result, zone, `Legato backtest: ${config.strategies.map((s) => s.spec.name).join(', ')}`));
-    err.write(`legato: wrote ${flags.html}\n`);
+  const failed = writeOutputs(
+    flags,
+    () => htmlReport(result, zone, `Legato backtest: ${config.strategies.map((s) => s.spec.name).join(', ')}`),
+    () => backtestCsvFiles(result),
+    err,
+  );
+  if (failed) {
+    err.write(`legato: ${failed}\n`);
+    return 2;
   }
-  if (flags.json) out.write(`${JSON.stringify({ summary: result.summary, data: result.data, rowsPerSecond: Math.round(result.rowsPerSecond) }, null, 2)}\n`);
-  else out.write(`${formatSummary(result.summary, zone)}\n\n${formatDataReport(result.data)}replayed ${result.data.used} rows at ${Math.round(result.rowsPerSecond).toLocaleString('en-US')} rows/s\n`);
+  if (flags.json) out.write(`${JSON.stringify({ summary: result.summary, analytics: result.analytics, data: result.data, rowsPerSecond: Math.round(result.rowsPerSecond) }, null, 2)}\n`);
+  else {
+    const analytics = result.analytics ? `\n\n${analyticsText(result.analytics, zone)}` : '';
+    out.write(`${formatSummary(result.summary, zone)}${analytics}\n\n${formatDataReport(result.data)}replayed ${result.data.used} rows at ${Math.round(result.rowsPerSecond).toLocaleString('en-US')} rows/s\n`);
+  }
   return result.summary.errors.length > 0 ? 1 : 0;
 }
 

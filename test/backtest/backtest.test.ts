@@ -68,11 +68,27 @@ describe('backtest: the same engine over recorded quotes', () => {
     expect(r.summary.strategies[0]!.spreadPosition).toBe(0);
     expect(r.data).toMatchObject({ rows: 10, used: 10, from: new Date(T0).toISOString(), to: new Date(T0 + 4000).toISOString() });
     expect(r.series[0]!.fills).toHaveLength(4);
-    // The first view (B alone) has no spread; the next, with both legs, is 8/10.
+    // B and A are stamped alike: the first view comes once both rows of T0 are applied (8/10), never B alone.
     expect(r.series[0]!.spread.slice(0, 2)).toEqual([
-      [T0, null, null],
       [T0, 8, 10],
+      [T0 + 1000, 3, 5],
     ]);
+  });
+
+  it('applies the rows of one timestamp together: a spread that existed only between two legs’ rows stamped alike is never acted on', async () => {
+    // At T0 + 1 s both legs move by 5: A alone against the old B would ask 104 − 99 = 5 (a buy at the long
+    // entry, 6); after both rows the spread is still 8/10. Moved 1 ms apart, the 5 is real for 1 ms and is bought.
+    const rows = (bAt: number) =>
+      ['ts,symbol,bid,bid_size,ask,ask_size', `${T0},B,99,50,100,50`, `${T0},A,108,50,109,50`, `${T0 + 1000},A,103,50,104,50`, `${T0 + bAt},B,94,50,95,50`, `${T0 + 5000},A,103,50,104,50`].join('\n') + '\n';
+    const dir = mkdtempSync(join(tmpdir(), 'legato-bt-'));
+    writeFileSync(join(dir, 'alike.csv'), rows(1000));
+    writeFileSync(join(dir, 'apart.csv'), rows(1001));
+    const alike = await runBacktest(resolveConfig(replayConfig, 'ab'), { data: [join(dir, 'alike.csv')] });
+    expect(alike.summary.executions).toEqual([]);
+    expect(alike.summary.counts.orders).toBe(0);
+    expect(alike.series[0]!.spread).toEqual([[T0, 8, 10]]);
+    const apart = await runBacktest(resolveConfig(replayConfig, 'ab'), { data: [join(dir, 'apart.csv')] });
+    expect(apart.summary.executions.map((e) => [e.purpose, e.startedAt - T0])).toEqual([['longEntry', 1000]]);
   });
 
   it('is deterministic: the same data and config give the same summary', async () => {
@@ -101,15 +117,17 @@ describe('backtest: the same engine over recorded quotes', () => {
     expect((e as ConfigErrors).errors[0]!.message).toBe('venue.kind: must be "replay" for a backtest (the recorded quotes replace the simulated market) (got "simulated")');
   });
 
-  it('writes a self-contained HTML report: inline SVG charts, the executions and the data report, nothing to fetch', async () => {
+  it('writes a self-contained HTML report: the charting library inline, the executions and the data report, nothing to fetch', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'legato-bt-'));
     const r = await runBacktest(resolveConfig(replayConfig, 'ab'), { data: [writeData(dir)] });
     const html = htmlReport(r, 'UTC');
     expect(html.startsWith('<!doctype html>')).toBe(true);
-    expect(html.match(/<svg /g)).toHaveLength(2);
-    expect(html).not.toMatch(/(src|href)=["']?https?:/);
-    expect(html).not.toContain('<script');
-    expect(html.match(/<td class="l">ab\/\d+<\/td>/g)).toHaveLength(2);
+    // Nothing is loaded from anywhere: every script is inline, no source or link points out.
+    expect(html).not.toMatch(/\s(src|href)=["']?(https?:|\/\/|[\w.-]+\.(js|css))/);
+    expect(html).not.toMatch(/<script[^>]*\ssrc=/);
+    expect(html).toContain('<h2>Executions (2)</h2>');
+    const executions = html.slice(html.indexOf('<h2>Executions (2)</h2>'), html.indexOf('<h2>', html.indexOf('<h2>Executions (2)</h2>') + 4));
+    expect(executions.match(/<td class="l">ab\/\d+<\/td>/g)).toEqual(['<td class="l">ab/1</td>', '<td class="l">ab/2</td>']);
     expect(html).toContain('longEntry');
     expect(html).toContain('nonPositivePrice');
   });
@@ -156,9 +174,17 @@ describe.skipIf(!existsSync(shared))('backtests over the real recorded data in .
       `${shared}/cme-es-calendar-2013-10/20131008_es_minute_quote_201403.csv.gz:1204: bid 1637.5 / ask 1655.75 is 73 ticks wide, more than maxWidthTicks 20`,
     ]);
     expect(r.data.used).toBe(13327);
-    expect(r.summary.executions).toHaveLength(14);
+    // Both legs' bars are stamped alike. Applied together, no instant of the six days shows a spread ask below
+    // 6.25, so neither the short exit (5) nor the long entry (3.5) is ever reached: the short entered on the
+    // first bid at 6.5 is held to the end. (It made 14 executions, every short exit at 6.75-7, when the engine
+    // decided between the front month's new bar and the back month's old one.) The hedge buy rests at 1671
+    // inside the 1670.75/1671.25 book and fills when the next bar's ask comes down to 1670.75.
+    expect(r.summary.executions.map((e) => [e.purpose, e.status, e.units, e.realizedSpread, e.legs.map((l) => `${l.lots}@${l.avgPrice}`).join(' ')])).toEqual([
+      ['shortEntry', 'completed', 2, '6.75', '-2@1677.75 2@1671'],
+    ]);
     for (const e of r.summary.executions) expect(e.residualLots).toEqual([0, 0]);
-    expect(r.summary.pnl).toBe('-450.00');
+    // Marked at the last mids: (6.75 − 6.875) × 2 × 50 = −12.50, less 9.00 of fees.
+    expect(r.summary.pnl).toBe('-21.50');
   });
 
   it('the Binance BTC basis (USD-M perpetual − spot): both markets are told apart and every execution ends balanced', async () => {

@@ -407,41 +407,52 @@ describe('a venue connection lost and back after its time moved on', () => {
   });
 
   it('fires the timers due in the gap only once connected and reconciled: no burst of retries refused as disconnected', async () => {
-    const dir = tmp();
-    const config = resolveConfig(crashConfig(5, 12, 'quoting'), 'crash', {});
-    const sock = join(dir, 'venue.sock');
-    const host = new VenueHost(config.venue as SimVenueSpec, config.run.start);
-    servers.push(await VenueServer.start(host, { listen: sock, speed: 200 }));
-    const a = await RemoteVenue.connect(sock, { reconnect: true, backoffMs: { first: 20, max: 100 } });
-    const first = DurableEngine.open(config, { dataDir: dir, venue: a, clock: a.clock, ...quiet });
-    const stop = new AbortController();
-    const running = first.run({ signal: stop.signal });
-    const algoWorking = (): boolean => first.engine.actor.system.get('strategy:hc-rb')?.getSnapshot().context.algo != null;
     const wait = async (ok: () => boolean): Promise<void> => {
       const deadline = Date.now() + 20_000;
       while (Date.now() < deadline && !ok()) await new Promise((r) => setTimeout(r, 5));
       expect(ok()).toBe(true);
     };
-    await wait(() => algoWorking() && host.stats().open.length > 0);
-    const states: string[] = [];
-    a.state$.subscribe((s) => states.push(s.state));
-    await servers.pop()!.close();
-    await wait(() => states.includes('disconnected'));
-    const lostAt = a.clock.now();
-    // Stopping the algo now asks for cancels the connection refuses ('disconnected'); its retries are timers.
-    first.engine.control('pause', { source: 'test' });
-    // The venue's time moves on two minutes while the engine is away.
-    host.clock.runUntil(host.clock.now() + 120_000);
-    servers.push(await VenueServer.start(host, { listen: sock, speed: 200 }));
-    await wait(() => states.at(-1) === 'connected');
-    await wait(() => !algoWorking());
-    stop.abort();
-    await running;
-    a.stop();
-    const refused = entries(dir).filter((e) => e.kind === 'report' && (e.report as { reason?: string }).reason === 'disconnected');
-    expect(refused.length).toBeGreaterThan(0);
-    expect(refused.filter((e) => e.at > lostAt)).toEqual([]);
-    expect(host.stats().open).toEqual([]);
+    // One attempt: lose the venue while an order rests there, stop the algo (its cancels are refused while the
+    // connection is down, and retried on timers), move the venue's time on, and come back. Null when the order had
+    // ended by the time the loss was noticed (a fill already on its way): nothing was refused, nothing to check.
+    const attempt = async (): Promise<{ refused: JournalEntry[]; lostAt: number; open: string[] } | null> => {
+      const dir = tmp();
+      const config = resolveConfig(crashConfig(5, 12, 'quoting'), 'crash', {});
+      const sock = join(dir, 'venue.sock');
+      const host = new VenueHost(config.venue as SimVenueSpec, config.run.start);
+      servers.push(await VenueServer.start(host, { listen: sock, speed: 200 }));
+      const a = await RemoteVenue.connect(sock, { reconnect: true, backoffMs: { first: 20, max: 100 } });
+      const first = DurableEngine.open(config, { dataDir: dir, venue: a, clock: a.clock, ...quiet });
+      const stop = new AbortController();
+      const running = first.run({ signal: stop.signal });
+      const algoWorking = (): boolean => first.engine.actor.system.get('strategy:hc-rb')?.getSnapshot().context.algo != null;
+      const working = (): boolean =>
+        Object.entries(first.engine.actor.system.getAll()).some(([id, ref]) => id.startsWith('order:') && String(JSON.stringify((ref as { getSnapshot(): { value: unknown } }).getSnapshot().value)).includes('working'));
+      await wait(() => algoWorking() && working() && host.stats().open.length > 0);
+      const states: string[] = [];
+      a.state$.subscribe((st) => states.push(st.state));
+      await servers.pop()!.close();
+      await wait(() => states.includes('disconnected'));
+      const lostAt = a.clock.now();
+      const precondition = working();
+      // Stopping the algo now asks for cancels the connection refuses ('disconnected'); its retries are timers.
+      first.engine.control('pause', { source: 'test' });
+      // The venue's time moves on two minutes while the engine is away.
+      host.clock.runUntil(host.clock.now() + 120_000);
+      servers.push(await VenueServer.start(host, { listen: sock, speed: 200 }));
+      await wait(() => states.at(-1) === 'connected');
+      await wait(() => !algoWorking());
+      stop.abort();
+      await running;
+      a.stop();
+      const refused = entries(dir).filter((e) => e.kind === 'report' && (e.report as { reason?: string }).reason === 'disconnected');
+      return precondition && refused.length > 0 ? { refused, lostAt, open: host.stats().open } : null;
+    };
+    let result: Awaited<ReturnType<typeof attempt>> = null;
+    for (let i = 0; i < 5 && result === null; i++) result = await attempt();
+    expect(result).not.toBeNull();
+    expect(result!.refused.filter((e) => e.at > result!.lostAt)).toEqual([]);
+    expect(result!.open).toEqual([]);
   }, 120_000);
 });
 

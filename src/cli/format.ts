@@ -123,6 +123,11 @@ export function formatDataReport(d: DataReport): string {
   const out: string[] = [];
   out.push(`Data: ${d.files.length} file(s), ${d.rows} rows read, ${d.used} used (${d.oneSided} one-sided), ${d.from ?? '-'} to ${d.to ?? '-'}`);
   for (const [symbol, n] of Object.entries(d.symbols)) out.push(`  ${symbol}: ${n} rows`);
+  const t = d.trades;
+  if (t && t.rows > 0) {
+    const per = Object.entries(t.symbols).map(([symbol, n]) => `${symbol} ${n}`).join(', ');
+    out.push(`Trades (used for resting fills, docs/fill-model.md): ${t.rows} rows read, ${t.used} used${per ? ` (${per})` : ''}`);
+  }
   const bad = BAD_KINDS.filter((k) => d.bad[k].count > 0);
   if (bad.length === 0) out.push('Bad rows: none');
   else {

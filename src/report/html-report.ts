@@ -402,7 +402,7 @@ function dataSection(r: BacktestResult): string {
   out.push('<h2>Data</h2><table><tr><th class="l">file</th><th class="l">format</th><th>rows</th></tr>');
   for (const f of r.data.files) out.push(`<tr><td class="l">${esc(f.path)}</td><td class="l">${esc(f.format)}</td><td>${f.rows}</td></tr>`);
   out.push('</table>');
-  out.push(`<p>${r.data.rows} rows read, ${r.data.used} used, ${r.data.oneSided} one-sided; bad rows were ${r.data.policy === 'skip' ? 'skipped' : 'set to stop the run'}.</p>`);
+  out.push(`<p>${r.data.rows} rows read, ${r.data.used} used, ${r.data.oneSided} one-sided; bad rows were ${r.data.policy === 'skip' ? 'skipped' : 'set to stop the run'}.${r.data.trades && r.data.trades.rows > 0 ? ` Trades (used for resting fills): ${r.data.trades.rows} rows read, ${r.data.trades.used} used.` : ''}</p>`);
   out.push('<table><tr><th class="l">bad rows</th><th>count</th><th class="l">first ones</th></tr>');
   for (const k of BAD_KINDS) {
     const b = r.data.bad[k];

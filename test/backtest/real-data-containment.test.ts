@@ -179,7 +179,8 @@ async function replayWithFills(config: EngineConfig, data: string) {
 describe.skipIf(!existsSync(cme))('fill fidelity over the CME minute bars in ../shared/data (skipped, saying so, when that folder is absent)', () => {
   const example = loadConfigFile('examples/backtest-cme-calendar.yaml');
   const inside = resolveConfig(cmeRaw({ longEntry: '6.5', longExit: '7', shortEntry: '7', shortExit: '6.5' }), 'cme-inside');
-  const { markets, instants } = recorded(example, cme);
+  // A skipped describe's body still runs when tests are collected: read the data only when it is there.
+  const { markets, instants } = existsSync(cme) ? recorded(example, cme) : { markets: new Map<string, Market>(), instants: [] as number[] };
   const front = markets.get('ES201312')!;
   const back = markets.get('ES201403')!;
   const TICK = 0.25;

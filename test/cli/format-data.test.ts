@@ -11,7 +11,7 @@ const report = (trades?: DataReport['trades']): DataReport => ({
   from: '2013-10-07T00:01:00.000Z',
   to: '2013-10-07T00:03:00.000Z',
   symbols: { ES201312: 3 },
-  bad: Object.fromEntries(BAD_KINDS.map((k) => [k, { count: 0, first: [] }])) as DataReport['bad'],
+  bad: Object.fromEntries(BAD_KINDS.map((k) => [k, { count: 0, first: [] as string[] }])) as unknown as DataReport['bad'],
   policy: 'skip',
   ...(trades ? { trades } : {}),
 });

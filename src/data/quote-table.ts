@@ -1,3 +1,5 @@
+import { grown, timeOrder } from './columns.js';
+
 /**
  * Recorded level-1 quotes in columns, so a replay of millions of rows stays compact and fast.
  * Prices and sizes are the file's decimal values as numbers; the replay venue converts them to ticks and
@@ -38,9 +40,7 @@ export class QuoteTable {
 
   /** A copy ordered by time; rows with equal times keep their order (a stable sort). */
   sorted(): QuoteTable {
-    const order = Array.from({ length: this.length }, (_, i) => i);
-    const ts = this.ts;
-    order.sort((a, b) => ts[a]! - ts[b]! || a - b);
+    const order = timeOrder(this.ts, this.length);
     const out = new QuoteTable();
     for (const s of this.symbols) out.symbolId(s);
     for (const i of order) out.push(this.ts[i]!, this.sym[i]!, this.bid[i]!, this.bidSize[i]!, this.ask[i]!, this.askSize[i]!);
@@ -49,18 +49,11 @@ export class QuoteTable {
 
   private grow(): void {
     const n = this.ts.length * 2;
-    const f = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => {
-      const b = new Float64Array(n);
-      b.set(a);
-      return b;
-    };
-    this.ts = f(this.ts);
-    this.bid = f(this.bid);
-    this.bidSize = f(this.bidSize);
-    this.ask = f(this.ask);
-    this.askSize = f(this.askSize);
-    const s = new Uint16Array(n);
-    s.set(this.sym);
-    this.sym = s;
+    this.ts = grown(this.ts, n);
+    this.bid = grown(this.bid, n);
+    this.bidSize = grown(this.bidSize, n);
+    this.ask = grown(this.ask, n);
+    this.askSize = grown(this.askSize, n);
+    this.sym = grown(this.sym, n);
   }
 }

@@ -1,3 +1,5 @@
+import { grown, timeOrder } from './columns.js';
+
 /**
  * Recorded trades in columns, beside the quotes: what printed, where and how much. A row is one trade
  * (low = high = its price) or a bar of trades (the lowest and highest price printed over the bar, and the
@@ -37,9 +39,7 @@ export class TradeTable {
 
   /** A copy ordered by time; rows with equal times keep their order (a stable sort). */
   sorted(): TradeTable {
-    const order = Array.from({ length: this.length }, (_, i) => i);
-    const ts = this.ts;
-    order.sort((a, b) => ts[a]! - ts[b]! || a - b);
+    const order = timeOrder(this.ts, this.length);
     const out = new TradeTable();
     for (const s of this.symbols) out.symbolId(s);
     for (const i of order) out.push(this.ts[i]!, this.sym[i]!, this.low[i]!, this.high[i]!, this.volume[i]!);
@@ -48,17 +48,10 @@ export class TradeTable {
 
   private grow(): void {
     const n = this.ts.length * 2;
-    const f = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => {
-      const b = new Float64Array(n);
-      b.set(a);
-      return b;
-    };
-    this.ts = f(this.ts);
-    this.low = f(this.low);
-    this.high = f(this.high);
-    this.volume = f(this.volume);
-    const s = new Uint16Array(n);
-    s.set(this.sym);
-    this.sym = s;
+    this.ts = grown(this.ts, n);
+    this.low = grown(this.low, n);
+    this.high = grown(this.high, n);
+    this.volume = grown(this.volume, n);
+    this.sym = grown(this.sym, n);
   }
 }

@@ -2,7 +2,13 @@
  * Crash test: kills the engine with SIGKILL at random moments of simulated sessions on a venue process,
  * restarts it with --resume, and checks the result against the venue.
  *
- *   npm run crash -- --runs 200 [--seed 1] [--speed 200] [--minutes 20] [--max-kills 3] [--parallel 2] [--venue-faults]
+ *   npm run crash -- --runs 200 [--seed 1] [--speed 200] [--minutes 20] [--max-kills 3] [--parallel 2] [--venue-faults] [--fix]
+ *
+ * With --fix the venue process speaks FIX 4.4 (`legato venue --protocol fix`, its session store kept across its
+ * restarts) and the engine connects with `--venue fix://127.0.0.1:<port>`; the default speed is then 60 (at 200 this
+ * market sends 2,000 quotes a second, more than an engine parsing FIX in JavaScript follows on a small machine).
+ * The venue's own account then comes from the file it writes when it stops (`--stats-file`), its trade ids the
+ * ExecIDs it sent; a stray client is a second FIX logon with the engine's own CompIDs and password.
  *
  * Each run: a fresh data directory and a fresh `legato venue` process (its market keeps trading while the
  * engine is down); the engine is started, killed 1..max-kills times at random moments after it has begun its
@@ -20,11 +26,11 @@
  * It prints the counts and exits 1 when any is not 0.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { JOURNAL_FILE, RemoteVenue, journalStatus, readJournal, type JournalEntry, type Summary, type WireStats } from '../src/index.js';
+import { Decimal, FixVenue, FixVenueError, JOURNAL_FILE, RemoteVenue, journalStatus, readJournal, type JournalEntry, type Summary, type WireStats } from '../src/index.js';
 import { Random } from '../src/venue/simulated/random.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -39,8 +45,12 @@ export interface CrashOptions {
   minutes: number;
   maxKills: number;
   parallel: number;
-  /** One venue fault per run: a freeze past the heartbeat, or a stray client. */
+  /** One venue fault per run: a freeze past the heartbeat, a venue restart, or a stray client. */
   venueFaults?: boolean;
+  /** The faults in turn (run i meets fault i mod 3: freeze, restart, stray) instead of drawn at random. */
+  rotateFaults?: boolean;
+  /** The venue process speaks FIX 4.4 and the engine connects with fix:// (jspurefix must be installed). */
+  fix?: boolean;
   log?: (line: string) => void;
 }
 
@@ -114,8 +124,16 @@ export function crashConfig(seed: number, minutes: number, kind: (typeof KINDS)[
   };
 }
 
-function legato(args: string[]): { child: ChildProcess; out: () => string; err: () => string; exit: Promise<number | null> } {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+/** The FIX session's identity, as the environment gives it to the engine (and, read from its side, to the venue). */
+export const FIX_CREDENTIALS = { senderCompId: 'LEGATO', targetCompId: 'LEGATO-VENUE', password: 'crash-test' };
+const FIX_ENV = {
+  LEGATO_FIX_SENDER_COMP_ID: FIX_CREDENTIALS.senderCompId,
+  LEGATO_FIX_TARGET_COMP_ID: FIX_CREDENTIALS.targetCompId,
+  LEGATO_FIX_PASSWORD: FIX_CREDENTIALS.password,
+};
+
+function legato(args: string[], fix = false): { child: ChildProcess; out: () => string; err: () => string; exit: Promise<number | null> } {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: fix ? { ...process.env, ...FIX_ENV } : process.env });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d) => (out += String(d)));
@@ -145,6 +163,21 @@ export async function crashRun(index: number, options: CrashOptions): Promise<{ 
   const cfg = join(dir, 'config.json');
   const sock = join(dir, 'venue.sock');
   const data = join(dir, 'data');
+  const fix = options.fix === true;
+  // Over FIX: the venue's session store (kept across its restarts) and the file its account is written to.
+  const venueStore = join(dir, 'venue-fix');
+  const statsFile = join(dir, 'venue-stats.json');
+  let port = 0;
+  const venueArgs = (config: string): string[] =>
+    fix
+      ? ['venue', '--protocol', 'fix', '--port', String(port), '--store-dir', venueStore, '--stats-file', statsFile, '--config', config, '--speed', String(options.speed)]
+      : ['venue', '--socket', sock, '--config', config, '--speed', String(options.speed)];
+  // The venue prints where it listens; over FIX it picked a free port, which its restart reuses.
+  const listening = async (v: ReturnType<typeof legato>): Promise<void> => {
+    await waitFor(v, 'listening on', fix ? 90_000 : 20_000);
+    if (fix) port = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(v.err())![1]);
+  };
+  const address = (): string => (fix ? `fix://127.0.0.1:${port}` : sock);
   const kind = KINDS[index % KINDS.length]!;
   writeFileSync(cfg, JSON.stringify(crashConfig(options.seed + index, options.minutes, kind)));
   const c: CrashCounts = { runs: 1, kills: 0, killsBeforeStart: 0, venueFreezes: 0, venueRestarts: 0, reconnections: 0, strayRefused: 0, strayServed: 0, faultsSkipped: 0, finalResumes: 0, starts: 0, orders: 0, fills: 0, duplicates: 0, voidRefused: 0, lostFills: 0, doubleCounted: 0, positionMismatches: 0, unfinishedAlgos: 0, openOrdersLeft: 0, failedRuns: 0, resumedFromSnapshot: 0, adopted: 0, neverReached: 0, fillsAtReconcile: 0, replayedReports: 0 };
@@ -153,7 +186,7 @@ export async function crashRun(index: number, options: CrashOptions): Promise<{ 
     failures.push(`run ${index} (${kind}, seed ${options.seed + index}): ${m}`);
   };
   // Market time starts when the first engine connects, so a slow start on a busy machine does not eat the session.
-  let venue = legato(['venue', '--socket', sock, '--config', cfg, '--speed', String(options.speed), '--wait-for-engine']);
+  let venue = legato([...venueArgs(cfg), '--wait-for-engine'], fix);
   // A venue restart: the process is killed and a new one, with no memory of orders, fills or positions, serves the
   // same market from the engine's time on (a venue cannot restart earlier than the engine, whose clock never runs back).
   let restarted = false;
@@ -165,12 +198,12 @@ export async function crashRun(index: number, options: CrashOptions): Promise<{ 
     const base = crashConfig(options.seed + index, options.minutes, kind) as { run: { start: string; days: number } };
     const cfg2 = join(dir, 'venue-restarted.json');
     writeFileSync(cfg2, JSON.stringify({ ...base, run: { start: new Date(at).toISOString(), days: (Math.max(end - at, 0) + 60_000) / 86_400_000 } }));
-    venue = legato(['venue', '--socket', sock, '--config', cfg2, '--speed', String(options.speed)]);
+    venue = legato(venueArgs(cfg2), fix);
     restarted = true;
-    await waitFor(venue, 'listening on', 20_000);
+    await listening(venue);
   };
   try {
-    await waitFor(venue, 'listening on', 20_000);
+    await listening(venue);
     const kills = rng.int(1, options.maxKills);
     // The session lasts minutes·60/speed seconds of wall time; kills fall anywhere from startup to near its end.
     const sessionMs = (options.minutes * 60_000) / options.speed;
@@ -179,13 +212,16 @@ export async function crashRun(index: number, options: CrashOptions): Promise<{ 
     let faults: Promise<void> | undefined;
     for (let k = 0; ; k++) {
       // Resume what the journal holds; a kill that landed before the first run was written leaves nothing to resume.
-      const args = ['run', '--config', cfg, '--venue', sock, '--data-dir', data, '--json', ...(journalStatus(data).lastRun !== null ? ['--resume'] : [])];
-      const engine = legato(args);
+      const args = ['run', '--config', cfg, '--venue', address(), '--data-dir', data, '--json', ...(journalStatus(data).lastRun !== null ? ['--resume'] : [])];
+      const engine = legato(args, fix);
       c.starts++;
       last = engine;
       // The venue fault meets the first incarnation soon after it has begun, and its kill waits until the fault has
       // played out, so a reconnection can be seen through. (A frozen venue's market time runs on meanwhile.)
-      if (k === 0 && options.venueFaults) faults = venueFault(engine, sock, rng, c, restartVenue);
+      if (k === 0 && options.venueFaults) {
+        const kind = options.rotateFaults ? FAULTS[index % FAULTS.length]! : undefined;
+        faults = venueFault(engine, { address: address(), fix, pid: () => (venue.child.exitCode === null ? venue.child.pid : undefined) }, rng, c, restartVenue, kind);
+      }
       if (k < kills) {
         // The moment counts from when the engine has begun its run (journal open, run.started or run.resumed
         // written), so a slow start on a busy machine does not turn the kill into a kill of nothing.
@@ -218,7 +254,7 @@ export async function crashRun(index: number, options: CrashOptions): Promise<{ 
     // open and says to resume: as an operator would, resume it, and the next start reconciles what it could not learn.
     for (let again = 0; again < 2 && code === 1 && last!.err().includes('resume it with --resume'); again++) {
       c.finalResumes++;
-      const engine = legato(['run', '--config', cfg, '--venue', sock, '--data-dir', data, '--json', '--resume']);
+      const engine = legato(['run', '--config', cfg, '--venue', address(), '--data-dir', data, '--json', '--resume'], fix);
       c.starts++;
       last = engine;
       code = await Promise.race([engine.exit, sleep(120_000).then(() => -1)]);
@@ -229,10 +265,18 @@ export async function crashRun(index: number, options: CrashOptions): Promise<{ 
     }
     if (code !== 0) fail(`the last engine exited ${code}: ${last!.err().slice(-800)}`);
 
-    // The venue's own account of the session.
-    const client = await RemoteVenue.connect(sock);
-    const stats: WireStats = await client.stats();
-    client.stop();
+    // The venue's own account of the session: asked for (JSON lines), or written by the FIX venue as it stops.
+    let stats: WireStats;
+    if (fix) {
+      venue.child.kill('SIGTERM');
+      const code = await Promise.race([venue.exit, sleep(30_000).then(() => 'hung' as const)]);
+      if (code !== 0) throw new Error(`the FIX venue did not stop cleanly on SIGTERM (${code}): ${venue.err().slice(-400)}`);
+      stats = JSON.parse(readFileSync(statsFile, 'utf8')) as WireStats;
+    } else {
+      const client = await RemoteVenue.connect(sock);
+      stats = await client.stats();
+      client.stop();
+    }
     const mine = stats.orders.filter((o) => o.clientId.startsWith('r1.'));
     // A fill is its order and its trade id (a restarted venue numbers its trades from T1 again).
     const venueTrades = new Set(mine.flatMap((o) => o.fills.map((f) => `${o.clientId.slice(3)} ${f.tradeId}`)));
@@ -316,16 +360,33 @@ export async function crashRun(index: number, options: CrashOptions): Promise<{ 
   return { counts: c, failures };
 }
 
+const FAULTS = ['freeze', 'restart', 'stray'] as const;
+
+/** Where the venue is, and its process id now (it changes when the venue is restarted). */
+interface VenueAt {
+  address: string;
+  fix: boolean;
+  pid: () => number | undefined;
+}
+
 /**
  * One venue fault during the first incarnation, soon after it has begun, each a third of the time: the venue frozen
- * past the engine's 3 s heartbeat and resumed (the engine must notice, reconnect and reconcile); the venue killed
- * and replaced by a new one with no memory (the engine must reconnect, void what the new venue never saw, and trade
- * on); or a stray client (the venue must refuse it, and the engine trade on).
+ * past the engine's heartbeat (3 s over JSON lines, 2.5 × 1 s over FIX) and resumed (the engine must notice,
+ * reconnect and reconcile); the venue killed and replaced by a new one with no memory (the engine must reconnect,
+ * void what the new venue never saw, and trade on); or a stray client (the venue must refuse it, and the engine
+ * trade on).
  */
-async function venueFault(engine: ReturnType<typeof legato>, sock: string, rng: Random, c: CrashCounts, restartVenue: () => Promise<void>): Promise<void> {
+async function venueFault(
+  engine: ReturnType<typeof legato>,
+  at: VenueAt,
+  rng: Random,
+  c: CrashCounts,
+  restartVenue: () => Promise<void>,
+  kind?: (typeof FAULTS)[number],
+): Promise<void> {
   const draw = rng.uniform();
-  const freeze = draw < 1 / 3;
-  const restart = draw >= 2 / 3;
+  const freeze = kind ? kind === 'freeze' : draw < 1 / 3;
+  const restart = kind ? kind === 'restart' : draw >= 2 / 3;
   try {
     await waitFor(engine, 'ing run 1 (incarnation ', 60_000);
   } catch {
@@ -333,7 +394,7 @@ async function venueFault(engine: ReturnType<typeof legato>, sock: string, rng: 
     return;
   }
   await sleep(50 + rng.uniform() * 300);
-  const venuePid = await venueProcess(sock);
+  const venuePid = at.pid();
   if (freeze && venuePid === undefined) {
     c.faultsSkipped++;
   } else if (freeze && venuePid !== undefined) {
@@ -368,16 +429,52 @@ async function venueFault(engine: ReturnType<typeof legato>, sock: string, rng: 
       } else throw new Error(`the engine lost the venue and did not trade again: ${engine.err().slice(-400)}`);
     }
   } else {
-    try {
-      const stray = await RemoteVenue.connect(sock, { timeoutMs: 5000 });
-      stray.stop();
-      // Served: fine only when no engine was connected: it had ended its session and was exiting, or it had
-      // been killed. An engine still running its session 3 s later was connected, and the venue let a second in.
+    // Served: fine only when no engine was connected: it had ended its session and was exiting, or it had
+    // been killed. An engine still running its session 3 s later was connected, and the venue let a second in.
+    const served = async (): Promise<void> => {
       const exited = await Promise.race([engine.exit.then(() => true), sleep(3000).then(() => false)]);
       if (exited || engine.err().includes('100%')) c.faultsSkipped++;
       else c.strayServed++;
-    } catch {
-      c.strayRefused++;
+    };
+    if (!at.fix) {
+      try {
+        const stray = await RemoteVenue.connect(at.address, { timeoutMs: 5000 });
+        stray.stop();
+        await served();
+      } catch {
+        c.strayRefused++;
+      }
+      return;
+    }
+    // Over FIX: a second logon with the engine's own CompIDs and password, numbered from 1 (its store is in memory).
+    const port = Number(/:(\d+)$/.exec(at.address)![1]);
+    const losses = (): number => engine.err().split('legato: lost the venue').length - 1;
+    const lostBefore = losses();
+    try {
+      const stray = await FixVenue.connect({
+        host: '127.0.0.1',
+        port,
+        ...FIX_CREDENTIALS,
+        heartbeatSeconds: 1,
+        instruments: ['HC', 'RB'].map((symbol) => ({ symbol, tickSize: new Decimal(1), lotSize: new Decimal(1) })),
+        marketData: false,
+        positions: false,
+        timeoutMs: 10_000,
+      });
+      stray.stop();
+      await served();
+    } catch (e) {
+      if (e instanceof FixVenueError && /already logged on/.test(e.message)) {
+        c.strayRefused++;
+        return;
+      }
+      // Refused for another reason (its sequence number too low for the session): right only when no engine was
+      // logged on: it had finished, been killed, or lost its session (it then says so within its heartbeat
+      // timeout, and reconnects). While one was logged on, the venue must have said so.
+      const t0 = Date.now();
+      while (Date.now() - t0 < 15_000 && engine.child.exitCode === null && losses() === lostBefore) await sleep(100);
+      if (engine.child.exitCode !== null || engine.err().includes('100%') || losses() > lostBefore) c.faultsSkipped++;
+      else throw new Error(`the stray FIX client was refused, but not for the session being logged on: ${(e as Error).message}`);
     }
   }
 }
@@ -394,21 +491,6 @@ function journalTime(data: string): number {
     // not written yet
   }
   return at;
-}
-
-/** The pid of the `legato venue` process serving `sock` (Linux: /proc), if it can be found. */
-async function venueProcess(sock: string): Promise<number | undefined> {
-  const { readdirSync, readFileSync } = await import('node:fs');
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
-      if (cmd.includes('venue') && cmd.includes(sock)) return Number(d);
-    } catch {
-      // gone, or not ours
-    }
-  }
-  return undefined;
 }
 
 /** Runs `options.runs` sessions, `options.parallel` at a time, and adds up their counts. */
@@ -456,16 +538,19 @@ function arg(name: string, fallback: number): number {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  const fix = process.argv.includes('--fix');
   const options: CrashOptions = {
     runs: arg('runs', 200),
     seed: arg('seed', 1),
-    speed: arg('speed', 200),
+    speed: arg('speed', fix ? 60 : 200),
     minutes: arg('minutes', 20),
     maxKills: arg('max-kills', 3),
     parallel: arg('parallel', 2),
     venueFaults: process.argv.includes('--venue-faults'),
+    fix,
     log: (l) => process.stderr.write(`${l}\n`),
   };
+  process.stderr.write(`crash: ${options.runs} sessions over ${fix ? 'FIX 4.4' : 'JSON lines'} at ${options.speed}x${options.venueFaults ? ', with venue faults' : ''}\n`);
   const t0 = Date.now();
   const result = await crashRuns(options);
   process.stdout.write(`${formatCounts(result.counts)}\nwall time ${Math.round((Date.now() - t0) / 1000)} s\n`);

@@ -49,3 +49,9 @@ export { RemoteVenue, RemoteVenueError } from './venue/remote/remote-venue.js';
 export { VenueHost, VenueServer, type VenueServerOptions } from './venue/remote/venue-host.js';
 export type { VenueSync, VenueOrderState, VenueFill } from './venue/venue.js';
 export type { WireStats, WireOrderState } from './venue/remote/protocol.js';
+// FIX 4.4 (docs/fix.md). Importing these loads nothing of jspurefix: it is an optional dependency, loaded when a
+// FIX venue or acceptor first starts (FixUnavailableError when it is not installed).
+export { FixVenue, FixVenueError, type FixVenueOptions, type FixVenueSpec, type FixConnectionState } from './venue/fix/fix-venue.js';
+export { FixAcceptor, type FixAcceptorOptions } from './venue/fix/fix-acceptor.js';
+export { fixCredentials, FixCredentialsError, type FixCredentials } from './venue/fix/credentials.js';
+export { FixUnavailableError } from './venue/fix/jspurefix.js';

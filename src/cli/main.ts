@@ -29,7 +29,7 @@ import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync, w
 import { dirname, join, resolve } from 'node:path';
 import { formatDataReport, formatSummary, progressBar, table, time } from './format.js';
 import { inspectFileCommand, machinesCommand, startRunInspection, type InspectFileFlags, type InspectRunFlags, type MachinesFlags } from './inspect-commands.js';
-import { durableRun, venueCommand, wantsJournal } from './durable-run.js';
+import { checkVenueFlags, durableRun, venueCommand, wantsJournal, type VenueFlags } from './durable-run.js';
 import { controlCommand, listenForControl, type ControlFlags } from './control.js';
 
 interface RunFlags extends InspectRunFlags {
@@ -44,6 +44,7 @@ interface RunFlags extends InspectRunFlags {
   unknownOrders?: 'cancel' | 'leave';
   existing?: 'refuse' | 'adopt' | 'ignore';
   controlFile?: string;
+  fixCredentials?: string;
 }
 
 function parseSpeed(v: string): number | 'max' {
@@ -61,6 +62,15 @@ function parsePort(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a whole number from 0 to 65535 (0 picks a free port).');
   return n;
+}
+function parseHeartbeat(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 300) throw new InvalidArgumentError('must be a whole number of seconds from 1 to 300.');
+  return n;
+}
+function parseVenue(v: string): string {
+  if (v.trim() === '') throw new InvalidArgumentError('must be a Unix socket path, a TCP port on 127.0.0.1, or fix://host:port.');
+  return v;
 }
 function parseWorkers(v: string): number {
   const n = Number(v);
@@ -102,7 +112,13 @@ export async function main(argv: string[], io: { out?: NodeJS.WritableStream; er
     .option('--host <address>', 'inspector address (default 127.0.0.1; others need --allow-remote)')
     .option('--allow-remote', 'let the inspector bind a non-loopback address')
     .option('--record <file>', 'write the inspection stream and the market data to a file (legato inspect <file> replays it)')
-    .option('--venue <socket>', 'trade on a venue process (`legato venue`) at this Unix socket (or 127.0.0.1 port); implies a journal')
+    .addOption(
+      new Option(
+        '--venue <socket|fix://host:port>',
+        'trade on a venue process (`legato venue`) at this Unix socket (or 127.0.0.1 port), or over FIX 4.4 at fix://host:port (`legato venue --protocol fix`; needs jspurefix); implies a journal',
+      ).argParser(parseVenue),
+    )
+    .option('--fix-credentials <file>', 'a FIX venue: CompIDs and logon secrets from this file (KEY=value lines, chmod 600) instead of the LEGATO_FIX_* environment; never in the config')
     .option('--data-dir <dir>', 'keep a journal in this directory (default: journal.dir, $LEGATO_DATA_DIR, else ./.legato)')
     .option('--resume', "continue the journal's unfinished run: restore, reconcile with the venue, then trade")
     .addOption(new Option('--unknown-orders <policy>', 'open orders at the venue that the run does not know: cancel or leave').choices(['cancel', 'leave']))
@@ -114,6 +130,9 @@ export async function main(argv: string[], io: { out?: NodeJS.WritableStream; er
       'after',
       `
 Exit codes: 0 done, 2 bad arguments, an invalid config or an unreadable journal (nothing starts), 1 an engine error.
+A FIX venue (--venue fix://…, or venue.kind: fix in the config) also exits 2 when jspurefix is not installed,
+its credentials cannot be read (LEGATO_FIX_SENDER_COMP_ID, LEGATO_FIX_TARGET_COMP_ID, LEGATO_FIX_USERNAME,
+LEGATO_FIX_PASSWORD, or --fix-credentials), or its first logon fails; a session lost later is reconnected.
 SIGINT and SIGTERM stop every algo (cancel, then hedge per stopPolicy), flush the journal and exit 0.
 SIGUSR2 is the kill switch: it applies the request in the control file (see legato control --help), or
 without one pauses every strategy; every use is journalled (with a journal) and printed on stderr.
@@ -127,6 +146,10 @@ Examples:
   legato venue --socket /tmp/v.sock &      a venue process; then:
   legato run --venue /tmp/v.sock --data-dir run1            trade on it, journalled
   legato run --venue /tmp/v.sock --data-dir run1 --resume   after a crash: restore, reconcile, continue
+  legato venue --protocol fix --port 9878 --store-dir vstore &   the same venue over FIX 4.4; then:
+  LEGATO_FIX_SENDER_COMP_ID=LEGATO LEGATO_FIX_TARGET_COMP_ID=LEGATO-VENUE \
+    legato run --venue fix://127.0.0.1:9878 --data-dir run2   trade on it over FIX (session store in run2/fix)
+  legato run --config broker.yaml --fix-credentials ~/.legato/fix.env   a broker's gateway (venue.kind: fix)
   legato run --inspect                     watch it at http://127.0.0.1:4400/ (300× real time; the page
                                            stays up after the run until Ctrl-C)
   legato run --record day.jsonl            record it; legato inspect day.jsonl replays it`,
@@ -139,15 +162,33 @@ Examples:
     .command('venue')
     .description(
       'Run the simulated venue as its own process: it keeps its market time (real time x speed) and keeps trading ' +
-        'while no engine is connected; `legato run --venue <socket>` trades on it.',
+        'while no engine is connected; `legato run --venue <socket>` trades on it (over FIX 4.4: `legato run --venue fix://127.0.0.1:<port>`).',
     )
-    .requiredOption('--socket <path>', 'the Unix socket to listen on (or a TCP port on 127.0.0.1)')
+    .addOption(
+      new Option('--protocol <p>', 'jsonl: newline-delimited JSON on a Unix socket; fix: FIX 4.4 on a TCP port of 127.0.0.1 (needs jspurefix)').choices(['jsonl', 'fix']).default('jsonl'),
+    )
+    .option('--socket <path>', 'jsonl: the Unix socket to listen on (or a TCP port on 127.0.0.1)')
+    .addOption(new Option('--port <N>', 'fix: the TCP port on 127.0.0.1 (0 picks a free one; the port is printed)').argParser(parsePort))
+    .option('--store-dir <dir>', 'fix: the session store (sequence numbers, messages sent), so a restarted venue continues the session (default: in memory)')
+    .addOption(new Option('--heartbeat <s>', 'fix: the HeartBtInt it announces, seconds (default 1): an engine drops the venue after 2.5 times as long without a message').argParser(parseHeartbeat))
+    .option('--fix-credentials <file>', "fix: the engine's credentials file, read from the venue's side (default: the LEGATO_FIX_* environment, else LEGATO-VENUE serving LEGATO)")
+    .option('--stats-file <file>', "write the venue's account (orders received, duplicates, every order with its fills, open orders, positions) to this file as JSON when it stops")
     .option('-c, --config <file>', 'YAML or JSON config: its venue and run.start (default: the built-in demo)')
     .addOption(new Option('--seed <N>', 'seed of the simulated market (overrides venue.seed)').argParser(parseInteger))
     .addOption(new Option('--speed <N>', 'simulated seconds per real second').default(60).argParser(parsePositive))
     .option('--wait-for-engine', 'hold market time until the first engine has connected')
-    .addHelpText('after', '\nStops on SIGINT or SIGTERM (exit 0).')
-    .action(async (flags: { socket: string; config?: string; seed?: number; speed: number; waitForEngine?: boolean }) => {
+    .addHelpText(
+      'after',
+      `
+Stops on SIGINT or SIGTERM (exit 0), writing --stats-file first. Exit 2: flags that do not fit the protocol, an
+invalid config, jspurefix not installed (fix), unreadable credentials; exit 1: it cannot listen.
+Over FIX it serves one session: a second logon with the same CompIDs is refused while one is logged on.
+
+Examples:
+  legato venue --socket /tmp/v.sock --config my.yaml                        JSON lines on a Unix socket
+  legato venue --protocol fix --port 9878 --store-dir vstore --config my.yaml   FIX 4.4 on 127.0.0.1:9878`,
+    )
+    .action(async (flags: VenueFlags & { config?: string; seed?: number }) => {
       let config: EngineConfig;
       try {
         const overrides = flags.seed !== undefined ? { seed: flags.seed } : {};
@@ -288,9 +329,15 @@ async function runCommand(flags: RunFlags, out: NodeJS.WritableStream, err: Node
     return 2;
   }
 
+  const badVenue = checkVenueFlags(config, flags);
+  if (badVenue) {
+    err.write(`legato: ${badVenue}\n`);
+    return 2;
+  }
+
   if (wantsJournal(flags, config)) {
     if (flags.inspect || flags.record) {
-      err.write('legato: --inspect and --record do not work with a journal yet (--data-dir, --resume, --venue or a journal config)\n');
+      err.write('legato: --inspect and --record do not work with a journal yet (--data-dir, --resume, --venue, a journal config or a FIX venue)\n');
       return 2;
     }
     if (flags.controlFile !== undefined) {

@@ -9,6 +9,7 @@ import { SessionCalendar, isoToInstant, type CalendarSpec } from '../domain/sess
 import { SpreadDefinition } from '../domain/spread.js';
 import type { Triggers } from '../domain/triggers.js';
 import type { InstrumentLimits, RiskLimits } from '../engine/risk.js';
+import type { FixVenueSpec } from '../venue/fix/fix-venue.js';
 import type { ReplayVenueSpec } from '../venue/replay/replay-venue.js';
 import type { SimVenueSpec } from '../venue/simulated/simulated-venue.js';
 import { ALWAYS_OPEN, LIMITS, configSchema, type ConfigShape } from './schema.js';
@@ -30,7 +31,7 @@ export interface EngineConfig {
   source: string;
   /** A replay's start is its first quote (set by the backtest runner); NaN until then. */
   run: { start: number; days: number };
-  venue: (SimVenueSpec & { kind: 'simulated' }) | ReplayVenueSpec;
+  venue: (SimVenueSpec & { kind: 'simulated' }) | ReplayVenueSpec | FixVenueSpec;
   strategies: ResolvedStrategy[];
   /** Pre-trade risk limits (none set: no checks). */
   risk: RiskLimits;
@@ -191,8 +192,8 @@ export function resolveConfig(raw: unknown, source: string, overrides: Overrides
   const venueCalendarSpec = (v.calendar ?? ALWAYS_OPEN) as CalendarSpec;
   const venueCalendar = attempt(() => new SessionCalendar(venueCalendarSpec, 'venue.calendar.'));
   let startMs = NaN;
-  if (v.kind === 'simulated') {
-    if (c.run.start === undefined) errors.push(new ConfigError('run.start', 'is required for the simulated venue'));
+  if (v.kind !== 'replay') {
+    if (c.run.start === undefined) errors.push(new ConfigError('run.start', v.kind === 'simulated' ? 'is required for the simulated venue' : 'is required for a FIX venue (the run ends at run.start + run.days)'));
     else {
       // Without a valid zone (reported above) the start cannot be read; do not report it twice.
       // A local time at a DST switch is resolved like a session boundary (isoToInstant).
@@ -202,7 +203,36 @@ export function resolveConfig(raw: unknown, source: string, overrides: Overrides
   }
 
   const instruments = new Map<string, { tickSize: string; lotSize: string }>();
-  v.instruments.forEach((i, n) => {
+  // A FIX venue's instruments are the legs': one tick and lot size per symbol, whichever strategy trades it.
+  const fixInstruments: { symbol: string; tickSize: string; lotSize: string }[] = [];
+  if (v.kind === 'fix') {
+    const first = new Map<string, { tickSize: Decimal; lotSize: Decimal; at: string }>();
+    c.strategies.forEach((s, n) =>
+      s.legs.forEach((leg, i) => {
+        const at = `strategies[${n}].legs[${i}]`;
+        let tick: Decimal;
+        let lot: Decimal;
+        try {
+          tick = new Decimal(leg.tickSize);
+          lot = new Decimal(leg.lotSize);
+        } catch {
+          return; // reported with the leg
+        }
+        const seen = first.get(leg.symbol);
+        if (!seen) {
+          first.set(leg.symbol, { tickSize: tick, lotSize: lot, at });
+          fixInstruments.push({ symbol: leg.symbol, tickSize: String(leg.tickSize), lotSize: String(leg.lotSize) });
+          instruments.set(leg.symbol, { tickSize: String(leg.tickSize), lotSize: String(leg.lotSize) });
+          return;
+        }
+        for (const k of ['tickSize', 'lotSize'] as const) {
+          const mine = k === 'tickSize' ? tick : lot;
+          if (!mine.eq(seen[k])) errors.push(new ConfigError(`${at}.${k}`, `differs from ${seen.at}.${k} (${seen[k].toFixed()}): ${leg.symbol} has one ${k === 'tickSize' ? 'tick' : 'lot'} size at the venue`, mine.toFixed()));
+        }
+      }),
+    );
+  }
+  (v.kind === 'fix' ? [] : v.instruments).forEach((i, n) => {
     if (instruments.has(i.symbol)) errors.push(new ConfigError(`venue.instruments[${n}].symbol`, 'is listed twice', i.symbol));
     instruments.set(i.symbol, i);
     if ('size' in i && i.size.min > i.size.max) errors.push(new ConfigError(`venue.instruments[${n}].size`, 'min must not exceed max', i.size));
@@ -349,6 +379,8 @@ export function resolveConfig(raw: unknown, source: string, overrides: Overrides
       const inst = instruments.get(leg.symbol);
       const lp = `${p}.legs[${leg.index}]`;
       if (!inst) return errors.push(new ConfigError(`${lp}.symbol`, 'is not an instrument of the venue', leg.symbol));
+      // A FIX venue's instruments are the legs themselves (a difference between two legs is reported above).
+      if (v.kind === 'fix') return;
       if (!leg.tickSize.eq(inst.tickSize)) errors.push(new ConfigError(`${lp}.tickSize`, `differs from the venue's tick size ${inst.tickSize}`, leg.tickSize.toFixed()));
       if (!leg.lotSize.eq(inst.lotSize)) errors.push(new ConfigError(`${lp}.lotSize`, `differs from the venue's lot size ${inst.lotSize}`, leg.lotSize.toFixed()));
     });
@@ -472,7 +504,22 @@ export function resolveConfig(raw: unknown, source: string, overrides: Overrides
     venue:
       v.kind === 'simulated'
         ? { kind: 'simulated', seed: overrides.seed ?? v.seed, latencyMs: v.latencyMs, calendar: venueCalendarSpec, instruments: v.instruments, faults: v.faults }
-        : { kind: 'replay', seed: overrides.seed ?? v.seed, latencyMs: v.latencyMs, calendar: venueCalendarSpec, instruments: v.instruments, faults: v.faults },
+        : v.kind === 'replay'
+          ? { kind: 'replay', seed: overrides.seed ?? v.seed, latencyMs: v.latencyMs, calendar: venueCalendarSpec, instruments: v.instruments, faults: v.faults }
+          : {
+              kind: 'fix',
+              seed: 0,
+              host: v.host.replace(/^\[(.*)\]$/, '$1'),
+              port: v.port,
+              heartbeatSeconds: v.heartbeatSeconds,
+              ...(v.storeDir !== undefined ? { storeDir: v.storeDir } : {}),
+              clock: v.clock,
+              calendar: venueCalendarSpec,
+              instruments: fixInstruments,
+              ...(v.account !== undefined ? { account: v.account } : {}),
+              marketData: v.marketData,
+              positions: v.positions,
+            },
     strategies,
     risk,
     ...(c.journal ? { journal: { ...(c.journal.dir !== undefined ? { dir: c.journal.dir } : {}), unknownOrders: c.journal.unknownOrders } } : {}),

@@ -62,6 +62,8 @@ export const LIMITS = {
   maxFundingRows: 1_000_000,
   /** ... and bytes (64 MiB). */
   maxFundingFileBytes: 64 * 1024 * 1024,
+  /** A FIX venue's HeartBtInt, seconds: 1 to 300 (a gateway silent 2.5 × it is lost). */
+  maxFixHeartbeatSeconds: 300,
 } as const;
 
 const fmt = (n: number): string => n.toLocaleString('en-US', { maximumFractionDigits: 20 });
@@ -385,6 +387,40 @@ export const replayVenueSchema = z.strictObject({
   faults: faultsSchema.prefault({}),
 });
 
+/** A host name (letters, digits, dots, hyphens), an IPv4 address, or an IPv6 address in brackets or bare. */
+const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?|\[?[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*\]?)$/;
+
+/**
+ * A FIX 4.4 venue (a broker's gateway, or `legato venue --protocol fix`): the engine connects as the initiator.
+ * Only what is not secret is here: the CompIDs, user name and password come from the environment or a
+ * credentials file (`--fix-credentials`), never from the config. The instruments are the legs' symbols with
+ * their tick and lot sizes (Price = ticks × tickSize, OrderQty = lots × lotSize on the wire). See docs/fix.md.
+ */
+export const fixVenueSchema = z.strictObject({
+  kind: z.literal('fix'),
+  /** The gateway's host name or address. */
+  host: z.string().max(253).regex(HOST, 'must be a host name or an IP address'),
+  /** Its TCP port, 1 to 65535. */
+  port: num({ int: true, min: 1, max: 65_535 }),
+  /** HeartBtInt asked for, seconds. Default 30; 1 to 300. */
+  heartbeatSeconds: num({ int: true, min: 1, max: LIMITS.maxFixHeartbeatSeconds, unit: 's' }).default(30),
+  /**
+   * The session store (sequence numbers, messages sent, orders.jsonl), relative to the working directory.
+   * Default: `fix` in the data directory. Keep it with the journal: without it the session starts over.
+   */
+  storeDir: z.string().min(1).max(4096).optional(),
+  /** `wall` (default): the engine runs on the wall clock (a broker); `venue`: it follows SendingTime (52) (a simulated venue). */
+  clock: z.enum(['wall', 'venue']).default('wall'),
+  /** Trading hours (strategies' sessions default to it). Default: always open. */
+  calendar: calendarSchema.optional(),
+  /** Account (1) on orders and the party of RequestForPositions. Default LEGATO; 1 to 64 printable ASCII characters. */
+  account: z.string().regex(/^[\x21-\x7e][\x20-\x7e]{0,63}$/, 'must be 1 to 64 printable ASCII characters, not starting with a space').optional(),
+  /** Subscribe to top of book (MarketDataRequest) for every leg at logon. Default true. */
+  marketData: z.boolean().default(true),
+  /** Ask for positions (RequestForPositions) when reconciling. Default true; a gateway without it: false. */
+  positions: z.boolean().default(true),
+});
+
 /** Pre-trade risk, checked on every order before it leaves (see README: Pre-trade risk). Every limit is off unless set. */
 export const riskSchema = z.strictObject({
   /**
@@ -422,7 +458,7 @@ export const configSchema = z.strictObject({
   // The venue's kind defaults to simulated.
   venue: z.preprocess(
     (v) => (v !== null && typeof v === 'object' && !('kind' in v) ? { ...v, kind: 'simulated' } : v),
-    z.discriminatedUnion('kind', [venueSchema, replayVenueSchema]),
+    z.discriminatedUnion('kind', [venueSchema, replayVenueSchema, fixVenueSchema]),
   ),
   strategies: z.array(strategySchema).min(1, 'must list at least one strategy'),
   risk: riskSchema.optional(),
@@ -442,7 +478,7 @@ export type SimulatedConfigInput = Omit<z.input<typeof configSchema>, 'venue'> &
   venue: Omit<z.input<typeof venueSchema>, 'kind'> & { kind?: 'simulated' };
 };
 
-/** A config as written: the venue's kind may be left out (simulated). */
+/** A config as written: the venue's kind may be left out (simulated). (A FIX venue's config is not swept: see fixVenueSchema.) */
 export type ConfigInput = Omit<z.input<typeof configSchema>, 'venue'> & {
   venue: (Omit<z.input<typeof venueSchema>, 'kind'> & { kind?: 'simulated' }) | z.input<typeof replayVenueSchema>;
 };

@@ -27,3 +27,30 @@ describe('crash test: SIGKILL at random moments and venue faults (a freeze past 
     }).toEqual({ duplicates: 0, lostFills: 0, doubleCounted: 0, positionMismatches: 0, unfinishedAlgos: 0, openOrdersLeft: 0, failedRuns: 0 });
   }, 900_000);
 });
+
+describe('crash test over FIX 4.4: the same sessions with `legato venue --protocol fix` and `legato run --venue fix://…`', () => {
+  // Each process loads jspurefix (seconds on a small machine), so this runs 3 sessions, one of each venue fault in
+  // turn (a freeze past the heartbeat, a venue killed and restarted from its session store, a stray second logon);
+  // `npm run crash -- --fix --venue-faults` runs the full count. The timeout is only a backstop for a hang.
+  it('3 sessions: no duplicate order, no lost fill, no fill counted twice, positions equal the venue, every algo finished', async () => {
+    const { counts, failures } = await crashRuns({ runs: 3, seed: 303, speed: 60, minutes: 12, maxKills: 2, parallel: 2, venueFaults: true, rotateFaults: true, fix: true });
+    expect(failures).toEqual([]);
+    expect(counts.runs).toBe(3);
+    expect(counts.starts).toBe(counts.runs + counts.kills + counts.finalResumes);
+    expect(counts.kills).toBeGreaterThan(0);
+    expect(counts.killsBeforeStart * 2).toBeLessThan(counts.kills);
+    expect(counts.orders).toBeGreaterThan(0);
+    expect(counts.venueFreezes + counts.venueRestarts + counts.strayRefused + counts.strayServed + counts.faultsSkipped).toBe(counts.runs);
+    expect(counts.reconnections).toBe(counts.venueFreezes + counts.venueRestarts);
+    expect(counts.strayServed).toBe(0);
+    expect({
+      duplicates: counts.duplicates,
+      lostFills: counts.lostFills,
+      doubleCounted: counts.doubleCounted,
+      positionMismatches: counts.positionMismatches,
+      unfinishedAlgos: counts.unfinishedAlgos,
+      openOrdersLeft: counts.openOrdersLeft,
+      failedRuns: counts.failedRuns,
+    }).toEqual({ duplicates: 0, lostFills: 0, doubleCounted: 0, positionMismatches: 0, unfinishedAlgos: 0, openOrdersLeft: 0, failedRuns: 0 });
+  }, 1_200_000);
+});

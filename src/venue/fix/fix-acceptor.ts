@@ -2,7 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { Transform } from 'node:stream';
 import { Decimal, str } from '../../domain/decimal.js';
 import { BoundedMap } from '../../domain/bounded.js';
-import type { VenueMessage, WireOrderState } from '../remote/protocol.js';
+import type { VenueMessage, WireOrderState, WireStats } from '../remote/protocol.js';
 import { VenueHost } from '../remote/venue-host.js';
 import type { SimVenueSpec } from '../simulated/simulated-venue.js';
 import { ExecType, MsgType, OrdStatus, Tag, Units, businessDate, sideFromFix, sideToFix } from './fix-codec.js';
@@ -22,8 +22,10 @@ import { loadJspurefix, type FixConfig, type FixObject, type FixTransport, type 
  * password gets a Logout naming it; an unknown MsgType, a missing required tag or a bad value gets a Reject;
  * bytes that are not FIX close that connection. The acceptor itself keeps serving.
  *
- * One counterparty: a new connection that logs on with the right credentials replaces the session it had
- * (a reconnecting engine whose old socket is half open), as jspurefix's own registry does.
+ * One counterparty, one session at a time: a Logon with the right CompIDs while that session is logged on is
+ * refused (a Logout saying so), whatever its credentials, and the session logged on is untouched; a refused
+ * connection writes nothing to the session store. An engine reconnecting while its old connection is not yet
+ * seen gone is refused until it is (closed, or silent past the heartbeat), and logs on at its next attempt.
  */
 export interface FixAcceptorOptions {
   spec: SimVenueSpec;
@@ -77,7 +79,9 @@ export class FixAcceptor {
   /** ClOrdIDs of replacement orders whose exchange acceptance is already told as Replaced. */
   private readonly quietAccept = new Set<string>();
   private subscriptions = new Map<string, string>();
-  private active: { session: LegatoFixSession; transport: FixTransport; socket: Socket } | null = null;
+  private active: { session: LegatoFixSession; transport: FixTransport; socket: Socket; since: number } | null = null;
+  /** Where the last session's numbering ended: the next number it would send, the last it received. */
+  private last = { nextOut: 0, lastIn: 0 };
   private readonly pending: Socket[] = [];
   private timer: NodeJS.Timeout | null = null;
   private clockStarted = false;
@@ -201,6 +205,8 @@ export class FixAcceptor {
 
   private serve(socket: Socket): void {
     if (socket.destroyed) return;
+    // Reports are small: Nagle's algorithm would hold each until the previous one is acknowledged.
+    socket.setNoDelay(true);
     const id = ++this.nextTransport;
     const config = this.fix.makeSessionScope(this.config);
     const transport = new this.fix.MsgTransport(id, config, new this.fix.TcpDuplex(socket));
@@ -223,11 +229,9 @@ export class FixAcceptor {
       .pipe(socket);
     transport.transmitter.time = new Date(this.host.clock.now());
     const session: LegatoFixSession = new this.Session(config, {
-      checkLogon: (view, _user, password) => {
-        const why = this.checkLogon(view, password);
-        if (why === undefined) this.takeOver(transport);
-        return why;
-      },
+      checkLogon: (view, _user, password) => this.checkLogon(view, password),
+      // It read the store when it connected; a session that ended since may have numbered past that.
+      onLogon: () => session.continueFrom(this.last.nextOut, this.last.lastIn),
       onMessage: (msgType) => this.received.set(msgType, (this.received.get(msgType) ?? 0) + 1),
       onReady: () => this.ready(session, transport, socket),
       onApplication: (msgType, view) => this.onApplication(session, msgType, view),
@@ -256,6 +260,9 @@ export class FixAcceptor {
     if (sender !== d.TargetCompID) why = `unknown SenderCompID ${JSON.stringify(sender)}: this venue serves ${d.TargetCompID}`;
     else if (target !== d.SenderCompId) why = `wrong TargetCompID ${JSON.stringify(target)}: this venue is ${d.SenderCompId}`;
     else if (this.options.password !== undefined && password !== this.options.password) why = 'wrong password';
+    else if (this.active?.session.ready) {
+      why = `${d.TargetCompID} is already logged on to ${d.SenderCompId} (since ${new Date(this.active.since).toISOString()}): one session at a time`;
+    }
     if (why) {
       this.refused.push(why);
       this.log(`logon refused: ${why}`);
@@ -263,24 +270,8 @@ export class FixAcceptor {
     return why;
   }
 
-  /**
-   * A new logon of the counterparty replaces the session it had (its old socket is half open, or it is being
-   * replaced): the old session stops before the new one sends anything, and the new one continues its
-   * numbering (it read the store when it started, and the old one may have sent since).
-   */
-  private takeOver(transport: FixTransport): void {
-    const previous = this.active;
-    if (!previous || previous.transport === transport) return;
-    const next = previous.transport.transmitter.msgSeqNum;
-    this.active = null;
-    this.host.setSink(null);
-    previous.session.kill('replaced by a new logon of the same counterparty');
-    previous.socket.destroy();
-    if (next > transport.transmitter.msgSeqNum) transport.transmitter.msgSeqNum = next;
-  }
-
   private ready(session: LegatoFixSession, transport: FixTransport, socket: Socket): void {
-    this.active = { session, transport, socket };
+    this.active = { session, transport, socket, since: Date.now() };
     this.subscriptions = new Map();
     this.lastSent = performance.now();
     // The engine is attached to the exchange's live messages (VenueHost sends them only after a sync).
@@ -292,6 +283,8 @@ export class FixAcceptor {
   private stopped(session: LegatoFixSession, error: Error | undefined): void {
     this.ended.push({ at: this.host.clock.now(), ...(error ? { error: error.message } : {}) });
     if (this.active?.session !== session) return;
+    const n = this.active.session.sequences();
+    this.last = { nextOut: Math.max(this.last.nextOut, this.active.transport.transmitter.msgSeqNum), lastIn: Math.max(this.last.lastIn, n.lastIn) };
     this.active = null;
     this.host.setSink(null);
     this.log(`the engine's session ended${error ? `: ${error.message}` : ''}; the venue keeps trading`);
@@ -351,6 +344,16 @@ export class FixAcceptor {
   setAvailable(available: boolean): void {
     this.available = available;
     if (!available) this.disconnect();
+  }
+
+  /**
+   * The venue's own account (the `stats` of the JSON-lines venue: orders received, duplicates, ids refused as
+   * void, every order with its fills, open orders, positions), with each fill's trade id as the ExecID this
+   * venue sent for it: what an engine over FIX journals.
+   */
+  stats(): WireStats {
+    const s = this.host.stats();
+    return { ...s, orders: s.orders.map((o) => ({ ...o, fills: o.fills.map((f) => ({ ...f, tradeId: `${this.epoch}.${f.tradeId}` })) })) };
   }
 
   /** The engine session's sequence numbers: the next this side sends, the last it received. */

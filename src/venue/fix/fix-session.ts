@@ -1,4 +1,4 @@
-import { appendFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { MsgType, Tag } from './fix-codec.js';
 import type { FixConfig, FixObject, FixSessionDescription, FixTransport, FixView, Jspurefix } from './jspurefix.js';
 
@@ -15,8 +15,15 @@ import type { FixConfig, FixObject, FixSessionDescription, FixTransport, FixView
  *   life, and orders may cross a resend. Those states accept application messages here.
  * - Sequence numbers on disk. jspurefix's file store writes .seqnums with overlapping async writeFile calls,
  *   so a crash can leave an older number than the last message sent (the peer then sees a sequence too low
- *   and logs out). The store here writes them synchronously, through a temporary file and a rename.
+ *   and logs out). The store here writes them synchronously, in place (one fixed-width record at offset 0).
  * - Logon refusals name their reason in the Logout's Text (jspurefix says "logon rejected by application").
+ *   A Logon is screened (`checkLogon`) before its sequence number is counted, and a refused connection's
+ *   store is muted: every connection opens the session's one store, so a stray that is refused must not
+ *   write its (stale) sequence numbers over those of the session that is logged on.
+ * - A Logout answering our Logon (a refusal) ends the attempt without counting its sequence number: the
+ *   refusing side may not have counted it either, and a number counted too high is fatal (the next Logon
+ *   answer looks "too low") where one counted too low is recovered by a ResendRequest.
+ * - Liveness is judged after what arrived has been read (see `tick`), not by a timer that may fire first.
  * - Both sides check every message's integrity (checksum, known MsgType, required tags), not only the acceptor.
  */
 
@@ -25,8 +32,13 @@ export interface SessionHooks {
   onMessage?(msgType: string, view: FixView): void;
   /** Application messages, in order, once the session is logged on. */
   onApplication(msgType: string, view: FixView): void;
-  /** The acceptor's check of a Logon: undefined to accept, else the reason it is refused. */
+  /**
+   * The acceptor's check of a Logon, before its sequence number is looked at or anything is stored:
+   * undefined to accept, else the reason it is refused (the Logout's Text; the store is left untouched).
+   */
   checkLogon?(view: FixView, user: string | null, password: string | null): string | undefined;
+  /** A Logon accepted, before the answer is sent (the acceptor continues the previous session's numbering here). */
+  onLogon?(view: FixView): void;
   /** Logged on: application messages may be sent. */
   onReady(): void;
   /** The session ended (logout, a dropped connection, a timeout, a refusal). */
@@ -56,6 +68,11 @@ export interface LegatoFixSession {
   heartbeatNow(): void;
   /** Test hook: stops the session's heartbeat and timeout timer (a frozen process runs none). */
   stopTimer(): void;
+  /**
+   * Continues numbering from at least these: the next number to send, the last received (a connection that
+   * read the store while an earlier session was still writing it). Call before the Logon is answered.
+   */
+  continueFrom(nextOut: number, lastIn: number): void;
 }
 
 /** How many sent application messages a session keeps for resends. */
@@ -149,6 +166,30 @@ export function sessionClass(fix: Jspurefix): new (config: FixConfig, hooks: Ses
       this.self.stop(new Error(reason));
     }
 
+    continueFrom(nextOut: number, lastIn: number): void {
+      const transmitter = this.self.transport?.transmitter;
+      if (transmitter && nextOut > transmitter.msgSeqNum) transmitter.msgSeqNum = nextOut;
+      if (lastIn > this.self.sessionState.lastPeerMsgSeqNum) this.self.sessionState.lastPeerMsgSeqNum = lastIn;
+    }
+
+    /** Refuses the Logon of a connection not logged on: its store is muted first, then the Logout names why. */
+    private refuse(why: string): void {
+      this.mute();
+      this.refusal = why;
+      this.self.sendLogout(why);
+      this.kill(why);
+    }
+
+    /** This connection writes nothing more to the session store (sequence numbers, messages). */
+    private mute(): void {
+      const store = (this as unknown as { sessionStore?: Record<string, unknown> }).sessionStore;
+      if (!store) return;
+      const nothing = async (): Promise<void> => {};
+      for (const k of ['put', 'setSenderSeqNum', 'setTargetSeqNum', 'reset']) store[k] = nothing;
+      store['nextSenderSeqNum'] = async () => 0;
+      store['nextTargetSeqNum'] = async () => 0;
+    }
+
     replayLast(n: number): void {
       const seqs = [...this.kept.keys()].sort((a, b) => a - b).slice(-n);
       for (const seq of seqs) this.replay(seq);
@@ -184,6 +225,22 @@ export function sessionClass(fix: Jspurefix): new (config: FixConfig, hooks: Ses
       gap(end + 1);
     }
 
+    private tickQueued = false;
+
+    /**
+     * jspurefix's heartbeat and liveness tick, run after the event loop has read what arrived: a timer that fires
+     * after this process itself stalled (a busy or starved event loop) comes before the socket data that
+     * arrived meanwhile is read, and would judge a peer silent that was not. setImmediate runs after that read.
+     */
+    protected tick(): void {
+      if (this.tickQueued) return;
+      this.tickQueued = true;
+      setImmediate(() => {
+        this.tickQueued = false;
+        (Base.prototype as unknown as { tick(this: unknown): void }).tick.call(this);
+      });
+    }
+
     protected validStateApplicationMsg(): boolean {
       const s = this.self.sessionState.state;
       if (s === AWAIT_TEST_REQUEST || s === HANDLE_RESEND || s === AWAIT_RESEND) {
@@ -200,6 +257,15 @@ export function sessionClass(fix: Jspurefix): new (config: FixConfig, hooks: Ses
         this.hooks.onMessage?.(msgType, view);
       } catch {
         // a hook's failure never takes the session down
+      }
+      if (!this.isReady && msgType === MsgType.Logout) {
+        // A refusal of our Logon (or a peer leaving before it logged on): the attempt ends, its number uncounted.
+        this.kill(`logged out before the logon completed${view.getString(Tag.Text) ? `: ${view.getString(Tag.Text)}` : ''}`);
+        return;
+      }
+      if (!this.isReady && msgType === MsgType.Logon && this.hooks.checkLogon) {
+        const why = this.hooks.checkLogon(view, view.getString(553), view.getString(554));
+        if (why !== undefined) return this.refuse(why);
       }
       if (msgType === MsgType.Logon && view.getString(141) !== 'Y') {
         // A Logon numbered below what this side expects: say so in a Logout (jspurefix just hangs up).
@@ -224,16 +290,10 @@ export function sessionClass(fix: Jspurefix): new (config: FixConfig, hooks: Ses
       }
     }
 
-    protected onLogon(view: FixView, user: string | null, password: string | null): boolean {
-      const why = this.hooks.checkLogon?.(view, user, password);
-      if (why === undefined) return true;
-      this.refusal = why;
-      // The refused Logon was counted in the session's store (jspurefix checks its number first): give the
-      // number back, so the counterparty's own next Logon is not "too low".
-      const seq = Number(view.getString(Tag.MsgSeqNum) ?? '0');
-      const store = (this as unknown as { sessionStore?: { setTargetSeqNum?: (n: number) => Promise<void> } }).sessionStore;
-      if (seq > 0) store?.setTargetSeqNum?.(seq).catch(() => {});
-      return false;
+    /** Reached only by a Logon that passed `checkLogon` (screened in onMsg, before its number was counted). */
+    protected onLogon(view: FixView, _user: string | null, _password: string | null): boolean {
+      this.hooks.onLogon?.(view);
+      return true;
     }
 
     protected sendLogout(msg: string): void {
@@ -278,17 +338,47 @@ export async function sessionConfig(fix: Jspurefix, description: FixSessionDescr
   return config;
 }
 
-/** jspurefix's QuickFIX-format file provider, with the sequence numbers and the index written synchronously. */
+/**
+ * jspurefix's QuickFIX-format file provider, with the sequence numbers and the index written synchronously:
+ * each number is on disk before the next message is handled. The numbers are one fixed-width record
+ * (`%20d : %20d`), written in place at offset 0 through a descriptor kept open: one small positional write
+ * (a process killed mid-way has written it or not), not a file created and renamed per message, which cost
+ * about half a millisecond each and, at hundreds of messages a second, held the event loop long enough to
+ * put the engine seconds behind its venue.
+ */
 function syncProvider(fix: Jspurefix, sessionId: unknown, dir: string): unknown {
   const provider = new fix.FileSessionStreamProvider(sessionId, dir);
-  const paths = provider as unknown as { seqNumsPath: string; headerPath: string };
+  const p = provider as unknown as { seqNumsPath: string; headerPath: string; reset(): Promise<void>; dispose(): Promise<void> };
+  let seqFd: number | null = null;
+  let seqLength = -1;
+  let headerFd: number | null = null;
+  const close = (): void => {
+    for (const fd of [seqFd, headerFd]) if (fd !== null) closeSync(fd);
+    seqFd = headerFd = null;
+    seqLength = -1;
+  };
   provider.writeSeqNums = async (content: string): Promise<void> => {
-    const tmp = `${paths.seqNumsPath}.tmp`;
-    writeFileSync(tmp, content, 'utf8');
-    renameSync(tmp, paths.seqNumsPath);
+    // Opened without truncating: the file always holds a whole record, the last one written.
+    seqFd ??= openSync(p.seqNumsPath, constants.O_WRONLY | constants.O_CREAT, 0o644);
+    const bytes = Buffer.from(content, 'utf8');
+    writeSync(seqFd, bytes, 0, bytes.length, 0);
+    if (bytes.length !== seqLength) ftruncateSync(seqFd, bytes.length);
+    seqLength = bytes.length;
   };
   provider.appendHeaderLine = async (line: string): Promise<void> => {
-    appendFileSync(paths.headerPath, line + '\n', 'utf8');
+    headerFd ??= openSync(p.headerPath, 'a');
+    writeSync(headerFd, line + '\n');
+  };
+  // A reset deletes the files (our descriptors would write to deleted ones); a disposed store lets them go.
+  const reset = p.reset.bind(provider);
+  p.reset = async () => {
+    close();
+    await reset();
+  };
+  const dispose = p.dispose.bind(provider);
+  p.dispose = async () => {
+    close();
+    await dispose();
   };
   return provider;
 }

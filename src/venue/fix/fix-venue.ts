@@ -8,6 +8,7 @@ import { WallClock } from '../../clock/wall-clock.js';
 import { BoundedMap, BoundedSet } from '../../domain/bounded.js';
 import { Decimal } from '../../domain/decimal.js';
 import { LegatoError } from '../../domain/errors.js';
+import type { CalendarSpec } from '../../domain/session-calendar.js';
 import type { OrderCommand, Side, VenueReport } from '../../domain/orders.js';
 import type { LegQuote } from '../../domain/quote.js';
 import type { InstrumentInfo, Venue, VenueFill, VenueOrderState, VenueSync } from '../venue.js';
@@ -28,6 +29,29 @@ import {
 } from './fix-codec.js';
 import { describeSession, sessionClass, sessionConfig, SessionRejectReason, type LegatoFixSession } from './fix-session.js';
 import { loadJspurefix, type FixConfig, type FixObject, type FixView, type Jspurefix } from './jspurefix.js';
+
+/**
+ * A FIX venue as a config describes it (`venue.kind: fix`), resolved: where `legato run` connects and how. The
+ * CompIDs and secrets are not here (see credentials.ts). The instruments are the legs' (tick and lot sizes).
+ */
+export interface FixVenueSpec {
+  kind: 'fix';
+  /** A real venue has no seed: always 0 (summaries keep their shape). */
+  seed: number;
+  /** A real venue's latency is its own: never set. */
+  latencyMs?: undefined;
+  host: string;
+  port: number;
+  heartbeatSeconds: number;
+  /** The session store; undefined: `fix` in the run's data directory. */
+  storeDir?: string;
+  clock: 'wall' | 'venue';
+  calendar: CalendarSpec;
+  instruments: { symbol: string; tickSize: string; lotSize: string }[];
+  account?: string;
+  marketData: boolean;
+  positions: boolean;
+}
 
 /** The FIX venue could not log on, or a request to it failed. */
 export class FixVenueError extends LegatoError {

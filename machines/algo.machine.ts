@@ -24,8 +24,11 @@ import { orderMachine, type LegFilledEvent, type OrderCancelFailedEvent, type Or
  * ends stopped with the residual reported.
  */
 
-/** What an algo is for: one of the strategy's four trigger prices, or the kill switch's flatten (every leg to 0). */
-export type Purpose = 'longEntry' | 'longExit' | 'shortEntry' | 'shortExit' | 'flatten';
+/**
+ * What an algo is for: one of the strategy's four trigger prices, the kill switch's flatten (every leg to 0), or
+ * an operator's manual spread order (side, quantity, limit and kind given by hand, the desk's ticket).
+ */
+export type Purpose = 'longEntry' | 'longExit' | 'shortEntry' | 'shortExit' | 'flatten' | 'manual';
 export type AlgoKind = 'taker' | 'contingent' | 'quoting';
 export type AlgoStatus = 'completed' | 'stopped';
 /**

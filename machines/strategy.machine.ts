@@ -2,7 +2,7 @@ import { assign, setup, stopChild, type ActorRefFrom } from 'xstate';
 import { hedgedUnits } from '../src/domain/position.js';
 import type { MarketView } from '../src/domain/quote.js';
 import type { Triggers } from '../src/domain/triggers.js';
-import { algoMachine, type AlgoResult, type AlgoSpec, type Purpose } from './algo.machine.js';
+import { algoMachine, type AlgoKind, type AlgoResult, type AlgoSpec, type Purpose } from './algo.machine.js';
 import { sessionMachine, type SessionInput, type SessionNotice } from './session.machine.js';
 
 /**
@@ -10,6 +10,11 @@ import { sessionMachine, type SessionInput, type SessionNotice } from './session
  * entries; in a position it works the exit, and keeps working the entry toward the target while the
  * position is short of it. It launches algos only while its session window is open (not closing), stops
  * the running algo when the window starts closing, and forgets an algo's id whenever one ends.
+ *
+ * An operator may change its triggers and target while it runs (the next launch uses them; a working algo
+ * keeps the limit it was launched with), and may start a manual spread order on its spread when it is idle
+ * (no algo of its own working) and its window is open: the manual algo is its child like any other, so its
+ * fills count toward the strategy's position.
  */
 
 export type { Triggers };
@@ -51,12 +56,27 @@ export interface StrategyContext {
   session: ActorRefFrom<typeof sessionMachine>;
 }
 
+/** An operator's spread order (the desk's ticket): side, spread units, scaled limit and algo kind. */
+export interface ManualOrder {
+  side: 1 | -1;
+  qty: number;
+  /** Scaled spread price: buy at or below, sell at or above. */
+  limit: number;
+  kind: AlgoKind;
+}
+
 export type StrategyEvent =
   | { type: 'spread.quoted'; view: MarketView }
   | { type: 'stop.requested' }
   | { type: 'pause.requested' }
   | { type: 'resume.requested' }
   | { type: 'flatten.requested' }
+  /** New trigger prices (scaled), validated by the engine; the next launch uses them. */
+  | { type: 'triggers.requested'; triggers: Triggers }
+  /** A new target position (spread units > 0), validated by the engine. */
+  | { type: 'target.requested'; target: number }
+  /** Start a manual algo now, if the strategy is idle and its window open (else it is ignored: see `canStartManual`). */
+  | { type: 'manual.requested'; order: ManualOrder }
   | SessionNotice
   | AlgoDoneEvent;
 
@@ -75,8 +95,8 @@ export interface StrategyResult {
 
 const position = (c: StrategyContext): number => hedgedUnits(c.legLots, c.spec.algo.tradingMultipliers);
 
-/** The purposes a strategy launches at its trigger prices (a flatten comes only from the kill switch). */
-type TriggerPurpose = Exclude<Purpose, 'flatten'>;
+/** The purposes a strategy launches at its trigger prices (a flatten comes only from the kill switch, a manual order from an operator). */
+type TriggerPurpose = Exclude<Purpose, 'flatten' | 'manual'>;
 
 function wants(c: StrategyContext, purpose: TriggerPurpose): boolean {
   const q = c.market?.spread;
@@ -119,11 +139,11 @@ function quotingPrefers(c: StrategyContext, purpose: TriggerPurpose): boolean {
 }
 
 /** The active leg of a new algo: as configured, else the first traded leg, or the least liquid for quoting. */
-function chooseActiveLeg(c: StrategyContext): number {
+function chooseActiveLeg(c: StrategyContext, kind: AlgoKind = c.spec.algo.kind): number {
   const a = c.spec.algo;
   if (a.activeLeg !== null) return a.activeLeg;
   const traded = a.tradingMultipliers.map((tm, i) => ({ tm, i })).filter((x) => x.tm !== 0);
-  if (a.kind !== 'quoting') return traded[0]!.i;
+  if (kind !== 'quoting') return traded[0]!.i;
   let best = traded[0]!.i;
   let least = Infinity;
   for (const { tm, i } of traded) {
@@ -178,8 +198,33 @@ export const strategyMachine = setup({
       context.algo?.ref.send({ type: 'stop.requested', policy: 'unwind' });
     },
     pause: assign({ paused: true }),
-    /** Pre-trade risk refused an entry: relaunching would only be refused again, so the strategy pauses (resume to retry). */
-    pauseOnRiskRefusal: assign({ paused: ({ context, event }) => context.paused || (event as AlgoDoneEvent).output.reason === 'riskRefused' }),
+    /**
+     * Pre-trade risk refused an entry: relaunching would only be refused again, so the strategy pauses (resume to
+     * retry). A manual order refused is the operator's to retry: the strategy's own entries go on.
+     */
+    pauseOnRiskRefusal: assign({
+      paused: ({ context, event }) => {
+        const out = (event as AlgoDoneEvent).output;
+        return context.paused || (out.reason === 'riskRefused' && out.purpose !== 'manual');
+      },
+    }),
+    /** An operator's new triggers or target. */
+    setTriggers: assign({ spec: ({ context, event }) => (event.type === 'triggers.requested' ? { ...context.spec, triggers: { ...event.triggers } } : context.spec) }),
+    setTarget: assign({ spec: ({ context, event }) => (event.type === 'target.requested' ? { ...context.spec, target: event.target } : context.spec) }),
+    /**
+     * A manual algo, the strategy's child like its own (so its fills count toward the position). It starts from no
+     * book: the view the strategy holds may be old (an idle strategy hears only the views that change a decision),
+     * and from now on it is sent every view, the first of which the algo prices from.
+     */
+    launchManual: assign(({ context, event, spawn }) => {
+      if (event.type !== 'manual.requested') return {};
+      const seq = context.seq + 1;
+      const id = `${context.spec.name}/${seq}`;
+      const o = event.order;
+      const spec: AlgoSpec = { ...context.spec.algo, kind: o.kind, activeLeg: chooseActiveLeg(context, o.kind), id, strategy: context.spec.name, purpose: 'manual', side: o.side, qty: o.qty, limit: o.limit };
+      const ref = spawn('algo', { id: 'algo', systemId: `algo:${id}`, input: { spec, market: null } });
+      return { seq, algo: { id, purpose: 'manual' as const, ref } };
+    }),
     unpause: assign({ paused: false }),
     /** Flatten: an algo that takes over the strategy's leg lots and unwinds every leg to 0 at the far touch. */
     launchFlatten: assign(({ context, spawn }) => {
@@ -217,6 +262,12 @@ export const strategyMachine = setup({
     wantsShortEntry: ({ context }) => wants(context, 'shortEntry'),
     wantsShortExit: ({ context }) => wants(context, 'shortExit'),
     hasNoAlgo: ({ context }) => context.algo === null,
+    /**
+     * A manual order starts only while the window is open and not closing (an order then would be stopped at once).
+     * It is handled only in the idle states: refused while the strategy's own algo works, while it flattens or stops.
+     * A paused strategy takes one: pausing stops its own entries, and trading out by hand is what an operator then does.
+     */
+    canStartManual: ({ context }) => context.gateOpen && context.algo === null,
     isFlat: ({ context }) => context.algo === null && context.legLots.every((l) => l === 0),
   },
 }).createMachine({
@@ -245,6 +296,10 @@ export const strategyMachine = setup({
     'pause.requested': { actions: ['pause', 'stopAlgo'] },
     'resume.requested': { actions: 'unpause' },
     'flatten.requested': '.flattening',
+    // An operator's new triggers or target apply to the next launch. The view held is forgotten: it was kept for
+    // the old triggers' decisions, and the engine sends the next view whatever it is.
+    'triggers.requested': { actions: ['setTriggers', 'forgetMarket'] },
+    'target.requested': { actions: ['setTarget', 'forgetMarket'] },
   },
   initial: 'deciding',
   states: {
@@ -255,6 +310,7 @@ export const strategyMachine = setup({
       initial: 'idle',
       states: {
         idle: {
+          on: { 'manual.requested': { guard: 'canStartManual', target: 'working', actions: 'launchManual' } },
           always: [
             { guard: 'wantsLongEntry', target: 'working', actions: { type: 'launchAlgo', params: { purpose: 'longEntry' } } },
             { guard: 'wantsShortEntry', target: 'working', actions: { type: 'launchAlgo', params: { purpose: 'shortEntry' } } },
@@ -267,6 +323,7 @@ export const strategyMachine = setup({
       initial: 'idle',
       states: {
         idle: {
+          on: { 'manual.requested': { guard: 'canStartManual', target: 'working', actions: 'launchManual' } },
           always: [
             { guard: 'wantsLongExit', target: 'working', actions: { type: 'launchAlgo', params: { purpose: 'longExit' } } },
             { guard: 'wantsLongEntry', target: 'working', actions: { type: 'launchAlgo', params: { purpose: 'longEntry' } } },
@@ -279,6 +336,7 @@ export const strategyMachine = setup({
       initial: 'idle',
       states: {
         idle: {
+          on: { 'manual.requested': { guard: 'canStartManual', target: 'working', actions: 'launchManual' } },
           always: [
             { guard: 'wantsShortExit', target: 'working', actions: { type: 'launchAlgo', params: { purpose: 'shortExit' } } },
             { guard: 'wantsShortEntry', target: 'working', actions: { type: 'launchAlgo', params: { purpose: 'shortEntry' } } },

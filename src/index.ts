@@ -1,8 +1,8 @@
 /**
  * Legato's public API: what a host application embeds. The CLI uses only this.
  */
-export { createEngine, Engine, type EngineOptions, type RunOptions, type Progress, type ControlAction, type ControlResult } from './engine/engine.js';
-export type { Execution, ExecutionLeg, FillRecord, StateChange, EngineRecord } from './engine/records.js';
+export { createEngine, Engine, type EngineOptions, type RunOptions, type Progress, type ControlAction, type ControlResult, type ControlRefusal, type ControlOptions, type TriggerUpdate, type ManualAlgoRequest } from './engine/engine.js';
+export type { Execution, ExecutionLeg, FillRecord, StateChange, EngineRecord, ControlRecord, TriggerPrices } from './engine/records.js';
 export type { Summary, StrategySummary, LegExposure } from './engine/summary.js';
 export { nakedQuantities } from './engine/summary.js';
 export { stateString } from './engine/state-string.js';
@@ -27,7 +27,7 @@ export { toMarketViews } from './streams/market-views.js';
 export { decisionMask, decisionRelevant } from './streams/decisions.js';
 export { engineMachine } from '../machines/engine.machine.js';
 export { strategyMachine, type StrategySpec } from '../machines/strategy.machine.js';
-export { algoMachine, type AlgoSpec, type AlgoResult } from '../machines/algo.machine.js';
+export { algoMachine, type AlgoSpec, type AlgoResult, type AlgoKind, type Purpose } from '../machines/algo.machine.js';
 export { orderMachine } from '../machines/order.machine.js';
 export { sessionMachine } from '../machines/session.machine.js';
 export { runBacktest, type BacktestOptions, type BacktestResult, type BacktestSeries } from './backtest/run-backtest.js';

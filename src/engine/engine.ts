@@ -1,12 +1,13 @@
 import { Subject, merge, type Observable } from 'rxjs';
 import { createActor, type Actor, type AnyActorRef, type InspectionEvent, type Observer, type Snapshot } from 'xstate';
-import { algoMachine, type AlgoResult, type AlgoSpec, type LadderStep } from '../../machines/algo.machine.js';
+import { algoMachine, type AlgoKind, type AlgoResult, type AlgoSpec, type LadderStep } from '../../machines/algo.machine.js';
 import { engineMachine } from '../../machines/engine.machine.js';
 import { orderMachine, type OrderRole } from '../../machines/order.machine.js';
-import { strategyMachine } from '../../machines/strategy.machine.js';
+import { strategyMachine, type ManualOrder } from '../../machines/strategy.machine.js';
 import type { Clock, TimerId } from '../clock/clock.js';
 import { VirtualClock } from '../clock/virtual-clock.js';
 import type { EngineConfig, ResolvedStrategy } from '../config/resolve.js';
+import { strategySchema } from '../config/schema.js';
 import { fillFee, fundingAmount, type FundingSchedule } from '../domain/costs.js';
 import { Decimal, str } from '../domain/decimal.js';
 import { Ledger, type LedgerInstrument } from '../domain/ledger.js';
@@ -17,9 +18,10 @@ import type { LegQuote } from '../domain/quote.js';
 import { decisionRelevant } from '../streams/decisions.js';
 import { toMarketViews } from '../streams/market-views.js';
 import { SimulatedVenue, type SimVenueSpec } from '../venue/simulated/simulated-venue.js';
-import { LegatoError } from '../domain/errors.js';
+import { ConfigError, LegatoError } from '../domain/errors.js';
 import type { Venue } from '../venue/venue.js';
-import type { EngineRecord, Execution, FillRecord, FundingRecord, StateChange } from './records.js';
+import type { Triggers } from '../domain/triggers.js';
+import type { EngineRecord, Execution, FillRecord, FundingRecord, StateChange, TriggerPrices } from './records.js';
 import { stateString } from './state-string.js';
 import { buildSummary, ExposureTotals, type Summary } from './summary.js';
 import { BoundedSet } from '../domain/bounded.js';
@@ -78,7 +80,42 @@ export interface Progress {
 
 /** The kill switch (see `Engine.control`). */
 export type ControlAction = 'pause' | 'resume' | 'flatten';
-export type ControlResult = { ok: true; strategies: string[] } | { ok: false; error: string };
+/** Why a control was refused (its `error` says it in words). */
+export type ControlRefusal =
+  /** No strategy (or algo) by that name. */
+  | 'unknownStrategy'
+  | 'unknownAlgo'
+  /** The engine has not started, or has stopped; or the strategy (or algo) has ended. */
+  | 'notRunning'
+  /** A value that the config would refuse too (a malformed price, overlapping triggers, a target out of range). */
+  | 'invalid'
+  /** The strategy is not idle: its own algo works, or it flattens or stops. */
+  | 'busy'
+  /** The strategy's session window is closed (or closing). */
+  | 'windowClosed';
+/** What a control did: the strategies it reached (and the algo it started), or why it was refused. Never thrown. */
+export type ControlResult = { ok: true; strategies: string[]; algoId?: string } | { ok: false; error: string; refusal?: ControlRefusal };
+/** Who asked for a control: journalled as the record's `source`. Default 'library'. */
+export interface ControlOptions {
+  source?: string;
+}
+/** New trigger prices: decimal strings (or numbers) as a config writes them; null turns one off, an absent key keeps it. */
+export type TriggerUpdate = Partial<Record<keyof Triggers, string | number | null>>;
+/** A manual spread order (the desk's ticket), worked by an algo under the strategy, which books its fills. */
+export interface ManualAlgoRequest {
+  /** Buy or sell the spread. */
+  side: 'buy' | 'sell';
+  /** Spread units: a whole number from 1 to 1,000,000. */
+  qty: number;
+  /** The limit spread price (a decimal string, or a number): buy at or below, sell at or above. */
+  limit: string | number;
+  /**
+   * How it is worked. `taker` takes what the spread offers at the limit now and ends when the price leaves (it
+   * expires after `resubmitMs` if the price is not there); `contingent` sends every leg at once; `quoting` rests
+   * the active leg at the price the limit implies until filled or stopped. Default: the strategy's kind.
+   */
+  kind?: AlgoKind;
+}
 
 /** How long (simulated) a stop may take to let algos cancel and hedge before the engine gives up. */
 const STOP_GRACE_MS = 5 * 60_000;
@@ -147,6 +184,8 @@ export class Engine {
   private startedAt = 0;
   private restoredStartedAt: number | undefined;
   private venueConnected = true;
+  /** Strategies whose next market view is sent to them whatever its decision mask (after a trigger or target change). */
+  private readonly freshView = new Set<string>();
 
   constructor(
     readonly config: EngineConfig,
@@ -340,17 +379,20 @@ export class Engine {
       const ref = this.actor.system.get(`strategy:${s.spec.name}`) as AnyActorRef;
       this.watchStates(`strategy:${s.spec.name}`, ref);
       this.watchStates(`session:${s.spec.name}`, this.actor.system.get(`session:${s.spec.name}`) as AnyActorRef);
-      const wantsEvery = (): boolean => ref.getSnapshot().context?.algo != null;
+      // Every view while an algo runs, and the first after an operator changed the triggers or target.
+      const name = s.spec.name;
+      const wantsEvery = (): boolean => ref.getSnapshot().context?.algo != null || (this.freshView.size > 0 && this.freshView.has(name));
       const legQuotes$ = merge(...[...new Set(s.definition.legs.map((l) => l.symbol))].map((sym) => bySymbol.get(sym)!));
       this.subscriptions.push(
         legQuotes$
           .pipe(
             toMarketViews(s.definition, { staleAfterMs: s.staleAfterMs, clock: this.clock, session: calendarFor(s.spec.session.calendar) }),
-            decisionRelevant(s.spec.triggers, wantsEvery),
+            decisionRelevant(liveTriggers(ref, s.spec.triggers), wantsEvery),
           )
           .subscribe((view) => {
             // A stopped strategy (its stop finished before the run's end) hears nothing more.
             if (ref.getSnapshot().status !== 'active') return;
+            if (this.freshView.size > 0) this.freshView.delete(name);
             this.counts.views++;
             ref.send({ type: 'spread.quoted', view });
           }),
@@ -474,6 +516,166 @@ export class Engine {
       if (ref?.getSnapshot().status === 'active') ref.send({ type: `${action}.requested` });
     }
     return { ok: true, strategies: names };
+  }
+
+  /** Pauses one strategy: `control('pause', { strategy })`. */
+  pauseStrategy(strategy: string, options: ControlOptions = {}): ControlResult {
+    return this.control('pause', { ...options, strategy });
+  }
+
+  /** Resumes one strategy: `control('resume', { strategy })`. */
+  resumeStrategy(strategy: string, options: ControlOptions = {}): ControlResult {
+    return this.control('resume', { ...options, strategy });
+  }
+
+  /**
+   * Changes a strategy's trigger prices while it runs: `{ longEntry: '171' }` changes one, null turns one off, an
+   * absent key keeps it. The result must pass the config's checks (decimal prices within range, a long or short
+   * entry, long entry below short entry, long exit above long entry, short exit below short entry), else nothing
+   * changes and the refusal names the field as the config would. The next launch uses them; an algo working now
+   * keeps the limit it was launched with (stop it to relaunch at the new price). Journalled as a `setTriggers`
+   * control record with the prices before and after.
+   */
+  setTriggers(strategy: string, triggers: TriggerUpdate, options: ControlOptions = {}): ControlResult {
+    const c = this.controllable(strategy);
+    if (!c.ok) return c;
+    const { s, ref } = c;
+    const def = s.definition;
+    const previous = this.triggerText(s, (ref.getSnapshot() as { context: { spec: { triggers: Triggers } } }).context.spec.triggers);
+    if (triggers === null || typeof triggers !== 'object' || Array.isArray(triggers)) return invalid('triggers must be an object of trigger prices');
+    const keys = ['longEntry', 'longExit', 'shortEntry', 'shortExit'] as const;
+    const stray = Object.keys(triggers).find((k) => !(keys as readonly string[]).includes(k));
+    if (stray !== undefined) return invalid(new ConfigError(`triggers.${stray.slice(0, 40)}`, 'is not a trigger (longEntry, longExit, shortEntry, shortExit)').message);
+    const next: TriggerPrices = { ...previous };
+    const given: Record<string, unknown> = {};
+    for (const k of keys) {
+      const v = (triggers as Record<string, unknown>)[k];
+      if (v === undefined) continue;
+      if (v === null) next[k] = null;
+      else given[k] = v;
+    }
+    // The config's own field check: a decimal number, at most 10^15 in absolute value.
+    const parsed = strategySchema.shape.triggers.safeParse(given);
+    if (!parsed.success) return invalid(parsed.error.issues.map((i) => new ConfigError(`triggers.${i.path.join('.')}`, i.message, given[String(i.path[0])]).message).join('; '));
+    for (const k of keys) if (parsed.data[k] !== undefined) next[k] = parsed.data[k];
+    const problems = triggerProblems(next, def.scale);
+    if (problems.length > 0) return invalid(problems.map((e) => e.message).join('; '));
+    const scaled: Triggers = {
+      longEntry: next.longEntry === null ? null : def.toScaled(next.longEntry, 'down'),
+      longExit: next.longExit === null ? null : def.toScaled(next.longExit, 'up'),
+      shortEntry: next.shortEntry === null ? null : def.toScaled(next.shortEntry, 'up'),
+      shortExit: next.shortExit === null ? null : def.toScaled(next.shortExit, 'down'),
+    };
+    this.record({ kind: 'control', at: this.clock.now(), action: 'setTriggers', strategy, source: options.source ?? 'library', triggers: next, previous });
+    // The strategy forgets the view it holds; the next one is sent to it whatever its decision mask.
+    this.freshView.add(strategy);
+    ref.send({ type: 'triggers.requested', triggers: scaled });
+    return { ok: true, strategies: [strategy] };
+  }
+
+  /**
+   * Changes a strategy's target position (spread units, a whole number from 1 to 1,000,000, as in the config).
+   * Entries work toward it from the next launch; a position already above it is not reduced (the exits close it).
+   * Journalled as a `setTarget` control record with the target before and after.
+   */
+  setTarget(strategy: string, target: number, options: ControlOptions = {}): ControlResult {
+    const c = this.controllable(strategy);
+    if (!c.ok) return c;
+    const parsed = strategySchema.shape.target.safeParse(target);
+    if (!parsed.success) return invalid(new ConfigError('target', parsed.error.issues[0]?.message ?? 'is not a valid target', target).message);
+    const previous = (c.ref.getSnapshot() as { context: { spec: { target: number } } }).context.spec.target;
+    this.record({ kind: 'control', at: this.clock.now(), action: 'setTarget', strategy, source: options.source ?? 'library', target: parsed.data, previous });
+    this.freshView.add(strategy);
+    c.ref.send({ type: 'target.requested', target: parsed.data });
+    return { ok: true, strategies: [strategy] };
+  }
+
+  /**
+   * Starts a manual spread order on a strategy's spread (the desk's ticket), worked by an algo of the given kind
+   * under the strategy, which books its fills, exposure and execution like its own. Refused (`busy`) while the
+   * strategy's own algo works or it flattens or stops, and (`windowClosed`) outside its session window; a paused
+   * strategy takes one. The algo prices from the next market view. Journalled as a `startAlgo` control record;
+   * the result names the algo (`algoId`), which `stopAlgo` stops.
+   */
+  startAlgo(strategy: string, request: ManualAlgoRequest, options: ControlOptions = {}): ControlResult {
+    const c = this.controllable(strategy);
+    if (!c.ok) return c;
+    const { s, ref } = c;
+    if (request === null || typeof request !== 'object') return invalid('a manual order needs side, qty and limit');
+    const { side, qty, limit } = request;
+    const kind = request.kind ?? s.spec.algo.kind;
+    if (side !== 'buy' && side !== 'sell') return invalid(new ConfigError('side', 'must be "buy" or "sell"', side).message);
+    const q = strategySchema.shape.target.safeParse(qty);
+    if (!q.success) return invalid(new ConfigError('qty', `${q.error.issues[0]?.message ?? 'is not valid'} (spread units)`, qty).message);
+    if (limit === undefined || limit === null) return invalid(new ConfigError('limit', 'is required: the limit spread price').message);
+    const l = strategySchema.shape.triggers.shape.longEntry.safeParse(limit);
+    if (!l.success || l.data === undefined) return invalid(new ConfigError('limit', l.success ? 'is required' : (l.error.issues[0]?.message ?? 'is not valid'), limit).message);
+    if (new Decimal(l.data).abs().times(s.definition.scale).gt(Number.MAX_SAFE_INTEGER)) return invalid(new ConfigError('limit', 'is too large for exact spread prices', limit).message);
+    if (kind !== 'taker' && kind !== 'contingent' && kind !== 'quoting') return invalid(new ConfigError('kind', 'must be "taker", "contingent" or "quoting"', kind).message);
+    const order: ManualOrder = { side: side === 'buy' ? 1 : -1, qty: q.data, limit: s.definition.toScaled(l.data, side === 'buy' ? 'down' : 'up'), kind };
+    const event = { type: 'manual.requested' as const, order };
+    const snap = ref.getSnapshot() as { can(e: unknown): boolean; value: unknown; context: { algo: { id: string } | null; gateOpen: boolean; seq: number } };
+    if (!snap.can(event)) {
+      const state = stateString(snap.value) ?? '';
+      if (snap.context.algo) return { ok: false, refusal: 'busy', error: `strategy "${strategy}" is working algo ${snap.context.algo.id}: stop it (or pause the strategy) first` };
+      if (state === 'flattening' || state === 'stopping') return { ok: false, refusal: 'busy', error: `strategy "${strategy}" is ${state}` };
+      if (!snap.context.gateOpen) return { ok: false, refusal: 'windowClosed', error: `strategy "${strategy}"'s session window is closed (or closing)` };
+      return { ok: false, refusal: 'busy', error: `strategy "${strategy}" cannot start a manual order in state ${state}` };
+    }
+    const algoId = `${strategy}/${snap.context.seq + 1}`;
+    this.record({ kind: 'control', at: this.clock.now(), action: 'startAlgo', strategy, source: options.source ?? 'library', algoId, side, qty: q.data, limit: l.data, algoKind: kind });
+    ref.send(event);
+    return { ok: true, strategies: [strategy], algoId };
+  }
+
+  /**
+   * Asks one running algo (`<strategy>/<n>`, a manual one or the strategy's own) to stop: its entry stops and its
+   * hedge completes or unwinds per its stop policy. A strategy whose trigger still holds launches again (pause it to
+   * keep it from doing so). Journalled as a `stopAlgo` control record.
+   */
+  stopAlgo(algoId: string, options: ControlOptions = {}): ControlResult {
+    if (typeof algoId !== 'string' || !/^.+\/\d+$/.test(algoId)) return { ok: false, refusal: 'unknownAlgo', error: 'an algo id is <strategy>/<number>' };
+    const strategy = algoId.slice(0, algoId.lastIndexOf('/'));
+    if (!this.strategies.has(strategy)) return { ok: false, refusal: 'unknownAlgo', error: `no strategy named "${strategy}" (strategies: ${[...this.strategies.keys()].join(', ')})` };
+    if (!this.started || this.finished) return { ok: false, refusal: 'notRunning', error: this.finished ? 'the engine has stopped' : 'the engine has not started' };
+    const ref = this.actor.system.get(`algo:${algoId}`) as AnyActorRef | undefined;
+    if (!ref || ref.getSnapshot().status !== 'active') return { ok: false, refusal: 'unknownAlgo', error: `no running algo ${algoId}` };
+    this.record({ kind: 'control', at: this.clock.now(), action: 'stopAlgo', strategy, source: options.source ?? 'library', algoId });
+    ref.send({ type: 'stop.requested' });
+    return { ok: true, strategies: [strategy] };
+  }
+
+  /**
+   * Stops one strategy for the rest of the run, as the engine's stop does for all: no new launch; its algo stops
+   * per its stop policy, and the strategy ends once the algo has. (To stop trading for a while, pause it.)
+   * Journalled as a `stopStrategy` control record.
+   */
+  stopStrategy(strategy: string, options: ControlOptions = {}): ControlResult {
+    const c = this.controllable(strategy);
+    if (!c.ok) return c;
+    this.record({ kind: 'control', at: this.clock.now(), action: 'stopStrategy', strategy, source: options.source ?? 'library' });
+    c.ref.send({ type: 'stop.requested' });
+    return { ok: true, strategies: [strategy] };
+  }
+
+  /** A strategy that can take a control now (the engine running, the strategy alive), or why not. */
+  private controllable(strategy: string): { ok: true; s: ResolvedStrategy; ref: AnyActorRef } | { ok: false; error: string; refusal: ControlRefusal } {
+    const s = typeof strategy === 'string' ? this.strategies.get(strategy) : undefined;
+    if (!s) return { ok: false, refusal: 'unknownStrategy', error: `no strategy named "${String(strategy).slice(0, 200)}" (strategies: ${[...this.strategies.keys()].join(', ')})` };
+    if (!this.started || this.finished) return { ok: false, refusal: 'notRunning', error: this.finished ? 'the engine has stopped' : 'the engine has not started' };
+    const ref = this.actor.system.get(`strategy:${strategy}`) as AnyActorRef | undefined;
+    if (!ref || ref.getSnapshot().status !== 'active') return { ok: false, refusal: 'notRunning', error: `strategy "${strategy}" has stopped` };
+    return { ok: true, s, ref };
+  }
+
+  /** Scaled triggers as decimal strings: the config's text while a trigger is as configured. */
+  private triggerText(s: ResolvedStrategy, t: Triggers): TriggerPrices {
+    const text = (k: keyof Triggers): string | null => {
+      const v = t[k];
+      if (v === null) return null;
+      return v === s.spec.triggers[k] && s.triggerPrices[k] !== null ? s.triggerPrices[k] : str(s.definition.fromScaled(v));
+    };
+    return { longEntry: text('longEntry'), longExit: text('longExit'), shortEntry: text('shortEntry'), shortExit: text('shortExit') };
   }
 
   /** Whether every strategy has stopped (a clean stop: no algo left working). */
@@ -717,8 +919,9 @@ export class Engine {
     const def = s.definition;
     const avg = def.legs.map((l) => (r.filledLots[l.index] === 0 ? undefined : new Decimal(r.notional[l.index]!).div(r.filledLots[l.index]!).times(l.tickSize)));
     const realized = r.units > 0 ? def.realized(avg) : undefined;
-    // A flatten (the kill switch) works no trigger price: it has no slippage either.
-    const trigger = r.purpose === 'flatten' ? undefined : new Decimal(s.triggerPrices[r.purpose]!);
+    // A flatten (the kill switch) works no trigger price: it has no slippage either. Any other algo's is its limit,
+    // written as the config wrote it while the trigger is the configured one (an operator may change it; a manual one has its own).
+    const trigger = r.purpose === 'flatten' ? undefined : r.purpose !== 'manual' && s.spec.triggers[r.purpose] === r.limit ? new Decimal(s.triggerPrices[r.purpose]!) : def.fromScaled(r.limit);
     const slippage = realized === undefined || trigger === undefined ? undefined : r.side > 0 ? realized.minus(trigger) : trigger.minus(realized);
     const startedAt = this.algoStart.get(r.algoId) ?? at;
     this.algoStart.delete(r.algoId);
@@ -821,4 +1024,58 @@ export function createEngine(config: EngineConfig, options: EngineOptions = {}):
  */
 function fillKey(r: { clientId: string; tradeId: string }): string {
   return `${r.clientId} ${r.tradeId}`;
+}
+
+/** A control refused for a value the config would refuse too. */
+function invalid(error: string): { ok: false; error: string; refusal: ControlRefusal } {
+  return { ok: false, error, refusal: 'invalid' };
+}
+
+/**
+ * What the config's checks say of a set of trigger prices (src/config/resolve.ts applies the same rules to a config
+ * file): exact as scaled spread prices, a long or short entry, and no overlap (long entry below short entry, long
+ * exit above long entry, short exit below short entry). Each problem is a ConfigError naming the field.
+ */
+export function triggerProblems(t: TriggerPrices, scale: number): ConfigError[] {
+  const errors: ConfigError[] = [];
+  for (const k of ['longEntry', 'longExit', 'shortEntry', 'shortExit'] as const) {
+    const price = t[k];
+    if (price !== null && new Decimal(price).abs().times(scale).gt(Number.MAX_SAFE_INTEGER)) {
+      errors.push(new ConfigError(`triggers.${k}`, `is too large for exact spread prices (|price|${scale === 1 ? '' : ` × ${scale}`} must stay below 2^53)`, price));
+    }
+  }
+  if (errors.length > 0) return errors;
+  if (t.longEntry === null && t.shortEntry === null) errors.push(new ConfigError('triggers', 'needs longEntry or shortEntry'));
+  if (t.longEntry !== null && t.shortEntry !== null && !new Decimal(t.longEntry).lt(t.shortEntry)) {
+    errors.push(new ConfigError('triggers.longEntry', `must be below shortEntry (${t.shortEntry}): between them the spread would trigger a buy and a sell at once`, t.longEntry));
+  }
+  if (t.longEntry !== null && t.longExit !== null && !new Decimal(t.longExit).gt(t.longEntry)) {
+    errors.push(new ConfigError('triggers.longExit', `must be above longEntry (${t.longEntry})`, t.longExit));
+  }
+  if (t.shortEntry !== null && t.shortExit !== null && !new Decimal(t.shortExit).lt(t.shortEntry)) {
+    errors.push(new ConfigError('triggers.shortExit', `must be below shortEntry (${t.shortEntry})`, t.shortExit));
+  }
+  return errors;
+}
+
+/**
+ * The trigger prices a strategy holds now, read from its actor at each use: the stream stage decides on the
+ * triggers an operator set (and a resumed run restored), not only on the config's.
+ */
+function liveTriggers(ref: AnyActorRef, configured: Triggers): Triggers {
+  const now = (): Triggers => (ref.getSnapshot() as { context?: { spec?: { triggers?: Triggers } } }).context?.spec?.triggers ?? configured;
+  return {
+    get longEntry() {
+      return now().longEntry;
+    },
+    get longExit() {
+      return now().longExit;
+    },
+    get shortEntry() {
+      return now().shortEntry;
+    },
+    get shortExit() {
+      return now().shortExit;
+    },
+  };
 }

@@ -1,5 +1,31 @@
 import type { AlgoKind, LadderStepReport, Purpose } from '../../machines/algo.machine.js';
 
+/** A strategy's four trigger prices as decimal strings (as a config writes them); null: that trigger is off. */
+export interface TriggerPrices {
+  longEntry: string | null;
+  longExit: string | null;
+  shortEntry: string | null;
+  shortExit: string | null;
+}
+
+/**
+ * An operator's control, journalled before it is applied, with what it changed and who asked (`source`:
+ * `library`, `inspector`, `signal`, …). A resume restores its effect from the snapshot committed with it.
+ * - `pause`, `resume`, `flatten`: the kill switch, on one strategy or every one (null).
+ * - `setTriggers`: the strategy's trigger prices, as they were (`previous`) and are now (`triggers`).
+ * - `setTarget`: its target position in spread units, before and after.
+ * - `startAlgo`: a manual spread order (the desk's ticket): the algo it started, side, units, limit and kind.
+ * - `stopAlgo`: a stop request to one running algo.
+ * - `stopStrategy`: one strategy stopped for the rest of the run.
+ */
+export type ControlRecord =
+  | { kind: 'control'; at: number; action: 'pause' | 'resume' | 'flatten'; strategy: string | null; source: string }
+  | { kind: 'control'; at: number; action: 'setTriggers'; strategy: string; source: string; triggers: TriggerPrices; previous: TriggerPrices }
+  | { kind: 'control'; at: number; action: 'setTarget'; strategy: string; source: string; target: number; previous: number }
+  | { kind: 'control'; at: number; action: 'startAlgo'; strategy: string; source: string; algoId: string; side: 'buy' | 'sell'; qty: number; limit: string; algoKind: AlgoKind }
+  | { kind: 'control'; at: number; action: 'stopAlgo'; strategy: string; source: string; algoId: string }
+  | { kind: 'control'; at: number; action: 'stopStrategy'; strategy: string; source: string };
+
 /** One fill, as the host sees it: decimals as strings. */
 export interface FillRecord {
   at: number;
@@ -108,8 +134,8 @@ export type EngineRecord =
   | { kind: 'venue.status'; at: number; connected: boolean }
   | { kind: 'state'; at: number; change: StateChange }
   | { kind: 'error'; at: number; actor: string; message: string }
-  /** The kill switch was used (see Engine.control): which action, on which strategy (null: all), asked by whom. */
-  | { kind: 'control'; at: number; action: 'pause' | 'resume' | 'flatten'; strategy: string | null; source: string }
+  /** An operator's control (Engine.control, setTriggers, setTarget, startAlgo, stopAlgo, stopStrategy): see ControlRecord. */
+  | ControlRecord
   /** Pre-trade risk refused an order: it was not sent. */
   | { kind: 'risk.refused'; at: number; clientId: string; symbol: string; reason: string }
   /** A position the venue held at start, taken over by a strategy (`--existing adopt`), booked at this mid (ticks). */

@@ -9,3 +9,5 @@ export { startInspectorServer, isLoopback, InspectorServerError, type InspectorS
 export { parseRecording, readRecording, RecordingError } from './recording.js';
 export { toPlain, activePaths, actorId } from './serialize.js';
 export type { InspectRecord, RecordKind } from './records.js';
+export { buildDesk, DESK_ENDED_ALGOS, DESK_MAX_ROWS, type Desk, type DeskSpread, type DeskLeg, type DeskStrategy, type DeskAlgo, type DeskOrder, type DeskActor } from './desk.js';
+export { parseControl, DESK_ACTIONS, type DeskControl, type DeskControlAction, type ControlParse } from './controls.js';

@@ -8,7 +8,9 @@
  * serialized only at a flush, once per changed actor.
  */
 import type { Writable } from 'node:stream';
-import { stateString, type ControlAction, type ControlResult, type Engine, type ResolvedStrategy } from '../index.js';
+import { stateString, type ControlAction, type ControlResult, type Engine, type LegQuote, type ResolvedStrategy } from '../index.js';
+import type { DeskControl } from './controls.js';
+import { buildDesk, type Desk } from './desk.js';
 import type { MachineLike } from './diagram.js';
 import type { InspectRecord } from './records.js';
 import { activePaths, actorId, toPlain, type Rewrite } from './serialize.js';
@@ -22,6 +24,11 @@ export interface InspectorOptions {
   maxEventsPerFlush?: number;
   /** Write every record, and the venue's leg quotes, to this stream as JSON lines. */
   record?: Writable;
+  /**
+   * Wall milliseconds between desk updates to pages (default 250: at most 4 a second), each sent only when the
+   * desk changed. Without a page connected no desk is built and no leg quote is looked at.
+   */
+  deskMs?: number;
 }
 
 /** What a subscriber (a page's connection) gets per flush. */
@@ -94,9 +101,18 @@ export class Inspector {
   private seq = 0;
   private timer: ReturnType<typeof setInterval> | undefined;
   private closed = false;
+  /** The desk, while pages watch: its timer, the leg quotes seen, what changed since it was last built. */
+  private deskTimer: ReturnType<typeof setInterval> | undefined;
+  private deskQuotes: { unsubscribe(): void } | undefined;
+  private readonly quotes = new Map<string, LegQuote>();
+  private changes = 0;
+  private deskBuilt = -1;
+  private deskJson = '';
+  private lastDesk: (InspectRecord & { k: 'desk' }) | null = null;
+  private readonly lastDeskSpread = new Map<string, string>();
 
   constructor(options: InspectorOptions = {}) {
-    this.options = { flushMs: options.flushMs ?? 100, logSize: options.logSize ?? 2000, maxEventsPerFlush: options.maxEventsPerFlush ?? 400 };
+    this.options = { flushMs: options.flushMs ?? 100, logSize: options.logSize ?? 2000, maxEventsPerFlush: options.maxEventsPerFlush ?? 400, deskMs: options.deskMs ?? 250 };
     this.recordTo = options.record;
   }
 
@@ -132,6 +148,7 @@ export class Inspector {
     }
     this.timer ??= setInterval(() => this.flush(), this.options.flushMs);
     this.timer.unref?.();
+    if (this.listeners.size > 0) this.startDesk();
   }
 
   /** The engine this inspector watches (after attach). */
@@ -155,28 +172,142 @@ export class Inspector {
       if (a.end) out.push(a.end);
     }
     out.push(...this.log, ...this.spreads, ...this.marks);
+    const desk = this.deskRecord();
+    if (desk) out.push(desk);
     return out;
   }
 
-  /** Calls `fn` with every flushed batch; returns the unsubscribe function. */
+  /**
+   * Calls `fn` with every flushed batch, and with the desk when it changed (at most every `deskMs`); returns
+   * the unsubscribe function. The desk is built only while someone is subscribed.
+   */
   subscribe(fn: (b: Batch) => void): () => void {
     this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
+    this.startDesk();
+    return () => {
+      this.listeners.delete(fn);
+      if (this.listeners.size === 0) this.stopDesk();
+    };
   }
 
-  /** Control actions a page may request (with the token): stop a strategy or an algo. */
+  /** The desk now (spreads, strategies, algos, working orders), or null before an engine is attached. */
+  desk(): Desk | null {
+    return this.deskRecord()?.desk ?? null;
+  }
+
+  /**
+   * Stops a strategy (for the rest of the run) or one algo, for a page (with the token); journalled with source
+   * 'inspector' (Engine.stopStrategy, Engine.stopAlgo).
+   */
   stop(target: string): { ok: true } | { ok: false; error: string } {
-    if (!/^(strategy|algo):/.test(target)) return { ok: false, error: `only a strategy:<name> or algo:<id> can be stopped, not "${target}"` };
-    const ref = this.engine?.actor.system.get(target) as { send(e: { type: string }): void; getSnapshot(): { status: string } } | undefined;
-    if (!ref || ref.getSnapshot().status !== 'active') return { ok: false, error: `no running actor ${target}` };
-    ref.send({ type: 'stop.requested' });
-    return { ok: true };
+    if (!/^(strategy|algo):/.test(target)) return { ok: false, error: `only a strategy:<name> or algo:<id> can be stopped, not "${target.slice(0, 220)}"` };
+    const ref = this.engine?.actor.system.get(target) as { getSnapshot(): { status: string } } | undefined;
+    if (!this.engine || !ref || ref.getSnapshot().status !== 'active') return { ok: false, error: `no running actor ${target.slice(0, 220)}` };
+    const r = target.startsWith('algo:') ? this.engine.stopAlgo(target.slice(5), { source: 'inspector' }) : this.engine.stopStrategy(target.slice(9), { source: 'inspector' });
+    return r.ok ? { ok: true } : { ok: false, error: r.error };
   }
 
   /** The kill switch a page may use (with the token): pause, resume or flatten every strategy, or one; journalled with source 'inspector'. */
   control(action: ControlAction, strategy?: string): ControlResult {
     if (!this.engine) return { ok: false, error: 'no engine attached to the inspector' };
     return this.engine.control(action, { ...(strategy === undefined ? {} : { strategy }), source: 'inspector' });
+  }
+
+  /**
+   * A desk control from a page (with the token): the kill switch, new triggers or target, a manual order, a stop of
+   * one algo. The engine checks the values as the config would and journals each with source 'inspector'. The desk
+   * is sent again at once, so the page sees what changed.
+   */
+  apply(c: DeskControl): ControlResult {
+    const engine = this.engine;
+    if (!engine) return { ok: false, error: 'no engine attached to the inspector', refusal: 'notRunning' };
+    const source = { source: 'inspector' };
+    let r: ControlResult;
+    switch (c.action) {
+      case 'setTriggers':
+        r = engine.setTriggers(c.strategy, c.triggers, source);
+        break;
+      case 'setTarget':
+        r = engine.setTarget(c.strategy, c.target, source);
+        break;
+      case 'startAlgo':
+        r = engine.startAlgo(c.strategy, c.order, source);
+        break;
+      case 'stopAlgo':
+        r = engine.stopAlgo(c.algoId, source);
+        break;
+      default:
+        r = engine.control(c.action, { ...(c.strategy === undefined ? {} : { strategy: c.strategy }), source: 'inspector' });
+    }
+    if (r.ok) this.changes++;
+    return r;
+  }
+
+  /** Sends the desk to the pages if it changed since it was last sent (a timer calls it every `deskMs` while pages watch). */
+  sendDesk(): void {
+    if (this.listeners.size === 0 || !this.engine) return;
+    if (this.deskBuilt === this.changes && this.lastDesk) return;
+    // What happened before it goes out first, so a page gets every record in the engine's order.
+    this.flush();
+    const r = this.deskRecord();
+    if (!r) return;
+    const json = JSON.stringify(r.desk);
+    if (json === this.deskJson) return;
+    this.deskJson = json;
+    // The market spread as the desk shows it, for the chart (pages only: a recording holds what the strategies saw).
+    const points: InspectRecord[] = [];
+    for (const sp of r.desk.spreads) {
+      const key = `${sp.bid} ${sp.ask}`;
+      if (this.lastDeskSpread.get(sp.strategy) === key) continue;
+      this.lastDeskSpread.set(sp.strategy, key);
+      const p = { k: 'spread' as const, t: r.t, strategy: sp.strategy, bid: sp.bid, ask: sp.ask };
+      this.keepSpread(p);
+      points.push(p);
+    }
+    const batch = { records: [...points, r], skipped: 0 };
+    for (const fn of this.listeners) fn(batch);
+  }
+
+  private deskRecord(): (InspectRecord & { k: 'desk' }) | null {
+    const engine = this.engine;
+    if (!engine) return null;
+    if (this.deskBuilt === this.changes && this.lastDesk) return this.lastDesk;
+    const actors = [];
+    for (const a of this.actors.values()) {
+      if (a.id.startsWith('algo:') || a.id.startsWith('order:')) actors.push({ id: a.id, createdAt: a.created.t, snapshot: a.snapshot, endedAt: a.end?.t ?? null });
+    }
+    this.deskBuilt = this.changes;
+    this.lastDesk = { k: 'desk', t: engine.clock.now(), desk: buildDesk(engine, actors, this.quotes) };
+    return this.lastDesk;
+  }
+
+  /** A page watches: follow the leg quotes and send the desk every `deskMs` when it changed. */
+  private startDesk(): void {
+    if (!this.engine || this.closed || this.deskTimer) return;
+    this.deskQuotes = this.engine.venue.quotes$.subscribe((q) => {
+      this.quotes.set(q.symbol, q);
+      this.changes++;
+    });
+    this.deskTimer = setInterval(() => {
+      try {
+        this.sendDesk();
+      } catch {
+        // A desk that cannot be built now is sent on a later tick; the run goes on either way.
+      }
+    }, this.options.deskMs);
+    this.deskTimer.unref?.();
+  }
+
+  /** Nobody watches: no desk is built and no quote looked at. */
+  private stopDesk(): void {
+    if (this.deskTimer) clearInterval(this.deskTimer);
+    this.deskTimer = undefined;
+    this.deskQuotes?.unsubscribe();
+    this.deskQuotes = undefined;
+    this.quotes.clear();
+    this.lastDesk = null;
+    this.deskJson = '';
+    this.lastDeskSpread.clear();
   }
 
   /** Sends what is pending to the subscribers and the recording. Called on a timer; safe to call any time. */
@@ -219,6 +350,7 @@ export class Inspector {
     this.closed = true;
     this.flush();
     if (this.timer) clearInterval(this.timer);
+    this.stopDesk();
     const rec = this.recordTo;
     if (!rec) return Promise.resolve();
     return new Promise((resolve) => rec.end(resolve));
@@ -234,6 +366,7 @@ export class Inspector {
   }
 
   private push(r: InspectRecord, chart = false): void {
+    this.changes++;
     this.pending.push(r);
     if (chart) {
       this.marks.push(r);
@@ -300,13 +433,17 @@ export class Inspector {
     if (this.lastSpread.get(strategy) === key) return;
     this.lastSpread.set(strategy, key);
     const r = { k: 'spread' as const, t, strategy, bid, ask };
+    this.keepSpread(r);
+    this.push(r);
+  }
+
+  /** Keeps a spread point for pages that join later, thinning the history (every other point) when it is full. */
+  private keepSpread(r: InspectRecord & { k: 'spread' }): void {
     this.spreads.push(r);
-    // Thin the history a late page gets: drop every other point when full.
     if (this.spreads.length > MAX_SPREAD_POINTS) {
       const kept = this.spreads.filter((_, i) => i % 2 === 1);
       this.spreads.splice(0, this.spreads.length, ...kept);
     }
-    this.push(r);
   }
 
   private onMicrostep(e: InspectionEventLike): void {
@@ -327,6 +464,7 @@ export class Inspector {
     const snap = e.snapshot;
     if (!info || !snap) return;
     info.snapshot = snap;
+    this.changes++;
     this.dirty.add(info);
     this.noteState(info, snap);
   }
@@ -357,6 +495,8 @@ export class Inspector {
   private onEngineStopped(): void {
     for (const a of this.actors.values()) if (!a.end) this.onEnd(a, 'stopped');
     this.flush();
+    this.changes++;
+    this.sendDesk();
   }
 
   private flushContext(a: ActorInfo): void {

@@ -3,6 +3,7 @@
  * a page that joins late is sent first. Times are the engine clock's (ms since the epoch); prices are
  * decimal strings.
  */
+import type { Desk } from './desk.js';
 export type InspectRecord =
   /** The header of a stream: the strategies (triggers as decimal strings) and the run's time zone. */
   | { k: 'meta'; version: 1; zone: string; start: number; strategies: { name: string; triggers: Record<string, string | null>; legs: string[] }[] }
@@ -21,6 +22,8 @@ export type InspectRecord =
   | { k: 'fill'; t: number; strategy: string; algoId: string; side: 'buy' | 'sell'; symbol: string; price: string; qty: string }
   | { k: 'algo'; t: number; strategy: string; algoId: string; phase: 'start' | 'end'; purpose: string; side: 'buy' | 'sell'; limit?: string; status?: string; realized?: string | null }
   /** A leg quote from the venue (recordings only: the market data the run saw). */
-  | { k: 'quote'; t: number; symbol: string; bid: number; bidSize: number; ask: number; askSize: number };
+  | { k: 'quote'; t: number; symbol: string; bid: number; bidSize: number; ask: number; askSize: number }
+  /** The operator's desk now (live pages only, never recorded): spreads, strategies, algos and working orders. */
+  | { k: 'desk'; t: number; desk: Desk };
 
 export type RecordKind = InspectRecord['k'];

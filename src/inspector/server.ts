@@ -16,6 +16,7 @@ import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { LegatoError, type ControlResult } from '../index.js';
+import { parseControl } from './controls.js';
 import { machineDiagram, toSvg, type MachineLike } from './diagram.js';
 import type { Batch, Inspector } from './inspector.js';
 import { MACHINES } from './machines-export.js';
@@ -78,8 +79,6 @@ const MAX_ORIGIN = 2048;
 const MAX_HOST = 300;
 /** Unexpected errors logged before the log goes quiet. */
 const MAX_LOGGED = 100;
-/** The longest strategy name a control message may carry. */
-const MAX_STRATEGY = 200;
 const LAGGING_BYTES = 8 * 2 ** 20;
 
 /** Starts the server; resolves once it listens. Throws InspectorServerError for a non-loopback host without allowRemote. */
@@ -277,19 +276,18 @@ export async function startInspectorServer(source: InspectorSource, options: Ins
       case 'control': {
         if (source.kind !== 'live') return { type: 'error', id, error: 'a recording cannot be controlled' };
         if (typeof m.token !== 'string' || !tokenMatches(m.token)) return { type: 'error', id, error: 'control needs the token printed when the inspector started' };
-        const action = m.action;
-        if (action !== 'pause' && action !== 'resume' && action !== 'flatten') return { type: 'error', id, error: 'malformed message: "action" must be "pause", "resume" or "flatten"' };
-        if (m.strategy !== undefined && (typeof m.strategy !== 'string' || m.strategy.length > MAX_STRATEGY)) {
-          return { type: 'error', id, error: `malformed message: "strategy", when present, must be a strategy name (a string of at most ${MAX_STRATEGY} characters)` };
-        }
-        const strategy = m.strategy as string | undefined;
+        // The kill switch (pause, resume, flatten) and the desk's controls (setTriggers, setTarget, startAlgo, stopAlgo).
+        const parsed = parseControl(m);
+        if (!parsed.ok) return { type: 'error', id, error: parsed.error };
+        const action = parsed.control.action;
         let r: ControlResult;
         try {
-          r = source.inspector.control(action, strategy);
+          r = source.inspector.apply(parsed.control);
         } catch (e) {
-          return { type: 'error', id, error: `control failed: ${e instanceof Error ? e.message : String(e)}` };
+          return { type: 'error', id, error: `control failed: ${(e instanceof Error ? e.message : String(e)).slice(0, 500)}` };
         }
-        return r.ok ? { type: 'result', id, ok: true, action, strategies: r.strategies } : { type: 'error', id, error: r.error };
+        if (!r.ok) return { type: 'error', id, error: r.error.slice(0, 2000), ...(r.refusal ? { refusal: r.refusal } : {}) };
+        return { type: 'result', id, ok: true, action, strategies: r.strategies, ...(r.algoId ? { algoId: r.algoId } : {}) };
       }
       default:
         return { type: 'error', id, error: `unknown message type "${m.type.slice(0, 40)}"` };

@@ -85,11 +85,15 @@ describe.skipIf(missing)(`the inspector page in headless Chromium${missing ? ` (
       await page.locator('#tree li[data-id="algo:hc-rb/1"] li[data-id="order:hc-rb/1.1"]').waitFor();
       expect(await page.locator('#tree li[data-id="algo:hc-rb/1"] > .row .state').textContent()).toBe('completed (done)');
       await page.locator('#spread[data-triggers="4"]').waitFor();
-      const marks = Number(await page.locator('#spread').getAttribute('data-marks'));
-      const points = Number(await page.locator('#spread').getAttribute('data-points'));
-      expect(marks).toBe(inspector.snapshot().filter((r) => (r.k === 'fill' || r.k === 'algo') && r.strategy === 'hc-rb').length);
-      expect(marks).toBeGreaterThanOrEqual(4); // start, end, and a fill on each leg
-      expect(points).toBe(inspector.snapshot().filter((r) => r.k === 'spread').length);
+      // The chart is redrawn at most 4 times a second: wait for it to hold every point and fill.
+      const attr = async (name: string): Promise<number> => Number(await page.locator('#spread').getAttribute(name));
+      const fills = inspector.snapshot().filter((r) => r.k === 'fill' && r.strategy === 'hc-rb').length;
+      await expect.poll(() => attr('data-fills'), { timeout: 30_000 }).toBe(fills);
+      // Every spread point the inspector holds (the strategy's, and the desk's while a page watches) is drawn.
+      await expect.poll(async () => (await attr('data-points')) - inspector.snapshot().filter((r) => r.k === 'spread').length, { timeout: 30_000 }).toBe(0);
+      expect(fills).toBeGreaterThanOrEqual(2); // a fill on each leg
+      // Marks are grouped per time slot (a start, an end, buys, sells): at least a start and the fills.
+      expect(await attr('data-marks')).toBeGreaterThanOrEqual(2);
       expect(await page.locator('#spread canvas').count()).toBeGreaterThan(0);
 
       // The context of the selected strategy: prices as strings.

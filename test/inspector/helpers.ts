@@ -3,9 +3,21 @@ import WebSocket from 'ws';
 import { createEngine, demoConfig, resolveConfig, type Engine, type EngineConfig } from '../../src/index.js';
 import { createInspector, type Inspector, type InspectorOptions } from '../../src/inspector/index.js';
 
-/** The demo (starts 20:30 Asia/Shanghai; the night session opens at 21:00) with an inspector attached. */
-export function inspectedDemo(options: InspectorOptions = {}): { config: EngineConfig; engine: Engine; inspector: Inspector } {
-  const config = resolveConfig(demoConfig, 'demo', {});
+/**
+ * The demo's config with its triggers out of the market's reach (long entry 100, exit 300; short entry 260, exit
+ * 50, around a spread near 180): its strategy opens nothing and closes nothing unless a test tells it to, whatever
+ * path the simulated market takes.
+ */
+export const QUIET_TRIGGERS = { longEntry: '100', longExit: '300', shortEntry: '260', shortExit: '50' };
+export function quietDemoConfig(days = 1): EngineConfig {
+  const input = structuredClone(demoConfig);
+  input.strategies[0]!.triggers = { ...QUIET_TRIGGERS };
+  return resolveConfig(input, 'quiet demo', { days });
+}
+
+/** The demo (starts 20:30 Asia/Shanghai; the night session opens at 21:00) with an inspector attached; another config if given. */
+export function inspectedDemo(options: InspectorOptions = {}, given?: EngineConfig): { config: EngineConfig; engine: Engine; inspector: Inspector } {
+  const config = given ?? resolveConfig(demoConfig, 'demo', {});
   const inspector = createInspector(options);
   const engine = createEngine(config, { inspect: inspector.observer });
   inspector.attach(engine);

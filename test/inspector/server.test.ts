@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import WebSocket from 'ws';
 import { InspectorServerError, isLoopback, startInspectorServer, type Inspector, type InspectorServer } from '../../src/inspector/index.js';
 import type { EngineRecord } from '../../src/index.js';
-import { client, inspectedDemo } from './helpers.js';
+import { client, inspectedDemo, quietDemoConfig } from './helpers.js';
 
 const open: { close(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -24,7 +24,8 @@ function statusWithHost(port: number, host: string): Promise<number> {
 }
 
 async function live(): Promise<{ server: InspectorServer; ws: string; demo: ReturnType<typeof inspectedDemo> }> {
-  const demo = inspectedDemo();
+  // The demo's triggers out of the market's reach: the strategy is flat and idle at 21:15 whatever path the market took.
+  const demo = inspectedDemo({}, quietDemoConfig());
   demo.engine.start();
   demo.engine.runUntil(demo.config.run.start + 45 * 60_000); // 21:15, the session open
   const server = await startInspectorServer({ kind: 'live', inspector: demo.inspector }, { port: 0, token: 'secret-token' });
@@ -150,14 +151,14 @@ describe('the inspector server: the kill switch (control)', () => {
     expect(await reply(c)).toEqual({ type: 'error', id: 3, error: tokenError });
     c.send(JSON.stringify({ type: 'control', id: 4, action: 'pause', token: 42 }));
     expect(await reply(c)).toEqual({ type: 'error', id: 4, error: tokenError });
-    const actionError = 'malformed message: "action" must be "pause", "resume" or "flatten"';
+    const actionError = 'malformed message: "action" must be one of "pause", "resume", "flatten", "setTriggers", "setTarget", "startAlgo", "stopAlgo"';
     c.send(JSON.stringify({ type: 'control', id: 5, action: 'explode', token: 'secret-token' }));
     expect(await reply(c)).toEqual({ type: 'error', id: 5, error: actionError });
     c.send(JSON.stringify({ type: 'control', id: 6, token: 'secret-token' }));
     expect(await reply(c)).toEqual({ type: 'error', id: 6, error: actionError });
     c.send(JSON.stringify({ type: 'control', id: 7, action: ['pause'], token: 'secret-token' }));
     expect(await reply(c)).toEqual({ type: 'error', id: 7, error: actionError });
-    const strategyError = 'malformed message: "strategy", when present, must be a strategy name (a string of at most 200 characters)';
+    const strategyError = 'malformed message: "strategy", when present, must be a strategy name (a string of 1 to 200 characters)';
     c.send(JSON.stringify({ type: 'control', id: 8, action: 'pause', strategy: 5, token: 'secret-token' }));
     expect(await reply(c)).toEqual({ type: 'error', id: 8, error: strategyError });
     c.send(JSON.stringify({ type: 'control', id: 9, action: 'pause', strategy: null, token: 'secret-token' }));

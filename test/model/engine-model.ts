@@ -8,7 +8,7 @@ import type { SimulatedConfigInput } from '../../src/config/schema.js';
 import { nakedDeviation } from '../../src/domain/position.js';
 import { SessionCalendar } from '../../src/domain/session-calendar.js';
 import type { VenueReport } from '../../src/domain/orders.js';
-import { createEngine, type Engine } from '../../src/engine/engine.js';
+import { createEngine, type Engine, type ManualAlgoRequest, type TriggerUpdate } from '../../src/engine/engine.js';
 import { stateString } from '../../src/engine/state-string.js';
 import type { Book, FaultKind } from '../../src/venue/exchange.js';
 import { CoverageTracker } from './coverage.js';
@@ -33,7 +33,14 @@ export type Stimulus =
   | { type: 'reconnect' }
   | { type: 'stop' }
   /** The kill switch (Engine.control). */
-  | { type: 'control'; action: 'pause' | 'resume' | 'flatten' };
+  | { type: 'control'; action: 'pause' | 'resume' | 'flatten' }
+  /** An operator's new triggers (Engine.setTriggers) or target (Engine.setTarget). */
+  | { type: 'triggers'; triggers: TriggerUpdate }
+  | { type: 'target'; target: number }
+  /** An operator's manual spread order (Engine.startAlgo). */
+  | { type: 'manual'; order: ManualAlgoRequest }
+  /** An operator's stop of the running algo, whichever it is (Engine.stopAlgo). */
+  | { type: 'stopAlgo' };
 
 export interface Scenario {
   name: string;
@@ -72,7 +79,21 @@ const book = (bid: number, ask: number, size = 10): Book => ({ bid, bidSize: siz
 export { book };
 
 export const describeStimulus = (s: Stimulus): string =>
-  s.type === 'market' ? `market ${s.name}` : s.type === 'control' ? s.action : s.type === 'fault' ? `fault ${s.kind}${s.on ? ` ${s.on}` : ''}` : s.type === 'wait' ? `wait ${s.ms} ms` : s.type;
+  s.type === 'market'
+    ? `market ${s.name}`
+    : s.type === 'control'
+      ? s.action
+      : s.type === 'fault'
+        ? `fault ${s.kind}${s.on ? ` ${s.on}` : ''}`
+        : s.type === 'wait'
+          ? `wait ${s.ms} ms`
+          : s.type === 'triggers'
+            ? `triggers ${JSON.stringify(s.triggers)}`
+            : s.type === 'target'
+              ? `target ${s.target}`
+              : s.type === 'manual'
+                ? `manual ${s.order.kind ?? ''} ${s.order.side} ${s.order.qty} @ ${s.order.limit}`
+                : s.type;
 
 /** A live engine on the scripted exchange, driven one stimulus at a time. */
 export class ModelRun {
@@ -150,6 +171,20 @@ export class ModelRun {
       case 'control':
         this.engine.control(s.action, { source: 'model' });
         return;
+      case 'triggers':
+        this.engine.setTriggers(this.engine.config.strategies[0]!.spec.name, s.triggers, { source: 'model' });
+        return;
+      case 'target':
+        this.engine.setTarget(this.engine.config.strategies[0]!.spec.name, s.target, { source: 'model' });
+        return;
+      case 'manual':
+        this.engine.startAlgo(this.engine.config.strategies[0]!.spec.name, s.order, { source: 'model' });
+        return;
+      case 'stopAlgo': {
+        const algo = Object.keys(this.engine.actor.system.getAll()).find((id) => id.startsWith('algo:'));
+        if (algo) this.engine.stopAlgo(algo.slice('algo:'.length), { source: 'model' });
+        return;
+      }
     }
   }
 

@@ -25,9 +25,6 @@ export const machines: { name: string; machine: AnyStateMachine; within?: string
  * with the stimuli that reach it, or a reason here.
  */
 export const UNREACHABLE: Record<string, string> = {
-  'algo.pending stop.requested #0 -> algo.stopped':
-    'a strategy launches an algo only when its price is reached, so the algo starts at once and never waits in pending (a host that spawns the algo machine itself can hit it)',
-  'algo.pending xstate.after.resubmit.algo.pending #0 -> algo.stopped': 'as above: an algo launched by a strategy never waits in pending',
   'algo.active.entry.contingent.arming always #1 -> algo.active.entry.halted':
     'a spread quote exists only while every leg has a book, so a contingent entry can always send all its legs when it starts',
   'order.pendingCancel cancel.requested #0 -> (stay)': 'the algo marks an order cancelling and never asks twice; a second request is ignored explicitly for other parents',

@@ -18,6 +18,9 @@ const market = (name: string): Stimulus => ({ type: 'market', name });
 const fault = (kind: Extract<Stimulus, { type: 'fault' }>['kind'], on?: Extract<Stimulus, { type: 'fault' }>['on']): Stimulus => (on ? { type: 'fault', kind, on } : { type: 'fault', kind });
 const wait = (ms: number): Stimulus => ({ type: 'wait', ms });
 const control = (action: 'pause' | 'resume' | 'flatten'): Stimulus => ({ type: 'control', action });
+/** An operator's manual spread order (the desk's ticket); the strategy's kind (taker) unless given. */
+const manual = (side: 'buy' | 'sell', qty: number, limit: string, kind?: 'taker' | 'contingent' | 'quoting'): Stimulus => ({ type: 'manual', order: { side, qty, limit, ...(kind ? { kind } : {}) } });
+const stopAlgo: Stimulus = { type: 'stopAlgo' };
 
 function with_(change: (s: SimulatedConfigInput['strategies'][number]) => void) {
   return (c: SimulatedConfigInput): void => {
@@ -213,6 +216,28 @@ export const scenarios: Scenario[] = [
   { name: 'kill switch while stopping or flattening', start: '10:00:00', config: base, markets, prefix: [market('longEntry')], stimuli: [stop, control('flatten'), disconnect], depth: 3 },
   // A ladder that starts crossing: the hedge goes out at the far touch at once, with no resting step.
   { name: 'ladder starts crossing', start: '10:00:00', config: with_(ladder({ firstStep: 'crossing' })), markets, prefix: [market('thin')], stimuli: [market('rbUp'), market('longEntry'), tick, stop], depth: 3 },
+  // The desk: manual spread orders from flat, long and short (a taker at the spread, a quote away from it), one
+  // waiting for its first book (it expires, or is stopped while pending), a stop of the running algo, and new
+  // triggers and target (the strategy decides on the next book). No book is published before a `market` stimulus.
+  {
+    name: 'operator: manual orders, triggers and target',
+    start: '10:00:00',
+    config: base,
+    markets,
+    stimuli: [manual('buy', 1, '181'), manual('sell', 1, '179'), manual('buy', 1, '175', 'quoting'), market('mid'), tick, stopAlgo, { type: 'triggers', triggers: { longEntry: '181', longExit: null } }, { type: 'target', target: 2 }],
+    depth: 3,
+  },
+  // Manual orders beside the strategy's own: long one unit by a manual contingent order, then manual orders from long
+  // and from short, the strategy's own entry and exit, one refused while the strategy's own algo works, a pause.
+  {
+    name: 'operator: manual orders beside the strategy\'s own',
+    start: '10:00:00',
+    config: base,
+    markets,
+    prefix: [manual('buy', 1, '181', 'contingent'), market('mid')],
+    stimuli: [manual('sell', 2, '179', 'contingent'), market('longEntry'), market('longExit'), control('pause'), manual('buy', 1, '190'), tick],
+    depth: 3,
+  },
   // Contingent entries: every leg at once; a reject or the leg timeout unwinds.
   { name: 'contingent', start: '10:00:00', config: with_(all(kind('contingent'), ladder({ crossAfterMs: 10_000, unwindAfterMs: 20_000 }))), markets, stimuli: [market('longEntry'), market('thin'), market('mid'), market('rbUp'), fault('reject'), tick, stop], depth: 4 },
   // Quoting entries: rest at the implied price, re-quote on a move, and the stops around them.

@@ -7,7 +7,7 @@ import { FundingSchedule, NO_FEE, parseFundingCsv, type FeeRate, type FeeSchedul
 import { Decimal } from '../domain/decimal.js';
 import { SessionCalendar, isoToInstant, type CalendarSpec } from '../domain/session-calendar.js';
 import { SpreadDefinition } from '../domain/spread.js';
-import type { Triggers } from '../domain/triggers.js';
+import { triggerOrderProblems, type Triggers } from '../domain/triggers.js';
 import type { InstrumentLimits, RiskLimits } from '../engine/risk.js';
 import type { FixVenueSpec } from '../venue/fix/fix-venue.js';
 import type { ReplayVenueSpec } from '../venue/replay/replay-venue.js';
@@ -431,16 +431,8 @@ export function resolveConfig(raw: unknown, source: string, overrides: Overrides
       shortEntry: t.shortEntry === undefined ? null : def.toScaled(t.shortEntry, 'up'),
       shortExit: t.shortExit === undefined ? null : def.toScaled(t.shortExit, 'down'),
     };
-    if (t.longEntry === undefined && t.shortEntry === undefined) errors.push(new ConfigError(`${p}.triggers`, 'needs longEntry or shortEntry'));
-    if (t.longEntry !== undefined && t.shortEntry !== undefined && !new Decimal(t.longEntry).lt(t.shortEntry)) {
-      errors.push(new ConfigError(`${p}.triggers.longEntry`, `must be below shortEntry (${t.shortEntry}): between them the spread would trigger a buy and a sell at once`, t.longEntry));
-    }
-    if (t.longEntry !== undefined && t.longExit !== undefined && !new Decimal(t.longExit).gt(t.longEntry)) {
-      errors.push(new ConfigError(`${p}.triggers.longExit`, `must be above longEntry (${t.longEntry})`, t.longExit));
-    }
-    if (t.shortEntry !== undefined && t.shortExit !== undefined && !new Decimal(t.shortExit).lt(t.shortEntry)) {
-      errors.push(new ConfigError(`${p}.triggers.shortExit`, `must be below shortEntry (${t.shortEntry})`, t.shortExit));
-    }
+    const text = (v: string | undefined): string | null => (v === undefined ? null : String(v));
+    errors.push(...triggerOrderProblems({ longEntry: text(t.longEntry), longExit: text(t.longExit), shortEntry: text(t.shortEntry), shortExit: text(t.shortExit) }, `${p}.triggers`));
 
     const x = s.execution;
     const a = x.activeLeg;

@@ -20,7 +20,7 @@ import { toMarketViews } from '../streams/market-views.js';
 import { SimulatedVenue, type SimVenueSpec } from '../venue/simulated/simulated-venue.js';
 import { ConfigError, LegatoError } from '../domain/errors.js';
 import type { Venue } from '../venue/venue.js';
-import type { Triggers } from '../domain/triggers.js';
+import { triggerOrderProblems, type Triggers } from '../domain/triggers.js';
 import type { EngineRecord, Execution, FillRecord, FundingRecord, StateChange, TriggerPrices } from './records.js';
 import { stateString } from './state-string.js';
 import { buildSummary, ExposureTotals, type Summary } from './summary.js';
@@ -1045,17 +1045,7 @@ export function triggerProblems(t: TriggerPrices, scale: number): ConfigError[] 
     }
   }
   if (errors.length > 0) return errors;
-  if (t.longEntry === null && t.shortEntry === null) errors.push(new ConfigError('triggers', 'needs longEntry or shortEntry'));
-  if (t.longEntry !== null && t.shortEntry !== null && !new Decimal(t.longEntry).lt(t.shortEntry)) {
-    errors.push(new ConfigError('triggers.longEntry', `must be below shortEntry (${t.shortEntry}): between them the spread would trigger a buy and a sell at once`, t.longEntry));
-  }
-  if (t.longEntry !== null && t.longExit !== null && !new Decimal(t.longExit).gt(t.longEntry)) {
-    errors.push(new ConfigError('triggers.longExit', `must be above longEntry (${t.longEntry})`, t.longExit));
-  }
-  if (t.shortEntry !== null && t.shortExit !== null && !new Decimal(t.shortExit).lt(t.shortEntry)) {
-    errors.push(new ConfigError('triggers.shortExit', `must be below shortEntry (${t.shortEntry})`, t.shortExit));
-  }
-  return errors;
+  return triggerOrderProblems(t, 'triggers');
 }
 
 /**

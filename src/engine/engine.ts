@@ -4,11 +4,12 @@ import { algoMachine, type AlgoKind, type AlgoResult, type AlgoSpec, type Ladder
 import { engineMachine } from '../../machines/engine.machine.js';
 import { orderMachine, type OrderRole } from '../../machines/order.machine.js';
 import { strategyMachine, type ManualOrder } from '../../machines/strategy.machine.js';
-import type { Clock, TimerId } from '../clock/clock.js';
+import type { Clock } from '../clock/clock.js';
 import { VirtualClock } from '../clock/virtual-clock.js';
 import type { EngineConfig, ResolvedStrategy } from '../config/resolve.js';
 import { strategySchema } from '../config/schema.js';
-import { fillFee, fundingAmount, type FundingSchedule } from '../domain/costs.js';
+import { fillFee } from '../domain/costs.js';
+import { FundingClerk } from './funding.js';
 import { Decimal, str } from '../domain/decimal.js';
 import { Ledger, type LedgerInstrument } from '../domain/ledger.js';
 import { calendarFor } from '../domain/session-calendar.js';
@@ -120,21 +121,6 @@ export interface ManualAlgoRequest {
 /** How long (simulated) a stop may take to let algos cancel and hedge before the engine gives up. */
 const STOP_GRACE_MS = 5 * 60_000;
 
-/** A perpetual symbol's funding: its schedule, who trades it, and which funding times are settled or waiting. */
-interface FundingSymbol {
-  symbol: string;
-  instrument: LedgerInstrument;
-  schedule: FundingSchedule;
-  /** The strategies that trade it (a symbol has one schedule, whichever strategy trades it). */
-  strategies: string[];
-  /** The last funding time settled (journalled), undefined before the first. */
-  settled: number | undefined;
-  /** The next funding time, once armed. */
-  next: { at: number; rate: Decimal } | undefined;
-  /** Funding times passed but not settled: a strategy held the symbol and there was no mark yet (a resumed run). */
-  waiting: { due: number; rate: Decimal; lots: number[] }[];
-}
-
 /**
  * The composition root: builds the actor tree (engine → strategies → sessions, algos → orders), wires
  * market data through the streams into the strategies, routes venue reports to `order:<clientId>`,
@@ -176,9 +162,8 @@ export class Engine {
   private readonly ladderSteps: Record<LadderStep, number> = { resting: 0, crossing: 0, unwinding: 0, paused: 0, failed: 0 };
   /** The fees of each running algo's fills so far (its execution reports them). */
   private readonly algoFees = new Map<string, Decimal>();
-  /** Funding per perpetual symbol (see docs/costs.md). */
-  private readonly fundingSymbols = new Map<string, FundingSymbol>();
-  private fundingTimer: TimerId | undefined;
+  /** Funding on perpetual legs (see docs/costs.md). */
+  private readonly funding: FundingClerk;
   private started = false;
   private finished = false;
   private startedAt = 0;
@@ -214,15 +199,20 @@ export class Engine {
       }
     }
     for (const s of config.strategies) this.ledgers.set(s.spec.name, new Ledger(instruments));
-    for (const s of config.strategies) {
-      for (const leg of s.definition.legs) {
-        const schedule = s.costs[leg.index]?.funding;
-        if (!schedule) continue;
-        const f = this.fundingSymbols.get(leg.symbol);
-        if (f) f.strategies.push(s.spec.name);
-        else this.fundingSymbols.set(leg.symbol, { symbol: leg.symbol, instrument: leg, schedule, strategies: [s.spec.name], settled: undefined, next: undefined, waiting: [] });
-      }
-    }
+    this.funding = new FundingClerk(config.strategies, {
+      clock: this.clock,
+      position: (strategy, symbol) => this.ledgers.get(strategy)!.position(symbol),
+      mark: (symbol) => {
+        const q = this.lastQuote.get(symbol);
+        const leg = instruments.get(symbol);
+        return q && leg ? leg.tickSize.times(q.bid + q.ask).div(2) : undefined;
+      },
+      record: (r) => this.record(r),
+      charge: (c) => {
+        this.ledgers.get(c.strategy)!.addFunding(new Decimal(c.amount));
+        this.fundingSubject.next(c);
+      },
+    });
 
     // Positions taken over from the venue: each symbol must be one strategy's.
     const adopted = new Map<string, number[]>();
@@ -312,8 +302,7 @@ export class Engine {
         }
         case 'funding': {
           for (const c of r.charges) this.ledgers.get(c.strategy)?.addFunding(new Decimal(c.amount));
-          const f = this.fundingSymbols.get(r.symbol);
-          if (f && (f.settled === undefined || r.due > f.settled)) f.settled = r.due;
+          this.funding.restored(r.symbol, r.due);
           break;
         }
         case 'ladder.step':
@@ -346,7 +335,7 @@ export class Engine {
     if (this.started) return;
     this.started = true;
     this.startedAt = this.restoredStartedAt ?? this.clock.now();
-    this.startFunding();
+    this.funding.start(this.startedAt);
     // Quotes are routed by symbol, so a strategy sees only its legs' quotes however many strategies run.
     const bySymbol = new Map<string, Subject<LegQuote>>();
     for (const s of this.config.strategies) for (const l of s.definition.legs) if (!bySymbol.has(l.symbol)) bySymbol.set(l.symbol, new Subject<LegQuote>());
@@ -357,7 +346,7 @@ export class Engine {
         if (q.bidSize > 0 && q.askSize > 0) {
           this.lastQuote.set(q.symbol, q);
           if (this.pendingAdoption.size > 0) this.bookAdopted(q);
-          if (this.fundingSymbols.size > 0) this.settleFunding(q.symbol);
+          this.funding.quoted(q.symbol);
         }
         bySymbol.get(q.symbol)?.next(q);
       }),
@@ -469,8 +458,7 @@ export class Engine {
       if (!done()) this.errors.push('stop: some algos did not finish within the grace period');
     }
     this.venue.stop();
-    if (this.fundingTimer !== undefined) this.clock.clearTimeout(this.fundingTimer);
-    this.fundingTimer = undefined;
+    this.funding.stop();
     for (const s of this.subscriptions) s.unsubscribe();
     this.actor.stop();
     this.records.complete();
@@ -494,7 +482,7 @@ export class Engine {
       strategyState: (name) => stateString(this.actor.system.get(`strategy:${name}`)?.getSnapshot()?.value) ?? 'stopped',
       counts: { ...this.counts, executions: this.executionCount },
       ladder: { ...this.ladderSteps },
-      errors: [...this.errors, ...this.unsettledFunding()],
+      errors: [...this.errors, ...this.funding.unsettled()],
     });
   }
 
@@ -827,84 +815,6 @@ export class Engine {
       liquidity: r.liquidity ?? null,
       fee: str(fee),
     });
-  }
-
-  /**
-   * Funding on perpetual symbols. Each symbol's next funding time after the last one settled (or after the run's
-   * start) is armed on the clock; a resumed run first settles the times it slept through (their records were
-   * not committed to the journal), on the positions it holds now.
-   */
-  private startFunding(): void {
-    const now = this.clock.now();
-    for (const f of this.fundingSymbols.values()) {
-      f.next = f.schedule.next(f.settled ?? this.startedAt);
-      while (f.next && f.next.at <= now) {
-        this.fundingDue(f, f.next.at, f.next.rate);
-        f.next = f.schedule.next(f.next.at);
-      }
-    }
-    this.armFunding();
-  }
-
-  private armFunding(): void {
-    let at = Infinity;
-    for (const f of this.fundingSymbols.values()) if (f.next && f.next.at < at) at = f.next.at;
-    this.fundingTimer = at === Infinity ? undefined : this.clock.setTimeout(() => this.onFundingTime(at), at - this.clock.now());
-  }
-
-  private onFundingTime(at: number): void {
-    this.fundingTimer = undefined;
-    for (const f of this.fundingSymbols.values()) {
-      if (f.next?.at !== at) continue;
-      this.fundingDue(f, at, f.next.rate);
-      f.next = f.schedule.next(at);
-    }
-    this.armFunding();
-  }
-
-  /** A funding time of `f` has come: the positions are taken now; it is settled at once if it can be. */
-  private fundingDue(f: FundingSymbol, due: number, rate: Decimal): void {
-    f.waiting.push({ due, rate, lots: f.strategies.map((s) => this.ledgers.get(s)!.position(f.symbol)) });
-    this.settleFunding(f.symbol);
-  }
-
-  /**
-   * Settles a symbol's waiting funding times, in order: each charges every strategy that held the symbol, at the
-   * leg's last two-sided mid. One that needs a mark the engine has not seen yet (a resumed run, before the
-   * symbol's first quote) waits for it, and so do the times after it.
-   */
-  private settleFunding(symbol: string): void {
-    const f = this.fundingSymbols.get(symbol);
-    if (!f) return;
-    while (f.waiting.length > 0) {
-      const w = f.waiting[0]!;
-      const q = this.lastQuote.get(symbol);
-      if (!q && w.lots.some((n) => n !== 0)) return;
-      f.waiting.shift();
-      const i = f.instrument;
-      const mark = q ? i.tickSize.times(q.bid + q.ask).div(2) : undefined;
-      const charges: FundingRecord[] = [];
-      f.strategies.forEach((strategy, k) => {
-        const lots = w.lots[k]!;
-        if (lots === 0 || !mark) return;
-        charges.push({ at: w.due, strategy, symbol, lots, rate: str(w.rate), mark: str(mark), amount: str(fundingAmount(lots, mark, w.rate, i)) });
-      });
-      f.settled = w.due;
-      this.record({ kind: 'funding', at: this.clock.now(), symbol, due: w.due, rate: str(w.rate), mark: mark ? str(mark) : null, charges });
-      for (const c of charges) {
-        this.ledgers.get(c.strategy)!.addFunding(new Decimal(c.amount));
-        this.fundingSubject.next(c);
-      }
-    }
-  }
-
-  /** Funding times passed and not charged for want of a mark: named in the summary's errors. */
-  private unsettledFunding(): string[] {
-    const out: string[] = [];
-    for (const f of this.fundingSymbols.values()) {
-      for (const w of f.waiting) out.push(`funding of ${f.symbol} due ${new Date(w.due).toISOString()} not charged: no two-sided quote of ${f.symbol} since the engine started`);
-    }
-    return out;
   }
 
   private algoStarted(spec: AlgoSpec): void {

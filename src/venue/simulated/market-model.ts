@@ -3,7 +3,17 @@ import type { Random } from './random.js';
 /**
  * A seeded model of correlated instruments. Each `base` instrument's mid is a random walk; each follower's
  * mid is beta · base + s, where s is an Ornstein–Uhlenbeck process around `mean` (a cointegrated pair).
- * Every instrument advances on the same time line, so quotes of any leg read one consistent state.
+ *
+ * The processes move in groups (a base and the instruments that follow it), and lazily: reading a mid at time t
+ * moves only that instrument's group, from the time the group was last read to t, by the exact discretisation over
+ * the gap (so the size of the step does not matter). A quote therefore costs the same however many other
+ * instruments the venue lists. Within a group every process advances on one time line, so quotes of any of its legs
+ * read one consistent state.
+ *
+ * The draws come from the venue's one stream, in the order the model always drew them within a group (the base,
+ * then its followers in the order listed): a venue whose instruments form one group (the demo's pair) sees the same
+ * market for a seed as when every process moved on every quote. With several groups, a quote no longer draws for
+ * the groups it does not read, so the same seed gives another (equally random) market than before.
  */
 export interface BaseModel {
   symbol: string;
@@ -21,45 +31,74 @@ export interface FollowerModel {
   halfLifeSeconds: number;
 }
 
+interface Follower {
+  readonly model: FollowerModel;
+  readonly kappa: number;
+  /** s, the follower's spread to beta · base. */
+  level: number;
+}
+
+/** A base and its followers: the processes that move together. */
+interface Group {
+  readonly base: BaseModel;
+  readonly followers: Follower[];
+  level: number;
+  /** When the group last moved (ms); null before the model starts. */
+  t: number | null;
+}
+
 export class MarketModel {
-  private t: number | null = null;
-  private readonly level = new Map<string, number>();
-  private readonly bases: BaseModel[];
-  private readonly followers: (FollowerModel & { kappa: number })[];
+  private readonly groups: Group[] = [];
+  /** Per symbol: its group, and its follower record (undefined for the base). */
+  private readonly of = new Map<string, { group: Group; follower: Follower | undefined }>();
 
   constructor(
     private readonly random: Random,
     bases: BaseModel[],
     followers: FollowerModel[],
   ) {
-    this.bases = bases;
-    this.followers = followers.map((f) => ({ ...f, kappa: Math.LN2 / f.halfLifeSeconds }));
-    for (const b of bases) this.level.set(b.symbol, b.start);
-    for (const f of this.followers) this.level.set(f.symbol, f.mean);
+    for (const b of bases) {
+      const group: Group = { base: b, followers: [], level: b.start, t: null };
+      this.groups.push(group);
+      this.of.set(b.symbol, { group, follower: undefined });
+    }
+    for (const f of followers) {
+      const base = this.of.get(f.follows);
+      if (!base || base.follower !== undefined) throw new Error(`MarketModel: ${f.symbol} follows ${f.follows}, which is not a random-walk instrument`);
+      const follower: Follower = { model: f, kappa: Math.LN2 / f.halfLifeSeconds, level: f.mean };
+      base.group.followers.push(follower);
+      this.of.set(f.symbol, { group: base.group, follower });
+    }
   }
 
-  /** Moves every latent process to time `t` (ms); exact discretisation, so step size does not matter. */
-  advance(t: number): void {
-    if (this.t === null || t <= this.t) {
-      this.t ??= t;
+  /** The model starts at `t` (ms): every process is at its start level then. */
+  start(t: number): void {
+    for (const g of this.groups) g.t ??= t;
+  }
+
+  /** The model's fair price of a symbol at time `t` (ms): its group moves to `t` first (never back in time). */
+  mid(symbol: string, t: number): number {
+    const o = this.of.get(symbol);
+    if (o === undefined) throw new Error(`MarketModel: unknown symbol ${symbol}`);
+    const g = o.group;
+    this.advance(g, t);
+    return o.follower === undefined ? g.level : o.follower.model.beta * g.level + o.follower.level;
+  }
+
+  /** Moves a group to `t`: the base's random walk, then each follower's spread; exact discretisation. */
+  private advance(g: Group, t: number): void {
+    if (g.t === null) {
+      g.t = t;
       return;
     }
-    const dt = (t - this.t) / 1000;
-    this.t = t;
-    for (const b of this.bases) this.level.set(b.symbol, this.level.get(b.symbol)! + b.volatility * Math.sqrt(dt) * this.random.normal());
-    for (const f of this.followers) {
+    if (t <= g.t) return;
+    const dt = (t - g.t) / 1000;
+    g.t = t;
+    g.level = g.level + g.base.volatility * Math.sqrt(dt) * this.random.normal();
+    for (const f of g.followers) {
+      const m = f.model;
       const decay = Math.exp(-f.kappa * dt);
-      const s = this.level.get(f.symbol)!;
-      this.level.set(f.symbol, f.mean + (s - f.mean) * decay + f.sd * Math.sqrt(1 - decay * decay) * this.random.normal());
+      f.level = m.mean + (f.level - m.mean) * decay + m.sd * Math.sqrt(1 - decay * decay) * this.random.normal();
     }
-  }
-
-  /** The model's fair price of a symbol now. */
-  mid(symbol: string): number {
-    const f = this.followers.find((x) => x.symbol === symbol);
-    if (f) return f.beta * this.mid(f.follows) + this.level.get(symbol)!;
-    const v = this.level.get(symbol);
-    if (v === undefined) throw new Error(`MarketModel: unknown symbol ${symbol}`);
-    return v;
   }
 }

@@ -31,16 +31,26 @@ export interface SimVenueSpec {
   faults?: SimFaults;
 }
 
+/** What a quote of one instrument needs: its spec, its tick as a number, its width in ticks. */
+interface Quoting {
+  readonly spec: SimInstrumentSpec;
+  readonly tick: number;
+  readonly width: number;
+}
+
 /**
  * The embedded simulated exchange: a seeded market model (a random walk and instruments cointegrated with
  * it) quoting level 1 with sizes while its calendar is open, on the exchange core (matching, latency,
  * queue position, faults; see Exchange). The book is cleared at each close.
+ *
+ * A quote costs the same however many instruments the venue lists: the model moves only the quoted instrument's
+ * group (its random walk and the instruments that follow it; see MarketModel).
  */
 export class SimulatedVenue extends Exchange {
   readonly name = 'simulated';
   private readonly random: Random;
   private readonly model: MarketModel;
-  private readonly sims = new Map<string, SimInstrumentSpec>();
+  private readonly sims = new Map<string, Quoting>();
 
   constructor(
     readonly spec: SimVenueSpec,
@@ -68,7 +78,7 @@ export class SimulatedVenue extends Exchange {
         if (i.start === undefined || i.volatility === undefined) throw new ConfigError(p, 'needs either `follows`, or both `start` and `volatility`', i.symbol);
         bases.push({ symbol: i.symbol, start: Number(i.start), volatility: Number(i.volatility) });
       }
-      this.sims.set(i.symbol, i);
+      this.sims.set(i.symbol, { spec: i, tick: Number(i.tickSize), width: i.widthTicks ?? 1 });
     }
     for (const f of followers) {
       if (followers.some((g) => g.symbol === f.follows)) throw new ConfigError('venue.instruments', `${f.symbol} follows ${f.follows}, which itself follows another instrument`);
@@ -77,7 +87,7 @@ export class SimulatedVenue extends Exchange {
   }
 
   protected onStart(now: number): void {
-    this.model.advance(now);
+    this.model.start(now);
     for (const i of this.spec.instruments) this.scheduleQuote(i.symbol, now + this.random.exponential(i.quoteIntervalMs));
   }
 
@@ -87,19 +97,18 @@ export class SimulatedVenue extends Exchange {
 
   private quote(symbol: string): void {
     const now = this.clock.now();
-    const spec = this.sims.get(symbol)!;
+    const q = this.sims.get(symbol)!;
+    const spec = q.spec;
     if (!this.calendar.isOpen(now)) {
       this.clearBook(symbol);
       const next = this.calendar.nextBoundary(now);
       if (next) this.scheduleQuote(symbol, next.at + this.random.exponential(spec.quoteIntervalMs));
       return;
     }
-    this.model.advance(now);
-    const tick = Number(spec.tickSize);
-    const bid = Math.floor(this.model.mid(symbol) / tick);
+    const bid = Math.floor(this.model.mid(symbol, now) / q.tick);
     const book: Book = {
       bid,
-      ask: bid + (spec.widthTicks ?? 1),
+      ask: bid + q.width,
       bidSize: this.random.int(spec.size.min, spec.size.max),
       askSize: this.random.int(spec.size.min, spec.size.max),
     };

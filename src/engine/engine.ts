@@ -180,6 +180,7 @@ export class Engine {
     this.keepExecutions = options.keepExecutions ?? 100_000;
     this.risk = new PreTradeRisk(config.risk ?? { instruments: new Map() });
     if (!options.venue && config.venue.kind === 'replay') throw new LegatoError('a replay venue needs its data: run it with runBacktest() or `legato backtest`');
+    if (!options.venue && config.venue.kind === 'fix') throw new LegatoError('a FIX venue needs its connection: pass a FixVenue (FixVenue.connect) as options.venue, or run `legato run --config … ` with venue.kind fix');
     this.venue = options.venue ?? new SimulatedVenue(config.venue as SimVenueSpec, this.clock);
     this.records$ = this.records.asObservable();
     this.fills$ = this.fills.asObservable();

@@ -1,5 +1,5 @@
-import { closeSync, constants, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { MsgType, Tag } from './fix-codec.js';
+import { fileStore, type SeqStore } from './fix-store.js';
 import type { FixConfig, FixObject, FixSessionDescription, FixTransport, FixView, Jspurefix } from './jspurefix.js';
 
 /**
@@ -16,6 +16,11 @@ import type { FixConfig, FixObject, FixSessionDescription, FixTransport, FixView
  * - Sequence numbers on disk. jspurefix's file store writes .seqnums with overlapping async writeFile calls,
  *   so a crash can leave an older number than the last message sent (the peer then sees a sequence too low
  *   and logs out). The store here writes them synchronously, in place (one fixed-width record at offset 0).
+ *   jspurefix also stores the next number only after the encoded bytes were pushed to the socket (a kill in
+ *   between leaves the store one behind what the peer received), and stores `MsgSeqNum + 1` of every message
+ *   it encodes, a PossDupFlag copy or a SequenceReset-GapFill too, whose number is an old one (the store then
+ *   went back to it until the next new message). Here the next number is stored as each message is numbered,
+ *   before its bytes exist, and the stored number never goes down (a reset deletes the store instead).
  * - Logon refusals name their reason in the Logout's Text (jspurefix says "logon rejected by application").
  *   A Logon is screened (`checkLogon`) before its sequence number is counted, and a refused connection's
  *   store is muted: every connection opens the session's one store, so a stray that is refused must not
@@ -45,6 +50,11 @@ export interface SessionHooks {
   onStopped(error: Error | undefined): void;
   /** Which application messages this side keeps to replay on a ResendRequest. */
   keep?(msgType: string): boolean;
+  /**
+   * The initiator, before its Logon is numbered: a number to send it with when the stored one is lower (the
+   * counterparty refused the last Logon as "MsgSeqNum too low, expecting N"); undefined to use the store's.
+   */
+  logonSeqNum?(): number | undefined;
 }
 
 /** What Legato calls on a session (the jspurefix class made at run time implements it). */
@@ -89,6 +99,7 @@ const ACTIVE = 17;
 
 type Internals = {
   config: FixConfig;
+  sessionStore?: SeqStore;
   transport: FixTransport | null;
   sessionState: { state: number; lastTestRequestAt: Date | null; lastPeerMsgSeqNum: number };
   send(msgType: string, obj: FixObject, cb?: (e: Error | null, r: { header: FixObject | null }) => void): void;
@@ -118,6 +129,10 @@ export function sessionClass(fix: Jspurefix): new (config: FixConfig, hooks: Ses
       super(config);
       const self = this as unknown as Internals;
       self.checkMsgIntegrity = true;
+      // jspurefix forwards a socket's error to the session (rxOnError → terminate → emit 'error'), and after the
+      // session's run has settled nobody listens: an emitter's unheard 'error' throws, out of the event loop (a TLS
+      // alert after the handshake did it). The error ends the session through onStopped like any other end.
+      (this as unknown as NodeJS.EventEmitter).on('error', () => {});
     }
 
     private get self(): Internals {
@@ -168,8 +183,48 @@ export function sessionClass(fix: Jspurefix): new (config: FixConfig, hooks: Ses
 
     continueFrom(nextOut: number, lastIn: number): void {
       const transmitter = this.self.transport?.transmitter;
-      if (transmitter && nextOut > transmitter.msgSeqNum) transmitter.msgSeqNum = nextOut;
+      if (transmitter && nextOut > transmitter.msgSeqNum) {
+        transmitter.msgSeqNum = nextOut;
+        this.storeNextOut(nextOut);
+      }
       if (lastIn > this.self.sessionState.lastPeerMsgSeqNum) this.self.sessionState.lastPeerMsgSeqNum = lastIn;
+    }
+
+    /** Stores `n` as the next number to send (synchronously, in Legato's file store; never lower). */
+    private storeNextOut(n: number): void {
+      const store = this.self.sessionStore;
+      if (store?.storeNextOut) store.storeNextOut(n);
+      else if (store && n > store.senderSeqNum) store.setSenderSeqNum(n).catch(() => {});
+    }
+
+    /**
+     * Each message's number is stored as it is numbered: the transmitter's encodeMessage numbers it and
+     * returns, and only then are its bytes pushed towards the socket (jspurefix stored it after that push).
+     */
+    run(transport: FixTransport): Promise<unknown> {
+      // The parser and the transmitter re-emit their stream's errors, and once the session has stopped (unsubscribed)
+      // nobody hears them: an unheard 'error' throws out of the event loop (a TLS alert arriving after the session
+      // ended on the same failure did). The session has ended, or ends, on that error through its own handlers.
+      for (const emitter of [(transport as unknown as { receiver?: NodeJS.EventEmitter }).receiver, transport.transmitter as unknown as NodeJS.EventEmitter]) emitter?.on('error', () => {});
+      const tx = transport.transmitter as unknown as { msgSeqNum: number; encodeMessage(msgType: string, obj: FixObject): FixObject | null };
+      const encode = tx.encodeMessage.bind(tx);
+      tx.encodeMessage = (msgType, obj) => {
+        const header = encode(msgType, obj);
+        if (header && !header['PossDupFlag']) this.storeNextOut(tx.msgSeqNum);
+        return header;
+      };
+      return (Base.prototype as unknown as { run(this: unknown, t: FixTransport): Promise<unknown> }).run.call(this, transport);
+    }
+
+    /** The initiator's Logon goes with the number the counterparty asked for, when that is above the store's. */
+    protected async onPreLogon(): Promise<void> {
+      await (Base.prototype as unknown as { onPreLogon(this: unknown): Promise<void> }).onPreLogon.call(this);
+      const n = this.hooks.logonSeqNum?.();
+      const transmitter = this.self.transport?.transmitter;
+      if (n !== undefined && transmitter && n > transmitter.msgSeqNum) {
+        transmitter.msgSeqNum = n;
+        this.storeNextOut(n);
+      }
     }
 
     /** Refuses the Logon of a connection not logged on: its store is muted first, then the Logout names why. */
@@ -186,6 +241,7 @@ export function sessionClass(fix: Jspurefix): new (config: FixConfig, hooks: Ses
       if (!store) return;
       const nothing = async (): Promise<void> => {};
       for (const k of ['put', 'setSenderSeqNum', 'setTargetSeqNum', 'reset']) store[k] = nothing;
+      store['storeNextOut'] = () => {};
       store['nextSenderSeqNum'] = async () => 0;
       store['nextTargetSeqNum'] = async () => 0;
     }
@@ -333,54 +389,9 @@ export async function sessionConfig(fix: Jspurefix, description: FixSessionDescr
   const system = await container.makeSystem(description);
   const config = system.resolve('IJsFixConfig') as FixConfig;
   if (storeDir !== undefined) {
-    config.sessionStoreFactory = { create: (sessionId: unknown) => new fix.FileSessionStore(sessionId, syncProvider(fix, sessionId, storeDir), true) };
+    config.sessionStoreFactory = { create: (sessionId: unknown) => fileStore(fix, sessionId, storeDir) };
   }
   return config;
-}
-
-/**
- * jspurefix's QuickFIX-format file provider, with the sequence numbers and the index written synchronously:
- * each number is on disk before the next message is handled. The numbers are one fixed-width record
- * (`%20d : %20d`), written in place at offset 0 through a descriptor kept open: one small positional write
- * (a process killed mid-way has written it or not), not a file created and renamed per message, which cost
- * about half a millisecond each and, at hundreds of messages a second, held the event loop long enough to
- * put the engine seconds behind its venue.
- */
-function syncProvider(fix: Jspurefix, sessionId: unknown, dir: string): unknown {
-  const provider = new fix.FileSessionStreamProvider(sessionId, dir);
-  const p = provider as unknown as { seqNumsPath: string; headerPath: string; reset(): Promise<void>; dispose(): Promise<void> };
-  let seqFd: number | null = null;
-  let seqLength = -1;
-  let headerFd: number | null = null;
-  const close = (): void => {
-    for (const fd of [seqFd, headerFd]) if (fd !== null) closeSync(fd);
-    seqFd = headerFd = null;
-    seqLength = -1;
-  };
-  provider.writeSeqNums = async (content: string): Promise<void> => {
-    // Opened without truncating: the file always holds a whole record, the last one written.
-    seqFd ??= openSync(p.seqNumsPath, constants.O_WRONLY | constants.O_CREAT, 0o644);
-    const bytes = Buffer.from(content, 'utf8');
-    writeSync(seqFd, bytes, 0, bytes.length, 0);
-    if (bytes.length !== seqLength) ftruncateSync(seqFd, bytes.length);
-    seqLength = bytes.length;
-  };
-  provider.appendHeaderLine = async (line: string): Promise<void> => {
-    headerFd ??= openSync(p.headerPath, 'a');
-    writeSync(headerFd, line + '\n');
-  };
-  // A reset deletes the files (our descriptors would write to deleted ones); a disposed store lets them go.
-  const reset = p.reset.bind(provider);
-  p.reset = async () => {
-    close();
-    await reset();
-  };
-  const dispose = p.dispose.bind(provider);
-  p.dispose = async () => {
-    close();
-    await dispose();
-  };
-  return provider;
 }
 
 /** A session description for jspurefix from Legato's settings. */

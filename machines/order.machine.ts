@@ -1,11 +1,17 @@
 import { assign, sendParent, setup } from 'xstate';
-import type { OrderCanceled, OrderCommand, OrderFilled, VenueReport } from '../src/domain/orders.js';
+import type { OrderCanceled, OrderChange, OrderCommand, OrderFilled, OrderReplaced, VenueReport } from '../src/domain/orders.js';
 
 /**
  * One order at the venue. The transition table covers every report in every state where it can
  * arrive, including the real-world ones: a fill before the acknowledgement, a fill after a cancel
- * request, a cancel rejected, a cancel that overtakes its fills, a duplicate fill. Each new fill is told to
- * the parent at once (`leg.filled`); the end is told by the done event, whose output is `OrderEnded`.
+ * request, a cancel rejected, a cancel that overtakes its fills, a duplicate fill, a fill racing a replace, a
+ * replace refused, a replace confirmed twice. Each new fill is told to the parent at once (`leg.filled`), and so
+ * is each replace's outcome (`order.replaced`, `order.replaceFailed`); the end is told by the done event, whose
+ * output is `OrderEnded`.
+ *
+ * A re-price that keeps the order (`replace.requested`, where the venue can replace) goes through `replacing`:
+ * the order works on at its old price until the venue confirms, so fills still count there, and a fill that
+ * completes it ends it filled. The order keeps its client id throughout.
  */
 
 /** What an order is for: working the entry, hedging a leg-out, or unwinding one. */
@@ -23,6 +29,8 @@ export interface OrderInput {
 
 export interface OrderContext extends OrderInput {
   fill: { qty: number; notional: number; tradeIds: string[] };
+  /** The replace asked for and not yet answered. */
+  replacing: OrderChange | null;
   /** The venue's cumulative fill count as of its cancel confirmation, while fills are still in flight. */
   venueFilled: number | null;
   /** While throttled: how long the order waits before it asks to be sent again. */
@@ -51,6 +59,19 @@ export interface OrderCancelFailedEvent {
   clientId: string;
   reason: string;
 }
+/** Sent to the parent when the venue replaced the order: it works at `price` for `qty` lots in all from now on. */
+export interface OrderReplacedEvent {
+  type: 'order.replaced';
+  clientId: string;
+  price: number;
+  qty: number;
+}
+/** Sent to the parent when a replace did not happen (refused by the venue, or the order was not working): unchanged. */
+export interface OrderReplaceFailedEvent {
+  type: 'order.replaceFailed';
+  clientId: string;
+  reason: string;
+}
 /** The order's output: its parent receives it as `xstate.done.actor.<clientId>`. */
 export interface OrderEnded {
   clientId: string;
@@ -65,7 +86,9 @@ export interface OrderEnded {
  * is spent and it must wait `waitMs` (it was not sent either way).
  */
 export type RiskEvent = { type: 'order.refused'; clientId: string; reason: string } | { type: 'order.throttled'; clientId: string; waitMs: number };
-export type OrderEvent = VenueReport | RiskEvent | { type: 'cancel.requested' };
+/** From the parent: re-price the order in place (only sent where the venue can replace). */
+export type ReplaceRequest = { type: 'replace.requested' } & OrderChange;
+export type OrderEvent = VenueReport | RiskEvent | { type: 'cancel.requested' } | ReplaceRequest;
 
 export const orderMachine = setup({
   types: {
@@ -79,6 +102,8 @@ export const orderMachine = setup({
     submitOrder: (_: unknown, _params: { order: OrderCommand; role: OrderRole }) => {},
     /** Effect: ask the venue to cancel (provided by the engine). */
     cancelOrder: (_: unknown, _params: { clientId: string }) => {},
+    /** Effect: ask the venue to replace the order (provided by the engine; only asked where the venue can). */
+    replaceOrder: (_: unknown, _params: { order: OrderCommand; role: OrderRole; change: OrderChange }) => {},
     applyFill: assign(({ context, event }) => {
       const e = event as OrderFilled;
       return {
@@ -103,6 +128,31 @@ export const orderMachine = setup({
     }),
     reportStale: sendParent(({ context }) => ({ type: 'order.stale', clientId: context.order.clientId }) satisfies OrderStaleEvent),
     reportCancelFailed: sendParent(({ context, event }) => ({ type: 'order.cancelFailed', clientId: context.order.clientId, reason: 'reason' in event ? event.reason : '' }) satisfies OrderCancelFailedEvent),
+    noteReplace: assign({
+      replacing: ({ event }) => {
+        const e = event as ReplaceRequest;
+        return e.qty === undefined ? { price: e.price } : { price: e.price, qty: e.qty };
+      },
+    }),
+    /** The venue's word on the order's price and size: kept (a repeated confirmation changes nothing). */
+    applyReplace: assign(({ context, event }) => {
+      const e = event as OrderReplaced;
+      return { order: { ...context.order, price: e.price, qty: e.qty }, replacing: null };
+    }),
+    forgetReplace: assign({ replacing: null }),
+    reportReplaced: sendParent(({ context, event }) => {
+      const e = event as OrderReplaced;
+      return { type: 'order.replaced', clientId: context.order.clientId, price: e.price, qty: e.qty } satisfies OrderReplacedEvent;
+    }),
+    /** The replace did not happen: the venue refused it, or the order was not working when it was asked. */
+    reportReplaceFailed: sendParent(
+      ({ context, event }) =>
+        ({
+          type: 'order.replaceFailed',
+          clientId: context.order.clientId,
+          reason: event.type === 'order.replaceRejected' ? event.reason : 'the order is not working',
+        }) satisfies OrderReplaceFailedEvent,
+    ),
     /** The final status, which the machine's output (its done event to the parent) reports. */
     settle: assign((_, params: { status: OrderStatus }) => ({ status: params.status })),
     noteCanceledCount: assign({ venueFilled: ({ event }) => (event as OrderCanceled).filledQty }),
@@ -124,7 +174,7 @@ export const orderMachine = setup({
   },
 }).createMachine({
   id: 'order',
-  context: ({ input }) => ({ ...input, fill: { qty: 0, notional: 0, tradeIds: [] }, venueFilled: null, waitMs: 0, reason: null, status: null }),
+  context: ({ input }) => ({ ...input, fill: { qty: 0, notional: 0, tradeIds: [] }, replacing: null, venueFilled: null, waitMs: 0, reason: null, status: null }),
   initial: 'submitted',
   states: {
     submitted: {
@@ -147,13 +197,15 @@ export const orderMachine = setup({
           { guard: 'hasAllFills', target: 'canceled' },
           { target: 'awaitingFills', actions: 'noteCanceledCount' },
         ],
+        // Not working yet: there is nothing to replace, and the parent hears so (it cancels and re-sends instead).
+        'replace.requested': { actions: 'reportReplaceFailed' },
       },
     },
     // Over the venue's order-rate budget: unsent, it asks again when the budget allows (a visible state, not a sleep).
     throttled: {
       after: { throttleWait: 'submitted' },
-      // Never sent: nothing to cancel at the venue.
-      on: { 'cancel.requested': 'canceled' },
+      // Never sent: nothing to cancel (or replace) at the venue.
+      on: { 'cancel.requested': 'canceled', 'replace.requested': { actions: 'reportReplaceFailed' } },
     },
     working: {
       initial: 'accepted',
@@ -181,6 +233,45 @@ export const orderMachine = setup({
         'order.rejected': { target: 'rejected', actions: 'noteReason' },
         // A late or repeated acknowledgement changes nothing.
         'order.accepted': {},
+        // A re-price that keeps the order: it works on at the old price until the venue answers.
+        'replace.requested': { target: 'replacing', actions: 'noteReplace' },
+        // A replace's answer after the order came back here (a repeated confirmation; one that crossed a cancel
+        // the venue refused): the venue's word on the price stands, and the parent hears it.
+        'order.replaced': { actions: ['applyReplace', 'reportReplaced'] },
+        'order.replaceRejected': { actions: ['forgetReplace', 'reportReplaceFailed'] },
+      },
+    },
+    // A replace is on its way: the order works at its old price until the venue confirms or refuses it. No stale
+    // report here (the order is being re-priced), and no eventless transition: every exit is a report or a request.
+    // The algo never asks to replace an order it is replacing or cancelling, so those states take no request (and
+    // an order canceled at the venue, waiting for its fills, has nothing left to re-price).
+    replacing: {
+      entry: { type: 'replaceOrder', params: ({ context }) => ({ order: context.order, role: context.role, change: context.replacing! }) },
+      on: {
+        // Fills at the old price racing the replace: they count, and one that completes the order ends it.
+        'order.filled': [
+          { guard: 'isDuplicateFill' },
+          { guard: 'completesOrder', target: 'filled', actions: ['applyFill', 'reportFill'] },
+          { actions: ['applyFill', 'reportFill'] },
+        ],
+        'order.replaced': [
+          { guard: 'hasFills', target: 'working.partiallyFilled', actions: ['applyReplace', 'reportReplaced'] },
+          { target: 'working.accepted', actions: ['applyReplace', 'reportReplaced'] },
+        ],
+        // Refused (too late: it filled or was canceled, a venue rule, risk): still working at the old price.
+        'order.replaceRejected': [
+          { guard: 'hasFills', target: 'working.partiallyFilled', actions: ['forgetReplace', 'noteReason', 'reportReplaceFailed'] },
+          { target: 'working.accepted', actions: ['forgetReplace', 'noteReason', 'reportReplaceFailed'] },
+        ],
+        // A cancel overrides the replace (its answer may still come, and is heard in pendingCancel).
+        'cancel.requested': 'pendingCancel',
+        // The venue canceled on its own, or rejected what it had acknowledged.
+        'order.canceled': [
+          { guard: 'hasAllFills', target: 'canceled' },
+          { target: 'awaitingFills', actions: 'noteCanceledCount' },
+        ],
+        'order.rejected': { target: 'rejected', actions: 'noteReason' },
+        'order.accepted': {},
       },
     },
     pendingCancel: {
@@ -206,6 +297,9 @@ export const orderMachine = setup({
         'order.accepted': {},
         'order.rejected': { target: 'rejected', actions: 'noteReason' },
         'cancel.requested': {},
+        // A replace sent before the cancel was answered: its outcome is the parent's to know.
+        'order.replaced': { actions: ['applyReplace', 'reportReplaced'] },
+        'order.replaceRejected': { actions: ['forgetReplace', 'reportReplaceFailed'] },
       },
     },
     awaitingFills: {

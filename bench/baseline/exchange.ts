@@ -9,7 +9,9 @@ import type { TimerQueue } from './timers.js';
  *   it (through: everything at the price traded; at: the lots ahead of it first). Nothing else fills it.
  * - Queue position: joining the touch puts the displayed size ahead; a better price is first; behind the touch the
  *   queue is unknown (unbounded) until the level shows. A quote only moves an order up.
- * - Orders, cancels and reports each take their leg's latency (timers on the one queue).
+ * - A replace (a re-price in place) travels like an order; a new price loses the queue place (the order is worked
+ *   again like an arriving one, last in arrival order), the same price keeps it; one that is not resting is refused.
+ * - Orders, cancels, replaces and reports each take their leg's latency (timers on the one queue).
  * Not modelled (the job does not use them): session calendars (always open), faults, disconnects, duplicate ids.
  */
 
@@ -19,10 +21,12 @@ export const R_FILLED = 1;
 export const R_CANCELED = 2;
 export const R_CANCEL_REJECTED = 3;
 export const R_REJECTED = 4;
+export const R_REPLACED = 5;
+export const R_REPLACE_REJECTED = 6;
 
 export interface Report {
   type: number;
-  /** Fill: lots and price (ticks); canceled: the venue's filled count. */
+  /** Fill: lots and price (ticks); canceled: the venue's filled count; replaced: the order's lots and new price. */
   qty: number;
   price: number;
   maker: boolean;
@@ -35,8 +39,8 @@ export interface VenueOrder {
   readonly sym: number;
   readonly side: 1 | -1;
   readonly qty: number;
-  readonly price: number;
-  /** Exchange-side state: lots filled, lots ahead in the queue, resting, finished. */
+  /** Exchange-side state: the limit now (a replace moves it before the engine hears), lots filled, lots ahead in the queue, resting, finished. */
+  xPrice: number;
   xFilled: number;
   xAhead: number;
   xResting: boolean;
@@ -54,6 +58,7 @@ export interface Latency {
 export const T_ARRIVE = 1;
 export const T_CANCEL = 2;
 export const T_REPORT = 3;
+export const T_REPLACE = 4;
 
 export class BaselineExchange {
   // The book per instrument, after our own fills consumed displayed size.
@@ -87,6 +92,11 @@ export class BaselineExchange {
     this.timers.after(this.latency[o.sym]!.cancelMs, T_CANCEL, o);
   }
 
+  /** A replace to a new limit price (the size stays). */
+  replace(o: VenueOrder, price: number): void {
+    this.timers.after(this.latency[o.sym]!.submitMs, T_REPLACE, o, price);
+  }
+
   private report(o: VenueOrder, type: number, qty = 0, price = 0, maker = false): void {
     const r: Report = { type, qty, price, maker, at: this.timers.now };
     this.timers.after(this.latency[o.sym]!.reportMs, T_REPORT, o, r);
@@ -109,7 +119,7 @@ export class BaselineExchange {
     const ask = this.ask[s]!;
     for (let k = 0; k < list.length; k++) {
       const o = list[k]!;
-      const p = o.price;
+      const p = o.xPrice;
       if (o.side > 0) {
         const askSize = this.askSize[s]!;
         if (askSize > 0 && ask <= p) {
@@ -144,7 +154,7 @@ export class BaselineExchange {
     let left = volume;
     for (let k = 0; k < list.length && left > 0; k++) {
       const o = list[k]!;
-      const p = o.price;
+      const p = o.xPrice;
       const buy = o.side > 0;
       const want = o.qty - o.xFilled;
       let q = 0;
@@ -166,16 +176,36 @@ export class BaselineExchange {
   arrive(o: VenueOrder): void {
     o.xArrived = true;
     this.report(o, R_ACCEPTED);
+    this.work(o);
+  }
+
+  /** A replace reaches the matcher: refused unless resting; a new price loses the order's place (worked again). */
+  arriveReplace(o: VenueOrder, price: number): void {
+    if (!o.xResting) {
+      this.report(o, R_REPLACE_REJECTED);
+      return;
+    }
+    const moved = price !== o.xPrice;
+    o.xPrice = price;
+    this.report(o, R_REPLACED, o.qty, price);
+    if (!moved) return;
+    this.remove(o);
+    o.xDone = false;
+    this.work(o);
+  }
+
+  /** Marketable, the order takes the touch up to the size shown; the rest rests, last in arrival order. */
+  private work(o: VenueOrder): void {
     const s = o.sym;
     const book = this.has[s]!;
     if (book) {
-      if (o.side > 0 && o.price >= this.ask[s]! && this.askSize[s]! > 0) {
-        const q = Math.min(o.qty, this.askSize[s]!);
+      if (o.side > 0 && o.xPrice >= this.ask[s]! && this.askSize[s]! > 0) {
+        const q = Math.min(o.qty - o.xFilled, this.askSize[s]!);
         this.askSize[s]! -= q;
         o.xFilled += q;
         this.report(o, R_FILLED, q, this.ask[s]!, false);
-      } else if (o.side < 0 && o.price <= this.bid[s]! && this.bidSize[s]! > 0) {
-        const q = Math.min(o.qty, this.bidSize[s]!);
+      } else if (o.side < 0 && o.xPrice <= this.bid[s]! && this.bidSize[s]! > 0) {
+        const q = Math.min(o.qty - o.xFilled, this.bidSize[s]!);
         this.bidSize[s]! -= q;
         o.xFilled += q;
         this.report(o, R_FILLED, q, this.bid[s]!, false);
@@ -186,8 +216,8 @@ export class BaselineExchange {
       if (book && this.queue[s]) {
         const near = o.side > 0 ? this.bid[s]! : this.ask[s]!;
         const nearSize = o.side > 0 ? this.bidSize[s]! : this.askSize[s]!;
-        if (nearSize === 0 || o.side * (o.price - near) > 0) o.xAhead = 0;
-        else o.xAhead = o.price === near ? nearSize : Infinity;
+        if (nearSize === 0 || o.side * (o.xPrice - near) > 0) o.xAhead = 0;
+        else o.xAhead = o.xPrice === near ? nearSize : Infinity;
       }
       o.xResting = true;
       this.resting[s]!.push(o);
@@ -207,7 +237,7 @@ export class BaselineExchange {
   /** A resting order fills q lots at its price; returns true when it left the book. */
   private settle(o: VenueOrder, q: number): boolean {
     o.xFilled += q;
-    this.report(o, R_FILLED, q, o.price, true);
+    this.report(o, R_FILLED, q, o.xPrice, true);
     if (o.xFilled >= o.qty) {
       this.remove(o);
       return true;

@@ -3,7 +3,7 @@ import type { QuoteTable } from '../../src/data/quote-table.js';
 import type { TradeTable } from '../../src/data/trade-table.js';
 import { Decimal } from '../../src/domain/decimal.js';
 import { calendarFor } from '../../src/domain/session-calendar.js';
-import { BaselineExchange, T_ARRIVE, T_CANCEL, T_REPORT, type Report } from './exchange.js';
+import { BaselineExchange, T_ARRIVE, T_CANCEL, T_REPLACE, T_REPORT, type Report } from './exchange.js';
 import { Algo, deliverReport, orderStale, Strategy, T_ALGO_ENTRY, T_ALGO_PENDING, T_ALGO_SENDER, T_ALGO_STEP, T_ORDER_STALE, View, type BaselineExecution, type Books, type Host, type Order, type TakerSpec } from './taker.js';
 import { TimerQueue, type Timer } from './timers.js';
 
@@ -247,6 +247,8 @@ export function runBaseline(config: EngineConfig, table: QuoteTable, options: Ba
       resubmitMs: a.resubmitMs,
       repriceTicks: a.repriceTicks,
       entryWhileHedging: a.entryWhileHedging,
+      // The replay venue can replace: the engine re-prices stale hedges in place, and so does the baseline.
+      replaces: true,
       rounding: a.rounding,
       stopPolicy: a.stopPolicy,
       maxOrderLots: [...a.maxOrderLots],
@@ -336,6 +338,9 @@ export function runBaseline(config: EngineConfig, table: QuoteTable, options: Ba
         break;
       case T_CANCEL:
         exchange.arriveCancel(t.ref as Order);
+        break;
+      case T_REPLACE:
+        exchange.arriveReplace(t.ref as Order, t.arg as number);
         break;
       case T_REPORT:
         deliverReport(t.ref as Order, t.arg as Report);

@@ -1,10 +1,11 @@
 import { Decimal } from '../../src/domain/decimal.js';
-import { R_ACCEPTED, R_CANCELED, R_CANCEL_REJECTED, R_FILLED, R_REJECTED, type BaselineExchange, type Report, type VenueOrder } from './exchange.js';
+import { R_ACCEPTED, R_CANCELED, R_CANCEL_REJECTED, R_FILLED, R_REJECTED, R_REPLACED, R_REPLACE_REJECTED, type BaselineExchange, type Report, type VenueOrder } from './exchange.js';
 import type { Timer, TimerQueue } from './timers.js';
 
 /**
  * The strategy (flat / long / short, four triggers, a target), the taker entry algo and its hedge ladder (rest,
  * re-price, cross, unwind), and each order's life at the venue, as plain TypeScript over integer ticks and lots.
+ * Its exchange can replace, so a stale hedge is re-priced in place, as the engine does on a venue that can.
  *
  * It makes the decisions machines/strategy.machine.ts, machines/algo.machine.ts and machines/order.machine.ts make,
  * in the same order: an event is handled, then the eventless checks run until nothing changes (a statechart's
@@ -22,6 +23,7 @@ const O_WORKING = 1;
 const O_PENDING_CANCEL = 2;
 const O_AWAITING = 3;
 const O_ENDED = 4;
+const O_REPLACING = 5;
 const ST_FILLED = 0;
 const ST_CANCELED = 1;
 const ST_REJECTED = 2;
@@ -114,6 +116,8 @@ export interface TakerSpec {
   resubmitMs: number;
   repriceTicks: number;
   entryWhileHedging: boolean;
+  /** The venue can replace: a stale hedge is re-priced in place (else cancelled and sent anew). */
+  replaces: boolean;
   rounding: 'nearest' | 'down' | 'up';
   stopPolicy: 'hedge' | 'unwind';
   maxOrderLots: readonly (number | null)[];
@@ -167,6 +171,10 @@ export class Order implements VenueOrder {
   /** Lots filled (the order's count and the algo's, which move together). */
   filled = 0;
   cancelling = false;
+  /** A replace asked for and not yet answered (the algo's flag). */
+  replacing = false;
+  /** A replace asked for while the order was busy: its price (the order's mailbox). */
+  replaceAsked: number | null = null;
   /** Lots the venue said it had filled when it confirmed a cancel that overtook fills. */
   venueFilled = 0;
   stale: Timer | null = null;
@@ -174,6 +182,7 @@ export class Order implements VenueOrder {
   busy = false;
   cancelAsked = false;
   // The venue's side.
+  xPrice: number;
   xFilled = 0;
   xAhead = 0;
   xResting = false;
@@ -188,9 +197,12 @@ export class Order implements VenueOrder {
     readonly role: number,
     readonly side: 1 | -1,
     readonly qty: number,
-    readonly price: number,
+    /** The limit the engine knows: a replace moves it when its confirmation arrives. */
+    public price: number,
     readonly staleAfterMs: number,
-  ) {}
+  ) {
+    this.xPrice = price;
+  }
 }
 
 type Deferred = () => void;
@@ -418,6 +430,24 @@ export class Algo {
     this.end();
   }
 
+  /** The venue replaced an order: it works at its new price (the order has it already). */
+  replaced(o: Order): void {
+    if (this.top === A_ENDED) return;
+    this.begin();
+    if (this.orders.includes(o)) o.replacing = false;
+    this.settle();
+    this.end();
+  }
+
+  /** A replace did not happen: the order works on at its old price. */
+  replaceFailed(o: Order): void {
+    if (this.top === A_ENDED) return;
+    this.begin();
+    if (this.orders.includes(o)) o.replacing = false;
+    this.settle();
+    this.end();
+  }
+
   /** An order has worked `staleAfterMs` more. */
   stale(o: Order): void {
     if (this.top === A_ENDED) return;
@@ -433,7 +463,8 @@ export class Algo {
       const failedCancel = this.hedge === H_FAILED;
       // Transition actions (entry region, then hedge region), then entry actions.
       if (entryCancel) this.cancel(ENTRY, null, false);
-      if (hedgeReprice) this.cancel(-1, o, true);
+      if (hedgeReprice && this.spec.replaces) this.replace(o);
+      else if (hedgeReprice) this.cancel(-1, o, true);
       if (failedCancel) this.cancel(-1, o, false);
       if (toRepricing) {
         this.entry = E_REPRICING;
@@ -839,6 +870,16 @@ export class Algo {
     if (reprice) this.reprices += picked.length;
   }
 
+  /** Re-prices a stale ladder order in place at the step's price now (not one being cancelled or replaced). */
+  private replace(o: Order): void {
+    if (o.cancelling || o.replacing) return;
+    const price = this.hedgePrice(o.leg, o.side);
+    if (price === undefined) return;
+    requestReplace(o, price);
+    o.replacing = true;
+    this.reprices++;
+  }
+
   private forget(o: Order): void {
     const i = this.orders.indexOf(o);
     if (i >= 0) this.orders.splice(i, 1);
@@ -1065,7 +1106,7 @@ function requestCancel(o: Order): void {
 }
 
 function cancelNow(o: Order): void {
-  if (o.state !== O_SUBMITTED && o.state !== O_WORKING) return;
+  if (o.state !== O_SUBMITTED && o.state !== O_WORKING && o.state !== O_REPLACING) return;
   if (o.stale) {
     o.stale.cancelled = true;
     o.stale = null;
@@ -1074,6 +1115,32 @@ function cancelNow(o: Order): void {
   const h = host(o);
   if (h.books.trace) h.books.trace.push(`${h.timers.now} cancel ${o.clientId}`);
   h.exchange.cancel(o);
+}
+
+/** The algo asks the order to re-price in place (waits if the order is busy with an event of its own). */
+function requestReplace(o: Order, price: number): void {
+  if (o.state === O_ENDED) return;
+  if (o.busy) {
+    o.replaceAsked = price;
+    return;
+  }
+  replaceNow(o, price);
+}
+
+function replaceNow(o: Order, price: number): void {
+  if (o.state !== O_WORKING) {
+    // Not working: nothing to replace (only a new order awaiting its ack says so; a cancelling one ignores it).
+    if (o.state === O_SUBMITTED) o.algo.replaceFailed(o);
+    return;
+  }
+  if (o.stale) {
+    o.stale.cancelled = true;
+    o.stale = null;
+  }
+  o.state = O_REPLACING;
+  const h = host(o);
+  if (h.books.trace) h.books.trace.push(`${h.timers.now} replace ${o.clientId} ${price}`);
+  h.exchange.replace(o, price);
 }
 
 function armStale(o: Order): void {
@@ -1092,6 +1159,11 @@ export function orderStale(o: Order): void {
 
 function afterOrderEvent(o: Order): void {
   o.busy = false;
+  if (o.replaceAsked !== null) {
+    const price = o.replaceAsked;
+    o.replaceAsked = null;
+    replaceNow(o, price);
+  }
   if (o.cancelAsked) {
     o.cancelAsked = false;
     cancelNow(o);
@@ -1115,6 +1187,8 @@ export function deliverReport(o: Order, r: Report): void {
   let ended = false;
   let relayFill = false;
   let cancelFailed = false;
+  let replaced = false;
+  let replaceFailed = false;
   let arm = false;
   switch (r.type) {
     case R_ACCEPTED:
@@ -1165,6 +1239,23 @@ export function deliverReport(o: Order, r: Report): void {
         cancelFailed = true;
       }
       break;
+    case R_REPLACED:
+      if (o.state === O_AWAITING) break;
+      o.price = r.price;
+      replaced = true;
+      if (o.state === O_REPLACING) {
+        o.state = O_WORKING;
+        arm = true;
+      }
+      break;
+    case R_REPLACE_REJECTED:
+      if (o.state === O_AWAITING) break;
+      replaceFailed = true;
+      if (o.state === O_REPLACING) {
+        o.state = O_WORKING;
+        arm = true;
+      }
+      break;
   }
   if (ended) {
     o.state = O_ENDED;
@@ -1176,6 +1267,8 @@ export function deliverReport(o: Order, r: Report): void {
   // The order's effects in its own order: the fill (or the failed cancel) to the algo, the stale timer; then its end.
   if (relayFill) o.algo.legFilled(o, r.qty, r.price);
   if (cancelFailed) o.algo.cancelFailed(o);
+  if (replaced) o.algo.replaced(o);
+  if (replaceFailed) o.algo.replaceFailed(o);
   if (arm && o.state === O_WORKING) armStale(o);
   afterOrderEvent(o);
   if (ended) o.algo.orderDone(o);

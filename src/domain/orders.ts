@@ -57,4 +57,33 @@ export interface OrderCancelRejected {
   readonly at: number;
 }
 
-export type VenueReport = OrderAccepted | OrderRejected | OrderFilled | OrderCanceled | OrderCancelRejected;
+/**
+ * A change to a working order's price or size (a cancel-replace, FIX OrderCancelReplaceRequest). `qty` is the
+ * order's new total lots, what filled included (FIX OrderQty); absent, the size stays.
+ */
+export interface OrderChange {
+  /** The new limit price in ticks. */
+  readonly price: number;
+  readonly qty?: number;
+}
+/**
+ * The venue replaced the order: from now on it works at `price` for `qty` lots in all (what filled included). The
+ * order keeps its client id on the port (a FIX adapter maps the ClOrdID chain, docs/fix.md). Fills made before
+ * the replace came through at the old price and count as usual.
+ */
+export interface OrderReplaced {
+  readonly type: 'order.replaced';
+  readonly clientId: string;
+  readonly price: number;
+  readonly qty: number;
+  readonly at: number;
+}
+/** The venue refused a replace: the order works on unchanged (or has ended, and its own reports say how). */
+export interface OrderReplaceRejected {
+  readonly type: 'order.replaceRejected';
+  readonly clientId: string;
+  readonly reason: string;
+  readonly at: number;
+}
+
+export type VenueReport = OrderAccepted | OrderRejected | OrderFilled | OrderCanceled | OrderCancelRejected | OrderReplaced | OrderReplaceRejected;

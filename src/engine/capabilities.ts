@@ -1,7 +1,7 @@
 import type { EngineConfig } from '../config/resolve.js';
 import type { Leg } from '../domain/spread.js';
 import { ConfigError, ConfigErrors } from '../domain/errors.js';
-import type { InstrumentInfo } from '../venue/venue.js';
+import type { InstrumentInfo, Venue } from '../venue/venue.js';
 
 /**
  * Venue capability checks, made when a venue becomes known and before anything trades: every leg of every
@@ -41,6 +41,15 @@ export function checkVenueCapabilities(config: EngineConfig, instruments: readon
     }
   }
   if (errors.length > 0) throw new ConfigErrors(config.source, errors);
+}
+
+/**
+ * Whether the venue can replace a working order (`Venue.replace`): the engine's algos then re-price the hedge
+ * ladder's orders and a quote in place, keeping the order; without it they cancel and send a new one. Read once,
+ * when the engine is built.
+ */
+export function venueReplaces(venue: Pick<Venue, 'replace'>): boolean {
+  return typeof venue.replace === 'function';
 }
 
 /**

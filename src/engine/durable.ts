@@ -45,10 +45,10 @@ export type JournalMeta =
 
 export type JournalEntry = EngineRecord | JournalMeta;
 
-const COMMANDS = new Set(['order.submitted', 'order.cancelRequested']);
+const COMMANDS = new Set(['order.submitted', 'order.cancelRequested', 'order.replaceRequested']);
 // A kill-switch control changes the strategies' state (paused, flattening): it must survive a restart like a command.
 // A funding charge too: committed with a snapshot, so a crash just after it does not charge it again on resume.
-const LIFECYCLE = new Set(['order.submitted', 'order.cancelRequested', 'algo.started', 'algo.ended', 'control', 'position.adopted', 'funding']);
+const LIFECYCLE = new Set(['order.submitted', 'order.cancelRequested', 'order.replaceRequested', 'algo.started', 'algo.ended', 'control', 'position.adopted', 'funding']);
 const META = new Set(['run.started', 'run.resumed', 'run.ended', 'snapshot', 'reconciled', 'warning']);
 
 /** A journal that does not allow what was asked (a fresh run over an unfinished one, resuming an ended one). */
@@ -553,7 +553,10 @@ export class DurableEngine {
           continue;
         }
         result.adopted.push(id);
-        const snap = ref.getSnapshot() as { value: unknown; context: { fill: { tradeIds: string[] }; order: { symbol: string; side: 1 | -1 } } };
+        const snap = ref.getSnapshot() as {
+          value: unknown;
+          context: { fill: { tradeIds: string[] }; order: { symbol: string; side: 1 | -1; qty: number }; replacing: { price: number; qty?: number } | null };
+        };
         if (snap.value === 'submitted' && o.status !== 'rejected') this.outbox.inject({ type: 'order.accepted', clientId: id, at: now() });
         for (const f of o.fills) {
           if (snap.context.fill.tradeIds.includes(f.tradeId)) continue;
@@ -565,6 +568,14 @@ export class DurableEngine {
         else if ((o.status === 'open' || o.status === 'pending') && stateString(ref.getSnapshot().value) === 'pendingCancel') {
           // The cancel may not have left before the crash: ask again (a second cancel is harmless).
           this.outbox.cancel(id);
+        } else if ((o.status === 'open' || o.status === 'pending') && stateString(ref.getSnapshot().value) === 'replacing' && snap.context.replacing) {
+          // A replace in flight at the crash: the venue's price says whether it happened. If not (or the venue does
+          // not say), it is asked again: replacing an order with the price it has already changes nothing.
+          const change = snap.context.replacing;
+          const qty = change.qty ?? snap.context.order.qty;
+          if (o.price === change.price && (o.qty === undefined || o.qty === qty)) this.outbox.inject({ type: 'order.replaced', clientId: id, price: change.price, qty, at: now() });
+          else if (this.outbox.replace) this.outbox.replace(id, change);
+          else this.outbox.inject({ type: 'order.replaceRejected', clientId: id, reason: 'the venue cannot replace orders', at: now() });
         }
       }
       for (const venueId of answer.open) {

@@ -1,12 +1,12 @@
 import { Subject, type Observable, type Subscription } from 'rxjs';
-import type { OrderCommand, VenueReport } from '../domain/orders.js';
+import type { OrderChange, OrderCommand, VenueReport } from '../domain/orders.js';
 import type { LegQuote } from '../domain/quote.js';
 import type { InstrumentInfo, Venue } from '../venue/venue.js';
 
-type Command = { kind: 'submit'; order: OrderCommand } | { kind: 'cancel'; clientId: string };
+type Command = { kind: 'submit'; order: OrderCommand } | { kind: 'cancel'; clientId: string } | { kind: 'replace'; clientId: string; change: OrderChange };
 
 /**
- * The venue as a journalled engine sees it. Orders and cancels wait in an outbox until the journal has
+ * The venue as a journalled engine sees it. Orders, cancels and replaces wait in an outbox until the journal has
  * written (and, for commands, fsync'd) the records and the snapshot that describe them; `release()` then
  * sends them. Client ids get the run's prefix on the way out (`r3.hc-rb/7.2`), so ids are unique across runs
  * that share a venue and the same order keeps its id across restarts of one run (the venue refuses a copy);
@@ -17,6 +17,8 @@ export class OutboxVenue implements Venue {
   readonly quotes$: Observable<LegQuote>;
   readonly reports$ = new Subject<VenueReport>();
   readonly status$?: Observable<{ connected: boolean; at: number }>;
+  /** Present when the inner venue can replace (a capability: see Venue.replace); the order keeps its id. */
+  readonly replace?: (clientId: string, change: OrderChange) => void;
   private readonly outbox: Command[] = [];
   private subscription: Subscription | undefined;
 
@@ -28,6 +30,7 @@ export class OutboxVenue implements Venue {
     this.name = inner.name;
     this.quotes$ = inner.quotes$;
     if (inner.status$) this.status$ = inner.status$;
+    if (typeof inner.replace === 'function') this.replace = (clientId, change) => void this.outbox.push({ kind: 'replace', clientId, change });
   }
 
   instruments(): readonly InstrumentInfo[] {
@@ -70,7 +73,8 @@ export class OutboxVenue implements Venue {
   release(): void {
     for (const c of this.outbox.splice(0)) {
       if (c.kind === 'submit') this.inner.submit({ ...c.order, clientId: this.venueId(c.order.clientId) });
-      else this.inner.cancel(this.venueId(c.clientId));
+      else if (c.kind === 'cancel') this.inner.cancel(this.venueId(c.clientId));
+      else this.inner.replace!(this.venueId(c.clientId), c.change);
     }
   }
 

@@ -1,7 +1,7 @@
 import { Subject } from 'rxjs';
 import type { Clock, TimerId } from '../clock/clock.js';
 import { Decimal } from '../domain/decimal.js';
-import type { OrderCommand, VenueReport } from '../domain/orders.js';
+import type { OrderChange, OrderCommand, VenueReport } from '../domain/orders.js';
 import type { LegQuote } from '../domain/quote.js';
 import { SessionCalendar, type CalendarSpec } from '../domain/session-calendar.js';
 import type { InstrumentInfo, Venue } from './venue.js';
@@ -27,16 +27,17 @@ export interface ExchangeInstrument {
 }
 
 /**
- * The faults the exchange can play: a reject, a cancel reject, a duplicate report, a late report, and an
- * order the gateway accepted that the matcher then rejects (no configured rate: only a test venue plays it).
+ * The faults the exchange can play: a reject, a cancel reject, a replace reject (at the cancel reject rate: a
+ * replace is a cancel-replace), a duplicate report, a late report, and an order the gateway accepted that the
+ * matcher then rejects (no configured rate: only a test venue plays it).
  */
-export type FaultKind = 'reject' | 'cancelReject' | 'duplicate' | 'late' | 'rejectAfterAccept';
+export type FaultKind = 'reject' | 'cancelReject' | 'replaceReject' | 'duplicate' | 'late' | 'rejectAfterAccept';
 
 /** Seeded venue faults. Rates are probabilities per order, cancel or report; all default to 0. */
 export interface SimFaults {
   /** An order is rejected at the matcher. */
   rejectRate?: number;
-  /** A cancel is rejected (the order stays live). */
+  /** A cancel is rejected (the order stays live); a replace is rejected at this rate too (it stays as it was). */
   cancelRejectRate?: number;
   /** A report is delivered twice. */
   duplicateRate?: number;
@@ -84,7 +85,8 @@ interface RestingOrder {
  * - Fills follow the fill model in docs/fill-model.md, its one description: marketable orders fill at the
  *   touch up to the displayed size; a resting order fills at its price only when the opposite side reaches
  *   it or a recorded trade prints at or through it, never inside the spread on a quote alone.
- * - Orders, cancels and reports take their leg's latency, so a cancel can race a fill.
+ * - Orders, cancels, replaces and reports take their leg's latency, so a cancel or a replace can race a fill.
+ * - A replace changes a resting order's price or size in place (docs/fill-model.md, "Replacing an order").
  * - Orders outside the calendar's sessions are rejected.
  * - Seeded faults: rejects, cancel rejects, duplicate and late reports, and disconnects, during which no
  *   quote or report reaches the engine (reports are delivered on reconnect) and orders and cancels are
@@ -172,6 +174,19 @@ export abstract class Exchange implements Venue {
     this.later(this.latency(this.symbolOf.get(clientId)).cancelMs, () => this.arriveCancel(clientId));
   }
 
+  /**
+   * Changes a resting order's price and/or total size (docs/fill-model.md): it travels like an order (the leg's
+   * submit latency), and is answered `order.replaced` or `order.replaceRejected`.
+   */
+  replace(clientId: string, change: OrderChange): void {
+    if (!this.running || !this.connected) {
+      this.reports$.next({ type: 'order.replaceRejected', clientId, reason: this.running ? 'disconnected' : 'venue not running', at: this.clock.now() });
+      return;
+    }
+    const copy: OrderChange = change.qty === undefined ? { price: change.price } : { price: change.price, qty: change.qty };
+    this.later(this.latency(this.symbolOf.get(clientId)).submitMs, () => this.arriveReplace(clientId, copy));
+  }
+
   /** Lots held per symbol by everything this venue filled. */
   positions(): Record<string, number> {
     return Object.fromEntries(this.positionLots);
@@ -224,6 +239,7 @@ export abstract class Exchange implements Venue {
       case 'reject':
         return this.chance(f?.rejectRate);
       case 'cancelReject':
+      case 'replaceReject':
         return this.chance(f?.cancelRejectRate);
       case 'duplicate':
         return this.chance(f?.duplicateRate);
@@ -312,16 +328,24 @@ export abstract class Exchange implements Venue {
     if (this.fault('reject')) return reject('simulated reject');
     this.report({ type: 'order.accepted', clientId: cmd.clientId, at: now });
     if (this.fault('rejectAfterAccept')) return reject('simulated reject after the gateway accepted the order');
-    const order: RestingOrder = { cmd, filled: 0, ahead: 0 };
+    this.work({ cmd, filled: 0, ahead: 0 });
+  }
+
+  /**
+   * An order (new, or replaced at a new price or a larger size) meets the book: marketable, it takes the touch up to
+   * the displayed size; what is left rests, last in arrival order, behind the queue it joins.
+   */
+  private work(order: RestingOrder): void {
+    const cmd = order.cmd;
     const book = this.books.get(cmd.symbol);
     if (book) {
       // Marketable: take the touch, up to the displayed size.
       if (cmd.side > 0 && cmd.price >= book.ask && book.askSize > 0) {
-        const q = Math.min(cmd.qty, book.askSize);
+        const q = Math.min(cmd.qty - order.filled, book.askSize);
         book.askSize -= q;
         this.fill(order, q, book.ask, 'taker');
       } else if (cmd.side < 0 && cmd.price <= book.bid && book.bidSize > 0) {
-        const q = Math.min(cmd.qty, book.bidSize);
+        const q = Math.min(cmd.qty - order.filled, book.bidSize);
         book.bidSize -= q;
         this.fill(order, q, book.bid, 'taker');
       }
@@ -337,6 +361,32 @@ export abstract class Exchange implements Venue {
       }
       this.resting.set(cmd.clientId, order);
     } else this.done.add(cmd.clientId);
+  }
+
+  /**
+   * A replace reaches the matcher. Refused when the order is not resting (filled, canceled, unknown), when the new
+   * size is not above what filled, when the market is closed, or by a seeded fault. A new price or a larger size
+   * loses the order's place (it is worked again like an arriving order, and may fill at once if it now crosses); a
+   * smaller size at the same price keeps it.
+   */
+  private arriveReplace(clientId: string, change: OrderChange): void {
+    const now = this.clock.now();
+    const reject = (reason: string): void => this.report({ type: 'order.replaceRejected', clientId, reason, at: now });
+    const order = this.resting.get(clientId);
+    if (!order) return reject(this.done.has(clientId) ? 'order already filled or canceled' : 'unknown order');
+    const qty = change.qty ?? order.cmd.qty;
+    if (!Number.isSafeInteger(change.price)) return reject(`price must be a whole number of ticks (got ${change.price})`);
+    if (!Number.isSafeInteger(qty) || qty <= 0) return reject(`quantity must be a positive whole number of lots (got ${qty})`);
+    if (qty <= order.filled) return reject(`quantity ${qty} is not above the ${order.filled} lots already filled`);
+    if (!this.calendar.isOpen(now)) return reject('market closed');
+    if (this.fault('replaceReject')) return reject('simulated replace reject');
+    const losesPlace = change.price !== order.cmd.price || qty > order.cmd.qty;
+    order.cmd = { ...order.cmd, price: change.price, qty };
+    this.report({ type: 'order.replaced', clientId, price: change.price, qty, at: now });
+    if (!losesPlace) return;
+    this.resting.delete(clientId);
+    order.ahead = 0;
+    this.work(order);
   }
 
   private arriveCancel(clientId: string): void {

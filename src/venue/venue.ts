@@ -1,6 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { Decimal } from '../domain/decimal.js';
-import type { OrderCommand, VenueReport } from '../domain/orders.js';
+import type { OrderChange, OrderCommand, VenueReport } from '../domain/orders.js';
 import type { LegQuote } from '../domain/quote.js';
 
 export interface InstrumentInfo {
@@ -28,6 +28,14 @@ export interface Venue {
   submit(order: OrderCommand): void;
   cancel(clientId: string): void;
   /**
+   * Optional, a capability: change a working order's price or size in one message, keeping the order (and, where
+   * the price stays and the size only shrinks, its place in the queue). The answer is `order.replaced` or
+   * `order.replaceRejected` on reports$; fills made before the replace arrives come at the old price. The order
+   * keeps `clientId` on this port: an adapter whose protocol wants a new id per replace (FIX ClOrdID) maps them.
+   * A venue without it leaves it undefined, and the engine re-prices by cancel and a new order.
+   */
+  replace?(clientId: string, change: OrderChange): void;
+  /**
    * Optional, for restarts: what the venue knows of these orders, every order open there, and its positions.
    * Ids it does not know come back `unknown` and are void from then on (a late copy of one is refused).
    * Reports after the answer arrive on `reports$` as usual, but only after the code awaiting the answer has
@@ -50,6 +58,8 @@ export interface VenueOrderState {
   readonly symbol?: string;
   readonly side?: 1 | -1;
   readonly qty?: number;
+  /** The order's limit price now (after any replace), in ticks, where the venue says. */
+  readonly price?: number;
   readonly filled: number;
   readonly fills: readonly VenueFill[];
   readonly reason?: string;

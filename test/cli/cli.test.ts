@@ -43,7 +43,7 @@ describe('legato CLI', () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain('Executions (16)');
     expect(r.out).toContain('hc-rb/1');
-    expect(r.out).toContain('Naked exposure: max notional 169075.00; longest 1.1 s (hc-rb/1); total 1.7 s; 288201.000 notional-seconds\n  hc-rb: HC max 5 lots, notional 169075.00; RB max 0 lots, notional 0.00\n');
+    expect(r.out).toContain('Naked exposure: max notional 169075.00; longest 1.1 s (hc-rb/1); total 1.7 s; 281442.000 notional-seconds\n  hc-rb: HC max 5 lots, notional 169075.00; RB max 0 lots, notional 0.00\n');
     expect(r.out).toContain('PnL (fills, open legs marked at mid): 3300.00');
     expect(r.err).toContain('legato: running hc-rb from built-in demo, seed 1');
   });

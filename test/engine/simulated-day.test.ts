@@ -138,15 +138,16 @@ describe('a simulated trading day of the demo, end to end', () => {
     expect(summary.executions[3]!.slippage).toBe('-1'); // the spread opened above the exit after the break
     expect(summary.strategies[0]!.spreadPosition).toBe(0);
     // Every execution fills HC's 5 lots before the RB hedge: HC 5 lots off the nearest balanced position (flat),
-    // 5 × the HC mid × 10 per tick; hc-rb/1 for 1120 ms, at the mid 3378.5 (168925; 189252 notional-seconds over the
-    // mids it saw), the 15 others 40 ms.
-    expect(summary.executions[0]!.exposure).toEqual({ maxLots: [5, 0], maxNotional: '168925.00', maxLegNotional: ['168925.00', '0.00'], notionalSeconds: '189252.000', nakedMs: 1120 });
+    // 5 × the HC mid × 10 per tick; hc-rb/1 for 1080 ms, at the mid 3378.5 (168925; 182493 notional-seconds over the
+    // mids it saw: its hedge re-priced in place, with no cancel round trip before the new price works), the 15
+    // others 40 ms.
+    expect(summary.executions[0]!.exposure).toEqual({ maxLots: [5, 0], maxNotional: '168925.00', maxLegNotional: ['168925.00', '0.00'], notionalSeconds: '182493.000', nakedMs: 1080 });
     expect(summary.exposure).toEqual({
       maxNakedNotional: '169075.00',
-      longestNakedMs: 1120,
+      longestNakedMs: 1080,
       longestNakedAlgo: 'hc-rb/1',
-      totalNakedMs: 1720,
-      nakedNotionalSeconds: '288201.000',
+      totalNakedMs: 1680,
+      nakedNotionalSeconds: '281442.000',
       legs: {
         'hc-rb': [
           { symbol: 'HC', lotSize: '1', maxLots: 5, maxQty: '5', maxNotional: '169075.00' },

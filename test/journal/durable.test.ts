@@ -32,11 +32,22 @@ describe('a journalled run on the embedded venue', () => {
       seen.push({ order, onDisk: i >= 0, snapshotAfter: i >= 0 && onDisk.slice(i).some((e) => e.kind === 'snapshot') });
       submit(order);
     };
+    // A re-price in place too: its record and a snapshot are on disk before the replace leaves.
+    const replaced: { clientId: string; price: number; onDisk: boolean; snapshotAfter: boolean }[] = [];
+    const replace = venue.replace.bind(venue);
+    venue.replace = (clientId, change) => {
+      const onDisk = entries(dir);
+      const i = onDisk.findIndex((e) => e.kind === 'order.replaceRequested' && `r1.${e.clientId}` === clientId && e.price === change.price);
+      replaced.push({ clientId, price: change.price, onDisk: i >= 0, snapshotAfter: i >= 0 && onDisk.slice(i).some((e) => e.kind === 'snapshot') });
+      replace(clientId, change);
+    };
     const durable = DurableEngine.open(config, { dataDir: dir, clock, venue, ...quiet });
     const summary = await durable.run();
     expect(seen.length).toBe(summary.counts.orders);
-    expect(seen.length).toBe(7);
+    expect(seen.length).toBe(6);
     expect(seen.filter((s) => !s.onDisk || !s.snapshotAfter)).toEqual([]);
+    // hc-rb/1's hedge, re-priced once in place (it took a cancel and a seventh order before the venue could replace).
+    expect(replaced).toEqual([{ clientId: 'r1.hc-rb/1.2', price: expect.any(Number), onDisk: true, snapshotAfter: true }]);
     // Client ids carry the run number on the way out.
     expect(seen.every((s) => s.order.clientId.startsWith('r1.hc-rb/'))).toBe(true);
   });

@@ -35,19 +35,23 @@ function view(hc: [number, number], rb: [number, number], at = 0, size = 10): Ma
   };
 }
 
-function setupAlgo(spec: Partial<AlgoSpec> = {}, market: MarketView | null = view([3379, 3380], [3208, 3209])) {
+/** `replaces`: the venue can replace (the engine provides the `venueReplaces` guard from the venue port). */
+function setupAlgo(spec: Partial<AlgoSpec> = {}, market: MarketView | null = view([3379, 3380], [3208, 3209]), options: { replaces?: boolean } = {}) {
   const submitted: OrderCommand[] = [];
   const cancels: string[] = [];
+  const replaces: { clientId: string; price: number }[] = [];
   const order = orderMachine.provide({
     actions: {
       submitOrder: (_, p) => void submitted.push(p.order),
       cancelOrder: (_, p) => void cancels.push(p.clientId),
+      replaceOrder: (_, p) => void replaces.push({ clientId: p.order.clientId, price: p.change.price }),
     },
   });
   const steps: string[] = [];
   const logic = algoMachine.provide({
     actors: { order },
     actions: { reportLadderStep: (_, p) => void steps.push(`${p.step}:${p.nakedLots.join('/')}`) },
+    guards: { venueReplaces: () => options.replaces === true },
   });
   const h = harness(logic, { spec: { ...baseSpec, ...spec }, market }, { systemId: 'algo:S/1' });
   /** Delivers a venue report the way the engine does; false when the order actor is gone. */
@@ -67,7 +71,7 @@ function setupAlgo(spec: Partial<AlgoSpec> = {}, market: MarketView | null = vie
   const canceled = (clientId: string, filledQty = 0): boolean => venue({ type: 'order.canceled', clientId, filledQty, at: h.clock.now() });
   const reject = (clientId: string, reason = 'risk'): boolean => venue({ type: 'order.rejected', clientId, reason, at: h.clock.now() });
   /** The ladder steps reported, as "step:naked lots per leg". */
-  return { ...h, submitted, cancels, steps, venue, fillOrder, result, accept, canceled, reject };
+  return { ...h, submitted, cancels, replaces, steps, venue, fillOrder, result, accept, canceled, reject };
 }
 
 describe('spread algo: taker entry', () => {
@@ -237,8 +241,8 @@ describe('spread algo: taker entry', () => {
 
 describe('the hedge ladder', () => {
   /** A taker for one unit whose entry has filled, leaving 1 lot of HC naked. */
-  function legged(spec: Partial<AlgoSpec> = {}) {
-    const a = setupAlgo({ qty: 1, ...spec });
+  function legged(spec: Partial<AlgoSpec> = {}, options: { replaces?: boolean } = {}) {
+    const a = setupAlgo({ qty: 1, ...spec }, undefined, options);
     a.fillOrder('S/1.1', 1, 3380);
     a.accept('S/1.2');
     return a;
@@ -252,6 +256,31 @@ describe('the hedge ladder', () => {
     a.canceled('S/1.2');
     expect(a.submitted[2]).toEqual({ clientId: 'S/1.3', symbol: 'RB', side: -1, qty: 1, price: 3205 });
     expect(a.context().counts.reprices).toBe(1);
+  });
+
+  it('step 2 on a venue that can replace: re-prices the resting hedge in place (same order, same id), and again after a refusal', () => {
+    // A ladder that stays resting (no crossing within the test).
+    const a = legged({ hedge: { ...baseSpec.hedge, crossAfterMs: 60_000, unwindAfterMs: 120_000 } }, { replaces: true });
+    a.send({ type: 'spread.quoted', view: view([3379, 3380], [3205, 3206], 100) });
+    a.clock.advance(2000);
+    expect(a.cancels).toEqual([]);
+    expect(a.replaces).toEqual([{ clientId: 'S/1.2', price: 3205 }]);
+    expect(a.context().orders['S/1.2']).toMatchObject({ price: 3208, replacing: true });
+    a.venue({ type: 'order.replaced', clientId: 'S/1.2', price: 3205, qty: 1, at: a.clock.now() });
+    expect(a.context().orders['S/1.2']).toMatchObject({ price: 3205, qty: 1, replacing: false });
+    expect(a.submitted).toHaveLength(2);
+    expect(a.context().counts.reprices).toBe(1);
+    // The book moves again; the venue refuses the next replace: the order works on at 3205, re-priced at the next interval.
+    a.send({ type: 'spread.quoted', view: view([3379, 3380], [3203, 3204], 200) });
+    a.clock.advance(2000);
+    expect(a.replaces.at(-1)).toEqual({ clientId: 'S/1.2', price: 3203 });
+    a.venue({ type: 'order.replaceRejected', clientId: 'S/1.2', reason: 'simulated replace reject', at: a.clock.now() });
+    expect(a.context().orders['S/1.2']).toMatchObject({ price: 3205, replacing: false });
+    a.clock.advance(2000);
+    expect(a.replaces).toHaveLength(3);
+    // A fill racing the replace counts, and the ladder ends balanced.
+    a.fillOrder('S/1.2', 1, 3205);
+    expect(a.result()).toMatchObject({ status: 'completed', filledLots: [1, -1] });
   });
 
   it('step 3: after the hedge timeout, crosses: cancels the resting hedge and sends at the far touch + cross payup', () => {
@@ -434,6 +463,28 @@ describe('spread algo: quoting entry', () => {
     expect(a.cancels).toEqual(['S/1.1']);
     a.canceled('S/1.1');
     expect(a.submitted[1]).toMatchObject({ symbol: 'HC', side: 1, qty: 3, price: 3380 });
+  });
+
+  it('on a venue that can replace, re-prices the quote in place; a refused replace falls back to cancel and quote anew', () => {
+    const a = setupAlgo({ kind: 'quoting', limit: 170, requoteTicks: 2 }, view([3375, 3390], [3208, 3209]), { replaces: true });
+    a.accept('S/1.1');
+    a.send({ type: 'spread.quoted', view: view([3375, 3390], [3210, 3211], 20) }); // implied +2
+    expect(a.cancels).toEqual([]);
+    expect(a.replaces).toEqual([{ clientId: 'S/1.1', price: 3380 }]);
+    // Another move while the replace is on its way: it waits for the answer.
+    a.send({ type: 'spread.quoted', view: view([3375, 3390], [3212, 3213], 30) }); // implied +4
+    expect(a.replaces).toHaveLength(1);
+    a.venue({ type: 'order.replaced', clientId: 'S/1.1', price: 3380, qty: 3, at: 30 });
+    // Answered: re-priced again at once, to the price now.
+    expect(a.replaces).toEqual([
+      { clientId: 'S/1.1', price: 3380 },
+      { clientId: 'S/1.1', price: 3382 },
+    ]);
+    a.venue({ type: 'order.replaceRejected', clientId: 'S/1.1', reason: 'simulated replace reject', at: 40 });
+    expect(a.cancels).toEqual(['S/1.1']);
+    a.canceled('S/1.1');
+    expect(a.submitted.at(-1)).toMatchObject({ clientId: 'S/1.2', symbol: 'HC', side: 1, qty: 3, price: 3382 });
+    expect(a.state()).toBe('active.entry.quoting.quoted,active.hedge.balanced');
   });
 
   it('hedges at once on each fill of the quote', () => {

@@ -9,14 +9,16 @@ const input: OrderInput = { order, leg: 0, role: 'entry', staleAfterMs: 2000 };
 function setupOrder() {
   const submitted: OrderCommand[] = [];
   const cancels: string[] = [];
+  const replaces: { clientId: string; price: number; qty?: number }[] = [];
   const logic = orderMachine.provide({
     actions: {
       submitOrder: (_, p) => void submitted.push(p.order),
       cancelOrder: (_, p) => void cancels.push(p.clientId),
+      replaceOrder: (_, p) => void replaces.push({ clientId: p.order.clientId, ...p.change }),
     },
   });
   const h = harness(logic, input, { systemId: 'order:S/1.1' });
-  return { ...h, submitted, cancels };
+  return { ...h, submitted, cancels, replaces };
 }
 
 const fill = (tradeId: string, qty: number, price = 3380, at = 0) => ({ type: 'order.filled', clientId: 'S/1.1', tradeId, symbol: 'HC', side: 1, qty, price, at }) as const;
@@ -139,5 +141,133 @@ describe('leg order machine', () => {
     h.send({ type: 'cancel.requested' });
     h.clock.advance(10_000);
     expect(h.received.filter((e) => e.type === 'order.stale')).toHaveLength(2);
+  });
+
+  describe('re-priced in place (replace)', () => {
+    const replaced = (price: number, qty = 5) => ({ type: 'order.replaced', clientId: 'S/1.1', price, qty, at: 0 }) as const;
+    const replaceRejected = (reason: string) => ({ type: 'order.replaceRejected', clientId: 'S/1.1', reason, at: 0 }) as const;
+    const parentHeard = (h: ReturnType<typeof setupOrder>) => h.received.filter((e) => e.type === 'order.replaced' || e.type === 'order.replaceFailed');
+
+    it('asks the venue once, works on at the old price while replacing, then works at the new price under the same id', () => {
+      const h = setupOrder();
+      h.send(accepted);
+      h.send({ type: 'replace.requested', price: 3378 });
+      expect(h.state()).toBe('replacing');
+      expect(h.replaces).toEqual([{ clientId: 'S/1.1', price: 3378 }]);
+      expect(h.context().order.price).toBe(3380);
+      h.send(replaced(3378));
+      expect(h.state()).toBe('working.accepted');
+      expect(h.context().order).toEqual({ ...order, price: 3378 });
+      expect(h.context().replacing).toBeNull();
+      expect(parentHeard(h)).toEqual([{ type: 'order.replaced', clientId: 'S/1.1', price: 3378, qty: 5 }]);
+      expect(h.submitted).toHaveLength(1);
+    });
+
+    it('a fill racing the replace counts at the old price; one that completes the order ends it filled', () => {
+      const h = setupOrder();
+      h.send(accepted);
+      h.send({ type: 'replace.requested', price: 3378 });
+      h.send(fill('T1', 2, 3380));
+      expect(h.state()).toBe('replacing');
+      h.send(fill('T1', 2, 3380));
+      expect(h.context().fill.qty).toBe(2);
+      h.send(fill('T2', 3, 3380));
+      expect(h.state()).toBe('filled');
+      expect(h.output()).toMatchObject({ status: 'filled', filled: 5 });
+      expect(h.received.filter((e) => e.type === 'leg.filled').map((e) => (e as unknown as { qty: number }).qty)).toEqual([2, 3]);
+    });
+
+    it('partly filled, then replaced: back to partiallyFilled at the new price', () => {
+      const h = setupOrder();
+      h.send(accepted);
+      h.send(fill('T1', 2));
+      h.send({ type: 'replace.requested', price: 3379 });
+      h.send(replaced(3379));
+      expect(h.state()).toBe('working.partiallyFilled');
+      expect(h.context().order.price).toBe(3379);
+    });
+
+    it('a replace refused returns it to working at the old price, and the parent hears why', () => {
+      const h = setupOrder();
+      h.send(accepted);
+      h.send(fill('T1', 1));
+      h.send({ type: 'replace.requested', price: 3378 });
+      h.send(replaceRejected('simulated replace reject'));
+      expect(h.state()).toBe('working.partiallyFilled');
+      expect(h.context().order.price).toBe(3380);
+      expect(parentHeard(h)).toEqual([{ type: 'order.replaceFailed', clientId: 'S/1.1', reason: 'simulated replace reject' }]);
+      const h2 = setupOrder();
+      h2.send(accepted);
+      h2.send({ type: 'replace.requested', price: 3378 });
+      h2.send(replaceRejected('order already filled or canceled'));
+      expect(h2.state()).toBe('working.accepted');
+    });
+
+    it('a cancel while replacing is sent; the replace answer that follows is told to the parent, and the cancel ends it', () => {
+      const h = setupOrder();
+      h.send(accepted);
+      h.send({ type: 'replace.requested', price: 3378 });
+      h.send({ type: 'cancel.requested' });
+      expect(h.state()).toBe('pendingCancel');
+      expect(h.cancels).toEqual(['S/1.1']);
+      h.send(replaced(3378));
+      expect(h.context().order.price).toBe(3378);
+      h.send({ type: 'order.canceled', clientId: 'S/1.1', filledQty: 0, at: 0 });
+      expect(h.output()).toMatchObject({ status: 'canceled', filled: 0 });
+      expect(parentHeard(h)).toEqual([{ type: 'order.replaced', clientId: 'S/1.1', price: 3378, qty: 5 }]);
+    });
+
+    it('the venue cancels or rejects while replacing: the order ends (waiting for fills the cancel counts)', () => {
+      const h = setupOrder();
+      h.send(accepted);
+      h.send({ type: 'replace.requested', price: 3378 });
+      h.send({ type: 'order.canceled', clientId: 'S/1.1', filledQty: 1, at: 0 });
+      expect(h.state()).toBe('awaitingFills');
+      h.send(replaced(3378));
+      expect(h.state()).toBe('awaitingFills');
+      h.send(fill('T1', 1));
+      expect(h.output()).toMatchObject({ status: 'canceled', filled: 1 });
+      const r = setupOrder();
+      r.send(accepted);
+      r.send({ type: 'replace.requested', price: 3378 });
+      r.send({ type: 'order.rejected', clientId: 'S/1.1', reason: 'risk', at: 0 });
+      expect(r.output()).toMatchObject({ status: 'rejected', reason: 'risk' });
+    });
+
+    it('a duplicate replaced report changes nothing but is told again; a late refusal too', () => {
+      const h = setupOrder();
+      h.send(accepted);
+      h.send({ type: 'replace.requested', price: 3378 });
+      h.send(replaced(3378));
+      h.send(replaced(3378));
+      expect(h.state()).toBe('working.accepted');
+      expect(h.context().order.price).toBe(3378);
+      h.send(replaceRejected('late'));
+      expect(h.state()).toBe('working.accepted');
+      expect(parentHeard(h).map((e) => e.type)).toEqual(['order.replaced', 'order.replaced', 'order.replaceFailed']);
+      expect(h.replaces).toHaveLength(1);
+    });
+
+    it('not yet working (awaiting its acknowledgement): nothing is sent, and the parent hears the replace failed', () => {
+      const h = setupOrder();
+      h.send({ type: 'replace.requested', price: 3378 });
+      expect(h.state()).toBe('submitted');
+      expect(h.replaces).toEqual([]);
+      expect(parentHeard(h)).toEqual([{ type: 'order.replaceFailed', clientId: 'S/1.1', reason: 'the order is not working' }]);
+    });
+
+    it('no stale report while replacing; the stale clock starts again once replaced', () => {
+      const h = setupOrder();
+      h.send(accepted);
+      h.clock.advance(1500);
+      h.send({ type: 'replace.requested', price: 3378 });
+      h.clock.advance(3000);
+      expect(h.received.filter((e) => e.type === 'order.stale')).toEqual([]);
+      h.send(replaced(3378));
+      h.clock.advance(1999);
+      expect(h.received.filter((e) => e.type === 'order.stale')).toEqual([]);
+      h.clock.advance(1);
+      expect(h.received.filter((e) => e.type === 'order.stale')).toEqual([{ type: 'order.stale', clientId: 'S/1.1' }]);
+    });
   });
 });

@@ -59,6 +59,8 @@ export interface Scenario {
   depth: number;
   /** Also enumerate every simple path (small models only). */
   simplePaths?: boolean;
+  /** The venue can replace (re-prices keep the order); default false: it cancels and sends a new one. */
+  replace?: boolean;
 }
 
 /** One model state: the stimuli that lead to it and what the engine is then in. */
@@ -115,7 +117,7 @@ export class ModelRun {
     this.calendar = new SessionCalendar(v.calendar);
     // No latency: what a stimulus causes at the venue and in the engine happens at once; a late report (the
     // `late` fault) arrives LATE_MS later, so a cancel confirmation or a fill can overtake it.
-    this.exchange = new ScriptedExchange({ seed: 1, latencyMs: 0, calendar: v.calendar, instruments: v.instruments.map((i) => ({ ...i, latency: { submitMs: scenario.latency?.[i.symbol] ?? 0 } })), faults: { lateMs: LATE_MS } }, this.clock);
+    this.exchange = new ScriptedExchange({ seed: 1, latencyMs: 0, calendar: v.calendar, instruments: v.instruments.map((i) => ({ ...i, latency: { submitMs: scenario.latency?.[i.symbol] ?? 0 } })), faults: { lateMs: LATE_MS } }, this.clock, { replace: scenario.replace === true });
     this.exchange.reports$.subscribe((r) => {
       if (r.type === 'order.filled') this.delivered.set(r.tradeId, r);
     });

@@ -28,7 +28,6 @@ export const UNREACHABLE: Record<string, string> = {
   'algo.active.entry.contingent.arming always #1 -> algo.active.entry.halted':
     'a spread quote exists only while every leg has a book, so a contingent entry can always send all its legs when it starts',
   'order.pendingCancel cancel.requested #0 -> (stay)': 'the algo marks an order cancelling and never asks twice; a second request is ignored explicitly for other parents',
-  'order.awaitingFills cancel.requested #0 -> (stay)': 'as above: the algo never asks to cancel an order it has already cancelled',
   'session engine.resumed #0 -> session.deciding':
     'only when a journalled run resumes (test/journal/durable.test.ts: a boundary passed while the engine was down does not shift the later ones)',
 };

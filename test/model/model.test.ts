@@ -68,7 +68,9 @@ describe('model-based paths through the engine', () => {
     // Everything the definitions hold is reachable but for the listed transitions.
     expect(report.session!.transitions).toEqual({ covered: 7, total: 7 });
     expect(report.engine!.transitions).toEqual({ covered: 3, total: 3 });
-    expect(report.order!.transitions.total).toBe(report.order!.defined.transitions - 2);
+    // (An order the venue canceled on its own while it was being replaced, fills still in flight, can be asked to cancel
+    // by the ladder's next step: that request is reached and ignored.)
+    expect(report.order!.transitions.total).toBe(report.order!.defined.transitions - 1);
     expect(report.algo!.transitions.total).toBe(report.algo!.defined.transitions - 1);
   });
 });

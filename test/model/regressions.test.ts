@@ -24,7 +24,7 @@ describe('model regressions', () => {
     // straight to unwinding: it sells the 4 naked HC lots at the bid less 5 ticks, and they fill at the bid.
     run.apply({ type: 'wait', ms: at('10:30:00') - at('10:15:00') });
     run.apply({ type: 'market', name: 'mid' });
-    expect(submitted().slice(2)).toEqual([{ kind: 'order.submitted', at: at('10:30:00'), clientId: 'hc-rb/1.3', symbol: 'HC', side: -1, qty: 4, price: 3374 }]);
+    expect(submitted().slice(2)).toEqual([{ kind: 'order.submitted', at: at('10:30:00'), clientId: 'hc-rb/1.3', symbol: 'HC', side: -1, qty: 4, price: 3374, role: 'unwind' }]);
     const ended = records.filter((r) => r.kind === 'algo.ended').map((r) => (r as { execution: { status: string; reason: string; residualLots: number[]; legs: { lots: number }[] } }).execution);
     expect(ended).toMatchObject([{ status: 'stopped', reason: 'legFailed', residualLots: [0, 0], legs: [{ lots: 1 }, { lots: -1 }] }]);
     expect(run.violation()).toBeNull();

@@ -66,6 +66,8 @@ const markets = {
   hcThrough: { HC: book(3370, 3371), RB: book(3208, 3209) },
   /** The long entry's implied HC price moved up 3 ticks (quoting re-quotes). */
   entryMoved: { HC: book(3379, 3380), RB: book(3211, 3212) },
+  /** RB offered 2 ticks lower: a resting hedge sell at 3209 is re-priced to 3207 (spread 172/174, no trigger). */
+  rbAway: { HC: book(3379, 3380), RB: book(3206, 3207) },
 };
 
 type Strategy = SimulatedConfigInput['strategies'][number];
@@ -240,6 +242,105 @@ export const scenarios: Scenario[] = [
   },
   // Contingent entries: every leg at once; a reject or the leg timeout unwinds.
   { name: 'contingent', start: '10:00:00', config: with_(all(kind('contingent'), ladder({ crossAfterMs: 10_000, unwindAfterMs: 20_000 }))), markets, stimuli: [market('longEntry'), market('thin'), market('mid'), market('rbUp'), fault('reject'), tick, stop], depth: 4 },
+  // On a venue that can replace: the resting hedge (RB sell 5 at 3209) re-priced in place to 3207 when it goes stale
+  // (the replace crossing fills, refused, confirmed late or twice), cancelled by the ladder's crossing step while
+  // replacing (1.5 s), or by the venue.
+  {
+    name: 'hedge replaced in place',
+    start: '10:00:00',
+    config: base,
+    replace: true,
+    markets,
+    prefix: [market('longEntry'), market('rbAway')],
+    stimuli: [tick, fault('replaceReject'), fault('late', 'order.replaced'), fault('late', 'order.replaceRejected'), fault('duplicate', 'order.replaced'), fault('duplicate', 'order.replaceRejected'), fault('duplicate', 'order.filled'), market('rbUpOne'), market('rbUp'), venueCancel, stop],
+    depth: 4,
+  },
+  // A hedge whose acknowledgement is late but which fills in part (so it works) and is re-priced in place before the
+  // acknowledgement arrives; or one the venue rejects after acknowledging it, the reject arriving while it is replaced.
+  {
+    name: 'hedge replaced before its ack',
+    start: '10:00:00',
+    config: base,
+    replace: true,
+    markets,
+    prefix: [fault('late', 'order.filled'), market('longEntry'), fault('late', 'order.accepted'), tick, market('rbUpOne'), market('rbAway'), fault('late', 'order.replaced')],
+    stimuli: [tick],
+    depth: 3,
+  },
+  // Fills in flight while the hedge is replaced (the confirmation is late): a duplicate, and a cancel by the venue that
+  // overtakes a fill; a cancel by the ladder's crossing step while the replace is in flight, answered after it.
+  {
+    name: 'fills racing a replace',
+    start: '10:00:00',
+    config: base,
+    replace: true,
+    markets,
+    prefix: [market('longEntry'), market('rbAway'), fault('late', 'order.replaced')],
+    stimuli: [tick, fault('duplicate', 'order.filled'), fault('late', 'order.filled'), market('rbUpOne'), venueCancel],
+    depth: 5,
+  },
+  {
+    name: 'cancel racing a replace',
+    start: '10:00:00',
+    config: base,
+    replace: true,
+    markets,
+    prefix: [market('longEntry'), market('rbAway'), fault('late', 'order.canceled')],
+    stimuli: [fault('late', 'order.replaced'), tick],
+    depth: 4,
+  },
+  // A refused replace whose answer comes after the crossing step's cancel, or twice. (The model's state does not say
+  // which report is in flight, so each gets its own setup.)
+  {
+    name: 'cancel racing a refused replace',
+    start: '10:00:00',
+    config: base,
+    replace: true,
+    markets,
+    prefix: [market('longEntry'), market('rbAway'), fault('late', 'order.canceled'), fault('replaceReject'), fault('late', 'order.replaceRejected')],
+    stimuli: [tick],
+    depth: 3,
+  },
+  {
+    name: 'a refused replace told twice',
+    start: '10:00:00',
+    config: base,
+    replace: true,
+    markets,
+    prefix: [market('longEntry'), market('rbAway'), fault('replaceReject'), fault('duplicate', 'order.replaceRejected')],
+    stimuli: [tick],
+    depth: 2,
+  },
+  {
+    name: 'hedge rejected while replaced',
+    start: '10:00:00',
+    config: base,
+    replace: true,
+    markets,
+    prefix: [fault('late', 'order.filled'), market('longEntry'), fault('rejectAfterAccept'), fault('late', 'order.rejected'), tick, market('rbAway'), fault('late', 'order.replaceRejected')],
+    stimuli: [tick],
+    depth: 4,
+  },
+  // Quoting on a venue that can replace: the quote re-priced in place; refused, it is cancelled and quoted anew; asked
+  // while it awaits its acknowledgement, or while it waits for the order-rate budget, it cannot be replaced yet.
+  {
+    name: 'quoting in place',
+    start: '10:00:00',
+    config: with_(all(kind('quoting'), ladder({ crossAfterMs: 10_000, unwindAfterMs: 20_000 }))),
+    replace: true,
+    markets,
+    stimuli: [market('mid'), market('longEntry'), market('entryMoved'), market('hcThrough'), fault('replaceReject'), fault('late', 'order.accepted'), fault('late', 'order.replaced'), tick, stop],
+    depth: 4,
+  },
+  {
+    name: 'quoting in place, throttled',
+    start: '10:00:00',
+    config: withRisk({ orderRate: { maxOrders: 1, perMs: 5000 } }, all(kind('quoting'), ladder({ crossAfterMs: 10_000, unwindAfterMs: 20_000 }))),
+    replace: true,
+    markets,
+    stimuli: [market('longEntry'), market('entryMoved'), market('mid'), tick],
+    depth: 4,
+  },
   // Quoting entries: rest at the implied price, re-quote on a move, and the stops around them.
   {
     name: 'quoting',

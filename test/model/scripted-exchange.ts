@@ -11,8 +11,10 @@ export class ScriptedExchange extends Exchange {
   readonly name = 'scripted-exchange';
   private readonly armed = new Set<string>();
 
-  constructor(spec: ExchangeSpec, clock: Clock) {
+  /** `replace: false` plays a venue that cannot replace: the engine then re-prices by cancel and a new order. */
+  constructor(spec: ExchangeSpec, clock: Clock, options: { replace?: boolean } = {}) {
     super(spec, clock);
+    if (options.replace === false) Object.defineProperty(this, 'replace', { value: undefined });
   }
 
   protected onStart(): void {}

@@ -40,13 +40,47 @@ describe('the venue process keeps what a restarting engine asks for', () => {
     h.handle({ t: 'sync', id: 2, clientIds: ['r1.a/1.1', 'r1.a/1.2'] }, (m) => replies.push(m), attach);
     const reply = replies.at(-1) as Extract<VenueMessage, { t: 'reply' }>;
     expect(reply.sync!.orders).toEqual([
-      { clientId: 'r1.a/1.1', status: 'open', symbol: 'RB', side: 1, qty: 1, filled: 0, fills: [] },
+      { clientId: 'r1.a/1.1', status: 'open', symbol: 'RB', side: 1, qty: 1, price: '1000', filled: 0, fills: [] },
       { clientId: 'r1.a/1.2', status: 'unknown', filled: 0, fills: [] },
     ]);
     expect(reply.sync!.open).toEqual(['r1.a/1.1']);
     expect(reply.sync!.positions).toEqual({ RB: 0, HC: 0 });
     h.handle({ t: 'submit', order: { clientId: 'r1.a/1.2', symbol: 'RB', side: 1, qty: 1, price: '1000' } }, () => {}, () => {});
     expect(h.stats()).toMatchObject({ submissions: 2, duplicates: 0, voidRefused: 1 });
+  });
+
+  it('replaces a recorded order (its record follows), and answers a hostile replace without changing anything', () => {
+    const { h, start, reports } = host();
+    h.handle({ t: 'submit', order: { clientId: 'r1.a/1.1', symbol: 'RB', side: 1, qty: 2, price: '1000' } }, () => {}, () => {});
+    h.clock.runUntil(start + 1000);
+    const errors: string[] = [];
+    const say = (m: VenueMessage): void => void (m.t === 'error' && errors.push(m.message));
+    // Malformed: refused at the protocol, naming the field.
+    h.handle({ t: 'replace', clientId: 'r1.a/1.1', price: 'abc' }, say, () => {});
+    h.handle({ t: 'replace', clientId: 'r1.a/1.1', price: '1001', qty: 0 }, say, () => {});
+    h.handle({ t: 'replace', clientId: 'has space', price: '1001' }, say, () => {});
+    expect(errors).toEqual([
+      expect.stringMatching(/^replace of "r1.a\/1.1": price must be a decimal string/),
+      expect.stringMatching(/^replace of "r1.a\/1.1": qty must be a positive whole number of lots/),
+      expect.stringMatching(/^replace: clientId must be 1 to 128 printable ASCII/),
+    ]);
+    // Well-formed but not a replace this venue can make: an unknown or void id, a price off the grid or not above 0.
+    h.handle({ t: 'replace', clientId: 'r1.a/9.9', price: '1001' }, say, () => {});
+    h.handle({ t: 'replace', clientId: 'r1.a/1.1', price: '1000.5' }, say, () => {});
+    h.handle({ t: 'replace', clientId: 'r1.a/1.1', price: '0' }, say, () => {});
+    h.clock.runUntil(start + 2000);
+    expect(reports().filter((r) => r.type === 'order.replaceRejected').map((r) => (r as { reason: string }).reason)).toEqual([
+      'unknown order',
+      'price "1000.5" is not on the tick grid of RB',
+      'price "0" must be above 0',
+    ]);
+    expect(h.stats().orders.find((o) => o.clientId === 'r1.a/1.1')).toMatchObject({ price: '1000', qty: 2, status: 'open' });
+    // A good one: the price (and size) it works at now, in its report and in its record.
+    h.handle({ t: 'replace', clientId: 'r1.a/1.1', price: '1002', qty: 3 }, say, () => {});
+    h.clock.runUntil(start + 3000);
+    expect(reports().filter((r) => r.type === 'order.replaced')).toEqual([{ type: 'order.replaced', clientId: 'r1.a/1.1', symbol: 'RB', price: '1002', qty: 3, at: expect.any(Number) }]);
+    expect(h.stats().orders.find((o) => o.clientId === 'r1.a/1.1')).toMatchObject({ price: '1002', qty: 3, status: 'open' });
+    expect(h.hello()).toMatchObject({ t: 'hello', replace: true });
   });
 
   it('rejects a price off the tick grid and an unknown symbol, naming them', () => {

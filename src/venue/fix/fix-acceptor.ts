@@ -1,10 +1,12 @@
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { Transform } from 'node:stream';
 import { Decimal, str } from '../../domain/decimal.js';
 import { BoundedMap } from '../../domain/bounded.js';
 import type { VenueMessage, WireOrderState, WireStats } from '../remote/protocol.js';
 import { VenueHost } from '../remote/venue-host.js';
 import type { SimVenueSpec } from '../simulated/simulated-venue.js';
+import { FixCredentialsError } from './credentials.js';
 import { ExecType, MsgType, OrdStatus, Tag, Units, businessDate, sideFromFix, sideToFix } from './fix-codec.js';
 import { describeSession, sessionClass, sessionConfig, SessionRejectReason, type LegatoFixSession } from './fix-session.js';
 import { loadJspurefix, type FixConfig, type FixObject, type FixTransport, type FixView, type Jspurefix } from './jspurefix.js';
@@ -15,8 +17,9 @@ import { loadJspurefix, type FixConfig, type FixObject, type FixTransport, type 
  * real time × speed, and every message it sends carries that time in SendingTime (52), which the engine's
  * FollowerClock follows; when it has sent nothing for `timeMs` it sends a Heartbeat to move that clock.
  *
- * It answers NewOrderSingle, OrderCancelRequest, OrderCancelReplaceRequest (a cancel and a new order at the
- * exchange: the queue position is lost), OrderStatusRequest and OrderMassStatusRequest (status, with each
+ * It answers NewOrderSingle, OrderCancelRequest, OrderCancelReplaceRequest (a replace at the exchange core, which
+ * keeps or loses the queue position per docs/fill-model.md; the order goes on under the new ClOrdID, and any
+ * ClOrdID of its chain names it in a cancel or a status request), OrderStatusRequest and OrderMassStatusRequest (status, with each
  * fill replayed as an ExecutionReport ExecType=F, PossResend=Y), RequestForPositions and MarketDataRequest
  * (top of book as MarketDataSnapshotFullRefresh). Hostile input ends at the session layer: a wrong CompID or
  * password gets a Logout naming it; an unknown MsgType, a missing required tag or a bad value gets a Reject;
@@ -53,6 +56,11 @@ export interface FixAcceptorOptions {
   logonTimeoutMs?: number;
   /** Where the session store (sequence numbers, messages sent) lives; undefined = in memory. */
   storeDir?: string;
+  /**
+   * TLS (FIXS): this venue's certificate and key (PEM texts); with `ca`, an engine must present a client
+   * certificate signed by it (mutual TLS). A handshake that fails closes that connection, logged; never a crash.
+   */
+  tls?: { cert: string; key: string; ca?: string };
   log?: (line: string) => void;
 }
 
@@ -64,9 +72,14 @@ interface OrderInfo {
   orderId: string;
   cum: number;
   notional: Decimal;
-  /** A cancel or replace in flight: its ClOrdID. */
+  /** The order's id at the exchange core (VenueHost): the ClOrdID of its NewOrderSingle. */
+  hostId: string;
+  /** Its ClOrdID now: the last replace's, once confirmed. */
+  clOrdId: string;
+  /** A cancel in flight: its ClOrdID. */
   cancelId?: string;
-  replace?: { clOrdId: string; qty: number; price: string };
+  /** Replaces in flight, oldest first (the exchange answers them in order): their ClOrdIDs. */
+  replaces?: string[];
 }
 
 type HostReply = (m: VenueMessage) => void;
@@ -75,9 +88,8 @@ export class FixAcceptor {
   readonly host: VenueHost;
   private readonly units: Units;
   private readonly epoch = Date.now().toString(36);
+  /** Every ClOrdID of an order's chain (its NewOrderSingle's and each confirmed replace's) → the order. */
   private readonly orders = new BoundedMap<string, OrderInfo>(50_000);
-  /** ClOrdIDs of replacement orders whose exchange acceptance is already told as Replaced. */
-  private readonly quietAccept = new Set<string>();
   private subscriptions = new Map<string, string>();
   private active: { session: LegatoFixSession; transport: FixTransport; socket: Socket; since: number } | null = null;
   /** Where the last session's numbering ended: the next number it would send, the last it received. */
@@ -109,8 +121,10 @@ export class FixAcceptor {
     this.host = new VenueHost(options.spec, options.start);
     this.units = new Units(this.host.venue.instruments());
     this.Session = sessionClass(fix);
-    server.on('connection', (socket) => this.accept(socket));
+    server.on(options.tls ? 'secureConnection' : 'connection', (socket: Socket) => this.accept(socket));
     server.on('error', (e) => this.log(`server error: ${e.message}`));
+    // A client that fails the handshake (its CA is not ours, no client certificate, not TLS at all).
+    server.on('tlsClientError', (e: Error) => this.log(`a TLS handshake failed: ${e.message}`));
   }
 
   static async start(options: FixAcceptorOptions): Promise<FixAcceptor> {
@@ -127,7 +141,14 @@ export class FixAcceptor {
       storeDir: options.storeDir,
     });
     const config = await sessionConfig(fix, description, options.storeDir);
-    const server = createServer();
+    const t = options.tls;
+    let server: Server;
+    try {
+      server = t ? createTlsServer({ cert: t.cert, key: t.key, ...(t.ca !== undefined ? { ca: t.ca, requestCert: true, rejectUnauthorized: true } : {}) }) : createServer();
+    } catch (e) {
+      // PEM text that is not a certificate and its key (a key of another certificate, a damaged file).
+      throw new FixCredentialsError(`the venue's TLS certificate and key cannot be used: ${(e as Error).message}`);
+    }
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
@@ -229,9 +250,13 @@ export class FixAcceptor {
       .pipe(socket);
     transport.transmitter.time = new Date(this.host.clock.now());
     const session: LegatoFixSession = new this.Session(config, {
-      checkLogon: (view, _user, password) => this.checkLogon(view, password),
-      // It read the store when it connected; a session that ended since may have numbered past that.
-      onLogon: () => session.continueFrom(this.last.nextOut, this.last.lastIn),
+      checkLogon: (view, _user, password) => {
+        const why = this.checkLogon(view, password);
+        // It read the store when it connected; a session that ended since may have numbered past that. Continued
+        // before the Logon's own number is judged, so a Logon below where that session ended is refused as too low.
+        if (why === undefined) session.continueFrom(this.last.nextOut, this.last.lastIn);
+        return why;
+      },
       onMessage: (msgType) => this.received.set(msgType, (this.received.get(msgType) ?? 0) + 1),
       onReady: () => this.ready(session, transport, socket),
       onApplication: (msgType, view) => this.onApplication(session, msgType, view),
@@ -356,9 +381,20 @@ export class FixAcceptor {
     return { ...s, orders: s.orders.map((o) => ({ ...o, fills: o.fills.map((f) => ({ ...f, tradeId: `${this.epoch}.${f.tradeId}` })) })) };
   }
 
-  /** The engine session's sequence numbers: the next this side sends, the last it received. */
+  /**
+   * The engine session's sequence numbers: the next this side sends, the last it received; with no engine logged
+   * on, where the last session ended (0 and 0 before any).
+   */
   sequences(): { nextOut: number; lastIn: number } | undefined {
-    return this.active?.session.sequences();
+    return this.active?.session.sequences() ?? { ...this.last };
+  }
+
+  /**
+   * Test hook: the next session starts as if `n` more messages had come from the engine than did (what the venue
+   * sees when the engine's store lost its last write in a kill): the engine's next Logon is too low.
+   */
+  assumeReceived(n: number): void {
+    this.last = { ...this.last, lastIn: this.last.lastIn + n };
   }
 
   /** Drops the engine's connection (no Logout). */
@@ -455,7 +491,7 @@ export class FixAcceptor {
     if (ordType !== '2') return refuse(`OrdType (40) ${JSON.stringify(ordType)}: this venue takes limit orders (2) only`);
     if (price === null) return refuse('a limit order needs Price (44)');
     if (lots === undefined || lots <= 0) return refuse(`OrderQty (38) ${JSON.stringify(qtyText)} is not a positive whole number of lots of ${symbol}`);
-    if (!this.orders.has(clOrdId)) this.orders.set(clOrdId, { symbol, side, qty: lots, price, orderId: `${this.epoch}.O${++this.nextId}`, cum: 0, notional: new Decimal(0) });
+    if (!this.orders.has(clOrdId)) this.orders.set(clOrdId, { symbol, side, qty: lots, price, orderId: `${this.epoch}.O${++this.nextId}`, cum: 0, notional: new Decimal(0), hostId: clOrdId, clOrdId });
     this.host.handle({ t: 'submit', order: { clientId: clOrdId, symbol, side, qty: lots, price } }, (m) => this.refusedByHost(m, (text) => refuse(text)), () => {});
   }
 
@@ -470,31 +506,41 @@ export class FixAcceptor {
     if (o) o.cancelId = cancelId;
     else {
       // Not ours to know: the exchange still answers (unknown order), with the cancel's id.
-      this.orders.set(clOrdId, { symbol: '', side: 1, qty: 0, price: '0', orderId: 'NONE', cum: 0, notional: new Decimal(0), cancelId });
+      this.orders.set(clOrdId, { symbol: '', side: 1, qty: 0, price: '0', orderId: 'NONE', cum: 0, notional: new Decimal(0), hostId: clOrdId, clOrdId, cancelId });
     }
-    this.host.handle({ t: 'cancel', clientId: clOrdId }, () => {}, () => {});
+    this.host.handle({ t: 'cancel', clientId: o?.hostId ?? clOrdId }, () => {}, () => {});
   }
 
+  /**
+   * OrderCancelReplaceRequest: OrigClOrdID names the order (any ClOrdID of its chain), ClOrdID is the replacement's
+   * new id. What cannot be a replace (an unknown order, a ClOrdID already used, a size that is not whole lots, a
+   * price off the tick grid) gets an OrderCancelReject with CxlRejResponseTo=2 at once; the rest goes to the
+   * exchange, whose answer becomes ExecutionReport ExecType=5 (Replaced) or that same reject.
+   */
   private replace(view: FixView): void {
     const newId = view.getString(Tag.ClOrdID)!;
     const oldId = view.getString(Tag.OrigClOrdID)!;
     const o = this.orders.get(oldId);
-    const lots = o ? this.units.lots(o.symbol, view.getString(Tag.OrderQty)) : undefined;
-    if (!o || lots === undefined || lots <= 0) {
+    const qtyText = view.getString(Tag.OrderQty);
+    const priceText = view.getString(Tag.Price)!;
+    const lots = o && o.orderId !== 'NONE' ? this.units.lots(o.symbol, qtyText) : undefined;
+    const ticks = o && o.orderId !== 'NONE' ? this.units.ticks(o.symbol, priceText) : undefined;
+    const refuse = (reason: number, text: string): void =>
       this.send(MsgType.OrderCancelReject, {
         OrderID: o?.orderId ?? 'NONE',
         ClOrdID: newId,
         OrigClOrdID: oldId,
-        OrdStatus: OrdStatus.Rejected,
+        OrdStatus: o && o.orderId !== 'NONE' ? this.ordStatus(o) : OrdStatus.Rejected,
         CxlRejResponseTo: '2',
-        CxlRejReason: o ? 99 : 1,
-        Text: o ? `OrderQty (38) ${JSON.stringify(view.getString(Tag.OrderQty))} is not a positive whole number of lots` : 'unknown order',
+        CxlRejReason: reason,
+        Text: text,
       });
-      return;
-    }
-    o.cancelId = newId;
-    o.replace = { clOrdId: newId, qty: lots, price: view.getString(Tag.Price)! };
-    this.host.handle({ t: 'cancel', clientId: oldId }, () => {}, () => {});
+    if (!o || o.orderId === 'NONE') return refuse(1, 'unknown order');
+    if (this.orders.has(newId) || o.replaces?.includes(newId)) return refuse(6, `duplicate ClOrdID ${JSON.stringify(newId)}`);
+    if (lots === undefined || lots <= 0) return refuse(99, `OrderQty (38) ${JSON.stringify(qtyText)} is not a positive whole number of lots of ${o.symbol}`);
+    if (ticks === undefined || ticks <= 0) return refuse(99, `Price (44) ${JSON.stringify(priceText)} is not a positive price on the tick grid of ${o.symbol}`);
+    (o.replaces ??= []).push(newId);
+    this.host.handle({ t: 'replace', clientId: o.hostId, price: this.units.price(o.symbol, ticks), qty: lots }, (m) => this.refusedByHost(m, () => {}), () => {});
   }
 
   // ---- the exchange's live messages ------------------------------------------------------------------
@@ -509,10 +555,11 @@ export class FixAcceptor {
     const r = m.r;
     const o = this.orders.get(r.clientId);
     const at = new Date(r.at);
+    // The exchange names the order by its first ClOrdID; the engine hears its ClOrdID now.
+    const id = o?.clOrdId ?? r.clientId;
     switch (r.type) {
       case 'order.accepted':
-        if (this.quietAccept.delete(r.clientId)) return;
-        if (o) this.send(MsgType.ExecutionReport, this.er(r.clientId, o, { ExecID: this.execId(), ExecType: ExecType.New, TransactTime: at }));
+        if (o) this.send(MsgType.ExecutionReport, this.er(id, o, { ExecID: this.execId(), ExecType: ExecType.New, TransactTime: at }));
         return;
       case 'order.filled': {
         if (!o) return;
@@ -521,7 +568,7 @@ export class FixAcceptor {
         const liquidity = r.liquidity === 'maker' ? '1' : r.liquidity === 'taker' ? '2' : undefined;
         this.send(
           MsgType.ExecutionReport,
-          this.er(r.clientId, o, {
+          this.er(id, o, {
             ExecID: `${this.epoch}.${r.tradeId}`,
             ExecType: ExecType.Trade,
             LastQty: this.units.qty(o.symbol, r.qty),
@@ -534,52 +581,56 @@ export class FixAcceptor {
       }
       case 'order.canceled': {
         if (!o) return;
-        if (o.replace) return this.replaced(r.clientId, o, r.filledQty, at);
         const cancelId = o.cancelId;
         o.cancelId = undefined;
-        this.send(MsgType.ExecutionReport, this.er(cancelId ?? r.clientId, o, { ExecID: this.execId(), ExecType: ExecType.Canceled, TransactTime: at, ...(cancelId ? { OrigClOrdID: r.clientId } : {}) }, OrdStatus.Canceled, r.filledQty));
+        this.send(MsgType.ExecutionReport, this.er(cancelId ?? id, o, { ExecID: this.execId(), ExecType: ExecType.Canceled, TransactTime: at, ...(cancelId ? { OrigClOrdID: id } : {}) }, OrdStatus.Canceled, r.filledQty));
         return;
       }
       case 'order.rejected':
-        if (o) this.send(MsgType.ExecutionReport, this.er(r.clientId, o, { ExecID: this.execId(), ExecType: ExecType.Rejected, TransactTime: at, Text: r.reason }, OrdStatus.Rejected));
+        if (o) this.send(MsgType.ExecutionReport, this.er(id, o, { ExecID: this.execId(), ExecType: ExecType.Rejected, TransactTime: at, Text: r.reason }, OrdStatus.Rejected));
         return;
       case 'order.cancelRejected': {
         const cancelId = o?.cancelId ?? r.clientId;
-        const toReplace = o?.replace !== undefined;
-        if (o) {
-          o.cancelId = undefined;
-          o.replace = undefined;
-        }
+        if (o) o.cancelId = undefined;
         const unknown = !o || o.orderId === 'NONE';
         this.send(MsgType.OrderCancelReject, {
           OrderID: o?.orderId ?? 'NONE',
           ClOrdID: cancelId,
-          OrigClOrdID: r.clientId,
+          OrigClOrdID: id,
           OrdStatus: unknown ? OrdStatus.Rejected : this.ordStatus(o),
-          CxlRejResponseTo: toReplace ? '2' : '1',
+          CxlRejResponseTo: '1',
           CxlRejReason: unknown ? 1 : r.reason === 'order already filled or canceled' ? 0 : 99,
           Text: r.reason,
         });
         return;
       }
+      case 'order.replaced': {
+        const newId = o?.replaces?.shift();
+        if (!o || newId === undefined) return;
+        // The order goes on under the new ClOrdID; the old ones still name it.
+        const oldId = o.clOrdId;
+        o.clOrdId = newId;
+        o.qty = r.qty;
+        o.price = r.price;
+        this.orders.set(newId, o);
+        this.send(MsgType.ExecutionReport, this.er(newId, o, { ExecID: this.execId(), ExecType: ExecType.Replaced, OrigClOrdID: oldId, TransactTime: at }));
+        return;
+      }
+      case 'order.replaceRejected': {
+        const newId = o?.replaces?.shift();
+        if (!o || newId === undefined) return;
+        this.send(MsgType.OrderCancelReject, {
+          OrderID: o.orderId,
+          ClOrdID: newId,
+          OrigClOrdID: o.clOrdId,
+          OrdStatus: this.ordStatus(o),
+          CxlRejResponseTo: '2',
+          CxlRejReason: r.reason === 'order already filled or canceled' ? 0 : r.reason === 'unknown order' ? 1 : 99,
+          Text: r.reason,
+        });
+        return;
+      }
     }
-  }
-
-  /** The old order is out; its replacement goes in for what is left, and the engine hears Replaced. */
-  private replaced(oldId: string, o: OrderInfo, filled: number, at: Date): void {
-    const rep = o.replace!;
-    o.replace = undefined;
-    o.cancelId = undefined;
-    const left = rep.qty - filled;
-    const next: OrderInfo = { ...o, qty: rep.qty, price: rep.price, cum: filled };
-    this.orders.set(rep.clOrdId, next);
-    if (left <= 0) {
-      this.send(MsgType.ExecutionReport, this.er(rep.clOrdId, next, { ExecID: this.execId(), ExecType: ExecType.Canceled, OrigClOrdID: oldId, TransactTime: at }, OrdStatus.Canceled, filled));
-      return;
-    }
-    this.quietAccept.add(rep.clOrdId);
-    this.send(MsgType.ExecutionReport, this.er(rep.clOrdId, next, { ExecID: this.execId(), ExecType: ExecType.Replaced, OrigClOrdID: oldId, TransactTime: at }));
-    this.host.handle({ t: 'submit', order: { clientId: rep.clOrdId, symbol: o.symbol, side: o.side, qty: left, price: rep.price } }, () => {}, () => {});
   }
 
   private ordStatus(o: OrderInfo | undefined, cum = o?.cum ?? 0): string {
@@ -620,9 +671,11 @@ export class FixAcceptor {
     return answer;
   }
 
+  /** Any ClOrdID of an order's chain finds it (the answer names its ClOrdID now); another id is unknown, and void. */
   private status(clOrdId: string, reqId: string | null): void {
-    const [state] = this.known([clOrdId]).orders;
-    if (state) this.sendState(state, reqId === null ? {} : { OrdStatusReqID: reqId });
+    const o = this.orders.get(clOrdId);
+    const [state] = this.known([o && o.orderId !== 'NONE' ? o.hostId : clOrdId]).orders;
+    if (state) this.sendState(state, reqId === null ? {} : { OrdStatusReqID: reqId }, o ? undefined : clOrdId);
   }
 
   private massStatus(reqId: string): void {
@@ -649,20 +702,24 @@ export class FixAcceptor {
     states.forEach((s, i) => this.sendState(s, { MassStatusReqID: reqId, TotNumReports: states.length, LastRptRequested: i === states.length - 1 }));
   }
 
-  /** One order's state: each fill as a Trade report (PossResend=Y), then its status (ExecType=I). */
-  private sendState(s: WireOrderState, tags: FixObject): void {
-    const o = this.orders.get(s.clientId);
+  /**
+   * One order's state: each fill as a Trade report (PossResend=Y), then its status (ExecType=I), under its ClOrdID
+   * now (`asked` for an id this venue does not know).
+   */
+  private sendState(s: WireOrderState, tags: FixObject, asked?: string): void {
+    const o = asked === undefined ? this.orders.get(s.clientId) : undefined;
     const symbol = s.symbol ?? o?.symbol ?? 'NONE';
     const side = s.side ?? o?.side ?? 1;
     const qty = s.qty ?? o?.qty ?? 0;
-    const info: OrderInfo = o ?? { symbol, side, qty, price: '0', orderId: 'NONE', cum: 0, notional: new Decimal(0) };
+    const id = asked ?? o?.clOrdId ?? s.clientId;
+    const info: OrderInfo = o ?? { symbol, side, qty, price: s.price ?? '0', orderId: 'NONE', cum: 0, notional: new Decimal(0), hostId: s.clientId, clOrdId: id };
     let cum = 0;
     let notional = new Decimal(0);
     for (const f of s.fills) {
       cum += f.qty;
       notional = notional.plus(new Decimal(f.price).times(f.qty));
       this.send(MsgType.ExecutionReport, {
-        ...this.er(s.clientId, { ...info, cum, notional }, { ExecID: `${this.epoch}.${f.tradeId}`, ExecType: ExecType.Trade, LastQty: this.units.has(symbol) ? this.units.qty(symbol, f.qty) : String(f.qty), LastPx: f.price, TransactTime: new Date(f.at), StandardHeader: { PossResend: true }, ...tags }),
+        ...this.er(id, { ...info, cum, notional }, { ExecID: `${this.epoch}.${f.tradeId}`, ExecType: ExecType.Trade, LastQty: this.units.has(symbol) ? this.units.qty(symbol, f.qty) : String(f.qty), LastPx: f.price, TransactTime: new Date(f.at), StandardHeader: { PossResend: true }, ...tags }),
         ...(tags['TotNumReports'] !== undefined ? { LastRptRequested: false } : {}),
       });
     }
@@ -676,7 +733,7 @@ export class FixAcceptor {
     };
     const unknown = s.status === 'unknown';
     this.send(MsgType.ExecutionReport, {
-      ...this.er(s.clientId, { ...info, cum, notional, orderId: unknown ? 'NONE' : info.orderId }, { ExecID: this.execId(), ExecType: ExecType.OrderStatus, TransactTime: new Date(this.host.clock.now()), ...tags }, statusOf[s.status], cum),
+      ...this.er(id, { ...info, cum, notional, orderId: unknown ? 'NONE' : info.orderId }, { ExecID: this.execId(), ExecType: ExecType.OrderStatus, TransactTime: new Date(this.host.clock.now()), ...tags }, statusOf[s.status], cum),
       ...(unknown ? { OrdRejReason: 5, Text: 'unknown order' } : s.reason ? { Text: s.reason } : {}),
     });
   }

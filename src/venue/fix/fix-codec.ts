@@ -228,8 +228,8 @@ export type ExecMeaning =
  * Maps one ExecutionReport onto venue reports. `at` is the venue's time of the report (its TransactTime, else
  * its SendingTime). A fill's trade id is its ExecID; its liquidity comes from LastLiquidityInd (851: 1 added
  * liquidity = maker, 2 removed = taker) when present. Canceled, expired and done-for-day all end the order as
- * `order.canceled` with CumQty. Replaced: the old id ends as canceled (with CumQty) and the new one is
- * accepted: the port has no replace yet (docs/fix.md).
+ * `order.canceled` with CumQty. Replaced is `order.replaced` with the order's new Price and OrderQty; the caller
+ * has mapped the replacement's ClOrdID back to the order's one id (docs/fix.md, "Replacing an order").
  */
 export function mapExecutionReport(f: ExecFields, units: Units, at: number): ExecMeaning {
   const clientId = f.clOrdId;
@@ -262,10 +262,13 @@ export function mapExecutionReport(f: ExecFields, units: Units, at: number): Exe
     case ExecType.Rejected:
       return { kind: 'reports', reports: [{ type: 'order.rejected', clientId, reason: f.text ?? (f.ordRejReason ? `OrdRejReason ${f.ordRejReason}` : 'rejected'), at }] };
     case ExecType.Replaced: {
-      const filledQty = cum();
       if (!f.origClOrdId) return { kind: 'invalid', tag: Tag.OrigClOrdID, reason: 'a Replaced report needs OrigClOrdID (41)' };
-      if (filledQty === undefined) return { kind: 'invalid', tag: Tag.CumQty, reason: `CumQty (14) ${JSON.stringify(f.cumQty)} is not a whole number of lots` };
-      return { kind: 'reports', reports: [{ type: 'order.canceled', clientId: f.origClOrdId, filledQty, at }, { type: 'order.accepted', clientId, at }] };
+      if (!units.has(symbol)) return { kind: 'invalid', tag: Tag.Symbol, reason: `unknown Symbol (55) ${JSON.stringify(f.symbol)}` };
+      const price = units.ticks(symbol, f.price);
+      if (price === undefined) return { kind: 'invalid', tag: Tag.Price, reason: `Price (44) ${JSON.stringify(f.price)} is not on the tick grid of ${symbol}` };
+      const qty = units.lots(symbol, f.orderQty);
+      if (qty === undefined || qty <= 0) return { kind: 'invalid', tag: Tag.OrderQty, reason: `OrderQty (38) ${JSON.stringify(f.orderQty)} is not a positive whole number of lots` };
+      return { kind: 'reports', reports: [{ type: 'order.replaced', clientId, price, qty, at }] };
     }
     default:
       // PendingNew, PendingCancel, PendingReplace, OrderStatus, Restated, Stopped, Suspended, Calculated:

@@ -1,5 +1,6 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { join } from 'node:path';
 import { Subject } from 'rxjs';
 import type { Clock } from '../../clock/clock.js';
@@ -9,7 +10,7 @@ import { BoundedMap, BoundedSet } from '../../domain/bounded.js';
 import { Decimal } from '../../domain/decimal.js';
 import { LegatoError } from '../../domain/errors.js';
 import type { CalendarSpec } from '../../domain/session-calendar.js';
-import type { OrderCommand, Side, VenueReport } from '../../domain/orders.js';
+import type { OrderChange, OrderCommand, Side, VenueReport } from '../../domain/orders.js';
 import type { LegQuote } from '../../domain/quote.js';
 import type { InstrumentInfo, Venue, VenueFill, VenueOrderState, VenueSync } from '../venue.js';
 import {
@@ -27,6 +28,7 @@ import {
   sideToFix,
   type ExecFields,
 } from './fix-codec.js';
+import type { FixTls } from './credentials.js';
 import { describeSession, sessionClass, sessionConfig, SessionRejectReason, type LegatoFixSession } from './fix-session.js';
 import { loadJspurefix, type FixConfig, type FixObject, type FixView, type Jspurefix } from './jspurefix.js';
 
@@ -56,6 +58,44 @@ export interface FixVenueSpec {
 /** The FIX venue could not log on, or a request to it failed. */
 export class FixVenueError extends LegatoError {
   override name = 'FixVenueError';
+}
+
+/**
+ * TLS with the counterparty failed: its certificate not trusted (a wrong CA, a self-signed certificate), not for
+ * the name asked, expired; or the handshake refused (our client certificate missing or not trusted there).
+ */
+export class FixTlsError extends FixVenueError {
+  override name = 'FixTlsError';
+}
+
+/** Whether a socket error is about TLS (a certificate or the handshake), not about reaching the host. */
+function isTlsFailure(e: NodeJS.ErrnoException): boolean {
+  const code = e.code ?? '';
+  return code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || /CERT|SIGNATURE|ISSUER/.test(code) || /\b(ssl|tls|certificate|handshake)\b/i.test(e.message);
+}
+
+/**
+ * The counterparty refused our Logon as "MsgSeqNum too low" again after we resumed from the number it said it
+ * expects: the two sides' sequence numbers need an operator (the counterparty's reset, or ours).
+ */
+export class FixSequenceError extends FixVenueError {
+  override name = 'FixSequenceError';
+}
+
+/** A Logon refused as "MsgSeqNum too low, expecting N" (QuickFIX's wording, and the acceptor's): N, else undefined. */
+export function expectedSeqNum(logoutText: string | null): number | undefined {
+  const m = /MsgSeqNum too low, expecting (\d{1,15})\b/i.exec(logoutText ?? '');
+  return m ? Number(m[1]) : undefined;
+}
+
+/** One logon attempt refused as too low: the number the counterparty expects, above the one our Logon carried. */
+class LogonTooLow extends FixVenueError {
+  constructor(
+    message: string,
+    readonly expected: number,
+  ) {
+    super(message);
+  }
 }
 
 export interface FixVenueOptions {
@@ -98,6 +138,13 @@ export interface FixVenueOptions {
   marketData?: boolean;
   /** A name for logs and the engine's summary. Default `fix <host>:<port>`. */
   name?: string;
+  /**
+   * TLS (FIXS) to the gateway: the PEM texts and checks (fixCredentials reads them from LEGATO_FIX_TLS_* or the
+   * credentials file). Absent: plain TCP.
+   */
+  tls?: FixTls;
+  /** Where it says what it did on its own (a Logon refused as "MsgSeqNum too low" and resumed). Default: nowhere. */
+  log?: (line: string) => void;
 }
 
 /** The connection's state, as RemoteVenue's: `reconciling` until the engine says it agrees again. */
@@ -120,7 +167,10 @@ type FieldsAndMore = ExecFields & { ordRejReasonUnknown: boolean };
 /**
  * A FIX 4.4 counterparty behind the Venue port, on jspurefix (loaded when the first FixVenue connects). Orders
  * are NewOrderSingle (limit, day), cancels OrderCancelRequest, `replace` OrderCancelReplaceRequest;
- * ExecutionReports and OrderCancelRejects become venue reports (mapExecutionReport). A lost session is a
+ * ExecutionReports and OrderCancelRejects become venue reports (mapExecutionReport). An order keeps one id on the
+ * port: its NewOrderSingle's ClOrdID. Each replace goes out under a new ClOrdID (`<id>~r<n>`, OrigClOrdID the one
+ * the counterparty has now), written to orders.jsonl before it is sent, and every report on any ClOrdID of the
+ * chain is told under the one id; a restart's status request asks by the newest ClOrdID first (docs/fix.md). A lost session is a
  * state (status$, state$), never a crash: what is sent meanwhile is rejected at once, and with `reconnect`
  * it logs on again with backoff, resuming its sequence numbers from the store (the session layer then
  * resends what either side missed), and holds every live message until `onReconnected` (the durable
@@ -135,11 +185,17 @@ export class FixVenue implements Venue {
   /** Run after a reconnection, before any live message is delivered (DurableEngine sets it). */
   onReconnected: (() => Promise<void>) | undefined = undefined;
   /** Counts for checks: duplicate reports dropped, messages rejected, quotes off the grid. */
-  readonly counts = { duplicates: 0, rejected: 0, badQuotes: 0, logons: 0 };
+  readonly counts = { duplicates: 0, rejected: 0, badQuotes: 0, logons: 0, sequenceResumes: 0 };
+  /** Why reconnection stopped for good (a FixSequenceError), else undefined. */
+  failure: FixVenueError | undefined = undefined;
 
   private readonly units: Units;
   private readonly orders = new BoundedMap<string, OrderInfo>(50_000);
   private readonly cancelIds = new BoundedMap<string, string>(50_000);
+  /** A replace's ClOrdID → the order's one id. */
+  private readonly chain = new BoundedMap<string, string>(50_000);
+  /** Per replaced order: the ClOrdID the counterparty confirmed last, and every replace ClOrdID sent, oldest first. */
+  private readonly versions = new BoundedMap<string, { current: string; sent: string[] }>(50_000);
   private readonly sentSeq = new BoundedMap<number, { msgType: string; clientId: string }>(10_000);
   private readonly execIds = new BoundedSet<string>(100_000);
   private session: LegatoFixSession | null = null;
@@ -193,7 +249,7 @@ export class FixVenue implements Venue {
     });
     const config = await sessionConfig(fix, description, options.storeDir);
     const venue = new FixVenue(fix, config, options);
-    await venue.open();
+    await venue.logOn();
     venue.connected = true;
     venue.setState('connected');
     return venue;
@@ -276,7 +332,7 @@ export class FixVenue implements Venue {
     const cancelId = `${clientId}~x${++this.nextReq}`;
     this.cancelIds.set(cancelId, clientId);
     this.sendTracked(MsgType.OrderCancelRequest, clientId, {
-      OrigClOrdID: clientId,
+      OrigClOrdID: this.clOrdIdOf(clientId),
       ClOrdID: cancelId,
       Instrument: { Symbol: o.symbol },
       Side: sideToFix(o.side),
@@ -286,27 +342,58 @@ export class FixVenue implements Venue {
   }
 
   /**
-   * Changes a working order's price or size in one message (OrderCancelReplaceRequest): `to.clientId` is the
-   * order's new id, `to.qty` its new total lots. The engine does not use it yet; when the counterparty
-   * confirms, reports$ carries the old id canceled (with its filled lots) and the new id accepted.
+   * Changes a working order's price (and size: `change.qty`, its new total lots) in one OrderCancelReplaceRequest.
+   * The replace goes out under the next ClOrdID of the order's chain (`<id>~r<n>`), written to orders.jsonl first;
+   * the answer comes as `order.replaced` (ExecType=5) or `order.replaceRejected` (OrderCancelReject with
+   * CxlRejResponseTo=2), under the order's one id.
    */
-  replace(clientId: string, to: { clientId: string; price: number; qty: number }): void {
+  replace(clientId: string, change: OrderChange): void {
     const o = this.orders.get(clientId);
     if (!this.connected || !this.session?.ready || !o) {
-      return this.reports$.next({ type: 'order.cancelRejected', clientId, reason: o ? 'disconnected' : 'unknown order (this session never sent it)', at: this.now() });
+      return this.reports$.next({ type: 'order.replaceRejected', clientId, reason: o ? 'disconnected' : 'unknown order (this session never sent it)', at: this.now() });
     }
-    this.remember(to.clientId, { symbol: o.symbol, side: o.side, qty: to.qty }, true);
-    this.cancelIds.set(to.clientId, clientId);
+    const v = this.versionsOf(clientId);
+    const newId = `${clientId}~r${v.sent.length + 1}`;
+    v.sent.push(newId);
+    this.chain.set(newId, clientId);
+    if (this.ordersFile) appendFileSync(this.ordersFile, JSON.stringify({ r: newId, b: clientId }) + '\n');
     this.sendTracked(MsgType.OrderCancelReplaceRequest, clientId, {
-      OrigClOrdID: clientId,
-      ClOrdID: to.clientId,
+      OrigClOrdID: v.current,
+      ClOrdID: newId,
       Instrument: { Symbol: o.symbol },
       Side: sideToFix(o.side),
       TransactTime: new Date(this.now()),
-      OrderQtyData: { OrderQty: this.units.qty(o.symbol, to.qty) },
+      OrderQtyData: { OrderQty: this.units.qty(o.symbol, change.qty ?? o.qty) },
       OrdType: '2',
-      Price: this.units.price(o.symbol, to.price),
+      Price: this.units.price(o.symbol, change.price),
+      TimeInForce: '0',
     });
+  }
+
+  /** The order's one id for a ClOrdID of its chain (a foreign or unknown ClOrdID is its own). */
+  private idOf(clOrdId: string): string {
+    return this.chain.get(clOrdId) ?? clOrdId;
+  }
+
+  /** The ClOrdID the counterparty has for an order now. */
+  private clOrdIdOf(clientId: string): string {
+    return this.versions.get(clientId)?.current ?? clientId;
+  }
+
+  private versionsOf(clientId: string): { current: string; sent: string[] } {
+    let v = this.versions.get(clientId);
+    if (!v) this.versions.set(clientId, (v = { current: clientId, sent: [] }));
+    return v;
+  }
+
+  /** The counterparty has the order under `clOrdId` now (a Replaced report, a status answer): kept, and written. */
+  private confirm(clientId: string, clOrdId: string, qty: number | undefined): void {
+    const v = this.versionsOf(clientId);
+    const o = this.orders.get(clientId);
+    if (o && qty !== undefined) this.orders.set(clientId, { ...o, qty });
+    if (v.current === clOrdId) return;
+    v.current = clOrdId;
+    if (this.ordersFile) appendFileSync(this.ordersFile, JSON.stringify({ k: clOrdId, b: clientId, ...(qty !== undefined ? { q: qty } : {}) }) + '\n');
   }
 
   /**
@@ -324,11 +411,12 @@ export class FixVenue implements Venue {
       const within = <T>(p: Promise<T>, what: string): Promise<T> =>
         Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new FixVenueError(`${this.name}: no answer to the ${what} within ${timeout} ms`)), timeout).unref())]);
       const mass = within(this.massStatus(), 'OrderMassStatusRequest');
-      const statuses = clientIds.map((id) => within(this.orderStatus(id), `OrderStatusRequest of ${id}`));
+      const statuses = clientIds.map((id) => within(this.statusOfChain(id), `OrderStatusRequest of ${id}`));
       const positions = this.options.positions === false ? Promise.resolve(null) : within(this.requestPositions(), 'RequestForPositions');
       const [open, states, lots] = await Promise.all([mass, Promise.all(statuses), positions]);
       const orders = states.map((s, i) => this.orderState(clientIds[i]!, s.view, s.fills));
-      return { now: this.now(), orders, open: open.filter((r) => r.ordStatus !== null && isOpenStatus(r.ordStatus)).map((r) => r.clOrdId!).filter(Boolean), positions: lots ?? {} };
+      const openIds = open.filter((r) => r.ordStatus !== null && isOpenStatus(r.ordStatus) && r.clOrdId).map((r) => this.idOf(r.clOrdId!));
+      return { now: this.now(), orders, open: openIds, positions: lots ?? {} };
     } finally {
       this.syncing--;
       if (this.syncing === 0 && this.stateNow !== 'reconciling') this.releaseSoon();
@@ -336,6 +424,38 @@ export class FixVenue implements Venue {
   }
 
   // ---- the session ---------------------------------------------------------------------------------
+
+  /**
+   * Logs on; a Logon refused as "MsgSeqNum too low, expecting N" (our store behind what the counterparty received:
+   * a kill between a send and its store write, a store restored from a backup) is tried once more from N. The
+   * messages we may have sent with the numbers skipped are found by the reconciliation after logon
+   * (OrderMassStatusRequest, OrderStatusRequest per order): orders are written to orders.jsonl before they are sent.
+   * Refused as too low again: FixSequenceError, no loop.
+   */
+  private async logOn(): Promise<void> {
+    try {
+      await this.open();
+      return;
+    } catch (e) {
+      if (!(e instanceof LogonTooLow)) throw e;
+      this.resumeFrom = e.expected;
+      this.counts.sequenceResumes++;
+      const note = `MsgSeqNum too low: the venue expects ${e.expected}, resuming from it`;
+      this.options.log?.(`${this.name}: logon refused (${e.message.replace(/^.*logon refused: /, '')}); resuming the outgoing sequence numbers from ${e.expected} and logging on again`);
+      this.setState('reconnecting', note);
+    }
+    try {
+      await this.open();
+    } catch (e) {
+      if (e instanceof FixVenueError && expectedSeqNum(e.message) !== undefined) throw new FixSequenceError(`${this.name}: logon refused as MsgSeqNum too low again after resuming from ${this.resumeFrom}: ${e.message.replace(/^.*logon refused: /, '')}`);
+      throw e;
+    } finally {
+      this.resumeFrom = undefined;
+    }
+  }
+
+  /** The number the next Logon goes with, when the counterparty asked for more than the store holds. */
+  private resumeFrom: number | undefined;
 
   /** One connection and logon: resolves once logged on, rejects on refusal, a closed socket or the timeout. */
   private open(): Promise<void> {
@@ -350,16 +470,36 @@ export class FixVenue implements Venue {
         reject(e);
       };
       const timer = setTimeout(() => fail(new FixVenueError(`${this.name}: no Logon answer within ${o.timeoutMs ?? 10_000} ms`)), o.timeoutMs ?? 10_000);
-      const socket = netConnect({ host: o.host, port: o.port });
+      const socket: Socket = o.tls ? this.tlsSocket(o.tls) : netConnect({ host: o.host, port: o.port });
       let logoutText: string | null = null;
-      socket.on('error', (e) => fail(new FixVenueError(`cannot reach the FIX venue at ${o.host}:${o.port}: ${e.message}`)));
-      socket.once('connect', () => {
+      let logonSeq = 0;
+      // A "too low" naming a number above our Logon's is followed once (logOn); any other refusal is not.
+      const refusal = (message: string): FixVenueError => {
+        const expected = expectedSeqNum(logoutText);
+        return expected !== undefined && expected > logonSeq ? new LogonTooLow(message, expected) : new FixVenueError(message);
+      };
+      socket.on('error', (e: NodeJS.ErrnoException) =>
+        fail(
+          o.tls && isTlsFailure(e)
+            ? new FixTlsError(`${this.name}: TLS with the FIX venue at ${o.host}:${o.port} failed: ${e.message}${e.code ? ` (${e.code})` : ''}`)
+            : new FixVenueError(`cannot reach the FIX venue at ${o.host}:${o.port}: ${e.message}`),
+        ),
+      );
+      socket.once(o.tls ? 'secureConnect' : 'connect', () => {
+        if (o.tls && !(socket as TLSSocket).authorized) {
+          // Only with rejectUnauthorized false (else the handshake failed): said each time, as it is a test setting.
+          o.log?.(`${this.name}: TLS peer certificate NOT verified (${String((socket as TLSSocket).authorizationError)}): LEGATO_FIX_TLS_REJECT_UNAUTHORIZED is off`);
+        }
         socket.setNoDelay(true);
         const config = this.fix.makeSessionScope(this.config);
         const transport = new this.fix.MsgTransport(0, config, new this.fix.TcpDuplex(socket));
         const session: LegatoFixSession = new this.Session(config, {
           onMessage: (msgType, view) => {
-            if (msgType === MsgType.Logout) logoutText = view.getString(Tag.Text);
+            if (msgType === MsgType.Logout) {
+              logoutText = view.getString(Tag.Text);
+              // Nothing but the Logon is sent before the logon completes: it carried the number before the next.
+              logonSeq = session.sequences().nextOut - 1;
+            }
             this.onMessage(session, msgType, view);
           },
           onApplication: (msgType, view) => this.onApplication(session, msgType, view),
@@ -374,17 +514,32 @@ export class FixVenue implements Venue {
             resolve();
           },
           onStopped: (error) => {
-            if (!settled) fail(new FixVenueError(`${this.name}: logon refused${logoutText ? `: ${logoutText}` : error ? `: ${error.message}` : ''}`));
+            if (!settled) fail(refusal(`${this.name}: logon refused${logoutText ? `: ${logoutText}` : error ? `: ${error.message}` : ''}`));
             else if (this.session === session) this.lost(error ? error.message : 'logged out');
           },
           keep: () => false,
+          logonSeqNum: () => this.resumeFrom,
         });
         session.run(transport).catch(() => {});
       });
       socket.once('close', () => {
-        if (!settled) fail(new FixVenueError(`${this.name}: the connection closed before the logon${logoutText ? `: ${logoutText}` : ''}`));
+        if (!settled) fail(refusal(`${this.name}: the connection closed before the logon${logoutText ? `: ${logoutText}` : ''}`));
         else if (this.session) this.lost('the connection closed');
       });
+    });
+  }
+
+  /** A TLS connection to the gateway, checked as `tls` says (the host name by default, or `servername`). */
+  private tlsSocket(t: FixTls): TLSSocket {
+    const o = this.options;
+    return tlsConnect({
+      host: o.host,
+      port: o.port,
+      ...(t.ca !== undefined ? { ca: t.ca } : {}),
+      ...(t.cert !== undefined ? { cert: t.cert } : {}),
+      ...(t.key !== undefined ? { key: t.key } : {}),
+      ...(t.servername !== undefined ? { servername: t.servername } : {}),
+      rejectUnauthorized: t.rejectUnauthorized,
     });
   }
 
@@ -427,9 +582,16 @@ export class FixVenue implements Venue {
     if (this.stopped) return;
     this.held = [];
     try {
-      await this.open();
-    } catch {
+      await this.logOn();
+    } catch (e) {
       this.held = null;
+      if (e instanceof FixSequenceError) {
+        // The counterparty refuses our numbers whatever we do: retrying cannot help. Said, and reconnection stops.
+        this.failure = e;
+        this.options.log?.(e.message);
+        this.setState('disconnected', e.message);
+        return;
+      }
       this.scheduleReconnect();
       return;
     }
@@ -502,8 +664,17 @@ export class FixVenue implements Venue {
     if (!this.ordersFile || !existsSync(this.ordersFile)) return;
     for (const line of readFileSync(this.ordersFile, 'utf8').split('\n')) {
       try {
-        const r = JSON.parse(line) as { c: string; s: string; d: Side; q: number };
+        const r = JSON.parse(line) as { c?: unknown; s: string; d: Side; q: number; r?: unknown; k?: unknown; b?: unknown };
         if (typeof r.c === 'string') this.orders.set(r.c, { symbol: r.s, side: r.d, qty: r.q });
+        else if (typeof r.r === 'string' && typeof r.b === 'string') {
+          // A replace sent: its ClOrdID is the order's from now on once confirmed.
+          this.chain.set(r.r, r.b);
+          this.versionsOf(r.b).sent.push(r.r);
+        } else if (typeof r.k === 'string' && typeof r.b === 'string') {
+          this.versionsOf(r.b).current = r.k;
+          const o = this.orders.get(r.b);
+          if (o && Number.isSafeInteger(r.q) && r.q > 0) this.orders.set(r.b, { ...o, qty: r.q });
+        }
       } catch {
         // a torn last line
       }
@@ -531,7 +702,8 @@ export class FixVenue implements Venue {
     const reason = `the venue rejected the message (${view.getString(Tag.Text) ?? `SessionRejectReason ${view.getString(373)}`})`;
     const at = this.now();
     if (sent.msgType === MsgType.NewOrderSingle) this.reports$.next({ type: 'order.rejected', clientId: sent.clientId, reason, at });
-    else if (sent.msgType === MsgType.OrderCancelRequest || sent.msgType === MsgType.OrderCancelReplaceRequest) this.reports$.next({ type: 'order.cancelRejected', clientId: sent.clientId, reason, at });
+    else if (sent.msgType === MsgType.OrderCancelRequest) this.reports$.next({ type: 'order.cancelRejected', clientId: sent.clientId, reason, at });
+    else if (sent.msgType === MsgType.OrderCancelReplaceRequest) this.reports$.next({ type: 'order.replaceRejected', clientId: sent.clientId, reason, at });
   }
 
   private onApplication(session: LegatoFixSession, msgType: string, view: FixView): void {
@@ -543,7 +715,10 @@ export class FixVenue implements Venue {
         return this.onExecutionReport(session, view, seq, t);
       case MsgType.OrderCancelReject: {
         const cancelId = view.getString(Tag.ClOrdID);
-        const clientId = (cancelId && this.cancelIds.get(cancelId)) ?? view.getString(Tag.OrigClOrdID);
+        const orig = view.getString(Tag.OrigClOrdID);
+        // CxlRejResponseTo (434) 2: the refusal of a replace (ClOrdID its replacement's); else of a cancel.
+        const toReplace = view.getString(Tag.CxlRejResponseTo) === '2';
+        const clientId = (cancelId ? (this.cancelIds.get(cancelId) ?? this.chain.get(cancelId)) : undefined) ?? (orig ? this.idOf(orig) : null);
         if (!clientId) return session.reject(seq, msgType, SessionRejectReason.RequiredTagMissing, 'OrigClOrdID (41) is missing', Tag.OrigClOrdID);
         const reason = cancelRejectReason(view.getString(Tag.Text), view.getString(Tag.CxlRejReason));
         // A resent copy (PossDupFlag=Y) of a cancel reject already handled is dropped.
@@ -553,6 +728,7 @@ export class FixVenue implements Venue {
           return;
         }
         this.execIds.add(seen);
+        if (toReplace) return this.deliver(t, () => this.reports$.next({ type: 'order.replaceRejected', clientId, reason, at: t }));
         return this.deliver(t, () => this.reports$.next({ type: 'order.cancelRejected', clientId, reason, at: t }));
       }
       case MsgType.MarketDataSnapshotFullRefresh:
@@ -605,7 +781,7 @@ export class FixVenue implements Venue {
     if (f.clOrdId && f.symbol && this.units.has(f.symbol)) {
       const side = sideFromFix(f.side);
       const qty = this.units.lots(f.symbol, f.orderQty);
-      if (side !== undefined && qty !== undefined && qty > 0) this.remember(f.clOrdId, { symbol: f.symbol, side, qty }, false);
+      if (side !== undefined && qty !== undefined && qty > 0) this.remember(this.idOf(f.clOrdId), { symbol: f.symbol, side, qty }, false);
     }
     // An answer to a sync's request.
     const statusReq = view.getString(Tag.OrdStatusReqID);
@@ -617,9 +793,11 @@ export class FixVenue implements Venue {
       this.counts.duplicates++;
       return;
     }
-    // A cancel's report names the cancel's id: the order is its OrigClOrdID.
+    // A cancel's report names the cancel's id: the order is its OrigClOrdID. A replace's ClOrdID names the order too.
+    const replacement = f.execType === ExecType.Replaced ? f.clOrdId : null;
     if (f.clOrdId && this.cancelIds.has(f.clOrdId) && f.execType !== ExecType.Replaced) f.clOrdId = this.cancelIds.get(f.clOrdId)!;
-    else if (f.origClOrdId && (f.execType === ExecType.Canceled || f.execType === ExecType.PendingCancel) && this.orders.has(f.origClOrdId)) f.clOrdId = f.origClOrdId;
+    else if (f.origClOrdId && (f.execType === ExecType.Canceled || f.execType === ExecType.PendingCancel) && this.orders.has(this.idOf(f.origClOrdId))) f.clOrdId = f.origClOrdId;
+    if (f.clOrdId) f.clOrdId = this.idOf(f.clOrdId);
     const meaning = mapExecutionReport(f, this.units, at);
     if (meaning.kind === 'invalid') {
       this.counts.rejected++;
@@ -628,6 +806,7 @@ export class FixVenue implements Venue {
     }
     if (f.execId) this.execIds.add(f.execId);
     if (meaning.kind === 'none') return;
+    for (const r of meaning.reports) if (r.type === 'order.replaced' && replacement && this.chain.get(replacement) === r.clientId) this.confirm(r.clientId, replacement, r.qty);
     for (const r of meaning.reports) this.deliver(sendingTime, () => this.reports$.next(r));
   }
 
@@ -678,14 +857,31 @@ export class FixVenue implements Venue {
     }
   }
 
-  private orderStatus(clientId: string): Promise<{ view: FieldsAndMore; fills: VenueFill[] }> {
+  /**
+   * An order's status by the newest ClOrdID of its chain first: a replace that never reached the counterparty (or
+   * that it refused) is unknown there, and the one before it is asked next, down to the NewOrderSingle's.
+   */
+  private async statusOfChain(clientId: string): Promise<{ view: FieldsAndMore; fills: VenueFill[] }> {
+    const v = this.versions.get(clientId);
+    const ids = v ? [...v.sent].reverse().concat(clientId) : [clientId];
+    for (let i = 0; ; i++) {
+      const answer = await this.orderStatus(ids[i]!, clientId);
+      const unknown = answer.view.ordStatus === OrdStatus.Rejected && (answer.view.ordRejReasonUnknown || answer.view.orderId === 'NONE');
+      if (!unknown || i === ids.length - 1) {
+        if (!unknown && v) this.confirm(clientId, ids[i]!, undefined);
+        return answer;
+      }
+    }
+  }
+
+  private orderStatus(clOrdId: string, clientId = clOrdId): Promise<{ view: FieldsAndMore; fills: VenueFill[] }> {
     const id = `st-${++this.nextReq}`;
     const o = this.orders.get(clientId);
     return new Promise((resolve, fail) => {
       this.statusWaits.set(id, { fills: [], resolve, fail });
       this.session!.sendApp(MsgType.OrderStatusRequest, {
         OrdStatusReqID: id,
-        ClOrdID: clientId,
+        ClOrdID: clOrdId,
         // Required by FIX 4.4; an order this store never saw goes with placeholders (the venue keys on ClOrdID).
         Instrument: { Symbol: o?.symbol ?? this.units.symbols()[0] ?? 'NONE' },
         Side: sideToFix(o?.side ?? 1),
@@ -713,6 +909,7 @@ export class FixVenue implements Venue {
     if (f.ordStatus === OrdStatus.Rejected && (f.ordRejReasonUnknown || f.orderId === 'NONE')) return { clientId, status: 'unknown', filled: 0, fills: [] };
     const side = sideFromFix(f.side) ?? known?.side;
     const qty = symbol ? this.units.lots(symbol, f.orderQty) : undefined;
+    const price = symbol ? this.units.ticks(symbol, f.price) : undefined;
     const filled = (symbol ? this.units.lots(symbol, f.cumQty ?? '0') : undefined) ?? fills.reduce((n, x) => n + x.qty, 0);
     const all = [...fills];
     const replayed = fills.reduce((n, x) => n + x.qty, 0);
@@ -741,6 +938,7 @@ export class FixVenue implements Venue {
       ...(symbol ? { symbol } : {}),
       ...(side ? { side } : {}),
       ...(qty !== undefined ? { qty } : {}),
+      ...(price !== undefined ? { price } : {}),
       filled,
       fills: all,
       ...(status === 'rejected' && f.text ? { reason: f.text } : {}),

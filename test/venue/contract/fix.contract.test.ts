@@ -10,7 +10,7 @@ import { join } from 'node:path';
 const temp = (what: string): string => mkdtempSync(join(tmpdir(), `legato-contract-fix-${what}-`));
 
 venueContract('the FIX 4.4 venue (jspurefix, loopback)', {
-  capabilities: { sync: true, reconnect: true, faults: true },
+  capabilities: { sync: true, reconnect: true, faults: true, replace: true },
   make: async (o = {}) => {
     const acceptor = await FixAcceptor.start({ spec: fixSpec(o.faults ? { faults: o.faults } : {}), start: T0, speed: 20, heartbeatSeconds: 1, storeDir: temp('acceptor') });
     const store = temp('engine');

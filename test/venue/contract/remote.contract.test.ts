@@ -11,7 +11,7 @@ const dir = mkdtempSync(join(tmpdir(), 'legato-contract-remote-'));
 let n = 0;
 
 venueContract('the venue process (JSON lines over a Unix socket)', {
-  capabilities: { sync: true, reconnect: true, faults: true },
+  capabilities: { sync: true, reconnect: true, faults: true, replace: true },
   make: async (o = {}) => {
     const sock = join(dir, `v${++n}.sock`);
     const host = new VenueHost(fixSpec(o.faults ? { faults: o.faults } : {}), T0);

@@ -15,7 +15,7 @@ const table = recordedQuotes();
 
 venueContract('the replay venue', {
   // A backtest: recorded quotes in the engine's process, nothing outlives it to sync with.
-  capabilities: { sync: false, reconnect: true, faults: true },
+  capabilities: { sync: false, reconnect: true, faults: true, replace: true },
   make: async (o = {}) => {
     const clock = new VirtualClock(T0);
     const spec = fixSpec();

@@ -13,7 +13,7 @@ class OutageVenue extends SimulatedVenue {
 
 venueContract('the embedded simulated venue', {
   // It lives and dies with the engine: nothing outlives a restart to sync with.
-  capabilities: { sync: false, reconnect: true, faults: true },
+  capabilities: { sync: false, reconnect: true, faults: true, replace: true },
   make: async (o = {}) => {
     const clock = new VirtualClock(T0);
     return onVirtualClock(new OutageVenue(fixSpec(o.faults ? { faults: o.faults } : {}), clock), clock);

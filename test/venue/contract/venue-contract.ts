@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { OrderCanceled, OrderFilled, VenueReport } from '../../../src/domain/orders.js';
+import type { OrderCanceled, OrderFilled, OrderReplaced, VenueReport } from '../../../src/domain/orders.js';
 import type { LegQuote } from '../../../src/domain/quote.js';
 import type { SimFaults } from '../../../src/venue/exchange.js';
 import type { Venue } from '../../../src/venue/venue.js';
@@ -20,6 +20,8 @@ export interface Capabilities {
   reconnect: boolean;
   /** The venue can be asked to play duplicate and late reports (seeded faults of the exchange core). */
   faults: boolean;
+  /** `replace()`: a working order's price or size changed in place (docs/fill-model.md, docs/fix.md). */
+  replace: boolean;
 }
 
 export interface ContractVenue {
@@ -52,8 +54,10 @@ function watch(venue: Venue) {
   const distinct = (id: string): OrderFilled[] => [...new Map(fills(id).map((f) => [f.tradeId, f])).values()];
   const filled = (id: string): number => distinct(id).reduce((n, f) => n + f.qty, 0);
   const canceled = (id: string): OrderCanceled | undefined => of(id).find((r): r is OrderCanceled => r.type === 'order.canceled');
+  const replaced = (id: string): OrderReplaced[] => of(id).filter((r): r is OrderReplaced => r.type === 'order.replaced');
+  const answered = (id: string, n = 1): boolean => of(id).filter((r) => r.type === 'order.replaced' || r.type === 'order.replaceRejected').length >= n;
   const last = (symbol: string): LegQuote | undefined => quotes.findLast((q) => q.symbol === symbol);
-  return { reports, quotes, status, of, fills, distinct, filled, canceled, last };
+  return { reports, quotes, status, of, fills, distinct, filled, canceled, replaced, answered, last };
 }
 
 let ids = 0;
@@ -237,6 +241,159 @@ export function venueContract(name: string, factory: VenueFactory): void {
         const h = await factory.make();
         try {
           expect(h.venue.status$).toBeUndefined();
+        } finally {
+          await h.close();
+        }
+      });
+    }
+
+    if (caps.replace) {
+      it('replaces a resting order in place: the same id works at the new price, and a replace that crosses fills', async () => {
+        await use(async (h, w) => {
+          const c = id('move');
+          const far = w.last('RB')!.bid - 100;
+          h.venue.submit({ clientId: c, symbol: 'RB', side: 1, qty: 3, price: far });
+          await h.until(() => w.of(c).some((r) => r.type === 'order.accepted'), 'its acceptance');
+          h.venue.replace!(c, { price: far + 1 });
+          await h.until(() => w.answered(c), 'the replace answered');
+          expect(w.replaced(c)).toEqual([{ type: 'order.replaced', clientId: c, price: far + 1, qty: 3, at: expect.any(Number) }]);
+          // A smaller size at the same price.
+          h.venue.replace!(c, { price: far + 1, qty: 2 });
+          await h.until(() => w.answered(c, 2), 'the second replace answered');
+          expect(w.replaced(c).at(-1)).toMatchObject({ price: far + 1, qty: 2 });
+          expect(w.fills(c)).toEqual([]);
+          // Through the ask: an aggressive order now, it fills at its limit or better, never more than its size.
+          const limit = w.last('RB')!.ask + 20;
+          h.venue.replace!(c, { price: limit });
+          await h.until(() => w.filled(c) === 2, 'its fills');
+          expect(w.replaced(c).at(-1)).toMatchObject({ price: limit, qty: 2 });
+          for (const f of w.distinct(c)) expect(f.price).toBeLessThanOrEqual(limit);
+          h.venue.cancel(c);
+          await h.until(() => w.of(c).some((r) => r.type === 'order.cancelRejected'), 'the cancel of the filled order rejected');
+        });
+      });
+
+      it('a replace racing fills: fills before it count at the old price, and the cancel after it counts them all', async () => {
+        await use(async (h, w) => {
+          const c = id('rrace');
+          h.venue.submit({ clientId: c, symbol: 'RB', side: 1, qty: 40, price: w.last('RB')!.ask + 2 });
+          await h.until(() => w.fills(c).length > 0, 'a first fill');
+          const away = w.last('RB')!.bid - 100;
+          h.venue.replace!(c, { price: away });
+          await h.until(() => w.answered(c), 'the replace answered');
+          const rejected = w.of(c).find((r) => r.type === 'order.replaceRejected');
+          if (rejected) {
+            // Filled completely before the replace arrived: too late, and the fills say so.
+            await h.until(() => w.filled(c) === 40, 'every fill');
+            expect(rejected).toMatchObject({ reason: expect.stringMatching(/filled|canceled/) });
+            return;
+          }
+          expect(w.replaced(c)[0]).toMatchObject({ price: away, qty: 40 });
+          h.venue.cancel(c);
+          await h.until(() => w.canceled(c) !== undefined, 'the cancel');
+          await h.until(() => w.filled(c) === w.canceled(c)!.filledQty, `fills adding up to the cancel's ${w.canceled(c)!.filledQty} lots`);
+          expect(w.filled(c)).toBeGreaterThan(0);
+          expect(w.filled(c)).toBeLessThan(40);
+        });
+      });
+
+      it('rejects the replace of an order it does not know and of a filled one, and a size not above what filled', async () => {
+        await use(async (h, w) => {
+          const unknown = id('rnope');
+          h.venue.replace!(unknown, { price: 100 });
+          await h.until(() => w.of(unknown).length > 0, 'an answer');
+          expect(w.of(unknown)).toEqual([{ type: 'order.replaceRejected', clientId: unknown, reason: expect.stringMatching(/unknown/), at: expect.any(Number) }]);
+          const gone = id('rgone');
+          h.venue.submit({ clientId: gone, symbol: 'RB', side: -1, qty: 1, price: w.last('RB')!.bid - 6 });
+          await h.until(() => w.filled(gone) === 1, 'its fill');
+          h.venue.replace!(gone, { price: w.last('RB')!.bid + 50 });
+          await h.until(() => w.answered(gone), 'the replace answered');
+          expect(w.of(gone).find((r) => r.type === 'order.replaceRejected')).toMatchObject({ reason: expect.stringMatching(/filled|canceled|unknown/) });
+          expect(w.replaced(gone)).toEqual([]);
+          // Partly filled, then asked to shrink to what filled: refused, and it works on as it was.
+          const part = id('rpart');
+          const hcAsk = w.last('HC')!.ask;
+          h.venue.submit({ clientId: part, symbol: 'HC', side: 1, qty: 40, price: hcAsk + 4 });
+          await h.until(() => w.fills(part).length > 0, 'a first fill');
+          const filled = w.filled(part);
+          if (filled < 40) {
+            h.venue.replace!(part, { price: hcAsk + 4, qty: filled });
+            await h.until(() => w.answered(part), 'the replace answered');
+            expect(w.of(part).some((r) => r.type === 'order.replaceRejected')).toBe(true);
+            expect(w.replaced(part)).toEqual([]);
+          }
+        });
+      });
+
+      if (caps.faults) {
+        it('a duplicate replaced report repeats the same price and size (an adapter may drop it: FIX by ExecID)', async () => {
+          await use(
+            async (h, w) => {
+              const c = id('rtwice');
+              const far = w.last('RB')!.bid - 100;
+              h.venue.submit({ clientId: c, symbol: 'RB', side: 1, qty: 2, price: far });
+              await h.until(() => w.of(c).some((r) => r.type === 'order.accepted'), 'its acceptance');
+              h.venue.replace!(c, { price: far - 1 });
+              await h.until(() => w.replaced(c).length >= 1, 'the replaced report');
+              // A later order's answer comes after any copy of the replaced report.
+              const marker = id('rmark');
+              h.venue.submit({ clientId: marker, symbol: 'RB', side: 1, qty: 1, price: far });
+              await h.until(() => w.of(marker).some((r) => r.type === 'order.accepted'), 'a later acceptance');
+              expect(w.replaced(c).length).toBeGreaterThanOrEqual(1);
+              for (const r of w.replaced(c)) expect([r.price, r.qty]).toEqual([far - 1, 2]);
+            },
+            { faults: { duplicateRate: 1 } },
+          );
+        });
+      }
+
+      if (caps.reconnect) {
+        it('a replace during an outage is refused at once', async () => {
+          await use(async (h, w) => {
+            const c = id('rout');
+            h.venue.submit({ clientId: c, symbol: 'RB', side: 1, qty: 1, price: w.last('RB')!.bid - 100 });
+            await h.until(() => w.of(c).some((r) => r.type === 'order.accepted'), 'its acceptance');
+            const end = await h.outage!();
+            await h.until(() => w.status.includes(false), 'the disconnection');
+            h.venue.replace!(c, { price: w.last('RB')!.bid - 99 });
+            expect(w.of(c).at(-1)).toMatchObject({ type: 'order.replaceRejected', reason: 'disconnected' });
+            await end();
+            await h.until(() => w.status.at(-1) === true, 'the reconnection');
+          });
+        });
+      }
+
+      if (caps.sync) {
+        it('sync after a restart finds a replaced order, with its new price and size', async () => {
+          await use(async (h, w) => {
+            const c = id('rsync');
+            const far = w.last('RB')!.bid - 100;
+            h.venue.submit({ clientId: c, symbol: 'RB', side: 1, qty: 3, price: far });
+            await h.until(() => w.of(c).some((r) => r.type === 'order.accepted'), 'its acceptance');
+            h.venue.replace!(c, { price: far + 2, qty: 2 });
+            await h.until(() => w.answered(c), 'the replace answered');
+            h.venue.replace!(c, { price: far + 3 });
+            await h.until(() => w.answered(c, 2), 'the second replace answered');
+            const next = await h.restart!();
+            const s = await next.sync!([c]);
+            expect(s.orders).toEqual([expect.objectContaining({ clientId: c, status: 'open', symbol: 'RB', side: 1, qty: 2, price: far + 3, filled: 0 })]);
+            expect(s.open).toContain(c);
+            // The new client can replace and cancel it by the same id.
+            const seen: VenueReport[] = [];
+            next.reports$.subscribe((r) => seen.push(r));
+            next.replace!(c, { price: far + 4 });
+            await h.until(() => seen.some((r) => r.type === 'order.replaced' || r.type === 'order.replaceRejected'), 'the replace after the restart answered');
+            expect(seen.find((r) => r.clientId === c)).toMatchObject({ type: 'order.replaced', price: far + 4, qty: 2 });
+            next.cancel(c);
+            await h.until(() => seen.some((r) => r.type === 'order.canceled'), 'its cancel');
+          });
+        });
+      }
+    } else {
+      it('cannot replace (declared): the engine cancels and re-sends instead', async () => {
+        const h = await factory.make();
+        try {
+          expect(h.venue.replace).toBeUndefined();
         } finally {
           await h.close();
         }

@@ -70,14 +70,15 @@ describe('an ExecutionReport maps onto venue reports', () => {
     expect(mapExecutionReport(er({ execType: ExecType.Rejected, text: 'market closed' }), units, 9)).toEqual({ kind: 'reports', reports: [{ type: 'order.rejected', clientId: 'o1', reason: 'market closed', at: 9 }] });
   });
 
-  it('Replaced → the old id canceled with its filled lots, the new id accepted', () => {
-    expect(mapExecutionReport(er({ execType: ExecType.Replaced, clOrdId: 'o2', origClOrdId: 'o1', cumQty: '10' }), units, 1)).toEqual({
+  it('Replaced → replaced, with its new Price in ticks and OrderQty in lots (the caller maps the ClOrdID chain to the one id)', () => {
+    expect(mapExecutionReport(er({ execType: ExecType.Replaced, clOrdId: 'o1', origClOrdId: 'o1~r1', cumQty: '10', price: '3381', orderQty: '30' }), units, 1)).toEqual({
       kind: 'reports',
-      reports: [
-        { type: 'order.canceled', clientId: 'o1', filledQty: 1, at: 1 },
-        { type: 'order.accepted', clientId: 'o2', at: 1 },
-      ],
+      reports: [{ type: 'order.replaced', clientId: 'o1', price: 6762, qty: 3, at: 1 }],
     });
+    // What cannot be a replace is invalid, naming the tag: no OrigClOrdID, a price off the grid, a part lot.
+    expect(mapExecutionReport(er({ execType: ExecType.Replaced, origClOrdId: null }), units, 1)).toMatchObject({ kind: 'invalid', tag: 41 });
+    expect(mapExecutionReport(er({ execType: ExecType.Replaced, origClOrdId: 'o0', price: '3380.2' }), units, 1)).toMatchObject({ kind: 'invalid', tag: 44 });
+    expect(mapExecutionReport(er({ execType: ExecType.Replaced, origClOrdId: 'o0', orderQty: '15' }), units, 1)).toMatchObject({ kind: 'invalid', tag: 38 });
   });
 
   it('pending states and status answers mean nothing to the engine', () => {

@@ -1,9 +1,19 @@
-import { and, assign, not, setup, stopChild, type ActorRefFrom } from 'xstate';
+import { and, assign, not, sendTo, setup, stopChild, type ActorRefFrom } from 'xstate';
 import { hedgeNeeds, isBalanced, nakedDeviation, nakedLots, unwindNeeds, type HedgeRounding } from '../src/domain/position.js';
 import { impliedActivePrice } from '../src/domain/pricing.js';
 import type { MarketView } from '../src/domain/quote.js';
 import type { Side } from '../src/domain/orders.js';
-import { orderMachine, type LegFilledEvent, type OrderCancelFailedEvent, type OrderEnded, type OrderInput, type OrderRole, type OrderStaleEvent } from './order.machine.js';
+import {
+  orderMachine,
+  type LegFilledEvent,
+  type OrderCancelFailedEvent,
+  type OrderEnded,
+  type OrderInput,
+  type OrderReplacedEvent,
+  type OrderReplaceFailedEvent,
+  type OrderRole,
+  type OrderStaleEvent,
+} from './order.machine.js';
 
 /**
  * One spread order being worked: pending → active → completed | stopped.
@@ -124,6 +134,8 @@ interface WorkingOrder {
   price: number;
   filled: number;
   cancelling: boolean;
+  /** A replace (a re-price in place) has been asked for and not yet answered. */
+  replacing: boolean;
 }
 
 /**
@@ -225,12 +237,16 @@ export interface LadderStepReport {
 
 export type AlgoEvent =
   | { type: 'spread.quoted'; view: MarketView }
+  /** The algo's own: sent to itself once its start has been reported (see `starting`). */
+  | { type: 'algo.started' }
   /** Stop; `policy: 'unwind'` (the kill switch's flatten) unwinds a leg-out whatever the configured stop policy. */
   | { type: 'stop.requested'; policy?: 'unwind' }
   | { type: 'session.closed' }
   | { type: 'session.opened' }
   | LegFilledEvent
   | OrderStaleEvent
+  | OrderReplacedEvent
+  | OrderReplaceFailedEvent
   | OrderCancelFailedEvent
   | OrderDoneEvent;
 
@@ -251,6 +267,41 @@ function selectCancels(context: AlgoContext, event: AlgoEvent, p: CancelParams):
   return Object.entries(context.orders)
     .filter(([id, o]) => !o.cancelling && (!p.role || o.role === p.role) && (!p.onlyEventOrder || id === named))
     .map(([id]) => id);
+}
+
+/**
+ * A re-price in place, where the venue can replace (the `venueReplaces` guard): the stale hedge order the event
+ * names, at the ladder's price now; or the quote, at the implied price now. Orders being cancelled or replaced
+ * are left alone.
+ */
+type ReplaceParams = { what: 'hedge' | 'quote' };
+
+function selectReplaces(context: AlgoContext, event: AlgoEvent, p: ReplaceParams): { id: string; price: number }[] {
+  if (p.what === 'hedge') {
+    const id = 'clientId' in event ? event.clientId : undefined;
+    const o = id === undefined ? undefined : context.orders[id];
+    if (!o || o.cancelling || o.replacing || !isLadderRole(o.role)) return [];
+    const price = hedgePrice(context, o.leg, o.side);
+    return price === undefined ? [] : [{ id: id!, price }];
+  }
+  const price = quotePrice(context);
+  if (price === undefined) return [];
+  return replaceableQuotes(context).map((id) => ({ id, price }));
+}
+
+/** Quoting: the entry orders that may be re-priced in place now (not being cancelled or replaced). */
+function replaceableQuotes(context: AlgoContext): string[] {
+  return Object.entries(context.orders)
+    .filter(([, o]) => o.role === 'entry' && !o.cancelling && !o.replacing)
+    .map(([id]) => id);
+}
+
+/** The action pair that re-prices orders in place (see `sendReplaces`); each counts as a re-price. */
+function replace(params: ReplaceParams) {
+  return [
+    { type: 'sendReplaces', params },
+    { type: 'markReplacing', params },
+  ] as const;
 }
 
 /** The action pair that cancels orders (see `sendCancels`). */
@@ -508,7 +559,7 @@ function spawnOrder(
   });
   return {
     seq,
-    orders: { ...context.orders, [clientId]: { ref, slot: `o${slot}`, leg: o.leg, role: o.role, side: o.side, qty: o.qty, price: o.price, filled: 0, cancelling: false } },
+    orders: { ...context.orders, [clientId]: { ref, slot: `o${slot}`, leg: o.leg, role: o.role, side: o.side, qty: o.qty, price: o.price, filled: 0, cancelling: false, replacing: false } },
     counts: { ...context.counts, orders: context.counts.orders + 1 },
   };
 }
@@ -549,8 +600,10 @@ export const algoMachine = setup({
   },
   actors: { order: orderMachine },
   actions: {
-    /** Effect: the engine records the start (journal, metrics). */
-    reportStarted: (_: unknown, _params: { spec: AlgoSpec }) => {},
+    /** Effect: the engine records the start (journal, metrics), with the view it was launched on (its cause). */
+    reportStarted: (_: unknown, _params: { spec: AlgoSpec; market: MarketView | null }) => {},
+    /** Goes on from `starting` once the start has been reported: the event arrives after this macrostep's actions. */
+    proceed: sendTo(({ self }) => self, { type: 'algo.started' }),
     /** Effect: the engine records the result (journal, metrics, executions stream). */
     reportResult: (_: unknown, _params: { result: AlgoResult }) => {},
     /** Effect: a step of the hedge ladder, with the exposure at that moment. */
@@ -658,6 +711,32 @@ export const algoMachine = setup({
       for (const id of ids) orders[id] = { ...orders[id]!, cancelling: true };
       return { orders, counts: { ...context.counts, reprices: context.counts.reprices + (params.reprice ? ids.length : 0) } };
     }),
+    /**
+     * Asks the selected orders to re-price in place (their machines send the replace to the venue). Runs before
+     * `markReplacing` in the same list, so both see the same selection. The size stays: only the price moves.
+     */
+    sendReplaces: ({ context, event }, params: ReplaceParams) => {
+      for (const r of selectReplaces(context, event, params)) context.orders[r.id]!.ref.send({ type: 'replace.requested', price: r.price });
+    },
+    markReplacing: assign(({ context, event }, params: ReplaceParams) => {
+      const chosen = selectReplaces(context, event, params);
+      const orders = { ...context.orders };
+      for (const r of chosen) orders[r.id] = { ...orders[r.id]!, replacing: true };
+      const entry = params.what === 'quote' && chosen.length > 0 ? { ...context.entry, quoted: chosen[0]!.price } : context.entry;
+      return { orders, entry, counts: { ...context.counts, reprices: context.counts.reprices + chosen.length } };
+    }),
+    /** The venue replaced an order: it works at the new price (and size) from now on. */
+    noteReplaced: assign(({ context, event }) => {
+      const e = event as OrderReplacedEvent;
+      const o = context.orders[e.clientId];
+      return o ? { orders: { ...context.orders, [e.clientId]: { ...o, price: e.price, qty: e.qty, replacing: false } } } : {};
+    }),
+    /** A replace did not happen: the order works on at its old price, and may be re-priced again. */
+    unmarkReplacing: assign(({ context, event }) => {
+      const id = (event as OrderReplaceFailedEvent).clientId;
+      const o = context.orders[id];
+      return o ? { orders: { ...context.orders, [id]: { ...o, replacing: false } } } : {};
+    }),
     /** A finished order is stopped at once, so finished children never pile up in `children`. */
     stopOrder: stopChild(({ event }) => (event as OrderDoneEvent).actorId),
     forgetOrder: assign(({ context, event }) => {
@@ -703,6 +782,16 @@ export const algoMachine = setup({
     relaxLadder: assign(({ context }) => (context.ladder.mode === 'rest' ? {} : { ladder: { ...context.ladder, mode: 'rest' as const } })),
   },
   guards: {
+    /**
+     * The venue can replace an order (a capability the engine provides from the venue port): re-prices of the
+     * ladder and of a quote then keep the order. Without it, cancel and a new order.
+     */
+    venueReplaces: () => false,
+    /** Quoting: the quote can be re-priced in place now (a price to quote at, the lean holds, no replace pending). */
+    canReplaceQuote: ({ context }) => quotePrice(context) !== undefined && hedgeLegsDeepEnough(context) && replaceableQuotes(context).length > 0,
+    /** Quoting: a replace of the quote is on its way and the quote stays (its answer decides what comes next). */
+    isQuoteBeingReplaced: ({ context }) =>
+      quotePrice(context) !== undefined && hedgeLegsDeepEnough(context) && Object.values(context.orders).some((o) => o.role === 'entry' && o.replacing && !o.cancelling),
     isTaker: ({ context }) => context.spec.kind === 'taker',
     isContingent: ({ context }) => context.spec.kind === 'contingent',
     isQuoting: ({ context }) => context.spec.kind === 'quoting',
@@ -813,7 +902,7 @@ export const algoMachine = setup({
     },
     counts: { orders: 0, reprices: 0, rejects: 0, ladderSteps: 0 },
   }),
-  entry: { type: 'reportStarted', params: ({ context }) => ({ spec: context.spec }) },
+  entry: { type: 'reportStarted', params: ({ context }) => ({ spec: context.spec, market: context.market }) },
   on: {
     // Between the window's close and its next open the algo prices from nothing, so the ladder pauses and
     // no order goes out, whatever quote arrives.
@@ -822,9 +911,19 @@ export const algoMachine = setup({
     'session.opened': { actions: 'openSession' },
     'leg.filled': { actions: 'recordFill' },
     'order.cancelFailed': { actions: 'unmarkCancelling' },
+    'order.replaced': { actions: 'noteReplaced' },
+    'order.replaceFailed': { actions: 'unmarkReplacing' },
   },
-  initial: 'pending',
+  initial: 'starting',
   states: {
+    // Records in causal order: XState starts a child spawned in an actor's first macrostep before it runs that
+    // macrostep's actions (the root's entry `reportStarted` included), so an order sent then would be recorded
+    // before its algo's start. The first macrostep only reports the start; the event the algo sends itself
+    // arrives once those actions have run, and it goes on as it would have, in the same instant.
+    starting: {
+      entry: 'proceed',
+      on: { 'algo.started': 'pending' },
+    },
     pending: {
       always: { guard: 'canStart', target: 'active' },
       after: { resubmit: { target: 'stopped', actions: { type: 'noteReason', params: { reason: 'expired' } } } },
@@ -919,8 +1018,15 @@ export const algoMachine = setup({
                   entry: 'submitQuote',
                   // Checked after every event, so after the root has stored a new market view. A quote whose
                   // price would not move is kept however old it gets: re-sending it would only lose its place.
-                  always: { guard: 'mustRequote', target: 'requoting' },
+                  // Where the venue can replace, the quote is re-priced in place and stays here; a replace refused
+                  // falls back to cancel and quote anew. A quote that is to be pulled (no price, the lean fails) is
+                  // cancelled at once.
+                  always: [
+                    { guard: and(['mustRequote', 'venueReplaces', 'canReplaceQuote']), actions: replace({ what: 'quote' }) },
+                    { guard: and(['mustRequote', not('isQuoteBeingReplaced')]), target: 'requoting' },
+                  ],
                   on: {
+                    'order.replaceFailed': { guard: 'isEntryOrder', target: 'requoting', actions: 'unmarkReplacing' },
                     'xstate.done.actor.*': [
                       // Pre-trade risk refused it: the entry ends; the hedge completes or unwinds per the stop policy.
                       { guard: 'isRefusedEntry', ...refusedEntry },
@@ -1018,7 +1124,12 @@ export const algoMachine = setup({
                 sender: {
                   initial: 'sending',
                   on: {
-                    'order.stale': { guard: 'mustRepriceHedge', actions: cancel({ onlyEventOrder: true, reprice: true }) },
+                    // Re-priced in place where the venue can replace (the order keeps its size), else cancelled: once
+                    // it has ended, `sending` sends what the leg still needs at the step's price.
+                    'order.stale': [
+                      { guard: and(['mustRepriceHedge', 'venueReplaces']), actions: replace({ what: 'hedge' }) },
+                      { guard: 'mustRepriceHedge', actions: cancel({ onlyEventOrder: true, reprice: true }) },
+                    ],
                   },
                   states: {
                     sending: {

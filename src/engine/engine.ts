@@ -6,6 +6,8 @@ import { orderMachine, type OrderRole } from '../../machines/order.machine.js';
 import { strategyMachine, type ManualOrder } from '../../machines/strategy.machine.js';
 import type { Clock } from '../clock/clock.js';
 import { VirtualClock } from '../clock/virtual-clock.js';
+import { Pacer, type WallTime } from '../clock/pacer.js';
+import { realWall } from '../clock/wall-clock.js';
 import type { EngineConfig, ResolvedStrategy } from '../config/resolve.js';
 import { strategySchema } from '../config/schema.js';
 import { fillFee } from '../domain/costs.js';
@@ -13,9 +15,10 @@ import { FundingClerk } from './funding.js';
 import { Decimal, str } from '../domain/decimal.js';
 import { Ledger, type LedgerInstrument } from '../domain/ledger.js';
 import { calendarFor } from '../domain/session-calendar.js';
-import type { OrderCommand, VenueReport } from '../domain/orders.js';
+import type { OrderChange, OrderCommand, VenueReport } from '../domain/orders.js';
 import { hedgedUnits, nakedDeviation, nakedLots } from '../domain/position.js';
-import type { LegQuote } from '../domain/quote.js';
+import type { LegQuote, MarketView } from '../domain/quote.js';
+import type { SpreadDefinition } from '../domain/spread.js';
 import { decisionRelevant } from '../streams/decisions.js';
 import { toMarketViews } from '../streams/market-views.js';
 import { SimulatedVenue, type SimVenueSpec } from '../venue/simulated/simulated-venue.js';
@@ -27,6 +30,7 @@ import { stateString } from './state-string.js';
 import { buildSummary, ExposureTotals, type Summary } from './summary.js';
 import { BoundedSet } from '../domain/bounded.js';
 import { PreTradeRisk, type RiskView } from './risk.js';
+import { venueReplaces } from './capabilities.js';
 
 export interface EngineOptions {
   /** The clock for everything: actors' delays, the venue, the streams. Default: a VirtualClock at run.start. */
@@ -59,8 +63,14 @@ export interface EngineRestore {
 export interface RunOptions {
   /** Simulated time to run until (ms since the epoch). Default: run.start + run.days. */
   until?: number;
-  /** 'max' runs as fast as possible; a number runs that many times faster than real time. Default 'max'. */
+  /**
+   * 'max' runs as fast as possible; a number N runs N simulated ms per wall ms while the venue calendar's market
+   * is open, and passes closed hours (nights, breaks, weekends, holidays) at once (src/clock/pacer.ts). Paced
+   * against the run's start, so it does not drift. Simulated clock only. Default 'max'.
+   */
   speed?: number | 'max';
+  /** The wall time a paced run waits on (default: the real one). A test passes its own to check the waits. */
+  wall?: WallTime;
   /** Called about every `progressEveryMs` of simulated time. */
   onProgress?: (p: Progress) => void;
   progressEveryMs?: number;
@@ -130,7 +140,10 @@ export class Engine {
   readonly clock: Clock;
   readonly venue: Venue;
   readonly actor: Actor<typeof engineMachine>;
-  /** Every record, in order. */
+  /**
+   * Every record, in causal order: a strategy's transition before the algo it launched, an algo's start before its
+   * orders and ladder steps, an order before its reports (test/engine/record-order.test.ts).
+   */
   readonly records$: Observable<EngineRecord>;
   readonly fills$: Observable<FillRecord>;
   /** Funding charged on perpetual legs, as it is charged. */
@@ -169,6 +182,8 @@ export class Engine {
   private startedAt = 0;
   private restoredStartedAt: number | undefined;
   private venueConnected = true;
+  /** Record the state of each watched actor (strategies, sessions) if it changed since it was last recorded. */
+  private readonly stateWatchers: (() => void)[] = [];
   /** Strategies whose next market view is sent to them whatever its decision mask (after a trigger or target change). */
   private readonly freshView = new Set<string>();
 
@@ -236,12 +251,16 @@ export class Engine {
           this.record({ kind: 'order.cancelRequested', at: clock.now(), clientId: params.clientId });
           this.venue.cancel(params.clientId);
         },
+        replaceOrder: (_, params) => this.replace(params.order, params.role, params.change),
       },
     });
+    // A capability of the venue: where it can replace, the algos re-price in place (see venueReplaces).
+    const replaces = venueReplaces(this.venue);
     const algo = algoMachine.provide({
       actors: { order },
+      guards: { venueReplaces: () => replaces },
       actions: {
-        reportStarted: (_, params) => this.algoStarted(params.spec),
+        reportStarted: (_, params) => this.algoStarted(params.spec, params.market),
         reportResult: (_, params) => this.algoEnded(params.result),
         reportLadderStep: (_, params) => {
           this.ladderSteps[params.step]++;
@@ -407,15 +426,23 @@ export class Engine {
 
     if (this.clock instanceof VirtualClock) {
       const clock = this.clock;
+      const pacer =
+        options.speed !== undefined && options.speed !== 'max'
+          ? new Pacer({ speed: options.speed, wall: options.wall ?? realWall, start: clock.now(), market: calendarFor(this.config.venue.calendar) })
+          : undefined;
       let steps = 0;
       while (!aborted()) {
         const next = clock.nextAt();
-        if (next === undefined || next > until) break;
-        if (options.speed !== undefined && options.speed !== 'max') {
-          const wait = (next - clock.now()) / options.speed;
-          if (wait > 0) await sleep(Math.min(wait, 1000));
-          if (clock.nextAt() !== next) continue;
+        const last = next === undefined || next > until;
+        if (pacer) {
+          // Wait until the next timer (or the end) is due; in slices, so an abort or a control gets through.
+          const wait = pacer.waitBefore(last ? until : next);
+          if (wait >= (last ? Number.MIN_VALUE : 1)) {
+            await pacer.sleep(Math.min(wait, PACE_SLICE_MS));
+            continue;
+          }
         }
+        if (last) break;
         clock.step(until);
         if (clock.now() >= nextProgress) {
           nextProgress = clock.now() + every;
@@ -426,13 +453,19 @@ export class Engine {
       }
       if (!aborted()) clock.runUntil(until);
     } else {
+      // A clock someone else moves (a venue process's, the wall's): wake when it reaches the end, as a timer on
+      // that clock, rather than finding out at the next look (at a venue's 600× a 250 ms look is 2.5 minutes).
+      let reached = (): void => {};
+      const atEnd = new Promise<void>((resolve) => (reached = resolve));
+      const endTimer = this.clock.setTimeout(() => reached(), until - this.clock.now());
       while (!aborted() && this.clock.now() < until) {
-        await sleep(Math.min(250, until - this.clock.now()));
+        await Promise.race([sleep(250), atEnd]);
         if (this.clock.now() >= nextProgress) {
           nextProgress = this.clock.now() + every;
           progress();
         }
       }
+      this.clock.clearTimeout(endTimer);
     }
     progress();
     await this.stop();
@@ -701,7 +734,13 @@ export class Engine {
     };
   }
 
+  /**
+   * Every record goes out in causal order. An actor's snapshot is set before the effects of its step run and its
+   * observers hear of it after them, so a strategy's transition (or a session's) would be recorded after the algo
+   * it launched and the orders that algo sent: any state change not yet recorded is recorded first.
+   */
   private record(r: EngineRecord): void {
+    if (r.kind !== 'state') for (const catchUp of this.stateWatchers) catchUp();
     this.records.next(r);
   }
 
@@ -727,8 +766,34 @@ export class Engine {
     }
     this.counts.orders++;
     this.live.set(order.clientId, { symbol: order.symbol, side: order.side, qty: order.qty, filled: 0 });
-    this.record({ kind: 'order.submitted', at: this.clock.now(), ...order });
+    this.record({ kind: 'order.submitted', at: this.clock.now(), ...order, role });
     this.venue.submit(order);
+  }
+
+  /**
+   * A re-price in place. Pre-trade risk checks the order as it would be (its price band, its size; the order's own
+   * working lots are not counted twice) and the order-rate budget counts it; refused or over the budget, the order
+   * hears `order.replaceRejected` (it works on unchanged, and its algo cancels and re-sends or tries again).
+   */
+  private replace(order: OrderCommand, role: OrderRole, change: OrderChange): void {
+    const at = this.clock.now();
+    const next: OrderCommand = { ...order, price: change.price, qty: change.qty ?? order.qty };
+    const view = this.riskView(next, role);
+    const own = this.live.get(order.clientId);
+    if (own) view.workingSameSide = Math.max(0, view.workingSameSide - (own.qty - own.filled));
+    const verdict = this.risk.check(next, role, view);
+    if (verdict.kind !== 'send') {
+      const reason = verdict.kind === 'refuse' ? `risk: ${verdict.reason}` : `risk: over the order-rate budget (${verdict.waitMs} ms to wait)`;
+      if (verdict.kind === 'refuse') {
+        this.counts.refused++;
+        this.record({ kind: 'risk.refused', at, clientId: order.clientId, symbol: order.symbol, reason: verdict.reason });
+      }
+      this.actor.system.get(`order:${order.clientId}`)?.send({ type: 'order.replaceRejected', clientId: order.clientId, reason, at });
+      return;
+    }
+    this.risk.sent(at);
+    this.record({ kind: 'order.replaceRequested', at, clientId: order.clientId, price: change.price, ...(change.qty !== undefined ? { qty: change.qty } : {}) });
+    this.venue.replace!(order.clientId, change);
   }
 
   /** Books an adopted position at the first mid of its symbol. */
@@ -818,10 +883,12 @@ export class Engine {
     });
   }
 
-  private algoStarted(spec: AlgoSpec): void {
+  private algoStarted(spec: AlgoSpec, market: MarketView | null): void {
     const at = this.clock.now();
     this.algoStart.set(spec.id, at);
-    this.record({ kind: 'algo.started', at, algoId: spec.id, strategy: spec.strategy, purpose: spec.purpose, side: spec.side, qty: spec.qty, limit: spec.limit });
+    const def = this.strategies.get(spec.strategy)?.definition;
+    const cause = def ? launchCause(def, spec, market) : {};
+    this.record({ kind: 'algo.started', at, algoId: spec.id, strategy: spec.strategy, purpose: spec.purpose, side: spec.side, qty: spec.qty, limit: spec.limit, ...cause });
   }
 
   private algoEnded(r: AlgoResult): void {
@@ -879,7 +946,10 @@ export class Engine {
   private watchStates(actor: string, ref: AnyActorRef | undefined): void {
     if (!ref) return;
     let last = '';
+    let lastValue: unknown;
     const emit = (value: unknown): void => {
+      if (value === lastValue) return;
+      lastValue = value;
       const state = stateString(value) ?? '';
       if (state === last) return;
       last = state;
@@ -888,6 +958,7 @@ export class Engine {
       this.states.next(change);
     };
     emit(ref.getSnapshot().value);
+    this.stateWatchers.push(() => emit(ref.getSnapshot().value));
     const sub = ref.subscribe({ next: (snap: { value: unknown }) => emit(snap.value), error: (e: unknown) => this.onError(actor, e) });
     this.subscriptions.push(sub);
   }
@@ -897,6 +968,7 @@ export class Engine {
     const o = this.live.get(r.clientId);
     if (!o) return;
     if (r.type === 'order.filled') o.filled += r.qty;
+    if (r.type === 'order.replaced') o.qty = r.qty;
     if (r.type === 'order.rejected' || r.type === 'order.canceled' || o.filled >= o.qty) this.live.delete(r.clientId);
   }
 
@@ -915,6 +987,31 @@ export class Engine {
       this.venue.cancel(clientId);
     }
   }
+}
+
+/** The longest single wait of a paced run (wall ms): it looks at an abort and new timers at least this often. */
+const PACE_SLICE_MS = 250;
+
+/**
+ * What an algo was launched on, for its `algo.started` record (decimal strings): its kind, its limit, and the
+ * market view in hand then — for a trigger, the view whose spread crossed it.
+ */
+function launchCause(def: SpreadDefinition, spec: AlgoSpec, market: MarketView | null): Pick<Extract<EngineRecord, { kind: 'algo.started' }>, 'algoKind' | 'limitPrice' | 'view'> {
+  const legs = def.legs;
+  return {
+    algoKind: spec.kind,
+    limitPrice: str(def.fromScaled(spec.limit)),
+    view: market
+      ? {
+          at: market.at,
+          spread: market.spread ? { bid: str(def.fromScaled(market.spread.bid)), bidSize: market.spread.bidSize, ask: str(def.fromScaled(market.spread.ask)), askSize: market.spread.askSize } : null,
+          legs: market.legs.map((q, i) => {
+            const tick = legs[i]?.tickSize;
+            return q && tick ? { symbol: q.symbol, bid: str(tick.times(q.bid)), bidSize: q.bidSize, ask: str(tick.times(q.ask)), askSize: q.askSize } : null;
+          }),
+        }
+      : null,
+  };
 }
 
 /** Milliseconds to the microsecond: replayed data carries sub-millisecond times. */

@@ -1,4 +1,5 @@
 import type { AlgoKind, LadderStepReport, Purpose } from '../../machines/algo.machine.js';
+import type { OrderRole } from '../../machines/order.machine.js';
 
 /** A strategy's four trigger prices as decimal strings (as a config writes them); null: that trigger is off. */
 export interface TriggerPrices {
@@ -115,6 +116,18 @@ export interface Execution {
   fees: string;
 }
 
+/**
+ * The market view an algo was launched on (for a trigger: the view whose spread crossed it), as the strategy held
+ * it: the spread quote and each leg's book, prices as decimal strings, sizes in spread units and lots.
+ */
+export interface LaunchView {
+  /** The view's time: its newest leg quote's (engine clock). */
+  at: number;
+  /** Null while any leg is missing, crossed or stale. */
+  spread: { bid: string; bidSize: number; ask: string; askSize: number } | null;
+  legs: ({ symbol: string; bid: string; bidSize: number; ask: string; askSize: number } | null)[];
+}
+
 export interface StateChange {
   at: number;
   /** systemId of the actor, e.g. `strategy:hc-rb`, `session:hc-rb`. */
@@ -125,10 +138,17 @@ export interface StateChange {
 
 /** Everything that happened, in order: the stream a journal, a replay or a determinism test reads. */
 export type EngineRecord =
-  | { kind: 'order.submitted'; at: number; clientId: string; symbol: string; side: 1 | -1; qty: number; price: number }
+  /** An order sent to the venue; `role` says what for (entry, hedge, unwind; absent in journals written before it). */
+  | { kind: 'order.submitted'; at: number; clientId: string; symbol: string; side: 1 | -1; qty: number; price: number; role?: OrderRole }
   | { kind: 'order.cancelRequested'; at: number; clientId: string }
+  /** A re-price in place: the order's new limit (ticks) and, when it changes, its new total lots. */
+  | { kind: 'order.replaceRequested'; at: number; clientId: string; price: number; qty?: number }
   | { kind: 'report'; at: number; report: import('../domain/orders.js').VenueReport; routed: boolean }
-  | { kind: 'algo.started'; at: number; algoId: string; strategy: string; purpose: Purpose; side: 1 | -1; qty: number; limit: number }
+  /**
+   * An algo launched: what for, side, spread units and the scaled limit; and its cause (absent in journals written
+   * before them): its kind, the limit as a decimal string, the market view it was launched on (null: none yet).
+   */
+  | { kind: 'algo.started'; at: number; algoId: string; strategy: string; purpose: Purpose; side: 1 | -1; qty: number; limit: number; algoKind?: AlgoKind; limitPrice?: string; view?: LaunchView | null }
   | { kind: 'algo.ended'; at: number; execution: Execution }
   | ({ kind: 'ladder.step'; at: number } & LadderStepReport)
   | { kind: 'venue.status'; at: number; connected: boolean }

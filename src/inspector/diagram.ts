@@ -232,7 +232,7 @@ const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;'
 const num = (x: number): string => String(Math.round(x * 10) / 10);
 
 /** The layout of a machine: elk's positioned graph. */
-export async function layoutDiagram(d: MachineDiagram): Promise<ElkNode> {
+async function layoutDiagram(d: MachineDiagram): Promise<ElkNode> {
   const node = (s: DiagramState): ElkNode => {
     const id = `s:${s.path}`;
     if (s.children.length === 0) {

@@ -8,7 +8,7 @@
  * serialized only at a flush, once per changed actor.
  */
 import type { Writable } from 'node:stream';
-import { stateString, type ControlAction, type ControlResult, type Engine, type LegQuote, type ResolvedStrategy } from '../index.js';
+import { explain, stateString, type ControlAction, type ControlResult, type Engine, type EngineRecord, type LegQuote, type ResolvedStrategy, type WhyChain } from '../index.js';
 import type { DeskControl } from './controls.js';
 import { buildDesk, type Desk } from './desk.js';
 import type { MachineLike } from './diagram.js';
@@ -61,6 +61,8 @@ interface InspectionEventLike {
 }
 
 const KEEP_ENDED = 40;
+/** Engine records kept for "why" on a live page (the latest; an algo older than them is no longer explained). */
+export const WHY_KEEP_RECORDS = 50_000;
 const MAX_SPREAD_POINTS = 20_000;
 const MAX_MARKS = 5_000;
 
@@ -110,6 +112,8 @@ export class Inspector {
   private deskJson = '';
   private lastDesk: (InspectRecord & { k: 'desk' }) | null = null;
   private readonly lastDeskSpread = new Map<string, string>();
+  /** The engine's latest records, for `why`. */
+  private readonly whyRecords: EngineRecord[] = [];
 
   constructor(options: InspectorOptions = {}) {
     this.options = { flushMs: options.flushMs ?? 100, logSize: options.logSize ?? 2000, maxEventsPerFlush: options.maxEventsPerFlush ?? 400, deskMs: options.deskMs ?? 250 };
@@ -127,6 +131,7 @@ export class Inspector {
       zone: cfg.venue.calendar.timeZone,
       start: engine.clock.now(),
       strategies: cfg.strategies.map((s) => ({ name: s.spec.name, triggers: { ...s.triggerPrices }, legs: s.definition.legs.map((l) => l.symbol) })),
+      instruments: [...new Map(cfg.strategies.flatMap((s) => s.definition.legs.map((l) => [l.symbol, { symbol: l.symbol, tickSize: String(l.tickSize) }] as const))).values()],
     };
     this.write([this.meta]);
     // Records made before the engine was attached get its start time.
@@ -134,6 +139,10 @@ export class Inspector {
     engine.fills$.subscribe((f) => this.push({ k: 'fill', t: f.at, strategy: f.strategy, algoId: f.algoId, side: f.side, symbol: f.symbol, price: f.price, qty: f.qty }, true));
     engine.records$.subscribe({
       next: (r) => {
+        // Every record goes to a recording (what `legato why` reads) and, bounded, to the live page's "why".
+        this.whyRecords.push(r);
+        if (this.whyRecords.length > 2 * WHY_KEEP_RECORDS) this.whyRecords.splice(0, this.whyRecords.length - WHY_KEEP_RECORDS);
+        if (this.recordTo) this.pending.push({ k: 'record', t: r.at, record: r });
         if (r.kind !== 'algo.started') return;
         const def = this.strategies.get(r.strategy)?.definition;
         this.push({ k: 'algo', t: r.at, strategy: r.strategy, algoId: r.algoId, phase: 'start', purpose: r.purpose, side: r.side > 0 ? 'buy' : 'sell', ...(def ? { limit: String(def.fromScaled(r.limit)) } : {}) }, true);
@@ -188,6 +197,15 @@ export class Inspector {
       this.listeners.delete(fn);
       if (this.listeners.size === 0) this.stopDesk();
     };
+  }
+
+  /**
+   * Why an algo (`<strategy>/<n>`) or an order (`<strategy>/<n>.<k>`) did what it did, from the engine's latest
+   * records (see src/report/why.ts); throws WhyError for an id they do not hold.
+   */
+  why(id: string): WhyChain {
+    const instruments = this.meta.instruments ?? [];
+    return explain({ records: this.whyRecords, instruments }, id);
   }
 
   /** The desk now (spreads, strategies, algos, working orders), or null before an engine is attached. */
@@ -332,7 +350,7 @@ export class Inspector {
     const skipped = skipEvents;
     const out: InspectRecord[] = [];
     for (const r of records) {
-      if (r.k === 'quote') continue;
+      if (r.k === 'quote' || r.k === 'record') continue;
       if (r.k === 'state' && lastState.get(r.id) !== r) continue;
       if (r.k === 'event' && skipEvents > 0) {
         skipEvents--;

@@ -3,14 +3,14 @@
  * `legato run --record <file>` and served with a time slider by `legato inspect <file>`.
  */
 import { readFileSync } from 'node:fs';
-import { LegatoError } from '../index.js';
+import { LegatoError, wellFormedRecords, type WhyInput } from '../index.js';
 import type { InspectRecord, RecordKind } from './records.js';
 
 export class RecordingError extends LegatoError {
   override readonly name = 'RecordingError';
 }
 
-const KINDS: ReadonlySet<RecordKind> = new Set(['meta', 'actor', 'state', 'context', 'event', 'end', 'spread', 'fill', 'algo', 'quote']);
+const KINDS: ReadonlySet<RecordKind> = new Set(['meta', 'actor', 'state', 'context', 'event', 'end', 'spread', 'fill', 'algo', 'quote', 'record']);
 
 /** Parses a recording's text; throws RecordingError naming the first bad line. */
 export function parseRecording(text: string, name = 'recording'): InspectRecord[] {
@@ -45,4 +45,16 @@ export function readRecording(file: string): InspectRecord[] {
     throw new RecordingError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
   return parseRecording(text, file);
+}
+
+/**
+ * What `legato why` reads in a recording: its engine records (`record` lines, in order), the instruments' tick
+ * sizes and the run's time zone from its header. A recording written before it held engine records has none.
+ */
+export function recordingWhyInput(records: readonly InspectRecord[]): WhyInput & { zone: string; engineRecords: number } {
+  const meta = records[0]?.k === 'meta' ? records[0] : undefined;
+  const values: unknown[] = [];
+  for (const r of records) if (r.k === 'record') values.push(r.record);
+  const instruments = Array.isArray(meta?.instruments) ? meta.instruments.filter((i) => typeof i?.symbol === 'string' && typeof i?.tickSize === 'string') : [];
+  return { records: wellFormedRecords(values), instruments, zone: typeof meta?.zone === 'string' ? meta.zone : 'UTC', engineRecords: values.length };
 }

@@ -3,10 +3,19 @@
  * a page that joins late is sent first. Times are the engine clock's (ms since the epoch); prices are
  * decimal strings.
  */
+import type { EngineRecord } from '../index.js';
 import type { Desk } from './desk.js';
 export type InspectRecord =
   /** The header of a stream: the strategies (triggers as decimal strings) and the run's time zone. */
-  | { k: 'meta'; version: 1; zone: string; start: number; strategies: { name: string; triggers: Record<string, string | null>; legs: string[] }[] }
+  | {
+      k: 'meta';
+      version: 1;
+      zone: string;
+      start: number;
+      strategies: { name: string; triggers: Record<string, string | null>; legs: string[] }[];
+      /** Each traded symbol's tick size (decimal string), to read leg prices in ticks (absent in older recordings). */
+      instruments?: { symbol: string; tickSize: string }[];
+    }
   /** An actor was created; `parent` is its parent's id, `machine` its machine's id (null: not a state machine). */
   | { k: 'actor'; t: number; id: string; parent: string | null; machine: string | null }
   /** An actor's state changed: the state string and its active state paths (what the page highlights). */
@@ -23,6 +32,8 @@ export type InspectRecord =
   | { k: 'algo'; t: number; strategy: string; algoId: string; phase: 'start' | 'end'; purpose: string; side: 'buy' | 'sell'; limit?: string; status?: string; realized?: string | null }
   /** A leg quote from the venue (recordings only: the market data the run saw). */
   | { k: 'quote'; t: number; symbol: string; bid: number; bidSize: number; ask: number; askSize: number }
+  /** An engine record (`records$`: orders, reports, algo starts and ends, ladder steps, state changes, controls); recordings only, what `legato why` reads. */
+  | { k: 'record'; t: number; record: EngineRecord }
   /** The operator's desk now (live pages only, never recorded): spreads, strategies, algos and working orders. */
   | { k: 'desk'; t: number; desk: Desk };
 

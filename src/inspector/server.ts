@@ -15,12 +15,13 @@ import { dirname, join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { LegatoError, type ControlResult } from '../index.js';
+import { LegatoError, explain, type ControlResult, type WhyChain } from '../index.js';
 import { parseControl } from './controls.js';
 import { machineDiagram, toSvg, type MachineLike } from './diagram.js';
 import type { Batch, Inspector } from './inspector.js';
 import { MACHINES } from './machines-export.js';
 import type { InspectRecord } from './records.js';
+import { recordingWhyInput } from './recording.js';
 
 export interface InspectorServerOptions {
   /** TCP port; 0 picks a free one. Default 4400. */
@@ -94,7 +95,9 @@ export async function startInspectorServer(source: InspectorSource, options: Ins
   /** The port listened on (known once listening; no request arrives before). */
   let listening = -1;
   const svgs = new Map<string, Promise<string>>();
-  const replayRecords = source.kind === 'replay' ? source.records.filter((r) => r.k !== 'quote') : [];
+  const replayRecords = source.kind === 'replay' ? source.records.filter((r) => r.k !== 'quote' && r.k !== 'record') : [];
+  let replayWhyInput: ReturnType<typeof recordingWhyInput> | undefined;
+  const replayWhy = (): ReturnType<typeof recordingWhyInput> => (replayWhyInput ??= recordingWhyInput(source.kind === 'replay' ? source.records : []));
   const machine = (id: string): MachineLike | undefined => (source.kind === 'live' ? source.inspector.machines().get(id) : undefined) ?? MACHINES.find((m) => m.id === id);
 
   let logged = 0;
@@ -266,6 +269,17 @@ export async function startInspectorServer(source: InspectorSource, options: Ins
     switch (m.type) {
       case 'ping':
         return { type: 'pong', id };
+      case 'why': {
+        // Read-only: why an algo or an order did what it did (src/report/why.ts), for a row of the desk.
+        if (typeof m.subject !== 'string' || m.subject.length > 200) return { type: 'error', id, error: 'malformed message: "subject" must be an algo or order id' };
+        try {
+          const chain: WhyChain = source.kind === 'live' ? source.inspector.why(m.subject) : explain(replayWhy(), m.subject);
+          return { type: 'why', id, subject: chain.subject, headline: chain.headline, steps: chain.steps.map((s) => ({ at: s.at, kind: s.kind, actor: s.actor, text: s.text })) };
+        } catch (e) {
+          if (e instanceof LegatoError) return { type: 'error', id, error: e.message.slice(0, 2000) };
+          throw e;
+        }
+      }
       case 'stop': {
         if (source.kind !== 'live') return { type: 'error', id, error: 'a recording cannot be controlled' };
         if (typeof m.token !== 'string' || !tokenMatches(m.token)) return { type: 'error', id, error: 'control needs the token printed when the inspector started' };

@@ -171,9 +171,10 @@ describe('Engine.startAlgo: the manual ticket', () => {
     const r = engine.startAlgo('hc-rb', { side: 'buy', qty: 1, limit: String(ask + 3) }, { source: 'test' });
     expect(r).toEqual({ ok: true, strategies: ['hc-rb'], algoId: 'hc-rb/1' });
     expect(controls).toEqual([{ kind: 'control', at, action: 'startAlgo', strategy: 'hc-rb', source: 'test', algoId: 'hc-rb/1', side: 'buy', qty: 1, limit: String(ask + 3), algoKind: 'taker' }]);
-    // The control comes first in the journal, then the algo it started.
+    // The control comes first in the journal, then the strategy's transition, then the algo it started.
     const i = records.findIndex((x) => x.kind === 'control');
-    expect(records[i + 1]).toMatchObject({ kind: 'algo.started', algoId: 'hc-rb/1', purpose: 'manual', side: 1, qty: 1, limit: ask + 3 });
+    expect(records[i + 1]).toMatchObject({ kind: 'state', change: { actor: 'strategy:hc-rb', state: 'flat.working' } });
+    expect(records[i + 2]).toMatchObject({ kind: 'algo.started', algoId: 'hc-rb/1', purpose: 'manual', side: 1, qty: 1, limit: ask + 3 });
     expect(strategyContext(engine).algo?.id).toBe('hc-rb/1');
     expect(engine.startAlgo('hc-rb', { side: 'sell', qty: 1, limit: '1' })).toEqual({ ok: false, refusal: 'busy', error: 'strategy "hc-rb" is working algo hc-rb/1: stop it (or pause the strategy) first' });
     engine.runUntil(at + 30_000);

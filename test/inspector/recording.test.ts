@@ -15,7 +15,7 @@ describe('recordings: the inspection stream and the market data as JSON lines', 
     await inspector.close();
     const records = parseRecording(text());
     const meta = records[0] as Extract<InspectRecord, { k: 'meta' }>;
-    expect(meta).toEqual({ k: 'meta', version: 1, zone: 'Asia/Shanghai', start: config.run.start, strategies: [{ name: 'hc-rb', triggers: { longEntry: '172', longExit: '180', shortEntry: '188', shortExit: '180' }, legs: ['HC', 'RB'] }] });
+    expect(meta).toEqual({ k: 'meta', version: 1, zone: 'Asia/Shanghai', start: config.run.start, strategies: [{ name: 'hc-rb', triggers: { longEntry: '172', longExit: '180', shortEntry: '188', shortExit: '180' }, legs: ['HC', 'RB'] }], instruments: [{ symbol: 'HC', tickSize: '1' }, { symbol: 'RB', tickSize: '1' }] });
 
     // The session opens at 21:00 Shanghai (13:00 UTC), by its `after untilOpen` timer.
     const opened = records.find((r) => r.k === 'event' && r.target === 'session:hc-rb' && r.type.startsWith('xstate.after.')) as Extract<InspectRecord, { k: 'event' }>;

@@ -111,7 +111,8 @@ function connect() {
       model = newModel();
       for (const r of msg.records) apply(model, r);
       changed(...PARTS);
-    } else if ((msg.type === 'result' || msg.type === 'error') && sent.has(msg.id)) answered(msg);
+    } else if ((msg.type === 'why' || msg.type === 'error') && whySent === msg.id) whyAnswered(msg);
+    else if ((msg.type === 'result' || msg.type === 'error') && sent.has(msg.id)) answered(msg);
     else if (msg.type === 'result') status(`stop sent to ${msg.target}`, 'ok');
     else if (msg.type === 'error') status(`server: ${msg.error}`, 'bad');
   };
@@ -572,6 +573,7 @@ function renderTable(table, cols, rows, opts = {}) {
         const id = tr.dataset.actor;
         if (id) {
           select(id);
+          if (/^(algo|order):/.test(id)) askWhy(id.slice(id.indexOf(':') + 1));
           $('#chart-panel').scrollIntoView({ block: 'nearest' });
         }
       });
@@ -762,6 +764,43 @@ function renderDesk() {
   renderTable($('#orders'), ORDER_COLS, d.orders, { key: (r) => r.id, actor: (r) => `order:${r.id}` });
   if (settingsFor === null && d.strategies.length) editSettings(d.strategies[0].strategy, false);
   fillTicket();
+}
+
+// ---------- why did it do that? the chain behind an algo or an order, asked of the server ----------
+let whySent = null;
+let whySeq = 0;
+
+function askWhy(subject) {
+  const box = $('#why');
+  if (!ws || ws.readyState !== 1) return box.replaceChildren(Object.assign(document.createElement('p'), { className: 'error', textContent: 'not connected' }));
+  whySent = `why-${++whySeq}`;
+  box.dataset.subject = subject;
+  box.dataset.state = 'pending';
+  box.replaceChildren(Object.assign(document.createElement('p'), { className: 'hint', textContent: `asking why ${subject}…` }));
+  ws.send(JSON.stringify({ type: 'why', id: whySent, subject }));
+}
+
+function whyAnswered(msg) {
+  whySent = null;
+  const box = $('#why');
+  if (msg.type === 'error') {
+    box.dataset.state = 'error';
+    return box.replaceChildren(Object.assign(document.createElement('p'), { className: 'error', textContent: String(msg.error) }));
+  }
+  const steps = Array.isArray(msg.steps) ? msg.steps : [];
+  const head = Object.assign(document.createElement('p'), { className: 'headline', textContent: `${msg.subject?.kind ?? ''} ${msg.subject?.id ?? ''}: ${msg.headline ?? ''}` });
+  const table = document.createElement('table');
+  for (const s of steps) {
+    const tr = table.insertRow();
+    tr.className = `kind-${String(s.kind).replace(/\./g, '-')}`;
+    for (const [cls, v] of [['at', typeof s.at === 'number' ? fmtTime(s.at, false) : ''], ['actor', String(s.actor ?? '')], ['text', String(s.text ?? '')]]) {
+      const td = tr.insertCell();
+      td.className = cls;
+      td.textContent = v;
+    }
+  }
+  box.dataset.state = 'shown';
+  box.replaceChildren(head, table);
 }
 
 // ---------- the desk's forms: triggers and target, the manual ticket ----------

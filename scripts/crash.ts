@@ -30,7 +30,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Decimal, FixVenue, FixVenueError, JOURNAL_FILE, RemoteVenue, journalStatus, readJournal, type JournalEntry, type Summary, type WireStats } from '../src/index.js';
+import { Decimal, FixVenue, FixVenueError, JOURNAL_FILE, RemoteVenue, journalStatus, readJournal, type ConfigInput, type JournalEntry, type Summary, type WireStats } from '../src/index.js';
 import { Random } from '../src/venue/simulated/random.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -97,7 +97,7 @@ export interface CrashResult {
 const KINDS = ['taker', 'quoting', 'contingent'] as const;
 
 /** A fast, thin, always-open market so a short session has leg-outs, partial fills and resting orders. */
-export function crashConfig(seed: number, minutes: number, kind: (typeof KINDS)[number]): unknown {
+export function crashConfig(seed: number, minutes: number, kind: (typeof KINDS)[number]): ConfigInput {
   return {
     run: { start: '2026-11-23T09:00:00', days: minutes / 1440 },
     venue: {

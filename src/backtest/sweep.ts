@@ -113,8 +113,11 @@ export interface SweepJob {
   combos: { index: number; params: Record<string, string> }[];
 }
 
-/** Runs a share of the combinations in this thread, loading the data once. */
-export async function runSweepJob(job: SweepJob, onRow: (index: number, row: SweepRow) => void): Promise<void> {
+/** Data loaded for sweep runs, by what was loaded; a long-lived caller (a distributed sweep worker) keeps one across jobs. */
+export type SweepDataCache = Map<string, NonNullable<Parameters<typeof runBacktest>[1]['quotes']>>;
+
+/** Runs a share of the combinations in this thread, loading the data once (or taking it from `cache`, which keeps the last). */
+export async function runSweepJob(job: SweepJob, onRow: (index: number, row: SweepRow) => void, cache?: SweepDataCache): Promise<void> {
   let quotes: Parameters<typeof runBacktest>[1]['quotes'];
   for (const { index, params } of job.combos) {
     let row: SweepRow;
@@ -122,11 +125,14 @@ export async function runSweepJob(job: SweepJob, onRow: (index: number, row: Swe
       const config = resolveConfig(applyCombination(job.raw, params), job.source);
       if (!quotes && config.venue.kind === 'replay') {
         const v = config.venue;
-        quotes = loadQuotes(job.data, {
+        const load = {
           instruments: new Map(v.instruments.map((i) => [i.symbol, { tickSize: Number(i.tickSize), maxWidthTicks: i.maxWidthTicks }])),
           timeZone: job.timeZone ?? v.calendar.timeZone,
           badData: job.badData,
-        });
+        };
+        const key = JSON.stringify([job.data, [...load.instruments], load.timeZone, load.badData]);
+        quotes = cache?.get(key) ?? loadQuotes(job.data, load);
+        if (cache && !cache.has(key)) cache.clear(), cache.set(key, quotes);
       }
       const r = await runBacktest(config, { data: job.data, badData: job.badData, series: false, ...(quotes ? { quotes } : {}) });
       const s = r.summary;

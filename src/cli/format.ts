@@ -39,6 +39,8 @@ export function formatSummary(s: Summary, zone: string): string {
   out.push('');
   // Costs (fees, funding) are shown when the config models any; --json always has them.
   const costs = s.costs.configured;
+  // A run over more than one local date shows each execution's date too (09:00 is the next morning's).
+  const multiDay = time(from, zone).slice(0, 10) !== time(to, zone).slice(0, 10);
   out.push(`Executions (${s.executions.length})`);
   if (s.executions.length === 0) out.push('  none');
   else {
@@ -47,7 +49,7 @@ export function formatSummary(s: Summary, zone: string): string {
         ['algo', 'start', 'purpose', 'side', 'status', 'units', 'trigger', 'realized', 'slippage', ...(costs ? ['fees'] : []), 'naked notional', 'naked qty', 'naked for', 'notional·s', 'took', 're-prices', 'ladder'],
         s.executions.map((e) => [
           e.algoId,
-          time(e.startedAt, zone).slice(11),
+          multiDay ? time(e.startedAt, zone) : time(e.startedAt, zone).slice(11),
           e.purpose,
           e.side,
           e.reason && e.reason !== 'filled' ? `${e.status} (${e.reason})` : e.status,
@@ -107,15 +109,19 @@ export function formatSummary(s: Summary, zone: string): string {
   return out.join('\n');
 }
 
-/** `[#####.....]  45%  120,000/260,000 rows  150,000 rows/s  ETA 1s` */
-export function progressBar(done: number, total: number, seconds: number): string {
+/**
+ * `[#####.....]  45%  120,000/260,000 rows  150,000 rows/s  ETA 1s`, in any unit (`runs` of a sweep, `files` while
+ * data loads). Rates below 10 a second keep a decimal (a sweep makes 0.4 runs/s); before anything is done, no ETA.
+ */
+export function progressBar(done: number, total: number, seconds: number, unit = 'rows'): string {
   const width = 30;
   const frac = total > 0 ? Math.min(1, done / total) : 1;
   const filled = Math.round(frac * width);
   const rate = seconds > 0 ? done / seconds : 0;
-  const eta = rate > 0 ? (total - done) / rate : 0;
+  const eta = rate > 0 ? (total - done) / rate : undefined;
   const n = (x: number): string => Math.round(x).toLocaleString('en-US');
-  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.round(frac * 100)).padStart(3)}%  ${n(done)}/${n(total)} rows  ${n(rate)} rows/s  ETA ${eta < 1 ? '<1' : Math.round(eta)}s`;
+  const r = rate > 0 && rate < 10 ? rate.toFixed(1) : n(rate);
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.round(frac * 100)).padStart(3)}%  ${n(done)}/${n(total)} ${unit}  ${r} ${unit}/s  ETA ${eta === undefined ? '-' : eta < 1 ? '<1s' : `${Math.round(eta)}s`}`;
 }
 
 /** What was read, what was used, and every kind of bad row with the first few places. */

@@ -43,3 +43,9 @@ export class WallClock implements Clock {
     return this.handles.size;
   }
 }
+
+/** The real WallTime for a paced run (src/clock/pacer.ts): performance.now() (monotonic) and Node timers. */
+export const realWall = {
+  now: (): number => performance.now(),
+  sleep: (ms: number): Promise<void> => new Promise((resolve) => (ms <= 0 ? setImmediate(resolve) : setTimeout(resolve, ms))),
+};

@@ -12,7 +12,9 @@ import type { InstrumentLimits, RiskLimits } from '../engine/risk.js';
 import type { FixVenueSpec } from '../venue/fix/fix-venue.js';
 import type { ReplayVenueSpec } from '../venue/replay/replay-venue.js';
 import type { SimVenueSpec } from '../venue/simulated/simulated-venue.js';
-import { ALWAYS_OPEN, LIMITS, configSchema, type ConfigShape } from './schema.js';
+import type { z } from 'zod';
+import { configErrorMap, didYouMean, knownFields } from './messages.js';
+import { ALWAYS_OPEN, LIMITS, configSchema, type ConfigInput, type ConfigShape, type FixConfigInput } from './schema.js';
 
 export interface ResolvedStrategy {
   spec: StrategySpec;
@@ -57,7 +59,7 @@ export function loadConfigFile(path: string, overrides: Overrides = {}): EngineC
   } catch (e) {
     throw new ConfigErrors(path, [new ConfigError('(file)', `cannot be read: ${(e as Error).message}`)]);
   }
-  return resolveConfig(parseConfigText(text, path), path, { baseDir: dirname(path), ...overrides });
+  return resolveConfigData(parseConfigText(text, path), path, { baseDir: dirname(path), ...overrides });
 }
 
 /**
@@ -67,16 +69,28 @@ export function loadConfigFile(path: string, overrides: Overrides = {}): EngineC
  * V8 may abort the process rather than throw), or anything else the parser throws (an undefined alias).
  */
 export function parseConfigText(text: string, source: string): unknown {
+  const empty = (): ConfigErrors =>
+    new ConfigErrors(source, [new ConfigError('(file)', `is empty${text.trim() === '' ? '' : ' (only comments)'}: a config is a mapping of fields (run, venue, strategies)`)]);
+  if (/^(\s|#[^\n]*)*$/.test(text)) throw empty();
+  let parsed: unknown;
   try {
     const deep = nestingEstimate(text);
     if (deep) throw new ConfigErrors(source, [new ConfigError(`line ${deep.line}`, `is nested too deeply: more than ${LIMITS.maxNesting} levels of indentation and brackets`)]);
-    return parseYaml(text, { prettyErrors: true, maxAliasCount: LIMITS.maxAliasCount });
+    // A .json file is JSON, strictly (YAML would take a trailing comma); its syntax errors are JSON's.
+    if (/\.json$/i.test(source)) {
+      const bad = jsonSyntaxError(text);
+      if (bad) throw new ConfigErrors(source, [bad]);
+    }
+    parsed = parseYaml(text, { prettyErrors: true, maxAliasCount: LIMITS.maxAliasCount });
   } catch (e) {
     if (e instanceof ConfigErrors) throw e;
     if (e instanceof YAMLParseError) {
+      // Text that opens like JSON gets JSON's account of what is wrong.
+      const bad = /^\s*[[{]/.test(text) ? jsonSyntaxError(text) : undefined;
+      if (bad) throw new ConfigErrors(source, [bad]);
       const where = e.linePos?.[0] ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '(file)';
       const reason = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-      throw new ConfigErrors(source, [new ConfigError(where, reason)]);
+      throw new ConfigErrors(source, [new ConfigError(where, `YAML syntax error: ${reason}`)]);
     }
     const message = e instanceof Error ? e.message.split('\n')[0]! : String(e);
     if (/excessive alias count/i.test(message)) {
@@ -84,6 +98,25 @@ export function parseConfigText(text: string, source: string): unknown {
     }
     if (e instanceof RangeError && /call stack/i.test(message)) throw new ConfigErrors(source, [new ConfigError('(file)', 'is nested too deeply to read')]);
     throw new ConfigErrors(source, [new ConfigError('(file)', `cannot be read as YAML: ${message}`)]);
+  }
+  return parsed;
+}
+
+/** JSON's syntax error in `text`, at its line and column; undefined when the text is valid JSON. */
+function jsonSyntaxError(text: string): ConfigError | undefined {
+  try {
+    JSON.parse(text);
+    return undefined;
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    const m = /at position (\d+)/.exec(message);
+    const pos = m ? Number(m[1]) : /Unexpected end of JSON input/.test(message) ? text.length : undefined;
+    const reason = message.replace(/ in JSON at position \d+.*$/, '').replace(/ \(line \d+ column \d+\)$/, '').replace(/^Unexpected end of JSON input$/, 'the text ends before the JSON does');
+    if (pos === undefined) return new ConfigError('(file)', `JSON syntax error: ${reason}`);
+    const before = text.slice(0, pos);
+    const line = before.split('\n').length;
+    const column = pos - before.lastIndexOf('\n');
+    return new ConfigError(`line ${line}, column ${column}`, `JSON syntax error: ${reason}`);
   }
 }
 
@@ -153,27 +186,57 @@ function pathOf(path: readonly PropertyKey[]): string {
   return s;
 }
 
-/** Validates a parsed config object and resolves it into domain objects. Throws ConfigErrors. */
-export function resolveConfig(raw: unknown, source: string, overrides: Overrides = {}): EngineConfig {
+/**
+ * The schema's issues as ConfigErrors in our words (configErrorMap). An unknown field near a known one says which
+ * (`strategies[0].triger: is not a known field; did you mean "triggers"?`), and the missing field it was meant
+ * to be is then not reported again.
+ */
+function schemaProblems(issues: readonly z.core.$ZodIssue[], raw: unknown): ConfigError[] {
+  const meant = new Set<string>();
+  const typos = new Map<z.core.$ZodIssue, ConfigError[]>();
+  for (const i of issues) {
+    if (i.code !== 'unrecognized_keys') continue;
+    const at = pathOf(i.path);
+    const input = i.path.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), raw);
+    const present = input !== null && typeof input === 'object' ? Object.keys(input) : [];
+    // Only a field not written already can be the one meant.
+    const known = knownFields(configSchema, raw, i.path).filter((k) => !present.includes(k));
+    typos.set(
+      i,
+      i.keys.map((k) => {
+        const near = didYouMean(k, known);
+        if (near !== undefined) meant.add(at ? `${at}.${near}` : near);
+        return new ConfigError(at ? `${at}.${k}` : k, `is not a known field${near !== undefined ? `; did you mean "${near}"?` : ''}`);
+      }),
+    );
+  }
+  return issues.flatMap((i) => {
+    const at = pathOf(i.path);
+    if (i.code === 'unrecognized_keys') return typos.get(i)!;
+    if (i.code === 'invalid_type' && i.input === undefined) return meant.has(at) ? [] : [new ConfigError(at, i.message)];
+    // Objects are not repeated; Infinity and NaN are named by the message (JSON would print them as null).
+    const value = (i.input !== null && typeof i.input === 'object') || (typeof i.input === 'number' && !Number.isFinite(i.input)) ? undefined : i.input;
+    return [new ConfigError(at, i.message, value)];
+  });
+}
+
+/**
+ * Validates a config written in code (typed: a misspelled field fails to compile) and resolves it into domain
+ * objects. Everything is checked again at run time: throws ConfigErrors naming each bad field.
+ */
+export function resolveConfig(input: ConfigInput | FixConfigInput, source: string, overrides: Overrides = {}): EngineConfig {
+  return resolveConfigData(input, source, overrides);
+}
+
+/** The same for a config of unknown shape (parsed from a file or received): checked at run time only. Throws ConfigErrors. */
+export function resolveConfigData(raw: unknown, source: string, overrides: Overrides = {}): EngineConfig {
   const shape = notAMapping(raw);
   if (shape) throw new ConfigErrors(source, [new ConfigError('', shape, raw === null || raw === undefined || Array.isArray(raw) ? undefined : raw)]);
   if (overrides.days !== undefined && !(overrides.days > 0 && overrides.days <= LIMITS.maxDays)) {
     throw new ConfigErrors(source, [new ConfigError('run.days', `must be greater than 0 and at most ${LIMITS.maxDays} days (the --days override)`, overrides.days)]);
   }
-  const parsed = configSchema.safeParse(raw, { reportInput: true });
-  if (!parsed.success) {
-    throw new ConfigErrors(
-      source,
-      parsed.error.issues.flatMap((i) => {
-        const at = pathOf(i.path);
-        if (i.code === 'unrecognized_keys') return i.keys.map((k) => new ConfigError(at ? `${at}.${k}` : k, 'is not a known field'));
-        if (i.code === 'invalid_type' && i.input === undefined) return [new ConfigError(at, `is required (${i.expected})`)];
-        // Objects are not repeated; Infinity and NaN are named by the message (JSON would print them as null).
-        const value = (i.input !== null && typeof i.input === 'object') || (typeof i.input === 'number' && !Number.isFinite(i.input)) ? undefined : i.input;
-        return [new ConfigError(at, i.message, value)];
-      }),
-    );
-  }
+  const parsed = configSchema.safeParse(raw, { reportInput: true, error: configErrorMap });
+  if (!parsed.success) throw new ConfigErrors(source, schemaProblems(parsed.error.issues, raw));
   const errors: ConfigError[] = [];
   const attempt = <T>(fn: () => T): T | undefined => {
     try {

@@ -478,8 +478,13 @@ export type SimulatedConfigInput = Omit<z.input<typeof configSchema>, 'venue'> &
   venue: Omit<z.input<typeof venueSchema>, 'kind'> & { kind?: 'simulated' };
 };
 
-/** A config as written: the venue's kind may be left out (simulated). (A FIX venue's config is not swept: see fixVenueSchema.) */
+/**
+ * A config as written, typed: what `resolveConfig` takes (or a FixConfigInput), so a host's misspelled field fails
+ * to compile. The venue's kind may be left out (simulated). (A FIX venue's config is not swept: see fixVenueSchema.)
+ */
 export type ConfigInput = Omit<z.input<typeof configSchema>, 'venue'> & {
   venue: (Omit<z.input<typeof venueSchema>, 'kind'> & { kind?: 'simulated' }) | z.input<typeof replayVenueSchema>;
 };
+/** A config for a FIX venue (a broker's gateway), as written. */
+export type FixConfigInput = Omit<z.input<typeof configSchema>, 'venue'> & { venue: z.input<typeof fixVenueSchema> };
 export type ConfigShape = z.output<typeof configSchema>;

@@ -66,6 +66,8 @@ export interface LoadOptions {
   badData: 'skip' | 'stop';
   /** How many located examples to keep per kind. Default 5. */
   examples?: number;
+  /** Called before each data file is read (`index` of `files`, from 0): progress while a large data set loads. */
+  onFile?: (index: number, files: number, file: string) => void;
 }
 
 export class DataError extends LegatoError {
@@ -456,7 +458,8 @@ export function loadQuotes(paths: readonly string[], options: LoadOptions): { ta
   // Not `> 1e-6`: a price of more than ~1.8e308 ticks (1e308 at 0.25) gives Infinity - Infinity = NaN, which must not pass.
   const offTick = (px: number, tick: number): boolean => !(Math.abs(px / tick - Math.round(px / tick)) <= 1e-6);
 
-  for (const file of files) {
+  for (const [index, file] of files.entries()) {
+    options.onFile?.(index, files.length, file);
     const lean = LEAN.exec(basename(file)) ? leanFile(file) : undefined;
     if (lean?.kind === 'trade' && !options.instruments.has(lean.symbol)) {
       report.ignoredFiles.push(`${file} (LEAN trade bars of ${lean.symbol}, not an instrument of the config)`);

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { stringify } from 'yaml';
 import { demoConfig } from '../../src/config/demo.js';
-import { parseConfigText, resolveConfig, type EngineConfig } from '../../src/config/resolve.js';
+import { parseConfigText, resolveConfig, resolveConfigData, type EngineConfig } from '../../src/config/resolve.js';
 import { ConfigError, ConfigErrors } from '../../src/domain/errors.js';
 
 /**
@@ -177,7 +177,7 @@ function outcome<T>(fn: () => T): { ok: true; value: T } | { ok: false } {
 /** resolveConfig: a config with finite numbers, or ConfigErrors. */
 function check(raw: unknown, source: string): void {
   counts.runs++;
-  const r = outcome(() => resolveConfig(raw, source));
+  const r = outcome(() => resolveConfigData(raw, source));
   if (!r.ok) {
     counts.refused++;
     return;

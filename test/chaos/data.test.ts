@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfigText, resolveConfig } from '../../src/config/resolve.js';
+import { parseConfigText, resolveConfigData } from '../../src/config/resolve.js';
 import { BAD_KINDS, loadQuotes, type BadKind, type DataReport, type LoadOptions } from '../../src/data/load.js';
 import type { QuoteTable } from '../../src/data/quote-table.js';
 import { LegatoError } from '../../src/domain/errors.js';
@@ -28,7 +28,7 @@ const RUNS = { mixed: 500, formats: 400, bytes: 150, gzip: 150 };
 
 /** As run-backtest.ts builds them from a replay venue: symbol → tick size (a number) and width limit. */
 function instrumentsOf(example: string): [string, { tickSize: number; maxWidthTicks: number | undefined }][] {
-  const config = resolveConfig(parseConfigText(readFileSync(new URL(`../../examples/${example}`, import.meta.url), 'utf8'), example), example);
+  const config = resolveConfigData(parseConfigText(readFileSync(new URL(`../../examples/${example}`, import.meta.url), 'utf8'), example), example);
   if (config.venue.kind !== 'replay') throw new Error(`${example} is not a replay config`);
   return config.venue.instruments.map((i) => [i.symbol, { tickSize: Number(i.tickSize), maxWidthTicks: i.maxWidthTicks }]);
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { crashConfig } from '../../scripts/crash.js';
-import { ConfigErrors, createEngine, LegatoError, resolveConfig, type WireStats } from '../../src/index.js';
+import { ConfigErrors, createEngine, LegatoError, resolveConfigData, type WireStats } from '../../src/index.js';
 import { cli, until } from '../helpers/processes.js';
 
 /**
@@ -194,19 +194,19 @@ describe('`legato run` and `legato venue` refuse FIX flags that do not fit, exit
 
 describe('venue.kind: fix in the config (a broker gateway)', () => {
   it('an engine built on it without its connection is a named error, not a simulated market', () => {
-    const r = resolveConfig(fixConfig(), 'fix.json');
+    const r = resolveConfigData(fixConfig(), 'fix.json');
     expect(() => createEngine(r)).toThrow(LegatoError);
     expect(() => createEngine(r)).toThrow('a FIX venue needs its connection: pass a FixVenue (FixVenue.connect) as options.venue');
   });
 
   it('resolves: host, port, heartbeat, store, clock, calendar, account; the instruments are the legs', () => {
-    const r = resolveConfig(fixConfig({ heartbeatSeconds: 15, storeDir: 'fix-store', clock: 'venue', account: 'ACC 1' }), 'fix.json');
+    const r = resolveConfigData(fixConfig({ heartbeatSeconds: 15, storeDir: 'fix-store', clock: 'venue', account: 'ACC 1' }), 'fix.json');
     expect(r.venue).toMatchObject({ kind: 'fix', seed: 0, host: '127.0.0.1', port: 9878, heartbeatSeconds: 15, storeDir: 'fix-store', clock: 'venue', account: 'ACC 1', marketData: true, positions: true });
     expect(r.venue.kind === 'fix' && r.venue.instruments).toEqual([
       { symbol: 'HC', tickSize: '1', lotSize: '1' },
       { symbol: 'RB', tickSize: '1', lotSize: '1' },
     ]);
-    const defaults = resolveConfig(fixConfig({ host: '[::1]' }), 'fix.json');
+    const defaults = resolveConfigData(fixConfig({ host: '[::1]' }), 'fix.json');
     expect(defaults.venue).toMatchObject({ kind: 'fix', host: '::1', heartbeatSeconds: 30, clock: 'wall' });
     expect(defaults.venue.calendar.timeZone).toBe('UTC');
   });
@@ -214,7 +214,7 @@ describe('venue.kind: fix in the config (a broker gateway)', () => {
   it('refuses what is out of bounds, each with its field (ConfigErrors)', () => {
     const errors = (c: Record<string, unknown>): string[] => {
       try {
-        resolveConfig(c, 'fix.json');
+        resolveConfigData(c, 'fix.json');
       } catch (e) {
         if (e instanceof ConfigErrors) return e.errors.map((x) => x.message);
         throw e;

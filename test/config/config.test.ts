@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Settings } from 'luxon';
 import { demoConfig } from '../../src/config/demo.js';
-import { loadConfigFile, parseConfigText, resolveConfig, type EngineConfig } from '../../src/config/resolve.js';
+import { loadConfigFile, parseConfigText, resolveConfig, resolveConfigData, type EngineConfig } from '../../src/config/resolve.js';
 import type { SimulatedConfigInput } from '../../src/config/schema.js';
 import { ConfigError, ConfigErrors } from '../../src/domain/errors.js';
 
@@ -200,7 +200,7 @@ describe('loadConfigFile: files', () => {
     const e = configErrors(() => loadConfigFile(path));
     expect(e.source).toBe(path);
     expect(paths(e.errors)).toEqual(['line 4, column 1']);
-    expect(e.errors[0]!.reason).toMatch(/^Flow sequence .* end with a \]$/);
+    expect(e.errors[0]!.reason).toMatch(/^YAML syntax error: Flow sequence .* end with a \]$/);
     expect(e.message).toContain(`invalid configuration in ${path}:`);
   });
 
@@ -218,10 +218,10 @@ describe('loadConfigFile: files', () => {
     expect(e.errors[0]!.message).toContain(path);
   });
 
-  it('reports an empty file as a config that is not an object', () => {
+  it('reports an empty file as empty, at (file)', () => {
     const e = configErrors(() => loadConfigFile(tempFile('')));
-    expect(paths(e.errors)).toEqual(['']);
-    expect(e.errors[0]!.message).toMatch(/^\(root\): /);
+    expect(paths(e.errors)).toEqual(['(file)']);
+    expect(e.errors[0]!.message).toBe('(file): is empty: a config is a mapping of fields (run, venue, strategies)');
   });
 
   it('validates a file like a config object: a bad field is reported with its path', () => {
@@ -271,7 +271,7 @@ describe('resolveConfig: invalid configs name the field', () => {
     const errors = invalid((c) => {
       delete c.strategies[0].target;
     });
-    expect(errors.map((e) => e.message)).toEqual(['strategies[0].target: is required (number)']);
+    expect(errors.map((e) => e.message)).toEqual(['strategies[0].target: is required (a number)']);
   });
 
   it('a wrong type (target: "five") is reported at strategies[0].target', () => {
@@ -279,7 +279,7 @@ describe('resolveConfig: invalid configs name the field', () => {
       c.strategies[0].target = 'five';
     });
     expect(paths(errors)).toEqual(['strategies[0].target']);
-    expect(errors[0]!.message).toBe('strategies[0].target: Invalid input: expected number, received string (got "five")');
+    expect(errors[0]!.message).toBe('strategies[0].target: must be a number (got "five")');
   });
 
   it('a tick size that is not a decimal ("abc") is reported at its leg and at the instrument', () => {
@@ -764,14 +764,14 @@ describe('resolveConfig: every number has a documented bound (issue 12, item 5)'
       venue: { kind: 'replay', instruments: [{ symbol: 'HC', tickSize: '1', lotSize: '1', maxWidthTicks: 1e308 }, { symbol: 'RB', tickSize: '1', lotSize: '1' }] },
       strategies: demo().strategies,
     };
-    expect(configErrors(() => resolveConfig(c, 'x')).errors.map((e) => e.message)).toEqual(['venue.instruments[0].maxWidthTicks: must be at most 1,000,000 ticks (got 1e+308)']);
+    expect(configErrors(() => resolveConfigData(c, 'x')).errors.map((e) => e.message)).toEqual(['venue.instruments[0].maxWidthTicks: must be at most 1,000,000 ticks (got 1e+308)']);
   });
 
   it('Infinity and NaN (YAML .inf, .nan) are refused as not numbers, without a misleading "got null"', () => {
     const path = tempFile(readFileSync(DEMO_YAML, 'utf8').replace('target: 5', 'target: .inf').replace('days: 1', 'days: .nan'));
     expect(configErrors(() => loadConfigFile(path)).errors.map((e) => e.message)).toEqual([
-      'run.days: Invalid input: expected number, received NaN',
-      'strategies[0].target: Invalid input: expected number, received Infinity',
+      'run.days: must be a finite number (got NaN)',
+      'strategies[0].target: must be a finite number (got Infinity)',
     ]);
   });
 
@@ -844,10 +844,14 @@ describe('parseConfigText: alias bombs, parser failures, empty and non-mapping c
   });
 
   it('an empty config (no text, only a comment) says it is empty', () => {
-    for (const text of ['', '   \n', '# nothing here\n']) {
-      expect(configErrors(() => loadConfigFile(tempFile(text))).errors.map((e) => e.message)).toEqual(['(root): is empty: a config is a mapping of fields (run, venue, strategies)']);
+    for (const text of ['', '   \n']) {
+      expect(configErrors(() => loadConfigFile(tempFile(text))).errors.map((e) => e.message)).toEqual(['(file): is empty: a config is a mapping of fields (run, venue, strategies)']);
     }
-    expect(configErrors(() => resolveConfig(undefined, 'x')).errors.map((e) => e.path)).toEqual(['']);
+    expect(configErrors(() => loadConfigFile(tempFile('# nothing here\n'))).errors.map((e) => e.message)).toEqual([
+      '(file): is empty (only comments): a config is a mapping of fields (run, venue, strategies)',
+    ]);
+    expect(configErrors(() => resolveConfigData(null, 'x')).errors.map((e) => e.message)).toEqual(['(root): is empty: a config is a mapping of fields (run, venue, strategies)']);
+    expect(configErrors(() => resolveConfigData(undefined, 'x')).errors.map((e) => e.path)).toEqual(['']);
   });
 
   it('a config that is a list, a number or a string says it is not a mapping', () => {

@@ -8,7 +8,7 @@ import { Decimal, str } from '../../domain/decimal.js';
  * follows it. See docs/journal.md.
  *
  * venue → engine: hello, quote, report, time, reply, error
- * engine → venue: submit, cancel, sync, stats
+ * engine → venue: submit, cancel, replace (when the hello offers it), sync, stats
  *
  * Every engine → venue line is hostile until checked: `lineReader` bounds its length and
  * `parseEngineMessage` checks its shape (the caps below), so the venue answers a bad line and never throws.
@@ -47,7 +47,10 @@ export type WireReport =
   | { type: 'order.rejected'; clientId: string; reason: string; at: number }
   | { type: 'order.filled'; clientId: string; tradeId: string; symbol: string; side: 1 | -1; qty: number; price: string; at: number; liquidity?: 'maker' | 'taker' }
   | { type: 'order.canceled'; clientId: string; filledQty: number; at: number }
-  | { type: 'order.cancelRejected'; clientId: string; reason: string; at: number };
+  | { type: 'order.cancelRejected'; clientId: string; reason: string; at: number }
+  /** The order works on at `price` for `qty` lots in all; `symbol` gives the tick size of the price. */
+  | { type: 'order.replaced'; clientId: string; symbol: string; price: string; qty: number; at: number }
+  | { type: 'order.replaceRejected'; clientId: string; reason: string; at: number };
 
 export interface WireFill {
   tradeId: string;
@@ -62,6 +65,8 @@ export interface WireOrderState {
   symbol?: string;
   side?: 1 | -1;
   qty?: number;
+  /** The limit price now (after any replace). */
+  price?: string;
   filled: number;
   fills: WireFill[];
   reason?: string;
@@ -79,7 +84,8 @@ export interface WireStats {
 }
 
 export type VenueMessage =
-  | { t: 'hello'; now: number; name: string; instruments: WireInstrument[] }
+  /** `replace: true`: the venue takes `replace` (an older one leaves it out, and the engine cancels and re-sends). */
+  | { t: 'hello'; now: number; name: string; instruments: WireInstrument[]; replace?: boolean; facts?: VenueFacts }
   | { t: 'quote'; now: number; symbol: string; bid: string; ask: string; bidSize: number; askSize: number; ts: number }
   | { t: 'report'; now: number; r: WireReport }
   | { t: 'time'; now: number }
@@ -95,9 +101,75 @@ export type VenueMessage =
   /** A line the venue could not act on (not JSON, too long, malformed, or a second engine refused): why. */
   | { t: 'error'; now: number; message: string };
 
+/**
+ * What a venue process says of itself in its hello, for the engine to print at start (and to count `--days`
+ * from the opening of its market when it is closed). An older venue sends none.
+ */
+export interface VenueFacts {
+  /** The seed of its simulated market. */
+  seed: number;
+  /** Simulated seconds per real second. */
+  speed: number;
+  /** The market time it started from, ms since the epoch. */
+  startedAt: number;
+  /** Whether its market time moves now (false: held until this engine has synced, `--wait-for-engine`). */
+  running: boolean;
+  /** Its calendar's zone, whether its market is open now, and when that next changes (null: never). */
+  timeZone: string;
+  open: boolean;
+  nextChange: number | null;
+}
+
+const MAX_HELLO_NAME = 200;
+const MAX_HELLO_INSTRUMENTS = 10_000;
+const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const printable = (v: unknown, max: number): v is string => typeof v === 'string' && v.length > 0 && v.length <= max && !/[\x00-\x1f\x7f]/.test(v);
+const positiveDecimal = (v: unknown): v is string => {
+  if (!printable(v, MAX_PRICE_LENGTH)) return false;
+  try {
+    const d = new Decimal(v);
+    return d.isFinite() && d.gt(0);
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Checks a venue's hello (any value parsed from its first line): its time, name and instruments must be sound,
+ * or the connection is refused with what is wrong. Its facts are kept only when every one of them is sound (a
+ * venue's word about itself is informative: bad facts are dropped, not fatal). Never throws.
+ */
+export function parseHello(raw: unknown): { ok: true; hello: Extract<VenueMessage, { t: 'hello' }> } | { ok: false; error: string } {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, error: `a hello must be a JSON object (got ${preview(raw)})` };
+  const m = raw as Record<string, unknown>;
+  if (m.t !== 'hello') return { ok: false, error: `expected hello, got a message of type ${preview(m.t)}` };
+  if (!finite(m.now)) return { ok: false, error: `hello: now must be a time in ms (got ${preview(m.now)})` };
+  if (!printable(m.name, MAX_HELLO_NAME)) return { ok: false, error: `hello: name must be 1 to ${MAX_HELLO_NAME} printable characters (got ${preview(m.name)})` };
+  if (!Array.isArray(m.instruments) || m.instruments.length > MAX_HELLO_INSTRUMENTS) return { ok: false, error: `hello: instruments must be a list of at most ${MAX_HELLO_INSTRUMENTS} (got ${preview(m.instruments)})` };
+  const instruments: WireInstrument[] = [];
+  for (const [n, i] of (m.instruments as unknown[]).entries()) {
+    const x = (typeof i === 'object' && i !== null ? i : {}) as Record<string, unknown>;
+    if (!printable(x.symbol, MAX_SYMBOL_LENGTH) || !positiveDecimal(x.tickSize) || !positiveDecimal(x.lotSize)) {
+      return { ok: false, error: `hello: instruments[${n}] must be { symbol, tickSize, lotSize } with positive decimal strings (got ${preview(i)})` };
+    }
+    instruments.push({ symbol: x.symbol, tickSize: x.tickSize, lotSize: x.lotSize });
+  }
+  const f = (typeof m.facts === 'object' && m.facts !== null ? m.facts : {}) as Record<string, unknown>;
+  const facts: VenueFacts | undefined =
+    Number.isSafeInteger(f.seed) && finite(f.speed) && (f.speed as number) > 0 && finite(f.startedAt) && typeof f.running === 'boolean' && printable(f.timeZone, 64) && typeof f.open === 'boolean' && (f.nextChange === null || finite(f.nextChange))
+      ? { seed: f.seed as number, speed: f.speed as number, startedAt: f.startedAt as number, running: f.running, timeZone: f.timeZone as string, open: f.open, nextChange: f.nextChange as number | null }
+      : undefined;
+  return {
+    ok: true,
+    hello: { t: 'hello', now: m.now, name: m.name, instruments, ...(m.replace === true ? { replace: true } : {}), ...(facts ? { facts } : {}) },
+  };
+}
+
 export type EngineMessage =
   | { t: 'submit'; order: WireOrder }
   | { t: 'cancel'; clientId: string }
+  /** A resting order's new price (a decimal string, as an order's) and optionally its new total lots. */
+  | { t: 'replace'; clientId: string; price: string; qty?: number }
   | { t: 'sync'; id: number; clientIds: string[] }
   | { t: 'stats'; id: number };
 
@@ -130,6 +202,11 @@ const clientIdRule = `must be 1 to ${MAX_CLIENT_ID_LENGTH} printable ASCII chara
 const clientId = z.custom<string>(isClientId, { error: clientIdRule });
 const requestId = z.custom<number>((v) => Number.isSafeInteger(v), { error: 'must be a whole number' });
 
+const lots = z.custom<number>((v) => Number.isSafeInteger(v) && (v as number) > 0, { error: 'must be a positive whole number of lots' });
+const price = z.custom<string>((v) => typeof v === 'string' && v.length <= MAX_PRICE_LENGTH && PRICE.test(v), {
+  error: `must be a decimal string such as "3381" or "3381.5" (at most ${MAX_PRICE_LENGTH} characters)`,
+});
+
 const orderSchema = z.object(
   {
     clientId,
@@ -137,10 +214,8 @@ const orderSchema = z.object(
       error: `must be a symbol of 1 to ${MAX_SYMBOL_LENGTH} printable characters`,
     }),
     side: z.custom<1 | -1>((v) => v === 1 || v === -1, { error: 'must be 1 (buy) or -1 (sell)' }),
-    qty: z.custom<number>((v) => Number.isSafeInteger(v) && (v as number) > 0, { error: 'must be a positive whole number of lots' }),
-    price: z.custom<string>((v) => typeof v === 'string' && v.length <= MAX_PRICE_LENGTH && PRICE.test(v), {
-      error: `must be a decimal string such as "3381" or "3381.5" (at most ${MAX_PRICE_LENGTH} characters)`,
-    }),
+    qty: lots,
+    price,
   },
   { error: 'must be an object' },
 );
@@ -157,6 +232,7 @@ const syncIds = z
 const engineSchemas = new Map<string, z.ZodType<EngineMessage>>([
   ['submit', z.object({ t: z.literal('submit'), order: orderSchema })],
   ['cancel', z.object({ t: z.literal('cancel'), clientId })],
+  ['replace', z.object({ t: z.literal('replace'), clientId, price, qty: lots.optional() }) as z.ZodType<EngineMessage>],
   ['sync', z.object({ t: z.literal('sync'), id: requestId, clientIds: syncIds })],
   ['stats', z.object({ t: z.literal('stats'), id: requestId })],
 ]);
@@ -175,13 +251,13 @@ export function parseEngineMessage(raw: unknown): ParsedEngineMessage {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, error: `a message must be a JSON object (got ${preview(raw)})` };
   const m = raw as Record<string, unknown>;
   const t = m.t;
-  if (typeof t !== 'string') return { ok: false, error: `a message needs "t", its type: submit, cancel, sync or stats (got ${preview(t)})` };
+  if (typeof t !== 'string') return { ok: false, error: `a message needs "t", its type: submit, cancel, replace, sync or stats (got ${preview(t)})` };
   const schema = engineSchemas.get(t);
-  if (!schema) return { ok: false, error: `unknown message type ${preview(t)} (expected submit, cancel, sync or stats)` };
+  if (!schema) return { ok: false, error: `unknown message type ${preview(t)} (expected submit, cancel, replace, sync or stats)` };
   const r = schema.safeParse(raw);
   if (r.success) return { ok: true, message: r.data };
   const order = t === 'submit' && typeof m.order === 'object' && m.order !== null ? (m.order as Record<string, unknown>) : undefined;
-  const about = order && isClientId(order.clientId) ? `${t} of ${JSON.stringify(order.clientId)}` : t;
+  const about = order && isClientId(order.clientId) ? `${t} of ${JSON.stringify(order.clientId)}` : t === 'replace' && isClientId(m.clientId) ? `replace of ${JSON.stringify(m.clientId)}` : t;
   const error = `${about}: ${r.error.issues
     .slice(0, 3)
     .map((i) => describeIssue(raw, i.path, i.message))

@@ -1,12 +1,13 @@
 import { connect, type Socket } from 'node:net';
 import { Subject } from 'rxjs';
 import { FollowerClock } from '../../clock/follower-clock.js';
+import { BoundedMap } from '../../domain/bounded.js';
 import { Decimal } from '../../domain/decimal.js';
 import { LegatoError } from '../../domain/errors.js';
-import type { OrderCommand, VenueReport } from '../../domain/orders.js';
+import type { OrderChange, OrderCommand, VenueReport } from '../../domain/orders.js';
 import type { LegQuote } from '../../domain/quote.js';
 import type { InstrumentInfo, Venue, VenueOrderState, VenueSync } from '../venue.js';
-import { lineReader, priceString, priceTicks, type EngineMessage, type VenueMessage, type WireFill, type WireReport, type WireStats } from './protocol.js';
+import { lineReader, parseHello, priceString, priceTicks, type VenueFacts, type EngineMessage, type VenueMessage, type WireFill, type WireReport, type WireStats } from './protocol.js';
 
 /** The venue process could not be reached, or broke the protocol. */
 export class RemoteVenueError extends LegatoError {
@@ -43,6 +44,8 @@ export class RemoteVenue implements Venue {
   readonly reports$ = new Subject<VenueReport>();
   readonly status$ = new Subject<{ connected: boolean; at: number }>();
   private readonly ticks = new Map<string, Decimal>();
+  /** Each order's symbol (for a replace's price), from what this client sent and what syncs told. */
+  private readonly symbols = new BoundedMap<string, string>(50_000);
   private readonly infos: InstrumentInfo[];
   private readonly waiting = new Map<number, (m: Extract<VenueMessage, { t: 'reply' }>) => void>();
   private nextId = 1;
@@ -62,6 +65,10 @@ export class RemoteVenue implements Venue {
    * sets it). Without it, delivery resumes at once.
    */
   onReconnected: (() => Promise<void>) | undefined = undefined;
+  /** What the venue said of itself in its hello (seed, speed, start, its market's state then); undefined from a venue that says nothing. */
+  readonly facts: VenueFacts | undefined;
+  /** Present when the venue's hello offers replace (a venue process from before it does not). */
+  readonly replace?: (clientId: string, change: OrderChange) => void;
 
   private constructor(
     readonly address: string,
@@ -74,6 +81,8 @@ export class RemoteVenue implements Venue {
     this.socket = socket;
     this.infos = hello.instruments.map((i) => ({ symbol: i.symbol, tickSize: new Decimal(i.tickSize), lotSize: new Decimal(i.lotSize) }));
     for (const i of this.infos) this.ticks.set(i.symbol, i.tickSize);
+    this.facts = hello.facts;
+    if (hello.replace === true) this.replace = (clientId, change) => this.sendReplace(clientId, change);
     const silence = options.heartbeatTimeoutMs ?? 3000;
     if (silence > 0) {
       this.watchdog = setInterval(() => {
@@ -119,16 +128,18 @@ export class RemoteVenue implements Venue {
           (m) => {
             const msg = m as VenueMessage;
             if (!open) {
-              if (msg === null || typeof msg !== 'object' || msg.t !== 'hello') {
+              // Its first line is hostile too: a hello with a time, a name and instruments that are sound, or no connection.
+              const hello = msg !== null && typeof msg === 'object' && msg.t === 'hello' ? parseHello(msg) : undefined;
+              if (!hello?.ok) {
                 clearTimeout(timer);
                 socket.destroy();
-                const said = msg !== null && typeof msg === 'object' && msg.t === 'error' ? `: ${String(msg.message).slice(0, 200)}` : `, got ${JSON.stringify(msg).slice(0, 80)}`;
+                const said = hello ? `: ${hello.error}` : msg !== null && typeof msg === 'object' && msg.t === 'error' ? `: ${String(msg.message).slice(0, 200)}` : `, got ${JSON.stringify(msg).slice(0, 80)}`;
                 reject(new RemoteVenueError(`venue ${address}: expected hello${said}`));
                 return;
               }
               open = true;
               clearTimeout(timer);
-              resolve({ socket, hello: msg });
+              resolve({ socket, hello: hello.hello });
               return;
             }
             onMessage(msg);
@@ -179,6 +190,7 @@ export class RemoteVenue implements Venue {
       this.reports$.next({ type: 'order.rejected', clientId: order.clientId, reason: tick ? 'disconnected' : `unknown symbol ${order.symbol}`, at: this.clock.now() });
       return;
     }
+    this.symbols.set(order.clientId, order.symbol);
     this.write({ t: 'submit', order: { clientId: order.clientId, symbol: order.symbol, side: order.side, qty: order.qty, price: priceString(order.price, tick) } });
   }
 
@@ -190,12 +202,28 @@ export class RemoteVenue implements Venue {
     this.write({ t: 'cancel', clientId });
   }
 
+  private sendReplace(clientId: string, change: OrderChange): void {
+    const symbol = this.symbols.get(clientId);
+    const tick = symbol === undefined ? undefined : this.ticks.get(symbol);
+    if (!this.connected || !tick) {
+      this.reports$.next({ type: 'order.replaceRejected', clientId, reason: tick ? 'disconnected' : 'unknown order (this connection never sent it)', at: this.clock.now() });
+      return;
+    }
+    this.write({ t: 'replace', clientId, price: priceString(change.price, tick), ...(change.qty !== undefined ? { qty: change.qty } : {}) });
+  }
+
   /** What the venue knows of these orders, its open orders and positions; live messages follow the answer. */
   async sync(clientIds: readonly string[]): Promise<VenueSync> {
     const reply = await this.request({ t: 'sync', id: this.nextId++, clientIds: [...clientIds] });
     const s = reply.sync;
     if (!s) throw new RemoteVenueError(`venue ${this.address}: ${this.replyProblem(reply, 'sync')}`);
-    const orders: VenueOrderState[] = s.orders.map((o) => ({ ...o, fills: o.fills.map((f) => this.fill(o.symbol, f)) }));
+    const orders: VenueOrderState[] = s.orders.map((o) => {
+      const { price: wirePrice, ...rest } = o;
+      const tick = o.symbol === undefined ? undefined : this.ticks.get(o.symbol);
+      const price = wirePrice === undefined || tick === undefined ? undefined : priceTicks(wirePrice, tick);
+      if (o.symbol !== undefined) this.symbols.set(o.clientId, o.symbol);
+      return { ...rest, ...(price !== undefined ? { price } : {}), fills: o.fills.map((f) => this.fill(o.symbol, f)) };
+    });
     return { now: reply.now, orders, open: s.open, positions: s.positions };
   }
 
@@ -282,6 +310,12 @@ export class RemoteVenue implements Venue {
   }
 
   private report(r: WireReport): VenueReport | undefined {
+    if (r.type === 'order.replaced') {
+      const tick = this.ticks.get(r.symbol);
+      const price = tick && priceTicks(r.price, tick);
+      if (price === undefined || !Number.isSafeInteger(r.qty) || r.qty <= 0) return undefined;
+      return { type: 'order.replaced', clientId: r.clientId, price, qty: r.qty, at: r.at };
+    }
     if (r.type !== 'order.filled') return r;
     const tick = this.ticks.get(r.symbol);
     const price = tick && priceTicks(r.price, tick);

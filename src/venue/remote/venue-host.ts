@@ -1,6 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { existsSync, unlinkSync } from 'node:fs';
 import { VirtualClock } from '../../clock/virtual-clock.js';
+import { calendarFor } from '../../domain/session-calendar.js';
 import { Decimal } from '../../domain/decimal.js';
 import type { VenueReport } from '../../domain/orders.js';
 import { SimulatedVenue, type SimVenueSpec } from '../simulated/simulated-venue.js';
@@ -13,6 +14,7 @@ import {
   priceTicks,
   type EngineMessage,
   type LineReader,
+  type VenueFacts,
   type VenueMessage,
   type WireOrderState,
   type WireReport,
@@ -41,7 +43,10 @@ export class VenueHost {
   private voidRefused = 0;
   private out: ((m: VenueMessage) => void) | null = null;
 
-  constructor(spec: SimVenueSpec, start: number) {
+  constructor(
+    private readonly spec: SimVenueSpec,
+    private readonly start: number,
+  ) {
     this.clock = new VirtualClock(start);
     this.venue = new SimulatedVenue(spec, this.clock);
     for (const i of this.venue.instruments()) {
@@ -56,13 +61,29 @@ export class VenueHost {
     this.venue.start();
   }
 
-  /** The hello a new engine connection gets. */
-  hello(): VenueMessage {
+  /**
+   * The hello a new engine connection gets. With `run` (the server's speed, and whether its market time moves
+   * yet) it carries the venue's facts: seed, speed, start, and its calendar's state now.
+   */
+  hello(run?: { speed: number; running: boolean }): VenueMessage {
+    const calendar = calendarFor(this.spec.calendar);
+    const now = this.clock.now();
+    const facts: VenueFacts | undefined = run && {
+      seed: this.spec.seed,
+      speed: run.speed,
+      startedAt: this.start,
+      running: run.running,
+      timeZone: this.spec.calendar.timeZone,
+      open: calendar.isOpen(now),
+      nextChange: calendar.nextBoundary(now)?.at ?? null,
+    };
     return {
       t: 'hello',
       now: this.clock.now(),
       name: 'simulated (remote)',
       instruments: this.venue.instruments().map((i) => ({ symbol: i.symbol, tickSize: i.tickSize.toString(), lotSize: i.lotSize.toString() })),
+      replace: true,
+      ...(facts ? { facts } : {}),
     };
   }
 
@@ -107,7 +128,7 @@ export class VenueHost {
         }
         const tick = this.ticks.get(o.symbol);
         const price = tick === undefined ? undefined : priceTicks(String(o.price), tick);
-        this.records.set(o.clientId, { clientId: o.clientId, status: 'pending', symbol: o.symbol, side: o.side, qty: o.qty, filled: 0, fills: [] });
+        this.records.set(o.clientId, { clientId: o.clientId, status: 'pending', symbol: o.symbol, side: o.side, qty: o.qty, price: String(o.price), filled: 0, fills: [] });
         if (tick === undefined) return this.settle(o.clientId, 'rejected', `unknown symbol ${o.symbol}`);
         // A well-formed order that breaks a venue rule is an order: recorded, and rejected with the reason.
         if (new Decimal(o.price).lte(0)) return this.settle(o.clientId, 'rejected', `price ${JSON.stringify(o.price)} must be above 0`);
@@ -119,6 +140,17 @@ export class VenueHost {
       case 'cancel':
         this.venue.cancel(m.clientId);
         return;
+      case 'replace': {
+        const rec = this.records.get(m.clientId);
+        const reject = (reason: string): void => this.sendReport({ type: 'order.replaceRejected', clientId: m.clientId, reason, at: now });
+        if (!rec || rec.void || rec.symbol === undefined) return reject('unknown order');
+        const tick = this.ticks.get(rec.symbol);
+        const price = tick === undefined ? undefined : priceTicks(m.price, tick);
+        if (new Decimal(m.price).lte(0)) return reject(`price ${JSON.stringify(m.price)} must be above 0`);
+        if (price === undefined || !Number.isSafeInteger(price)) return reject(`price ${JSON.stringify(m.price)} is not on the tick grid of ${rec.symbol}`);
+        this.venue.replace(m.clientId, m.qty === undefined ? { price } : { price, qty: m.qty });
+        return;
+      }
       case 'sync': {
         const orders = m.clientIds.map((id) => {
           const r = this.records.get(id);
@@ -198,7 +230,12 @@ export class VenueHost {
             rec.reason = r.reason;
           }
           break;
+        case 'order.replaced':
+          rec.qty = r.qty;
+          rec.price = priceString(r.price, this.ticks.get(rec.symbol!)!);
+          break;
         case 'order.cancelRejected':
+        case 'order.replaceRejected':
           break;
       }
     }
@@ -206,7 +243,14 @@ export class VenueHost {
   }
 
   private sendReport(r: VenueReport): void {
-    const wire: WireReport = r.type === 'order.filled' ? { ...r, price: priceString(r.price, this.ticks.get(r.symbol)!) } : r;
+    let wire: WireReport;
+    if (r.type === 'order.filled') wire = { ...r, price: priceString(r.price, this.ticks.get(r.symbol)!) };
+    else if (r.type === 'order.replaced') {
+      // Only an order this host recorded can be replaced (its symbol gives the price's tick size).
+      const symbol = this.records.get(r.clientId)?.symbol;
+      if (symbol === undefined) return;
+      wire = { ...r, symbol, price: priceString(r.price, this.ticks.get(symbol)!) };
+    } else wire = r;
     this.send({ t: 'report', now: this.clock.now(), r: wire });
   }
 
@@ -354,7 +398,7 @@ export class VenueServer {
     const write = (m: VenueMessage): void => {
       if (this.client === socket) this.buffer.push(JSON.stringify(m));
     };
-    socket.write(JSON.stringify(this.host.hello()) + '\n');
+    socket.write(JSON.stringify(this.host.hello({ speed: this.options.speed, running: this.timer !== null })) + '\n');
     const read = engineReader(this.host, write, (send) => {
       this.host.setSink(send);
       this.sinkAttached = true;

@@ -1,0 +1,64 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli } from '../helpers/processes.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'legato-config-cli-'));
+let n = 0;
+const file = (text: string, ext = 'yaml'): string => {
+  const p = join(dir, `c${++n}.${ext}`);
+  writeFileSync(p, text);
+  return p;
+};
+const demoYaml = readFileSync(new URL('../../examples/demo.yaml', import.meta.url), 'utf8');
+
+describe('legato run --config: a config that is not right is one message in our words, exit 2, no stack trace', () => {
+  it('an empty file', async () => {
+    const p = file('');
+    expect(await cli(['run', '--config', p])).toEqual({ code: 2, out: '', err: `legato: invalid configuration in ${p}:\n  - (file): is empty: a config is a mapping of fields (run, venue, strategies)\n` });
+  });
+
+  it('a JSON syntax error, at its line and column', async () => {
+    const p = file('{\n  "run": { "days": 1 }\n  "venue": {}\n}\n', 'json');
+    expect(await cli(['run', '--config', p])).toEqual({
+      code: 2,
+      out: '',
+      err: `legato: invalid configuration in ${p}:\n  - line 3, column 3: JSON syntax error: Expected ',' or '}' after property value\n`,
+    });
+  });
+
+  it('a YAML syntax error, at its line and column', async () => {
+    const p = file('run:\n  days: [1, 2\nvenue: {}\n');
+    const r = await cli(['run', '--config', p]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(new RegExp(`^legato: invalid configuration in ${p}:\\n  - line \\d+, column \\d+: YAML syntax error: [^\\n]+\\n$`));
+  });
+
+  it('a misspelled field: "did you mean", and a value out of bounds in our words', async () => {
+    const p = file(demoYaml.replace('triggers:', 'triger:').replace('target: 5', 'target: 0'));
+    expect(await cli(['run', '--config', p])).toEqual({
+      code: 2,
+      out: '',
+      err: `legato: invalid configuration in ${p}:\n  - strategies[0].target: must be greater than 0 (got 0)\n  - strategies[0].triger: is not a known field; did you mean "triggers"?\n`,
+    });
+  });
+
+  it('a value of the wrong kind, and a choice misspelled', async () => {
+    const p = file(demoYaml.replace('seed: 1', 'seed: one').replace('hedgeRounding: nearest', 'hedgeRounding: nearst'));
+    expect(await cli(['run', '--config', p])).toEqual({
+      code: 2,
+      out: '',
+      err:
+        `legato: invalid configuration in ${p}:\n  - venue.seed: must be a number (got "one")\n` +
+        '  - strategies[0].execution.hedgeRounding: must be one of "nearest", "down" or "up"; did you mean "nearest"? (got "nearst")\n',
+    });
+  });
+
+  it('legato venue and legato backtest say the same', async () => {
+    const p = file('');
+    const message = `legato: invalid configuration in ${p}:\n  - (file): is empty: a config is a mapping of fields (run, venue, strategies)\n`;
+    expect(await cli(['venue', '--socket', join(dir, 'v.sock'), '--config', p])).toEqual({ code: 2, out: '', err: message });
+    expect(await cli(['backtest', '--config', p, '--data', p])).toEqual({ code: 2, out: '', err: message });
+  });
+});

@@ -62,8 +62,21 @@ describe('layers point one way (DESIGN.md §2)', () => {
     expect(users).toEqual([]);
   });
 
-  it('the CLI uses only the public API (and the inspector\'s public entry)', () => {
-    expect(violations('src/cli', (s) => s === '../index.js' || s === '../inspector/index.js' || local(s) || s === 'commander' || s === 'luxon' || s.startsWith('node:'))).toEqual([]);
+  it('the CLI uses only the public API (and the inspector\'s public entry, and the distributed layer)', () => {
+    expect(violations('src/cli', (s) => s === '../index.js' || s === '../inspector/index.js' || s.startsWith('../distributed/') || local(s) || s === 'commander' || s === 'luxon' || s.startsWith('node:'))).toEqual([]);
+  });
+
+  it('distributed sits beside backtest (cli → distributed → backtest → engine): NATS, node and the layers beneath, never the CLI, the inspector or the reports', () => {
+    expect(imports('src/distributed')).toContainEqual({ file: 'src/distributed/worker-thread.ts', spec: '../backtest/sweep.js' });
+    const beneath = /^\.\.\/(backtest|engine|config|data|venue|streams|clock|journal|domain)\//;
+    expect(violations('src/distributed', (s) => local(s) || beneath.test(s) || s.startsWith('@nats-io/') || s === 'rxjs' || s.startsWith('node:'))).toEqual([]);
+  });
+
+  it('only the CLI and the public API (src/index.ts) import the distributed layer', () => {
+    const users = ['src/backtest', 'src/engine', 'src/config', 'src/data', 'src/venue', 'src/streams', 'src/clock', 'src/journal', 'src/domain', 'src/report', 'src/inspector', 'machines']
+      .flatMap((d) => imports(d))
+      .filter(({ spec }) => spec.includes('distributed/'));
+    expect(users).toEqual([]);
   });
 
   it('the inspector uses only the public API, its own files, ws, elkjs and node', () => {

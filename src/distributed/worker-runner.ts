@@ -1,0 +1,82 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { SweepJob, SweepRow } from '../backtest/sweep.js';
+import type { ThreadReply } from './worker-thread.js';
+
+/** The URL of tsx's ESM register API (what src/backtest/sweep-worker.mjs imports as tsx/esm/api). */
+function tsxApi(): string {
+  const pkgFile = createRequire(import.meta.url).resolve('tsx/package.json');
+  const entry = (JSON.parse(readFileSync(pkgFile, 'utf8')) as { exports: Record<string, { import: { default: string } }> }).exports['./esm/api']!.import.default;
+  return pathToFileURL(join(dirname(pkgFile), entry)).href;
+}
+
+/**
+ * Runs sweep jobs one at a time on a thread of their own (worker-thread.ts), started once and kept, so the data it
+ * loaded serves the next job. From the TypeScript sources the thread loads them through tsx; from a build, the
+ * compiled files. `stop()` ends the thread, and a run in progress with it.
+ */
+export class JobThread {
+  private worker: Worker | undefined;
+  private pending: { resolve: (r: ThreadReply) => void } | undefined;
+
+  private start(): Worker {
+    const fromSource = import.meta.url.endsWith('.ts');
+    const target = new URL(fromSource ? './worker-thread.ts' : './worker-thread.js', import.meta.url).href;
+    const tsx = fromSource ? tsxApi() : null;
+    // An inline (CommonJS) bootstrap: no extra file to ship beside the compiled sources.
+    const code = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      (async () => {
+        if (workerData.tsx) (await import(workerData.tsx)).register();
+        (await import(workerData.target)).serve(parentPort);
+        parentPort.postMessage({ ready: true });
+      })().catch((e) => parentPort.postMessage({ failed: 'the job thread could not start: ' + (e && e.message), start: true }));`;
+    const w = new Worker(code, { eval: true, workerData: { target, tsx } });
+    w.on('message', (m: ThreadReply | { ready: true }) => {
+      if ('ready' in m) return;
+      const p = this.pending;
+      this.pending = undefined;
+      p?.resolve(m);
+    });
+    const lost = (why: string): void => {
+      if (this.worker === w) this.worker = undefined;
+      const p = this.pending;
+      this.pending = undefined;
+      p?.resolve({ failed: why });
+    };
+    w.on('error', (e) => lost(`the job thread failed: ${e.message}`));
+    w.on('exit', (code) => lost(`the job thread exited with code ${code}`));
+    w.unref();
+    return w;
+  }
+
+  /**
+   * Runs one job (one combination). A thread that could not start, or died meanwhile, is a `failed` reply (`start`:
+   * it never started), and the next job gets a new thread.
+   */
+  run(job: SweepJob): Promise<{ row: SweepRow } | { failed: string; start?: true }> {
+    if (this.pending) return Promise.resolve({ failed: 'a job is already running' });
+    this.worker ??= this.start();
+    const w = this.worker;
+    w.ref();
+    return new Promise<ThreadReply>((resolve) => {
+      this.pending = { resolve };
+      w.postMessage({ job });
+    }).finally(() => w.unref());
+  }
+
+  /** Starts the thread now (loading the engine's code takes a moment), so the first job does not wait for it. */
+  warm(): void {
+    this.worker ??= this.start();
+  }
+
+  /** Ends the thread (and the run on it, if any). */
+  async stop(): Promise<void> {
+    const w = this.worker;
+    this.worker = undefined;
+    if (w) await w.terminate();
+  }
+}

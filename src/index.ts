@@ -2,12 +2,12 @@
  * Legato's public API: what a host application embeds. The CLI uses only this.
  */
 export { createEngine, Engine, type EngineOptions, type RunOptions, type Progress, type ControlAction, type ControlResult, type ControlRefusal, type ControlOptions, type TriggerUpdate, type ManualAlgoRequest } from './engine/engine.js';
-export type { Execution, ExecutionLeg, FillRecord, StateChange, EngineRecord, ControlRecord, TriggerPrices } from './engine/records.js';
+export type { Execution, ExecutionLeg, FillRecord, StateChange, EngineRecord, ControlRecord, TriggerPrices, LaunchView } from './engine/records.js';
 export type { Summary, StrategySummary, LegExposure } from './engine/summary.js';
 export { nakedQuantities } from './engine/summary.js';
 export { stateString } from './engine/state-string.js';
-export { loadConfigFile, resolveConfig, parseConfigText, type EngineConfig, type ResolvedStrategy, type Overrides } from './config/resolve.js';
-export { configSchema, type ConfigInput, type SimulatedConfigInput } from './config/schema.js';
+export { loadConfigFile, resolveConfig, resolveConfigData, parseConfigText, type EngineConfig, type ResolvedStrategy, type Overrides } from './config/resolve.js';
+export { configSchema, type ConfigInput, type FixConfigInput, type SimulatedConfigInput } from './config/schema.js';
 export { demoConfig } from './config/demo.js';
 export { VirtualClock } from './clock/virtual-clock.js';
 export { WallClock } from './clock/wall-clock.js';
@@ -39,6 +39,8 @@ export { htmlReport } from './report/html-report.js';
 export { sweepHtmlReport, type SweepReportOptions } from './report/sweep-report.js';
 export { backtestCsvFiles, fillsCsv, executionsCsv, roundTripsCsv, sweepCsv } from './report/csv.js';
 export { analyticsText } from './report/analytics-text.js';
+export { explain, renderWhy, algoIdOf, wellFormedRecords, WhyError, type WhyChain, type WhyStep, type WhyStepKind, type WhyInput, type WhyInstrument } from './report/why.js';
+export { journalRuns, journalRunWith, type JournalRun } from './report/why-journal.js';
 export type { BacktestAnalytics, StrategyAnalytics, EquityCurve, EquityPoint, MaxDrawdown, RoundTrip, TripStats, SlippageStats, SlippageBucket, Costs, PositionPoint } from './backtest/analytics.js';
 export { chart, type Series, type ChartOptions } from './report/svg-chart.js';
 export { runSweep, parseSweep, combinations, applyCombination, sortRows, SWEEP_KEYS, type SweepAxis, type SweepRow, type SweepOptions } from './backtest/sweep.js';
@@ -51,7 +53,15 @@ export type { VenueSync, VenueOrderState, VenueFill } from './venue/venue.js';
 export type { WireStats, WireOrderState } from './venue/remote/protocol.js';
 // FIX 4.4 (docs/fix.md). Importing these loads nothing of jspurefix: it is an optional dependency, loaded when a
 // FIX venue or acceptor first starts (FixUnavailableError when it is not installed).
-export { FixVenue, FixVenueError, type FixVenueOptions, type FixVenueSpec, type FixConnectionState } from './venue/fix/fix-venue.js';
+export { FixVenue, FixVenueError, FixSequenceError, FixTlsError, type FixVenueOptions, type FixVenueSpec, type FixConnectionState } from './venue/fix/fix-venue.js';
 export { FixAcceptor, type FixAcceptorOptions } from './venue/fix/fix-acceptor.js';
-export { fixCredentials, FixCredentialsError, type FixCredentials } from './venue/fix/credentials.js';
+export { fixCredentials, readPem, FixCredentialsError, type FixCredentials, type FixTls } from './venue/fix/credentials.js';
 export { FixUnavailableError } from './venue/fix/jspurefix.js';
+// The market-data fan-out on NATS (docs/distributed.md): a feed process and strategy shards. The NATS client is
+// loaded when a feed or a shard first connects.
+export { runFeed, FeedError, type FeedRunOptions } from './distributed/feed-run.js';
+export { Shard, ShardError, type ShardOptions, type ShardEvent } from './distributed/shard-run.js';
+export { MdFeed, type MdFeedOptions, type MdFeedCounts, type MdMarket } from './distributed/md-feed.js';
+export { MdSubscriber, MD_DROP_REASONS, type MdCounts, type MdDropReason, type MdSubscriberOptions, type MdTarget, type MdInstrument } from './distributed/md-subscriber.js';
+export { MdSubjectError, WireUnits, quoteSubject, timeSubject, encodeQuote, encodeTime, decodeFrame, type MdFrame, type QuoteFrame, type TimeFrame, type MdFrameProblem } from './distributed/md-codec.js';
+export { MdVenue, type MdVenueSpec } from './venue/nats/md-venue.js';

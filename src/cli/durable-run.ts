@@ -15,9 +15,11 @@ import {
   RemoteVenueError,
   VenueHost,
   VenueServer,
+  calendarFor,
   checkVenueCapabilities,
   defaultDataDir,
   fixCredentials,
+  readPem,
   journalStatus,
   journalledSummary,
   type EngineConfig,
@@ -29,6 +31,7 @@ import {
 } from '../index.js';
 import { CONTROL_FILE, PID_FILE, listenForControl } from './control.js';
 import { formatSummary, time } from './format.js';
+import { runEndLine, tradingStart, venueFactsLine } from './venue-facts.js';
 
 export interface DurableFlags {
   speed: number | 'max';
@@ -200,6 +203,8 @@ export async function durableRun(config: EngineConfig, flags: DurableFlags, out:
   }
 
   let venue: OutsideVenue | undefined;
+  /** The market time of a JSON-lines venue's hello (its facts are about then). */
+  let helloAt: number | undefined;
   if (fix) {
     try {
       // As over JSON lines: a lost session is a state; the run logs on again with backoff and reconciles.
@@ -217,6 +222,7 @@ export async function durableRun(config: EngineConfig, flags: DurableFlags, out:
         marketData: fix.marketData,
         positions: fix.positions,
         name: fix.label,
+        log: (l) => err.write(`legato: ${l}\n`),
       });
     } catch (e) {
       // jspurefix missing, the gateway unreachable, the logon refused (with the counterparty's reason).
@@ -234,6 +240,7 @@ export async function durableRun(config: EngineConfig, flags: DurableFlags, out:
     try {
       // A lost connection is a state: the run reconnects with backoff and reconciles before trading again.
       venue = await RemoteVenue.connect(flags.venue, { reconnect: true });
+      helloAt = venue.clock.now();
     } catch (e) {
       if (e instanceof RemoteVenueError) {
         err.write(`legato: ${e.message}\n`);
@@ -286,6 +293,14 @@ export async function durableRun(config: EngineConfig, flags: DurableFlags, out:
   }
 
   const zone = config.venue.calendar.timeZone;
+  // A venue process: what it says of itself (seed, speed, its market time), and --days counted from when trading
+  // starts there (a closed market's next opening), not from the config's run.start.
+  const onVenueProcess = venue !== undefined && flags.venue !== undefined;
+  if (onVenueProcess) {
+    err.write(
+      `${venueFactsLine({ label: venueLabel!, name: venue!.name, protocol: fix ? 'fix' : 'jsonl', now: venue!.clock.now(), zone, facts: venue instanceof RemoteVenue ? venue.facts : undefined })}\n`,
+    );
+  }
   const abort = new AbortController();
   const onSignal = (): void => abort.abort();
   process.once('SIGINT', onSignal);
@@ -327,7 +342,16 @@ export async function durableRun(config: EngineConfig, flags: DurableFlags, out:
           `${r.unknownOpen.length} unknown open (${r.canceledUnknown.length} cancelled)\n`,
       );
     }
-    const summary = await durable.run({ speed: flags.speed, signal: abort.signal, onProgress: showProgress, progressEveryMs: tty ? 5 * 60_000 : 2 * 3_600_000 });
+    let until: number | undefined;
+    if (onVenueProcess) {
+      // The run's start: now for a fresh run, its first start for a resumed one (so a resume keeps its end).
+      const began = Date.parse(durable.engine.summary().run.from);
+      const facts = venue instanceof RemoteVenue ? venue.facts : undefined;
+      const from = tradingStart(began, calendarFor(config.venue.calendar), facts, facts ? helloAt : undefined);
+      until = from + config.run.days * 86_400_000;
+      err.write(`${runEndLine({ from, until, days: config.run.days, began, zone })}\n`);
+    }
+    const summary = await durable.run({ ...(until !== undefined ? { until } : {}), speed: flags.speed, signal: abort.signal, onProgress: showProgress, progressEveryMs: tty ? 5 * 60_000 : 2 * 3_600_000 });
     if (tty) err.write('\n');
     if (venue && venue.state !== 'connected') {
       // Stopped while the venue was away: the algos could not finish, so the run stays open to resume.
@@ -360,18 +384,26 @@ export interface VenueFlags {
   fixCredentials?: string;
   /** Where the venue writes its account (the `stats` of the JSON-lines protocol) when it stops. */
   statsFile?: string;
+  /** fix: TLS with this certificate and key (PEM files); with tlsCa, a client certificate signed by it is required. */
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsCa?: string;
 }
 
 /** The flags of `legato venue` that do not fit its protocol: the message, else null (checked before anything starts). */
 export function checkVenueCommandFlags(flags: VenueFlags): string | null {
   if ((flags.protocol ?? 'jsonl') === 'jsonl') {
-    const fixOnly = ([['port', '--port'], ['storeDir', '--store-dir'], ['heartbeat', '--heartbeat'], ['fixCredentials', '--fix-credentials']] as const).filter(([k]) => flags[k] !== undefined);
+    const fixOnly = (
+      [['port', '--port'], ['storeDir', '--store-dir'], ['heartbeat', '--heartbeat'], ['fixCredentials', '--fix-credentials'], ['tlsCert', '--tls-cert'], ['tlsKey', '--tls-key'], ['tlsCa', '--tls-ca']] as const
+    ).filter(([k]) => flags[k] !== undefined);
     if (fixOnly.length > 0) return `${fixOnly.map(([, f]) => f).join(', ')}: for --protocol fix only; the JSON-lines venue listens on --socket <path|port>`;
     if (flags.socket === undefined) return "the JSON-lines venue needs --socket <path> (a Unix socket, or a TCP port on 127.0.0.1); or --protocol fix --port <N>";
     return null;
   }
   if (flags.socket !== undefined) return '--socket is for the JSON-lines protocol; the FIX venue listens on a TCP port on 127.0.0.1: --port <N> (0 picks a free one)';
   if (flags.port === undefined) return 'the FIX venue needs --port <N> (a TCP port on 127.0.0.1; 0 picks a free one, printed)';
+  if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) return `TLS needs both --tls-cert and --tls-key (got only ${flags.tlsCert !== undefined ? '--tls-cert' : '--tls-key'})`;
+  if (flags.tlsCa !== undefined && flags.tlsCert === undefined) return '--tls-ca (client certificates) needs TLS: --tls-cert and --tls-key';
   return null;
 }
 
@@ -452,6 +484,22 @@ async function fixVenueCommand(config: EngineConfig, spec: SimVenueSpec, flags: 
     throw e;
   }
   const storeDir = flags.storeDir === undefined ? undefined : resolve(flags.storeDir);
+  let tls: { cert: string; key: string; ca?: string } | undefined;
+  try {
+    if (flags.tlsCert !== undefined && flags.tlsKey !== undefined) {
+      tls = {
+        cert: readPem('the TLS certificate (--tls-cert)', flags.tlsCert),
+        key: readPem('the TLS key (--tls-key)', flags.tlsKey, true),
+        ...(flags.tlsCa !== undefined ? { ca: readPem('the client CA (--tls-ca)', flags.tlsCa) } : {}),
+      };
+    }
+  } catch (e) {
+    if (e instanceof FixCredentialsError) {
+      err.write(`legato: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
   let acceptor: FixAcceptor;
   try {
     acceptor = await FixAcceptor.start({
@@ -465,10 +513,11 @@ async function fixVenueCommand(config: EngineConfig, spec: SimVenueSpec, flags: 
       ...(who.password !== undefined ? { password: who.password } : {}),
       heartbeatSeconds: flags.heartbeat ?? 1,
       ...(storeDir !== undefined ? { storeDir } : {}),
+      ...(tls ? { tls } : {}),
       log: (l) => err.write(`legato venue: ${l}\n`),
     });
   } catch (e) {
-    if (e instanceof FixUnavailableError) {
+    if (e instanceof FixUnavailableError || e instanceof FixCredentialsError) {
       err.write(`legato: ${e.message}\n`);
       return 2;
     }
@@ -476,7 +525,7 @@ async function fixVenueCommand(config: EngineConfig, spec: SimVenueSpec, flags: 
     return 1;
   }
   err.write(
-    `legato venue: FIX 4.4 acceptor listening on 127.0.0.1:${acceptor.port} as ${who.targetCompId} for ${who.senderCompId}${who.password !== undefined ? ' (password required)' : ''}; ` +
+    `legato venue: FIX 4.4 acceptor listening on 127.0.0.1:${acceptor.port}${tls ? ` over TLS${tls.ca ? ' (client certificates required)' : ''}` : ''} as ${who.targetCompId} for ${who.senderCompId}${who.password !== undefined ? ' (password required)' : ''}; ` +
       `market time from ${new Date(config.run.start).toISOString()} at ${flags.speed}x${flags.waitForEngine ? ', once the first engine has logged on' : ''}; ` +
       `session store ${storeDir ?? 'in memory (a restarted venue starts the session over)'}\n`,
   );

@@ -12,6 +12,7 @@ import {
   type SweepAxis,
   type SweepRow,
   createEngine,
+  loadQuotes,
   demoConfig,
   htmlReport,
   sweepHtmlReport,
@@ -26,11 +27,14 @@ import {
   type Progress,
 } from '../index.js';
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { formatDataReport, formatSummary, progressBar, table, time } from './format.js';
 import { inspectFileCommand, machinesCommand, startRunInspection, type InspectFileFlags, type InspectRunFlags, type MachinesFlags } from './inspect-commands.js';
 import { checkVenueFlags, durableRun, venueCommand, wantsJournal, type VenueFlags } from './durable-run.js';
 import { controlCommand, listenForControl, type ControlFlags } from './control.js';
+import { isNatsError, natsFlagProblem, natsOption, natsSweep, registerWorkerCommand } from './distributed.js';
+import { parseMdOption, registerFeedCommand, shardRunCommand } from './feed.js';
+import { registerWhyCommand } from './why.js';
 
 interface RunFlags extends InspectRunFlags {
   config?: string;
@@ -45,6 +49,7 @@ interface RunFlags extends InspectRunFlags {
   existing?: 'refuse' | 'adopt' | 'ignore';
   controlFile?: string;
   fixCredentials?: string;
+  md?: { url: string; venue: string };
 }
 
 function parseSpeed(v: string): number | 'max' {
@@ -83,6 +88,19 @@ function parsePositive(v: string): number {
   return n;
 }
 
+/** This package's version, from its package.json (two folders up from src/cli, three from dist/src/cli). */
+function packageVersion(): string {
+  for (const up of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8')) as { name?: unknown; version?: unknown };
+      if (pkg.name === 'legato' && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      // not there: the next place up
+    }
+  }
+  return 'unknown';
+}
+
 /** Runs the CLI with the given arguments (without `node legato`); resolves to the exit code. */
 export async function main(argv: string[], io: { out?: NodeJS.WritableStream; err?: NodeJS.WriteStream | NodeJS.WritableStream } = {}): Promise<number> {
   const out = io.out ?? process.stdout;
@@ -93,7 +111,8 @@ export async function main(argv: string[], io: { out?: NodeJS.WritableStream; er
     .description('Spread execution engine: statechart strategies and algos on an embedded simulated exchange.')
     .exitOverride()
     .configureOutput({ writeOut: (s) => out.write(s), writeErr: (s) => err.write(s) })
-    .showHelpAfterError('(run legato --help for usage)');
+    .showHelpAfterError('(run legato --help for usage)')
+    .version(packageVersion(), '-V, --version', 'print the version of legato (from its package.json)');
 
   program
     .command('run')
@@ -103,9 +122,9 @@ export async function main(argv: string[], io: { out?: NodeJS.WritableStream; er
         'simulated day at max speed.',
     )
     .option('-c, --config <file>', 'YAML or JSON config (see README, Config reference); default: the built-in demo')
-    .addOption(new Option('--speed <N|max>', 'simulated seconds per real second, or max (default: max; 300 with --inspect)').argParser(parseSpeed))
+    .addOption(new Option('--speed <N|max>', 'simulated seconds per real second while the market is open (closed hours pass at once), or max (default: max; 300 with --inspect)').argParser(parseSpeed))
     .addOption(new Option('--seed <N>', 'seed of the simulated market (overrides venue.seed)').argParser(parseInteger))
-    .addOption(new Option('--days <N>', 'simulated days to run, 24 h each (overrides run.days)').argParser(parsePositive))
+    .addOption(new Option('--days <N>', 'simulated days to run, 24 h each (overrides run.days); on a venue process from when trading starts there').argParser(parsePositive))
     .option('--json', 'print the summary as JSON on stdout (progress still goes to stderr)')
     .option('--inspect', 'serve the live inspector page (actor tree, statecharts, event log, spread chart) on 127.0.0.1')
     .addOption(new Option('--port <N>', 'inspector port (default 4400; 0 picks a free one)').argParser(parsePort))
@@ -126,6 +145,7 @@ export async function main(argv: string[], io: { out?: NodeJS.WritableStream; er
       new Option('--existing <policy>', 'a fresh run on a venue that already holds positions or open orders in its symbols: refuse (default, exit 2), adopt the positions, or ignore them').choices(['refuse', 'adopt', 'ignore']),
     )
     .option('--control-file <file>', 'without a journal: the kill-switch request file SIGUSR2 reads (a journalled run reads <data dir>/control.json)')
+    .addOption(new Option('--md <nats://host:port[/venue]>', "a strategy shard: take the market data of the symbols its strategies trade from a feed on NATS (`legato feed`; subjects md.<venue>.<symbol>, venue default sim) and trade on paper against it, on the feed's market time").argParser(parseMdOption))
     .addHelpText(
       'after',
       `
@@ -172,6 +192,9 @@ Examples:
     .option('--store-dir <dir>', 'fix: the session store (sequence numbers, messages sent), so a restarted venue continues the session (default: in memory)')
     .addOption(new Option('--heartbeat <s>', 'fix: the HeartBtInt it announces, seconds (default 1): an engine drops the venue after 2.5 times as long without a message').argParser(parseHeartbeat))
     .option('--fix-credentials <file>', "fix: the engine's credentials file, read from the venue's side (default: the LEGATO_FIX_* environment, else LEGATO-VENUE serving LEGATO)")
+    .option('--tls-cert <file>', 'fix: serve over TLS with this certificate (PEM; needs --tls-key)')
+    .option('--tls-key <file>', 'fix: the private key of --tls-cert (PEM, chmod 600)')
+    .option('--tls-ca <file>', 'fix: with TLS, require a client certificate signed by this CA (PEM)')
     .option('--stats-file <file>', "write the venue's account (orders received, duplicates, every order with its fills, open orders, positions) to this file as JSON when it stops")
     .option('-c, --config <file>', 'YAML or JSON config: its venue and run.start (default: the built-in demo)')
     .addOption(new Option('--seed <N>', 'seed of the simulated market (overrides venue.seed)').argParser(parseInteger))
@@ -203,6 +226,8 @@ Examples:
       }
       exitCode = await venueCommand(config, flags, err);
     });
+
+  registerFeedCommand(program, out, err, (code) => (exitCode = code));
 
   program
     .command('control')
@@ -248,6 +273,7 @@ Examples:
     .option('--sweep <key=values...>', 'run every combination: key=from:to:step or key=v1,v2 (keys: ' + Object.keys(SWEEP_KEYS).join(', ') + ')')
     .addOption(new Option('--sort <by>', 'with --sweep: sort the runs by PnL (highest first, the default) or exposure (least first)').choices(['pnl', 'exposure']))
     .addOption(new Option('--workers <n>', 'with --sweep: worker threads, at least 1 (default: the cores available; 1 runs in this thread)').argParser(parseWorkers))
+    .addOption(natsOption())
     .addHelpText(
       'after',
       `
@@ -293,6 +319,9 @@ Examples:
       exitCode = await machinesCommand(flags, out, err);
     });
 
+  registerWorkerCommand(program, { out, err, setExit: (code) => (exitCode = code) });
+  registerWhyCommand(program, out, err, (code) => (exitCode = code));
+
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
@@ -322,6 +351,7 @@ async function runCommand(flags: RunFlags, out: NodeJS.WritableStream, err: Node
     }
     throw e;
   }
+  if (flags.md !== undefined) return shardRunCommand(config, { ...flags, md: flags.md }, out, err);
   // A replay has no simulated market and no start of its own: its recorded quotes drive it (legato backtest).
   if (config.venue.kind === 'replay') {
     const refusal = new ConfigError('venue.kind', `must be simulated for \`legato run\`; a replay runs on recorded quotes: legato backtest --config ${config.source} --data <files>`, 'replay');
@@ -397,10 +427,12 @@ interface BacktestFlags {
   sweep?: string[];
   sort?: 'pnl' | 'exposure';
   workers?: number;
+  nats?: string;
 }
 
 /** A flag that does nothing in this mode, or an output that cannot be written: the message, else null. Checked before anything runs. */
 function checkBacktestFlags(flags: BacktestFlags): string | null {
+  if (natsFlagProblem(flags)) return natsFlagProblem(flags);
   if (!flags.sweep) {
     if (flags.sort !== undefined) return '--sort orders the runs of a sweep; without --sweep there is one run and nothing to sort';
     if (flags.workers !== undefined) return '--workers sets the threads of a sweep; without --sweep the backtest runs in this thread';
@@ -479,17 +511,19 @@ async function sweepCommand(flags: BacktestFlags, out: NodeJS.WritableStream, er
   }
   const tty = 'isTTY' in err && (err as NodeJS.WriteStream).isTTY === true;
   const t0 = performance.now();
+  // The bar counts runs; it shows at once (each worker loads the data before its first run ends).
+  if (tty) err.write(`\r\x1b[2K${progressBar(0, axes.reduce((n, a) => n * a.values.length, 1), 0, 'runs')}  loading data`);
   let rows: SweepRow[];
   try {
-    rows = await runSweep(raw, flags.config, axes, {
+    rows = await (flags.nats !== undefined ? natsSweep(flags.nats, err) : runSweep)(raw, flags.config, axes, {
       data: flags.data,
       badData: flags.badData,
       ...(flags.tz ? { timeZone: flags.tz } : {}),
       ...(flags.workers !== undefined ? { workers: flags.workers } : {}),
-      onRow: tty ? (done, total) => err.write(`\r\x1b[2K${progressBar(done, total, (performance.now() - t0) / 1000).replace('rows', 'runs')}`) : undefined,
+      onRow: tty ? (done, total) => err.write(`\r\x1b[2K${progressBar(done, total, (performance.now() - t0) / 1000, 'runs')}`) : undefined,
     });
   } catch (e) {
-    if (e instanceof DataError) {
+    if (e instanceof DataError || isNatsError(e)) {
       err.write(`legato: ${e.message}\n`);
       return 2;
     }
@@ -540,13 +574,27 @@ async function backtestCommand(flags: BacktestFlags, out: NodeJS.WritableStream,
   }
   const zone = flags.tz ?? config.venue.calendar.timeZone;
   const tty = 'isTTY' in err && (err as NodeJS.WriteStream).isTTY === true;
-  const t0 = performance.now();
+  let t0 = performance.now();
   let result: BacktestResult;
   try {
+    // The data loads first (file by file, with its own bar), then the replay runs (a bar in rows).
+    const v = config.venue;
+    const quotes =
+      v.kind === 'replay'
+        ? loadQuotes(flags.data, {
+            instruments: new Map(v.instruments.map((i) => [i.symbol, { tickSize: Number(i.tickSize), maxWidthTicks: i.maxWidthTicks }])),
+            timeZone: flags.tz ?? v.calendar.timeZone,
+            badData: flags.badData,
+            ...(tty ? { onFile: (i: number, n: number, file: string) => err.write(`\r\x1b[2K${progressBar(i, n, (performance.now() - t0) / 1000, 'files')}  loading ${basename(file)}`) } : {}),
+          })
+        : undefined;
+    if (quotes && tty) err.write(`\r\x1b[2K${progressBar(quotes.report.files.length, quotes.report.files.length, (performance.now() - t0) / 1000, 'files')}  loaded ${quotes.report.rows.toLocaleString('en-US')} rows\n`);
+    t0 = performance.now();
     result = await runBacktest(config, {
       data: flags.data,
       badData: flags.badData,
       ...(flags.tz ? { timeZone: flags.tz } : {}),
+      ...(quotes ? { quotes } : {}),
       progressEveryRows: 20_000,
       onProgress: tty ? (p) => err.write(`\r\x1b[2K${progressBar(p.done, p.total, (performance.now() - t0) / 1000)}`) : undefined,
     });

@@ -32,7 +32,7 @@ import type { Book } from '../src/venue/exchange.js';
 import { ReplayVenue, type ReplayVenueSpec } from '../src/venue/replay/replay-venue.js';
 import { runBaseline, type BaselineResult } from './baseline/run.js';
 import { mdHopBench } from './md-hop.js';
-import { syntheticQuotes } from './synthetic.js';
+import { replayPairsConfig, syntheticQuotes } from './synthetic.js';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -80,26 +80,6 @@ function binanceDay(): { config: EngineConfig; data: Loaded } | null {
   return (binanceCache = { config, data: { table, report } });
 }
 
-/** A replay config for `pairs` spreads S_i = A_i − B_i, mean −100, with triggers ±6 around it. */
-function replayConfig(pairs: number, latencyMs = 1): ConfigInput {
-  const instruments = [];
-  const strategies = [];
-  for (let p = 0; p < pairs; p++) {
-    instruments.push({ symbol: `A${p}`, tickSize: '1', lotSize: '1' }, { symbol: `B${p}`, tickSize: '1', lotSize: '1' });
-    strategies.push({
-      name: `s${p}`,
-      legs: [
-        { symbol: `A${p}`, tickSize: '1', lotSize: '1', priceMultiplier: '1', tradingMultiplier: 1 },
-        { symbol: `B${p}`, tickSize: '1', lotSize: '1', priceMultiplier: '-1', tradingMultiplier: -1 },
-      ],
-      triggers: { longEntry: '-106', longExit: '-100', shortEntry: '-94', shortExit: '-100' },
-      target: 5,
-      staleAfterMs: 60_000,
-      session: { closingLeadSeconds: 0 },
-    });
-  }
-  return { venue: { kind: 'replay', latencyMs, instruments }, strategies };
-}
 
 /**
  * A simulated venue of `pairs` cointegrated pairs (B_i follows the random walk A_i, spread mean 100) and one taker
@@ -212,7 +192,7 @@ async function replayBench() {
 async function syntheticBench(rows: number) {
   log(`synthetic: ${fmt(rows)} leg quotes of one spread, engine vs baseline`);
   const table = syntheticQuotes(rows);
-  const config = resolveConfig(replayConfig(1), 'bench');
+  const config = resolveConfig(replayPairsConfig(1), 'bench');
   const r = await engineVersusBaseline(config, table, emptyReport(table), 3, 3);
   log(`  engine   ${fmt(r.engine)} leg quotes/s (${r.summary.counts.executions} executions)`);
   log(`  baseline ${fmt(r.baseline)} leg quotes/s (${r.base.counts.executions} executions); ratio ${round(r.ratio, 3)}; same decisions: ${r.same}`);
@@ -416,7 +396,7 @@ function strategiesReplayBench(rows: number) {
 
 async function strategiesReplayRun(rows: number) {
   const table = syntheticQuotes(rows, { pairs: 1000, seed: 5 });
-  const config = resolveConfig(replayConfig(1000), 'bench');
+  const config = resolveConfig(replayPairsConfig(1000), 'bench');
   gc();
   const t0 = performance.now();
   const r = await runBacktest(config, { data: [], quotes: { table, report: emptyReport(table) }, series: false });

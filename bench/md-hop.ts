@@ -15,7 +15,6 @@
  */
 import { VirtualClock } from '../src/clock/virtual-clock.js';
 import { resolveConfig, type EngineConfig } from '../src/config/resolve.js';
-import type { ConfigInput } from '../src/config/schema.js';
 import type { QuoteTable } from '../src/data/quote-table.js';
 import { MdFeed } from '../src/distributed/md-feed.js';
 import { closeNats, connectNats } from '../src/distributed/nats.js';
@@ -24,29 +23,13 @@ import { createEngine } from '../src/engine/engine.js';
 import type { EngineRecord } from '../src/engine/records.js';
 import { ReplayVenue, type ReplayVenueSpec } from '../src/venue/replay/replay-venue.js';
 import { natsServerMissing, startNatsServer } from '../test/helpers/nats-server.js';
-import { syntheticQuotes } from './synthetic.js';
+import { replayPairsConfig, syntheticQuotes } from './synthetic.js';
 
 const STEP_MS = 1_007;
 
 function hopConfig(pairs: number, days: number): EngineConfig {
-  const instruments = [];
-  const strategies = [];
-  for (let p = 0; p < pairs; p++) {
-    instruments.push({ symbol: `A${p}`, tickSize: '1', lotSize: '1' }, { symbol: `B${p}`, tickSize: '1', lotSize: '1' });
-    strategies.push({
-      name: `s${p}`,
-      legs: [
-        { symbol: `A${p}`, tickSize: '1', lotSize: '1', priceMultiplier: '1', tradingMultiplier: 1 },
-        { symbol: `B${p}`, tickSize: '1', lotSize: '1', priceMultiplier: '-1', tradingMultiplier: -1 },
-      ],
-      // Near the spread's mean (−100): it crosses a trigger every few quotes, so there are many decisions to time.
-      triggers: { longEntry: '-102', longExit: '-100', shortEntry: '-98', shortExit: '-100' },
-      target: 5,
-      staleAfterMs: 600_000,
-      session: { closingLeadSeconds: 0 },
-    });
-  }
-  return resolveConfig({ run: { days }, venue: { kind: 'replay', latencyMs: 20, instruments }, strategies } as ConfigInput, 'md hop bench');
+  // Near the spread's mean (−100): it crosses a trigger every few quotes, so there are many decisions to time.
+  return resolveConfig(replayPairsConfig(pairs, { latencyMs: 20, band: 2, staleAfterMs: 600_000, days }), 'md hop bench');
 }
 
 const pct = (xs: number[], p: number): number | null => {

@@ -1,5 +1,6 @@
 import { QuoteTable } from '../src/data/quote-table.js';
 import { Random } from '../src/venue/simulated/random.js';
+import type { ConfigInput } from '../src/config/schema.js';
 
 /**
  * A synthetic recorded market for benchmarks: `pairs` cointegrated pairs (A_i a random walk, B_i = A_i + s_i
@@ -27,4 +28,29 @@ export function syntheticQuotes(rows: number, options: { pairs?: number; stepMs?
     t.push(start + i * step, ids[p]![leg]!, bid, 10 + r.int(0, 90), bid + 1, 10 + r.int(0, 90));
   }
   return t;
+}
+
+/**
+ * A replay config for `pairs` spreads S_i = A_i − B_i of the synthetic market (mean −100), one taker per pair with
+ * its triggers `band` ticks either side of the mean (entries) and exits at the mean.
+ */
+export function replayPairsConfig(pairs: number, options: { latencyMs?: number; band?: number; staleAfterMs?: number; days?: number } = {}): ConfigInput {
+  const band = options.band ?? 6;
+  const instruments = [];
+  const strategies = [];
+  for (let p = 0; p < pairs; p++) {
+    instruments.push({ symbol: `A${p}`, tickSize: '1', lotSize: '1' }, { symbol: `B${p}`, tickSize: '1', lotSize: '1' });
+    strategies.push({
+      name: `s${p}`,
+      legs: [
+        { symbol: `A${p}`, tickSize: '1', lotSize: '1', priceMultiplier: '1', tradingMultiplier: 1 },
+        { symbol: `B${p}`, tickSize: '1', lotSize: '1', priceMultiplier: '-1', tradingMultiplier: -1 },
+      ],
+      triggers: { longEntry: String(-100 - band), longExit: '-100', shortEntry: String(-100 + band), shortExit: '-100' },
+      target: 5,
+      staleAfterMs: options.staleAfterMs ?? 60_000,
+      session: { closingLeadSeconds: 0 },
+    });
+  }
+  return { ...(options.days !== undefined ? { run: { days: options.days } } : {}), venue: { kind: 'replay', latencyMs: options.latencyMs ?? 1, instruments }, strategies } as ConfigInput;
 }

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { parseInteger, parsePositive, parseSpeed } from './options.js';
 import {
   ConfigErrors,
   DataError,
@@ -40,24 +41,6 @@ function parseUrlOption(v: string): { url: string; venue: string } {
   return r;
 }
 
-function parseSpeed(v: string): number | 'max' {
-  if (v === 'max') return 'max';
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number or "max".');
-  return n;
-}
-
-function parseCount(v: string): number {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('must be a whole number.');
-  return n;
-}
-
-function parseDays(v: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number.');
-  return n;
-}
 
 interface FeedFlags {
   nats: { url: string; venue: string };
@@ -85,8 +68,8 @@ export function registerFeedCommand(program: Command, out: NodeJS.WritableStream
     .addOption(new Option('--bad-data <policy>', 'with --data: skip bad rows (reported) or stop at the first').choices(['skip', 'stop']).default('skip'))
     .option('--tz <zone>', "with --data: zone of ISO timestamps without an offset (default: the venue calendar's)")
     .addOption(new Option('--speed <N|max>', 'market seconds per real second, or max').default(60).argParser(parseSpeed))
-    .addOption(new Option('--seed <N>', 'seed of the simulated market (overrides venue.seed)').argParser(parseCount))
-    .addOption(new Option('--days <N>', 'simulated days to publish (overrides run.days)').argParser(parseDays))
+    .addOption(new Option('--seed <N>', 'seed of the simulated market (overrides venue.seed)').argParser(parseInteger))
+    .addOption(new Option('--days <N>', 'simulated days to publish (overrides run.days)').argParser(parsePositive))
     .addHelpText(
       'after',
       `

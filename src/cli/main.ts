@@ -32,6 +32,7 @@ import { formatDataReport, formatSummary, progressBar, table, time } from './for
 import { inspectFileCommand, machinesCommand, startRunInspection, type InspectFileFlags, type InspectRunFlags, type MachinesFlags } from './inspect-commands.js';
 import { checkVenueFlags, durableRun, venueCommand, wantsJournal, type VenueFlags } from './durable-run.js';
 import { controlCommand, listenForControl, type ControlFlags } from './control.js';
+import { parseHeartbeat, parseInteger, parsePort, parsePositive, parseSpeed, parseVenue, parseWorkers } from './options.js';
 import { isNatsError, natsFlagProblem, natsOption, natsSweep, registerWorkerCommand } from './distributed.js';
 import { parseMdOption, registerFeedCommand, shardRunCommand } from './feed.js';
 import { registerWhyCommand } from './why.js';
@@ -50,42 +51,6 @@ interface RunFlags extends InspectRunFlags {
   controlFile?: string;
   fixCredentials?: string;
   md?: { url: string; venue: string };
-}
-
-function parseSpeed(v: string): number | 'max' {
-  if (v === 'max') return 'max';
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number or "max".');
-  return n;
-}
-function parseInteger(v: string): number {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('must be a whole number.');
-  return n;
-}
-function parsePort(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a whole number from 0 to 65535 (0 picks a free port).');
-  return n;
-}
-function parseHeartbeat(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 300) throw new InvalidArgumentError('must be a whole number of seconds from 1 to 300.');
-  return n;
-}
-function parseVenue(v: string): string {
-  if (v.trim() === '') throw new InvalidArgumentError('must be a Unix socket path, a TCP port on 127.0.0.1, or fix://host:port.');
-  return v;
-}
-function parseWorkers(v: string): number {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of at least 1 (the worker threads of a sweep).');
-  return n;
-}
-function parsePositive(v: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number.');
-  return n;
 }
 
 /** This package's version, from its package.json (two folders up from src/cli, three from dist/src/cli). */

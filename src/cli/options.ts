@@ -1,0 +1,38 @@
+import { InvalidArgumentError } from 'commander';
+
+/** The argument parsers of the CLI's options: a bad value is commander's named error, exit 2. */
+export function parseSpeed(v: string): number | 'max' {
+  if (v === 'max') return 'max';
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number or "max".');
+  return n;
+}
+export function parseInteger(v: string): number {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('must be a whole number.');
+  return n;
+}
+export function parsePort(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a whole number from 0 to 65535 (0 picks a free port).');
+  return n;
+}
+export function parseHeartbeat(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 300) throw new InvalidArgumentError('must be a whole number of seconds from 1 to 300.');
+  return n;
+}
+export function parseVenue(v: string): string {
+  if (v.trim() === '') throw new InvalidArgumentError('must be a Unix socket path, a TCP port on 127.0.0.1, or fix://host:port.');
+  return v;
+}
+export function parseWorkers(v: string): number {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of at least 1 (the worker threads of a sweep).');
+  return n;
+}
+export function parsePositive(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number.');
+  return n;
+}

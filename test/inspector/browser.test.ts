@@ -3,35 +3,25 @@
  * Without it the test is reported as skipped with the reason, never passed.
  * LEGATO_SCREENSHOT=docs/inspector.png saves the README's screenshot.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { type BrowserContext, type Page } from 'playwright-core';
+import { CHROMIUM, chromiumMissing, launchChromium } from './chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineRecord } from '../../src/index.js';
 import { parseRecording, startInspectorServer, type InspectorServer } from '../../src/inspector/index.js';
 import { inspectedDemo, memoryStream } from './helpers.js';
 
-const CHROMIUM = process.env.LEGATO_CHROMIUM ?? '/usr/bin/chromium';
-const missing = !existsSync(CHROMIUM);
+const missing = chromiumMissing;
 if (missing) console.warn(`browser test skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
 const MIN = 60_000;
 
 describe.skipIf(missing)(`the inspector page in headless Chromium${missing ? ` (skipped: no Chromium at ${CHROMIUM})` : ''}`, () => {
   let browser: BrowserContext;
-  let profile: string;
+  let close: (() => Promise<void>) | undefined;
   beforeAll(async () => {
-    profile = mkdtempSync(join(tmpdir(), 'legato-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1500, height: 950 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    ({ context: browser, close } = await launchChromium({ width: 1500, height: 950 }));
   }, 60_000);
   afterAll(async () => {
-    await browser?.close();
-    rmSync(profile, { recursive: true, force: true });
+    await close?.();
   });
 
   const errorsOf = (page: Page): string[] => {

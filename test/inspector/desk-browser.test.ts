@@ -6,10 +6,8 @@
  * the test: nothing here depends on how fast anything runs.
  * LEGATO_DESK_SCREENSHOT=docs/desk.png saves the README's screenshot of the desk.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { type BrowserContext, type Page } from 'playwright-core';
+import { CHROMIUM, chromiumMissing, launchChromium } from './chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ControlRecord, EngineRecord } from '../../src/index.js';
 import { startInspectorServer } from '../../src/inspector/index.js';
@@ -22,27 +20,19 @@ declare const window: any;
 type HTMLTableElement = any;
 type HTMLElement = any;
 
-const CHROMIUM = process.env.LEGATO_CHROMIUM ?? '/usr/bin/chromium';
-const missing = !existsSync(CHROMIUM);
+const missing = chromiumMissing;
 if (missing) console.warn(`desk browser test skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
 const MIN = 60_000;
 const wait = { timeout: 30_000 };
 
 describe.skipIf(missing)(`the desk in headless Chromium${missing ? ` (skipped: no Chromium at ${CHROMIUM})` : ''}`, () => {
   let browser: BrowserContext;
-  let profile: string;
+  let close: (() => Promise<void>) | undefined;
   beforeAll(async () => {
-    profile = mkdtempSync(join(tmpdir(), 'legato-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1500, height: 1000 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    ({ context: browser, close } = await launchChromium({ width: 1500, height: 1000 }));
   }, 60_000);
   afterAll(async () => {
-    await browser?.close();
-    rmSync(profile, { recursive: true, force: true });
+    await close?.();
   });
 
   /** A table cell's text, by row key and column header key. */

@@ -5,10 +5,9 @@
  * live and over a recording. The engine runs on its virtual clock, moved by the test. Without Chromium the browser
  * part is reported as skipped with the reason, never passed.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { type BrowserContext } from 'playwright-core';
+import { CHROMIUM, chromiumMissing, launchChromium } from './chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRecording, startInspectorServer } from '../../src/inspector/index.js';
 import { client, inspectedDemo, memoryStream } from './helpers.js';
@@ -16,8 +15,7 @@ import { client, inspectedDemo, memoryStream } from './helpers.js';
 /* eslint-disable @typescript-eslint/no-explicit-any */
 declare const document: any;
 
-const CHROMIUM = process.env.LEGATO_CHROMIUM ?? '/usr/bin/chromium';
-const missing = !existsSync(CHROMIUM);
+const missing = chromiumMissing;
 if (missing) console.warn(`desk "why" browser test skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
 const MIN = 60_000;
 const wait = { timeout: 30_000 };
@@ -97,19 +95,12 @@ describe('the why message over the WebSocket', () => {
 
 describe.skipIf(missing)(`why on the desk in headless Chromium${missing ? ` (skipped: no Chromium at ${CHROMIUM})` : ''}`, () => {
   let browser: BrowserContext;
-  let profile: string;
+  let close: (() => Promise<void>) | undefined;
   beforeAll(async () => {
-    profile = mkdtempSync(join(tmpdir(), 'legato-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1500, height: 1000 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    ({ context: browser, close } = await launchChromium({ width: 1500, height: 1000 }));
   }, 60_000);
   afterAll(async () => {
-    await browser?.close();
-    rmSync(profile, { recursive: true, force: true });
+    await close?.();
   });
 
   it('clicking a working order, then the algo once it has ended, shows each chain with times and prices', { timeout: 120_000 }, async () => {

@@ -4,37 +4,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { parseSweep, runSweep, type SweepRow } from '../../src/backtest/sweep.js';
+import { scriptedConfig, T0 } from '../report/scripted.js';
 
 /**
  * A distributed sweep's fixture: a replay config and synthetic data written to a temporary folder (no
  * ../shared/data), a small grid, and the local sweep of it that the workers' rows must equal.
  */
 
-/** S = A − B; buy at longEntry or below, sell at longExit or above. */
+/** The scripted replay config (S = A − B, two units), long only: buy at longEntry or below, sell at longExit or above. */
 export const config: ConfigInput = {
-  venue: {
-    kind: 'replay',
-    latencyMs: 0,
-    instruments: [
-      { symbol: 'A', tickSize: '1', lotSize: '1' },
-      { symbol: 'B', tickSize: '1', lotSize: '1' },
-    ],
-  },
-  strategies: [
-    {
-      name: 'ab',
-      legs: [
-        { symbol: 'A', tickSize: '1', lotSize: '1', priceMultiplier: '1', tradingMultiplier: 1, contractMultiplier: '10' },
-        { symbol: 'B', tickSize: '1', lotSize: '1', priceMultiplier: '-1', tradingMultiplier: -1, contractMultiplier: '10' },
-      ],
-      triggers: { longEntry: '4', longExit: '11' },
-      target: 2,
-      session: { closingLeadSeconds: 0 },
-    },
-  ],
+  ...scriptedConfig,
+  strategies: [{ ...scriptedConfig.strategies[0]!, triggers: { longEntry: '4', longExit: '11' } }],
 };
 
-export const T0 = Date.UTC(2026, 0, 5, 9, 0, 0);
+export { T0 };
 
 /**
  * `rows` quotes of each leg, 100 ms apart: B's mid walks, A's follows it at a spread that swings between about

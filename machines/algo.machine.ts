@@ -323,15 +323,21 @@ function workingLots(context: AlgoContext): number[] {
  * counting what is working; with `ignoreWorking`, what the fills alone call for.
  */
 function needs(context: AlgoContext, mode: HedgeMode = context.ladder.mode, ignoreWorking = false): number[] {
-  // Guards ask this several times per event of the same context: compute it once per context object.
-  let cache = needsCache.get(context);
-  if (!cache) needsCache.set(context, (cache = new Map()));
+  // Guards ask this several times per event, and the engine asks every guard per market view (view-gate.ts):
+  // compute it once per value of what it reads. Context parts are never changed in place (assign replaces them),
+  // so the fills, orders and entry objects stand for their values (the spec is fixed for the algo's life).
+  let byOrders = needsCache.get(context.fills);
+  if (!byOrders) needsCache.set(context.fills, (byOrders = new WeakMap()));
+  let byEntry = byOrders.get(context.orders);
+  if (!byEntry) byOrders.set(context.orders, (byEntry = new WeakMap()));
+  let cache = byEntry.get(context.entry);
+  if (!cache) byEntry.set(context.entry, (cache = new Map()));
   const key = `${mode}${ignoreWorking ? '*' : ''}`;
   let out = cache.get(key);
   if (!out) cache.set(key, (out = computeNeeds(context, mode, ignoreWorking)));
   return out;
 }
-const needsCache = new WeakMap<AlgoContext, Map<string, number[]>>();
+const needsCache = new WeakMap<object, WeakMap<object, WeakMap<object, Map<string, number[]>>>>();
 
 function computeNeeds(context: AlgoContext, mode: HedgeMode, ignoreWorking: boolean): number[] {
   const s = context.spec;
@@ -498,6 +504,11 @@ function hedgeLegsDeepEnough(context: AlgoContext): boolean {
   });
 }
 
+/** What storing a market view changes: the latest view is kept; it is priced from only while the window is open. */
+export function withView(context: AlgoContext, view: MarketView | null): Partial<AlgoContext> {
+  return context.sessionOpen ? { market: view, latest: view } : { latest: view };
+}
+
 function ladderReport(context: AlgoContext, step: LadderStep): LadderStepReport {
   return { algoId: context.spec.id, step, nakedLots: [...context.exposure.lots], exposure: { ...context.exposure } };
 }
@@ -610,10 +621,7 @@ export const algoMachine = setup({
     reportLadderStep: (_: unknown, _params: LadderStepReport) => {},
     settle: assign((_, params: { status: AlgoStatus }) => ({ status: params.status })),
     /** The latest view is kept; it is priced from only while the window is open. */
-    storeMarket: assign(({ context, event }) => {
-      const view = event.type === 'spread.quoted' ? event.view : null;
-      return context.sessionOpen ? { market: view, latest: view } : { latest: view };
-    }),
+    storeMarket: assign(({ context, event }) => withView(context, event.type === 'spread.quoted' ? event.view : null)),
     /** The window closed: the books are no longer usable (a quote after the close changes nothing). */
     closeSession: assign({ market: null, latest: null, sessionOpen: false }),
     /** The window opened: price from the latest view at once (it holds only books of the new session). */

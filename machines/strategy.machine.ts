@@ -173,6 +173,11 @@ export function orderFor(c: StrategyContext, purpose: TriggerPurpose): { side: 1
   }
 }
 
+/** What storing a market view changes: the strategy decides its launches on it and hands it to the algo it launches. */
+export function withView(view: MarketView | null): Partial<StrategyContext> {
+  return { market: view };
+}
+
 export const strategyMachine = setup({
   types: {
     context: {} as StrategyContext,
@@ -181,7 +186,7 @@ export const strategyMachine = setup({
   },
   actors: { algo: algoMachine, session: sessionMachine },
   actions: {
-    storeMarket: assign({ market: ({ event }) => (event.type === 'spread.quoted' ? event.view : null) }),
+    storeMarket: assign(({ event }) => withView(event.type === 'spread.quoted' ? event.view : null)),
     /** The running algo sees every market update its strategy sees, and when the window closes and opens. */
     forwardToAlgo: ({ context, event }) => {
       if (event.type === 'spread.quoted') context.algo?.ref.send(event);

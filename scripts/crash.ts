@@ -174,7 +174,7 @@ export async function crashRun(index: number, options: CrashOptions): Promise<{ 
       : ['venue', '--socket', sock, '--config', config, '--speed', String(options.speed)];
   // The venue prints where it listens; over FIX it picked a free port, which its restart reuses.
   const listening = async (v: ReturnType<typeof legato>): Promise<void> => {
-    await waitFor(v, 'listening on', fix ? 90_000 : 20_000);
+    await waitFor(v, 'listening on', 90_000);
     if (fix) port = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(v.err())![1]);
   };
   const address = (): string => (fix ? `fix://127.0.0.1:${port}` : sock);

@@ -356,6 +356,7 @@ export class DurableEngine {
         const ref = system.get(t.systemId) as AnyActorRef | undefined;
         if (ref && ref.getSnapshot().status === 'active' && Number.isFinite(t.dueAt)) system.scheduler.schedule(ref, ref, t.event, Math.max(0, t.dueAt - engine.clock.now()), t.id);
       }
+      engine.flushViews();
       for (const s of this.engine.config.strategies) {
         const session = system.get(`session:${s.spec.name}`) as AnyActorRef | undefined;
         if (session && session.getSnapshot().status === 'active') session.send({ type: 'engine.resumed', at: engine.clock.now() });
@@ -494,6 +495,8 @@ export class DurableEngine {
   }
 
   private snapshot(): JournalMeta {
+    // The persisted tree holds the views the strategies would have held (view-gate.ts).
+    this.engine.flushViews();
     const scheduled = this.engine.actor.system.getSnapshot()._scheduledEvents as Record<string, unknown>;
     const timers: JournalTimer[] = [];
     for (const [key, t] of this.due) {

@@ -1,10 +1,10 @@
 import { Subject, merge, type Observable } from 'rxjs';
 import { createActor, type Actor, type AnyActorRef, type InspectionEvent, type Observer, type Snapshot } from 'xstate';
-import { algoMachine, type AlgoKind, type AlgoResult, type AlgoSpec, type LadderStep } from '../../machines/algo.machine.js';
+import { algoMachine, withView as algoWithView, type AlgoKind, type AlgoResult, type AlgoSpec, type LadderStep } from '../../machines/algo.machine.js';
 import { engineMachine } from '../../machines/engine.machine.js';
 import { orderMachine, type OrderRole } from '../../machines/order.machine.js';
-import { strategyMachine, type ManualOrder } from '../../machines/strategy.machine.js';
-import type { Clock } from '../clock/clock.js';
+import { strategyMachine, withView as strategyWithView, type ManualOrder } from '../../machines/strategy.machine.js';
+import type { Clock, TimerId } from '../clock/clock.js';
 import { VirtualClock } from '../clock/virtual-clock.js';
 import { Pacer, type WallTime } from '../clock/pacer.js';
 import { realWall } from '../clock/wall-clock.js';
@@ -21,6 +21,7 @@ import type { LegQuote, MarketView } from '../domain/quote.js';
 import type { SpreadDefinition } from '../domain/spread.js';
 import { decisionRelevant } from '../streams/decisions.js';
 import { toMarketViews } from '../streams/market-views.js';
+import { ViewGate, type ViewProbe } from './view-gate.js';
 import { SimulatedVenue, type SimVenueSpec } from '../venue/simulated/simulated-venue.js';
 import { ConfigError, LegatoError } from '../domain/errors.js';
 import type { Venue } from '../venue/venue.js';
@@ -186,6 +187,8 @@ export class Engine {
   private readonly stateWatchers: (() => void)[] = [];
   /** Strategies whose next market view is sent to them whatever its decision mask (after a trigger or target change). */
   private readonly freshView = new Set<string>();
+  /** Views held back from strategies whose algo they would not change (crossings, not views: view-gate.ts). */
+  private readonly viewGate = new ViewGate();
 
   constructor(
     readonly config: EngineConfig,
@@ -270,8 +273,17 @@ export class Engine {
     });
     const strategy = strategyMachine.provide({ actors: { algo } });
     const root = engineMachine.provide({ actors: { strategy } });
+    // A delayed event (an order's stale timer, a ladder step, a session boundary) reads the market as it is now.
+    const actorClock = {
+      setTimeout: (fn: () => void, ms: number) =>
+        this.clock.setTimeout(() => {
+          this.flushViews();
+          fn();
+        }, ms),
+      clearTimeout: (id: unknown) => this.clock.clearTimeout(id as TimerId),
+    };
     this.actor = createActor(root, {
-      clock: this.clock,
+      clock: actorClock,
       systemId: 'engine',
       input: { strategies: config.strategies.map((s) => ({ spec: s.spec, now: this.clock.now(), ...(adopted.has(s.spec.name) ? { legLots: adopted.get(s.spec.name)! } : {}) })) },
       ...(options.inspect ? { inspect: options.inspect } : {}),
@@ -400,14 +412,31 @@ export class Engine {
           )
           .subscribe((view) => {
             // A stopped strategy (its stop finished before the run's end) hears nothing more.
-            if (ref.getSnapshot().status !== 'active') return;
-            if (this.freshView.size > 0) this.freshView.delete(name);
-            this.counts.views++;
-            ref.send({ type: 'spread.quoted', view });
+            if (ref.getSnapshot().status !== 'active') return this.viewGate.drop(name);
+            const fresh = this.freshView.size > 0 && this.freshView.delete(name);
+            // While an algo runs, only crossings go now; the other views wait for the next event (view-gate.ts).
+            if (fresh || this.viewGate.admit(name, ref, viewProbes(ref), view)) this.deliverView(ref, view);
           }),
       );
     }
     this.venue.start();
+  }
+
+  private deliverView(ref: AnyActorRef, view: MarketView): void {
+    this.counts.views++;
+    ref.send({ type: 'spread.quoted', view });
+  }
+
+  /**
+   * Delivers the views held back from strategies with a running algo (view-gate.ts), so that what reaches the
+   * actor tree next is decided on the market as it is now. Called before a delayed event fires, before a venue
+   * report or an operator's control is sent in, and before the actor tree is persisted.
+   */
+  flushViews(): void {
+    if (!this.viewGate.holding) return;
+    this.viewGate.flush((_, ref, view) => {
+      if (ref.getSnapshot().status === 'active') this.deliverView(ref, view);
+    });
   }
 
   /** Simulated runs only: advances the virtual clock to `t`, firing everything due. */
@@ -480,6 +509,7 @@ export class Engine {
     if (this.finished) return;
     this.finished = true;
     if (this.started) {
+      this.flushViews();
       this.actor.send({ type: 'stop.requested' });
       const deadline = this.clock.now() + STOP_GRACE_MS;
       const done = (): boolean => this.actor.getSnapshot().status !== 'active' || this.actor.getSnapshot().value === 'stopped';
@@ -535,6 +565,7 @@ export class Engine {
     this.record({ kind: 'control', at: this.clock.now(), action, strategy: options.strategy ?? null, source: options.source ?? 'library' });
     for (const name of names) {
       const ref = this.actor.system.get(`strategy:${name}`);
+      this.flushViews();
       if (ref?.getSnapshot().status === 'active') ref.send({ type: `${action}.requested` });
     }
     return { ok: true, strategies: names };
@@ -591,6 +622,7 @@ export class Engine {
     this.record({ kind: 'control', at: this.clock.now(), action: 'setTriggers', strategy, source: options.source ?? 'library', triggers: next, previous });
     // The strategy forgets the view it holds; the next one is sent to it whatever its decision mask.
     this.freshView.add(strategy);
+    this.flushViews();
     ref.send({ type: 'triggers.requested', triggers: scaled });
     return { ok: true, strategies: [strategy] };
   }
@@ -608,6 +640,7 @@ export class Engine {
     const previous = (c.ref.getSnapshot() as { context: { spec: { target: number } } }).context.spec.target;
     this.record({ kind: 'control', at: this.clock.now(), action: 'setTarget', strategy, source: options.source ?? 'library', target: parsed.data, previous });
     this.freshView.add(strategy);
+    this.flushViews();
     c.ref.send({ type: 'target.requested', target: parsed.data });
     return { ok: true, strategies: [strategy] };
   }
@@ -646,6 +679,7 @@ export class Engine {
     }
     const algoId = `${strategy}/${snap.context.seq + 1}`;
     this.record({ kind: 'control', at: this.clock.now(), action: 'startAlgo', strategy, source: options.source ?? 'library', algoId, side, qty: q.data, limit: l.data, algoKind: kind });
+    this.flushViews();
     ref.send(event);
     return { ok: true, strategies: [strategy], algoId };
   }
@@ -663,6 +697,7 @@ export class Engine {
     const ref = this.actor.system.get(`algo:${algoId}`) as AnyActorRef | undefined;
     if (!ref || ref.getSnapshot().status !== 'active') return { ok: false, refusal: 'unknownAlgo', error: `no running algo ${algoId}` };
     this.record({ kind: 'control', at: this.clock.now(), action: 'stopAlgo', strategy, source: options.source ?? 'library', algoId });
+    this.flushViews();
     ref.send({ type: 'stop.requested' });
     return { ok: true, strategies: [strategy] };
   }
@@ -676,6 +711,7 @@ export class Engine {
     const c = this.controllable(strategy);
     if (!c.ok) return c;
     this.record({ kind: 'control', at: this.clock.now(), action: 'stopStrategy', strategy, source: options.source ?? 'library' });
+    this.flushViews();
     c.ref.send({ type: 'stop.requested' });
     return { ok: true, strategies: [strategy] };
   }
@@ -833,6 +869,7 @@ export class Engine {
   }
 
   private onReport(r: VenueReport): void {
+    this.flushViews();
     const at = this.clock.now();
     if (r.type === 'order.filled') {
       if (this.tradeIds.has(fillKey(r))) this.counts.duplicateFills++;
@@ -1060,6 +1097,13 @@ export function triggerProblems(t: TriggerPrices, scale: number): ConfigError[] 
  * The trigger prices a strategy holds now, read from its actor at each use: the stream stage decides on the
  * triggers an operator set (and a resumed run restored), not only on the config's.
  */
+/** Whom a view may concern: the strategy, and its running algo if it has one (see view-gate.ts). */
+function viewProbes(ref: AnyActorRef): ViewProbe[] {
+  const algo = (ref.getSnapshot().context as { algo?: { ref: AnyActorRef } | null } | undefined)?.algo?.ref;
+  const strategy: ViewProbe = { ref, withView: (_, view) => strategyWithView(view) };
+  return algo ? [strategy, { ref: algo, withView: algoWithView }] : [strategy];
+}
+
 function liveTriggers(ref: AnyActorRef, configured: Triggers): Triggers {
   const now = (): Triggers => (ref.getSnapshot() as { context?: { spec?: { triggers?: Triggers } } }).context?.spec?.triggers ?? configured;
   return {

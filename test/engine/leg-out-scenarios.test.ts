@@ -142,12 +142,15 @@ describe('when an actor fails', () => {
     venue.quote('HC', 3379, 3380);
     venue.quote('RB', 3208, 3209); // spread ask 172: the entry goes out
     venue.accept('hc-rb/1.1');
-    // A bug: an action throws inside the algo on its next event.
+    // A bug: an action throws inside the algo on its next event (a fill; a quote that changes nothing the algo
+    // decides on is held back from it, see src/engine/view-gate.ts).
     const algo = engine.actor.system.get('algo:hc-rb/1')!;
-    (algo as unknown as { logic: { implementations: { actions: Record<string, unknown> } } }).logic.implementations.actions.storeMarket = () => {
+    (algo as unknown as { logic: { implementations: { actions: Record<string, unknown> } } }).logic.implementations.actions.recordFill = () => {
       throw new Error('boom');
     };
     venue.quote('RB', 3207, 3208);
+    expect(engine.summary().errors).toEqual([]);
+    venue.fill('hc-rb/1.1', 1, 3380);
     expect(engine.summary().errors.length).toBeGreaterThan(0);
     expect(venue.cancels.map((x) => x.clientId)).toEqual(['hc-rb/1.1']);
   });

@@ -112,7 +112,7 @@ describe('graceful shutdown', () => {
     const sock = join(dir, 'venue.sock');
     const venue = proc(['venue', '--socket', sock, '--config', cfg, '--speed', '100']);
     try {
-      await until(() => venue.err().includes('listening on'), 20_000);
+      await until(() => venue.err().includes('listening on'), 90_000);
       const engine = proc(['run', '--config', cfg, '--venue', sock, '--data-dir', join(dir, 'data'), '--json']);
       await until(() => engine.err().includes('running run 1'), 20_000);
       await new Promise((r) => setTimeout(r, 1500));
@@ -152,7 +152,7 @@ describe('legato run --venue: the venue must offer every leg as configured', () 
     const sock = join(dir, 'venue.sock');
     const venue = proc(['venue', '--socket', sock, '--config', venueCfg]);
     try {
-      await until(() => venue.err().includes('listening on'), 20_000);
+      await until(() => venue.err().includes('listening on'), 90_000);
       const r = await cli(['run', '--config', engineCfg, '--venue', sock, '--data-dir', join(dir, 'data')]);
       expect(r.code).toBe(2);
       expect(r.err).toContain(`strategies[0].legs[1].lotSize: leg 1 of strategy "hc-rb" (RB): lot size 2 differs from 1 at the venue at ${sock}`);

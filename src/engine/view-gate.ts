@@ -1,0 +1,171 @@
+import type { AnyActorRef } from 'xstate';
+import type { MarketView } from '../domain/quote.js';
+
+/** A guard as XState calls it: the context and event, and the guard's params (none for the algo's own). */
+type Guard = (args: { context: unknown; event: unknown }, params: unknown) => unknown;
+
+/**
+ * Crossings, not views (DESIGN §7), for strategies with a running algo.
+ *
+ * While an algo runs, its strategy used to be sent every market view, and every one cost a macrostep in two
+ * actors (20–40 µs) though almost none changed anything: the algo stores the view, then re-evaluates its
+ * guarded eventless transitions. The gate sends a view only when it is a crossing for that algo: when some guard
+ * of the algo's machine answers differently with the new view than with the one it holds. Otherwise the view is
+ * held, and delivered (the newest only) before anything else reaches the actor tree: a delayed event firing, a
+ * venue report, an operator's control, a journal snapshot. So every decision is made on the view it was made on
+ * before, and the machines still make every decision: the gate only asks them, by their own guards, whether a
+ * view is news.
+ *
+ * Why that is exact: after a macrostep no eventless transition is enabled. A view's only handler stores it; the
+ * guards that do not read the market answer alike with either view, so when the ones that do answer alike too,
+ * storing the view enables nothing, and the algo is where it would be, but for the view it holds. That view is
+ * brought up to date before the next event that could read it.
+ */
+/** An actor the gate asks, and how its machine stores a view (the machine's own function). */
+export interface ViewProbe {
+  ref: AnyActorRef;
+  withView: (context: never, view: MarketView) => object;
+}
+
+export class ViewGate {
+  /** Per strategy, the newest view not yet delivered, and where to deliver it. */
+  private readonly held = new Map<string, { ref: AnyActorRef; view: MarketView }>();
+  /** The answers of each context seen (contexts are immutable: a new one after every change). */
+  /** Per snapshot seen (a new one after every change), the guards a view could change and their answers. */
+  private readonly surveys = new WeakMap<object, Survey | null>();
+  /** Views held back, and views sent on (as crossings or to bring an actor up to date). */
+  readonly counts = { held: 0, crossings: 0, flushed: 0 };
+
+  /**
+   * Whether `view` must reach the strategy `ref` now. False means it was held: `flush` delivers it later. It goes
+   * now when any of `probes` (the strategy, and its running algo) would answer one of its guards differently.
+   */
+  admit(strategy: string, ref: AnyActorRef, probes: readonly ViewProbe[], view: MarketView): boolean {
+    for (const p of probes) {
+      if (this.isCrossing(p, view)) {
+        this.held.delete(strategy);
+        this.counts.crossings++;
+        return true;
+      }
+    }
+    this.held.set(strategy, { ref, view });
+    this.counts.held++;
+    return false;
+  }
+
+  /** Whether a view is held for anyone (a cheap test before `flush`). */
+  get holding(): boolean {
+    return this.held.size > 0;
+  }
+
+  /** Delivers every held view, with `deliver`, in the order the strategies were held; forgets them. */
+  flush(deliver: (strategy: string, ref: AnyActorRef, view: MarketView) => void): void {
+    if (this.held.size === 0) return;
+    const due = [...this.held];
+    this.held.clear();
+    for (const [strategy, { ref, view }] of due) {
+      this.counts.flushed++;
+      deliver(strategy, ref, view);
+    }
+  }
+
+  /** Forgets a strategy's held view (the strategy stopped: it hears nothing more). */
+  drop(strategy: string): void {
+    this.held.delete(strategy);
+  }
+
+  private isCrossing(probe: ViewProbe, view: MarketView): boolean {
+    const snap = probe.ref.getSnapshot() as Snapshot | undefined;
+    if (!snap || snap.status !== 'active' || !snap.context) return true;
+    let before = this.surveys.get(snap);
+    if (!before) this.surveys.set(snap, (before = survey(probe.ref, snap, view)));
+    if (before === null) return true;
+    if (before.guards.length === 0) return false;
+    const next = { ...snap.context, ...probe.withView(snap.context as never, view) };
+    const event = { type: 'spread.quoted', view };
+    for (let i = 0; i < before.guards.length; i++) if (answer(before.guards[i]!, next, event) !== before.values[i]) return true;
+    return false;
+  }
+}
+
+/** What the gate reads of a snapshot: XState's active state nodes (`_nodes`) and the context. */
+interface Snapshot {
+  status: string;
+  context?: object;
+  _nodes?: readonly StateNodeLike[];
+}
+interface StateNodeLike {
+  always?: readonly { guard?: unknown }[];
+  transitions?: Map<string, readonly { guard?: unknown }[]>;
+}
+
+/** The guards a view could change the answer of in one snapshot, with their answers then. */
+interface Survey {
+  guards: Guard[];
+  values: unknown[];
+}
+
+/** What a view changes: the context fields a machine's `withView` sets. */
+const MARKET_FIELDS = new Set<PropertyKey>(['market', 'latest']);
+
+/**
+ * The guards of a snapshot that a new view could answer differently, with their answers now; null when the
+ * machine cannot be read (then every view is a crossing).
+ *
+ * Only two kinds of guard are evaluated when a view is stored: those of the active states' eventless transitions,
+ * and those of the active states' `spread.quoted` transitions. Every other guard is evaluated at its own event,
+ * and the held view is delivered before that event. Of those, only the guards that read a market field now can
+ * answer differently: a guard is a function of what it reads, and one that read neither field answers alike
+ * whatever view is stored. Composite guards (`and`, `or`, `not`) are taken apart into the guards they combine.
+ */
+function survey(ref: AnyActorRef, snap: Snapshot, view: MarketView): Survey | null {
+  const named = (ref as unknown as { logic?: { implementations?: { guards?: Record<string, unknown> } } }).logic?.implementations?.guards;
+  if (!named || !Array.isArray(snap._nodes)) return null;
+  const atoms = new Set<Guard>();
+  const collect = (g: unknown): boolean => {
+    if (g === undefined) return true;
+    if (typeof g === 'string' || (typeof g === 'object' && g !== null && typeof (g as { type?: unknown }).type === 'string')) {
+      const impl = named[typeof g === 'string' ? g : (g as { type: string }).type] as Guard | undefined;
+      if (typeof impl !== 'function') return false;
+      const params = typeof g === 'object' ? (g as { params?: unknown }).params : undefined;
+      // With params (given, or computed from the context and event), the guard is asked with them.
+      atoms.add(params === undefined ? impl : (args) => impl(args, typeof params === 'function' ? (params as (a: unknown) => unknown)(args) : params));
+      return true;
+    }
+    if (typeof g !== 'function') return false;
+    const parts = (g as { guards?: unknown }).guards;
+    if (Array.isArray(parts)) return parts.every(collect);
+    atoms.add(g as Guard);
+    return true;
+  };
+  for (const node of snap._nodes) {
+    for (const t of node.always ?? []) if (!collect(t.guard)) return null;
+    for (const t of node.transitions?.get('spread.quoted') ?? []) if (!collect(t.guard)) return null;
+  }
+  const event = { type: 'spread.quoted', view };
+  let read = false;
+  const watched = new Proxy(snap.context!, {
+    get(target, key, receiver) {
+      if (MARKET_FIELDS.has(key)) read = true;
+      return Reflect.get(target, key, receiver) as unknown;
+    },
+  });
+  const out: Survey = { guards: [], values: [] };
+  for (const g of atoms) {
+    read = false;
+    const value = answer(g, watched, event);
+    if (!read) continue;
+    out.guards.push(g);
+    out.values.push(value);
+  }
+  return out;
+}
+
+/** A guard's answer (a guard that throws answers 'threw'). */
+function answer(guard: Guard, context: object, event: object): unknown {
+  try {
+    return guard({ context, event }, undefined);
+  } catch {
+    return 'threw';
+  }
+}

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import type { AnyActorRef } from 'xstate';
+import { at, scriptedDemo } from '../helpers/scripted-demo.js';
+
+/** The algo's view of the market: when it was computed and RB's book (null when unusable). */
+function algoView(ref: AnyActorRef): { at: number; rb: { bid: number; ask: number } | null } {
+  const market = (ref.getSnapshot() as { context: { market: { at: number; legs: ({ bid: number; ask: number } | null)[] } } }).context.market;
+  const rb = market.legs[1] ?? null;
+  return { at: market.at, rb: rb && { bid: rb.bid, ask: rb.ask } };
+}
+
+describe('crossings, not views: the engine holds back views that change nothing an algo decides on', () => {
+  it('a quote that moves nothing the working entry decides on is held, and the newest view reaches the algo before the fill', () => {
+    const s = scriptedDemo('10:00:00');
+    s.until('10:00:10');
+    s.venue.quote('HC', 3379, 3380);
+    s.venue.quote('RB', 3208, 3209); // spread ask 172: the long entry goes out
+    expect(s.venue.submitted.map((o) => `${o.clientId} ${o.symbol} ${o.side} ${o.qty}@${o.price}`)).toEqual(['hc-rb/1.1 HC 1 5@3381']);
+    s.venue.accept('hc-rb/1.1');
+    const algo = s.engine.actor.system.get('algo:hc-rb/1') as AnyActorRef;
+    const views = s.engine.summary().counts.views;
+    expect(algoView(algo)).toEqual({ at: at('10:00:10'), rb: { bid: 3208, ask: 3209 } });
+
+    // While the entry works, the hedge leg's book moves: nothing the algo decides on changes until a report.
+    s.clock.advance(100);
+    s.venue.quote('RB', 3207, 3208);
+    s.clock.advance(100);
+    s.venue.quote('RB', 3206, 3207);
+    expect(s.engine.summary().counts.views).toBe(views);
+    expect(algoView(algo)).toEqual({ at: at('10:00:10'), rb: { bid: 3208, ask: 3209 } });
+
+    // The fill: the algo first gets the newest view (not the one in between), then hedges at RB's bid now.
+    s.venue.fill('hc-rb/1.1', 5, 3380);
+    expect(s.engine.summary().counts.views).toBe(views + 1);
+    expect(algoView(algo)).toEqual({ at: at('10:00:10') + 200, rb: { bid: 3206, ask: 3207 } });
+    expect(s.venue.submitted.at(-1)).toMatchObject({ clientId: 'hc-rb/1.2', symbol: 'RB', side: -1, qty: 5, price: 3206 });
+  });
+
+  it('a crossing goes at once: an idle strategy hears the view that reaches its trigger, not the ones before it', () => {
+    const s = scriptedDemo('10:00:00');
+    s.until('10:00:10');
+    s.venue.quote('HC', 3379, 3380);
+    s.venue.quote('RB', 3200, 3201); // spread ask 180: no trigger reached
+    const views = s.engine.summary().counts.views;
+    s.venue.quote('RB', 3201, 3202); // 179: the decision filter passes nothing new
+    s.venue.quote('RB', 3202, 3203);
+    expect(s.venue.submitted).toEqual([]);
+    s.venue.quote('RB', 3208, 3209); // 172: the long entry
+    expect(s.engine.summary().counts.views).toBe(views + 1);
+    expect(s.venue.submitted.map((o) => `${o.clientId} ${o.symbol} ${o.side} ${o.qty}@${o.price}`)).toEqual(['hc-rb/1.1 HC 1 5@3381']);
+  });
+
+  it('a delayed event reads the market as it is when it fires: a stale hedge re-prices from the newest book', () => {
+    const s = scriptedDemo('10:00:00', (c) => {
+      c.strategies[0]!.execution = { ...c.strategies[0]!.execution, hedge: { crossAfterMs: 10_000, unwindAfterMs: 20_000 } };
+    });
+    s.until('10:00:10');
+    s.venue.quote('HC', 3379, 3380);
+    s.venue.quote('RB', 3208, 3209);
+    s.venue.accept('hc-rb/1.1');
+    s.venue.fill('hc-rb/1.1', 5, 3380);
+    expect(s.venue.submitted.at(-1)).toMatchObject({ clientId: 'hc-rb/1.2', symbol: 'RB', side: -1, qty: 5, price: 3208 });
+    s.venue.accept('hc-rb/1.2');
+    const views = s.engine.summary().counts.views;
+    // RB's bid falls away from the resting hedge: no event of the algo's reads it until the re-price timer.
+    s.clock.advance(50);
+    s.venue.quote('RB', 3205, 3206);
+    expect(s.engine.summary().counts.views).toBe(views);
+    s.clock.advance(5_000);
+    expect(s.engine.summary().counts.views).toBe(views + 1);
+    expect(s.venue.cancels.map((c) => c.clientId)).toEqual(['hc-rb/1.2']);
+    s.venue.canceled('hc-rb/1.2', 0);
+    expect(s.venue.submitted.at(-1)).toMatchObject({ clientId: 'hc-rb/1.3', symbol: 'RB', side: -1, qty: 5, price: 3205 });
+  });
+});

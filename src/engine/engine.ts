@@ -1,4 +1,4 @@
-import { Subject, merge, type Observable } from 'rxjs';
+import { Subject, type Observable } from 'rxjs';
 import { createActor, type Actor, type AnyActorRef, type InspectionEvent, type Observer, type Snapshot } from 'xstate';
 import { algoMachine, withView as algoWithView, type AlgoKind, type AlgoResult, type AlgoSpec, type LadderStep } from '../../machines/algo.machine.js';
 import { engineMachine } from '../../machines/engine.machine.js';
@@ -19,8 +19,8 @@ import type { OrderChange, OrderCommand, VenueReport } from '../domain/orders.js
 import { hedgedUnits, nakedDeviation, nakedLots } from '../domain/position.js';
 import type { LegQuote, MarketView } from '../domain/quote.js';
 import type { SpreadDefinition } from '../domain/spread.js';
-import { decisionRelevant } from '../streams/decisions.js';
-import { toMarketViews } from '../streams/market-views.js';
+import { decisionMask } from '../streams/decisions.js';
+import { MarketViewStage } from '../streams/market-views.js';
 import { ViewGate, type ViewProbe } from './view-gate.js';
 import { SimulatedVenue, type SimVenueSpec } from '../venue/simulated/simulated-venue.js';
 import { ConfigError, LegatoError } from '../domain/errors.js';
@@ -369,8 +369,8 @@ export class Engine {
     this.startedAt = this.restoredStartedAt ?? this.clock.now();
     this.funding.start(this.startedAt);
     // Quotes are routed by symbol, so a strategy sees only its legs' quotes however many strategies run.
-    const bySymbol = new Map<string, Subject<LegQuote>>();
-    for (const s of this.config.strategies) for (const l of s.definition.legs) if (!bySymbol.has(l.symbol)) bySymbol.set(l.symbol, new Subject<LegQuote>());
+    // A plain list of market-view stages per symbol: no stream machinery between a quote and the stages.
+    const bySymbol = new Map<string, MarketViewStage[]>();
     this.subscriptions.push(
       this.venue.quotes$.subscribe((q) => {
         this.counts.quotes++;
@@ -380,7 +380,8 @@ export class Engine {
           if (this.pendingAdoption.size > 0) this.bookAdopted(q);
           this.funding.quoted(q.symbol);
         }
-        bySymbol.get(q.symbol)?.next(q);
+        const stages = bySymbol.get(q.symbol);
+        if (stages !== undefined) for (let i = 0; i < stages.length; i++) stages[i]!.push(q);
       }),
       this.venue.reports$.subscribe((r) => this.onReport(r)),
     );
@@ -403,21 +404,26 @@ export class Engine {
       // Every view while an algo runs, and the first after an operator changed the triggers or target.
       const name = s.spec.name;
       const wantsEvery = (): boolean => ref.getSnapshot().context?.algo != null || (this.freshView.size > 0 && this.freshView.has(name));
-      const legQuotes$ = merge(...[...new Set(s.definition.legs.map((l) => l.symbol))].map((sym) => bySymbol.get(sym)!));
-      this.subscriptions.push(
-        legQuotes$
-          .pipe(
-            toMarketViews(s.definition, { staleAfterMs: s.staleAfterMs, clock: this.clock, session: calendarFor(s.spec.session.calendar) }),
-            decisionRelevant(liveTriggers(ref, s.spec.triggers), wantsEvery),
-          )
-          .subscribe((view) => {
-            // A stopped strategy (its stop finished before the run's end) hears nothing more.
-            if (ref.getSnapshot().status !== 'active') return this.viewGate.drop(name);
-            const fresh = this.freshView.size > 0 && this.freshView.delete(name);
-            // While an algo runs, only crossings go now; the other views wait for the next event (view-gate.ts).
-            if (fresh || this.viewGate.admit(name, ref, viewProbes(ref), view)) this.deliverView(ref, view);
-          }),
-      );
+      // The decision filter (see decisionRelevant): a view goes on when its decision mask changed, or while wanted.
+      const triggers = liveTriggers(ref, s.spec.triggers);
+      let lastMask = -1;
+      const stage = new MarketViewStage(s.definition, { staleAfterMs: s.staleAfterMs, clock: this.clock, session: calendarFor(s.spec.session.calendar) }, (view) => {
+        const mask = decisionMask(view, triggers);
+        const changed = mask !== lastMask;
+        lastMask = mask;
+        if (!changed && !wantsEvery()) return;
+        // A stopped strategy (its stop finished before the run's end) hears nothing more.
+        if (ref.getSnapshot().status !== 'active') return this.viewGate.drop(name);
+        const fresh = this.freshView.size > 0 && this.freshView.delete(name);
+        // While an algo runs, only crossings go now; the other views wait for the next event (view-gate.ts).
+        if (fresh || this.viewGate.admit(name, ref, viewProbes(ref), view)) this.deliverView(ref, view);
+      });
+      for (const symbol of stage.symbols) {
+        const list = bySymbol.get(symbol);
+        if (list) list.push(stage);
+        else bySymbol.set(symbol, [stage]);
+      }
+      this.subscriptions.push({ unsubscribe: () => stage.close() });
     }
     this.venue.start();
   }

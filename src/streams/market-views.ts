@@ -1,6 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { Clock, TimerId } from '../clock/clock.js';
-import { legQuoteProblem, spreadQuote, type LegQuote, type MarketView, type SpreadQuote } from '../domain/quote.js';
+import { legQuoteProblem, spreadQuote, type LegQuote, type MarketView } from '../domain/quote.js';
 import type { SessionCalendar } from '../domain/session-calendar.js';
 import type { SpreadDefinition } from '../domain/spread.js';
 
@@ -43,80 +43,118 @@ function sessionStart(session: MarketViewOptions['session']): (now: number) => n
 }
 
 /**
- * Leg quotes → what a spread's machines see: the spread quote (or none) and each leg's usable book.
- * Quotes of other symbols are ignored. It emits only when something in the view changed, including a
- * leg going stale on the clock. With a session calendar, books from before the current session are unusable.
+ * Leg quotes → what a spread's machines see: the spread quote (or none) and each leg's usable book, as a plain
+ * stage a caller pushes quotes into (no stream machinery per quote). Quotes of other symbols are ignored. It
+ * emits only when something in the view changed, including a leg going stale on the clock; a quote that changes
+ * nothing allocates nothing. With a session calendar, books from before the current session are unusable.
  *
  * Legs stamped alike are seen together: a quote marked `more` (another row of the same instant follows)
  * only updates the leg; the view is computed at the instant's last quote (one without `more`, of any symbol
  * this stage hears), or, when that quote is routed elsewhere, by a zero-delay clock timer armed by the first
  * marked quote, which fires once the venue has published the whole instant. See docs/fill-model.md.
  */
+export class MarketViewStage {
+  private readonly index: Map<string, number>;
+  private readonly latest: (LegQuote | undefined)[];
+  /** Each leg's usable book at the last evaluation (scratch: compared with the last view before a new one). */
+  private readonly usable: (LegQuote | null)[];
+  private last: MarketView | undefined;
+  private timer: TimerId | undefined;
+  // Armed while an instant is incomplete (a `more` quote was heard, its last quote not yet).
+  private pending: TimerId | undefined;
+  private readonly currentSessionStart: (now: number) => number;
+  private readonly complete = (): void => {
+    this.pending = undefined;
+    this.evaluate();
+  };
+
+  constructor(
+    private readonly def: SpreadDefinition,
+    private readonly options: MarketViewOptions,
+    private readonly emit: (view: MarketView) => void,
+  ) {
+    this.index = new Map(def.legs.map((l) => [l.symbol, l.index]));
+    this.latest = def.legs.map(() => undefined);
+    this.usable = def.legs.map(() => null);
+    this.currentSessionStart = sessionStart(options.session);
+  }
+
+  /** The symbols this stage hears. */
+  get symbols(): string[] {
+    return [...this.index.keys()];
+  }
+
+  /** A leg quote (of any symbol: the stage ignores the ones it does not trade, but sees the end of an instant). */
+  push(q: LegQuote): void {
+    const i = this.index.get(q.symbol);
+    if (i !== undefined) this.latest[i] = q;
+    else if (this.pending === undefined) return;
+    const clock = this.options.clock;
+    if (q.more) {
+      if (this.pending === undefined) this.pending = clock.setTimeout(this.complete, 0);
+      return;
+    }
+    if (this.pending !== undefined) clock.clearTimeout(this.pending);
+    this.complete();
+  }
+
+  /** Stops its timers. */
+  close(): void {
+    const clock = this.options.clock;
+    if (this.timer !== undefined) clock.clearTimeout(this.timer);
+    if (this.pending !== undefined) clock.clearTimeout(this.pending);
+    this.timer = this.pending = undefined;
+  }
+
+  private evaluate(): void {
+    const { clock, staleAfterMs } = this.options;
+    const now = clock.now();
+    const start = this.currentSessionStart(now);
+    const usable = this.usable;
+    let complete = true;
+    let same = this.last !== undefined;
+    let oldest = Infinity;
+    for (let i = 0; i < usable.length; i++) {
+      const q = this.latest[i];
+      const u = legQuoteProblem(q, now, staleAfterMs) === undefined && q!.ts >= start ? q! : null;
+      usable[i] = u;
+      if (u === null) complete = false;
+      else if (u.ts < oldest) oldest = u.ts;
+      if (same && !sameLeg(this.last!.legs[i]!, u)) same = false;
+    }
+    // The spread is a function of the legs' books: the same books, the same spread.
+    if (!same) {
+      const legs = [...usable];
+      this.last = { at: now, spread: complete ? spreadQuote(this.def, legs as LegQuote[], now, staleAfterMs) : null, legs };
+      this.emit(this.last);
+    }
+    // Wake up when the oldest usable leg goes stale. Deadlines only move later as quotes arrive, so a
+    // timer already armed for an earlier moment is kept: it re-evaluates then and arms the next one.
+    if (oldest < Infinity && this.timer === undefined) {
+      this.timer = clock.setTimeout(() => {
+        this.timer = undefined;
+        // Mid-instant, the pending evaluation comes next and re-arms this timer.
+        if (this.pending === undefined) this.evaluate();
+      }, oldest + staleAfterMs + 1 - now);
+    }
+  }
+}
+
+/** The market-view stage as an RxJS operator (see `MarketViewStage`). */
 export function toMarketViews(def: SpreadDefinition, options: MarketViewOptions): OperatorFunction<LegQuote, MarketView> {
-  const index = new Map(def.legs.map((l) => [l.symbol, l.index]));
   return (source) =>
     new Observable<MarketView>((subscriber) => {
-      const latest: (LegQuote | undefined)[] = def.legs.map(() => undefined);
-      let last: MarketView | undefined;
-      let timer: TimerId | undefined;
-      // Armed while an instant is incomplete (a `more` quote was heard, its last quote not yet).
-      let pending: TimerId | undefined;
-      const { clock, staleAfterMs } = options;
-      const currentSessionStart = sessionStart(options.session);
-
-      const evaluate = (): void => {
-        const now = clock.now();
-        const start = currentSessionStart(now);
-        const legs = latest.map((q) => (legQuoteProblem(q, now, staleAfterMs) === undefined && q!.ts >= start ? q! : null));
-        const spread = legs.every((l) => l !== null) ? spreadQuote(def, legs as LegQuote[], now, staleAfterMs) : null;
-        if (!last || !sameView(last, spread, legs)) {
-          last = { at: now, spread, legs };
-          subscriber.next(last);
-        }
-        // Wake up when the oldest usable leg goes stale. Deadlines only move later as quotes arrive, so a
-        // timer already armed for an earlier moment is kept: it re-evaluates then and arms the next one.
-        let oldest = Infinity;
-        for (const q of legs) if (q && q.ts < oldest) oldest = q.ts;
-        if (oldest < Infinity && timer === undefined) {
-          timer = clock.setTimeout(() => {
-            timer = undefined;
-            // Mid-instant, the pending evaluation comes next and re-arms this timer.
-            if (pending === undefined) evaluate();
-          }, oldest + staleAfterMs + 1 - now);
-        }
-      };
-
-      const complete = (): void => {
-        pending = undefined;
-        evaluate();
-      };
-
+      const stage = new MarketViewStage(def, options, (view) => subscriber.next(view));
       const sub = source.subscribe({
-        next: (q) => {
-          const i = index.get(q.symbol);
-          if (i !== undefined) latest[i] = q;
-          else if (pending === undefined) return;
-          if (q.more) {
-            if (pending === undefined) pending = clock.setTimeout(complete, 0);
-            return;
-          }
-          if (pending !== undefined) clock.clearTimeout(pending);
-          complete();
-        },
+        next: (q) => stage.push(q),
         error: (e) => subscriber.error(e),
         complete: () => subscriber.complete(),
       });
       return () => {
         sub.unsubscribe();
-        if (timer !== undefined) clock.clearTimeout(timer);
-        if (pending !== undefined) clock.clearTimeout(pending);
+        stage.close();
       };
     });
-}
-
-function sameSpread(a: SpreadQuote | null, b: SpreadQuote | null): boolean {
-  if (a === null || b === null) return a === b;
-  return a.bid === b.bid && a.ask === b.ask && a.bidSize === b.bidSize && a.askSize === b.askSize;
 }
 
 function sameLeg(a: LegQuote | null, b: LegQuote | null): boolean {
@@ -124,8 +162,3 @@ function sameLeg(a: LegQuote | null, b: LegQuote | null): boolean {
   return a.bid === b.bid && a.ask === b.ask && a.bidSize === b.bidSize && a.askSize === b.askSize;
 }
 
-function sameView(v: MarketView, spread: SpreadQuote | null, legs: readonly (LegQuote | null)[]): boolean {
-  if (!sameSpread(v.spread, spread)) return false;
-  for (let i = 0; i < legs.length; i++) if (!sameLeg(v.legs[i]!, legs[i]!)) return false;
-  return true;
-}

@@ -171,7 +171,7 @@ async function replayBench() {
   const { config, data } = day;
   const r = await engineVersusBaseline(config, data.table, data.report, quick ? 3 : 7, 10);
   const c = r.summary.counts;
-  log(`  ${fmt(data.table.length)} leg quotes; ${c.executions} executions, ${c.orders} orders, ${c.fills} fills, gross ${r.summary.gross}`);
+  log(`  ${fmt(data.table.length)} leg quotes; ${c.executions} executions, ${c.orders} orders, ${c.fills} fills, gross ${r.summary.gross}; ${fmt(c.views)} views reached a strategy`);
   log(`  engine   ${fmt(r.engine)} leg quotes/s (median of ${quick ? 3 : 7})`);
   log(`  baseline ${fmt(r.baseline)} leg quotes/s (${r.base.counts.executions} executions, ${r.base.counts.orders} orders, ${r.base.counts.fills} fills, gross ${r.base.gross})`);
   log(`  ratio    ${round(r.ratio, 3)}; same decisions: ${r.same}`);
@@ -185,6 +185,8 @@ async function replayBench() {
     replayOrders: c.orders,
     replayFills: c.fills,
     replayGross: r.summary.gross,
+    // Market views that reached a strategy (crossings and views delivered before a report or a delayed event).
+    replayViewsToMachines: c.views,
   };
 }
 

@@ -76,7 +76,9 @@ export function toSlots(g: TimeGrid, points: readonly (readonly [number, number 
 
 /**
  * The spread quote per slot of the grid, from every change (nothing is sampled away): the last bid and ask in
- * the slot (null: unquoted at its end), and the highest bid and lowest ask anywhere in it (null: none).
+ * the slot (null: unquoted at its end), and the highest bid and lowest ask anywhere in it (null: none). Any
+ * units that order as the prices do: the backtest adds scaled integer spread prices and converts the rows
+ * once the run has ended.
  */
 export class SpreadSlots {
   readonly rows: [slot: number, bid: number | null, ask: number | null, highBid: number | null, lowAsk: number | null][] = [];
@@ -309,13 +311,15 @@ export class EquityTrace {
 
   /**
    * A leg's two-sided quote (ticks) moves its mark. With `more` (another quote stamped alike follows at
-   * once) the point waits for `settle`, so legs quoted at one instant are marked together.
+   * once) the point waits for `settle`, so legs quoted at one instant are marked together. Returns whether
+   * a point waits for `settle` (a held leg's mark moved).
    */
-  mark(leg: number, midTicks: number, at: number, more = false): void {
-    if (this.mids[leg] === midTicks) return;
+  mark(leg: number, midTicks: number, at: number, more = false): boolean {
+    if (this.mids[leg] === midTicks) return this.moved;
     this.mids[leg] = midTicks;
     if (this.lots[leg] !== 0) this.moved = true;
     if (!more) this.settle(at);
+    return this.moved;
   }
 
   /** The instant is complete: evaluate a point if a held leg's mark moved. */
@@ -637,19 +641,17 @@ export class AnalyticsRecorder {
     }
   }
 
-  /** Traces whose marks moved on quotes of an instant not yet complete (`more`). */
+  /** Traces with a point waiting for the end of an instant not yet complete (`more`): a held leg's mark moved. */
   private readonly unsettled = new Set<EquityTrace>();
 
+  /** A leg quote (integer ticks): its mid, in ticks (a whole or half number), marks the legs on its symbol. */
   quote(q: LegQuote): void {
     const targets = this.bySymbol.get(q.symbol);
     // A one-sided quote has no mid: it moves no mark (as in the summary).
     if (targets && q.bidSize > 0 && q.askSize > 0) {
       const mid = (q.bid + q.ask) / 2;
       // Every leg on this symbol first (the run's trace holds it once per strategy), then one point each.
-      for (const t of targets) {
-        t.trace.mark(t.leg, mid, q.ts, true);
-        this.unsettled.add(t.trace);
-      }
+      for (const t of targets) if (t.trace.mark(t.leg, mid, q.ts, true)) this.unsettled.add(t.trace);
     }
     if (!q.more && this.unsettled.size > 0) {
       for (const t of this.unsettled) t.settle(q.ts);

@@ -97,30 +97,41 @@ export async function runBacktest(config: EngineConfig, options: BacktestOptions
       { strategy: s.spec.name, spread: [], spreadSlots: [], triggers: { ...s.triggerPrices } as Record<string, number | null>, fills: [], algos: [], exposure: [] } as BacktestSeries,
     ]),
   );
+  // Turns each strategy's spread series from scaled integers into prices once the run has ended.
+  const toPrices: (() => void)[] = [];
   for (const s of config.strategies) {
     const out = series.get(s.spec.name)!;
     for (const [k, v] of Object.entries(s.triggerPrices)) out.triggers[k] = v === null ? null : Number(v);
     if (!keep) continue;
     const def = s.definition;
+    // While the run goes the series hold the engine's scaled integer spread prices (a view costs no
+    // conversion); they become prices at the end, after decimation: see `scaledToNumber`.
     const slots = new SpreadSlots(recorder!.grid);
-    out.spreadSlots = slots.rows;
+    const changes: BacktestSeries['spread'] = [];
     venue.quotes$.pipe(toMarketViews(def, { staleAfterMs: s.staleAfterMs, clock })).subscribe((v) => {
       const q = v.spread;
-      const bid = q ? def.fromScaled(q.bid).toNumber() : null;
-      const ask = q ? def.fromScaled(q.ask).toNumber() : null;
+      const bid = q ? q.bid : null;
+      const ask = q ? q.ask : null;
       slots.add(v.at, bid, ask);
-      const last = out.spread.at(-1);
-      if (!last || last[1] !== bid || last[2] !== ask) out.spread.push([v.at, bid, ask]);
+      const last = changes.at(-1);
+      if (!last || last[1] !== bid || last[2] !== ask) changes.push([v.at, bid, ask]);
+    });
+    toPrices.push(() => {
+      const price = (n: number | null): number | null => (n === null ? null : scaledToNumber(n, def.scale));
+      out.spread = decimate(changes, 4000).map(([at, bid, ask]) => [at, price(bid), price(ask)]);
+      out.spreadSlots = slots.rows.map(([slot, bid, ask, highBid, lowAsk]) => [slot, price(bid), price(ask), price(highBid), price(lowAsk)]);
     });
     const lots = def.legs.map(() => 0);
     // Notional of one lot at the leg's last fill price (null before its first fill).
     const lotNotional: (number | null)[] = def.legs.map(() => null);
+    const lotSize = def.legs.map((l) => l.lotSize.toNumber());
+    const lotValue = def.legs.map((l) => l.lotSize.times(l.contractMultiplier).toNumber());
     engine.fills$.subscribe((f) => {
       if (f.strategy !== s.spec.name) return;
       out.fills.push(f);
       const leg = def.legs.find((l) => l.symbol === f.symbol)!;
-      lots[leg.index]! += (f.side === 'buy' ? 1 : -1) * Math.round(Number(f.qty) / leg.lotSize.toNumber());
-      lotNotional[leg.index] = Math.abs(Number(f.price)) * leg.lotSize.times(leg.contractMultiplier).toNumber();
+      lots[leg.index]! += (f.side === 'buy' ? 1 : -1) * Math.round(Number(f.qty) / lotSize[leg.index]!);
+      lotNotional[leg.index] = Math.abs(Number(f.price)) * lotValue[leg.index]!;
       // As the algos measure it: lots away from the nearest balanced position, valued at the last fill.
       const deviation = nakedDeviation(lots, def.tradingMultipliers);
       out.exposure.push([f.at, deviation.reduce((a, n, i) => a + Math.abs(n) * (lotNotional[i] ?? 0), 0)]);
@@ -151,9 +162,21 @@ export async function runBacktest(config: EngineConfig, options: BacktestOptions
     },
   });
   const seconds = (performance.now() - t0) / 1000;
-  for (const s of series.values()) s.spread = decimate(s.spread, 4000);
+  for (const f of toPrices) f();
   const analytics = recorder?.finish(Date.parse(summary.run.to)) ?? null;
   return { summary, data: report, series: [...series.values()], analytics, rowsPerSecond: table.length / Math.max(seconds, 1e-9) };
+}
+
+/**
+ * A scaled integer spread price (units of 1/scale, scale = 10^k with k ≤ 9) as the number nearest its
+ * decimal value: the very double `def.fromScaled(scaled).toNumber()` gives, without a Decimal. Both are
+ * the exact quotient scaled / scale rounded once to the nearest double (ties to even): decimal.js divides
+ * exactly at 40 digits and its string parses with correct rounding; IEEE 754 division of two exactly
+ * represented numbers (a safe integer, a power of ten ≤ 10^22) is correctly rounded. The conversion is
+ * monotone, and one-to-one while |scaled| < 2^52 − 1, so comparing the integers decides as comparing the prices.
+ */
+export function scaledToNumber(scaled: number, scale: number): number {
+  return scaled / scale;
 }
 
 /** Keeps at most n points, evenly, always keeping the last. */

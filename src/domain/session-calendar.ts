@@ -32,8 +32,11 @@
  *   than {@link LOOK_DAYS} days beyond the instant asked about is reported as unbounded on that side
  *   (`start: -Infinity` / `end: Infinity`), and `nextBoundary` then returns null (e.g. a 24/7 calendar).
  *
- * Generated intervals are cached per local start date (a Map keyed by "yyyy-MM-dd"), so repeated
- * `isOpen` calls cost a few Map lookups.
+ * Generated intervals are cached per local start date (a Map keyed by the day number), so repeated
+ * `isOpen` calls cost a few Map lookups. Following merged intervals out to the {@link LOOK_DAYS} horizon (370 steps
+ * on a 24/7 calendar) is done once: each step's answer is remembered, and a later walk jumps to where the last one
+ * ended, so `intervalAt` and `nextBoundary` cost about a microsecond once the calendar has answered near that time
+ * (the first answer of a 24/7 calendar generates the sessions of the 740 days around it: tens of milliseconds).
  */
 import { DateTime, FixedOffsetZone, IANAZone } from 'luxon';
 import { ConfigError } from './errors.js';
@@ -119,8 +122,15 @@ export class SessionCalendar {
   private readonly sessions: readonly CompiledSession[];
   private readonly holidays: ReadonlySet<string>;
   private readonly shortDays: ReadonlyMap<string, CompiledShortDay>;
-  /** Raw (unmerged) intervals of the sessions starting on a local date, sorted by start. */
-  private readonly byDate = new Map<string, readonly Interval[]>();
+  /** Raw (unmerged) intervals of the sessions starting on a local date (by day number), sorted by start. */
+  private readonly byDate = new Map<number, readonly Interval[]>();
+  /**
+   * The walks of `extendForward` and `extendBack`, remembered: per instant on a walk, a later instant on the same
+   * walk (the walk's next step at first, then, once a walk has passed it, where that walk stopped). An instant that
+   * maps to itself is where its walk ends (no raw interval reaches past it).
+   */
+  private readonly ahead = new Map<number, number>();
+  private readonly behind = new Map<number, number>();
   private windowDay = Number.NaN;
   private windowRaws: readonly Interval[] = [];
 
@@ -261,45 +271,81 @@ export class SessionCalendar {
     return this.windowRaws;
   }
 
-  /** Follow raw intervals that touch or overlap `end` until none does; Infinity past `limit`. */
+  /**
+   * Follow raw intervals that touch or overlap `end` until none does; Infinity past `limit`. The walk's instants
+   * only grow, so it is past `limit` exactly when it reaches an instant past it, by steps or by remembered jumps.
+   */
   private extendForward(end: number, limit: number): number {
+    const jump = this.ahead;
     let e = end;
-    for (;;) {
-      if (e > limit) return Infinity;
-      let next = e;
-      const u = utcDay(e);
-      for (let d = u - DAYS_BEFORE; d <= u + DAYS_AFTER; d++) {
-        for (const r of this.rawForDay(d)) {
-          if (r.start <= e && r.end > next) next = r.end;
-        }
+    while (e <= limit) {
+      let next = jump.get(e);
+      if (next === undefined) {
+        next = this.stepForward(e);
+        jump.set(e, next);
       }
-      if (next === e) return e;
+      if (next === e) break;
       e = next;
     }
+    // The next walk from any instant passed jumps straight here.
+    for (let p = end; p !== e; ) {
+      const n = jump.get(p)!;
+      jump.set(p, e);
+      p = n;
+    }
+    return e > limit ? Infinity : e;
+  }
+
+  /** The furthest end of a raw interval that contains `e` (`e` itself when none reaches past it). */
+  private stepForward(e: number): number {
+    let next = e;
+    const u = utcDay(e);
+    for (let d = u - DAYS_BEFORE; d <= u + DAYS_AFTER; d++) {
+      for (const r of this.rawForDay(d)) {
+        if (r.start <= e && r.end > next) next = r.end;
+      }
+    }
+    return next;
   }
 
   /** Follow raw intervals that touch or overlap `start` backwards until none does; -Infinity before `limit`. */
   private extendBack(start: number, limit: number): number {
+    const jump = this.behind;
     let s = start;
-    for (;;) {
-      if (s < limit) return -Infinity;
-      let prev = s;
-      const u = utcDay(s);
-      for (let d = u - DAYS_BEFORE; d <= u + DAYS_AFTER; d++) {
-        for (const r of this.rawForDay(d)) {
-          if (r.end >= s && r.start < prev) prev = r.start;
-        }
+    while (s >= limit) {
+      let prev = jump.get(s);
+      if (prev === undefined) {
+        prev = this.stepBack(s);
+        jump.set(s, prev);
       }
-      if (prev === s) return s;
+      if (prev === s) break;
       s = prev;
     }
+    for (let p = start; p !== s; ) {
+      const n = jump.get(p)!;
+      jump.set(p, s);
+      p = n;
+    }
+    return s < limit ? -Infinity : s;
+  }
+
+  /** The earliest start of a raw interval that ends at or after `s` and starts before it (`s` itself when none). */
+  private stepBack(s: number): number {
+    let prev = s;
+    const u = utcDay(s);
+    for (let d = u - DAYS_BEFORE; d <= u + DAYS_AFTER; d++) {
+      for (const r of this.rawForDay(d)) {
+        if (r.end >= s && r.start < prev) prev = r.start;
+      }
+    }
+    return prev;
   }
 
   /** The raw intervals of the sessions starting on local date `day` (days since 1970-01-01), cached. */
   private rawForDay(day: number): readonly Interval[] {
-    const key = dateKey(day);
-    const cached = this.byDate.get(key);
+    const cached = this.byDate.get(day);
     if (cached !== undefined) return cached;
+    const key = dateKey(day);
     const out: Interval[] = [];
     if (!this.holidays.has(key)) {
       const wd = weekdayIndex(day);
@@ -335,7 +381,7 @@ export class SessionCalendar {
       out.sort((a, b) => a.start - b.start);
     }
     const frozen = Object.freeze(out);
-    this.byDate.set(key, frozen);
+    this.byDate.set(day, frozen);
     return frozen;
   }
 
@@ -403,11 +449,14 @@ function wallClockToInstant(zone: IANAZone, local: number): number {
 
 const memo = new WeakMap<CalendarSpec, SessionCalendar>();
 
-/** Memoized: one SessionCalendar per spec object (WeakMap), so pure code can keep the plain spec in state. */
-export function calendarFor(spec: CalendarSpec): SessionCalendar {
+/**
+ * Memoized: one SessionCalendar per spec object (WeakMap), so pure code can keep the plain spec in state, and every
+ * user of one spec shares the calendar's caches. `pathPrefix` names the spec in the ConfigError of an invalid one.
+ */
+export function calendarFor(spec: CalendarSpec, pathPrefix = ''): SessionCalendar {
   let cal = memo.get(spec);
   if (cal === undefined) {
-    cal = new SessionCalendar(spec);
+    cal = new SessionCalendar(spec, pathPrefix);
     memo.set(spec, cal);
   }
   return cal;

@@ -3,7 +3,7 @@ import type { Clock, TimerId } from '../clock/clock.js';
 import { Decimal } from '../domain/decimal.js';
 import type { OrderChange, OrderCommand, VenueReport } from '../domain/orders.js';
 import type { LegQuote } from '../domain/quote.js';
-import { SessionCalendar, type CalendarSpec } from '../domain/session-calendar.js';
+import { calendarFor, type SessionCalendar, type CalendarSpec } from '../domain/session-calendar.js';
 import type { InstrumentInfo, Venue } from './venue.js';
 import { BoundedMap, BoundedSet } from '../domain/bounded.js';
 import { Random } from './simulated/random.js';
@@ -72,6 +72,13 @@ export interface Book {
   askSize: number;
 }
 
+/** One leg's latencies, ms. */
+interface Latency {
+  readonly submitMs: number;
+  readonly cancelMs: number;
+  readonly reportMs: number;
+}
+
 interface RestingOrder {
   cmd: OrderCommand;
   filled: number;
@@ -91,6 +98,9 @@ interface RestingOrder {
  * - Seeded faults: rejects, cancel rejects, duplicate and late reports, and disconnects, during which no
  *   quote or report reaches the engine (reports are delivered on reconnect) and orders and cancels are
  *   refused at once. Faults draw from their own random stream.
+ *
+ * Resting orders are kept per symbol as well as in one arrival order, so a quote or a trade of a symbol matches
+ * only that symbol's orders (in their arrival order), and a quote of a symbol with none does no matching at all.
  */
 export abstract class Exchange implements Venue {
   abstract readonly name: string;
@@ -100,7 +110,12 @@ export abstract class Exchange implements Venue {
   private readonly infos: InstrumentInfo[];
   private readonly specs = new Map<string, ExchangeInstrument>();
   private readonly books = new Map<string, Book>();
+  /** Every resting order by client id, in arrival order (openOrders). */
   private readonly resting = new Map<string, RestingOrder>();
+  /** Per symbol, its resting orders in arrival order: `resting` restricted to the symbol, kept alike. */
+  private readonly restingOf = new Map<string, Map<string, RestingOrder>>();
+  private readonly latencies = new Map<string, Latency>();
+  private readonly defaultLatency: Latency;
   // Client ids used, orders finished and each order's symbol: bounded, so a long run does not grow.
   private readonly seen = new BoundedSet<string>(REMEMBER);
   private readonly done = new BoundedSet<string>(REMEMBER);
@@ -118,11 +133,19 @@ export abstract class Exchange implements Venue {
     readonly exchangeSpec: ExchangeSpec,
     protected readonly clock: Clock,
   ) {
-    this.calendar = new SessionCalendar(exchangeSpec.calendar, 'venue.calendar.');
+    // Shared with the engine's users of the same spec (the session windows, the pacer): one set of caches.
+    this.calendar = calendarFor(exchangeSpec.calendar, 'venue.calendar.');
     this.faultRandom = new Random(exchangeSpec.seed + 0x51f15e);
+    const d = exchangeSpec.latencyMs;
+    this.defaultLatency = { submitMs: d, cancelMs: d, reportMs: d };
     for (const i of exchangeSpec.instruments) {
       this.specs.set(i.symbol, i);
       this.positionLots.set(i.symbol, 0);
+      if (!this.restingOf.has(i.symbol)) this.restingOf.set(i.symbol, new Map());
+    }
+    for (const [symbol, i] of this.specs) {
+      const l = i.latency;
+      this.latencies.set(symbol, { submitMs: l?.submitMs ?? d, cancelMs: l?.cancelMs ?? d, reportMs: l?.reportMs ?? d });
     }
     this.infos = exchangeSpec.instruments.map((i) => ({ symbol: i.symbol, tickSize: new Decimal(i.tickSize), lotSize: new Decimal(i.lotSize) }));
   }
@@ -206,10 +229,9 @@ export abstract class Exchange implements Venue {
     return this.calendar.isOpen(t);
   }
 
-  private latency(symbol: string | undefined): { submitMs: number; cancelMs: number; reportMs: number } {
-    const l = symbol === undefined ? undefined : this.specs.get(symbol)?.latency;
-    const d = this.exchangeSpec.latencyMs;
-    return { submitMs: l?.submitMs ?? d, cancelMs: l?.cancelMs ?? d, reportMs: l?.reportMs ?? d };
+  /** A leg's latencies (the venue's for a symbol it does not list). */
+  private latency(symbol: string | undefined): Latency {
+    return (symbol === undefined ? undefined : this.latencies.get(symbol)) ?? this.defaultLatency;
   }
 
   protected later(ms: number, fn: () => void): void {
@@ -218,6 +240,22 @@ export abstract class Exchange implements Venue {
       if (this.running) fn();
     }, ms);
     this.timers.add(id);
+  }
+
+  /**
+   * A timer armed again and again, one at a time (the market's next quote): `arm(ms)` is `later(ms, fn)` without
+   * a new closure per arming. Arm it again only once it fired or the venue stopped.
+   */
+  protected rearmable(fn: () => void): (ms: number) => void {
+    let id: TimerId = 0;
+    const fire = (): void => {
+      this.timers.delete(id);
+      if (this.running) fn();
+    };
+    return (ms) => {
+      id = this.clock.setTimeout(fire, ms);
+      this.timers.add(id);
+    };
   }
 
   private at(t: number, fn: () => void): void {
@@ -273,10 +311,31 @@ export abstract class Exchange implements Venue {
   /**
    * A new book for a symbol, published now: the engine sees it (if connected) and resting orders match.
    * `more`: another book with this same time follows at once (rows stamped alike; the quote says so).
+   * The exchange keeps `book` as the symbol's book (its own fills consume its sizes).
    */
   protected publish(symbol: string, book: Book, more = false): void {
     this.books.set(symbol, book);
     if (this.connected) this.quotes$.next(more ? { symbol, ...book, ts: this.clock.now(), more } : { symbol, ...book, ts: this.clock.now() });
+    this.match(symbol, book);
+  }
+
+  /**
+   * `publish` of a quote the subclass built (the object the engine receives): the exchange copies its levels into
+   * the symbol's book, reused from one quote to the next, so a quote allocates nothing else. Its `ts` is now.
+   */
+  protected publishQuote(quote: LegQuote): void {
+    const symbol = quote.symbol;
+    let book = this.books.get(symbol);
+    if (book === undefined) {
+      book = { bid: quote.bid, bidSize: quote.bidSize, ask: quote.ask, askSize: quote.askSize };
+      this.books.set(symbol, book);
+    } else {
+      book.bid = quote.bid;
+      book.bidSize = quote.bidSize;
+      book.ask = quote.ask;
+      book.askSize = quote.askSize;
+    }
+    if (this.connected) this.quotes$.next(quote);
     this.match(symbol, book);
   }
 
@@ -286,10 +345,11 @@ export abstract class Exchange implements Venue {
    * it (docs/fill-model.md). The engine sees nothing of it but the fills.
    */
   protected printTrade(symbol: string, low: number, high: number, volume: number): void {
+    const orders = this.restingOf.get(symbol);
+    if (orders === undefined || orders.size === 0) return;
     let left = volume;
-    for (const [id, o] of this.resting) {
+    for (const [id, o] of orders) {
       if (left <= 0) break;
-      if (o.cmd.symbol !== symbol) continue;
       const p = o.cmd.price;
       const buy = o.cmd.side > 0;
       const want = o.cmd.qty - o.filled;
@@ -359,7 +419,7 @@ export abstract class Exchange implements Venue {
         if (nearSize === 0 || cmd.side * (cmd.price - near) > 0) order.ahead = 0;
         else order.ahead = cmd.price === near ? nearSize : Infinity;
       }
-      this.resting.set(cmd.clientId, order);
+      this.rest(order);
     } else this.done.add(cmd.clientId);
   }
 
@@ -384,7 +444,7 @@ export abstract class Exchange implements Venue {
     order.cmd = { ...order.cmd, price: change.price, qty };
     this.report({ type: 'order.replaced', clientId, price: change.price, qty, at: now });
     if (!losesPlace) return;
-    this.resting.delete(clientId);
+    this.unrest(order);
     order.ahead = 0;
     this.work(order);
   }
@@ -401,7 +461,7 @@ export abstract class Exchange implements Venue {
       this.report({ type: 'order.cancelRejected', clientId, reason: 'simulated cancel reject', at: now });
       return;
     }
-    this.resting.delete(clientId);
+    this.unrest(order);
     this.done.add(clientId);
     this.report({ type: 'order.canceled', clientId, filledQty: order.filled, at: now });
   }
@@ -413,7 +473,7 @@ export abstract class Exchange implements Venue {
   protected cancelResting(clientId: string): boolean {
     const order = this.resting.get(clientId);
     if (!order) return false;
-    this.resting.delete(clientId);
+    this.unrest(order);
     this.done.add(clientId);
     this.report({ type: 'order.canceled', clientId, filledQty: order.filled, at: this.clock.now() });
     return true;
@@ -427,8 +487,9 @@ export abstract class Exchange implements Venue {
    * there may be cancels, so it only moves the order up.
    */
   private match(symbol: string, book: Book): void {
-    for (const [id, o] of this.resting) {
-      if (o.cmd.symbol !== symbol) continue;
+    const orders = this.restingOf.get(symbol);
+    if (orders === undefined || orders.size === 0) return;
+    for (const [id, o] of orders) {
       const p = o.cmd.price;
       if (o.cmd.side > 0) {
         if (book.askSize > 0 && book.ask <= p) {
@@ -456,9 +517,21 @@ export abstract class Exchange implements Venue {
   private settle(id: string, o: RestingOrder, q: number): void {
     this.fill(o, q, o.cmd.price, 'maker');
     if (o.filled >= o.cmd.qty) {
-      this.resting.delete(id);
+      this.unrest(o);
       this.done.add(id);
     }
+  }
+
+  /** An order rests, last in arrival order (overall and on its symbol). Its symbol is one the venue lists. */
+  private rest(o: RestingOrder): void {
+    this.resting.set(o.cmd.clientId, o);
+    this.restingOf.get(o.cmd.symbol)!.set(o.cmd.clientId, o);
+  }
+
+  /** An order stops resting (filled, canceled, or losing its place to a replace). */
+  private unrest(o: RestingOrder): void {
+    this.resting.delete(o.cmd.clientId);
+    this.restingOf.get(o.cmd.symbol)!.delete(o.cmd.clientId);
   }
 
   private fill(order: RestingOrder, qty: number, price: number, liquidity: 'maker' | 'taker'): void {

@@ -37,6 +37,8 @@ export class ReplayVenue extends Exchange {
   private readonly tradeSymbol: (string | undefined)[];
   private readonly tradeTick: number[];
   private readonly tradeLot: number[];
+  /** Arms the timer of the next instant to replay. */
+  private readonly wake = this.rearmable(() => this.replay());
 
   constructor(
     readonly spec: ReplayVenueSpec,
@@ -72,7 +74,7 @@ export class ReplayVenue extends Exchange {
     const q = this.next < this.table.length ? this.table.ts[this.next]! : Infinity;
     const at = tr && this.nextTrade < tr.length ? Math.min(q, tr.ts[this.nextTrade]!) : q;
     if (at === Infinity) return;
-    this.later(Math.max(0, at - this.clock.now()), () => this.replay());
+    this.wake(Math.max(0, at - this.clock.now()));
   }
 
   /** Applies every row due now: the trades, then the quotes (all but the last marked `more`); then waits. */
@@ -98,13 +100,13 @@ export class ReplayVenue extends Exchange {
       const lot = this.lot[s]!;
       const bidSize = Math.floor(t.bidSize[i]! / lot + 1e-9);
       const askSize = Math.floor(t.askSize[i]! / lot + 1e-9);
-      const book = {
-        bid: bidSize > 0 ? Math.round(t.bid[i]! / tick) : 0,
-        bidSize,
-        ask: askSize > 0 ? Math.round(t.ask[i]! / tick) : 0,
-        askSize,
-      };
-      this.publish(this.symbolOfId[s]!, book, this.next < t.length && t.ts[this.next]! <= now);
+      const bid = bidSize > 0 ? Math.round(t.bid[i]! / tick) : 0;
+      const ask = askSize > 0 ? Math.round(t.ask[i]! / tick) : 0;
+      const symbol = this.symbolOfId[s]!;
+      // `more`: another row of this instant follows.
+      this.publishQuote(
+        this.next < t.length && t.ts[this.next]! <= now ? { symbol, bid, bidSize, ask, askSize, ts: now, more: true } : { symbol, bid, bidSize, ask, askSize, ts: now },
+      );
     }
     this.schedule();
   }

@@ -1,7 +1,7 @@
 import type { Clock } from '../../clock/clock.js';
 import { ConfigError } from '../../domain/errors.js';
 import type { CalendarSpec } from '../../domain/session-calendar.js';
-import { Exchange, type Book, type ExchangeInstrument, type SimFaults } from '../exchange.js';
+import { Exchange, type ExchangeInstrument, type SimFaults } from '../exchange.js';
 import { MarketModel } from './market-model.js';
 import { Random } from './random.js';
 
@@ -31,11 +31,13 @@ export interface SimVenueSpec {
   faults?: SimFaults;
 }
 
-/** What a quote of one instrument needs: its spec, its tick as a number, its width in ticks. */
+/** What a quote of one instrument needs: its spec, its tick as a number, its width in ticks, its quote timer. */
 interface Quoting {
   readonly spec: SimInstrumentSpec;
   readonly tick: number;
   readonly width: number;
+  /** Arms the timer of this instrument's next quote (one at a time). */
+  readonly arm: (ms: number) => void;
 }
 
 /**
@@ -50,7 +52,7 @@ export class SimulatedVenue extends Exchange {
   readonly name = 'simulated';
   private readonly random: Random;
   private readonly model: MarketModel;
-  private readonly sims = new Map<string, Quoting>();
+  private readonly sims: Quoting[] = [];
 
   constructor(
     readonly spec: SimVenueSpec,
@@ -78,7 +80,8 @@ export class SimulatedVenue extends Exchange {
         if (i.start === undefined || i.volatility === undefined) throw new ConfigError(p, 'needs either `follows`, or both `start` and `volatility`', i.symbol);
         bases.push({ symbol: i.symbol, start: Number(i.start), volatility: Number(i.volatility) });
       }
-      this.sims.set(i.symbol, { spec: i, tick: Number(i.tickSize), width: i.widthTicks ?? 1 });
+      const q: Quoting = { spec: i, tick: Number(i.tickSize), width: i.widthTicks ?? 1, arm: this.rearmable(() => this.quote(q)) };
+      this.sims.push(q);
     }
     for (const f of followers) {
       if (followers.some((g) => g.symbol === f.follows)) throw new ConfigError('venue.instruments', `${f.symbol} follows ${f.follows}, which itself follows another instrument`);
@@ -88,31 +91,32 @@ export class SimulatedVenue extends Exchange {
 
   protected onStart(now: number): void {
     this.model.start(now);
-    for (const i of this.spec.instruments) this.scheduleQuote(i.symbol, now + this.random.exponential(i.quoteIntervalMs));
+    for (const q of this.sims) this.scheduleQuote(q, now + this.random.exponential(q.spec.quoteIntervalMs));
   }
 
-  private scheduleQuote(symbol: string, at: number): void {
-    this.later(Math.max(1, Math.round(at - this.clock.now())), () => this.quote(symbol));
+  private scheduleQuote(q: Quoting, at: number): void {
+    q.arm(Math.max(1, Math.round(at - this.clock.now())));
   }
 
-  private quote(symbol: string): void {
+  private quote(q: Quoting): void {
     const now = this.clock.now();
-    const q = this.sims.get(symbol)!;
     const spec = q.spec;
+    const symbol = spec.symbol;
     if (!this.calendar.isOpen(now)) {
       this.clearBook(symbol);
       const next = this.calendar.nextBoundary(now);
-      if (next) this.scheduleQuote(symbol, next.at + this.random.exponential(spec.quoteIntervalMs));
+      if (next) this.scheduleQuote(q, next.at + this.random.exponential(spec.quoteIntervalMs));
       return;
     }
     const bid = Math.floor(this.model.mid(symbol, now) / q.tick);
-    const book: Book = {
+    this.publishQuote({
+      symbol,
       bid,
       ask: bid + q.width,
       bidSize: this.random.int(spec.size.min, spec.size.max),
       askSize: this.random.int(spec.size.min, spec.size.max),
-    };
-    this.publish(symbol, book);
-    this.scheduleQuote(symbol, now + this.random.exponential(spec.quoteIntervalMs));
+      ts: now,
+    });
+    this.scheduleQuote(q, now + this.random.exponential(spec.quoteIntervalMs));
   }
 }

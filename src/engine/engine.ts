@@ -185,6 +185,8 @@ export class Engine {
   private venueConnected = true;
   /** Record the state of each watched actor (strategies, sessions) if it changed since it was last recorded. */
   private readonly stateWatchers: (() => void)[] = [];
+  /** The same watchers by strategy (its own and its session's). */
+  private readonly stateWatchersOf = new Map<string, (() => void)[]>();
   /** Strategies whose next market view is sent to them whatever its decision mask (after a trigger or target change). */
   private readonly freshView = new Set<string>();
   /** Views held back from strategies whose algo they would not change (crossings, not views: view-gate.ts). */
@@ -399,8 +401,8 @@ export class Engine {
 
     for (const s of this.config.strategies) {
       const ref = this.actor.system.get(`strategy:${s.spec.name}`) as AnyActorRef;
-      this.watchStates(`strategy:${s.spec.name}`, ref);
-      this.watchStates(`session:${s.spec.name}`, this.actor.system.get(`session:${s.spec.name}`) as AnyActorRef);
+      this.watchStates(`strategy:${s.spec.name}`, ref, s.spec.name);
+      this.watchStates(`session:${s.spec.name}`, this.actor.system.get(`session:${s.spec.name}`) as AnyActorRef, s.spec.name);
       // Every view while an algo runs, and the first after an operator changed the triggers or target.
       const name = s.spec.name;
       const wantsEvery = (): boolean => ref.getSnapshot().context?.algo != null || (this.freshView.size > 0 && this.freshView.has(name));
@@ -408,7 +410,7 @@ export class Engine {
       const triggers = liveTriggers(ref, s.spec.triggers);
       let lastMask = -1;
       const stage = new MarketViewStage(s.definition, { staleAfterMs: s.staleAfterMs, clock: this.clock, session: calendarFor(s.spec.session.calendar) }, (view) => {
-        const mask = decisionMask(view, triggers);
+        const mask = decisionMask(view, triggers());
         const changed = mask !== lastMask;
         lastMask = mask;
         if (!changed && !wantsEvery()) return;
@@ -782,7 +784,14 @@ export class Engine {
    * it launched and the orders that algo sent: any state change not yet recorded is recorded first.
    */
   private record(r: EngineRecord): void {
-    if (r.kind !== 'state') for (const catchUp of this.stateWatchers) catchUp();
+    // A state change not yet heard is recorded first. Only the actor whose macrostep is in progress can have one
+    // (XState tells observers at the end of each), and that is the record's strategy or, for a record of no
+    // strategy, any of them.
+    if (r.kind !== 'state') {
+      const strategy = recordStrategy(r);
+      const watchers = (strategy !== undefined ? this.stateWatchersOf.get(strategy) : undefined) ?? this.stateWatchers;
+      for (let i = 0; i < watchers.length; i++) watchers[i]!();
+    }
     this.records.next(r);
   }
 
@@ -986,7 +995,7 @@ export class Engine {
     this.executionsSubject.next(execution);
   }
 
-  private watchStates(actor: string, ref: AnyActorRef | undefined): void {
+  private watchStates(actor: string, ref: AnyActorRef | undefined, strategy: string): void {
     if (!ref) return;
     let last = '';
     let lastValue: unknown;
@@ -1001,7 +1010,11 @@ export class Engine {
       this.states.next(change);
     };
     emit(ref.getSnapshot().value);
-    this.stateWatchers.push(() => emit(ref.getSnapshot().value));
+    const catchUp = (): void => emit(ref.getSnapshot().value);
+    this.stateWatchers.push(catchUp);
+    const own = this.stateWatchersOf.get(strategy);
+    if (own) own.push(catchUp);
+    else this.stateWatchersOf.set(strategy, [catchUp]);
     const sub = ref.subscribe({ next: (snap: { value: unknown }) => emit(snap.value), error: (e: unknown) => this.onError(actor, e) });
     this.subscriptions.push(sub);
   }
@@ -1103,6 +1116,31 @@ export function triggerProblems(t: TriggerPrices, scale: number): ConfigError[] 
  * The trigger prices a strategy holds now, read from its actor at each use: the stream stage decides on the
  * triggers an operator set (and a resumed run restored), not only on the config's.
  */
+/** The strategy a record is about, if it names one (a client id and an algo id begin with it). */
+function recordStrategy(r: EngineRecord): string | undefined {
+  const ofId = (id: string): string => id.slice(0, id.lastIndexOf('/'));
+  switch (r.kind) {
+    case 'control':
+    case 'algo.started':
+    case 'position.adopted':
+      return r.strategy ?? undefined;
+    case 'algo.ended':
+      return r.execution.strategy;
+    case 'ladder.step':
+      return ofId(r.algoId);
+    case 'report':
+      return ofId(r.report.clientId);
+    case 'order.submitted':
+    case 'order.cancelRequested':
+    case 'order.replaceRequested':
+    case 'risk.refused':
+    case 'order.throttled':
+      return ofId(r.clientId);
+    default:
+      return undefined;
+  }
+}
+
 /** Whom a view may concern: the strategy, and its running algo if it has one (see view-gate.ts). */
 function viewProbes(ref: AnyActorRef): ViewProbe[] {
   const algo = (ref.getSnapshot().context as { algo?: { ref: AnyActorRef } | null } | undefined)?.algo?.ref;
@@ -1110,20 +1148,7 @@ function viewProbes(ref: AnyActorRef): ViewProbe[] {
   return algo ? [strategy, { ref: algo, withView: algoWithView }] : [strategy];
 }
 
-function liveTriggers(ref: AnyActorRef, configured: Triggers): Triggers {
-  const now = (): Triggers => (ref.getSnapshot() as { context?: { spec?: { triggers?: Triggers } } }).context?.spec?.triggers ?? configured;
-  return {
-    get longEntry() {
-      return now().longEntry;
-    },
-    get longExit() {
-      return now().longExit;
-    },
-    get shortEntry() {
-      return now().shortEntry;
-    },
-    get shortExit() {
-      return now().shortExit;
-    },
-  };
+/** The strategy's triggers now (an operator may have changed them), read once per view. */
+function liveTriggers(ref: AnyActorRef, configured: Triggers): () => Triggers {
+  return () => (ref.getSnapshot() as { context?: { spec?: { triggers?: Triggers } } }).context?.spec?.triggers ?? configured;
 }

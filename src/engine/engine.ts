@@ -50,6 +50,12 @@ export interface EngineOptions {
    * mid (a `position.adopted` record), so PnL counts from there.
    */
   adopt?: Readonly<Record<string, number>>;
+  /**
+   * Send a strategy with a running algo only the views that are crossings (see src/engine/view-gate.ts). Default
+   * true; false sends it every view past the decision filter, which makes the same decisions more slowly (the
+   * tests compare the two).
+   */
+  crossingsOnly?: boolean;
 }
 
 export interface EngineRestore {
@@ -191,6 +197,7 @@ export class Engine {
   private readonly freshView = new Set<string>();
   /** Views held back from strategies whose algo they would not change (crossings, not views: view-gate.ts). */
   private readonly viewGate = new ViewGate();
+  private readonly crossingsOnly: boolean;
 
   constructor(
     readonly config: EngineConfig,
@@ -198,6 +205,7 @@ export class Engine {
   ) {
     this.clock = options.clock ?? new VirtualClock(config.run.start);
     this.keepExecutions = options.keepExecutions ?? 100_000;
+    this.crossingsOnly = options.crossingsOnly ?? true;
     this.risk = new PreTradeRisk(config.risk ?? { instruments: new Map() });
     if (!options.venue && config.venue.kind === 'replay') throw new LegatoError('a replay venue needs its data: run it with runBacktest() or `legato backtest`');
     if (!options.venue && config.venue.kind === 'fix') throw new LegatoError('a FIX venue needs its connection: pass a FixVenue (FixVenue.connect) as options.venue, or run `legato run --config … ` with venue.kind fix');
@@ -418,7 +426,7 @@ export class Engine {
         if (ref.getSnapshot().status !== 'active') return this.viewGate.drop(name);
         const fresh = this.freshView.size > 0 && this.freshView.delete(name);
         // While an algo runs, only crossings go now; the other views wait for the next event (view-gate.ts).
-        if (fresh || this.viewGate.admit(name, ref, viewProbes(ref), view)) this.deliverView(ref, view);
+        if (fresh || !this.crossingsOnly || this.viewGate.admit(name, ref, viewProbes(ref), view)) this.deliverView(ref, view);
       });
       for (const symbol of stage.symbols) {
         const list = bySymbol.get(symbol);

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { AnyActorRef } from 'xstate';
+import { demoConfig } from '../../src/config/demo.js';
+import { resolveConfig, type EngineConfig } from '../../src/config/resolve.js';
+import type { SimulatedConfigInput } from '../../src/config/schema.js';
+import { createEngine } from '../../src/engine/engine.js';
+import type { EngineRecord } from '../../src/engine/records.js';
 import { at, scriptedDemo } from '../helpers/scripted-demo.js';
 
 /** The algo's view of the market: when it was computed and RB's book (null when unusable). */
@@ -72,4 +77,41 @@ describe('crossings, not views: the engine holds back views that change nothing 
     s.venue.canceled('hc-rb/1.2', 0);
     expect(s.venue.submitted.at(-1)).toMatchObject({ clientId: 'hc-rb/1.3', symbol: 'RB', side: -1, qty: 5, price: 3205 });
   });
+});
+
+/** Runs a config on its simulated venue, every view sent or only the crossings; its records, and views sent. */
+async function records(config: EngineConfig, crossingsOnly: boolean): Promise<{ records: string[]; views: number; orders: number }> {
+  const engine = createEngine(config, { crossingsOnly });
+  const out: EngineRecord[] = [];
+  engine.records$.subscribe((r) => out.push(r));
+  const summary = await engine.run();
+  return { records: out.map((r) => JSON.stringify(r)), views: summary.counts.views, orders: summary.counts.orders };
+}
+
+describe('crossings only make the same decisions as every view', () => {
+  /** A thin, fast market with slow reports, where partial fills, re-prices and races happen. */
+  const harsh = (kind: 'taker' | 'contingent' | 'quoting', seed: number): EngineConfig => {
+    const c: SimulatedConfigInput = structuredClone(demoConfig);
+    c.venue.latencyMs = 150;
+    for (const i of c.venue.instruments) {
+      i.quoteIntervalMs = 100;
+      i.size = { min: 1, max: 3 };
+    }
+    c.strategies[0]!.execution = { ...c.strategies[0]!.execution, kind, resubmitMs: 400 };
+    return resolveConfig(c, `harsh ${kind}`, { seed, days: 0.25 });
+  };
+  const cases = [
+    ...[1, 2].map((seed) => ({ name: `the demo, seed ${seed}`, config: () => resolveConfig(demoConfig, 'demo', { seed, days: 0.5 }) })),
+    ...(['taker', 'contingent', 'quoting'] as const).map((kind) => ({ name: `a thin, fast market with ${kind} algos`, config: () => harsh(kind, 3) })),
+  ];
+  for (const { name, config } of cases) {
+    it(`${name}: every record the same, in the same order, with fewer views sent`, async () => {
+      const every = await records(config(), false);
+      const crossings = await records(config(), true);
+      expect(every.orders).toBeGreaterThan(0);
+      expect(crossings.records.length).toBe(every.records.length);
+      for (let i = 0; i < every.records.length; i++) expect(crossings.records[i], `record ${i}`).toBe(every.records[i]);
+      expect(crossings.views).toBeLessThan(every.views);
+    });
+  }
 });

@@ -477,18 +477,18 @@ export class Engine {
           : undefined;
       let steps = 0;
       while (!aborted()) {
-        const next = clock.nextAt();
-        const last = next === undefined || next > until;
         if (pacer) {
+          const next = clock.nextAt();
+          const last = next === undefined || next > until;
           // Wait until the next timer (or the end) is due; in slices, so an abort or a control gets through.
           const wait = pacer.waitBefore(last ? until : next);
           if (wait >= (last ? Number.MIN_VALUE : 1)) {
             await pacer.sleep(Math.min(wait, PACE_SLICE_MS));
             continue;
           }
-        }
-        if (last) break;
-        clock.step(until);
+          if (last) break;
+          clock.step(until);
+        } else if (!clock.step(until)) break;
         if (clock.now() >= nextProgress) {
           nextProgress = clock.now() + every;
           progress();

@@ -411,7 +411,8 @@ export class Engine {
       const ref = this.actor.system.get(`strategy:${s.spec.name}`) as AnyActorRef;
       this.watchStates(`strategy:${s.spec.name}`, ref, s.spec.name);
       this.watchStates(`session:${s.spec.name}`, this.actor.system.get(`session:${s.spec.name}`) as AnyActorRef, s.spec.name);
-      // Every view while an algo runs, and the first after an operator changed the triggers or target.
+      // Past the decision filter: every view while an algo runs, and the first after an operator changed the
+      // triggers or target.
       const name = s.spec.name;
       const wantsEvery = (): boolean => ref.getSnapshot().context?.algo != null || (this.freshView.size > 0 && this.freshView.has(name));
       // The decision filter (see decisionRelevant): a view goes on when its decision mask changed, or while wanted.
@@ -425,7 +426,7 @@ export class Engine {
         // A stopped strategy (its stop finished before the run's end) hears nothing more.
         if (ref.getSnapshot().status !== 'active') return this.viewGate.drop(name);
         const fresh = this.freshView.size > 0 && this.freshView.delete(name);
-        // While an algo runs, only crossings go now; the other views wait for the next event (view-gate.ts).
+        // Of those, only crossings go now; the others wait for the next event of any kind (view-gate.ts).
         if (fresh || !this.crossingsOnly || this.viewGate.admit(name, ref, viewProbes(ref), view)) this.deliverView(ref, view);
       });
       for (const symbol of stage.symbols) {

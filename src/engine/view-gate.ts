@@ -1,36 +1,35 @@
 import type { AnyActorRef } from 'xstate';
 import type { MarketView } from '../domain/quote.js';
 
-/** A guard as XState calls it: the context and event, and the guard's params (none for the algo's own). */
+/** A guard as XState calls it: the context and event, and the guard's params. */
 type Guard = (args: { context: unknown; event: unknown }, params: unknown) => unknown;
 
-/**
- * Crossings, not views (DESIGN §7), for strategies with a running algo.
- *
- * While an algo runs, its strategy used to be sent every market view, and every one cost a macrostep in two
- * actors (20–40 µs) though almost none changed anything: the algo stores the view, then re-evaluates its
- * guarded eventless transitions. The gate sends a view only when it is a crossing for that algo: when some guard
- * of the algo's machine answers differently with the new view than with the one it holds. Otherwise the view is
- * held, and delivered (the newest only) before anything else reaches the actor tree: a delayed event firing, a
- * venue report, an operator's control, a journal snapshot. So every decision is made on the view it was made on
- * before, and the machines still make every decision: the gate only asks them, by their own guards, whether a
- * view is news.
- *
- * Why that is exact: after a macrostep no eventless transition is enabled. A view's only handler stores it; the
- * guards that do not read the market answer alike with either view, so when the ones that do answer alike too,
- * storing the view enables nothing, and the algo is where it would be, but for the view it holds. That view is
- * brought up to date before the next event that could read it.
- */
-/** An actor the gate asks, and how its machine stores a view (the machine's own function). */
+/** An actor the gate asks, and how its machine stores a view (the machine's own `withView`). */
 export interface ViewProbe {
   ref: AnyActorRef;
   withView: (context: never, view: MarketView) => object;
 }
 
+/**
+ * Crossings, not views (DESIGN §7).
+ *
+ * A strategy used to be sent every view past its decision filter (every view that changed a book, while an algo
+ * ran), each a macrostep in two actors (20–40 µs) though almost none changed anything: the machines store the view,
+ * then re-evaluate their guarded eventless transitions. The gate sends a view only when it is a crossing: when a
+ * guard that could fire now (of an eventless transition of an active state of the strategy or its running algo)
+ * answers differently with the new view than with the one the machine holds. Otherwise the view is held, and
+ * delivered (the newest only) before anything else reaches the actor tree: a delayed event firing, a venue report,
+ * an operator's control, a journal snapshot. So every decision is made on the view it was made on before, and the
+ * machines still make every decision: the gate only asks them, by their own guards, whether a view is news.
+ *
+ * Why that is exact: after a macrostep no eventless transition is enabled. A view's only handler stores it; a
+ * guard answers from what it reads, so the guards that did not read the stored view answer alike with either view,
+ * and when the ones that did answer alike too, storing the view enables nothing: the machine is where it would be,
+ * but for the view it holds, and that view is brought up to date before the next event that could read it.
+ */
 export class ViewGate {
   /** Per strategy, the newest view not yet delivered, and where to deliver it. */
   private readonly held = new Map<string, { ref: AnyActorRef; view: MarketView }>();
-  /** The answers of each context seen (contexts are immutable: a new one after every change). */
   /** Per snapshot seen (a new one after every change), the guards a view could change and their answers. */
   private readonly surveys = new WeakMap<object, Survey | null>();
   /** Views held back, and views sent on (as crossings or to bring an actor up to date). */

@@ -19,7 +19,7 @@ import type { OrderChange, OrderCommand, VenueReport } from '../domain/orders.js
 import { hedgedUnits, nakedDeviation, nakedLots } from '../domain/position.js';
 import type { LegQuote, MarketView } from '../domain/quote.js';
 import type { SpreadDefinition } from '../domain/spread.js';
-import { decisionMask } from '../streams/decisions.js';
+import { decisionFilter } from '../streams/decisions.js';
 import { MarketViewStage } from '../streams/market-views.js';
 import { ViewGate, type ViewProbe } from './view-gate.js';
 import { SimulatedVenue, type SimVenueSpec } from '../venue/simulated/simulated-venue.js';
@@ -51,9 +51,8 @@ export interface EngineOptions {
    */
   adopt?: Readonly<Record<string, number>>;
   /**
-   * Send a strategy with a running algo only the views that are crossings (see src/engine/view-gate.ts). Default
-   * true; false sends it every view past the decision filter, which makes the same decisions more slowly (the
-   * tests compare the two).
+   * Send a strategy only the views that are crossings (see src/engine/view-gate.ts). Default true; false sends it
+   * every view past the decision filter, which makes the same decisions more slowly (the tests compare the two).
    */
   crossingsOnly?: boolean;
 }
@@ -195,7 +194,7 @@ export class Engine {
   private readonly stateWatchersOf = new Map<string, (() => void)[]>();
   /** Strategies whose next market view is sent to them whatever its decision mask (after a trigger or target change). */
   private readonly freshView = new Set<string>();
-  /** Views held back from strategies whose algo they would not change (crossings, not views: view-gate.ts). */
+  /** Views held back from strategies whose decisions they would not change (crossings, not views: view-gate.ts). */
   private readonly viewGate = new ViewGate();
   private readonly crossingsOnly: boolean;
 
@@ -415,14 +414,9 @@ export class Engine {
       // triggers or target.
       const name = s.spec.name;
       const wantsEvery = (): boolean => ref.getSnapshot().context?.algo != null || (this.freshView.size > 0 && this.freshView.has(name));
-      // The decision filter (see decisionRelevant): a view goes on when its decision mask changed, or while wanted.
-      const triggers = liveTriggers(ref, s.spec.triggers);
-      let lastMask = -1;
+      const relevant = decisionFilter(liveTriggers(ref, s.spec.triggers), wantsEvery);
       const stage = new MarketViewStage(s.definition, { staleAfterMs: s.staleAfterMs, clock: this.clock, session: calendarFor(s.spec.session.calendar) }, (view) => {
-        const mask = decisionMask(view, triggers());
-        const changed = mask !== lastMask;
-        lastMask = mask;
-        if (!changed && !wantsEvery()) return;
+        if (!relevant(view)) return;
         // A stopped strategy (its stop finished before the run's end) hears nothing more.
         if (ref.getSnapshot().status !== 'active') return this.viewGate.drop(name);
         const fresh = this.freshView.size > 0 && this.freshView.delete(name);
@@ -444,10 +438,16 @@ export class Engine {
     ref.send({ type: 'spread.quoted', view });
   }
 
+  /** An operator's control into the actor tree: held views go first. */
+  private sendIn(ref: AnyActorRef, event: { type: string; [key: string]: unknown }): void {
+    this.flushViews();
+    ref.send(event);
+  }
+
   /**
-   * Delivers the views held back from strategies with a running algo (view-gate.ts), so that what reaches the
-   * actor tree next is decided on the market as it is now. Called before a delayed event fires, before a venue
-   * report or an operator's control is sent in, and before the actor tree is persisted.
+   * Delivers the views held back by the view gate (view-gate.ts), so that what reaches the actor tree next is
+   * decided on the market as it is now. Called before a delayed event fires (the actors' clock), before a venue
+   * report, before an operator's control (`sendIn`), and before the actor tree is persisted.
    */
   flushViews(): void {
     if (!this.viewGate.holding) return;
@@ -526,8 +526,7 @@ export class Engine {
     if (this.finished) return;
     this.finished = true;
     if (this.started) {
-      this.flushViews();
-      this.actor.send({ type: 'stop.requested' });
+      this.sendIn(this.actor, { type: 'stop.requested' });
       const deadline = this.clock.now() + STOP_GRACE_MS;
       const done = (): boolean => this.actor.getSnapshot().status !== 'active' || this.actor.getSnapshot().value === 'stopped';
       if (this.clock instanceof VirtualClock) {
@@ -582,8 +581,7 @@ export class Engine {
     this.record({ kind: 'control', at: this.clock.now(), action, strategy: options.strategy ?? null, source: options.source ?? 'library' });
     for (const name of names) {
       const ref = this.actor.system.get(`strategy:${name}`);
-      this.flushViews();
-      if (ref?.getSnapshot().status === 'active') ref.send({ type: `${action}.requested` });
+      if (ref?.getSnapshot().status === 'active') this.sendIn(ref, { type: `${action}.requested` });
     }
     return { ok: true, strategies: names };
   }
@@ -639,8 +637,7 @@ export class Engine {
     this.record({ kind: 'control', at: this.clock.now(), action: 'setTriggers', strategy, source: options.source ?? 'library', triggers: next, previous });
     // The strategy forgets the view it holds; the next one is sent to it whatever its decision mask.
     this.freshView.add(strategy);
-    this.flushViews();
-    ref.send({ type: 'triggers.requested', triggers: scaled });
+    this.sendIn(ref, { type: 'triggers.requested', triggers: scaled });
     return { ok: true, strategies: [strategy] };
   }
 
@@ -657,8 +654,7 @@ export class Engine {
     const previous = (c.ref.getSnapshot() as { context: { spec: { target: number } } }).context.spec.target;
     this.record({ kind: 'control', at: this.clock.now(), action: 'setTarget', strategy, source: options.source ?? 'library', target: parsed.data, previous });
     this.freshView.add(strategy);
-    this.flushViews();
-    c.ref.send({ type: 'target.requested', target: parsed.data });
+    this.sendIn(c.ref, { type: 'target.requested', target: parsed.data });
     return { ok: true, strategies: [strategy] };
   }
 
@@ -696,8 +692,7 @@ export class Engine {
     }
     const algoId = `${strategy}/${snap.context.seq + 1}`;
     this.record({ kind: 'control', at: this.clock.now(), action: 'startAlgo', strategy, source: options.source ?? 'library', algoId, side, qty: q.data, limit: l.data, algoKind: kind });
-    this.flushViews();
-    ref.send(event);
+    this.sendIn(ref, event);
     return { ok: true, strategies: [strategy], algoId };
   }
 
@@ -714,8 +709,7 @@ export class Engine {
     const ref = this.actor.system.get(`algo:${algoId}`) as AnyActorRef | undefined;
     if (!ref || ref.getSnapshot().status !== 'active') return { ok: false, refusal: 'unknownAlgo', error: `no running algo ${algoId}` };
     this.record({ kind: 'control', at: this.clock.now(), action: 'stopAlgo', strategy, source: options.source ?? 'library', algoId });
-    this.flushViews();
-    ref.send({ type: 'stop.requested' });
+    this.sendIn(ref, { type: 'stop.requested' });
     return { ok: true, strategies: [strategy] };
   }
 
@@ -728,8 +722,7 @@ export class Engine {
     const c = this.controllable(strategy);
     if (!c.ok) return c;
     this.record({ kind: 'control', at: this.clock.now(), action: 'stopStrategy', strategy, source: options.source ?? 'library' });
-    this.flushViews();
-    c.ref.send({ type: 'stop.requested' });
+    this.sendIn(c.ref, { type: 'stop.requested' });
     return { ok: true, strategies: [strategy] };
   }
 

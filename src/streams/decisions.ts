@@ -18,22 +18,25 @@ export function decisionMask(view: MarketView, t: Triggers): number {
 }
 
 /**
- * Passes a view on only when it can change a decision: when the decision mask changes, or while
- * `wantsEvery()` says the strategy is executing (its algo prices orders from every update).
+ * The decision filter as a plain predicate: true for a view that can change a decision, i.e. when the decision
+ * mask changes, or while `wantsEvery()` says the strategy is executing. `triggers` is read once per view (an
+ * operator may change them). The first view passes.
+ */
+export function decisionFilter(triggers: () => Triggers, wantsEvery: () => boolean): (view: MarketView) => boolean {
+  let last = -1;
+  return (view) => {
+    const m = decisionMask(view, triggers());
+    const changed = m !== last;
+    last = m;
+    return changed || wantsEvery();
+  };
+}
+
+/**
+ * Passes a view on only when it can change a decision (`decisionFilter`).
  * Machines cost microseconds per event, so an idle strategy must not see every tick.
  */
 export function decisionRelevant(triggers: Triggers, wantsEvery: () => boolean): MonoTypeOperatorFunction<MarketView> {
   // The last mask is per subscription: the first view of every subscription passes.
-  return (source) =>
-    defer(() => {
-      let last = -1;
-      return source.pipe(
-        filter((view) => {
-          const m = decisionMask(view, triggers);
-          const changed = m !== last;
-          last = m;
-          return changed || wantsEvery();
-        }),
-      );
-    });
+  return (source) => defer(() => source.pipe(filter(decisionFilter(() => triggers, wantsEvery))));
 }

@@ -90,6 +90,31 @@ export type RiskEvent = { type: 'order.refused'; clientId: string; reason: strin
 export type ReplaceRequest = { type: 'replace.requested' } & OrderChange;
 export type OrderEvent = VenueReport | RiskEvent | { type: 'cancel.requested' } | ReplaceRequest;
 
+/**
+ * The venue canceled the order: it ends canceled when the confirmation counts no fill we have not seen, else it
+ * waits for the fills still in flight.
+ */
+const canceledAtVenue = () =>
+  [
+    { guard: 'hasAllFills', target: 'canceled' },
+    { target: 'awaitingFills', actions: 'noteCanceledCount' },
+  ] as const;
+
+/** A fill (once per trade id) in a state the order stays in unless the fill completes it. */
+const fillStaying = () =>
+  [
+    { guard: 'isDuplicateFill' },
+    { guard: 'completesOrder', target: 'filled', actions: ['applyFill', 'reportFill'] },
+    { actions: ['applyFill', 'reportFill'] },
+  ] as const;
+
+/** A replace's answer after the order left `replacing`: the venue's word on the price stands, and the parent hears it. */
+const replaceAnswered = () =>
+  ({
+    'order.replaced': { actions: ['applyReplace', 'reportReplaced'] },
+    'order.replaceRejected': { actions: ['forgetReplace', 'reportReplaceFailed'] },
+  }) as const;
+
 export const orderMachine = setup({
   types: {
     context: {} as OrderContext,
@@ -193,10 +218,7 @@ export const orderMachine = setup({
         ],
         'cancel.requested': 'pendingCancel',
         // The venue may cancel before acknowledging (an immediate-or-cancel remainder, a risk check).
-        'order.canceled': [
-          { guard: 'hasAllFills', target: 'canceled' },
-          { target: 'awaitingFills', actions: 'noteCanceledCount' },
-        ],
+        'order.canceled': canceledAtVenue(),
         // Not working yet: there is nothing to replace, and the parent hears so (it cancels and re-sends instead).
         'replace.requested': { actions: 'reportReplaceFailed' },
       },
@@ -226,10 +248,7 @@ export const orderMachine = setup({
         ],
         'cancel.requested': 'pendingCancel',
         // The venue may cancel on its own (end of day, risk limits).
-        'order.canceled': [
-          { guard: 'hasAllFills', target: 'canceled' },
-          { target: 'awaitingFills', actions: 'noteCanceledCount' },
-        ],
+        'order.canceled': canceledAtVenue(),
         'order.rejected': { target: 'rejected', actions: 'noteReason' },
         // A late or repeated acknowledgement changes nothing.
         'order.accepted': {},
@@ -237,8 +256,7 @@ export const orderMachine = setup({
         'replace.requested': { target: 'replacing', actions: 'noteReplace' },
         // A replace's answer after the order came back here (a repeated confirmation; one that crossed a cancel
         // the venue refused): the venue's word on the price stands, and the parent hears it.
-        'order.replaced': { actions: ['applyReplace', 'reportReplaced'] },
-        'order.replaceRejected': { actions: ['forgetReplace', 'reportReplaceFailed'] },
+        ...replaceAnswered(),
       },
     },
     // A replace is on its way: the order works at its old price until the venue confirms or refuses it. No stale
@@ -249,11 +267,7 @@ export const orderMachine = setup({
       entry: { type: 'replaceOrder', params: ({ context }) => ({ order: context.order, role: context.role, change: context.replacing! }) },
       on: {
         // Fills at the old price racing the replace: they count, and one that completes the order ends it.
-        'order.filled': [
-          { guard: 'isDuplicateFill' },
-          { guard: 'completesOrder', target: 'filled', actions: ['applyFill', 'reportFill'] },
-          { actions: ['applyFill', 'reportFill'] },
-        ],
+        'order.filled': fillStaying(),
         'order.replaced': [
           { guard: 'hasFills', target: 'working.partiallyFilled', actions: ['applyReplace', 'reportReplaced'] },
           { target: 'working.accepted', actions: ['applyReplace', 'reportReplaced'] },
@@ -266,10 +280,7 @@ export const orderMachine = setup({
         // A cancel overrides the replace (its answer may still come, and is heard in pendingCancel).
         'cancel.requested': 'pendingCancel',
         // The venue canceled on its own, or rejected what it had acknowledged.
-        'order.canceled': [
-          { guard: 'hasAllFills', target: 'canceled' },
-          { target: 'awaitingFills', actions: 'noteCanceledCount' },
-        ],
+        'order.canceled': canceledAtVenue(),
         'order.rejected': { target: 'rejected', actions: 'noteReason' },
         'order.accepted': {},
       },
@@ -278,16 +289,9 @@ export const orderMachine = setup({
       entry: { type: 'cancelOrder', params: ({ context }) => ({ clientId: context.order.clientId }) },
       on: {
         // A fill racing the cancel: it counts, and may complete the order.
-        'order.filled': [
-          { guard: 'isDuplicateFill' },
-          { guard: 'completesOrder', target: 'filled', actions: ['applyFill', 'reportFill'] },
-          { actions: ['applyFill', 'reportFill'] },
-        ],
-        'order.canceled': [
-          { guard: 'hasAllFills', target: 'canceled' },
-          // The confirmation overtook fills that are still in flight: wait for them.
-          { target: 'awaitingFills', actions: 'noteCanceledCount' },
-        ],
+        'order.filled': fillStaying(),
+        // The confirmation may overtake fills still in flight: then it waits for them.
+        'order.canceled': canceledAtVenue(),
         // Too late to cancel (it filled) or unknown: the order is still what the venue last said.
         'order.cancelRejected': [
           { guard: 'hasFills', target: 'working.partiallyFilled', actions: ['noteReason', 'reportCancelFailed'] },
@@ -298,8 +302,7 @@ export const orderMachine = setup({
         'order.rejected': { target: 'rejected', actions: 'noteReason' },
         'cancel.requested': {},
         // A replace sent before the cancel was answered: its outcome is the parent's to know.
-        'order.replaced': { actions: ['applyReplace', 'reportReplaced'] },
-        'order.replaceRejected': { actions: ['forgetReplace', 'reportReplaceFailed'] },
+        ...replaceAnswered(),
       },
     },
     awaitingFills: {

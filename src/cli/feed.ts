@@ -1,16 +1,13 @@
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { parseInteger, parsePositive, parseSpeed } from './options.js';
+import { commandConfig, parseInteger, parsePositive, parseSpeed } from './options.js';
 import {
   ConfigErrors,
   DataError,
   LegatoError,
   Shard,
   defaultDataDir,
-  demoConfig,
   journalStatus,
-  loadConfigFile,
-  resolveConfig,
   runFeed,
   type EngineConfig,
   type MdCounts,
@@ -90,17 +87,8 @@ Examples:
 }
 
 async function feedCommand(flags: FeedFlags, err: NodeJS.WritableStream): Promise<number> {
-  let config: EngineConfig;
-  const overrides = { ...(flags.seed !== undefined ? { seed: flags.seed } : {}), ...(flags.days !== undefined ? { days: flags.days } : {}) };
-  try {
-    config = flags.config ? loadConfigFile(flags.config, overrides) : resolveConfig(demoConfig, 'built-in demo', overrides);
-  } catch (e) {
-    if (e instanceof ConfigErrors) {
-      err.write(`legato: ${e.message}\n`);
-      return 2;
-    }
-    throw e;
-  }
+  const config = commandConfig(flags, err);
+  if (config === null) return 2;
   if (flags.data === undefined && (flags.tz !== undefined || flags.badData !== 'skip')) {
     err.write('legato: --tz and --bad-data read recorded quotes: they need --data\n');
     return 2;

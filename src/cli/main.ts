@@ -13,14 +13,12 @@ import {
   type SweepRow,
   createEngine,
   loadQuotes,
-  demoConfig,
   htmlReport,
   sweepHtmlReport,
   backtestCsvFiles,
   sweepCsv,
   analyticsText,
   loadConfigFile,
-  resolveConfig,
   runBacktest,
   type BacktestResult,
   type EngineConfig,
@@ -32,7 +30,7 @@ import { formatDataReport, formatSummary, progressBar, table, time } from './for
 import { inspectFileCommand, machinesCommand, startRunInspection, type InspectFileFlags, type InspectRunFlags, type MachinesFlags } from './inspect-commands.js';
 import { checkVenueFlags, durableRun, venueCommand, wantsJournal, type VenueFlags } from './durable-run.js';
 import { controlCommand, listenForControl, type ControlFlags } from './control.js';
-import { parseHeartbeat, parseInteger, parsePort, parsePositive, parseSpeed, parseVenue, parseWorkers } from './options.js';
+import { commandConfig, parseHeartbeat, parseInteger, parsePort, parsePositive, parseSpeed, parseVenue, parseWorkers } from './options.js';
 import { isNatsError, natsFlagProblem, natsOption, natsSweep, registerWorkerCommand } from './distributed.js';
 import { parseMdOption, registerFeedCommand, shardRunCommand } from './feed.js';
 import { registerWhyCommand } from './why.js';
@@ -177,19 +175,8 @@ Examples:
   legato venue --protocol fix --port 9878 --store-dir vstore --config my.yaml   FIX 4.4 on 127.0.0.1:9878`,
     )
     .action(async (flags: VenueFlags & { config?: string; seed?: number }) => {
-      let config: EngineConfig;
-      try {
-        const overrides = flags.seed !== undefined ? { seed: flags.seed } : {};
-        config = flags.config ? loadConfigFile(flags.config, overrides) : resolveConfig(demoConfig, 'built-in demo', overrides);
-      } catch (e) {
-        if (e instanceof ConfigErrors) {
-          err.write(`legato: ${e.message}\n`);
-          exitCode = 2;
-          return;
-        }
-        throw e;
-      }
-      exitCode = await venueCommand(config, flags, err);
+      const config = commandConfig({ ...(flags.config !== undefined ? { config: flags.config } : {}), ...(flags.seed !== undefined ? { seed: flags.seed } : {}) }, err);
+      exitCode = config === null ? 2 : await venueCommand(config, flags, err);
     });
 
   registerFeedCommand(program, out, err, (code) => (exitCode = code));
@@ -305,17 +292,8 @@ Examples:
 }
 
 async function runCommand(flags: RunFlags, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
-  let config: EngineConfig;
-  const overrides = { ...(flags.seed !== undefined ? { seed: flags.seed } : {}), ...(flags.days !== undefined ? { days: flags.days } : {}) };
-  try {
-    config = flags.config ? loadConfigFile(flags.config, overrides) : resolveConfig(demoConfig, 'built-in demo', overrides);
-  } catch (e) {
-    if (e instanceof ConfigErrors) {
-      err.write(`legato: ${e.message}\n`);
-      return 2;
-    }
-    throw e;
-  }
+  const config = commandConfig(flags, err);
+  if (config === null) return 2;
   if (flags.md !== undefined) return shardRunCommand(config, { ...flags, md: flags.md }, out, err);
   // A replay has no simulated market and no start of its own: its recorded quotes drive it (legato backtest).
   if (config.venue.kind === 'replay') {

@@ -1,4 +1,20 @@
 import { InvalidArgumentError } from 'commander';
+import { ConfigErrors, demoConfig, loadConfigFile, resolveConfig, type EngineConfig } from '../index.js';
+
+/**
+ * The config a command runs: the file given with --config, else the built-in demo, with --seed and --days applied.
+ * A config that does not resolve is named on `err` and gives null (the command exits 2).
+ */
+export function commandConfig(flags: { config?: string; seed?: number; days?: number }, err: NodeJS.WritableStream): EngineConfig | null {
+  const overrides = { ...(flags.seed !== undefined ? { seed: flags.seed } : {}), ...(flags.days !== undefined ? { days: flags.days } : {}) };
+  try {
+    return flags.config ? loadConfigFile(flags.config, overrides) : resolveConfig(demoConfig, 'built-in demo', overrides);
+  } catch (e) {
+    if (!(e instanceof ConfigErrors)) throw e;
+    err.write(`legato: ${e.message}\n`);
+    return null;
+  }
+}
 
 /** The argument parsers of the CLI's options: a bad value is commander's named error, exit 2. */
 export function parseSpeed(v: string): number | 'max' {

@@ -415,13 +415,14 @@ export class Engine {
       const name = s.spec.name;
       const wantsEvery = (): boolean => ref.getSnapshot().context?.algo != null || (this.freshView.size > 0 && this.freshView.has(name));
       const relevant = decisionFilter(liveTriggers(ref, s.spec.triggers), wantsEvery);
+      const probes = viewProbes(ref);
       const stage = new MarketViewStage(s.definition, { staleAfterMs: s.staleAfterMs, clock: this.clock, session: calendarFor(s.spec.session.calendar) }, (view) => {
         if (!relevant(view)) return;
         // A stopped strategy (its stop finished before the run's end) hears nothing more.
         if (ref.getSnapshot().status !== 'active') return this.viewGate.drop(name);
         const fresh = this.freshView.size > 0 && this.freshView.delete(name);
         // Of those, only crossings go now; the others wait for the next event of any kind (view-gate.ts).
-        if (fresh || !this.crossingsOnly || this.viewGate.admit(name, ref, viewProbes(ref), view)) this.deliverView(ref, view);
+        if (fresh || !this.crossingsOnly || this.viewGate.admit(name, ref, probes(), view)) this.deliverView(ref, view);
       });
       for (const symbol of stage.symbols) {
         const list = bySymbol.get(symbol);
@@ -1144,10 +1145,24 @@ function recordStrategy(r: EngineRecord): string | undefined {
 }
 
 /** Whom a view may concern: the strategy, and its running algo if it has one (see view-gate.ts). */
-function viewProbes(ref: AnyActorRef): ViewProbe[] {
-  const algo = (ref.getSnapshot().context as { algo?: { ref: AnyActorRef } | null } | undefined)?.algo?.ref;
+/**
+ * What the view gate asks of a strategy: the strategy, and its running algo if any. Built once per strategy and
+ * per algo (a view passes here thousands of times between two launches), not once per view.
+ */
+function viewProbes(ref: AnyActorRef): () => readonly ViewProbe[] {
   const strategy: ViewProbe = { ref, withView: (_, view) => strategyWithView(view) };
-  return algo ? [strategy, { ref: algo, withView: algoWithView }] : [strategy];
+  const alone = [strategy];
+  let algoRef: AnyActorRef | undefined;
+  let both: readonly ViewProbe[] = alone;
+  return () => {
+    const algo = (ref.getSnapshot().context as { algo?: { ref: AnyActorRef } | null } | undefined)?.algo?.ref;
+    if (algo === undefined) return alone;
+    if (algo !== algoRef) {
+      algoRef = algo;
+      both = [strategy, { ref: algo, withView: algoWithView }];
+    }
+    return both;
+  };
 }
 
 /** The strategy's triggers now (an operator may have changed them), read once per view. */

@@ -8,6 +8,38 @@ export interface Clock {
   now(): number;
   setTimeout(fn: () => void, ms: number): TimerId;
   clearTimeout(id: TimerId): void;
+  /**
+   * A timer armed again and again, one arming at a time (a replay's next instant, a quote generator's next quote):
+   * `arm(ms)` is `setTimeout(fn, ms)` in every respect, including its place among timers due at the same moment.
+   * Optional: a clock that offers it arms it without allocating (see `rearmable`).
+   */
+  rearmable?(fn: () => void): Rearmable;
+}
+
+/** See `Clock.rearmable`. `arm` while armed moves the one pending firing; `disarm` cancels it. */
+export interface Rearmable {
+  arm(ms: number): void;
+  disarm(): void;
+}
+
+/** A clock's own re-armable timer, or one made of its setTimeout and clearTimeout. */
+export function rearmable(clock: Clock, fn: () => void): Rearmable {
+  if (clock.rearmable) return clock.rearmable(fn);
+  let id: TimerId | undefined;
+  const fire = (): void => {
+    id = undefined;
+    fn();
+  };
+  return {
+    arm(ms) {
+      if (id !== undefined) clock.clearTimeout(id);
+      id = clock.setTimeout(fire, ms);
+    },
+    disarm() {
+      if (id !== undefined) clock.clearTimeout(id);
+      id = undefined;
+    },
+  };
 }
 
 export type TimerId = number;

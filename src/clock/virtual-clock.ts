@@ -1,10 +1,13 @@
-import type { Clock, TimerId } from './clock.js';
+import type { Clock, Rearmable, TimerId } from './clock.js';
 
 interface Timer {
   at: number;
   seq: number;
+  /** 0 for a re-armable timer's (it has no id: nobody clears it by id). */
   id: TimerId;
   fn: () => void;
+  /** Cleared, or replaced by a later arming: it stays in the heap until it reaches the top, and is dropped there. */
+  dead: boolean;
 }
 
 /**
@@ -18,6 +21,8 @@ export class VirtualClock implements Clock {
   private readonly live = new Map<TimerId, Timer>();
   private nextId = 1;
   private seq = 0;
+  /** Re-armable timers armed and not yet fired. */
+  private armed = 0;
   /** Called after each timer fires (a host that must act between steps: the journal flushes there). */
   afterStep: (() => void) | undefined = undefined;
 
@@ -34,19 +39,60 @@ export class VirtualClock implements Clock {
     const id = this.nextId++;
     // A non-finite delay never fires (Node would fire Infinity after 1 ms).
     if (!Number.isFinite(ms)) return id;
-    const timer: Timer = { at: this.current + Math.max(0, ms), seq: this.seq++, id, fn };
+    const timer: Timer = { at: this.current + Math.max(0, ms), seq: this.seq++, id, fn, dead: false };
     this.live.set(id, timer);
     this.push(timer);
     return id;
   }
 
   clearTimeout(id: TimerId): void {
+    const timer = this.live.get(id);
+    if (timer === undefined) return;
+    timer.dead = true;
     this.live.delete(id);
+  }
+
+  /**
+   * A timer armed again and again (the replay's next instant, a simulated instrument's next quote): each arming
+   * takes its place among the timers exactly as `setTimeout` would (the same sequence), but reuses the timer
+   * that last fired, so a day of quotes allocates no timer and touches no map.
+   */
+  rearmable(fn: () => void): Rearmable {
+    let pending: Timer | undefined;
+    let spare: Timer | undefined;
+    const fire = (): void => {
+      spare = pending;
+      pending = undefined;
+      this.armed--;
+      fn();
+    };
+    const disarm = (): void => {
+      if (pending === undefined) return;
+      // Still in the heap: dropped when it reaches the top, never reused.
+      pending.dead = true;
+      pending = undefined;
+      this.armed--;
+    };
+    return {
+      arm: (ms) => {
+        disarm();
+        if (!Number.isFinite(ms)) return;
+        const timer = spare ?? { at: 0, seq: 0, id: 0, fn: fire, dead: false };
+        spare = undefined;
+        timer.at = this.current + Math.max(0, ms);
+        timer.seq = this.seq++;
+        timer.dead = false;
+        pending = timer;
+        this.armed++;
+        this.push(timer);
+      },
+      disarm,
+    };
   }
 
   /** Timers waiting to fire. */
   get pending(): number {
-    return this.live.size;
+    return this.live.size + this.armed;
   }
 
   /** When the next timer fires, or undefined when none is waiting. */
@@ -61,7 +107,7 @@ export class VirtualClock implements Clock {
     const top = this.heap[0];
     if (!top || top.at > limit) return false;
     this.pop();
-    this.live.delete(top.id);
+    if (top.id !== 0) this.live.delete(top.id);
     if (top.at > this.current) this.current = top.at;
     top.fn();
     this.afterStep?.();
@@ -80,7 +126,7 @@ export class VirtualClock implements Clock {
   }
 
   private dropCancelled(): void {
-    while (this.heap.length > 0 && !this.live.has(this.heap[0]!.id)) this.pop();
+    while (this.heap.length > 0 && this.heap[0]!.dead) this.pop();
   }
 
   private less(a: Timer, b: Timer): boolean {

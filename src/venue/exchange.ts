@@ -1,5 +1,5 @@
 import { Subject } from 'rxjs';
-import type { Clock, TimerId } from '../clock/clock.js';
+import { rearmable, type Clock, type Rearmable, type TimerId } from '../clock/clock.js';
 import { Decimal } from '../domain/decimal.js';
 import type { OrderChange, OrderCommand, VenueReport } from '../domain/orders.js';
 import type { LegQuote } from '../domain/quote.js';
@@ -121,6 +121,7 @@ export abstract class Exchange implements Venue {
   private readonly done = new BoundedSet<string>(REMEMBER);
   private readonly positionLots = new Map<string, number>();
   private readonly timers = new Set<TimerId>();
+  private readonly rearmables: Rearmable[] = [];
   private readonly faultRandom: Random;
   private readonly symbolOf = new BoundedMap<string, string>(REMEMBER);
   private connected = true;
@@ -177,6 +178,7 @@ export abstract class Exchange implements Venue {
     this.running = false;
     for (const t of this.timers) this.clock.clearTimeout(t);
     this.timers.clear();
+    for (const r of this.rearmables) r.disarm();
   }
 
   submit(order: OrderCommand): void {
@@ -243,19 +245,16 @@ export abstract class Exchange implements Venue {
   }
 
   /**
-   * A timer armed again and again, one at a time (the market's next quote): `arm(ms)` is `later(ms, fn)` without
-   * a new closure per arming. Arm it again only once it fired or the venue stopped.
+   * A timer armed again and again, one at a time (the market's next quote): `arm(ms)` is `later(ms, fn)` without a
+   * new closure, timer or id per arming (the clock's re-armable timer). Arm it again only once it fired or the
+   * venue stopped.
    */
   protected rearmable(fn: () => void): (ms: number) => void {
-    let id: TimerId = 0;
-    const fire = (): void => {
-      this.timers.delete(id);
+    const timer = rearmable(this.clock, () => {
       if (this.running) fn();
-    };
-    return (ms) => {
-      id = this.clock.setTimeout(fire, ms);
-      this.timers.add(id);
-    };
+    });
+    this.rearmables.push(timer);
+    return (ms) => timer.arm(ms);
   }
 
   private at(t: number, fn: () => void): void {

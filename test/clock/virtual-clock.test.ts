@@ -195,6 +195,58 @@ describe('VirtualClock', () => {
       ['negative', 1000],
     ]);
   });
+
+  describe('re-armable timers', () => {
+    it('take their place among timers due at the same moment exactly as setTimeout would', () => {
+      // The same schedule twice: once with a re-armable timer, once with setTimeout in its place. Each tick sets a
+      // timer due with the next tick before re-arming, and one after: the first fires before the next tick, the
+      // second after it.
+      const run = (useSlot: boolean): string[] => {
+        const clock = new VirtualClock(T0);
+        const fired: string[] = [];
+        let n = 0;
+        const tick = (): void => {
+          const k = n++;
+          fired.push(`tick${k}@${clock.now()}`);
+          if (k === 3) return;
+          clock.setTimeout(() => fired.push(`before${k + 1}@${clock.now()}`), 10);
+          arm(10);
+          clock.setTimeout(() => fired.push(`after${k + 1}@${clock.now()}`), 10);
+        };
+        const slot = clock.rearmable(tick);
+        const arm = (ms: number): void => void (useSlot ? slot.arm(ms) : clock.setTimeout(tick, ms));
+        arm(10);
+        clock.runUntil(T0 + 100);
+        return fired;
+      };
+      const expected = ['tick0@1010', 'before1@1020', 'tick1@1020', 'after1@1020', 'before2@1030', 'tick2@1030', 'after2@1030', 'before3@1040', 'tick3@1040', 'after3@1040'];
+      expect(run(false)).toEqual(expected);
+      expect(run(true)).toEqual(expected);
+    });
+
+    it('count as pending while armed; re-arming moves the one firing, disarming cancels it', () => {
+      const clock = new VirtualClock(T0);
+      const fired: number[] = [];
+      const slot = clock.rearmable(() => fired.push(clock.now()));
+      expect(clock.pending).toBe(0);
+      slot.arm(50);
+      expect(clock.pending).toBe(1);
+      slot.arm(20);
+      expect(clock.pending).toBe(1);
+      expect(clock.nextAt()).toBe(T0 + 20);
+      clock.runUntil(T0 + 100);
+      expect(fired).toEqual([T0 + 20]);
+      expect(clock.pending).toBe(0);
+      slot.arm(10);
+      slot.disarm();
+      expect(clock.pending).toBe(0);
+      expect(clock.nextAt()).toBeUndefined();
+      clock.runUntil(T0 + 200);
+      expect(fired).toEqual([T0 + 20]);
+      slot.arm(Infinity);
+      expect(clock.pending).toBe(0);
+    });
+  });
 });
 
 describe('WallClock', () => {

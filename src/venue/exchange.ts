@@ -308,19 +308,10 @@ export abstract class Exchange implements Venue {
   }
 
   /**
-   * A new book for a symbol, published now: the engine sees it (if connected) and resting orders match.
-   * `more`: another book with this same time follows at once (rows stamped alike; the quote says so).
-   * The exchange keeps `book` as the symbol's book (its own fills consume its sizes).
-   */
-  protected publish(symbol: string, book: Book, more = false): void {
-    this.books.set(symbol, book);
-    if (this.connected) this.quotes$.next(more ? { symbol, ...book, ts: this.clock.now(), more } : { symbol, ...book, ts: this.clock.now() });
-    this.match(symbol, book);
-  }
-
-  /**
-   * `publish` of a quote the subclass built (the object the engine receives): the exchange copies its levels into
-   * the symbol's book, reused from one quote to the next, so a quote allocates nothing else. Its `ts` is now.
+   * A new book for a symbol, published now: the engine sees the quote (if connected) and resting orders match. The
+   * quote is the object the engine receives; the exchange copies its levels into the symbol's book, reused from one
+   * quote to the next (its own fills consume the book's sizes, never the quote's), so a quote allocates nothing
+   * else. `more` on the quote: another book with this same time follows at once (rows stamped alike).
    */
   protected publishQuote(quote: LegQuote): void {
     const symbol = quote.symbol;

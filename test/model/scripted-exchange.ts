@@ -34,7 +34,7 @@ export class ScriptedExchange extends Exchange {
   }
 
   setBook(symbol: string, book: Book): void {
-    this.publish(symbol, { ...book });
+    this.publishQuote({ symbol, ...book, ts: this.clock.now() });
   }
 
   /** The venue cancels its oldest resting order on its own; false when nothing rests. */

@@ -20,20 +20,15 @@ const T0 = Date.UTC(2026, 0, 5, 9);
 const ALWAYS: CalendarSpec = { timeZone: 'UTC', days: [...WEEKDAYS], sessions: [{ start: '00:00', end: '00:00' }] };
 const SYMBOLS = Array.from({ length: 50 }, (_, i) => `S${i}`);
 
-/** The exchange core with the market played by the test, through either publishing path. */
+/** The exchange core with the market played by the test. */
 class TestExchange extends Exchange {
   readonly name = 'test-exchange';
-  constructor(
-    instruments: ExchangeInstrument[],
-    clock: Clock,
-    private readonly path: 'publishQuote' | 'publish',
-  ) {
+  constructor(instruments: ExchangeInstrument[], clock: Clock) {
     super({ seed: 1, latencyMs: 0, calendar: ALWAYS, instruments }, clock);
   }
   protected onStart(): void {}
   quote(symbol: string, bid: number, bidSize: number, ask: number, askSize: number): void {
-    if (this.path === 'publishQuote') this.publishQuote({ symbol, bid, bidSize, ask, askSize, ts: this.clock.now() });
-    else this.publish(symbol, { bid, bidSize, ask, askSize });
+    this.publishQuote({ symbol, bid, bidSize, ask, askSize, ts: this.clock.now() });
   }
   print(symbol: string, low: number, high: number, volume: number): void {
     this.printTrade(symbol, low, high, volume);
@@ -44,12 +39,11 @@ class TestExchange extends Exchange {
  * Fifty symbols; seven orders rest on S3 and S7, interleaved. Every order is sent as a proxy that counts the reads
  * of its fields, so the test sees whether the matcher looked at an order at all.
  */
-function scenario(path: 'publishQuote' | 'publish' = 'publishQuote') {
+function scenario() {
   const clock = new VirtualClock(T0);
   const venue = new TestExchange(
     SYMBOLS.map((symbol) => ({ symbol, tickSize: '1', lotSize: '1' })),
     clock,
-    path,
   );
   const reports: VenueReport[] = [];
   venue.reports$.subscribe((r) => reports.push(r));
@@ -131,8 +125,8 @@ describe('exchange core: a quote or a trade of a symbol with no resting order', 
 
 describe('exchange core: fills on the quoted symbol, in arrival order', () => {
   /** The scenario after the others' quotes: a quote and a trade on S3, replaces and a quote on S7, a cancel. */
-  function play(path: 'publishQuote' | 'publish') {
-    const s = scenario(path);
+  function play() {
+    const s = scenario();
     s.step(() => {
       for (const sym of SYMBOLS) if (sym !== 'S3' && sym !== 'S7') s.venue.quote(sym, 90, 7, 110, 7);
     });
@@ -178,14 +172,9 @@ describe('exchange core: fills on the quoted symbol, in arrival order', () => {
   };
 
   it('a quote and a trade of S3 fill only S3 orders, in arrival order; replaces on S7 keep or lose the place; every report as before', () => {
-    const got = play('publishQuote');
+    const got = play();
     expect({ reports: got.reports, bookS3: got.bookS3, bookS7: got.bookS7, afterReplaces: got.afterReplaces, open: got.open }).toEqual(EXPECTED);
     expect(got.positions).toEqual({ ...Object.fromEntries(SYMBOLS.map((sym) => [sym, 0])), S3: 10, S7: -3 });
-  });
-
-  it('a subclass that publishes its own book objects (publish) gets the same fills and reports', () => {
-    const got = play('publish');
-    expect({ reports: got.reports, bookS3: got.bookS3, bookS7: got.bookS7, afterReplaces: got.afterReplaces, open: got.open }).toEqual(EXPECTED);
   });
 
   it('the book of a symbol is its latest quote less what this venue filled, whichever object carried the quote', () => {

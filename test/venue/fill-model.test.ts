@@ -6,7 +6,7 @@ import { TradeTable } from '../../src/data/trade-table.js';
 import type { OrderCommand, OrderFilled, VenueReport } from '../../src/domain/orders.js';
 import type { LegQuote } from '../../src/domain/quote.js';
 import { WEEKDAYS, type CalendarSpec } from '../../src/domain/session-calendar.js';
-import { Exchange, type Book, type ExchangeInstrument } from '../../src/venue/exchange.js';
+import { Exchange, type ExchangeInstrument } from '../../src/venue/exchange.js';
 import { ReplayVenue } from '../../src/venue/replay/replay-venue.js';
 
 /**
@@ -25,7 +25,7 @@ class TestExchange extends Exchange {
   }
   protected onStart(): void {}
   book_(symbol: string, bid: number, bidSize: number, ask: number, askSize: number): void {
-    this.publish(symbol, { bid, bidSize, ask, askSize } satisfies Book);
+    this.publishQuote({ symbol, bid, bidSize, ask, askSize, ts: this.clock.now() });
   }
   print(symbol: string, low: number, high: number, volume: number): void {
     this.printTrade(symbol, low, high, volume);

@@ -38,7 +38,7 @@ export class MdVenue extends Exchange {
   quote(symbol: string, book: Book, ts: number, more = false): boolean {
     if (!this.running || !this.symbols.has(symbol)) return false;
     this.clock.at(ts, () => {
-      if (this.running) this.publish(symbol, { ...book }, more);
+      if (this.running) this.publishQuote(more ? { symbol, ...book, ts: this.clock.now(), more } : { symbol, ...book, ts: this.clock.now() });
     });
     return true;
   }

@@ -159,22 +159,13 @@ export interface Exposure {
   since: number | null;
 }
 
-/** Per leg, the deviation from the nearest balanced position, weighted by notional once every traded leg has a price. */
-
 /**
- * The price (ticks) each leg's naked lots are valued at: its book's mid when the algo has one, else its last fill
+ * The price (ticks) a leg's naked lots are valued at: its book's mid when the algo has one, else its last fill
  * price (a leg that never filled still counts when it is the one short of balance).
  */
-function marks(context: AlgoContext, lastPrice: readonly number[]): number[] {
-  return lastPrice.map((p, i) => {
-    const book = context.latest?.legs[i];
-    return book ? (book.bid + book.ask) / 2 : p;
-  });
-}
-
-/** Per leg, |deviation| · |mark (ticks)| · tick value: the currency value of the naked lots. */
-function legNotionals(deviation: readonly number[], lastPrice: readonly number[], tickValue: readonly number[]): number[] {
-  return deviation.map((n, i) => abs(n) * abs(lastPrice[i]!) * tickValue[i]!);
+function mark(context: AlgoContext, leg: number, lastPrice: number): number {
+  const book = context.latest?.legs[leg];
+  return book ? (book.bid + book.ask) / 2 : lastPrice;
 }
 
 export interface AlgoContext {
@@ -325,30 +316,32 @@ function workingLots(context: AlgoContext): number[] {
 function needs(context: AlgoContext, mode: HedgeMode = context.ladder.mode, ignoreWorking = false): number[] {
   // Guards ask this several times per event, and the engine asks every guard per market view (view-gate.ts):
   // compute it once per value of what it reads. Context parts are never changed in place (assign replaces them),
-  // so the fills, orders and entry objects stand for their values (the spec is fixed for the algo's life).
-  let byOrders = needsCache.get(context.fills);
-  if (!byOrders) needsCache.set(context.fills, (byOrders = new WeakMap()));
-  let byEntry = byOrders.get(context.orders);
-  if (!byEntry) byOrders.set(context.orders, (byEntry = new WeakMap()));
-  let cache = byEntry.get(context.entry);
-  if (!cache) byEntry.set(context.entry, (cache = new Map()));
-  const key = `${mode}${ignoreWorking ? '*' : ''}`;
-  let out = cache.get(key);
-  if (!out) cache.set(key, (out = computeNeeds(context, mode, ignoreWorking)));
-  return out;
+  // so the fills, orders and entry objects stand for their values (the spec is fixed for the algo's life). A
+  // context only moves forward (a replaced part never comes back), so per fills object only the orders and entry
+  // last seen with it are remembered.
+  let memo = needsMemo.get(context.fills);
+  if (memo === undefined || memo.orders !== context.orders || memo.entry !== context.entry) {
+    memo = { orders: context.orders, entry: context.entry, values: [undefined, undefined, undefined, undefined, undefined, undefined] };
+    needsMemo.set(context.fills, memo);
+  }
+  const slot = NEEDS_SLOT[mode] + (ignoreWorking ? 1 : 0);
+  return (memo.values[slot] ??= computeNeeds(context, mode, ignoreWorking));
 }
-const needsCache = new WeakMap<object, WeakMap<object, WeakMap<object, Map<string, number[]>>>>();
+/** Per fills object: the orders and entry objects last seen with it, and the needs computed for them. */
+const needsMemo = new WeakMap<object, { orders: object; entry: object; values: (number[] | undefined)[] }>();
+/** Where a mode's needs are kept in `values` (the next slot holds them with `ignoreWorking`). */
+const NEEDS_SLOT: Record<HedgeMode, number> = { rest: 0, cross: 2, unwind: 4 };
 
 function computeNeeds(context: AlgoContext, mode: HedgeMode, ignoreWorking: boolean): number[] {
   const s = context.spec;
+  const filled = context.fills.lots;
   const working = ignoreWorking ? s.tradingMultipliers.map(() => 0) : workingLots(context);
-  const input = { filled: context.fills.lots, working, tradingMultipliers: s.tradingMultipliers };
   // Flatten unwinds every leg to 0; any other unwind, to the whole units all legs hold.
-  if (mode === 'unwind') return unwindNeeds(input, context.spec.purpose === 'flatten' ? 0 : undefined);
+  if (mode === 'unwind') return unwindNeeds({ filled, working, tradingMultipliers: s.tradingMultipliers }, s.purpose === 'flatten' ? 0 : undefined);
   // Resting follows the active leg while the entry works it; once the ladder crosses, every leg — the active
   // one included — is completed to a whole unit, so a fraction of a unit never outlasts the ladder.
   const entryOpen = !context.entry.closed && mode === 'rest';
-  return hedgeNeeds({ ...input, side: s.side, activeLeg: s.activeLeg, entryOpen, rounding: s.rounding });
+  return hedgeNeeds({ filled, working, tradingMultipliers: s.tradingMultipliers, side: s.side, activeLeg: s.activeLeg, entryOpen, rounding: s.rounding });
 }
 
 /**
@@ -359,6 +352,20 @@ function maySend(context: AlgoContext): boolean {
   if (context.ladder.mode !== 'unwind') return true;
   for (const o of Object.values(context.orders)) if (o.role !== 'unwind') return false;
   return true;
+}
+
+/** Some leg needs lots in the ladder's current mode (counting what is working) and has a book to price them from. */
+function needsWithBook(context: AlgoContext): boolean {
+  const need = needs(context);
+  for (let leg = 0; leg < need.length; leg++) if (need[leg] !== 0 && context.market?.legs[leg] != null) return true;
+  return false;
+}
+
+/** Some leg the fills alone call for lots from (in the ladder's current mode) has no usable book. */
+function needsMissingBook(context: AlgoContext): boolean {
+  const need = needs(context, context.ladder.mode, true);
+  for (let leg = 0; leg < need.length; leg++) if (need[leg] !== 0 && context.market?.legs[leg] == null) return true;
+  return false;
 }
 
 const isLadderRole = (role: OrderRole | undefined): boolean => role === 'hedge' || role === 'unwind';
@@ -388,9 +395,9 @@ function entrySliceLots(context: AlgoContext): number {
   const s = context.spec;
   const spread = context.market?.spread;
   if (!spread) return 0;
-  const hedging = hasRole(context, 'hedge', 'unwind');
+  const hedging = hasLadderOrder(context);
   const unhedged = needs(context, 'rest');
-  if (!s.entryWhileHedging && (hedging || unhedged.some((n) => n !== 0))) return 0;
+  if (!s.entryWhileHedging && (hedging || !allZero(unhedged))) return 0;
   let units = s.side > 0 ? spread.askSize : spread.bidSize;
   const working = ladderWorkingLots(context);
   for (let i = 0; i < s.tradingMultipliers.length; i++) {
@@ -413,6 +420,12 @@ function ladderWorkingLots(context: AlgoContext): number[] {
   const w = context.spec.tradingMultipliers.map(() => 0);
   for (const o of Object.values(context.orders)) if (o.role !== 'entry') w[o.leg]! += o.side * (o.qty - o.filled);
   return w;
+}
+
+/** Every element is 0. */
+function allZero(values: readonly number[]): boolean {
+  for (let i = 0; i < values.length; i++) if (values[i] !== 0) return false;
+  return true;
 }
 
 /**
@@ -463,8 +476,14 @@ function hedgePrice(context: AlgoContext, leg: number, side: Side): number | und
   }
 }
 
-function hasRole(context: AlgoContext, ...roles: OrderRole[]): boolean {
-  for (const o of Object.values(context.orders)) if (roles.includes(o.role)) return true;
+function hasRole(context: AlgoContext, role: OrderRole): boolean {
+  for (const o of Object.values(context.orders)) if (o.role === role) return true;
+  return false;
+}
+
+/** A hedge or unwind order (the ladder's own) is working. */
+function hasLadderOrder(context: AlgoContext): boolean {
+  for (const o of Object.values(context.orders)) if (isLadderRole(o.role)) return true;
   return false;
 }
 
@@ -543,6 +562,15 @@ export function algoResult(context: AlgoContext, status: AlgoStatus): AlgoResult
   };
 }
 
+/** The first child id `o1`, `o2`, … that no working order holds. */
+function freeSlot(orders: Record<string, WorkingOrder>): string {
+  const working = Object.values(orders);
+  for (let n = 1; ; n++) {
+    const slot = `o${n}`;
+    if (!working.some((o) => o.slot === slot)) return slot;
+  }
+}
+
 type SpawnOrder = (src: 'order', options: { id: string; systemId: string; input: OrderInput }) => ActorRefFrom<typeof orderMachine>;
 
 function spawnOrder(
@@ -555,11 +583,9 @@ function spawnOrder(
   // The child's id is a slot reused once its order has ended, not the client id: XState names the done
   // event after the child's id and remembers every event type a machine has seen, so unique ids would grow
   // memory with every order ever sent. The client id stays the systemId and the order's own name.
-  const used = new Set(Object.values(context.orders).map((w) => w.slot));
-  let slot = 1;
-  while (used.has(`o${slot}`)) slot++;
+  const slot = freeSlot(context.orders);
   const ref = spawn('order', {
-    id: `o${slot}`,
+    id: slot,
     systemId: `order:${clientId}`,
     input: {
       order: { clientId, symbol: context.spec.symbols[o.leg]!, side: o.side, qty: o.qty, price: o.price },
@@ -568,11 +594,11 @@ function spawnOrder(
       staleAfterMs: o.staleAfterMs,
     },
   });
-  return {
-    seq,
-    orders: { ...context.orders, [clientId]: { ref, slot: `o${slot}`, leg: o.leg, role: o.role, side: o.side, qty: o.qty, price: o.price, filled: 0, cancelling: false, replacing: false } },
-    counts: { ...context.counts, orders: context.counts.orders + 1 },
-  };
+  // A copy with the new order last, as `{ ...orders, [clientId]: order }` would give: in Node 20 a spread followed by a
+  // key the spread object lacks costs a microsecond or more per key, a copy and a store a fraction of that.
+  const orders = Object.assign({}, context.orders);
+  orders[clientId] = { ref, slot, leg: o.leg, role: o.role, side: o.side, qty: o.qty, price: o.price, filled: 0, cancelling: false, replacing: false };
+  return { seq, orders, counts: { ...context.counts, orders: context.counts.orders + 1 } };
 }
 
 /**
@@ -628,32 +654,47 @@ export const algoMachine = setup({
     openSession: assign(({ context }) => ({ sessionOpen: true, market: context.latest })),
     recordFill: assign(({ context, event }) => {
       const e = event as LegFilledEvent;
-      const lots = [...context.fills.lots];
-      const notional = [...context.fills.notional];
-      const lastPrice = [...context.fills.lastPrice];
+      const before = context.fills;
+      const lots = before.lots.slice();
+      const notional = before.notional.slice();
+      const lastPrice = before.lastPrice.slice();
       lots[e.leg]! += e.side * e.qty;
       notional[e.leg]! += e.side * e.qty * e.price;
       lastPrice[e.leg] = e.price;
       const order = context.orders[e.clientId];
-      const orders = order ? { ...context.orders, [e.clientId]: { ...order, filled: order.filled + e.qty } } : context.orders;
+      let orders = context.orders;
+      if (order) {
+        orders = Object.assign({}, orders);
+        orders[e.clientId] = { ...order, filled: order.filled + e.qty };
+      }
       const x = context.exposure;
       const tv = context.spec.tickValue;
-      // Until this fill the deviation was x.lots, valued at the prices before it.
-      const mark = marks(context, lastPrice);
-      const notionalBefore = legNotionals(x.lots, marks(context, context.fills.lastPrice), tv).reduce((a, n) => a + n, 0);
+      // Until this fill the deviation was x.lots, valued at the prices before it. A leg's notional is
+      // |deviation| · |mark (ticks)| · tick value, the currency value of its naked lots; sums run in leg order.
+      let notionalBefore = 0;
+      for (let i = 0; i < x.lots.length; i++) notionalBefore += abs(x.lots[i]!) * abs(mark(context, i, before.lastPrice[i]!)) * tv[i]!;
       const deviation = nakedDeviation(lots, context.spec.tradingMultipliers);
-      const legNotional = legNotionals(deviation, mark, tv);
+      const maxLots: number[] = [];
+      const maxLegNotional: number[] = [];
+      let notionalNow = 0;
+      for (let i = 0; i < deviation.length; i++) {
+        const n = abs(deviation[i]!);
+        const legNotional = n * abs(mark(context, i, lastPrice[i]!)) * tv[i]!;
+        maxLots.push(Math.max(x.maxLots[i]!, n));
+        maxLegNotional.push(Math.max(x.maxLegNotional[i]!, legNotional));
+        notionalNow += legNotional;
+      }
       const dt = x.since === null ? 0 : e.at - x.since;
       return {
         orders,
-        fills: { lots, notional, lastPrice, firstAt: context.fills.firstAt ?? e.at, lastAt: e.at },
+        fills: { lots, notional, lastPrice, firstAt: before.firstAt ?? e.at, lastAt: e.at },
         exposure: {
           lots: deviation,
-          maxLots: deviation.map((n, i) => Math.max(x.maxLots[i]!, abs(n))),
-          maxLegNotional: legNotional.map((n, i) => Math.max(x.maxLegNotional[i]!, n)),
-          maxNotional: Math.max(x.maxNotional, legNotional.reduce((a, n) => a + n, 0)),
+          maxLots,
+          maxLegNotional,
+          maxNotional: Math.max(x.maxNotional, notionalNow),
           notionalMs: x.notionalMs + notionalBefore * dt,
-          nakedMs: x.nakedMs + (x.lots.some((n) => n !== 0) ? dt : 0),
+          nakedMs: x.nakedMs + (allZero(x.lots) ? 0 : dt),
           since: e.at,
         },
       };
@@ -665,20 +706,19 @@ export const algoMachine = setup({
       const side = legSide(context, leg);
       const qty = entrySliceLots(context);
       const price = farTouch(context, leg, side, s.payupTicks)!;
-      return {
-        ...spawnOrder(context, spawn, { leg, role: 'entry', side, qty, price, staleAfterMs: s.resubmitMs }),
-        entry: { ...context.entry, pricedAt: context.market!.at },
-      };
+      const placed = spawnOrder(context, spawn, { leg, role: 'entry', side, qty, price, staleAfterMs: s.resubmitMs });
+      return { seq: placed.seq, orders: placed.orders, counts: placed.counts, entry: { ...context.entry, pricedAt: context.market!.at } };
     }),
     /** Contingent: every traded leg at once, at its far touch plus payup, for the whole quantity. */
     submitAllLegs: assign(({ context, spawn }) => {
       const s = context.spec;
-      let next: Pick<AlgoContext, 'spec' | 'orders' | 'seq' | 'counts'> = context;
+      // What each spawn leaves for the next (the context is not copied per order).
+      const next = { spec: s, orders: context.orders, seq: context.seq, counts: context.counts };
       s.tradingMultipliers.forEach((tm, leg) => {
         if (tm === 0) return;
         const side = legSide(context, leg);
         const price = farTouch(context, leg, side, s.payupTicks)!;
-        next = { ...next, ...spawnOrder(next, spawn, { leg, role: 'entry', side, qty: entryLotsLeft(context, leg), price, staleAfterMs: s.legTimeoutMs }) };
+        Object.assign(next, spawnOrder(next, spawn, { leg, role: 'entry', side, qty: entryLotsLeft(context, leg), price, staleAfterMs: s.legTimeoutMs }));
       });
       return { orders: next.orders, seq: next.seq, counts: next.counts };
     }),
@@ -687,22 +727,22 @@ export const algoMachine = setup({
       const s = context.spec;
       const leg = s.activeLeg;
       const price = quotePrice(context)!;
-      return {
-        ...spawnOrder(context, spawn, { leg, role: 'entry', side: legSide(context, leg), qty: Math.min(entryLotsLeft(context), s.maxOrderLots[leg] ?? Infinity), price, staleAfterMs: s.resubmitMs }),
-        entry: { ...context.entry, quoted: price },
-      };
+      const qty = Math.min(entryLotsLeft(context), s.maxOrderLots[leg] ?? Infinity);
+      const placed = spawnOrder(context, spawn, { leg, role: 'entry', side: legSide(context, leg), qty, price, staleAfterMs: s.resubmitMs });
+      return { seq: placed.seq, orders: placed.orders, counts: placed.counts, entry: { ...context.entry, quoted: price } };
     }),
     /** The hedge ladder's orders for what each leg still needs, priced per the current step. */
     submitHedgeOrders: assign(({ context, spawn }) => {
-      let next: Pick<AlgoContext, 'spec' | 'orders' | 'seq' | 'counts'> = context;
       if (!maySend(context)) return {};
+      // What each spawn leaves for the next (the context is not copied per order).
+      const next = { spec: context.spec, orders: context.orders, seq: context.seq, counts: context.counts };
       const role: OrderRole = context.ladder.mode === 'unwind' ? 'unwind' : 'hedge';
       needs(context).forEach((need, leg) => {
         if (need === 0) return;
         const side = Math.sign(need) as Side;
         const price = hedgePrice(context, leg, side);
         if (price === undefined) return; // no usable book for this leg: the ladder pauses
-        next = { ...next, ...spawnOrder(next, spawn, { leg, role, side, qty: abs(need), price, staleAfterMs: context.spec.hedge.repriceMs }) };
+        Object.assign(next, spawnOrder(next, spawn, { leg, role, side, qty: abs(need), price, staleAfterMs: context.spec.hedge.repriceMs }));
       });
       return { orders: next.orders, seq: next.seq, counts: next.counts };
     }),
@@ -852,15 +892,15 @@ export const algoMachine = setup({
     isRefusedHedge: ({ context, event }) => orderOf(context, event)?.role === 'hedge' && isRefused(event),
     isRejectedHedge: ({ context, event }) => isLadderRole(orderOf(context, event)?.role) && isRejected(event),
     mustUnwind: ({ context }) => context.ladder.policy === 'unwind',
-    hasUnwindWork: ({ context }) => context.ladder.policy === 'unwind' && needs(context, 'unwind').some((n) => n !== 0),
+    hasUnwindWork: ({ context }) => context.ladder.policy === 'unwind' && !allZero(needs(context, 'unwind')),
     /** A leg needs lots it has a book to price from, and the ladder may send. */
-    canSendHedge: ({ context }) => maySend(context) && needs(context).some((n, leg) => n !== 0 && context.market?.legs[leg] != null),
+    canSendHedge: ({ context }) => maySend(context) && needsWithBook(context),
     /** A naked leg has no usable book (its market is closed, stale or crossed): the ladder pauses. */
-    isMarketUnavailable: ({ context }) => needs(context, context.ladder.mode, true).some((n, leg) => n !== 0 && context.market?.legs[leg] == null),
+    isMarketUnavailable: ({ context }) => needsMissingBook(context),
     /** No ladder order working, nothing needed in the current mode, and every leg whole again. */
     isLadderDone: ({ context }) =>
-      !hasRole(context, 'hedge', 'unwind') && needs(context).every((n) => n === 0) && isWhole(context),
-    canResumeUnwinding: ({ context }) => context.ladder.policy === 'unwind' && !needs(context, context.ladder.mode, true).some((n, leg) => n !== 0 && context.market?.legs[leg] == null),
+      !hasLadderOrder(context) && allZero(needs(context)) && isWhole(context),
+    canResumeUnwinding: ({ context }) => context.ladder.policy === 'unwind' && !needsMissingBook(context),
     isNaked: ({ context }) => !isWhole(context),
     startsCrossing: ({ context }) => context.spec.hedge.firstStep === 'crossing',
     hasNoOrders: ({ context }) => Object.keys(context.orders).length === 0,

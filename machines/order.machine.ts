@@ -199,7 +199,9 @@ export const orderMachine = setup({
   },
 }).createMachine({
   id: 'order',
-  context: ({ input }) => ({ ...input, fill: { qty: 0, notional: 0, tradeIds: [] }, replacing: null, venueFilled: null, waitMs: 0, reason: null, status: null }),
+  // Object.assign gives what `{ ...input, fill, … }` would (keys in the same order): in Node 20 a spread followed by
+  // keys the spread object lacks costs a microsecond or more per key, and every order is spawned with this.
+  context: ({ input }): OrderContext => Object.assign({}, input, { fill: { qty: 0, notional: 0, tradeIds: [] }, replacing: null, venueFilled: null, waitMs: 0, reason: null, status: null }),
   initial: 'submitted',
   states: {
     submitted: {

@@ -3,20 +3,31 @@
  * tradingMultiplier lots of each leg. Price-only legs (multiplier 0) are ignored.
  */
 
-/** Spread units each traded leg's lots stand for (signed, fractional). */
-function unitsPerLeg(lots: readonly number[], tms: readonly number[]): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < tms.length; i++) if (tms[i] !== 0) out.push((lots[i] ?? 0) / tms[i]!);
-  return out;
-}
-
-/** The hedged spread position: whole units every traded leg holds in the same direction (signed). */
+/**
+ * The hedged spread position: whole units every traded leg holds in the same direction (signed). A traded leg's
+ * lots stand for lots / tradingMultiplier units; the engine and the machines ask this on every decision, so it
+ * is one pass over the legs, with no array built.
+ */
 export function hedgedUnits(lots: readonly number[], tms: readonly number[]): number {
-  const u = unitsPerLeg(lots, tms);
-  if (u.length === 0) return 0;
+  let traded = 0;
+  let allLong = true;
+  let allShort = true;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < tms.length; i++) {
+    const tm = tms[i]!;
+    if (tm === 0) continue;
+    const u = (lots[i] ?? 0) / tm;
+    traded++;
+    if (!(u > 0)) allLong = false;
+    if (!(u < 0)) allShort = false;
+    if (u < min) min = u;
+    if (u > max) max = u;
+  }
+  if (traded === 0) return 0;
+  if (allLong) return Math.floor(min);
   // `+ 0` turns Math.ceil's −0 into 0.
-  if (u.every((x) => x > 0)) return Math.floor(Math.min(...u));
-  if (u.every((x) => x < 0)) return Math.ceil(Math.max(...u)) + 0;
+  if (allShort) return Math.ceil(max) + 0;
   return 0;
 }
 
@@ -26,34 +37,40 @@ export function nakedLots(lots: readonly number[], tms: readonly number[]): numb
   return tms.map((tm, i) => (lots[i] ?? 0) - h * tm);
 }
 
-/**
- * Per leg, the signed lots away from the NEAREST balanced position (the exposure metric; the hedge logic
- * uses `nakedLots`). The balanced positions are k·tm for integer k; k minimises Σ |lots_i − k·tm_i|·w_i,
- * w_i being a per-lot weight (e.g. notional per lot; 1 each by default), ties going to the k nearest 0.
- * Price-only legs (tm 0) are ignored and get 0. With tms [−3, 2, 1], lots [−2, 2, 1] are one unit with
- * the first leg 1 lot short of it: [1, 0, 0] (nakedLots, which rounds whole units toward 0, says [−2, 2, 1]).
- */
-export function legDeviation(lots: readonly number[], tms: readonly number[], weights?: readonly number[]): number[] {
-  const w = (i: number): number => Math.abs(weights?.[i] ?? 1);
-  const cost = (k: number): number => {
-    let c = 0;
-    for (let i = 0; i < tms.length; i++) if (tms[i] !== 0) c += Math.abs((lots[i] ?? 0) - k * tms[i]!) * w(i);
-    return c;
-  };
-  // The cost is convex and piecewise linear in k with breakpoints at lots_i / tm_i, so the integer
-  // minimisers nearest 0 are among 0 and the integers either side of a breakpoint.
-  const candidates = new Set<number>([0]);
+/** Orders unit counts nearest 0 first, and of two as near, the smaller first. */
+const nearestZeroFirst = (a: number, b: number): number => Math.abs(a) - Math.abs(b) || a - b;
+
+/** Σ |lots_i − k·tm_i|·w_i over the traded legs, in leg order; w_i is |weights_i| (1 without weights), or 1/|tm_i| with `perUnit`. */
+function deviationCost(lots: readonly number[], tms: readonly number[], weights: readonly number[] | undefined, perUnit: boolean, k: number): number {
+  let c = 0;
   for (let i = 0; i < tms.length; i++) {
-    if (tms[i] === 0) continue;
-    const b = (lots[i] ?? 0) / tms[i]!;
-    candidates.add(Math.floor(b) + 0);
-    candidates.add(Math.ceil(b) + 0);
+    const tm = tms[i]!;
+    if (tm === 0) continue;
+    c += Math.abs((lots[i] ?? 0) - k * tm) * (perUnit ? 1 / Math.abs(tm) : Math.abs(weights?.[i] ?? 1));
+  }
+  return c;
+}
+
+/** `legDeviation`, its weights given either as an array or as 1/|tm| per leg (`perUnit`, with no array built). */
+function deviation(lots: readonly number[], tms: readonly number[], weights: readonly number[] | undefined, perUnit: boolean): number[] {
+  // The cost is convex and piecewise linear in k with breakpoints at lots_i / tm_i, so the integer
+  // minimisers nearest 0 are among 0 and the integers either side of a breakpoint (each once, in first-seen order).
+  const candidates = [0];
+  for (let i = 0; i < tms.length; i++) {
+    const tm = tms[i]!;
+    if (tm === 0) continue;
+    const b = (lots[i] ?? 0) / tm;
+    const down = Math.floor(b) + 0;
+    const up = Math.ceil(b) + 0;
+    if (!candidates.includes(down)) candidates.push(down);
+    if (!candidates.includes(up)) candidates.push(up);
   }
   let best = 0;
-  let bestCost = cost(0);
+  let bestCost = deviationCost(lots, tms, weights, perUnit, 0);
   // Nearest 0 first, so a tie keeps the smaller |k| (by convexity, k and −k tie only if 0 ties too).
-  for (const k of [...candidates].sort((a, b) => Math.abs(a) - Math.abs(b) || a - b)) {
-    const c = cost(k);
+  candidates.sort(nearestZeroFirst);
+  for (const k of candidates) {
+    const c = deviationCost(lots, tms, weights, perUnit, k);
     // Float weights: a difference below rounding noise is a tie.
     if (c < bestCost - 1e-9 * Math.max(1, bestCost)) {
       best = k;
@@ -64,18 +81,32 @@ export function legDeviation(lots: readonly number[], tms: readonly number[], we
 }
 
 /**
+ * Per leg, the signed lots away from the NEAREST balanced position (the exposure metric; the hedge logic
+ * uses `nakedLots`). The balanced positions are k·tm for integer k; k minimises Σ |lots_i − k·tm_i|·w_i,
+ * w_i being a per-lot weight (e.g. notional per lot; 1 each by default), ties going to the k nearest 0.
+ * Price-only legs (tm 0) are ignored and get 0. With tms [−3, 2, 1], lots [−2, 2, 1] are one unit with
+ * the first leg 1 lot short of it: [1, 0, 0] (nakedLots, which rounds whole units toward 0, says [−2, 2, 1]).
+ */
+export function legDeviation(lots: readonly number[], tms: readonly number[], weights?: readonly number[]): number[] {
+  return deviation(lots, tms, weights, false);
+}
+
+/**
  * Leg-out exposure: per leg, the signed lots away from the nearest balanced position, each leg's distance counted
  * in its own spread units (lots / |trading multiplier|). Independent of prices, so the attribution never flips
  * with the market; on a two-leg spread the leg that filled is the naked one (a tie goes to the position nearest
  * flat). Ratio spreads get the nearest whole position: −2/+2/+1 on −3:2:1 is one lot off on the first leg.
  */
 export function nakedDeviation(lots: readonly number[], tms: readonly number[]): number[] {
-  return legDeviation(lots, tms, tms.map((tm) => (tm === 0 ? 0 : 1 / Math.abs(tm))));
+  // The weights 1/|tm| (legDeviation's weights, computed per leg instead of in an array).
+  return deviation(lots, tms, undefined, true);
 }
 
-/** True when every traded leg holds the same whole number of spread units. */
+/** True when every traded leg holds the same whole number of spread units (every leg's `nakedLots` is 0). */
 export function isBalanced(lots: readonly number[], tms: readonly number[]): boolean {
-  return nakedLots(lots, tms).every((n) => n === 0);
+  const h = hedgedUnits(lots, tms);
+  for (let i = 0; i < tms.length; i++) if ((lots[i] ?? 0) - h * tms[i]! !== 0) return false;
+  return true;
 }
 
 export type HedgeRounding = 'nearest' | 'down' | 'up';
@@ -95,6 +126,11 @@ export interface HedgePlanInput {
   readonly rounding: HedgeRounding;
 }
 
+/** Spread units a leg's fills make, in the algo's direction (0 for a price-only leg). */
+function progress(filled: readonly number[], tms: readonly number[], side: 1 | -1, leg: number): number {
+  return tms[leg] === 0 ? 0 : (filled[leg] ?? 0) / (side * tms[leg]!);
+}
+
 /**
  * The signed lots to send now per leg so that the hedge follows the active leg.
  * While the entry is open, passive legs follow the active leg's filled units, rounded per `rounding`
@@ -104,14 +140,13 @@ export interface HedgePlanInput {
  */
 export function hedgeNeeds(p: HedgePlanInput): number[] {
   const { filled, working, tradingMultipliers: tms, side, activeLeg, entryOpen } = p;
-  const progress = (i: number): number => (tms[i] === 0 ? 0 : (filled[i] ?? 0) / (side * tms[i]!));
   let units: number;
   if (entryOpen) {
-    const a = progress(activeLeg);
+    const a = progress(filled, tms, side, activeLeg);
     units = p.rounding === 'down' ? Math.floor(a) : p.rounding === 'up' ? Math.ceil(a) : Math.floor(a + 0.5);
   } else {
     let max = 0;
-    for (let i = 0; i < tms.length; i++) max = Math.max(max, progress(i));
+    for (let i = 0; i < tms.length; i++) max = Math.max(max, progress(filled, tms, side, i));
     units = Math.ceil(max);
   }
   return tms.map((tm, i) => {

@@ -313,3 +313,39 @@ describe('nakedDeviation (leg-out exposure, counted in each leg’s spread units
     expect(nakedDeviation([-3, 2, 0], [-3, 2, 1])).toEqual([0, 0, -1]);
   });
 });
+
+describe('the exposure and balance rules agree with their definitions', () => {
+  // Spreads as configured (a basis, a ratio spread with a price-only leg, mixed signs) and positions around them.
+  const spreads = [
+    [1, -1],
+    [10, -1000],
+    [2, -3],
+    [-3, 2, 1],
+    [2, 0, -3],
+    [1, 0],
+  ];
+  /** A grid of small positions, and whole positions k·tm with a few lots off on each leg. */
+  const positions = (tms: number[]): number[][] => {
+    const out: number[][] = [];
+    const walk = (prefix: number[], values: (leg: number) => number[]): void => {
+      if (prefix.length === tms.length) out.push(prefix);
+      else for (const v of values(prefix.length)) walk([...prefix, v], values);
+    };
+    walk([], (leg) => [-7, -3, -1, 0, 1, 2, 5, 40].map((v) => v * (leg + 1)));
+    for (let k = -2; k <= 3; k++) walk([], (leg) => [-1, 0, 1, 9].map((off) => k * tms[leg]! + off));
+    return out;
+  };
+
+  it('nakedDeviation is legDeviation with each leg weighted 1/|trading multiplier|', () => {
+    for (const tms of spreads) {
+      const weights = tms.map((tm) => (tm === 0 ? 0 : 1 / Math.abs(tm)));
+      for (const lots of positions(tms)) expect(nakedDeviation(lots, tms), `${lots} on ${tms}`).toEqual(legDeviation(lots, tms, weights));
+    }
+  });
+
+  it('isBalanced says whether every leg’s nakedLots is 0', () => {
+    for (const tms of spreads) {
+      for (const lots of positions(tms)) expect(isBalanced(lots, tms), `${lots} on ${tms}`).toBe(nakedLots(lots, tms).every((n) => n === 0));
+    }
+  });
+});

@@ -45,6 +45,93 @@ export function fillFee(fees: FeeSchedule, liquidity: 'maker' | 'taker' | undefi
   return rate.perLot.times(lots).plus(notional.times(rate.bps).div(10_000));
 }
 
+const BASIS_POINT = new Decimal('0.0001');
+
+/** `fillFee` for one leg's fills, with what the leg never changes worked out once (the same Decimals). */
+export function legFillFee(fees: FeeSchedule, i: CostInstrument): (liquidity: 'maker' | 'taker' | undefined, lots: number, priceTicks: number) => Decimal {
+  const notional = fillNotional(i);
+  return (liquidity, lots, priceTicks) => {
+    const rate = liquidity === 'maker' ? fees.maker : fees.taker;
+    // × 1/10,000 rather than ÷ 10,000: a power of ten moves the point only, so both give the same Decimal.
+    return rate.perLot.times(lots).plus(notional(lots, priceTicks).times(rate.bps).times(BASIS_POINT));
+  };
+}
+
+/**
+ * An amount of currency as a whole number of 10^-places (a fixed point): `units × 10^-places`. What the engine books
+ * per fill; a Decimal only when the amount is not such a safe integer.
+ */
+export interface FixedAmount {
+  readonly units: number;
+  readonly places: number;
+}
+
+/** An amount of currency: exact either way. */
+export type Amount = Decimal | FixedAmount;
+
+/** The Decimal of an amount. */
+export function amountDecimal(a: Amount): Decimal {
+  return a instanceof Decimal ? a : new Decimal(a.units).div(new Decimal(`1e${a.places}`));
+}
+
+/**
+ * One leg's fill fee (fillFee) as a fixed amount: perLot × lots + (bps / 10,000 × tickSize × lotSize ×
+ * contractMultiplier) × lots × ticks, both rates written once as whole numbers of 10^-places, so a fill costs integer
+ * arithmetic. While every product and the sum are safe integers, the Decimal fee's every step is exact (each is a
+ * whole number of 10^-places of at most 16 digits, and the notional is exact, see fillNotional), so it is the same
+ * amount. Otherwise (or when the rates have no such form) the fee is fillFee's Decimal.
+ */
+export function legFixedFee(fees: FeeSchedule, i: CostInstrument): (liquidity: 'maker' | 'taker' | undefined, lots: number, priceTicks: number) => Amount {
+  const decimal = legFillFee(fees, i);
+  const perTickLot = exactPerTickLot(i);
+  // The fee rates per tick and lot must be exact too (bps × that, × 1/10,000: at most 40 digits).
+  if (perTickLot === undefined || [fees.maker, fees.taker].some((r) => r.bps.sd() + perTickLot.sd() + 1 > 40)) return decimal;
+  const perTickLotAt = (r: FeeRate): Decimal => r.bps.times(perTickLot).times(BASIS_POINT);
+  const places = Math.max(...[fees.maker, fees.taker].flatMap((r) => [r.perLot.decimalPlaces(), perTickLotAt(r).decimalPlaces()]));
+  const scale = new Decimal(`1e${places}`);
+  const fixed = (r: FeeRate): { perLot: number; perTickLot: number } => ({ perLot: r.perLot.times(scale).toNumber(), perTickLot: perTickLotAt(r).times(scale).toNumber() });
+  const maker = fixed(fees.maker);
+  const taker = fixed(fees.taker);
+  if (![maker.perLot, maker.perTickLot, taker.perLot, taker.perTickLot].every(Number.isSafeInteger)) return decimal;
+  return (liquidity, lots, priceTicks) => {
+    const r = liquidity === 'maker' ? maker : taker;
+    const ticksLots = lots * priceTicks;
+    const perLot = r.perLot * lots;
+    const notional = r.perTickLot * ticksLots;
+    const units = perLot + notional;
+    return Number.isInteger(lots) && Number.isInteger(priceTicks) && Number.isSafeInteger(ticksLots) && Number.isSafeInteger(perLot) && Number.isSafeInteger(notional) && Number.isSafeInteger(units)
+      ? { units, places }
+      : decimal(liquidity, lots, priceTicks);
+  };
+}
+
+/**
+ * A fill's notional in currency, tickSize × priceTicks × lotSize × lots × contractMultiplier, as a function of the
+ * lots and the price for one instrument. Whole ticks and lots whose product is a safe integer take one
+ * multiplication by the instrument's tickSize × lotSize × contractMultiplier: every product, this one and the
+ * five-factor one, is then exact (within Decimal's 40 digits, see exactPerTickLot), so both are the same Decimal.
+ * Anything else multiplies it out.
+ */
+export function fillNotional(i: CostInstrument): (lots: number, priceTicks: number) => Decimal {
+  const multiplied = (lots: number, priceTicks: number): Decimal => i.tickSize.times(priceTicks).times(i.lotSize).times(lots).times(i.contractMultiplier);
+  const perTickLot = exactPerTickLot(i);
+  if (perTickLot === undefined) return multiplied;
+  return (lots, priceTicks) => {
+    const ticksLots = lots * priceTicks;
+    return Number.isInteger(lots) && Number.isInteger(priceTicks) && Number.isSafeInteger(ticksLots) ? perTickLot.times(ticksLots) : multiplied(lots, priceTicks);
+  };
+}
+
+/**
+ * tickSize × lotSize × contractMultiplier, when the sizes leave room for a fill in Decimal's 40 digits: whole lots
+ * and ticks with a safe product have at most 17 significant digits between them, so every product of a fill's
+ * notional is exact when the three sizes have at most 23. Undefined when they have more.
+ */
+export function exactPerTickLot(i: CostInstrument): Decimal | undefined {
+  if (i.tickSize.sd() + i.lotSize.sd() + i.contractMultiplier.sd() > 40 - 17) return undefined;
+  return i.tickSize.times(i.lotSize).times(i.contractMultiplier);
+}
+
 /**
  * A funding payment, in currency: lots × lotSize × mark × contractMultiplier × rate. Positive is a cost: a long
  * pays a positive rate and a short receives it (a negative rate the other way round).

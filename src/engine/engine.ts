@@ -10,15 +10,13 @@ import { Pacer, type WallTime } from '../clock/pacer.js';
 import { realWall } from '../clock/wall-clock.js';
 import type { EngineConfig, ResolvedStrategy } from '../config/resolve.js';
 import { strategySchema } from '../config/schema.js';
-import { fillFee } from '../domain/costs.js';
 import { FundingClerk } from './funding.js';
 import { Decimal, str } from '../domain/decimal.js';
-import { Ledger, type LedgerInstrument } from '../domain/ledger.js';
+import { ExactSum, Ledger, type LedgerInstrument } from '../domain/ledger.js';
 import { calendarFor } from '../domain/session-calendar.js';
 import type { OrderChange, OrderCommand, VenueReport } from '../domain/orders.js';
-import { hedgedUnits, nakedDeviation, nakedLots } from '../domain/position.js';
+import { hedgedUnits, nakedDeviation } from '../domain/position.js';
 import type { LegQuote, MarketView } from '../domain/quote.js';
-import type { SpreadDefinition } from '../domain/spread.js';
 import { decisionFilter } from '../streams/decisions.js';
 import { MarketViewStage } from '../streams/market-views.js';
 import { ViewGate, type ViewProbe } from './view-gate.js';
@@ -32,6 +30,9 @@ import { buildSummary, ExposureTotals, type Summary } from './summary.js';
 import { BoundedSet } from '../domain/bounded.js';
 import { PreTradeRisk, type RiskView } from './risk.js';
 import { venueReplaces } from './capabilities.js';
+import { AlgoRecords } from './algo-records.js';
+import { StrategyLegs } from './strategy-legs.js';
+import { amountText } from './step-text.js';
 
 export interface EngineOptions {
   /** The clock for everything: actors' delays, the venue, the streams. Default: a VirtualClock at run.start. */
@@ -164,6 +165,9 @@ export class Engine {
   private readonly states = new Subject<StateChange>();
   private readonly subscriptions: { unsubscribe(): void }[] = [];
   private readonly strategies = new Map<string, ResolvedStrategy>();
+  /** Per strategy: its legs as orders, fills and executions use them, and its algos' records (worked out once). */
+  private readonly legsOf = new Map<string, StrategyLegs>();
+  private readonly algoRecords = new Map<string, AlgoRecords>();
   private readonly ledgers = new Map<string, Ledger>();
   private readonly tradeIds = new BoundedSet<string>(50_000);
   private readonly lastQuote = new Map<string, LegQuote>();
@@ -180,7 +184,7 @@ export class Engine {
   private readonly pendingAdoption = new Map<string, { strategy: string; lots: number }>();
   private readonly ladderSteps: Record<LadderStep, number> = { resting: 0, crossing: 0, unwinding: 0, paused: 0, failed: 0 };
   /** The fees of each running algo's fills so far (its execution reports them). */
-  private readonly algoFees = new Map<string, Decimal>();
+  private readonly algoFees = new Map<string, ExactSum>();
   /** Funding on perpetual legs (see docs/costs.md). */
   private readonly funding: FundingClerk;
   private started = false;
@@ -218,6 +222,9 @@ export class Engine {
     const instruments = new Map<string, LedgerInstrument>();
     for (const s of config.strategies) {
       this.strategies.set(s.spec.name, s);
+      const legs = new StrategyLegs(s);
+      this.legsOf.set(s.spec.name, legs);
+      this.algoRecords.set(s.spec.name, new AlgoRecords(s, legs));
       for (const leg of s.definition.legs) {
         const prev = instruments.get(leg.symbol);
         if (prev && !prev.contractMultiplier.eq(leg.contractMultiplier)) {
@@ -863,13 +870,13 @@ export class Engine {
   /** What pre-trade risk needs to know of an order's symbol and strategy, now. */
   private riskView(order: OrderCommand, role: OrderRole): RiskView {
     const algoId = order.clientId.slice(0, order.clientId.lastIndexOf('.'));
-    const s = this.strategies.get(algoId.slice(0, algoId.lastIndexOf('/')));
-    const leg = s?.definition.legs.find((l) => l.symbol === order.symbol);
+    const strategy = algoId.slice(0, algoId.lastIndexOf('/'));
+    const s = this.strategies.get(strategy);
     let position = 0;
     for (const ledger of this.ledgers.values()) position += ledger.position(order.symbol);
     let workingSameSide = 0;
     for (const o of this.live.values()) if (o.symbol === order.symbol && o.side === order.side) workingSameSide += o.qty - o.filled;
-    const lotValue = leg ? leg.tickSize.times(leg.lotSize).times(leg.contractMultiplier).toNumber() : 0;
+    const lotValue = this.legsOf.get(strategy)?.of(order.symbol)?.lotValue ?? 0;
     const view: RiskView = { now: this.clock.now(), position, workingSameSide, quote: this.lastQuote.get(order.symbol), staleAfterMs: s?.staleAfterMs ?? 0, lotValue };
     if (role === 'entry' && s?.maxNakedNotional !== undefined) view.nakedNotional = { now: this.nakedNotional(s), max: s.maxNakedNotional };
     return view;
@@ -878,11 +885,11 @@ export class Engine {
   /** A strategy's legs away from the nearest balanced position, valued at each leg's last mid. */
   private nakedNotional(s: ResolvedStrategy): number {
     const def = s.definition;
+    const legs = this.legsOf.get(s.spec.name)!.legs;
     const lots = def.legs.map((l) => this.position(s.spec.name, l.symbol));
     return nakedDeviation(lots, def.tradingMultipliers).reduce((sum, d, i) => {
-      const l = def.legs[i]!;
-      const q = this.lastQuote.get(l.symbol);
-      return q ? sum + Math.abs(d) * ((q.bid + q.ask) / 2) * l.tickSize.times(l.lotSize).times(l.contractMultiplier).toNumber() : sum;
+      const q = this.lastQuote.get(def.legs[i]!.symbol);
+      return q ? sum + Math.abs(d) * ((q.bid + q.ask) / 2) * legs[i]!.lotValue : sum;
     }, 0);
   }
 
@@ -908,20 +915,22 @@ export class Engine {
     this.counts.fills++;
     const algoId = r.clientId.slice(0, r.clientId.lastIndexOf('.'));
     const strategy = algoId.slice(0, algoId.lastIndexOf('/'));
-    const s = this.strategies.get(strategy);
-    const leg = s?.definition.legs.find((l) => l.symbol === r.symbol);
-    if (!s || !leg) {
+    const leg = this.legsOf.get(strategy)?.of(r.symbol);
+    if (!leg) {
       this.errors.push(`fill ${r.tradeId} (${r.symbol}) for an order no strategy owns: ${r.clientId}`);
       return;
     }
     const ledger = this.ledgers.get(strategy)!;
     ledger.apply(r.symbol, r.side, r.qty, r.price);
-    const fees = s.costs[leg.index]?.fees;
-    const fee = fees ? fillFee(fees, r.liquidity, r.qty, r.price, leg) : new Decimal(0);
-    if (!fee.isZero()) {
+    const fee = leg.fee?.(r.liquidity, r.qty, r.price);
+    if (fee !== undefined && !(fee instanceof Decimal ? fee.isZero() : fee.units === 0)) {
       ledger.addFee(fee);
       // Only a running algo's fills make its execution's fees (a late report for an ended one is not its).
-      if (this.algoStart.has(algoId)) this.algoFees.set(algoId, (this.algoFees.get(algoId) ?? new Decimal(0)).plus(fee));
+      if (this.algoStart.has(algoId)) {
+        let fees = this.algoFees.get(algoId);
+        if (fees === undefined) this.algoFees.set(algoId, (fees = new ExactSum()));
+        fees.add(fee);
+      }
     }
     this.fills.next({
       at,
@@ -931,64 +940,25 @@ export class Engine {
       tradeId: r.tradeId,
       symbol: r.symbol,
       side: r.side > 0 ? 'buy' : 'sell',
-      qty: str(leg.lotSize.times(r.qty)),
-      price: str(leg.tickSize.times(r.price)),
+      qty: leg.qtyText(r.qty),
+      price: leg.priceText(r.price),
       liquidity: r.liquidity ?? null,
-      fee: str(fee),
+      fee: fee === undefined ? '0' : amountText(fee),
     });
   }
 
   private algoStarted(spec: AlgoSpec, market: MarketView | null): void {
     const at = this.clock.now();
     this.algoStart.set(spec.id, at);
-    const def = this.strategies.get(spec.strategy)?.definition;
-    const cause = def ? launchCause(def, spec, market) : {};
+    const cause = this.algoRecords.get(spec.strategy)?.cause(spec, market) ?? {};
     this.record({ kind: 'algo.started', at, algoId: spec.id, strategy: spec.strategy, purpose: spec.purpose, side: spec.side, qty: spec.qty, limit: spec.limit, ...cause });
   }
 
   private algoEnded(r: AlgoResult): void {
     const at = this.clock.now();
-    const s = this.strategies.get(r.strategy)!;
-    const def = s.definition;
-    const avg = def.legs.map((l) => (r.filledLots[l.index] === 0 ? undefined : new Decimal(r.notional[l.index]!).div(r.filledLots[l.index]!).times(l.tickSize)));
-    const realized = r.units > 0 ? def.realized(avg) : undefined;
-    // A flatten (the kill switch) works no trigger price: it has no slippage either. Any other algo's is its limit,
-    // written as the config wrote it while the trigger is the configured one (an operator may change it; a manual one has its own).
-    const trigger = r.purpose === 'flatten' ? undefined : r.purpose !== 'manual' && s.spec.triggers[r.purpose] === r.limit ? new Decimal(s.triggerPrices[r.purpose]!) : def.fromScaled(r.limit);
-    const slippage = realized === undefined || trigger === undefined ? undefined : r.side > 0 ? realized.minus(trigger) : trigger.minus(realized);
     const startedAt = this.algoStart.get(r.algoId) ?? at;
     this.algoStart.delete(r.algoId);
-    const execution: Execution = {
-      algoId: r.algoId,
-      strategy: r.strategy,
-      purpose: r.purpose,
-      kind: r.kind,
-      side: r.side > 0 ? 'buy' : 'sell',
-      status: r.status,
-      reason: r.reason,
-      qty: r.qty,
-      units: r.units,
-      trigger: trigger === undefined ? null : str(trigger),
-      realizedSpread: realized === undefined ? null : str(realized.toDecimalPlaces(8)),
-      slippage: slippage === undefined ? null : str(slippage.toDecimalPlaces(8)),
-      legs: def.legs.map((l) => ({ symbol: l.symbol, lots: r.filledLots[l.index]!, avgPrice: avg[l.index] === undefined ? null : str(avg[l.index]!.toDecimalPlaces(8)) })),
-      residualLots: nakedLots(r.filledLots, def.tradingMultipliers),
-      exposure: {
-        maxLots: [...r.exposure.maxLots],
-        maxNotional: new Decimal(r.exposure.maxNotional).toDecimalPlaces(2).toFixed(2),
-        maxLegNotional: r.exposure.maxLegNotional.map((n) => new Decimal(n).toDecimalPlaces(2).toFixed(2)),
-        notionalSeconds: new Decimal(r.exposure.notionalMs).div(1000).toFixed(3),
-        nakedMs: ms3(r.exposure.nakedMs),
-      },
-      startedAt,
-      endedAt: at,
-      durationMs: ms3(at - startedAt),
-      orders: r.counts.orders,
-      reprices: r.counts.reprices,
-      rejects: r.counts.rejects,
-      ladderSteps: r.counts.ladderSteps,
-      fees: str(this.algoFees.get(r.algoId) ?? new Decimal(0)),
-    };
+    const execution = this.algoRecords.get(r.strategy)!.execution(r, startedAt, at, this.algoFees.get(r.algoId));
     this.algoFees.delete(r.algoId);
     this.executionCount++;
     this.totals.add(execution);
@@ -1050,31 +1020,6 @@ export class Engine {
 
 /** The longest single wait of a paced run (wall ms): it looks at an abort and new timers at least this often. */
 const PACE_SLICE_MS = 250;
-
-/**
- * What an algo was launched on, for its `algo.started` record (decimal strings): its kind, its limit, and the
- * market view in hand then — for a trigger, the view whose spread crossed it.
- */
-function launchCause(def: SpreadDefinition, spec: AlgoSpec, market: MarketView | null): Pick<Extract<EngineRecord, { kind: 'algo.started' }>, 'algoKind' | 'limitPrice' | 'view'> {
-  const legs = def.legs;
-  return {
-    algoKind: spec.kind,
-    limitPrice: str(def.fromScaled(spec.limit)),
-    view: market
-      ? {
-          at: market.at,
-          spread: market.spread ? { bid: str(def.fromScaled(market.spread.bid)), bidSize: market.spread.bidSize, ask: str(def.fromScaled(market.spread.ask)), askSize: market.spread.askSize } : null,
-          legs: market.legs.map((q, i) => {
-            const tick = legs[i]?.tickSize;
-            return q && tick ? { symbol: q.symbol, bid: str(tick.times(q.bid)), bidSize: q.bidSize, ask: str(tick.times(q.ask)), askSize: q.askSize } : null;
-          }),
-        }
-      : null,
-  };
-}
-
-/** Milliseconds to the microsecond: replayed data carries sub-millisecond times. */
-const ms3 = (ms: number): number => Math.round(ms * 1000) / 1000;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => (ms <= 0 ? setImmediate(resolve) : setTimeout(resolve, ms)));

@@ -1,6 +1,7 @@
 import type { EngineConfig } from '../config/resolve.js';
 import { Decimal, str } from '../domain/decimal.js';
-import type { Ledger } from '../domain/ledger.js';
+import type { FixedAmount } from '../domain/costs.js';
+import { ExactSum, type Ledger } from '../domain/ledger.js';
 import { hedgedUnits, nakedLots } from '../domain/position.js';
 import type { LegQuote } from '../domain/quote.js';
 import type { LadderStep } from '../../machines/algo.machine.js';
@@ -82,28 +83,73 @@ export function nakedQuantities(s: Summary, e: Execution): string[] {
 
 /** Exposure over every execution of a run, kept as they end (the list of executions may be cut). */
 export class ExposureTotals {
-  maxNakedNotional = new Decimal(0);
   longestNakedMs = 0;
   longestNakedAlgo: string | null = null;
   totalNakedMs = 0;
-  notionalSeconds = new Decimal(0);
   /** Per strategy, per leg index: the largest |deviation| in lots and the largest leg notional. */
-  readonly legs = new Map<string, { maxLots: number[]; maxNotional: Decimal[] }>();
+  readonly legs = new Map<string, { maxLots: number[]; maxNotional: LargestText[] }>();
+  private readonly maxNotional = new LargestText(false);
+  private readonly seconds = new ExactSum();
+
+  /** The largest naked notional of any execution at one moment. */
+  get maxNakedNotional(): Decimal {
+    return this.maxNotional.value;
+  }
+
+  /** ∫ naked notional dt over every execution, currency·seconds. */
+  get notionalSeconds(): Decimal {
+    return this.seconds.value;
+  }
 
   add(e: Execution): void {
     let legs = this.legs.get(e.strategy);
     if (!legs) this.legs.set(e.strategy, (legs = { maxLots: [], maxNotional: [] }));
     e.exposure.maxLots.forEach((n, i) => (legs.maxLots[i] = Math.max(legs.maxLots[i] ?? 0, n)));
-    e.exposure.maxLegNotional.forEach((n, i) => (legs.maxNotional[i] = Decimal.max(legs.maxNotional[i] ?? 0, n)));
-    const notional = new Decimal(e.exposure.maxNotional);
-    if (notional.gt(this.maxNakedNotional)) this.maxNakedNotional = notional;
+    // Decimal.max(the largest so far or 0, the text): a NaN wins.
+    e.exposure.maxLegNotional.forEach((text, i) => (legs.maxNotional[i] ??= new LargestText(true)).offer(text));
+    this.maxNotional.offer(e.exposure.maxNotional);
     if (e.exposure.nakedMs > this.longestNakedMs) {
       this.longestNakedMs = e.exposure.nakedMs;
       this.longestNakedAlgo = e.algoId;
     }
     this.totalNakedMs += e.exposure.nakedMs;
-    this.notionalSeconds = this.notionalSeconds.plus(e.exposure.notionalSeconds);
+    // The Decimal sum of the texts (ExactSum: with integers while they are short fixed-point texts, as toFixed(3) writes them).
+    this.seconds.add(parseFixed(e.exposure.notionalSeconds) ?? new Decimal(e.exposure.notionalSeconds));
   }
+}
+
+const ZERO = new Decimal(0);
+
+/**
+ * The largest of decimal texts, as Decimal comparisons from 0 find it, reading a text as a Decimal only when it may be
+ * larger: a text whose number is below the largest's number is below it (the nearest double of a decimal never passes
+ * a larger decimal's). `nanWins`: a NaN text, as Decimal.max has it, becomes the largest and stays.
+ */
+class LargestText {
+  value: Decimal = ZERO;
+  private number = 0;
+
+  constructor(private readonly nanWins: boolean) {}
+
+  offer(text: string): void {
+    const n = Number(text);
+    if (n < this.number) return;
+    const d = new Decimal(text);
+    if (d.gt(this.value) || (this.nanWins && d.isNaN())) {
+      this.value = d;
+      this.number = n;
+    }
+  }
+}
+
+/** A plain decimal text (as toFixed writes one) as a fixed amount, when its digits make a safe integer. */
+function parseFixed(text: string): FixedAmount | undefined {
+  const m = /^(-?)(\d{1,15})(?:\.(\d{1,15}))?$/.exec(text);
+  if (!m) return undefined;
+  const digits = m[2]! + (m[3] ?? '');
+  if (digits.length > 15) return undefined;
+  const units = Number(digits);
+  return { units: m[1] ? -units : units, places: m[3]?.length ?? 0 };
 }
 
 export interface SummaryInput {
@@ -190,7 +236,7 @@ export function buildSummary(i: SummaryInput): Summary {
             s.spec.name,
             s.definition.legs.map((l): LegExposure => {
               const maxLots = t?.maxLots[l.index] ?? 0;
-              return { symbol: l.symbol, lotSize: str(l.lotSize), maxLots, maxQty: str(l.lotSize.times(maxLots)), maxNotional: (t?.maxNotional[l.index] ?? new Decimal(0)).toFixed(2) };
+              return { symbol: l.symbol, lotSize: str(l.lotSize), maxLots, maxQty: str(l.lotSize.times(maxLots)), maxNotional: (t?.maxNotional[l.index]?.value ?? new Decimal(0)).toFixed(2) };
             }),
           ];
         }),

@@ -88,7 +88,7 @@ interface RestingOrder {
 
 /**
  * The exchange core shared by the simulated venue and the replay venue, on the engine's clock. A subclass
- * supplies the market (`publish` a book, `printTrade` a recorded trade); the core does the rest:
+ * supplies the market (`publishQuote` a quote, `printTrade` a recorded trade); the core does the rest:
  * - Fills follow the fill model in docs/fill-model.md, its one description: marketable orders fill at the
  *   touch up to the displayed size; a resting order fills at its price only when the opposite side reaches
  *   it or a recorded trade prints at or through it, never inside the spread on a quote alone.

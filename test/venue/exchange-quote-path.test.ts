@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Clock } from '../../src/clock/clock.js';
 import { VirtualClock } from '../../src/clock/virtual-clock.js';
 import { QuoteTable } from '../../src/data/quote-table.js';
 import type { OrderCommand, VenueReport } from '../../src/domain/orders.js';
 import type { LegQuote } from '../../src/domain/quote.js';
-import { WEEKDAYS, type CalendarSpec } from '../../src/domain/session-calendar.js';
-import { Exchange, type ExchangeInstrument } from '../../src/venue/exchange.js';
+import { ALWAYS, TestExchange } from '../helpers/test-exchange.js';
 import { ReplayVenue } from '../../src/venue/replay/replay-venue.js';
 import { SimulatedVenue, type SimInstrumentSpec } from '../../src/venue/simulated/simulated-venue.js';
 
@@ -17,23 +15,7 @@ import { SimulatedVenue, type SimInstrumentSpec } from '../../src/venue/simulate
  */
 
 const T0 = Date.UTC(2026, 0, 5, 9);
-const ALWAYS: CalendarSpec = { timeZone: 'UTC', days: [...WEEKDAYS], sessions: [{ start: '00:00', end: '00:00' }] };
 const SYMBOLS = Array.from({ length: 50 }, (_, i) => `S${i}`);
-
-/** The exchange core with the market played by the test. */
-class TestExchange extends Exchange {
-  readonly name = 'test-exchange';
-  constructor(instruments: ExchangeInstrument[], clock: Clock) {
-    super({ seed: 1, latencyMs: 0, calendar: ALWAYS, instruments }, clock);
-  }
-  protected onStart(): void {}
-  quote(symbol: string, bid: number, bidSize: number, ask: number, askSize: number): void {
-    this.publishQuote({ symbol, bid, bidSize, ask, askSize, ts: this.clock.now() });
-  }
-  print(symbol: string, low: number, high: number, volume: number): void {
-    this.printTrade(symbol, low, high, volume);
-  }
-}
 
 /**
  * Fifty symbols; seven orders rest on S3 and S7, interleaved. Every order is sent as a proxy that counts the reads

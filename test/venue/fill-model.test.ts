@@ -1,12 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { Clock } from '../../src/clock/clock.js';
 import { VirtualClock } from '../../src/clock/virtual-clock.js';
 import { QuoteTable } from '../../src/data/quote-table.js';
 import { TradeTable } from '../../src/data/trade-table.js';
 import type { OrderCommand, OrderFilled, VenueReport } from '../../src/domain/orders.js';
 import type { LegQuote } from '../../src/domain/quote.js';
-import { WEEKDAYS, type CalendarSpec } from '../../src/domain/session-calendar.js';
-import { Exchange, type ExchangeInstrument } from '../../src/venue/exchange.js';
+import { ALWAYS, TestExchange } from '../helpers/test-exchange.js';
 import { ReplayVenue } from '../../src/venue/replay/replay-venue.js';
 
 /**
@@ -15,22 +13,6 @@ import { ReplayVenue } from '../../src/venue/replay/replay-venue.js';
  */
 
 const T0 = Date.UTC(2026, 0, 5, 9);
-const ALWAYS: CalendarSpec = { timeZone: 'UTC', days: [...WEEKDAYS], sessions: [{ start: '00:00', end: '00:00' }] };
-
-/** The exchange core with the market played by the test: books and trade prints, in ticks and lots. */
-class TestExchange extends Exchange {
-  readonly name = 'test-exchange';
-  constructor(instruments: ExchangeInstrument[], clock: Clock) {
-    super({ seed: 1, latencyMs: 0, calendar: ALWAYS, instruments }, clock);
-  }
-  protected onStart(): void {}
-  book_(symbol: string, bid: number, bidSize: number, ask: number, askSize: number): void {
-    this.publishQuote({ symbol, bid, bidSize, ask, askSize, ts: this.clock.now() });
-  }
-  print(symbol: string, low: number, high: number, volume: number): void {
-    this.printTrade(symbol, low, high, volume);
-  }
-}
 
 function harness(queue = true) {
   const clock = new VirtualClock(T0);
@@ -50,7 +32,7 @@ function harness(queue = true) {
     f();
     clock.runUntil(clock.now());
   };
-  const quote = (bid: number, bidSize: number, ask: number, askSize: number) => then(() => venue.book_('A', bid, bidSize, ask, askSize));
+  const quote = (bid: number, bidSize: number, ask: number, askSize: number) => then(() => venue.quote('A', bid, bidSize, ask, askSize));
   const print = (low: number, high: number, volume: number) => then(() => venue.print('A', low, high, volume));
   const got = (clientId?: string) => fills(clientId).map((f) => [f.clientId, f.qty, f.price, f.liquidity]);
   return { clock, venue, reports, fills, send, quote, print, got };

@@ -167,6 +167,8 @@ export class Engine {
   private readonly strategies = new Map<string, ResolvedStrategy>();
   /** Per strategy: its legs as orders, fills and executions use them, and its algos' records (worked out once). */
   private readonly legsOf = new Map<string, StrategyLegs>();
+  /** The strategy whose actors are at work now, when the engine sent into them on its behalf (see `actingFor`). */
+  private acting: string | undefined = undefined;
   private readonly algoRecords = new Map<string, AlgoRecords>();
   private readonly ledgers = new Map<string, Ledger>();
   private readonly tradeIds = new BoundedSet<string>(50_000);
@@ -289,13 +291,16 @@ export class Engine {
     });
     const strategy = strategyMachine.provide({ actors: { algo } });
     const root = engineMachine.provide({ actors: { strategy } });
-    // A delayed event (an order's stale timer, a ladder step, a session boundary) reads the market as it is now.
+    // A delayed event (an order's stale timer, a ladder step, a session boundary) reads the market as it is now:
+    // the market of the strategy whose actors armed it, when they were the ones at work then (see `acting`).
     const actorClock = {
-      setTimeout: (fn: () => void, ms: number) =>
-        this.clock.setTimeout(() => {
-          this.flushViews();
-          fn();
-        }, ms),
+      setTimeout: (fn: () => void, ms: number) => {
+        const owner = this.acting;
+        return this.clock.setTimeout(() => {
+          this.flushViews(owner);
+          this.actingFor(owner, fn);
+        }, ms);
+      },
       clearTimeout: (id: unknown) => this.clock.clearTimeout(id as TimerId),
     };
     this.actor = createActor(root, {
@@ -429,7 +434,7 @@ export class Engine {
         if (ref.getSnapshot().status !== 'active') return this.viewGate.drop(name);
         const fresh = this.freshView.size > 0 && this.freshView.delete(name);
         // Of those, only crossings go now; the others wait for the next event of any kind (view-gate.ts).
-        if (fresh || !this.crossingsOnly || this.viewGate.admit(name, ref, probes(), view)) this.deliverView(ref, view);
+        if (fresh || !this.crossingsOnly || this.viewGate.admit(name, ref, probes(), view)) this.deliverView(name, ref, view);
       });
       for (const symbol of stage.symbols) {
         const list = bySymbol.get(symbol);
@@ -441,9 +446,9 @@ export class Engine {
     this.venue.start();
   }
 
-  private deliverView(ref: AnyActorRef, view: MarketView): void {
+  private deliverView(strategy: string, ref: AnyActorRef, view: MarketView): void {
     this.counts.views++;
-    ref.send({ type: 'spread.quoted', view });
+    this.actingFor(strategy, () => ref.send({ type: 'spread.quoted', view }));
   }
 
   /** An operator's control into the actor tree: held views go first. */
@@ -454,14 +459,32 @@ export class Engine {
 
   /**
    * Delivers the views held back by the view gate (view-gate.ts), so that what reaches the actor tree next is
-   * decided on the market as it is now. Called before a delayed event fires (the actors' clock), before a venue
-   * report, before an operator's control (`sendIn`), and before the actor tree is persisted.
+   * decided on the market as it is now: a strategy's before anything reaches its actors (a venue report for one of
+   * its orders, a delayed event its actors armed), every strategy's before an operator's control, an event whose
+   * owner is not known, or a journal snapshot. Strategies' actors read only their own views, so another strategy's
+   * held view can wait for its own next event.
    */
-  flushViews(): void {
+  flushViews(strategy?: string): void {
     if (!this.viewGate.holding) return;
-    this.viewGate.flush((_, ref, view) => {
-      if (ref.getSnapshot().status === 'active') this.deliverView(ref, view);
-    });
+    const deliver = (name: string, ref: AnyActorRef, view: MarketView): void => {
+      if (ref.getSnapshot().status === 'active') this.deliverView(name, ref, view);
+    };
+    if (strategy === undefined) this.viewGate.flush(deliver);
+    else this.viewGate.flushOne(strategy, deliver);
+  }
+
+  /**
+   * Runs `fn` (which sends into the actor tree) as the work of one strategy's actors: a delayed event they arm
+   * meanwhile belongs to that strategy. Undefined: nobody's in particular (every held view goes before its timers).
+   */
+  private actingFor(strategy: string | undefined, fn: () => void): void {
+    const before = this.acting;
+    this.acting = strategy;
+    try {
+      fn();
+    } finally {
+      this.acting = before;
+    }
   }
 
   /** Simulated runs only: advances the virtual clock to `t`, firing everything due. */
@@ -894,7 +917,8 @@ export class Engine {
   }
 
   private onReport(r: VenueReport): void {
-    this.flushViews();
+    const owner = this.ownerOf(r.clientId);
+    this.flushViews(owner);
     const at = this.clock.now();
     if (r.type === 'order.filled') {
       if (this.tradeIds.has(fillKey(r))) this.counts.duplicateFills++;
@@ -907,8 +931,15 @@ export class Engine {
     this.trackLive(r);
     const ref = this.actor.system.get(`order:${r.clientId}`);
     this.record({ kind: 'report', at, report: r, routed: ref !== undefined });
-    if (ref) ref.send(r);
+    if (ref) this.actingFor(owner, () => ref.send(r));
     else this.counts.unrouted++;
+  }
+
+  /** The strategy whose algo sent an order (client id `<strategy>/<algo>.<order>`), when it is one of ours. */
+  private ownerOf(clientId: string): string | undefined {
+    const algoId = clientId.slice(0, clientId.lastIndexOf('.'));
+    const strategy = algoId.slice(0, algoId.lastIndexOf('/'));
+    return this.legsOf.has(strategy) ? strategy : undefined;
   }
 
   private onFill(r: Extract<VenueReport, { type: 'order.filled' }>, at: number): void {

@@ -68,6 +68,15 @@ export class ViewGate {
     }
   }
 
+  /** Delivers one strategy's held view, if it has one, with `deliver`; forgets it. */
+  flushOne(strategy: string, deliver: (strategy: string, ref: AnyActorRef, view: MarketView) => void): void {
+    const h = this.held.get(strategy);
+    if (h === undefined) return;
+    this.held.delete(strategy);
+    this.counts.flushed++;
+    deliver(strategy, h.ref, h.view);
+  }
+
   /** Forgets a strategy's held view (the strategy stopped: it hears nothing more). */
   drop(strategy: string): void {
     this.held.delete(strategy);

@@ -77,6 +77,40 @@ describe('crossings, not views: the engine holds back views that change nothing 
     s.venue.canceled('hc-rb/1.2', 0);
     expect(s.venue.submitted.at(-1)).toMatchObject({ clientId: 'hc-rb/1.3', symbol: 'RB', side: -1, qty: 5, price: 3205 });
   });
+
+  it("another strategy's report does not deliver a strategy's held view; its own report does", () => {
+    // Two strategies on the same legs, with the same triggers: both enter on the same quote.
+    const s = scriptedDemo('10:00:00', (c) => {
+      c.strategies.push({ ...structuredClone(c.strategies[0]!), name: 'hc-rb-2' });
+    });
+    s.until('10:00:10');
+    s.venue.quote('HC', 3379, 3380);
+    s.venue.quote('RB', 3208, 3209);
+    expect(s.venue.submitted.map((o) => o.clientId)).toEqual(['hc-rb/1.1', 'hc-rb-2/1.1']);
+    s.venue.accept('hc-rb/1.1');
+    s.venue.accept('hc-rb-2/1.1');
+    const first = s.engine.actor.system.get('algo:hc-rb/1') as AnyActorRef;
+    const second = s.engine.actor.system.get('algo:hc-rb-2/1') as AnyActorRef;
+    const views = s.engine.summary().counts.views;
+
+    // RB moves: held for both strategies.
+    s.clock.advance(100);
+    s.venue.quote('RB', 3206, 3207);
+    expect(s.engine.summary().counts.views).toBe(views);
+
+    // The second strategy's fill brings its own view up to date and hedges at RB's bid now; the first still holds.
+    s.venue.fill('hc-rb-2/1.1', 5, 3380);
+    expect(s.engine.summary().counts.views).toBe(views + 1);
+    expect(algoView(second)).toEqual({ at: at('10:00:10') + 100, rb: { bid: 3206, ask: 3207 } });
+    expect(algoView(first)).toEqual({ at: at('10:00:10'), rb: { bid: 3208, ask: 3209 } });
+    expect(s.venue.submitted.at(-1)).toMatchObject({ clientId: 'hc-rb-2/1.2', symbol: 'RB', side: -1, qty: 5, price: 3206 });
+
+    // The first strategy's fill: its newest view first, then its hedge at the same bid.
+    s.venue.fill('hc-rb/1.1', 5, 3380);
+    expect(s.engine.summary().counts.views).toBe(views + 2);
+    expect(algoView(first)).toEqual({ at: at('10:00:10') + 100, rb: { bid: 3206, ask: 3207 } });
+    expect(s.venue.submitted.at(-1)).toMatchObject({ clientId: 'hc-rb/1.2', symbol: 'RB', side: -1, qty: 5, price: 3206 });
+  });
 });
 
 /** Runs a config on its simulated venue, every view sent or only the crossings; its records, and views sent. */
@@ -100,9 +134,32 @@ describe('crossings only make the same decisions as every view', () => {
     c.strategies[0]!.execution = { ...c.strategies[0]!.execution, kind, resubmitMs: 400 };
     return resolveConfig(c, `harsh ${kind}`, { seed, days: 0.25 });
   };
+  /**
+   * Two strategies of each kind on the same two legs, their triggers apart: their orders meet in one book, and a
+   * report or a delayed event of one strategy brings only its own held view up to date.
+   */
+  const crowded = (): EngineConfig => {
+    const c: SimulatedConfigInput = structuredClone(demoConfig);
+    c.venue.latencyMs = 150;
+    for (const i of c.venue.instruments) {
+      i.quoteIntervalMs = 100;
+      i.size = { min: 1, max: 3 };
+    }
+    const base = c.strategies[0]!;
+    c.strategies = (['taker', 'contingent', 'quoting'] as const).flatMap((kind, k) =>
+      [0, 1].map((j) => ({
+        ...structuredClone(base),
+        name: `${kind}-${j}`,
+        triggers: { longEntry: String(172 + j + k), longExit: '180', shortEntry: String(188 - j - k), shortExit: '180' },
+        execution: { ...base.execution, kind, resubmitMs: 400 },
+      })),
+    );
+    return resolveConfig(c, 'crowded', { seed: 4, days: 0.05 });
+  };
   const cases = [
     ...[1, 2].map((seed) => ({ name: `the demo, seed ${seed}`, config: () => resolveConfig(demoConfig, 'demo', { seed, days: 0.5 }) })),
     ...(['taker', 'contingent', 'quoting'] as const).map((kind) => ({ name: `a thin, fast market with ${kind} algos`, config: () => harsh(kind, 3) })),
+    { name: 'six strategies of three kinds on the same legs, in a thin, fast market', config: crowded },
   ];
   for (const { name, config } of cases) {
     it(`${name}: every record the same, in the same order, with fewer views sent`, async () => {

@@ -466,12 +466,13 @@ export class Engine {
    */
   flushViews(strategy?: string): void {
     if (!this.viewGate.holding) return;
-    const deliver = (name: string, ref: AnyActorRef, view: MarketView): void => {
-      if (ref.getSnapshot().status === 'active') this.deliverView(name, ref, view);
-    };
-    if (strategy === undefined) this.viewGate.flush(deliver);
-    else this.viewGate.flushOne(strategy, deliver);
+    if (strategy === undefined) this.viewGate.flush(this.deliverHeld);
+    else this.viewGate.flushOne(strategy, this.deliverHeld);
   }
+
+  private readonly deliverHeld = (strategy: string, ref: AnyActorRef, view: MarketView): void => {
+    if (ref.getSnapshot().status === 'active') this.deliverView(strategy, ref, view);
+  };
 
   /**
    * Runs `fn` (which sends into the actor tree) as the work of one strategy's actors: a delayed event they arm
@@ -937,8 +938,7 @@ export class Engine {
 
   /** The strategy whose algo sent an order (client id `<strategy>/<algo>.<order>`), when it is one of ours. */
   private ownerOf(clientId: string): string | undefined {
-    const algoId = clientId.slice(0, clientId.lastIndexOf('.'));
-    const strategy = algoId.slice(0, algoId.lastIndexOf('/'));
+    const strategy = strategyOfId(clientId);
     return this.legsOf.has(strategy) ? strategy : undefined;
   }
 
@@ -1091,13 +1091,14 @@ export function triggerProblems(t: TriggerPrices, scale: number): ConfigError[] 
   return triggerOrderProblems(t, 'triggers');
 }
 
-/**
- * The trigger prices a strategy holds now, read from its actor at each use: the stream stage decides on the
- * triggers an operator set (and a resumed run restored), not only on the config's.
- */
+/** The strategy an algo id or a client id begins with (`<strategy>/<algo>[.<order>]`). */
+function strategyOfId(id: string): string {
+  return id.slice(0, id.lastIndexOf('/'));
+}
+
 /** The strategy a record is about, if it names one (a client id and an algo id begin with it). */
 function recordStrategy(r: EngineRecord): string | undefined {
-  const ofId = (id: string): string => id.slice(0, id.lastIndexOf('/'));
+  const ofId = strategyOfId;
   switch (r.kind) {
     case 'control':
     case 'algo.started':
@@ -1120,7 +1121,6 @@ function recordStrategy(r: EngineRecord): string | undefined {
   }
 }
 
-/** Whom a view may concern: the strategy, and its running algo if it has one (see view-gate.ts). */
 /**
  * What the view gate asks of a strategy: the strategy, and its running algo if any. Built once per strategy and
  * per algo (a view passes here thousands of times between two launches), not once per view.

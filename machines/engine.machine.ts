@@ -3,8 +3,8 @@ import { strategyMachine, type StrategyInput, type StrategyResult } from './stra
 
 /**
  * The root of the actor tree: running | stopping | stopped. It spawns one strategy per config entry
- * (systemId `strategy:<name>`) and, on a stop request, stops them all and ends when each has stopped
- * (each strategy's done event).
+ * (systemId `strategy:<name>`, child id its index in the config) and, on a stop request, stops them all and ends
+ * when each has stopped (each strategy's done event).
  */
 
 export interface EngineInput {
@@ -39,7 +39,11 @@ export const engineMachine = setup({
 }).createMachine({
   id: 'engine',
   context: ({ input, spawn }) => ({
-    strategies: input.strategies.map((s) => spawn('strategy', { id: s.spec.name, systemId: `strategy:${s.spec.name}`, input: s })),
+    // A strategy's child id is its index in the config (its name is in its system id): XState copies the children
+    // object once for every child it stops when this machine ends, and V8 copies integer keys as an array, where
+    // a thousand named keys cost it about 1.5 ms a copy (the stop of 1,000 strategies: O(N²) either way, 1.5 s
+    // with names).
+    strategies: input.strategies.map((s, i) => spawn('strategy', { id: String(i), systemId: `strategy:${s.spec.name}`, input: s })),
     stopped: [],
   }),
   on: { 'xstate.done.actor.*': { actions: 'noteStopped' } },

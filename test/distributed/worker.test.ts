@@ -118,6 +118,8 @@ describe.skipIf(missing !== undefined)(`sweep workers on NATS JetStream${missing
     // The same worker then runs a real sweep, its paths read from its data root.
     const r = await runNatsSweep(config, 'ab.json', axes, { url: server.url, data: ['ab.csv'] });
     expect(r.rows).toEqual(local);
+    // The worker counts a job once its ack is acknowledged, a round trip after the result the sweep already has.
+    await until(() => worker.stats.completed === 6);
     expect(worker.stats).toEqual({ completed: 6, refused: hostile.length, naked: 0 });
     await worker.stop();
   }, 300_000);

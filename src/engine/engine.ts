@@ -735,7 +735,7 @@ export class Engine {
    */
   stopAlgo(algoId: string, options: ControlOptions = {}): ControlResult {
     if (typeof algoId !== 'string' || !/^.+\/\d+$/.test(algoId)) return { ok: false, refusal: 'unknownAlgo', error: 'an algo id is <strategy>/<number>' };
-    const strategy = algoId.slice(0, algoId.lastIndexOf('/'));
+    const strategy = strategyOfId(algoId);
     if (!this.strategies.has(strategy)) return { ok: false, refusal: 'unknownAlgo', error: `no strategy named "${strategy}" (strategies: ${[...this.strategies.keys()].join(', ')})` };
     if (!this.started || this.finished) return { ok: false, refusal: 'notRunning', error: this.finished ? 'the engine has stopped' : 'the engine has not started' };
     const ref = this.actor.system.get(`algo:${algoId}`) as AnyActorRef | undefined;
@@ -894,7 +894,7 @@ export class Engine {
   /** What pre-trade risk needs to know of an order's symbol and strategy, now. */
   private riskView(order: OrderCommand, role: OrderRole): RiskView {
     const algoId = order.clientId.slice(0, order.clientId.lastIndexOf('.'));
-    const strategy = algoId.slice(0, algoId.lastIndexOf('/'));
+    const strategy = strategyOfId(algoId);
     const s = this.strategies.get(strategy);
     let position = 0;
     for (const ledger of this.ledgers.values()) position += ledger.position(order.symbol);
@@ -945,7 +945,7 @@ export class Engine {
   private onFill(r: Extract<VenueReport, { type: 'order.filled' }>, at: number): void {
     this.counts.fills++;
     const algoId = r.clientId.slice(0, r.clientId.lastIndexOf('.'));
-    const strategy = algoId.slice(0, algoId.lastIndexOf('/'));
+    const strategy = strategyOfId(algoId);
     const leg = this.legsOf.get(strategy)?.of(r.symbol);
     if (!leg) {
       this.errors.push(`fill ${r.tradeId} (${r.symbol}) for an order no strategy owns: ${r.clientId}`);
@@ -1098,7 +1098,6 @@ function strategyOfId(id: string): string {
 
 /** The strategy a record is about, if it names one (a client id and an algo id begin with it). */
 function recordStrategy(r: EngineRecord): string | undefined {
-  const ofId = strategyOfId;
   switch (r.kind) {
     case 'control':
     case 'algo.started':
@@ -1107,15 +1106,15 @@ function recordStrategy(r: EngineRecord): string | undefined {
     case 'algo.ended':
       return r.execution.strategy;
     case 'ladder.step':
-      return ofId(r.algoId);
+      return strategyOfId(r.algoId);
     case 'report':
-      return ofId(r.report.clientId);
+      return strategyOfId(r.report.clientId);
     case 'order.submitted':
     case 'order.cancelRequested':
     case 'order.replaceRequested':
     case 'risk.refused':
     case 'order.throttled':
-      return ofId(r.clientId);
+      return strategyOfId(r.clientId);
     default:
       return undefined;
   }

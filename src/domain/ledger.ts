@@ -108,11 +108,19 @@ export class Ledger {
   /** Each symbol's, made at its first fill. */
   private readonly fillCash = new Map<string, FillCash>();
 
-  constructor(private readonly instruments: ReadonlyMap<string, LedgerInstrument>) {}
+  /**
+   * `net`: a book shared by several ledgers (one per strategy), kept at each symbol's net position over all of
+   * them, so that a position across every strategy is one look-up rather than one per ledger.
+   */
+  constructor(
+    private readonly instruments: ReadonlyMap<string, LedgerInstrument>,
+    private readonly net?: Map<string, number>,
+  ) {}
 
   apply(symbol: string, side: 1 | -1, qtyLots: number, priceTicks: number): void {
     const c = this.fillCashOf(symbol);
     this.lots.set(symbol, (this.lots.get(symbol) ?? 0) + side * qtyLots);
+    if (this.net !== undefined) this.net.set(symbol, (this.net.get(symbol) ?? 0) + side * qtyLots);
     // The fill's notional as a fixed amount (the same amount as its Decimal: see fillNotional) where it is one.
     const ticksLots = qtyLots * priceTicks;
     const units = c.perTickLot === undefined ? NaN : c.perTickLot * ticksLots;

@@ -171,6 +171,8 @@ export class Engine {
   private acting: string | undefined = undefined;
   private readonly algoRecords = new Map<string, AlgoRecords>();
   private readonly ledgers = new Map<string, Ledger>();
+  /** Each symbol's position over every strategy's ledger (pre-trade risk reads it on each order). */
+  private readonly netPositions = new Map<string, number>();
   private readonly tradeIds = new BoundedSet<string>(50_000);
   private readonly lastQuote = new Map<string, LegQuote>();
   private readonly algoStart = new Map<string, number>();
@@ -235,7 +237,7 @@ export class Engine {
         instruments.set(leg.symbol, leg);
       }
     }
-    for (const s of config.strategies) this.ledgers.set(s.spec.name, new Ledger(instruments));
+    for (const s of config.strategies) this.ledgers.set(s.spec.name, new Ledger(instruments, this.netPositions));
     this.funding = new FundingClerk(config.strategies, {
       clock: this.clock,
       position: (strategy, symbol) => this.ledgers.get(strategy)!.position(symbol),
@@ -896,8 +898,7 @@ export class Engine {
     const algoId = order.clientId.slice(0, order.clientId.lastIndexOf('.'));
     const strategy = strategyOfId(algoId);
     const s = this.strategies.get(strategy);
-    let position = 0;
-    for (const ledger of this.ledgers.values()) position += ledger.position(order.symbol);
+    const position = this.netPositions.get(order.symbol) ?? 0;
     let workingSameSide = 0;
     for (const o of this.live.values()) if (o.symbol === order.symbol && o.side === order.side) workingSameSide += o.qty - o.filled;
     const lotValue = this.legsOf.get(strategy)?.of(order.symbol)?.lotValue ?? 0;

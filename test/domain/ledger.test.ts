@@ -21,6 +21,22 @@ const newLedger = (): Ledger =>
 const marks = (entries: [string, string][]): Map<string, Decimal> => new Map(entries.map(([s, p]) => [s, new Decimal(p)]));
 
 describe('Ledger', () => {
+  it('keeps a book shared by several ledgers at the net position of each symbol: +2 − 3 + 1 = 0 X, −4 Y', () => {
+    const instruments = new Map([
+      ['X', instrument('X', '0.5', '1', '10')],
+      ['Y', instrument('Y', '0.25', '2', '5')],
+    ]);
+    const net = new Map<string, number>();
+    const a = new Ledger(instruments, net);
+    const b = new Ledger(instruments, net);
+    a.apply('X', 1, 2, 100);
+    b.apply('X', -1, 3, 101);
+    b.apply('Y', -1, 4, 40);
+    expect([net.get('X'), net.get('Y')]).toEqual([-1, -4]);
+    a.apply('X', 1, 1, 99);
+    expect([a.position('X'), b.position('X'), net.get('X'), net.get('Y')]).toEqual([3, -3, 0, -4]);
+  });
+
   it('buy 2 lots at 100 ticks and sell 2 at 104 (tick 0.5, multiplier 10): cash and PnL 40, flat', () => {
     const l = newLedger();
     l.apply('X', 1, 2, 100);

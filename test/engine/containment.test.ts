@@ -312,6 +312,22 @@ describe('pre-trade risk', () => {
     expect(s.executions).toMatchObject([{ status: 'stopped', reason: 'unwound', units: 0, residualLots: [0, 0], legs: [{ lots: 0 }, { lots: 0 }] }]);
   });
 
+  it('maxPosition counts what every strategy holds: a second strategy on the same legs is refused on the first one\'s position', () => {
+    const s = scenario('10:00:00', (c) => {
+      withRisk({ instruments: [{ symbol: 'HC', maxPosition: 7 }] })(c);
+      const first = c.strategies[0]!;
+      c.strategies.push({ ...structuredClone(first), name: 'hc-rb-2', triggers: { ...first.triggers, longEntry: '170' } });
+    });
+    longEntry(s);
+    s.venue.fill('hc-rb/1.1', 5, 3380);
+    s.venue.fill('hc-rb/1.2', 5, 3208);
+    expect(s.executions).toMatchObject([{ algoId: 'hc-rb/1', status: 'completed', units: 5 }]);
+    // Spread ask 3380 − 3210 = 170: the second strategy's long entry.
+    s.clock.advance(10);
+    s.book('RB', 3210, 3211);
+    expect(refusals(s)).toEqual(['hc-rb-2/1.1: HC position could reach 10 lots (held 5, working 0, this 5), over maxPosition 7']);
+  });
+
   it('maxNotional on a leg: an entry whose worst-case position would be worth more is refused', () => {
     const s = scenario('10:00:00', withRisk({ instruments: [{ symbol: 'HC', maxNotional: '150000' }] }));
     longEntry(s);

@@ -2,7 +2,8 @@ import { assign, sendParent, setup } from 'xstate';
 import { calendarFor, type CalendarSpec } from '../src/domain/session-calendar.js';
 
 /**
- * The trading session window: closed | open (trading → closing). It computes its next boundary from the
+ * The trading session window: closed | open (trading → closing, or continuous when the session never ends). It
+ * computes its next boundary from the
  * calendar once per boundary and waits for it on the system clock, telling its parent at each change.
  * `closing` is the last `closingLeadMs` of a session: no new executions, but hedges can still go out,
  * so stopping never leaves legs unbalanced and no order is sent after the window closes.
@@ -63,6 +64,7 @@ export const sessionMachine = setup({
   guards: {
     isOpenNow: ({ context }) => calendarFor(context.calendar).isOpen(context.at),
     isWithinClosingLead: ({ context }) => context.closesAt !== null && context.at >= context.closesAt - context.closingLeadMs,
+    neverCloses: ({ context }) => context.closesAt === null,
   },
   delays: {
     untilOpen: ({ context }) => until(context.opensAt, context.at),
@@ -89,7 +91,13 @@ export const sessionMachine = setup({
         // Opened inside the closing lead (a session shorter than the lead, or a resume near its end): straight
         // to closing, so the strategy never hears an open it must not trade in.
         entering: {
-          always: [{ guard: 'isWithinClosingLead', target: 'closing' }, { target: 'trading' }],
+          always: [{ guard: 'isWithinClosingLead', target: 'closing' }, { guard: 'neverCloses', target: 'continuous' }, { target: 'trading' }],
+        },
+        // A session with no end (a market open around the clock): nothing to wait for. XState keeps every delayed
+        // event of the actor system in one list that it scans whenever any actor stops, so a window waiting
+        // forever would cost each algo's and order's end a look at it.
+        continuous: {
+          entry: 'tellOpened',
         },
         trading: {
           entry: 'tellOpened',

@@ -42,7 +42,7 @@ export interface DeskStrategy {
   target: number;
   position: number;
   pnl: string | null;
-  /** The session window's state (`open.trading`, `open.closing`, `closed`). */
+  /** The session window's state (`open.trading`, `open.closing`, `open.continuous`, `closed`). */
   session: string;
   /** The running algo, if any. */
   algo: string | null;

@@ -74,12 +74,19 @@ describe('session window machine', () => {
     expect(s.notices()).toEqual(['session.opened@Fri 22:00:00', 'session.closing@Fri 22:59:00', 'session.closed@Fri 23:00:00', 'session.opened@Mon 09:00:00']);
   });
 
-  it('stays open with no timer on a 24/7 calendar', () => {
+  it('stays open with no timer on a 24/7 calendar: continuous, holding no delayed event in the actor system', () => {
     const s = run('2026-11-24T08:00:00', 60_000, { timeZone: 'UTC', days: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'], sessions: [{ start: '00:00', end: '00:00' }] });
-    expect(s.state()).toBe('open.trading');
+    expect(s.state()).toBe('open.continuous');
     expect(s.context().closesAt).toBeNull();
+    // XState scans every delayed event of the system at each actor's stop: a window that never closes holds none.
+    expect(Object.keys(s.system.getSnapshot()._scheduledEvents)).toEqual([]);
     s.clock.advance(30 * 86_400_000);
-    expect(s.state()).toBe('open.trading');
+    expect(s.state()).toBe('open.continuous');
     expect(s.notices()).toEqual(['session.opened@Tue 08:00:00']);
+  });
+
+  it('waits for its close on the system with a session that ends, one delayed event', () => {
+    const s = run('2026-11-24T09:30:00');
+    expect(Object.values(s.system.getSnapshot()._scheduledEvents).map((e) => e.event.type)).toEqual(['xstate.after.untilClosing.session.open.trading']);
   });
 });

@@ -86,6 +86,19 @@ export const scenarios: Scenario[] = [
   { name: 'session open', start: '10:14:50', config: base, markets, stimuli: [tick, stop], depth: 4, simplePaths: true },
   { name: 'session closed', start: '12:00:00', config: base, markets, stimuli: [tick, stop], depth: 3, simplePaths: true },
   { name: 'session in the closing lead', start: '10:14:57', config: base, markets, stimuli: [tick, stop], depth: 2, simplePaths: true },
+  // A market open around the clock: the window opens for good and waits for nothing; the strategy trades in it.
+  {
+    name: 'session around the clock',
+    start: '10:00:00',
+    config: (c) => {
+      base(c);
+      c.venue.calendar = { timeZone: 'Asia/Shanghai', days: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'], sessions: [{ start: '00:00', end: '00:00' }] };
+    },
+    markets,
+    stimuli: [market('longEntry'), tick, stop],
+    depth: 2,
+    simplePaths: true,
+  },
   // A taker strategy through long and short round trips, whole and partial.
   { name: 'taker long', start: '10:00:00', config: base, markets, stimuli: [market('longEntry'), market('thin'), market('rbUp'), market('longExit'), market('mid'), fault('reject'), tick, stop], depth: 4 },
   { name: 'taker short', start: '10:00:00', config: base, markets, stimuli: [market('shortEntry'), market('shortThin'), market('rbDown'), market('shortExit'), tick, stop], depth: 4 },

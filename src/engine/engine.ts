@@ -174,7 +174,8 @@ export class Engine {
   /** Each symbol's position over every strategy's ledger (pre-trade risk reads it on each order). */
   private readonly netPositions = new Map<string, number>();
   private readonly tradeIds = new BoundedSet<string>(50_000);
-  private readonly lastQuote = new Map<string, LegQuote>();
+  /** Per symbol: its last two-sided quote and the market-view stages that hear it (one look-up per quote). */
+  private readonly routes = new Map<string, QuoteRoute>();
   private readonly algoStart = new Map<string, number>();
   private readonly executionList: Execution[] = [];
   private readonly totals = new ExposureTotals();
@@ -242,7 +243,7 @@ export class Engine {
       clock: this.clock,
       position: (strategy, symbol) => this.ledgers.get(strategy)!.position(symbol),
       mark: (symbol) => {
-        const q = this.lastQuote.get(symbol);
+        const q = this.lastQuoteOf(symbol);
         const leg = instruments.get(symbol);
         return q && leg ? leg.tickSize.times(q.bid + q.ask).div(2) : undefined;
       },
@@ -393,18 +394,18 @@ export class Engine {
     this.funding.start(this.startedAt);
     // Quotes are routed by symbol, so a strategy sees only its legs' quotes however many strategies run.
     // A plain list of market-view stages per symbol: no stream machinery between a quote and the stages.
-    const bySymbol = new Map<string, MarketViewStage[]>();
     this.subscriptions.push(
       this.venue.quotes$.subscribe((q) => {
         this.counts.quotes++;
+        const route = this.routes.get(q.symbol) ?? this.routeOf(q.symbol);
         // Marks come from the last two-sided quote: a one-sided one has no mid.
         if (q.bidSize > 0 && q.askSize > 0) {
-          this.lastQuote.set(q.symbol, q);
+          route.last = q;
           if (this.pendingAdoption.size > 0) this.bookAdopted(q);
           this.funding.quoted(q.symbol);
         }
-        const stages = bySymbol.get(q.symbol);
-        if (stages !== undefined) for (let i = 0; i < stages.length; i++) stages[i]!.push(q);
+        const { stages, legs } = route;
+        for (let i = 0; i < stages.length; i++) stages[i]!.pushLeg(legs[i]!, q);
       }),
       this.venue.reports$.subscribe((r) => this.onReport(r)),
     );
@@ -428,7 +429,9 @@ export class Engine {
       // triggers or target.
       const name = s.spec.name;
       const wantsEvery = (): boolean => ref.getSnapshot().context?.algo != null || (this.freshView.size > 0 && this.freshView.has(name));
-      const relevant = decisionFilter(liveTriggers(ref, s.spec.triggers), wantsEvery);
+      const triggers = liveTriggers(ref, s.spec.triggers);
+      this.subscriptions.push(triggers.subscription);
+      const relevant = decisionFilter(triggers.now, wantsEvery);
       const probes = viewProbes(ref);
       const stage = new MarketViewStage(s.definition, { staleAfterMs: s.staleAfterMs, clock: this.clock, session: calendarFor(s.spec.session.calendar) }, (view) => {
         if (!relevant(view)) return;
@@ -438,14 +441,25 @@ export class Engine {
         // Of those, only crossings go now; the others wait for the next event of any kind (view-gate.ts).
         if (fresh || !this.crossingsOnly || this.viewGate.admit(name, ref, probes(), view)) this.deliverView(name, ref, view);
       });
-      for (const symbol of stage.symbols) {
-        const list = bySymbol.get(symbol);
-        if (list) list.push(stage);
-        else bySymbol.set(symbol, [stage]);
+      for (const [symbol, leg] of stage.legsBySymbol) {
+        const route = this.routeOf(symbol);
+        route.stages.push(stage);
+        route.legs.push(leg);
       }
       this.subscriptions.push({ unsubscribe: () => stage.close() });
     }
     this.venue.start();
+  }
+
+  private routeOf(symbol: string): QuoteRoute {
+    let route = this.routes.get(symbol);
+    if (route === undefined) this.routes.set(symbol, (route = { last: undefined, stages: [], legs: [] }));
+    return route;
+  }
+
+  /** A symbol's last two-sided quote. */
+  private lastQuoteOf(symbol: string): LegQuote | undefined {
+    return this.routes.get(symbol)?.last;
   }
 
   private deliverView(strategy: string, ref: AnyActorRef, view: MarketView): void {
@@ -592,7 +606,7 @@ export class Engine {
       executions: this.executionList,
       totals: this.totals,
       ledgers: this.ledgers,
-      lastQuote: this.lastQuote,
+      lastQuote: { get: (symbol) => this.lastQuoteOf(symbol) },
       strategyState: (name) => stateString(this.actor.system.get(`strategy:${name}`)?.getSnapshot()?.value) ?? 'stopped',
       counts: { ...this.counts, executions: this.executionCount },
       ladder: { ...this.ladderSteps },
@@ -902,7 +916,7 @@ export class Engine {
     let workingSameSide = 0;
     for (const o of this.live.values()) if (o.symbol === order.symbol && o.side === order.side) workingSameSide += o.qty - o.filled;
     const lotValue = this.legsOf.get(strategy)?.of(order.symbol)?.lotValue ?? 0;
-    const view: RiskView = { now: this.clock.now(), position, workingSameSide, quote: this.lastQuote.get(order.symbol), staleAfterMs: s?.staleAfterMs ?? 0, lotValue };
+    const view: RiskView = { now: this.clock.now(), position, workingSameSide, quote: this.lastQuoteOf(order.symbol), staleAfterMs: s?.staleAfterMs ?? 0, lotValue };
     if (role === 'entry' && s?.maxNakedNotional !== undefined) view.nakedNotional = { now: this.nakedNotional(s), max: s.maxNakedNotional };
     return view;
   }
@@ -913,7 +927,7 @@ export class Engine {
     const legs = this.legsOf.get(s.spec.name)!.legs;
     const lots = def.legs.map((l) => this.position(s.spec.name, l.symbol));
     return nakedDeviation(lots, def.tradingMultipliers).reduce((sum, d, i) => {
-      const q = this.lastQuote.get(def.legs[i]!.symbol);
+      const q = this.lastQuoteOf(def.legs[i]!.symbol);
       return q ? sum + Math.abs(d) * ((q.bid + q.ask) / 2) * legs[i]!.lotValue : sum;
     }, 0);
   }
@@ -1121,6 +1135,13 @@ function recordStrategy(r: EngineRecord): string | undefined {
   }
 }
 
+/** A symbol's route (see `Engine.routes`): each stage in `stages` reads the symbol as its leg `legs[i]`. */
+interface QuoteRoute {
+  last: LegQuote | undefined;
+  readonly stages: MarketViewStage[];
+  readonly legs: number[];
+}
+
 /**
  * What the view gate asks of a strategy: the strategy, and its running algo if any. Built once per strategy and
  * per algo (a view passes here thousands of times between two launches), not once per view.
@@ -1141,7 +1162,20 @@ function viewProbes(ref: AnyActorRef): () => readonly ViewProbe[] {
   };
 }
 
-/** The strategy's triggers now (an operator may have changed them), read once per view. */
-function liveTriggers(ref: AnyActorRef, configured: Triggers): () => Triggers {
-  return () => (ref.getSnapshot() as { context?: { spec?: { triggers?: Triggers } } }).context?.spec?.triggers ?? configured;
+/**
+ * The strategy's triggers now (an operator may have changed them), read once per view. They are kept from the
+ * strategy's snapshots as they come (XState tells its observers after each step, before the next event), so a
+ * view reads one variable rather than the actor's snapshot, context and spec, scattered in memory.
+ */
+function liveTriggers(ref: AnyActorRef, configured: Triggers): { now: () => Triggers; subscription: { unsubscribe(): void } } {
+  const of = (snapshot: unknown): Triggers => (snapshot as { context?: { spec?: { triggers?: Triggers } } } | undefined)?.context?.spec?.triggers ?? configured;
+  let current = of(ref.getSnapshot());
+  const subscription = ref.subscribe({
+    next: (snapshot: unknown) => {
+      current = of(snapshot);
+    },
+    // The engine's own subscription reports the actor's failure.
+    error: () => {},
+  });
+  return { now: () => current, subscription };
 }

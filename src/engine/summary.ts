@@ -161,7 +161,7 @@ export interface SummaryInput {
   executions: readonly Execution[];
   totals: ExposureTotals;
   ledgers: ReadonlyMap<string, Ledger>;
-  lastQuote: ReadonlyMap<string, LegQuote>;
+  lastQuote: Pick<ReadonlyMap<string, LegQuote>, 'get'>;
   strategyState: (name: string) => string;
   counts: Summary['counts'];
   ladder: Summary['ladder'];

@@ -433,8 +433,9 @@ export class Engine {
       this.subscriptions.push(triggers.subscription);
       const relevant = decisionFilter(triggers.now, wantsEvery);
       const probes = viewProbes(ref);
-      const stage = new MarketViewStage(s.definition, { staleAfterMs: s.staleAfterMs, clock: this.clock, session: calendarFor(s.spec.session.calendar) }, (view) => {
-        if (!relevant(view)) return;
+      // The decision filter is asked before a view is built: an idle strategy's stage builds none for nothing.
+      const options = { staleAfterMs: s.staleAfterMs, clock: this.clock, session: calendarFor(s.spec.session.calendar), wants: relevant };
+      const stage = new MarketViewStage(s.definition, options, (view) => {
         // A stopped strategy (its stop finished before the run's end) hears nothing more.
         if (ref.getSnapshot().status !== 'active') return this.viewGate.drop(name);
         const fresh = this.freshView.size > 0 && this.freshView.delete(name);

@@ -1,5 +1,5 @@
 import { defer, filter, type MonoTypeOperatorFunction } from 'rxjs';
-import type { MarketView } from '../domain/quote.js';
+import type { MarketView, SpreadQuote } from '../domain/quote.js';
 import type { Triggers } from '../domain/triggers.js';
 
 /**
@@ -7,7 +7,11 @@ import type { Triggers } from '../domain/triggers.js';
  * bid ≥ short entry, ask ≤ short exit.
  */
 export function decisionMask(view: MarketView, t: Triggers): number {
-  const q = view.spread;
+  return spreadMask(view.spread, t);
+}
+
+/** `decisionMask` of a view's spread quote. */
+export function spreadMask(q: SpreadQuote | null, t: Triggers): number {
   if (!q) return 0;
   let m = 1;
   if (t.longEntry !== null && q.ask <= t.longEntry) m |= 2;
@@ -18,14 +22,14 @@ export function decisionMask(view: MarketView, t: Triggers): number {
 }
 
 /**
- * The decision filter as a plain predicate: true for a view that can change a decision, i.e. when the decision
- * mask changes, or while `wantsEvery()` says the strategy is executing. `triggers` is read once per view (an
+ * The decision filter as a plain predicate of a view's spread quote: true for a view that can change a decision,
+ * i.e. when the decision mask changes, or while `wantsEvery()` says the strategy is executing. `triggers` is read once per view (an
  * operator may change them). The first view passes.
  */
-export function decisionFilter(triggers: () => Triggers, wantsEvery: () => boolean): (view: MarketView) => boolean {
+export function decisionFilter(triggers: () => Triggers, wantsEvery: () => boolean): (spread: SpreadQuote | null) => boolean {
   let last = -1;
-  return (view) => {
-    const m = decisionMask(view, triggers());
+  return (spread) => {
+    const m = spreadMask(spread, triggers());
     const changed = m !== last;
     last = m;
     return changed || wantsEvery();
@@ -38,5 +42,9 @@ export function decisionFilter(triggers: () => Triggers, wantsEvery: () => boole
  */
 export function decisionRelevant(triggers: Triggers, wantsEvery: () => boolean): MonoTypeOperatorFunction<MarketView> {
   // The last mask is per subscription: the first view of every subscription passes.
-  return (source) => defer(() => source.pipe(filter(decisionFilter(() => triggers, wantsEvery))));
+  return (source) =>
+    defer(() => {
+      const relevant = decisionFilter(() => triggers, wantsEvery);
+      return source.pipe(filter((view) => relevant(view.spread)));
+    });
 }

@@ -1,6 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { Clock, TimerId } from '../clock/clock.js';
-import { legQuoteProblem, spreadQuote, type LegQuote, type MarketView } from '../domain/quote.js';
+import { legQuoteProblem, spreadQuote, type LegQuote, type MarketView, type SpreadQuote } from '../domain/quote.js';
 import type { SessionCalendar } from '../domain/session-calendar.js';
 import type { SpreadDefinition } from '../domain/spread.js';
 
@@ -15,6 +15,11 @@ export interface MarketViewOptions {
    * `staleAfterMs` is. Without it, the market is always open.
    */
   session?: Pick<SessionCalendar, 'intervalAt' | 'nextBoundary'>;
+  /**
+   * Asked with the spread quote of each view that changed, before the view is built: a view it refuses is not built
+   * nor emitted (an idle strategy's decision filter refuses most, and a view built for nothing is garbage).
+   */
+  wants?: (spread: SpreadQuote | null) => boolean;
 }
 
 /**
@@ -58,7 +63,8 @@ export class MarketViewStage {
   private readonly latest: (LegQuote | undefined)[];
   /** Each leg's usable book at the last evaluation (scratch: compared with the last view before a new one). */
   private readonly usable: (LegQuote | null)[];
-  private last: MarketView | undefined;
+  /** Each leg's usable book in the last view that changed (built or refused by `wants`); undefined before the first. */
+  private lastLegs: (LegQuote | null)[] | undefined;
   private timer: TimerId | undefined;
   // Armed while an instant is incomplete (a `more` quote was heard, its last quote not yet).
   private pending: TimerId | undefined;
@@ -130,7 +136,8 @@ export class MarketViewStage {
     const start = this.currentSessionStart(now);
     const usable = this.usable;
     let complete = true;
-    let same = this.last !== undefined;
+    const last = this.lastLegs;
+    let same = last !== undefined;
     let oldest = Infinity;
     for (let i = 0; i < usable.length; i++) {
       const q = this.latest[i];
@@ -138,13 +145,14 @@ export class MarketViewStage {
       usable[i] = u;
       if (u === null) complete = false;
       else if (u.ts < oldest) oldest = u.ts;
-      if (same && !sameLeg(this.last!.legs[i]!, u)) same = false;
+      if (same && !sameLeg(last![i]!, u)) same = false;
     }
     // The spread is a function of the legs' books: the same books, the same spread.
     if (!same) {
-      const legs = [...usable];
-      this.last = { at: now, spread: complete ? spreadQuote(this.def, legs as LegQuote[], now, staleAfterMs) : null, legs };
-      this.emit(this.last);
+      if (last === undefined) this.lastLegs = [...usable];
+      else for (let i = 0; i < usable.length; i++) last[i] = usable[i]!;
+      const spread = complete ? spreadQuote(this.def, usable as LegQuote[], now, staleAfterMs) : null;
+      if (this.options.wants === undefined || this.options.wants(spread)) this.emit({ at: now, spread, legs: [...usable] });
     }
     // Wake up when the oldest usable leg goes stale. Deadlines only move later as quotes arrive, so a
     // timer already armed for an earlier moment is kept: it re-evaluates then and arms the next one.

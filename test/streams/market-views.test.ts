@@ -6,7 +6,7 @@ import type { LegQuote, MarketView, SpreadQuote } from '../../src/domain/quote.j
 import { SpreadDefinition } from '../../src/domain/spread.js';
 import type { Triggers } from '../../src/domain/triggers.js';
 import { decisionMask, decisionRelevant } from '../../src/streams/decisions.js';
-import { toMarketViews } from '../../src/streams/market-views.js';
+import { MarketViewStage, toMarketViews } from '../../src/streams/market-views.js';
 
 const T0 = 1_700_000_000_000;
 const STALE = 500;
@@ -235,6 +235,33 @@ describe('toMarketViews: legs stamped alike (quotes marked `more`)', () => {
     expect(clock.pending).toBe(0);
     clock.runUntil(T0 + 2000);
     expect(views).toEqual([]);
+  });
+});
+
+describe('MarketViewStage with a filter asked before a view is built', () => {
+  it('asks once per changed view with its spread quote, builds only what it wants, and compares the next books with the refused ones', () => {
+    const clock = new VirtualClock(T0);
+    const asked: (SpreadQuote | null)[] = [];
+    const views: MarketView[] = [];
+    // Wants a view only when the spread's bid is above 48.
+    const stage = new MarketViewStage(def, { staleAfterMs: STALE, clock, wants: (s) => (asked.push(s), s !== null && s.bid > 48) }, (v) => views.push(v));
+    stage.pushLeg(0, qa());
+    stage.pushLeg(1, qb());
+    // The same books again: not a changed view, nothing asked.
+    stage.pushLeg(1, qb());
+    // A up one tick: the spread is 50/52, wanted.
+    const a2 = q('A', 101, 102, 7, 9, T0);
+    stage.pushLeg(0, a2);
+    // B up three ticks: the spread is 47/49, refused; the same B again: the same books as the refused view, nothing asked.
+    const b2 = q('B', 53, 54, 4, 12, T0);
+    stage.pushLeg(1, b2);
+    stage.pushLeg(1, b2);
+    expect(asked).toEqual([null, AB, { ...AB, bid: 50, ask: 52 }, { ...AB, bid: 47, ask: 49 }]);
+    expect(views).toEqual([
+      { at: T0, spread: AB, legs: [qa(), qb()] },
+      { at: T0, spread: { ...AB, bid: 50, ask: 52 }, legs: [a2, qb()] },
+    ]);
+    stage.close();
   });
 });
 

@@ -31,6 +31,7 @@ import { createInspector } from '../src/inspector/index.js';
 import type { LegQuote } from '../src/domain/quote.js';
 import { ReplayVenue, type ReplayVenueSpec } from '../src/venue/replay/replay-venue.js';
 import { runBaseline, type BaselineResult } from './baseline/run.js';
+import { xstateFloor } from './floor.js';
 import { mdHopBench } from './md-hop.js';
 import { replayPairsConfig, syntheticQuotes } from './synthetic.js';
 
@@ -229,6 +230,13 @@ class TimedReplay extends ReplayVenue {
     }
     super.submit(order);
   }
+}
+
+/** What XState costs alone and warm (bench/floor.ts): the floor under the latencies while algos and orders are actors. */
+function floorBench() {
+  const f = xstateFloor();
+  log(`xstate floor, warm and alone: an event with one assign ${f.eventUs} µs; a view into the algo ${f.algoViewUs} µs; an order actor's create, start and stop ${f.orderLifeUs} µs; a launch to its first order ${f.launchUs} µs`);
+  return { floorEventUs: f.eventUs, floorAlgoViewUs: f.algoViewUs, floorOrderLifeUs: f.orderLifeUs, floorLaunchUs: f.launchUs };
 }
 
 /** Quote → order and fill → hedge order on the Binance day, in process, journal off and on. */
@@ -537,6 +545,7 @@ const measures: Record<string, unknown> = {
   ...(want('replay') ? await replayBench() : {}),
   ...(want('synthetic') ? await syntheticBench(quick ? 200_000 : 1_000_000) : {}),
   ...(want('latency') ? await latencyBench() : {}),
+  ...(want('latency') ? floorBench() : {}),
   ...(want('strategies') ? await strategiesBench(quick ? 200_000 : 1_000_000) : {}),
   ...(want('strategies') ? strategiesReplayBench(quick ? 100_000 : 1_000_000) : {}),
   ...(want('month') ? await monthBench(Number.isFinite(monthSeconds) ? monthSeconds : quick ? 10 : 2400) : {}),

@@ -1,0 +1,121 @@
+/**
+ * What XState itself costs on this machine, warm and alone: the floor under the engine's latencies as long as
+ * every algo and order is an actor of its own (docs/benchmarks.md, "What bounds what remains"). Each figure is the
+ * median of several batches after a warm-up, in microseconds:
+ *
+ * - an event into a one-state machine that assigns one context field;
+ * - a spread view into the algo in its busiest steady state (taker working, hedge balanced);
+ * - an order actor created, started and stopped on its own (what each leg order costs before any event);
+ * - a launch: a parent spawns the algo, which spawns its first order and submits it (the actor part of a
+ *   quote → order; the engine's own part and the strategy's event come on top).
+ */
+import { assign, createActor, setup, stopChild, type AnyActorRef } from 'xstate';
+import { algoMachine, type AlgoSpec, type HedgeLadder } from '../machines/algo.machine.js';
+import { orderMachine } from '../machines/order.machine.js';
+import type { MarketView } from '../src/domain/quote.js';
+
+const hedge: HedgeLadder = { firstStep: 'resting', payupTicks: 1, repriceMs: 1000, repriceTicks: 1, crossAfterMs: 3000, crossPayupTicks: 2, maxCrossTicks: 10, unwindAfterMs: 10_000, unwindPayupTicks: 5, giveUpAfterMs: 60_000 };
+/** A taker buying 3 units of HC − RB at 172 or better (the demo's spread). */
+const spec: AlgoSpec = {
+  kind: 'taker',
+  tradingMultipliers: [1, -1],
+  factors: [1, -1],
+  symbols: ['HC', 'RB'],
+  activeLeg: 0,
+  payupTicks: 1,
+  resubmitMs: 2000,
+  repriceTicks: 1,
+  entryWhileHedging: false,
+  rounding: 'nearest',
+  hedge,
+  stopPolicy: 'hedge',
+  legTimeoutMs: 2000,
+  requoteTicks: 1,
+  minHedgeUnits: 0,
+  tickValue: [10, 10],
+  maxOrderLots: [null, null],
+  id: 'S/1',
+  strategy: 'S',
+  purpose: 'longEntry',
+  side: 1,
+  qty: 3,
+  limit: 172,
+};
+
+function view(rbBidSize: number): MarketView {
+  const leg = (symbol: string, bid: number, ask: number, size: number) => ({ symbol, bid, ask, bidSize: size, askSize: size, ts: 0 });
+  return { at: 0, spread: { bid: 3379 - 3209, ask: 3380 - 3208, bidSize: 10, askSize: 10 }, legs: [leg('HC', 3379, 3380, 10), leg('RB', 3208, 3209, rbBidSize)] };
+}
+
+/** Median µs per operation over `batches` batches of `n`, after one batch of warm-up. */
+function perOp(n: number, batches: number, op: (i: number) => void): number {
+  for (let i = 0; i < n; i++) op(i);
+  const out: number[] = [];
+  for (let b = 0; b < batches; b++) {
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) op(i);
+    out.push(((performance.now() - t0) * 1000) / n);
+  }
+  out.sort((a, b) => a - b);
+  return Math.round(out[out.length >> 1]! * 100) / 100;
+}
+
+export function xstateFloor(): { eventUs: number; algoViewUs: number; orderLifeUs: number; launchUs: number } {
+  // An event with one assign.
+  const one = setup({}).createMachine({ context: { n: 0 }, on: { tick: { actions: assign({ n: ({ context }) => context.n + 1 }) } } });
+  const counter = createActor(one).start();
+  const eventUs = perOp(50_000, 5, () => counter.send({ type: 'tick' }));
+  counter.stop();
+
+  let submitted = 0;
+  const order = orderMachine.provide({ actions: { submitOrder: () => void submitted++, cancelOrder: () => {}, replaceOrder: () => {} } });
+  const algo = algoMachine.provide({ actors: { order }, actions: { reportLadderStep: () => {} }, guards: { venueReplaces: () => false } });
+  // The algo's parent (the strategy, in the engine): it spawns the algo on `launch`, stops it on `end`, and
+  // takes whatever the algo reports.
+  const parent = setup({ types: { context: {} as { algo: AnyActorRef | null; n: number } }, actors: { algo } }).createMachine({
+    context: { algo: null, n: 0 },
+    on: {
+      // Each algo with an id of its own, as the strategy numbers them.
+      launch: {
+        actions: assign(({ context, spawn }) => {
+          const id = `S/${context.n + 1}`;
+          return { n: context.n + 1, algo: spawn('algo', { id: 'algo', systemId: `algo:${id}`, input: { spec: { ...spec, id }, market: view(10) } }) };
+        }),
+      },
+      end: { actions: [stopChild('algo'), assign({ algo: null })] },
+    },
+  });
+  const host = createActor(parent).start();
+
+  // A view into the algo in its busiest steady state.
+  host.send({ type: 'launch' });
+  const running = host.getSnapshot().context.algo!;
+  const views = [view(10), view(11)];
+  const algoViewUs = perOp(20_000, 5, (i) => running.send({ type: 'spread.quoted', view: views[i & 1]! }));
+  host.send({ type: 'end' });
+
+  // An order actor's life with no event.
+  const input = { order: { clientId: 'S/1.1', symbol: 'HC', side: 1 as const, qty: 1, price: 3381 }, leg: 0, role: 'entry' as const, staleAfterMs: 2000 };
+  const orderLifeUs = perOp(5_000, 5, () => {
+    const a = createActor(order, { input });
+    a.start();
+    a.stop();
+  });
+
+  // A launch up to its first order's submission (timed one by one), then the algo's stop (not timed).
+  const launches = 2_000;
+  const times: number[] = [];
+  for (let k = 0; k < 6 * launches; k++) {
+    const before = submitted;
+    const t0 = performance.now();
+    host.send({ type: 'launch' });
+    const took = performance.now() - t0;
+    if (submitted !== before + 1) throw new Error(`floor: a launch submitted ${submitted - before} orders, not 1`);
+    if (k >= launches) times.push(took * 1000);
+    host.send({ type: 'end' });
+  }
+  times.sort((a, b) => a - b);
+  const launchUs = Math.round(times[times.length >> 1]! * 100) / 100;
+  host.stop();
+  return { eventUs, algoViewUs, orderLifeUs, launchUs };
+}

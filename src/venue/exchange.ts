@@ -1,4 +1,5 @@
 import { Subject } from 'rxjs';
+import { Broadcast } from './broadcast.js';
 import { rearmable, type Clock, type Rearmable, type TimerId } from '../clock/clock.js';
 import { Decimal } from '../domain/decimal.js';
 import type { OrderChange, OrderCommand, VenueReport } from '../domain/orders.js';
@@ -104,7 +105,7 @@ interface RestingOrder {
  */
 export abstract class Exchange implements Venue {
   abstract readonly name: string;
-  readonly quotes$ = new Subject<LegQuote>();
+  readonly quotes$ = new Broadcast<LegQuote>();
   readonly reports$ = new Subject<VenueReport>();
   readonly status$ = new Subject<VenueStatus>();
   private readonly infos: InstrumentInfo[];

@@ -3,6 +3,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { join } from 'node:path';
 import { Subject } from 'rxjs';
+import { Broadcast } from '../broadcast.js';
 import type { Clock } from '../../clock/clock.js';
 import { FollowerClock } from '../../clock/follower-clock.js';
 import { WallClock } from '../../clock/wall-clock.js';
@@ -178,7 +179,7 @@ type FieldsAndMore = ExecFields & { ordRejReasonUnknown: boolean };
  */
 export class FixVenue implements Venue {
   readonly name: string;
-  readonly quotes$ = new Subject<LegQuote>();
+  readonly quotes$ = new Broadcast<LegQuote>();
   readonly reports$ = new Subject<VenueReport>();
   readonly status$ = new Subject<{ connected: boolean; at: number }>();
   readonly state$ = new Subject<{ state: FixConnectionState; at: number; detail?: string }>();

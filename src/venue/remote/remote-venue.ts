@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { Subject } from 'rxjs';
+import { Broadcast } from '../broadcast.js';
 import { FollowerClock } from '../../clock/follower-clock.js';
 import { BoundedMap } from '../../domain/bounded.js';
 import { Decimal } from '../../domain/decimal.js';
@@ -40,7 +41,7 @@ export type ConnectionState = 'connected' | 'disconnected' | 'reconnecting' | 'r
  * reconnection every live message is held until `onReconnected` (the host's reconciliation) has run.
  */
 export class RemoteVenue implements Venue {
-  readonly quotes$ = new Subject<LegQuote>();
+  readonly quotes$ = new Broadcast<LegQuote>();
   readonly reports$ = new Subject<VenueReport>();
   readonly status$ = new Subject<{ connected: boolean; at: number }>();
   private readonly ticks = new Map<string, Decimal>();

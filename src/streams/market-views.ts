@@ -1,5 +1,5 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import type { Clock, TimerId } from '../clock/clock.js';
+import { rearmable, type Clock, type Rearmable, type TimerId } from '../clock/clock.js';
 import { legQuoteProblem, spreadQuote, type LegQuote, type MarketView, type SpreadQuote } from '../domain/quote.js';
 import type { SessionCalendar } from '../domain/session-calendar.js';
 import type { SpreadDefinition } from '../domain/spread.js';
@@ -65,7 +65,9 @@ export class MarketViewStage {
   private readonly usable: (LegQuote | null)[];
   /** Each leg's usable book in the last view that changed (built or refused by `wants`); undefined before the first. */
   private lastLegs: (LegQuote | null)[] | undefined;
-  private timer: TimerId | undefined;
+  /** Fires when the oldest usable leg goes stale; re-armed without allocating (a day re-arms it thousands of times). */
+  private readonly staleTimer: Rearmable;
+  private staleArmed = false;
   // Armed while an instant is incomplete (a `more` quote was heard, its last quote not yet).
   private pending: TimerId | undefined;
   private readonly currentSessionStart: (now: number) => number;
@@ -83,6 +85,11 @@ export class MarketViewStage {
     this.latest = def.legs.map(() => undefined);
     this.usable = def.legs.map(() => null);
     this.currentSessionStart = sessionStart(options.session);
+    this.staleTimer = rearmable(options.clock, () => {
+      this.staleArmed = false;
+      // Mid-instant, the pending evaluation comes next and re-arms this timer.
+      if (this.pending === undefined) this.evaluate();
+    });
   }
 
   /** The symbols this stage hears. */
@@ -125,9 +132,10 @@ export class MarketViewStage {
   /** Stops its timers. */
   close(): void {
     const clock = this.options.clock;
-    if (this.timer !== undefined) clock.clearTimeout(this.timer);
+    this.staleTimer.disarm();
+    this.staleArmed = false;
     if (this.pending !== undefined) clock.clearTimeout(this.pending);
-    this.timer = this.pending = undefined;
+    this.pending = undefined;
   }
 
   private evaluate(): void {
@@ -156,12 +164,9 @@ export class MarketViewStage {
     }
     // Wake up when the oldest usable leg goes stale. Deadlines only move later as quotes arrive, so a
     // timer already armed for an earlier moment is kept: it re-evaluates then and arms the next one.
-    if (oldest < Infinity && this.timer === undefined) {
-      this.timer = clock.setTimeout(() => {
-        this.timer = undefined;
-        // Mid-instant, the pending evaluation comes next and re-arms this timer.
-        if (this.pending === undefined) this.evaluate();
-      }, oldest + staleAfterMs + 1 - now);
+    if (oldest < Infinity && !this.staleArmed) {
+      this.staleArmed = true;
+      this.staleTimer.arm(oldest + staleAfterMs + 1 - now);
     }
   }
 }

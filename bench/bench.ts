@@ -146,10 +146,10 @@ async function engineVersusBaseline(config: EngineConfig, table: QuoteTable, rep
   for (let k = 0; k < 3 * baseRepeat; k++) runBaseline(config, table);
   const engineRates: number[] = [];
   const baseRates: number[] = [];
-  // Each sample: a full collection, one run untimed, then the timed run(s), the same for both. After a forced full
-  // collection V8 has thrown away compiled code, and the next run of the day pays for compiling it again (about
-  // 70 ms of a 190 ms replay here): timing that first run measured the compiler, and charged the engine, timed one
-  // run at a time, with all of it while the baseline, timed over ten, spread it thin.
+  // Each sample: a full collection, one run untimed, then the timed run(s), the same for both. The first run after
+  // a forced full collection is slower (a replay of the day 190 ms against 115 here, the next one 115 again; V8
+  // discards compiled code and feedback in such a collection, by all appearances): timing it measured that, and
+  // charged the engine, timed one run at a time, with all of it while the baseline, timed over ten, spread it thin.
   for (let k = 0; k < samples; k++) {
     gc();
     await runBacktest(config, { data: [], quotes, series: false });

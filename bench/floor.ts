@@ -10,37 +10,15 @@
  *   quote → order; the engine's own part and the strategy's event come on top).
  */
 import { assign, createActor, setup, stopChild, type AnyActorRef } from 'xstate';
-import { algoMachine, type AlgoSpec, type HedgeLadder } from '../machines/algo.machine.js';
+import { algoMachine, type AlgoSpec } from '../machines/algo.machine.js';
 import { orderMachine } from '../machines/order.machine.js';
+import { demoConfig } from '../src/config/demo.js';
+import { resolveConfig } from '../src/config/resolve.js';
 import type { MarketView } from '../src/domain/quote.js';
 
-const hedge: HedgeLadder = { firstStep: 'resting', payupTicks: 1, repriceMs: 1000, repriceTicks: 1, crossAfterMs: 3000, crossPayupTicks: 2, maxCrossTicks: 10, unwindAfterMs: 10_000, unwindPayupTicks: 5, giveUpAfterMs: 60_000 };
-/** A taker buying 3 units of HC − RB at 172 or better (the demo's spread). */
-const spec: AlgoSpec = {
-  kind: 'taker',
-  tradingMultipliers: [1, -1],
-  factors: [1, -1],
-  symbols: ['HC', 'RB'],
-  activeLeg: 0,
-  payupTicks: 1,
-  resubmitMs: 2000,
-  repriceTicks: 1,
-  entryWhileHedging: false,
-  rounding: 'nearest',
-  hedge,
-  stopPolicy: 'hedge',
-  legTimeoutMs: 2000,
-  requoteTicks: 1,
-  minHedgeUnits: 0,
-  tickValue: [10, 10],
-  maxOrderLots: [null, null],
-  id: 'S/1',
-  strategy: 'S',
-  purpose: 'longEntry',
-  side: 1,
-  qty: 3,
-  limit: 172,
-};
+/** A taker buying 3 units of the demo's spread HC − RB at 172 or better, with the demo's algo settings. */
+const template = resolveConfig(demoConfig, 'bench').strategies[0]!.spec.algo;
+const spec: AlgoSpec = { ...template, activeLeg: template.activeLeg ?? 0, id: 'S/1', strategy: 'S', purpose: 'longEntry', side: 1, qty: 3, limit: 172 };
 
 function view(rbBidSize: number): MarketView {
   const leg = (symbol: string, bid: number, ask: number, size: number) => ({ symbol, bid, ask, bidSize: size, askSize: size, ts: 0 });
@@ -90,6 +68,8 @@ export function xstateFloor(): { eventUs: number; algoViewUs: number; orderLifeU
   // A view into the algo in its busiest steady state.
   host.send({ type: 'launch' });
   const running = host.getSnapshot().context.algo!;
+  const state = JSON.stringify(running.getSnapshot().value);
+  if (state !== '{"active":{"entry":{"taker":"working"},"hedge":"balanced"}}') throw new Error(`floor: the algo is in ${state}, not taker working`);
   const views = [view(10), view(11)];
   const algoViewUs = perOp(20_000, 5, (i) => running.send({ type: 'spread.quoted', view: views[i & 1]! }));
   host.send({ type: 'end' });

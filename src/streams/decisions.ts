@@ -23,8 +23,8 @@ export function spreadMask(q: SpreadQuote | null, t: Triggers): number {
 
 /**
  * The decision filter as a plain predicate of a view's spread quote: true for a view that can change a decision,
- * i.e. when the decision mask changes, or while `wantsEvery()` says the strategy is executing. `triggers` is read once per view (an
- * operator may change them). The first view passes.
+ * i.e. when the decision mask changes, or while `wantsEvery()` says the strategy is executing. `triggers` is read
+ * once per view (an operator may change them). The first view passes.
  */
 export function decisionFilter(triggers: () => Triggers, wantsEvery: () => boolean): (spread: SpreadQuote | null) => boolean {
   let last = -1;

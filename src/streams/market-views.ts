@@ -92,11 +92,6 @@ export class MarketViewStage {
     });
   }
 
-  /** The symbols this stage hears. */
-  get symbols(): string[] {
-    return [...this.index.keys()];
-  }
-
   /** The symbols this stage hears, each with the leg it reads its quotes as (for `pushLeg`). */
   get legsBySymbol(): [symbol: string, leg: number][] {
     return [...this.index.entries()];

@@ -32,18 +32,14 @@ export interface SimVenueSpec {
 }
 
 /** What a quote of one instrument needs: its spec, its tick as a number, its width in ticks, its quote timer. */
-const unpriced = (): number => {
-  throw new Error('SimulatedVenue: an instrument quoted before the market model was built');
-};
-
 interface Quoting {
   readonly spec: SimInstrumentSpec;
   readonly tick: number;
   readonly width: number;
   /** Arms the timer of this instrument's next quote (one at a time). */
   readonly arm: (ms: number) => void;
-  /** The model's fair price of this instrument at a time (set once the model is built). */
-  mid: (t: number) => number;
+  /** The model's fair price of this instrument at a time. */
+  readonly mid: (t: number) => number;
 }
 
 /**
@@ -86,14 +82,15 @@ export class SimulatedVenue extends Exchange {
         if (i.start === undefined || i.volatility === undefined) throw new ConfigError(p, 'needs either `follows`, or both `start` and `volatility`', i.symbol);
         bases.push({ symbol: i.symbol, start: Number(i.start), volatility: Number(i.volatility) });
       }
-      const q: Quoting = { spec: i, tick: Number(i.tickSize), width: i.widthTicks ?? 1, arm: this.rearmable(() => this.quote(q)), mid: unpriced };
-      this.sims.push(q);
     }
     for (const f of followers) {
       if (followers.some((g) => g.symbol === f.follows)) throw new ConfigError('venue.instruments', `${f.symbol} follows ${f.follows}, which itself follows another instrument`);
     }
     this.model = new MarketModel(this.random, bases, followers);
-    for (const q of this.sims) q.mid = this.model.priceOf(q.spec.symbol);
+    for (const i of spec.instruments) {
+      const q: Quoting = { spec: i, tick: Number(i.tickSize), width: i.widthTicks ?? 1, arm: this.rearmable(() => this.quote(q)), mid: this.model.priceOf(i.symbol) };
+      this.sims.push(q);
+    }
   }
 
   protected onStart(now: number): void {

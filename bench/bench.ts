@@ -33,6 +33,7 @@ import { ReplayVenue, type ReplayVenueSpec } from '../src/venue/replay/replay-ve
 import { runBaseline, type BaselineResult } from './baseline/run.js';
 import { xstateFloor } from './floor.js';
 import { mdHopBench } from './md-hop.js';
+import { withUnreachableTriggers } from './quote-path.js';
 import { replayPairsConfig, syntheticQuotes } from './synthetic.js';
 
 const args = process.argv.slice(2);
@@ -182,6 +183,14 @@ async function replayBench() {
   log(`  engine   ${fmt(r.engine)} leg quotes/s (median of ${quick ? 3 : 7})`);
   log(`  baseline ${fmt(r.baseline)} leg quotes/s (${r.base.counts.executions} executions, ${r.base.counts.orders} orders, ${r.base.counts.fills} fills, gross ${r.base.gross})`);
   log(`  ratio    ${round(r.ratio, 3)}; same decisions: ${r.same}`);
+  // The same day with triggers the spread never reaches: the quote path alone (venue, exchange core, market-view
+  // stage, decision filter, clock), with no algo. What the full run costs beyond it is the executions'.
+  const q = await engineVersusBaseline(withUnreachableTriggers(config), data.table, data.report, quick ? 3 : 7, 10);
+  const perExecution = (rate: number, quietRate: number): number => ((data.table.length / rate - data.table.length / quietRate) * 1e6) / c.executions;
+  const engineUs = perExecution(r.engine, q.engine);
+  const baseUs = perExecution(r.baseline, q.baseline);
+  log(`  no trigger reached (${q.summary.counts.executions} executions, ${q.base.counts.executions} in the baseline): engine ${fmt(q.engine)} leg quotes/s, baseline ${fmt(q.baseline)}, ratio ${round(q.ratio, 3)}`);
+  log(`  so an execution costs the engine ${fmt(engineUs)} µs of the run, the baseline ${round(baseUs, 1)} µs`);
   return {
     replayQuotes: data.table.length,
     replayQuotesPerSec: Math.round(r.engine),
@@ -194,6 +203,12 @@ async function replayBench() {
     replayGross: r.summary.gross,
     // Market views that reached a strategy (crossings and views delivered before a report or a delayed event).
     replayViewsToMachines: c.views,
+    replayQuotePathQuotesPerSec: Math.round(q.engine),
+    replayQuotePathBaselineQuotesPerSec: Math.round(q.baseline),
+    replayQuotePathVsBaseline: round(q.ratio, 3),
+    replayQuotePathExecutions: q.summary.counts.executions + q.base.counts.executions,
+    replayUsPerExecution: Math.round(engineUs),
+    replayBaselineUsPerExecution: round(baseUs, 1),
   };
 }
 

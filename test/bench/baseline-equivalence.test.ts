@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runBaseline, type BaselineResult } from '../../bench/baseline/run.js';
+import { UNREACHABLE_TRIGGERS, withUnreachableTriggers } from '../../bench/quote-path.js';
 import { runBacktest } from '../../src/backtest/run-backtest.js';
 import { parseConfigText, resolveConfigData as resolveConfig, type EngineConfig } from '../../src/config/resolve.js';
 import { loadQuotes } from '../../src/data/load.js';
@@ -115,6 +116,16 @@ describe.skipIf(!existsSync(binance))('the baseline makes the engine\'s decision
     expect(engine.trace.filter((l) => l.includes(' replace ')).length).toBe(11);
     expect(engine.trace.filter((l) => l.includes(' cancel ')).length).toBe(7);
     expect(engine.gross).toBe('15.6939179');
+  });
+
+  it("the bench's quote path alone: with triggers no spread reaches, neither launches anything, and the engine hears every quote", async () => {
+    const config = withUnreachableTriggers(variant(file, () => {}));
+    expect(config.strategies[0]!.triggerPrices).toEqual(UNREACHABLE_TRIGGERS);
+    const engine = await expectSameDecisions(config, data);
+    expect(engine.counts).toEqual({ executions: 0, orders: 0, fills: 0, unrouted: 0 });
+    expect(engine.trace).toEqual([]);
+    const { summary } = await runBacktest(config, { data: [], quotes: data, series: false });
+    expect(summary.counts.quotes).toBe(94_129);
   });
 
   it('a ladder that re-prices fast, crosses after 150 ms within 3 ticks of its start, and unwinds', async () => {

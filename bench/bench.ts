@@ -33,7 +33,7 @@ import { ReplayVenue, type ReplayVenueSpec } from '../src/venue/replay/replay-ve
 import { runBaseline, type BaselineResult } from './baseline/run.js';
 import { xstateFloor } from './floor.js';
 import { mdHopBench } from './md-hop.js';
-import { withUnreachableTriggers } from './quote-path.js';
+import { UNREACHABLE_TRIGGERS, withUnreachableTriggers } from './quote-path.js';
 import { replayPairsConfig, syntheticQuotes } from './synthetic.js';
 
 const args = process.argv.slice(2);
@@ -85,9 +85,10 @@ function binanceDay(): { config: EngineConfig; data: Loaded } | null {
 
 /**
  * A simulated venue of `pairs` cointegrated pairs (B_i follows the random walk A_i, spread mean 100) and one taker
- * strategy per pair, open around the clock; every instrument quotes every 500 ms on average.
+ * strategy per pair, open around the clock; every instrument quotes every 500 ms on average. With `quotePathOnly`, the
+ * triggers are ones no spread reaches: the same quotes, and no algo.
  */
-function simulatedConfig(pairs: number): SimulatedConfigInput {
+function simulatedConfig(pairs: number, quotePathOnly = false): SimulatedConfigInput {
   const instruments: SimulatedConfigInput['venue']['instruments'] = [];
   const strategies: SimulatedConfigInput['strategies'] = [];
   for (let p = 0; p < pairs; p++) {
@@ -101,7 +102,7 @@ function simulatedConfig(pairs: number): SimulatedConfigInput {
         { symbol: `B${p}`, tickSize: '1', lotSize: '1', priceMultiplier: '1', tradingMultiplier: 1 },
         { symbol: `A${p}`, tickSize: '1', lotSize: '1', priceMultiplier: '-1', tradingMultiplier: -1 },
       ],
-      triggers: { longEntry: '96', longExit: '100', shortEntry: '104', shortExit: '100' },
+      triggers: quotePathOnly ? { ...UNREACHABLE_TRIGGERS } : { longEntry: '96', longExit: '100', shortEntry: '104', shortExit: '100' },
       target: 5,
       staleAfterMs: 5000,
       session: { closingLeadSeconds: 0 },
@@ -345,12 +346,28 @@ async function strategiesBench(quotes: number) {
   const big = out[1000]!;
   const growth = big.usPerQuote / small.usPerQuote;
   log(`  cost per quote at 1000 strategies / at ${sizes[0]}: ${round(growth, 2)}×`);
+  // The same quotes with triggers no spread reaches (no algo): the quote path alone, and what an execution costs.
+  const quotePath: Record<number, number> = {};
+  const perExecution: Record<number, number> = {};
+  for (const pairs of [sizes[0]!, 1000]) {
+    const q = inChild<StrategiesRun>(['strategies', String(pairs), String(quotes), 'quote-path']);
+    if (q.executions !== 0) throw new Error(`the quote path of ${pairs} strategies launched ${q.executions} algos`);
+    const full = out[pairs]!;
+    quotePath[pairs] = q.usPerQuote;
+    perExecution[pairs] = Math.round(((full.usPerQuote - q.usPerQuote) * full.quotes) / full.executions);
+    log(`  ${String(pairs).padStart(4)} strategies, no trigger reached: ${q.usPerQuote} µs/quote in the steady state (${fmt(q.quotes)} quotes, no execution); so an execution costs ${fmt(perExecution[pairs]!)} µs`);
+  }
+  const quotePathGrowth = quotePath[1000]! / quotePath[sizes[0]!]!;
+  log(`  the quote path at 1000 strategies / at ${sizes[0]}: ${round(quotePathGrowth, 2)}×; an execution: ${round(perExecution[1000]! / perExecution[sizes[0]!]!, 2)}×`);
   return {
     strategies1000QuotesPerSec: big.quotesPerSec,
     strategies1000SteadyQuotesPerSec: big.steadyQuotesPerSec,
     strategies1000RssMB: big.peakRssMB,
     strategiesCostGrowth: round(growth, 2),
     strategiesBySize: out,
+    strategiesQuotePathUsPerQuote: quotePath,
+    strategiesQuotePathGrowth: round(quotePathGrowth, 2),
+    strategiesUsPerExecution: perExecution,
   };
 }
 
@@ -367,8 +384,8 @@ interface StrategiesRun {
 }
 
 /** One size of the strategies benchmark (run in a child process, so its RSS is its own). */
-async function strategiesRun(pairs: number, quotes: number): Promise<StrategiesRun> {
-  const config = resolveConfig(simulatedConfig(pairs), 'bench');
+async function strategiesRun(pairs: number, quotes: number, quotePathOnly: boolean): Promise<StrategiesRun> {
+  const config = resolveConfig(simulatedConfig(pairs, quotePathOnly), 'bench');
   // Every instrument quotes every 500 ms on average: 4 quotes per pair per second.
   const simMs = (quotes / (4 * pairs)) * 1000;
   gc();
@@ -553,8 +570,8 @@ async function inspectBench(days: number) {
 // ---- the run --------------------------------------------------------------------------------------------------------
 
 if (args[0] === '--child') {
-  const [, section, a, b] = args;
-  const result = section === 'strategies' ? await strategiesRun(Number(a), Number(b)) : await strategiesReplayRun(Number(a));
+  const [, section, a, b, c] = args;
+  const result = section === 'strategies' ? await strategiesRun(Number(a), Number(b), c === 'quote-path') : await strategiesReplayRun(Number(a));
   console.log(JSON.stringify(result));
   process.exit(0);
 }

@@ -48,6 +48,8 @@ interface Side {
   gross: string | null;
   ladder: Record<string, number>;
   trace: string[];
+  /** Engine only: market views that reached a strategy (crossings, and held views brought up to date). */
+  views?: number;
 }
 
 async function engineSide(config: EngineConfig, data: ReturnType<typeof load>): Promise<Side> {
@@ -73,6 +75,7 @@ async function engineSide(config: EngineConfig, data: ReturnType<typeof load>): 
     gross: s.gross,
     ladder: { ...s.ladder },
     trace,
+    views: s.counts.views,
   };
 }
 
@@ -116,6 +119,9 @@ describe.skipIf(!existsSync(binance))('the baseline makes the engine\'s decision
     expect(engine.trace.filter((l) => l.includes(' replace ')).length).toBe(11);
     expect(engine.trace.filter((l) => l.includes(' cancel ')).length).toBe(7);
     expect(engine.gross).toBe('15.6939179');
+    // Between executions the decision filter refuses the views that change no decision again: only the 251 that
+    // cross something (or bring a strategy up to date before an event) reach the machines.
+    expect(engine.views).toBe(251);
   });
 
   it("the bench's quote path alone: with triggers no spread reaches, neither launches anything, and the engine hears every quote", async () => {

@@ -122,6 +122,14 @@ async function records(config: EngineConfig, crossingsOnly: boolean): Promise<{ 
   return { records: out.map((r) => JSON.stringify(r)), views: summary.counts.views, orders: summary.counts.orders };
 }
 
+describe('what reaches the machines between executions', () => {
+  it('once an algo has ended, the decision filter refuses again every view that changes no decision: the demo\'s half day sends 8 views of 28,421 quotes', async () => {
+    const engine = createEngine(resolveConfig(demoConfig, 'demo', { seed: 1, days: 0.5 }));
+    const summary = await engine.run();
+    expect(summary.counts).toMatchObject({ quotes: 28_421, executions: 3, views: 8 });
+  });
+});
+
 describe('crossings only make the same decisions as every view', () => {
   /** A thin, fast market with slow reports, where partial fills, re-prices and races happen. */
   const harsh = (kind: 'taker' | 'contingent' | 'quoting', seed: number): EngineConfig => {

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { parseConfigText, resolveConfigData, type EngineConfig } from '../src/config/resolve.js';
 
 /**
@@ -14,5 +13,6 @@ export const UNREACHABLE_TRIGGERS = { longEntry: '-1000000', longExit: '-999999'
 export function withUnreachableTriggers(config: EngineConfig): EngineConfig {
   const raw = parseConfigText(readFileSync(config.source, 'utf8'), config.source) as { strategies: { triggers: Record<string, string> }[] };
   for (const s of raw.strategies) s.triggers = { ...UNREACHABLE_TRIGGERS };
-  return resolveConfigData(raw, config.source, { baseDir: dirname(config.source) });
+  // Relative paths in it (funding files) are read from the config file's directory, as loadConfigFile reads them.
+  return resolveConfigData(raw, config.source);
 }

@@ -1177,7 +1177,7 @@ function liveStrategy(ref: AnyActorRef, configured: Triggers): { triggers: () =>
   const take = (snapshot: unknown): void => {
     const context = (snapshot as { context?: Context } | undefined)?.context;
     triggers = context?.spec?.triggers ?? configured;
-    algo = context?.algo?.ref ?? undefined;
+    algo = context?.algo?.ref;
   };
   take(ref.getSnapshot());
   const subscription = ref.subscribe({

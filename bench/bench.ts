@@ -34,6 +34,7 @@ import { runBaseline, type BaselineResult } from './baseline/run.js';
 import { xstateFloor } from './floor.js';
 import { mdHopBench } from './md-hop.js';
 import { UNREACHABLE_TRIGGERS, withUnreachableTriggers } from './quote-path.js';
+import { describeShape, replayShape } from './shape.js';
 import { replayPairsConfig, syntheticQuotes } from './synthetic.js';
 
 const args = process.argv.slice(2);
@@ -192,6 +193,10 @@ async function replayBench() {
   const baseUs = perExecution(r.baseline, q.baseline);
   log(`  no trigger reached (${q.summary.counts.executions} executions, ${q.base.counts.executions} in the baseline): engine ${fmt(q.engine)} leg quotes/s, baseline ${fmt(q.baseline)}, ratio ${round(q.ratio, 3)}`);
   log(`  so an execution costs the engine ${fmt(engineUs)} µs of the run, the baseline ${round(baseUs, 1)} µs`);
+  // What the executions are made of in the machines, counted in one more replay with inspection (not timed).
+  const shape = await replayShape(config, data.table);
+  for (const line of describeShape(shape)) log(`  ${line}`);
+  const algo = shape.machines.algo;
   return {
     replayQuotes: data.table.length,
     replayQuotesPerSec: Math.round(r.engine),
@@ -210,6 +215,9 @@ async function replayBench() {
     replayQuotePathExecutions: q.summary.counts.executions + q.base.counts.executions,
     replayUsPerExecution: Math.round(engineUs),
     replayBaselineUsPerExecution: round(baseUs, 1),
+    replayMachines: shape.machines,
+    replayAlgoMicrostepsPerExecution: algo ? round(algo.microsteps / shape.executions, 1) : null,
+    replayAlgoActiveStates: algo ? round(algo.activeStates / algo.microsteps, 1) : null,
   };
 }
 

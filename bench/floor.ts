@@ -4,6 +4,9 @@
  * median of several batches after a warm-up, in microseconds:
  *
  * - an event into a one-state machine that assigns one context field;
+ * - the same event into a machine with 10 active states (three parallel regions, each two states deep: about the
+ *   algo's configuration, 7.9 active states a microstep on the Binance day, bench/shape.ts): what each active state
+ *   adds to every event;
  * - a spread view into the algo in its busiest steady state (taker working, hedge balanced);
  * - an order actor created, started and stopped on its own (what each leg order costs before any event);
  * - a launch: a parent spawns the algo, which spawns its first order and submits it (the actor part of a
@@ -38,12 +41,25 @@ function perOp(n: number, batches: number, op: (i: number) => void): number {
   return Math.round(out[out.length >> 1]! * 100) / 100;
 }
 
-export function xstateFloor(): { eventUs: number; algoViewUs: number; orderLifeUs: number; launchUs: number } {
+export function xstateFloor(): { eventUs: number; event10StatesUs: number; algoViewUs: number; orderLifeUs: number; launchUs: number } {
   // An event with one assign.
   const one = setup({}).createMachine({ context: { n: 0 }, on: { tick: { actions: assign({ n: ({ context }) => context.n + 1 }) } } });
   const counter = createActor(one).start();
   const eventUs = perOp(50_000, 5, () => counter.send({ type: 'tick' }));
   counter.stop();
+  // The same event with 10 active states: the root, three regions, each with a compound state and its leaf.
+  const region = { initial: 'a', states: { a: { initial: 'x', states: { x: {}, y: {} } }, b: {} } };
+  const wide = setup({}).createMachine({
+    context: { n: 0 },
+    type: 'parallel',
+    states: { r0: region, r1: region, r2: region },
+    on: { tick: { actions: assign({ n: ({ context }) => context.n + 1 }) } },
+  });
+  const widened = createActor(wide).start();
+  const active = (widened.getSnapshot() as unknown as { _nodes: unknown[] })._nodes.length;
+  if (active !== 10) throw new Error(`floor: ${active} active states, not 10`);
+  const event10StatesUs = perOp(50_000, 5, () => widened.send({ type: 'tick' }));
+  widened.stop();
 
   let submitted = 0;
   const order = orderMachine.provide({ actions: { submitOrder: () => void submitted++, cancelOrder: () => {}, replaceOrder: () => {} } });
@@ -97,5 +113,5 @@ export function xstateFloor(): { eventUs: number; algoViewUs: number; orderLifeU
   times.sort((a, b) => a - b);
   const launchUs = Math.round(times[times.length >> 1]! * 100) / 100;
   host.stop();
-  return { eventUs, algoViewUs, orderLifeUs, launchUs };
+  return { eventUs, event10StatesUs, algoViewUs, orderLifeUs, launchUs };
 }

@@ -5,7 +5,7 @@
  *
  * - an event into a one-state machine that assigns one context field;
  * - the same event into a machine with 10 active states (three parallel regions, each two states deep: about the
- *   algo's configuration, 7.9 active states a microstep on the Binance day, bench/shape.ts): what each active state
+ *   algo's configuration, 8.4 active states a microstep on the Binance day, bench/shape.ts): what each active state
  *   adds to every event;
  * - a spread view into the algo in its busiest steady state (taker working, hedge balanced);
  * - an order actor created, started and stopped on its own (what each leg order costs before any event);

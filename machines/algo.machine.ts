@@ -620,6 +620,17 @@ const refusedEntry = {
   actions: ['stopOrder', 'forgetOrder', { type: 'noteReason', params: { reason: 'riskRefused' } }, 'applyStopPolicy'],
 } as const;
 
+/**
+ * Into the algo's kind once it may start (a quoting algo and a flatten at once; a taker or contingent entry when the
+ * spread is at the price): from `starting` on its own `algo.started`, else from `pending` when a view lets it. Each
+ * goes straight to its kind's entry, no state between: every microstep of a launch is on the quote → order path.
+ */
+const startAsKind = [
+  { guard: and(['canStart', 'isContingent']), target: '#algo.active.entry.contingent' },
+  { guard: and(['canStart', 'isQuoting']), target: '#algo.active.entry.quoting' },
+  { guard: 'canStart', target: '#algo.active.entry.taker' },
+] as const;
+
 const toHalted = (reason: EndReason) => ({ target: '#algo.active.entry.halted', actions: { type: 'noteReason', params: { reason } } }) as const;
 
 /** Every entry kind closes (to `halted`) on a stop, and when the ladder has turned to unwinding. */
@@ -970,10 +981,10 @@ export const algoMachine = setup({
     // arrives once those actions have run, and it goes on as it would have, in the same instant.
     starting: {
       entry: 'proceed',
-      on: { 'algo.started': 'pending' },
+      on: { 'algo.started': [...startAsKind, { target: 'pending' }] },
     },
     pending: {
-      always: { guard: 'canStart', target: 'active' },
+      always: startAsKind,
       after: { resubmit: { target: 'stopped', actions: { type: 'noteReason', params: { reason: 'expired' } } } },
       on: { 'stop.requested': { target: 'stopped', actions: { type: 'noteReason', params: { reason: 'stopRequested' } } } },
     },
@@ -983,18 +994,13 @@ export const algoMachine = setup({
       on: { 'stop.requested': { actions: 'applyStopPolicy' } },
       states: {
         entry: {
-          initial: 'choosing',
+          // Never entered by default: `starting` and `pending` enter the kind's state (startAsKind). XState asks
+          // every compound state for an initial one.
+          initial: 'taker',
           on: {
             'xstate.done.actor.*': { guard: 'isEntryOrder', actions: ['stopOrder', 'forgetOrder'] },
           },
           states: {
-            choosing: {
-              always: [
-                { guard: 'isContingent', target: 'contingent' },
-                { guard: 'isQuoting', target: 'quoting' },
-                { target: 'taker' },
-              ],
-            },
             taker: {
               initial: 'waiting',
               ...closesOnStopOrUnwind,

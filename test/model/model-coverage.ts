@@ -27,6 +27,8 @@ export const machines: { name: string; machine: AnyStateMachine; within?: string
 export const UNREACHABLE: Record<string, string> = {
   'algo.active.entry.contingent.arming always #1 -> algo.active.entry.halted':
     'a spread quote exists only while every leg has a book, so a contingent entry can always send all its legs when it starts',
+  'algo.pending always #1 -> algo.active.entry.quoting':
+    'a quoting algo may always start (`canStart`), so it goes from `starting` straight to quoting and never waits in pending',
   'order.pendingCancel cancel.requested #0 -> (stay)': 'the algo marks an order cancelling and never asks twice; a second request is ignored explicitly for other parents',
   'session engine.resumed #0 -> session.deciding':
     'only when a journalled run resumes (test/journal/durable.test.ts: a boundary passed while the engine was down does not shift the later ones)',

@@ -194,7 +194,7 @@ async function replayBench() {
   log(`  no trigger reached (${q.summary.counts.executions} executions, ${q.base.counts.executions} in the baseline): engine ${fmt(q.engine)} leg quotes/s, baseline ${fmt(q.baseline)}, ratio ${round(q.ratio, 3)}`);
   log(`  so an execution costs the engine ${fmt(engineUs)} µs of the run, the baseline ${round(baseUs, 1)} µs`);
   // What the executions are made of in the machines, counted in one more replay with inspection (not timed).
-  const shape = await replayShape(config, data.table);
+  const shape = await replayShape(config, data);
   for (const line of describeShape(shape)) log(`  ${line}`);
   const algo = shape.machines.algo;
   return {

@@ -6,12 +6,11 @@
  * given config and table: the bench reports them beside its timings, and a test pins them for the Binance day.
  */
 import type { InspectionEvent } from 'xstate';
-import { VirtualClock } from '../src/clock/virtual-clock.js';
+import { runBacktest } from '../src/backtest/run-backtest.js';
 import type { EngineConfig } from '../src/config/resolve.js';
+import type { DataReport } from '../src/data/load.js';
 import type { QuoteTable } from '../src/data/quote-table.js';
 import type { TradeTable } from '../src/data/trade-table.js';
-import { createEngine } from '../src/engine/engine.js';
-import { ReplayVenue, type ReplayVenueSpec } from '../src/venue/replay/replay-venue.js';
 
 export interface MachineShape {
   actors: number;
@@ -27,8 +26,8 @@ export interface ReplayShape {
   machines: Record<string, MachineShape>;
 }
 
-/** Replays `table` once with every machine's inspection events counted. */
-export async function replayShape(config: EngineConfig, table: QuoteTable, trades?: TradeTable): Promise<ReplayShape> {
+/** Replays the quotes once (a backtest without series) with every machine's inspection events counted. */
+export async function replayShape(config: EngineConfig, quotes: { table: QuoteTable; trades?: TradeTable; report: DataReport }): Promise<ReplayShape> {
   const machines: Record<string, MachineShape> = {};
   const inspect = (ev: InspectionEvent): void => {
     const id = (ev.actorRef as { logic?: { id?: string } }).logic?.id ?? '?';
@@ -40,12 +39,7 @@ export async function replayShape(config: EngineConfig, table: QuoteTable, trade
       m.activeStates += (ev.snapshot as { _nodes?: unknown[] })._nodes?.length ?? 0;
     }
   };
-  const start = table.ts[0]!;
-  const end = table.ts[table.length - 1]!;
-  const clock = new VirtualClock(start);
-  const venue = new ReplayVenue(config.venue as ReplayVenueSpec, table, clock, trades);
-  const engine = createEngine({ ...config, run: { start, days: (end - start) / 86_400_000 } }, { clock, venue, inspect });
-  const summary = await engine.run();
+  const { summary } = await runBacktest(config, { data: [], quotes, series: false, inspect });
   return { executions: summary.counts.executions, machines };
 }
 

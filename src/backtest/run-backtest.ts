@@ -6,7 +6,7 @@ import type { TradeTable } from '../data/trade-table.js';
 import { ConfigError, ConfigErrors } from '../domain/errors.js';
 import { nakedDeviation } from '../domain/position.js';
 import { checkLegQuotes } from '../engine/capabilities.js';
-import { createEngine, type Engine } from '../engine/engine.js';
+import { createEngine, type Engine, type EngineOptions } from '../engine/engine.js';
 import type { FillRecord } from '../engine/records.js';
 import type { Summary } from '../engine/summary.js';
 import { toMarketViews } from '../streams/market-views.js';
@@ -29,6 +29,8 @@ export interface BacktestOptions {
   series?: boolean;
   /** Quotes (and trades, if any) already loaded (a sweep loads them once for many runs); `data` is then not read. */
   quotes?: { table: QuoteTable; trades?: TradeTable; report: DataReport };
+  /** XState inspection observer of the run's actors (off by default: it roughly doubles the cost of every event). */
+  inspect?: EngineOptions['inspect'];
 }
 
 /** Time series for the report's charts, per strategy. */
@@ -86,7 +88,7 @@ export async function runBacktest(config: EngineConfig, options: BacktestOptions
   const end = table.ts[table.length - 1]!;
   const clock = new VirtualClock(start);
   const venue = new ReplayVenue(venueSpec, table, clock, trades);
-  const engine = createEngine({ ...config, run: { start, days: (end - start) / 86_400_000 } }, { clock, venue });
+  const engine = createEngine({ ...config, run: { start, days: (end - start) / 86_400_000 } }, { clock, venue, ...(options.inspect ? { inspect: options.inspect } : {}) });
   options.attach?.(engine);
 
   const keep = options.series !== false;

@@ -17,8 +17,7 @@ describe.skipIf(!existsSync(binance))("the machines' share of the Binance day, c
     const config = loadConfigFile('examples/backtest-binance-basis.yaml');
     if (config.venue.kind !== 'replay') throw new Error('replay config expected');
     const instruments = new Map(config.venue.instruments.map((i) => [i.symbol, { tickSize: Number(i.tickSize), maxWidthTicks: i.maxWidthTicks }]));
-    const { table } = loadQuotes(binanceDay, { instruments, timeZone: 'UTC', badData: 'skip' });
-    const shape = await replayShape(config, table);
+    const shape = await replayShape(config, loadQuotes(binanceDay, { instruments, timeZone: 'UTC', badData: 'skip' }));
     expect(shape.executions).toBe(65);
     expect(shape.machines.algo).toEqual({ actors: 65, events: 675, microsteps: 952, activeStates: expect.any(Number) });
     expect(Math.round((10 * shape.machines.algo!.activeStates) / 952) / 10).toBe(8.4);

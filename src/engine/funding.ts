@@ -41,6 +41,8 @@ interface FundingSymbol {
 export class FundingClerk {
   private readonly symbols = new Map<string, FundingSymbol>();
   private timer: TimerId | undefined;
+  /** Funding times passed and not yet settled, over every symbol (nonzero only while one waits for a mark). */
+  private waitingTimes = 0;
 
   constructor(
     strategies: readonly ResolvedStrategy[],
@@ -84,9 +86,14 @@ export class FundingClerk {
     this.arm();
   }
 
-  /** A two-sided quote of `symbol` arrived: funding times waiting for its mark are settled now. */
+  /**
+   * A two-sided quote of `symbol` arrived: funding times waiting for its mark are settled now. Asked on every quote,
+   * so it answers from a count before anything else: when it looked the symbol up first, the call cost the engine's
+   * quote handler about 48 bytes of garbage a quote (4.5 MB a replay of the Binance day, by V8's sampling heap
+   * profiler; none when the clerk is called alone).
+   */
   quoted(symbol: string): void {
-    if (this.symbols.size > 0) this.settle(symbol);
+    if (this.waitingTimes > 0) this.settle(symbol);
   }
 
   stop(): void {
@@ -123,6 +130,7 @@ export class FundingClerk {
   /** A funding time of `f` has come: the positions are taken now; it is settled at once if it can be. */
   private due(f: FundingSymbol, due: number, rate: Decimal): void {
     f.waiting.push({ due, rate, lots: f.strategies.map((s) => this.host.position(s, f.symbol)) });
+    this.waitingTimes++;
     this.settle(f.symbol);
   }
 
@@ -139,6 +147,7 @@ export class FundingClerk {
       const mark = this.host.mark(symbol);
       if (!mark && w.lots.some((n) => n !== 0)) return;
       f.waiting.shift();
+      this.waitingTimes--;
       const charges: FundingRecord[] = [];
       f.strategies.forEach((strategy, k) => {
         const lots = w.lots[k]!;

@@ -218,6 +218,29 @@ describe('funding in a journalled run', () => {
     expect(journalledSummary(config(), dir)!.costs.funding).toBe('-31.23');
   });
 
+  it('down across a funding time: the resumed run charges it at its first quote, and names it until then', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'legato-costs-'));
+    const first = await longAt1040(dir);
+    first.durable.detach(); // the process dies at 10:40, before the 11:00 funding
+
+    const second = open(dir, '11:10:00', true);
+    const records: EngineRecord[] = [];
+    second.durable.engine.records$.subscribe((r) => records.push(r));
+    await second.durable.start();
+    // The 11:00 funding is due, on the restored position, but there is no mark yet: it waits.
+    expect(charges(records)).toEqual([]);
+    // (11:00 at the exchange is 03:00 UTC.)
+    expect(second.durable.engine.summary().errors).toEqual([
+      'funding of HC due 2026-11-24T03:00:00.000Z not charged: no two-sided quote of HC since the engine started',
+      'funding of RB due 2026-11-24T03:00:00.000Z not charged: no two-sided quote of RB since the engine started',
+    ]);
+    second.market();
+    expect(charges(records)).toEqual(at11);
+    expect(second.durable.engine.summary().errors).toEqual([]);
+    expect(second.durable.engine.summary().costs.funding).toBe('-31.23');
+    second.durable.close('completed');
+  });
+
   it('down after a funding time: the resumed run neither charges it again nor loses it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'legato-costs-'));
     const first = await longAt1040(dir);

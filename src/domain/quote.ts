@@ -46,6 +46,14 @@ export function legQuoteProblem(q: LegQuote | undefined, now: number, staleAfter
   return undefined;
 }
 
+/** A spread quote a caller writes into and reads again (`spreadQuoteInto`). */
+export interface SpreadQuoteScratch {
+  bid: number;
+  bidSize: number;
+  ask: number;
+  askSize: number;
+}
+
 /**
  * The spread quote from the legs' quotes (by leg index). The bid is what a seller of the spread gets:
  * the bid of each positive-multiplier leg and the ask of each negative one; the ask mirrors it.
@@ -53,13 +61,23 @@ export function legQuoteProblem(q: LegQuote | undefined, now: number, staleAfter
  * Null while any leg is missing, one-sided, crossed or older than `staleAfterMs`, or when size is 0.
  */
 export function spreadQuote(def: SpreadDefinition, legs: readonly (LegQuote | undefined)[], now: number, staleAfterMs: number): SpreadQuote | null {
+  const out = { bid: 0, bidSize: 0, ask: 0, askSize: 0 };
+  return spreadQuoteInto(def, legs, now, staleAfterMs, out) ? out : null;
+}
+
+/**
+ * `spreadQuote` written into `out`, allocating nothing: true when there is a spread quote (then `out` holds it),
+ * false when `spreadQuote` would be null (then `out` is left as it was). For a caller that asks on every quote and
+ * keeps the answer only now and then (the market-view stage).
+ */
+export function spreadQuoteInto(def: SpreadDefinition, legs: readonly (LegQuote | null | undefined)[], now: number, staleAfterMs: number, out: SpreadQuoteScratch): boolean {
   let bid = 0;
   let ask = 0;
   let bidSize = Infinity;
   let askSize = Infinity;
   for (const leg of def.legs) {
-    const q = legs[leg.index];
-    if (legQuoteProblem(q, now, staleAfterMs) !== undefined) return null;
+    const q = legs[leg.index] ?? undefined;
+    if (legQuoteProblem(q, now, staleAfterMs) !== undefined) return false;
     const f = leg.factor;
     bid += f > 0 ? f * q!.bid : f * q!.ask;
     ask += f > 0 ? f * q!.ask : f * q!.bid;
@@ -71,6 +89,10 @@ export function spreadQuote(def: SpreadDefinition, legs: readonly (LegQuote | un
       askSize = Math.min(askSize, Math.floor((tm > 0 ? q!.askSize : q!.bidSize) / a));
     }
   }
-  if (!(bidSize > 0) || !(askSize > 0)) return null;
-  return { bid, bidSize, ask, askSize };
+  if (!(bidSize > 0) || !(askSize > 0)) return false;
+  out.bid = bid;
+  out.bidSize = bidSize;
+  out.ask = ask;
+  out.askSize = askSize;
+  return true;
 }

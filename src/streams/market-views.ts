@@ -1,6 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import { rearmable, type Clock, type Rearmable, type TimerId } from '../clock/clock.js';
-import { legQuoteProblem, spreadQuote, type LegQuote, type MarketView, type SpreadQuote } from '../domain/quote.js';
+import { legQuoteProblem, spreadQuoteInto, type LegQuote, type MarketView, type SpreadQuote, type SpreadQuoteScratch } from '../domain/quote.js';
 import type { SessionCalendar } from '../domain/session-calendar.js';
 import type { SpreadDefinition } from '../domain/spread.js';
 
@@ -17,7 +17,8 @@ export interface MarketViewOptions {
   session?: Pick<SessionCalendar, 'intervalAt' | 'nextBoundary'>;
   /**
    * Asked with the spread quote of each view that changed, before the view is built: a view it refuses is not built
-   * nor emitted (an idle strategy's decision filter refuses most, and a view built for nothing is garbage).
+   * nor emitted (an idle strategy's decision filter refuses most, and a view built for nothing is garbage). The
+   * spread quote it is asked with is the stage's scratch, written again for the next view: it must not be kept.
    */
   wants?: (spread: SpreadQuote | null) => boolean;
 }
@@ -71,6 +72,8 @@ export class MarketViewStage {
   // Armed while an instant is incomplete (a `more` quote was heard, its last quote not yet).
   private pending: TimerId | undefined;
   private readonly currentSessionStart: (now: number) => number;
+  /** The spread quote being evaluated, before a view is built (a view gets its own copy). */
+  private readonly scratch: SpreadQuoteScratch = { bid: 0, bidSize: 0, ask: 0, askSize: 0 };
   private readonly complete = (): void => {
     this.pending = undefined;
     this.evaluate();
@@ -154,8 +157,11 @@ export class MarketViewStage {
     if (!same) {
       if (last === undefined) this.lastLegs = [...usable];
       else for (let i = 0; i < usable.length; i++) last[i] = usable[i]!;
-      const spread = complete ? spreadQuote(this.def, usable as LegQuote[], now, staleAfterMs) : null;
-      if (this.options.wants === undefined || this.options.wants(spread)) this.emit({ at: now, spread, legs: [...usable] });
+      const q = this.scratch;
+      const quoted = complete && spreadQuoteInto(this.def, usable, now, staleAfterMs, q);
+      if (this.options.wants === undefined || this.options.wants(quoted ? q : null)) {
+        this.emit({ at: now, spread: quoted ? { bid: q.bid, bidSize: q.bidSize, ask: q.ask, askSize: q.askSize } : null, legs: [...usable] });
+      }
     }
     // Wake up when the oldest usable leg goes stale. Deadlines only move later as quotes arrive, so a
     // timer already armed for an earlier moment is kept: it re-evaluates then and arms the next one.

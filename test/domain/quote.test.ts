@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { legQuoteProblem, spreadQuote, type LegQuote } from '../../src/domain/quote.js';
+import { legQuoteProblem, spreadQuote, spreadQuoteInto, type LegQuote } from '../../src/domain/quote.js';
 import { SpreadDefinition, type LegSpec } from '../../src/domain/spread.js';
 
 const T = 1_700_000_000_000;
@@ -124,5 +124,19 @@ describe('legQuoteProblem', () => {
   it('reports one-sided before crossed, and crossed before stale', () => {
     expect(legQuoteProblem(q('A', 102, 101, 0, 9), T, STALE)).toBe('one-sided');
     expect(legQuoteProblem(q('A', 102, 101, 7, 9), T + STALE + 1, STALE)).toBe('crossed');
+  });
+});
+
+describe('spreadQuoteInto', () => {
+  it('writes the spread quote into the scratch it is given, and leaves it as it was when there is none', () => {
+    const out = { bid: -1, bidSize: -1, ask: -1, askSize: -1 };
+    expect(spreadQuoteInto(twoToThree, [A, B], T, STALE, out)).toBe(true);
+    expect(out).toEqual({ bid: 235, bidSize: 3, ask: 260, askSize: 1 });
+    // A stale leg: no spread quote; the last one written stays.
+    expect(spreadQuoteInto(oneToOne, [A, q('B', 50, 51, 4, 12, T - STALE - 1)], T, STALE, out)).toBe(false);
+    expect(out).toEqual({ bid: 235, bidSize: 3, ask: 260, askSize: 1 });
+    expect(spreadQuoteInto(oneToOne, [A, null], T, STALE, out)).toBe(false);
+    expect(spreadQuoteInto(oneToOne, [A, B], T, STALE, out)).toBe(true);
+    expect(out).toEqual({ bid: 49, bidSize: 7, ask: 51, askSize: 4 });
   });
 });

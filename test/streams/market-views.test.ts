@@ -243,8 +243,8 @@ describe('MarketViewStage with a filter asked before a view is built', () => {
     const clock = new VirtualClock(T0);
     const asked: (SpreadQuote | null)[] = [];
     const views: MarketView[] = [];
-    // Wants a view only when the spread's bid is above 48.
-    const stage = new MarketViewStage(def, { staleAfterMs: STALE, clock, wants: (s) => (asked.push(s), s !== null && s.bid > 48) }, (v) => views.push(v));
+    // Wants a view only when the spread's bid is above 48. What it is asked with is the stage's scratch: it keeps a copy.
+    const stage = new MarketViewStage(def, { staleAfterMs: STALE, clock, wants: (s) => (asked.push(s && { ...s }), s !== null && s.bid > 48) }, (v) => views.push(v));
     stage.pushLeg(0, qa());
     stage.pushLeg(1, qb());
     // The same books again: not a changed view, nothing asked.

@@ -631,6 +631,17 @@ const startAsKind = [
   { guard: 'canStart', target: '#algo.active.entry.taker' },
 ] as const;
 
+/**
+ * The launch (`starting` on `algo.started`): as `startAsKind`, but a taker that can send its first order now goes
+ * straight to `working`, as `waiting` would send it: one microstep on the quote → order path, not two.
+ */
+const launchAsKind = [
+  startAsKind[0],
+  startAsKind[1],
+  { guard: and(['canStart', not('isEntryFilled'), 'canEnter']), target: '#algo.active.entry.taker.working' },
+  startAsKind[2],
+] as const;
+
 const toHalted = (reason: EndReason) => ({ target: '#algo.active.entry.halted', actions: { type: 'noteReason', params: { reason } } }) as const;
 
 /** Every entry kind closes (to `halted`) on a stop, and when the ladder has turned to unwinding. */
@@ -981,7 +992,7 @@ export const algoMachine = setup({
     // arrives once those actions have run, and it goes on as it would have, in the same instant.
     starting: {
       entry: 'proceed',
-      on: { 'algo.started': [...startAsKind, { target: 'pending' }] },
+      on: { 'algo.started': [...launchAsKind, { target: 'pending' }] },
     },
     pending: {
       always: startAsKind,
@@ -1020,6 +1031,8 @@ export const algoMachine = setup({
                       // Pre-trade risk refused it: the entry ends; the hedge completes or unwinds per the stop policy.
                       { guard: 'isRefusedEntry', ...refusedEntry },
                       { guard: 'isRejectedEntry', target: 'backingOff', actions: ['stopOrder', 'forgetOrder'] },
+                      // The entry is filled: straight on, as `waiting` would go first (one microstep, not two).
+                      { guard: and(['isEntryOrder', 'isEntryFilled']), target: '#algo.active.entry.done', actions: ['stopOrder', 'forgetOrder'] },
                       { guard: 'isEntryOrder', target: 'waiting', actions: ['stopOrder', 'forgetOrder'] },
                     ],
                     // Kept while it is still at the price and its price would not move (no lost queue place).

@@ -95,6 +95,15 @@ export interface StrategyResult {
 
 const position = (c: StrategyContext): number => hedgedUnits(c.legLots, c.spec.algo.tradingMultipliers);
 
+/** The strategy's lots per leg once an ended algo's fills are counted. */
+const lotsAfter = (c: StrategyContext, e: AlgoDoneEvent): number[] => c.legLots.map((l, i) => l + (e.output.filledLots[i] ?? 0));
+
+/** The position the strategy holds once an ended algo's fills are counted (what `applyResult` will store). */
+const positionAfter = (c: StrategyContext, e: AlgoDoneEvent): number => hedgedUnits(lotsAfter(c, e), c.spec.algo.tradingMultipliers);
+
+/** What the strategy does with an ended algo, wherever it goes next. */
+const algoEnded = ['applyResult', 'pauseOnRiskRefusal', 'stopEndedAlgo', 'forgetAlgo'] as const;
+
 /** The purposes a strategy launches at its trigger prices (a flatten comes only from the kill switch, a manual order from an operator). */
 type TriggerPurpose = Exclude<Purpose, 'flatten' | 'manual'>;
 
@@ -262,7 +271,7 @@ export const strategyMachine = setup({
     }),
     /** Every fill an algo made counts toward the position, whatever its status. */
     applyResult: assign({
-      legLots: ({ context, event }) => context.legLots.map((l, i) => l + ((event as AlgoDoneEvent).output.filledLots[i] ?? 0)),
+      legLots: ({ context, event }) => lotsAfter(context, event as AlgoDoneEvent),
     }),
     /** Never skipped: the ended algo is stopped and its id dropped, so a new one can start. */
     stopEndedAlgo: stopChild(({ event }) => (event as AlgoDoneEvent).actorId),
@@ -271,6 +280,9 @@ export const strategyMachine = setup({
   guards: {
     isLong: ({ context }) => position(context) > 0,
     isShort: ({ context }) => position(context) < 0,
+    /** An algo ended: the position with its fills counted, read from the done event (guards run before actions). */
+    endsLong: ({ context, event }) => positionAfter(context, event as AlgoDoneEvent) > 0,
+    endsShort: ({ context, event }) => positionAfter(context, event as AlgoDoneEvent) < 0,
     wantsLongEntry: ({ context }) => wants(context, 'longEntry'),
     wantsLongExit: ({ context }) => wants(context, 'longExit'),
     wantsShortEntry: ({ context }) => wants(context, 'shortEntry'),
@@ -302,8 +314,13 @@ export const strategyMachine = setup({
     'session.closing': { actions: ['closeGate', 'stopAlgo'] },
     // A book from before the close is never used after it: the next launch waits for a book of the new session.
     'session.closed': { actions: ['closeGate', 'forgetMarket', 'stopAlgo', 'forwardToAlgo'] },
-    // An algo ended (the session child never ends).
-    'xstate.done.actor.*': { target: '.deciding', actions: ['applyResult', 'pauseOnRiskRefusal', 'stopEndedAlgo', 'forgetAlgo'] },
+    // An algo ended (the session child never ends): straight to the position its fills leave, as `deciding` would
+    // choose once they are counted (one microstep, not two).
+    'xstate.done.actor.*': [
+      { guard: 'endsLong', target: '.long', actions: algoEnded },
+      { guard: 'endsShort', target: '.short', actions: algoEnded },
+      { target: '.flat', actions: algoEnded },
+    ],
     'stop.requested': '.stopping',
     // The kill switch: pause (no new entries; the algo stops its entry and hedges per its stop policy), resume,
     // and flatten (pause, unwind the algo's leg-out, then take every leg to 0).

@@ -55,6 +55,15 @@ function setupStrategy(calendar = always, target = 5) {
 }
 
 describe('strategy machine', () => {
+  it('starts in the position it is given (lots adopted from the venue): long, short or flat, before any quote', () => {
+    const logic = strategyMachine.provide({ actors: { algo: algoMachine.provide({ actors: { order: orderMachine } }) } });
+    const start = (legLots: number[]) => harness(logic, { spec: spec(always), now: T0, legLots }, { start: T0, systemId: 'strategy:S' });
+    expect(start([2, -2]).state()).toBe('long.idle');
+    expect(start([-3, 3]).state()).toBe('short.idle');
+    // Half a unit each way is no spread position.
+    expect(start([1, 0]).state()).toBe('flat.idle');
+  });
+
   it('when flat, buys the spread at the long entry and becomes long the target once the algo completes', () => {
     const s = setupStrategy();
     s.quote(175);

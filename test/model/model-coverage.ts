@@ -30,6 +30,10 @@ export const UNREACHABLE: Record<string, string> = {
   'algo.pending always #1 -> algo.active.entry.quoting':
     'a quoting algo may always start (`canStart`), so it goes from `starting` straight to quoting and never waits in pending',
   'order.pendingCancel cancel.requested #0 -> (stay)': 'the algo marks an order cancelling and never asks twice; a second request is ignored explicitly for other parents',
+  'strategy.deciding always #0 -> strategy.long':
+    'only for a strategy that starts holding a spread position (lots adopted from the venue, `--existing adopt`; test/machines/strategy.machine.test.ts, test/journal/existing-positions.test.ts): the model starts every strategy flat, and an ended algo goes straight to the position its fills leave',
+  'strategy.deciding always #1 -> strategy.short':
+    'as the one above, for a strategy that starts short (test/machines/strategy.machine.test.ts)',
   'session engine.resumed #0 -> session.deciding':
     'only when a journalled run resumes (test/journal/durable.test.ts: a boundary passed while the engine was down does not shift the later ones)',
 };

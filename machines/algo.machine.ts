@@ -1,4 +1,4 @@
-import { and, assign, not, sendTo, setup, stopChild, type ActorRefFrom } from 'xstate';
+import { and, assign, not, sendTo, setup, stateIn, stopChild, type ActorRefFrom } from 'xstate';
 import { hedgeNeeds, isBalanced, nakedDeviation, nakedLots, unwindNeeds, type HedgeRounding } from '../src/domain/position.js';
 import { impliedActivePrice } from '../src/domain/pricing.js';
 import type { MarketView } from '../src/domain/quote.js';
@@ -615,6 +615,99 @@ const repricingEntry = <B extends string>(back: B) =>
   }) as const;
 
 /** An entry order risk refused: the entry halts, and the stop policy applies to the hedge. */
+/**
+ * What a fill changes in the algo's context (`recordFill`): the fills, the order's filled quantity, the exposure.
+ * Guards that decide on the fill (`hedge.balanced`) ask it before the action stores it: computed once per event.
+ */
+function fillUpdate(context: AlgoContext, e: LegFilledEvent): Pick<AlgoContext, 'orders' | 'fills' | 'exposure'> {
+  const memo = fillMemo.get(e);
+  if (memo !== undefined && memo.context === context) return memo.update;
+  const update = computeFillUpdate(context, e);
+  fillMemo.set(e, { context, update });
+  return update;
+}
+const fillMemo = new WeakMap<object, { context: AlgoContext; update: Pick<AlgoContext, 'orders' | 'fills' | 'exposure'> }>();
+
+/** The context once a fill is counted (what `recordFill` stores), for a guard to read before it is. */
+const afterFill = (context: AlgoContext, event: unknown): AlgoContext => ({ ...context, ...fillUpdate(context, event as LegFilledEvent) });
+
+function computeFillUpdate(context: AlgoContext, e: LegFilledEvent): Pick<AlgoContext, 'orders' | 'fills' | 'exposure'> {
+  const before = context.fills;
+  const lots = before.lots.slice();
+  const notional = before.notional.slice();
+  const lastPrice = before.lastPrice.slice();
+  lots[e.leg]! += e.side * e.qty;
+  notional[e.leg]! += e.side * e.qty * e.price;
+  lastPrice[e.leg] = e.price;
+  const order = context.orders[e.clientId];
+  let orders = context.orders;
+  if (order) {
+    orders = Object.assign({}, orders);
+    orders[e.clientId] = { ...order, filled: order.filled + e.qty };
+  }
+  const x = context.exposure;
+  const tv = context.spec.tickValue;
+  // Until this fill the deviation was x.lots, valued at the prices before it. A leg's notional is
+  // |deviation| · |mark (ticks)| · tick value, the currency value of its naked lots; sums run in leg order.
+  let notionalBefore = 0;
+  for (let i = 0; i < x.lots.length; i++) notionalBefore += abs(x.lots[i]!) * abs(mark(context, i, before.lastPrice[i]!)) * tv[i]!;
+  const deviation = nakedDeviation(lots, context.spec.tradingMultipliers);
+  const maxLots: number[] = [];
+  const maxLegNotional: number[] = [];
+  let notionalNow = 0;
+  for (let i = 0; i < deviation.length; i++) {
+    const n = abs(deviation[i]!);
+    const legNotional = n * abs(mark(context, i, lastPrice[i]!)) * tv[i]!;
+    maxLots.push(Math.max(x.maxLots[i]!, n));
+    maxLegNotional.push(Math.max(x.maxLegNotional[i]!, legNotional));
+    notionalNow += legNotional;
+  }
+  const dt = x.since === null ? 0 : e.at - x.since;
+  return {
+    orders,
+    fills: { lots, notional, lastPrice, firstAt: before.firstAt ?? e.at, lastAt: e.at },
+    exposure: {
+      lots: deviation,
+      maxLots,
+      maxLegNotional,
+      maxNotional: Math.max(x.maxNotional, notionalNow),
+      notionalMs: x.notionalMs + notionalBefore * dt,
+      nakedMs: x.nakedMs + (allZero(x.lots) ? 0 : dt),
+      since: e.at,
+    },
+  };
+}
+
+/**
+ * What an order's end changes in the algo's context (`forgetOrder`): the order is forgotten, a reject counted, and
+ * an entry that took nothing gives back the view's size. Guards that decide on the end ask it first: computed once.
+ */
+function forgetUpdate(context: AlgoContext, event: OrderDoneEvent): Pick<AlgoContext, 'orders' | 'counts' | 'entry'> {
+  const memo = forgetMemo.get(event);
+  if (memo !== undefined && memo.context === context) return memo.update;
+  const e = event.output;
+  const { [e.clientId]: _gone, ...orders } = context.orders;
+  const update = {
+    orders,
+    counts: { ...context.counts, rejects: context.counts.rejects + (e.status === 'rejected' ? 1 : 0) },
+    // An entry that took nothing consumed none of the size its view showed.
+    entry: e.role === 'entry' && e.filled === 0 ? { ...context.entry, pricedAt: null } : context.entry,
+  };
+  forgetMemo.set(event, { context, update });
+  return update;
+}
+const forgetMemo = new WeakMap<object, { context: AlgoContext; update: Pick<AlgoContext, 'orders' | 'counts' | 'entry'> }>();
+
+/** Nothing working and every leg holds the same whole number of spread units. */
+function settled(context: AlgoContext): boolean {
+  return Object.keys(context.orders).length === 0 && isWhole(context);
+}
+
+/** No ladder order working, nothing needed in the current mode, and every leg whole again. */
+function ladderDone(context: AlgoContext): boolean {
+  return !hasLadderOrder(context) && allZero(needs(context)) && isWhole(context);
+}
+
 const refusedEntry = {
   target: '#algo.active.entry.halted',
   actions: ['stopOrder', 'forgetOrder', { type: 'noteReason', params: { reason: 'riskRefused' } }, 'applyStopPolicy'],
@@ -674,53 +767,7 @@ export const algoMachine = setup({
     closeSession: assign({ market: null, latest: null, sessionOpen: false }),
     /** The window opened: price from the latest view at once (it holds only books of the new session). */
     openSession: assign(({ context }) => ({ sessionOpen: true, market: context.latest })),
-    recordFill: assign(({ context, event }) => {
-      const e = event as LegFilledEvent;
-      const before = context.fills;
-      const lots = before.lots.slice();
-      const notional = before.notional.slice();
-      const lastPrice = before.lastPrice.slice();
-      lots[e.leg]! += e.side * e.qty;
-      notional[e.leg]! += e.side * e.qty * e.price;
-      lastPrice[e.leg] = e.price;
-      const order = context.orders[e.clientId];
-      let orders = context.orders;
-      if (order) {
-        orders = Object.assign({}, orders);
-        orders[e.clientId] = { ...order, filled: order.filled + e.qty };
-      }
-      const x = context.exposure;
-      const tv = context.spec.tickValue;
-      // Until this fill the deviation was x.lots, valued at the prices before it. A leg's notional is
-      // |deviation| · |mark (ticks)| · tick value, the currency value of its naked lots; sums run in leg order.
-      let notionalBefore = 0;
-      for (let i = 0; i < x.lots.length; i++) notionalBefore += abs(x.lots[i]!) * abs(mark(context, i, before.lastPrice[i]!)) * tv[i]!;
-      const deviation = nakedDeviation(lots, context.spec.tradingMultipliers);
-      const maxLots: number[] = [];
-      const maxLegNotional: number[] = [];
-      let notionalNow = 0;
-      for (let i = 0; i < deviation.length; i++) {
-        const n = abs(deviation[i]!);
-        const legNotional = n * abs(mark(context, i, lastPrice[i]!)) * tv[i]!;
-        maxLots.push(Math.max(x.maxLots[i]!, n));
-        maxLegNotional.push(Math.max(x.maxLegNotional[i]!, legNotional));
-        notionalNow += legNotional;
-      }
-      const dt = x.since === null ? 0 : e.at - x.since;
-      return {
-        orders,
-        fills: { lots, notional, lastPrice, firstAt: before.firstAt ?? e.at, lastAt: e.at },
-        exposure: {
-          lots: deviation,
-          maxLots,
-          maxLegNotional,
-          maxNotional: Math.max(x.maxNotional, notionalNow),
-          notionalMs: x.notionalMs + notionalBefore * dt,
-          nakedMs: x.nakedMs + (allZero(x.lots) ? 0 : dt),
-          since: e.at,
-        },
-      };
-    }),
+    recordFill: assign(({ context, event }) => fillUpdate(context, event as LegFilledEvent)),
     /** Taker: the active leg at the far touch plus payup, for what the spread quote shows. */
     submitEntryOrder: assign(({ context, spawn }) => {
       const s = context.spec;
@@ -809,16 +856,7 @@ export const algoMachine = setup({
     }),
     /** A finished order is stopped at once, so finished children never pile up in `children`. */
     stopOrder: stopChild(({ event }) => (event as OrderDoneEvent).actorId),
-    forgetOrder: assign(({ context, event }) => {
-      const e = (event as OrderDoneEvent).output;
-      const { [e.clientId]: _gone, ...orders } = context.orders;
-      return {
-        orders,
-        counts: { ...context.counts, rejects: context.counts.rejects + (e.status === 'rejected' ? 1 : 0) },
-        // An entry that took nothing consumed none of the size its view showed.
-        entry: e.role === 'entry' && e.filled === 0 ? { ...context.entry, pricedAt: null } : context.entry,
-      };
-    }),
+    forgetOrder: assign(({ context, event }) => forgetUpdate(context, event as OrderDoneEvent)),
     /** The venue refused a cancel: the order is live again, so it may be cancelled again. */
     unmarkCancelling: assign(({ context, event }) => {
       const id = (event as OrderCancelFailedEvent).clientId;
@@ -915,19 +953,27 @@ export const algoMachine = setup({
     isRejectedHedge: ({ context, event }) => isLadderRole(orderOf(context, event)?.role) && isRejected(event),
     mustUnwind: ({ context }) => context.ladder.policy === 'unwind',
     hasUnwindWork: ({ context }) => context.ladder.policy === 'unwind' && !allZero(needs(context, 'unwind')),
+    /** `hasUnwindWork` and `isNaked` once the fill on the event is counted (asked before `recordFill` stores it). */
+    fillLeavesUnwindWork: ({ context, event }) => {
+      const after = afterFill(context, event);
+      return after.ladder.policy === 'unwind' && !allZero(needs(after, 'unwind'));
+    },
+    fillLeavesNaked: ({ context, event }) => !isWhole(afterFill(context, event)),
     /** A leg needs lots it has a book to price from, and the ladder may send. */
     canSendHedge: ({ context }) => maySend(context) && needsWithBook(context),
     /** A naked leg has no usable book (its market is closed, stale or crossed): the ladder pauses. */
     isMarketUnavailable: ({ context }) => needsMissingBook(context),
     /** No ladder order working, nothing needed in the current mode, and every leg whole again. */
-    isLadderDone: ({ context }) =>
-      !hasLadderOrder(context) && allZero(needs(context)) && isWhole(context),
+    isLadderDone: ({ context }) => ladderDone(context),
+    /** `isSettled` once the order on the event is forgotten (`forgetOrder`, after this guard). */
+    endsSettled: ({ context, event }) => settled({ ...context, ...forgetUpdate(context, event as OrderDoneEvent) }),
+    /** A ladder order ended, and once it is forgotten (`forgetOrder`, after this guard) the ladder is done. */
+    endsLadder: ({ context, event }) => isLadderRole(orderOf(context, event)?.role) && ladderDone({ ...context, ...forgetUpdate(context, event as OrderDoneEvent) }),
     canResumeUnwinding: ({ context }) => context.ladder.policy === 'unwind' && !needsMissingBook(context),
-    isNaked: ({ context }) => !isWhole(context),
     startsCrossing: ({ context }) => context.spec.hedge.firstStep === 'crossing',
     hasNoOrders: ({ context }) => Object.keys(context.orders).length === 0,
     /** Nothing working and every leg holds the same whole number of spread units. */
-    isSettled: ({ context }) => Object.keys(context.orders).length === 0 && isWhole(context),
+    isSettled: ({ context }) => settled(context),
   },
   delays: {
     resubmit: ({ context }) => context.spec.resubmitMs,
@@ -1131,17 +1177,33 @@ export const algoMachine = setup({
             balanced: {
               // Whole units again: the next leg-out starts its ladder from its first step.
               entry: 'relaxLadder',
-              always: [
-                { guard: 'hasUnwindWork', target: 'ladder.step.unwinding' },
-                // A leg-out: a hedge to send, or a fraction of a unit on the active leg with nothing to send yet
-                // (the ladder's clock runs). A ladder configured to start crossing sends no resting order first.
-                { guard: and(['isNaked', 'startsCrossing']), target: 'ladder.step.crossing' },
-                { guard: 'isNaked', target: 'ladder' },
-              ],
+              // A leg-out: a fill that leaves a leg naked (a hedge to send, or a fraction of a unit on the active leg
+              // with nothing to send yet: the ladder's clock runs) goes to the ladder with the fill, in one microstep
+              // on the fill → hedge path; the guards read the fill on the event, before `recordFill` stores it. A
+              // ladder configured to start crossing sends no resting order first. Fills are the only way a leg goes
+              // naked here; any other fill is the root's.
+              on: {
+                'leg.filled': [
+                  { guard: 'fillLeavesUnwindWork', target: 'ladder.step.unwinding', actions: 'recordFill' },
+                  { guard: and(['fillLeavesNaked', 'startsCrossing']), target: 'ladder.step.crossing', actions: 'recordFill' },
+                  { guard: 'fillLeavesNaked', target: 'ladder', actions: 'recordFill' },
+                ],
+              },
+              // A flatten starts here with the strategy's lots to unwind.
+              always: { guard: 'hasUnwindWork', target: 'ladder.step.unwinding' },
             },
             ladder: {
               type: 'parallel',
               entry: 'beginLadder',
+              // The ladder's last order ended and nothing is needed: balanced with its end, as `always` below would go
+              // next (one microstep, not two), or, with the entry done and nothing else working, completed, as the
+              // entry's `done` would go after that. A rejected or refused hedge is `sending`'s; any other end the hedge's.
+              on: {
+                'xstate.done.actor.*': [
+                  { guard: and([stateIn('#algo.active.entry.done'), 'endsLadder', 'endsSettled']), target: '#algo.completed', actions: ['stopOrder', 'forgetOrder'] },
+                  { guard: 'endsLadder', target: 'balanced', actions: ['stopOrder', 'forgetOrder'] },
+                ],
+              },
               always: [
                 { guard: 'isLadderDone', target: 'balanced' },
                 { guard: 'isMarketUnavailable', target: 'paused' },

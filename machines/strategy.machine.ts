@@ -101,6 +101,14 @@ const lotsAfter = (c: StrategyContext, e: AlgoDoneEvent): number[] => c.legLots.
 /** The position the strategy holds once an ended algo's fills are counted (what `applyResult` will store). */
 const positionAfter = (c: StrategyContext, e: AlgoDoneEvent): number => hedgedUnits(lotsAfter(c, e), c.spec.algo.tradingMultipliers);
 
+/**
+ * In an idle state, a view that reaches a trigger launches with it: the view is stored and the algo launched in one
+ * microstep on the quote → order path, where `always` would launch in the next. No algo runs in an idle state, so
+ * there is nothing to forward the view to; a view that launches nothing is the root's (stored, forwarded).
+ */
+const launchOnView = (purpose: TriggerPurpose) =>
+  ({ guard: { type: 'viewWants', params: { purpose } }, target: 'working', actions: ['storeMarket', { type: 'launchAlgo', params: { purpose } }] }) as const;
+
 /** What the strategy does with an ended algo, wherever it goes next. */
 const algoEnded = ['applyResult', 'pauseOnRiskRefusal', 'stopEndedAlgo', 'forgetAlgo'] as const;
 
@@ -287,6 +295,9 @@ export const strategyMachine = setup({
     wantsLongExit: ({ context }) => wants(context, 'longExit'),
     wantsShortEntry: ({ context }) => wants(context, 'shortEntry'),
     wantsShortExit: ({ context }) => wants(context, 'shortExit'),
+    /** `wants` on the view the event brings, before `storeMarket` stores it. */
+    viewWants: ({ context, event }, params: { purpose: TriggerPurpose }) =>
+      event.type === 'spread.quoted' && wants({ ...context, ...withView(event.view) }, params.purpose),
     hasNoAlgo: ({ context }) => context.algo === null,
     /**
      * A manual order starts only while the window is open and not closing (an order then would be stopped at once).
@@ -341,7 +352,10 @@ export const strategyMachine = setup({
       initial: 'idle',
       states: {
         idle: {
-          on: { 'manual.requested': { guard: 'canStartManual', target: 'working', actions: 'launchManual' } },
+          on: {
+            'manual.requested': { guard: 'canStartManual', target: 'working', actions: 'launchManual' },
+            'spread.quoted': [launchOnView('longEntry'), launchOnView('shortEntry')],
+          },
           always: [
             { guard: 'wantsLongEntry', target: 'working', actions: { type: 'launchAlgo', params: { purpose: 'longEntry' } } },
             { guard: 'wantsShortEntry', target: 'working', actions: { type: 'launchAlgo', params: { purpose: 'shortEntry' } } },
@@ -354,7 +368,10 @@ export const strategyMachine = setup({
       initial: 'idle',
       states: {
         idle: {
-          on: { 'manual.requested': { guard: 'canStartManual', target: 'working', actions: 'launchManual' } },
+          on: {
+            'manual.requested': { guard: 'canStartManual', target: 'working', actions: 'launchManual' },
+            'spread.quoted': [launchOnView('longExit'), launchOnView('longEntry')],
+          },
           always: [
             { guard: 'wantsLongExit', target: 'working', actions: { type: 'launchAlgo', params: { purpose: 'longExit' } } },
             { guard: 'wantsLongEntry', target: 'working', actions: { type: 'launchAlgo', params: { purpose: 'longEntry' } } },
@@ -367,7 +384,10 @@ export const strategyMachine = setup({
       initial: 'idle',
       states: {
         idle: {
-          on: { 'manual.requested': { guard: 'canStartManual', target: 'working', actions: 'launchManual' } },
+          on: {
+            'manual.requested': { guard: 'canStartManual', target: 'working', actions: 'launchManual' },
+            'spread.quoted': [launchOnView('shortExit'), launchOnView('shortEntry')],
+          },
           always: [
             { guard: 'wantsShortExit', target: 'working', actions: { type: 'launchAlgo', params: { purpose: 'shortExit' } } },
             { guard: 'wantsShortEntry', target: 'working', actions: { type: 'launchAlgo', params: { purpose: 'shortEntry' } } },

@@ -22,7 +22,7 @@ describe.skipIf(!existsSync(binance))("the machines' share of the Binance day, c
     expect(shape.machines.algo).toEqual({ actors: 65, events: 675, microsteps: 646, activeStates: expect.any(Number) });
     expect(Math.round((10 * shape.machines.algo!.activeStates) / 646) / 10).toBe(8.5);
     expect(shape.machines.order).toMatchObject({ actors: 149, events: 529, microsteps: 380 });
-    expect(shape.machines.strategy).toMatchObject({ actors: 1, events: 319, microsteps: 385 });
+    expect(shape.machines.strategy).toMatchObject({ actors: 1, events: 319, microsteps: 325 });
     expect(describeShape(shape).find((l) => l.startsWith('algo'))).toBe(
       'algo     65 actors, 675 events, 646 microsteps (per execution 10.4 events, 9.9 microsteps), 8.5 active states a microstep',
     );

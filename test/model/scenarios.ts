@@ -213,7 +213,7 @@ export const scenarios: Scenario[] = [
   { name: 'kill switch', start: '10:00:00', config: base, markets, stimuli: [control('pause'), control('resume'), control('flatten'), market('longEntry'), market('rbUp'), market('longExit'), tick], depth: 4 },
   // Pre-trade risk: an entry refused (taker and quoting), a hedge refused (the ladder unwinds), an order throttled
   // by the order-rate budget (sent when it allows, or cancelled while it waits).
-  { name: 'risk refuses an entry', start: '10:00:00', config: withRisk({ instruments: [{ symbol: 'HC', maxPosition: 4 }] }), markets, stimuli: [market('longEntry'), market('thin'), control('resume'), tick], depth: 3 },
+  { name: 'risk refuses an entry', start: '10:00:00', config: withRisk({ instruments: [{ symbol: 'HC', maxPosition: 4 }] }), markets, stimuli: [market('longEntry'), market('shortEntry'), market('thin'), control('resume'), tick], depth: 3 },
   { name: 'risk refuses a quote', start: '10:00:00', config: withRisk({ instruments: [{ symbol: 'HC', maxPosition: 4 }] }, kind('quoting')), markets, stimuli: [market('longEntry'), control('resume'), tick], depth: 3 },
   { name: 'risk refuses a hedge', start: '10:00:00', config: withRisk({ instruments: [{ symbol: 'RB', maxPosition: 3 }] }), markets, stimuli: [market('longEntry'), market('rbUp'), tick, stop], depth: 3 },
   { name: 'order rate', start: '10:00:00', config: withRisk({ orderRate: { maxOrders: 1, perMs: 1000 } }), markets, stimuli: [market('longEntry'), tick, stop, market('mid')], depth: 3 },

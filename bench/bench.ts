@@ -32,6 +32,7 @@ import type { LegQuote } from '../src/domain/quote.js';
 import { ReplayVenue, type ReplayVenueSpec } from '../src/venue/replay/replay-venue.js';
 import { runBaseline, type BaselineResult } from './baseline/run.js';
 import { xstateFloor } from './floor.js';
+import { allocatedMBPerRun } from './garbage.js';
 import { mdHopBench } from './md-hop.js';
 import { UNREACHABLE_TRIGGERS, withUnreachableTriggers } from './quote-path.js';
 import { describeShape, replayShape } from './shape.js';
@@ -197,6 +198,12 @@ async function replayBench() {
   const shape = await replayShape(config, data);
   for (const line of describeShape(shape)) log(`  ${line}`);
   const algo = shape.machines.algo;
+  // What a replay allocates (sampled by V8; not timed), with the executions and without (the quote path).
+  const garbage = await allocatedMBPerRun(() => runBacktest(config, { data: [], quotes: data, series: false }));
+  const quotePathGarbage = await allocatedMBPerRun(() => runBacktest(withUnreachableTriggers(config), { data: [], quotes: data, series: false }));
+  const quotePathBytes = Math.round((quotePathGarbage * 1e6) / data.table.length);
+  const executionKB = Math.round(((garbage - quotePathGarbage) * 1e3) / c.executions);
+  log(`  allocated: ${garbage} MB a replay (sampled), ${quotePathGarbage} MB with no trigger reached: ${quotePathBytes} bytes a quote, ${fmt(executionKB)} KB an execution`);
   return {
     replayQuotes: data.table.length,
     replayQuotesPerSec: Math.round(r.engine),
@@ -218,6 +225,9 @@ async function replayBench() {
     replayMachines: shape.machines,
     replayAlgoMicrostepsPerExecution: algo ? round(algo.microsteps / shape.executions, 1) : null,
     replayAlgoActiveStates: algo ? round(algo.activeStates / algo.microsteps, 1) : null,
+    replayAllocatedMB: garbage,
+    replayQuotePathAllocatedBytesPerQuote: quotePathBytes,
+    replayAllocatedKBPerExecution: executionKB,
   };
 }
 

@@ -139,6 +139,14 @@ function sameDecisions(s: Summary, b: BaselineResult): boolean {
 }
 
 /**
+ * Runs left untimed after each forced full collection. The replays of the Binance day after `gc()`, medians of ten
+ * collections: 173, 127, 94, 84, 82 and 77 ms for the first to the sixth (192, 127, 100, 91, 91, 83 in a second
+ * process); one untimed run (until the seventh round) left the timed one at about 1.5 times what the engine takes
+ * once warm again, which the baseline, timed over ten runs, did not pay. Three leave it within the machine's noise.
+ */
+const AFTER_GC_UNTIMED = 3;
+
+/**
  * The engine (runBacktest on pre-loaded quotes, no series) and the baseline on the same table, alternated after a
  * warm-up. The baseline is timed over `baseRepeat` back-to-back runs per sample: one run takes a few milliseconds.
  */
@@ -150,19 +158,19 @@ async function engineVersusBaseline(config: EngineConfig, table: QuoteTable, rep
   for (let k = 0; k < 3 * baseRepeat; k++) runBaseline(config, table);
   const engineRates: number[] = [];
   const baseRates: number[] = [];
-  // Each sample: a full collection, one run untimed, then the timed run(s), the same for both. The first run after
-  // a forced full collection is slower (a replay of the day 190 ms against 115 here, the next one 115 again; V8
-  // discards compiled code and feedback in such a collection, by all appearances): timing it measured that, and
-  // charged the engine, timed one run at a time, with all of it while the baseline, timed over ten, spread it thin.
+  // Each sample: a full collection, AFTER_GC_UNTIMED runs untimed, then the timed run(s), the same for both. The
+  // first runs after a forced full collection are slower (V8 discards compiled code and feedback in such a
+  // collection, by all appearances): timing them measured that, and charged the engine, timed one run at a time,
+  // with all of it while the baseline, timed over ten, spread it thin.
   for (let k = 0; k < samples; k++) {
     gc();
-    await runBacktest(config, { data: [], quotes, series: false });
+    for (let u = 0; u < AFTER_GC_UNTIMED; u++) await runBacktest(config, { data: [], quotes, series: false });
     const t0 = performance.now();
     const r = await runBacktest(config, { data: [], quotes, series: false });
     engineRates.push(table.length / ((performance.now() - t0) / 1000));
     summary = r.summary;
     gc();
-    runBaseline(config, table);
+    for (let u = 0; u < AFTER_GC_UNTIMED; u++) runBaseline(config, table);
     const t1 = performance.now();
     for (let j = 0; j < baseRepeat; j++) base = runBaseline(config, table);
     baseRates.push((table.length * baseRepeat) / ((performance.now() - t1) / 1000));

@@ -614,19 +614,26 @@ const repricingEntry = <B extends string>(back: B) =>
     },
   }) as const;
 
-/** An entry order risk refused: the entry halts, and the stop policy applies to the hedge. */
+/**
+ * An update an action makes from its event, computed once per event: the guards that decide on the event ask for it
+ * before the action stores it. Per event object, for the context it was computed from.
+ */
+function perEvent<E extends object, U>(compute: (context: AlgoContext, e: E) => U): (context: AlgoContext, e: E) => U {
+  const memo = new WeakMap<object, { context: AlgoContext; update: U }>();
+  return (context, e) => {
+    const m = memo.get(e);
+    if (m !== undefined && m.context === context) return m.update;
+    const update = compute(context, e);
+    memo.set(e, { context, update });
+    return update;
+  };
+}
+
 /**
  * What a fill changes in the algo's context (`recordFill`): the fills, the order's filled quantity, the exposure.
  * Guards that decide on the fill (`hedge.balanced`) ask it before the action stores it: computed once per event.
  */
-function fillUpdate(context: AlgoContext, e: LegFilledEvent): Pick<AlgoContext, 'orders' | 'fills' | 'exposure'> {
-  const memo = fillMemo.get(e);
-  if (memo !== undefined && memo.context === context) return memo.update;
-  const update = computeFillUpdate(context, e);
-  fillMemo.set(e, { context, update });
-  return update;
-}
-const fillMemo = new WeakMap<object, { context: AlgoContext; update: Pick<AlgoContext, 'orders' | 'fills' | 'exposure'> }>();
+const fillUpdate = perEvent(computeFillUpdate);
 
 /** The context once a fill is counted (what `recordFill` stores), for a guard to read before it is. */
 const afterFill = (context: AlgoContext, event: unknown): AlgoContext => ({ ...context, ...fillUpdate(context, event as LegFilledEvent) });
@@ -682,21 +689,16 @@ function computeFillUpdate(context: AlgoContext, e: LegFilledEvent): Pick<AlgoCo
  * What an order's end changes in the algo's context (`forgetOrder`): the order is forgotten, a reject counted, and
  * an entry that took nothing gives back the view's size. Guards that decide on the end ask it first: computed once.
  */
-function forgetUpdate(context: AlgoContext, event: OrderDoneEvent): Pick<AlgoContext, 'orders' | 'counts' | 'entry'> {
-  const memo = forgetMemo.get(event);
-  if (memo !== undefined && memo.context === context) return memo.update;
+const forgetUpdate = perEvent((context: AlgoContext, event: OrderDoneEvent): Pick<AlgoContext, 'orders' | 'counts' | 'entry'> => {
   const e = event.output;
   const { [e.clientId]: _gone, ...orders } = context.orders;
-  const update = {
+  return {
     orders,
     counts: { ...context.counts, rejects: context.counts.rejects + (e.status === 'rejected' ? 1 : 0) },
     // An entry that took nothing consumed none of the size its view showed.
     entry: e.role === 'entry' && e.filled === 0 ? { ...context.entry, pricedAt: null } : context.entry,
   };
-  forgetMemo.set(event, { context, update });
-  return update;
-}
-const forgetMemo = new WeakMap<object, { context: AlgoContext; update: Pick<AlgoContext, 'orders' | 'counts' | 'entry'> }>();
+});
 
 /** Nothing working and every leg holds the same whole number of spread units. */
 function settled(context: AlgoContext): boolean {
@@ -708,6 +710,7 @@ function ladderDone(context: AlgoContext): boolean {
   return !hasLadderOrder(context) && allZero(needs(context)) && isWhole(context);
 }
 
+/** An entry order risk refused: the entry halts, and the stop policy applies to the hedge. */
 const refusedEntry = {
   target: '#algo.active.entry.halted',
   actions: ['stopOrder', 'forgetOrder', { type: 'noteReason', params: { reason: 'riskRefused' } }, 'applyStopPolicy'],

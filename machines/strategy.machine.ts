@@ -109,6 +109,25 @@ const positionAfter = (c: StrategyContext, e: AlgoDoneEvent): number => hedgedUn
 const launchOnView = (purpose: TriggerPurpose) =>
   ({ guard: { type: 'viewWants', params: { purpose } }, target: 'working', actions: ['storeMarket', { type: 'launchAlgo', params: { purpose } }] }) as const;
 
+/** The guard that a held view reaches a purpose's trigger. */
+const WANTS = { longEntry: 'wantsLongEntry', longExit: 'wantsLongExit', shortEntry: 'wantsShortEntry', shortExit: 'wantsShortExit' } as const;
+
+/** A launch on the view already held (eventless: after an algo ends, after a resume). */
+const launchOnHeld = <P extends TriggerPurpose>(purpose: P) => ({ guard: WANTS[purpose], target: 'working', actions: { type: 'launchAlgo', params: { purpose } } }) as const;
+
+/**
+ * A position's idle state: it launches the first purpose whose trigger the view reaches (on the view's event, or on
+ * the view held), or a manual order.
+ */
+const idleLaunching = <A extends TriggerPurpose, B extends TriggerPurpose>(first: A, second: B) =>
+  ({
+    on: {
+      'manual.requested': { guard: 'canStartManual', target: 'working', actions: 'launchManual' },
+      'spread.quoted': [launchOnView(first), launchOnView(second)],
+    },
+    always: [launchOnHeld(first), launchOnHeld(second)],
+  }) as const;
+
 /** What the strategy does with an ended algo, wherever it goes next. */
 const algoEnded = ['applyResult', 'pauseOnRiskRefusal', 'stopEndedAlgo', 'forgetAlgo'] as const;
 
@@ -351,48 +370,21 @@ export const strategyMachine = setup({
     flat: {
       initial: 'idle',
       states: {
-        idle: {
-          on: {
-            'manual.requested': { guard: 'canStartManual', target: 'working', actions: 'launchManual' },
-            'spread.quoted': [launchOnView('longEntry'), launchOnView('shortEntry')],
-          },
-          always: [
-            { guard: 'wantsLongEntry', target: 'working', actions: { type: 'launchAlgo', params: { purpose: 'longEntry' } } },
-            { guard: 'wantsShortEntry', target: 'working', actions: { type: 'launchAlgo', params: { purpose: 'shortEntry' } } },
-          ],
-        },
+        idle: idleLaunching('longEntry', 'shortEntry'),
         working: {},
       },
     },
     long: {
       initial: 'idle',
       states: {
-        idle: {
-          on: {
-            'manual.requested': { guard: 'canStartManual', target: 'working', actions: 'launchManual' },
-            'spread.quoted': [launchOnView('longExit'), launchOnView('longEntry')],
-          },
-          always: [
-            { guard: 'wantsLongExit', target: 'working', actions: { type: 'launchAlgo', params: { purpose: 'longExit' } } },
-            { guard: 'wantsLongEntry', target: 'working', actions: { type: 'launchAlgo', params: { purpose: 'longEntry' } } },
-          ],
-        },
+        idle: idleLaunching('longExit', 'longEntry'),
         working: {},
       },
     },
     short: {
       initial: 'idle',
       states: {
-        idle: {
-          on: {
-            'manual.requested': { guard: 'canStartManual', target: 'working', actions: 'launchManual' },
-            'spread.quoted': [launchOnView('shortExit'), launchOnView('shortEntry')],
-          },
-          always: [
-            { guard: 'wantsShortExit', target: 'working', actions: { type: 'launchAlgo', params: { purpose: 'shortExit' } } },
-            { guard: 'wantsShortEntry', target: 'working', actions: { type: 'launchAlgo', params: { purpose: 'shortEntry' } } },
-          ],
-        },
+        idle: idleLaunching('shortExit', 'shortEntry'),
         working: {},
       },
     },

@@ -89,8 +89,12 @@ export class ViewGate {
     if (!before) this.surveys.set(snap, (before = survey(probe.ref, snap, view)));
     if (before === null) return true;
     if (before.guards.length === 0) return false;
-    const next = { ...snap.context, ...probe.withView(snap.context as never, view) };
-    const event = { type: 'spread.quoted', view };
+    // The context as it would be with the view stored: copied once per snapshot, its market fields written per view
+    // (a snapshot is asked about thousands of views while an algo works; the guards keep neither argument).
+    const next = (before.next ??= { ...snap.context });
+    Object.assign(next, probe.withView(snap.context as never, view));
+    const event = before.event;
+    event.view = view;
     for (let i = 0; i < before.guards.length; i++) if (answer(before.guards[i]!, next, event) !== before.values[i]) return true;
     return false;
   }
@@ -111,6 +115,10 @@ interface StateNodeLike {
 interface Survey {
   guards: Guard[];
   values: unknown[];
+  /** The snapshot's context with a view stored, written again for each view asked about (made at the first). */
+  next: object | undefined;
+  /** The event the guards are asked with, its view written again for each view. */
+  event: { type: 'spread.quoted'; view: MarketView };
 }
 
 /** What a view changes: the context fields a machine's `withView` sets. */
@@ -158,7 +166,7 @@ function survey(ref: AnyActorRef, snap: Snapshot, view: MarketView): Survey | nu
       return Reflect.get(target, key, receiver) as unknown;
     },
   });
-  const out: Survey = { guards: [], values: [] };
+  const out: Survey = { guards: [], values: [], next: undefined, event: { type: 'spread.quoted', view } };
   for (const g of atoms) {
     read = false;
     const value = answer(g, watched, event);

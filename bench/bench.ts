@@ -139,38 +139,37 @@ function sameDecisions(s: Summary, b: BaselineResult): boolean {
 }
 
 /**
- * Runs left untimed after each forced full collection. The replays of the Binance day after `gc()`, medians of ten
- * collections: 173, 127, 94, 84, 82 and 77 ms for the first to the sixth (192, 127, 100, 91, 91, 83 in a second
- * process); one untimed run (until the seventh round) left the timed one at about 1.5 times what the engine takes
- * once warm again, which the baseline, timed over ten runs, did not pay. Three leave it within the machine's noise.
+ * How the engine and the baseline are timed on the same quotes: warmed, then alternated, each sample timing
+ * back-to-back runs (`ENGINE_RUNS` of the engine, `baseRepeat` of the baseline), with no forced collection between
+ * them: both pay the collections their own garbage brings, as a sweep does, and nothing else.
+ *
+ * Why no `gc()` before a sample (until the eighth round there was one, and runs left untimed after it): a full
+ * collection, forced or not, deoptimizes most of the engine's hot path. Each replay builds a new engine, and V8's
+ * optimized code holds the previous engine's closures and objects it inlined; once those die, the collection marks
+ * that code for deoptimization ("weak objects" under `--trace-deopt`: 43 functions, from the replay venue's loop to
+ * XState's `_process`). The replay after it ran 177–220 ms against 78–100 back-to-back, and the next three were still
+ * slower, so a collection forced before every sample timed that transient seven times. The baseline, timed over ten
+ * runs, spread it thin. A long run's collections come from its own garbage: timing several runs back to back
+ * includes them at the rate they come. The transient itself is reported apart (`replayAfterCollectionQuotesPerSec`).
  */
-const AFTER_GC_UNTIMED = 3;
+const ENGINE_RUNS = 3;
 
 /**
- * The engine (runBacktest on pre-loaded quotes, no series) and the baseline on the same table, alternated after a
- * warm-up. The baseline is timed over `baseRepeat` back-to-back runs per sample: one run takes a few milliseconds.
+ * The engine (runBacktest on pre-loaded quotes, no series) and the baseline on the same table: `warm` runs of the
+ * engine and three times `baseRepeat` of the baseline first, then `samples` samples alternated (see ENGINE_RUNS).
  */
-async function engineVersusBaseline(config: EngineConfig, table: QuoteTable, report: DataReport, samples: number, baseRepeat: number) {
+async function engineVersusBaseline(config: EngineConfig, table: QuoteTable, report: DataReport, samples: number, baseRepeat: number, warm = 5) {
   const quotes = { table, report };
   let summary: Summary | undefined;
   let base: BaselineResult | undefined;
-  await runBacktest(config, { data: [], quotes, series: false });
+  for (let k = 0; k < warm; k++) await runBacktest(config, { data: [], quotes, series: false });
   for (let k = 0; k < 3 * baseRepeat; k++) runBaseline(config, table);
   const engineRates: number[] = [];
   const baseRates: number[] = [];
-  // Each sample: a full collection, AFTER_GC_UNTIMED runs untimed, then the timed run(s), the same for both. The
-  // first runs after a forced full collection are slower (V8 discards compiled code and feedback in such a
-  // collection, by all appearances): timing them measured that, and charged the engine, timed one run at a time,
-  // with all of it while the baseline, timed over ten, spread it thin.
   for (let k = 0; k < samples; k++) {
-    gc();
-    for (let u = 0; u < AFTER_GC_UNTIMED; u++) await runBacktest(config, { data: [], quotes, series: false });
     const t0 = performance.now();
-    const r = await runBacktest(config, { data: [], quotes, series: false });
-    engineRates.push(table.length / ((performance.now() - t0) / 1000));
-    summary = r.summary;
-    gc();
-    for (let u = 0; u < AFTER_GC_UNTIMED; u++) runBaseline(config, table);
+    for (let j = 0; j < ENGINE_RUNS; j++) summary = (await runBacktest(config, { data: [], quotes, series: false })).summary;
+    engineRates.push((table.length * ENGINE_RUNS) / ((performance.now() - t0) / 1000));
     const t1 = performance.now();
     for (let j = 0; j < baseRepeat; j++) base = runBaseline(config, table);
     baseRates.push((table.length * baseRepeat) / ((performance.now() - t1) / 1000));
@@ -178,6 +177,18 @@ async function engineVersusBaseline(config: EngineConfig, table: QuoteTable, rep
   const engine = median(engineRates);
   const baseline = median(baseRates);
   return { engine, baseline, ratio: engine / baseline, summary: summary!, base: base!, same: sameDecisions(summary!, base!) };
+}
+
+/** The replay right after a full collection (median of `samples`, each after its own `gc()`): see ENGINE_RUNS. */
+async function afterCollection(config: EngineConfig, table: QuoteTable, report: DataReport, samples: number): Promise<number> {
+  const rates: number[] = [];
+  for (let k = 0; k < samples; k++) {
+    gc();
+    const t0 = performance.now();
+    await runBacktest(config, { data: [], quotes: { table, report }, series: false });
+    rates.push(table.length / ((performance.now() - t0) / 1000));
+  }
+  return median(rates);
 }
 
 // ---- sections -------------------------------------------------------------------------------------------------------
@@ -194,6 +205,8 @@ async function replayBench() {
   log(`  engine   ${fmt(r.engine)} leg quotes/s (median of ${quick ? 3 : 7})`);
   log(`  baseline ${fmt(r.baseline)} leg quotes/s (${r.base.counts.executions} executions, ${r.base.counts.orders} orders, ${r.base.counts.fills} fills, gross ${r.base.gross})`);
   log(`  ratio    ${round(r.ratio, 3)}; same decisions: ${r.same}`);
+  const afterGc = await afterCollection(config, data.table, data.report, quick ? 3 : 5);
+  log(`  the replay right after a full collection: ${fmt(afterGc)} leg quotes/s (median of ${quick ? 3 : 5}; the collection deoptimizes the hot path)`);
   // The same day with triggers the spread never reaches: the quote path alone (venue, exchange core, market-view
   // stage, decision filter, clock), with no algo. What the full run costs beyond it is the executions'.
   const q = await engineVersusBaseline(withUnreachableTriggers(config), data.table, data.report, quick ? 3 : 7, 10);
@@ -218,6 +231,7 @@ async function replayBench() {
     baselineQuotesPerSec: Math.round(r.baseline),
     replayVsBaseline: round(r.ratio, 3),
     replaySameDecisions: r.same,
+    replayAfterCollectionQuotesPerSec: Math.round(afterGc),
     replayExecutions: c.executions,
     replayOrders: c.orders,
     replayFills: c.fills,

@@ -85,6 +85,13 @@ export interface OrderEnded {
  * The engine's answer when the order asks to be sent: pre-trade risk refused it, or the venue's order-rate budget
  * is spent and it must wait `waitMs` (it was not sent either way).
  */
+/**
+ * The reports an order handles, in every state, without a word to its parent and without ending: its parent (the
+ * algo) and the strategy above it hear nothing of them, so the engine need not bring their market view up to date
+ * before one (the view gate's flush, src/engine/view-gate.ts). A test walks the machine to keep this true.
+ */
+export const UNHEARD_BY_PARENT: ReadonlySet<VenueReport['type']> = new Set(['order.accepted']);
+
 export type RiskEvent = { type: 'order.refused'; clientId: string; reason: string } | { type: 'order.throttled'; clientId: string; waitMs: number };
 /** From the parent: re-price the order in place (only sent where the venue can replace). */
 export type ReplaceRequest = { type: 'replace.requested' } & OrderChange;

@@ -2,7 +2,7 @@ import { Subject, type Observable } from 'rxjs';
 import { createActor, type Actor, type AnyActorRef, type InspectionEvent, type Observer, type Snapshot } from 'xstate';
 import { algoMachine, withView as algoWithView, type AlgoKind, type AlgoResult, type AlgoSpec, type LadderStep } from '../../machines/algo.machine.js';
 import { engineMachine } from '../../machines/engine.machine.js';
-import { orderMachine, type OrderRole } from '../../machines/order.machine.js';
+import { orderMachine, UNHEARD_BY_PARENT, type OrderRole } from '../../machines/order.machine.js';
 import { strategyMachine, withView as strategyWithView, type ManualOrder } from '../../machines/strategy.machine.js';
 import type { Clock, TimerId } from '../clock/clock.js';
 import { VirtualClock } from '../clock/virtual-clock.js';
@@ -935,7 +935,8 @@ export class Engine {
 
   private onReport(r: VenueReport): void {
     const owner = this.ownerOf(r.clientId);
-    this.flushViews(owner);
+    // A report no machine above the order hears cannot read the view: the held one waits for the next event.
+    if (!UNHEARD_BY_PARENT.has(r.type)) this.flushViews(owner);
     const at = this.clock.now();
     if (r.type === 'order.filled') {
       if (this.tradeIds.has(fillKey(r))) this.counts.duplicateFills++;

@@ -122,9 +122,9 @@ describe.skipIf(!existsSync(binance))('the baseline makes the engine\'s decision
     expect(engine.trace.filter((l) => l.includes(' replace ')).length).toBe(11);
     expect(engine.trace.filter((l) => l.includes(' cancel ')).length).toBe(7);
     expect(engine.gross).toBe('15.6939179');
-    // Between executions the decision filter refuses the views that change no decision again: only the 251 that
+    // Between executions the decision filter refuses the views that change no decision again: only the 233 that
     // cross something (or bring a strategy up to date before an event) reach the machines.
-    expect(engine.views).toBe(251);
+    expect(engine.views).toBe(233);
   });
 
   it("the bench's quote path alone: with triggers no spread reaches, neither launches anything, and the engine hears every quote", async () => {

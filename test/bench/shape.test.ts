@@ -13,18 +13,18 @@ const binance = '../shared/data/binance-btc-2024-08';
 const binanceDay = [`${binance}/spot_btcusdt_20240808_bookTicker.csv.gz`, `${binance}/usdm_btcusdt_20240808_bookTicker.csv.gz`];
 
 describe.skipIf(!existsSync(binance))("the machines' share of the Binance day, counted (skipped, saying so, when ../shared/data is absent)", () => {
-  it('65 executions: 65 algos and 149 orders created; the algo takes 646 microsteps at 8.5 active states each', async () => {
+  it('65 executions: 65 algos and 149 orders created; the algo takes 628 microsteps at 8.4 active states each', async () => {
     const config = loadConfigFile('examples/backtest-binance-basis.yaml');
     if (config.venue.kind !== 'replay') throw new Error('replay config expected');
     const instruments = new Map(config.venue.instruments.map((i) => [i.symbol, { tickSize: Number(i.tickSize), maxWidthTicks: i.maxWidthTicks }]));
     const shape = await replayShape(config, loadQuotes(binanceDay, { instruments, timeZone: 'UTC', badData: 'skip' }));
     expect(shape.executions).toBe(65);
-    expect(shape.machines.algo).toEqual({ actors: 65, events: 675, microsteps: 646, activeStates: expect.any(Number) });
-    expect(Math.round((10 * shape.machines.algo!.activeStates) / 646) / 10).toBe(8.5);
+    expect(shape.machines.algo).toEqual({ actors: 65, events: 657, microsteps: 628, activeStates: expect.any(Number) });
+    expect(Math.round((10 * shape.machines.algo!.activeStates) / 628) / 10).toBe(8.4);
     expect(shape.machines.order).toMatchObject({ actors: 149, events: 529, microsteps: 380 });
-    expect(shape.machines.strategy).toMatchObject({ actors: 1, events: 319, microsteps: 325 });
+    expect(shape.machines.strategy).toMatchObject({ actors: 1, events: 301, microsteps: 307 });
     expect(describeShape(shape).find((l) => l.startsWith('algo'))).toBe(
-      'algo     65 actors, 675 events, 646 microsteps (per execution 10.4 events, 9.9 microsteps), 8.5 active states a microstep',
+      'algo     65 actors, 657 events, 628 microsteps (per execution 10.1 events, 9.7 microsteps), 8.4 active states a microstep',
     );
   });
 });

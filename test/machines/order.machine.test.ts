@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { orderMachine, type OrderInput } from '../../machines/order.machine.js';
+import { orderMachine, UNHEARD_BY_PARENT, type OrderInput } from '../../machines/order.machine.js';
 import type { OrderCommand } from '../../src/domain/orders.js';
 import { harness } from '../helpers/harness.js';
 
@@ -269,5 +269,52 @@ describe('leg order machine', () => {
       h.clock.advance(1);
       expect(h.received.filter((e) => e.type === 'order.stale')).toEqual([{ type: 'order.stale', clientId: 'S/1.1' }]);
     });
+  });
+});
+
+describe('what the order does not tell its parent (UNHEARD_BY_PARENT: the engine does not bring views up to date before these)', () => {
+  interface Node {
+    type: string;
+    key: string;
+    parent?: Node;
+    states: Record<string, Node>;
+    entry: unknown[];
+    initial?: { target: Node[] };
+    transitions: Map<string, { actions: unknown[]; target?: Node[] }[]>;
+  }
+  const all = (n: Node): Node[] => [n, ...Object.values(n.states).flatMap(all)];
+  const nodes = all(orderMachine.root as unknown as Node);
+  const actionType = (a: unknown): string => (typeof a === 'string' ? a : typeof a === 'function' ? ((a as { type?: string }).type ?? a.name) : (a as { type: string }).type);
+  /** The states a transition to `t` may enter: `t`, its ancestors, and its initial descendants. */
+  const entered = (t: Node): Node[] => {
+    const up: Node[] = [];
+    for (let n: Node | undefined = t; n; n = n.parent) up.push(n);
+    const down: Node[] = [];
+    for (let n = t.initial?.target[0]; n; n = n.initial?.target[0]) down.push(n);
+    return [...up, ...down];
+  };
+  /** Why handling `type` in some state could reach the parent, or the end of the order (none: it cannot). */
+  const heard = (type: string): string[] =>
+    nodes.flatMap((n) =>
+      (n.transitions.get(type) ?? []).flatMap((t) => [
+        ...t.actions.map((a) => `${n.key}: action ${actionType(a)}`),
+        ...(t.target ?? []).flatMap((target) => [
+          ...(target.type === 'final' ? [`${n.key}: ends in ${target.key}`] : []),
+          // XState's own delayed events (a state's \`after\`) are raised to the order itself, later.
+          ...entered(target).flatMap((e) => e.entry.filter((a) => actionType(a) !== 'xstate.raise').map((a) => `${n.key}: enters ${e.key}, entry ${actionType(a)}`)),
+        ]),
+      ]),
+    );
+
+  it('an acknowledgement changes only the order: in every state it is ignored, or it takes the order to working', () => {
+    expect([...UNHEARD_BY_PARENT]).toEqual(['order.accepted']);
+    expect(nodes.filter((n) => n.transitions.has('order.accepted')).map((n) => n.key)).toEqual(['submitted', 'working', 'replacing', 'pendingCancel']);
+    for (const type of UNHEARD_BY_PARENT) expect(heard(type)).toEqual([]);
+  });
+
+  it('the walk tells a fill, a cancel and a reject apart: each reaches the parent or ends the order', () => {
+    expect(heard('order.filled')).toContain('submitted: action reportFill');
+    expect(heard('order.canceled').some((r) => r.includes('ends in'))).toBe(true);
+    expect(heard('order.rejected')).toContain('submitted: ends in rejected');
   });
 });

@@ -30,6 +30,7 @@ import type { Summary } from '../src/engine/summary.js';
 import { createInspector } from '../src/inspector/index.js';
 import type { LegQuote } from '../src/domain/quote.js';
 import { ReplayVenue, type ReplayVenueSpec } from '../src/venue/replay/replay-venue.js';
+import type { Market } from '../src/venue/exchange.js';
 import { runBaseline, type BaselineResult } from './baseline/run.js';
 import { xstateFloor } from './floor.js';
 import { allocatedMBPerRun } from './garbage.js';
@@ -275,9 +276,9 @@ class TimedReplay extends ReplayVenue {
   private publishing = -1;
   fillAt = -1;
   activeSymbol = '';
-  protected override publishQuote(quote: LegQuote): void {
+  protected override publishQuoteTo(market: Market, quote: LegQuote): void {
     this.publishing = performance.now();
-    super.publishQuote(quote);
+    super.publishQuoteTo(market, quote);
   }
   /** The replay step is over (the clock's afterStep): a later order is not this quote's. */
   endStep(): void {

@@ -73,6 +73,16 @@ export interface Book {
   askSize: number;
 }
 
+/**
+ * A symbol's market at the exchange: its book (undefined before its first quote, and again once a close cleared it)
+ * and its resting orders in arrival order (`resting` restricted to the symbol, kept alike; only a listed symbol's
+ * orders rest).
+ */
+export interface Market {
+  book: Book | undefined;
+  readonly resting: Map<string, RestingOrder>;
+}
+
 /** One leg's latencies, ms. */
 interface Latency {
   readonly submitMs: number;
@@ -80,7 +90,8 @@ interface Latency {
   readonly reportMs: number;
 }
 
-interface RestingOrder {
+/** An order resting at the exchange: what was sent, what filled, and the queue ahead of it. */
+export interface RestingOrder {
   cmd: OrderCommand;
   filled: number;
   /** Lots of the market ahead of this order at its price (queue model; 0 without it). */
@@ -110,11 +121,10 @@ export abstract class Exchange implements Venue {
   readonly status$ = new Subject<VenueStatus>();
   private readonly infos: InstrumentInfo[];
   private readonly specs = new Map<string, ExchangeInstrument>();
-  private readonly books = new Map<string, Book>();
+  /** Per symbol: its book and its resting orders (see `Market`). */
+  private readonly markets = new Map<string, Market>();
   /** Every resting order by client id, in arrival order (openOrders). */
   private readonly resting = new Map<string, RestingOrder>();
-  /** Per symbol, its resting orders in arrival order: `resting` restricted to the symbol, kept alike. */
-  private readonly restingOf = new Map<string, Map<string, RestingOrder>>();
   private readonly latencies = new Map<string, Latency>();
   private readonly defaultLatency: Latency;
   // Client ids used, orders finished and each order's symbol: bounded, so a long run does not grow.
@@ -143,7 +153,7 @@ export abstract class Exchange implements Venue {
     for (const i of exchangeSpec.instruments) {
       this.specs.set(i.symbol, i);
       this.positionLots.set(i.symbol, 0);
-      if (!this.restingOf.has(i.symbol)) this.restingOf.set(i.symbol, new Map());
+      if (!this.markets.has(i.symbol)) this.markets.set(i.symbol, { book: undefined, resting: new Map() });
     }
     for (const [symbol, i] of this.specs) {
       const l = i.latency;
@@ -225,7 +235,18 @@ export abstract class Exchange implements Venue {
 
   /** The current book of a symbol (after this venue's own fills consumed displayed size). */
   book(symbol: string): Readonly<Book> | undefined {
-    return this.books.get(symbol);
+    return this.markets.get(symbol)?.book;
+  }
+
+  /**
+   * A symbol's market, for a venue that publishes its quotes again and again (`publishQuoteTo`): looked up once,
+   * where a look-up by name per quote reads a table that, with thousands of instruments, is no longer in the CPU's
+   * caches. A symbol the venue does not list gets one too (its book is kept; no order rests on it).
+   */
+  protected marketOf(symbol: string): Market {
+    let m = this.markets.get(symbol);
+    if (m === undefined) this.markets.set(symbol, (m = { book: undefined, resting: new Map() }));
+    return m;
   }
 
   isOpen(t = this.clock.now()): boolean {
@@ -315,19 +336,21 @@ export abstract class Exchange implements Venue {
    * else. `more` on the quote: another book with this same time follows at once (rows stamped alike).
    */
   protected publishQuote(quote: LegQuote): void {
-    const symbol = quote.symbol;
-    let book = this.books.get(symbol);
-    if (book === undefined) {
-      book = { bid: quote.bid, bidSize: quote.bidSize, ask: quote.ask, askSize: quote.askSize };
-      this.books.set(symbol, book);
-    } else {
+    this.publishQuoteTo(this.marketOf(quote.symbol), quote);
+  }
+
+  /** `publishQuote` into the quote's symbol's market, already looked up (`marketOf(quote.symbol)`). */
+  protected publishQuoteTo(market: Market, quote: LegQuote): void {
+    let book = market.book;
+    if (book === undefined) market.book = book = { bid: quote.bid, bidSize: quote.bidSize, ask: quote.ask, askSize: quote.askSize };
+    else {
       book.bid = quote.bid;
       book.bidSize = quote.bidSize;
       book.ask = quote.ask;
       book.askSize = quote.askSize;
     }
     if (this.connected) this.quotes$.next(quote);
-    this.match(symbol, book);
+    this.match(market.resting, book);
   }
 
   /**
@@ -336,7 +359,7 @@ export abstract class Exchange implements Venue {
    * it (docs/fill-model.md). The engine sees nothing of it but the fills.
    */
   protected printTrade(symbol: string, low: number, high: number, volume: number): void {
-    const orders = this.restingOf.get(symbol);
+    const orders = this.markets.get(symbol)?.resting;
     if (orders === undefined || orders.size === 0) return;
     let left = volume;
     for (const [id, o] of orders) {
@@ -363,7 +386,8 @@ export abstract class Exchange implements Venue {
 
   /** The market for a symbol closed: its book is gone, so the next session does not trade against it. */
   protected clearBook(symbol: string): void {
-    this.books.delete(symbol);
+    const m = this.markets.get(symbol);
+    if (m !== undefined) m.book = undefined;
   }
 
   private arrive(cmd: OrderCommand): void {
@@ -388,7 +412,7 @@ export abstract class Exchange implements Venue {
    */
   private work(order: RestingOrder): void {
     const cmd = order.cmd;
-    const book = this.books.get(cmd.symbol);
+    const book = this.markets.get(cmd.symbol)?.book;
     if (book) {
       // Marketable: take the touch, up to the displayed size.
       if (cmd.side > 0 && cmd.price >= book.ask && book.askSize > 0) {
@@ -477,9 +501,8 @@ export abstract class Exchange implements Venue {
    * exceed the size now displayed at its price (none when its side is quoted worse than it), but a shrink
    * there may be cancels, so it only moves the order up.
    */
-  private match(symbol: string, book: Book): void {
-    const orders = this.restingOf.get(symbol);
-    if (orders === undefined || orders.size === 0) return;
+  private match(orders: Map<string, RestingOrder>, book: Book): void {
+    if (orders.size === 0) return;
     for (const [id, o] of orders) {
       const p = o.cmd.price;
       if (o.cmd.side > 0) {
@@ -516,13 +539,13 @@ export abstract class Exchange implements Venue {
   /** An order rests, last in arrival order (overall and on its symbol). Its symbol is one the venue lists. */
   private rest(o: RestingOrder): void {
     this.resting.set(o.cmd.clientId, o);
-    this.restingOf.get(o.cmd.symbol)!.set(o.cmd.clientId, o);
+    this.markets.get(o.cmd.symbol)!.resting.set(o.cmd.clientId, o);
   }
 
   /** An order stops resting (filled, canceled, or losing its place to a replace). */
   private unrest(o: RestingOrder): void {
     this.resting.delete(o.cmd.clientId);
-    this.restingOf.get(o.cmd.symbol)!.delete(o.cmd.clientId);
+    this.markets.get(o.cmd.symbol)!.resting.delete(o.cmd.clientId);
   }
 
   private fill(order: RestingOrder, qty: number, price: number, liquidity: 'maker' | 'taker'): void {

@@ -2,7 +2,7 @@ import type { Clock } from '../../clock/clock.js';
 import type { QuoteTable } from '../../data/quote-table.js';
 import type { TradeTable } from '../../data/trade-table.js';
 import type { CalendarSpec } from '../../domain/session-calendar.js';
-import { Exchange, type ExchangeInstrument, type SimFaults } from '../exchange.js';
+import { Exchange, type ExchangeInstrument, type Market, type SimFaults } from '../exchange.js';
 
 export interface ReplayInstrumentSpec extends ExchangeInstrument {
   /** Quotes wider than this many ticks are bad data (see the data report). */
@@ -33,6 +33,8 @@ export class ReplayVenue extends Exchange {
   private readonly tick: number[];
   private readonly lot: number[];
   private readonly symbolOfId: string[];
+  /** Per quote-table symbol id: its market at the exchange (looked up once). */
+  private readonly marketOfId: Market[];
   // Per trade-table symbol id: the symbol, tick and lot size (undefined symbol: not an instrument here).
   private readonly tradeSymbol: (string | undefined)[];
   private readonly tradeTick: number[];
@@ -49,6 +51,7 @@ export class ReplayVenue extends Exchange {
     super(spec, clock);
     const bySymbol = new Map(spec.instruments.map((i) => [i.symbol, i]));
     this.symbolOfId = table.symbols;
+    this.marketOfId = table.symbols.map((s) => this.marketOf(s));
     this.tick = table.symbols.map((s) => Number(bySymbol.get(s)?.tickSize ?? NaN));
     this.lot = table.symbols.map((s) => Number(bySymbol.get(s)?.lotSize ?? NaN));
     const tradeSymbols = trades?.symbols ?? [];
@@ -104,7 +107,8 @@ export class ReplayVenue extends Exchange {
       const ask = askSize > 0 ? Math.round(t.ask[i]! / tick) : 0;
       const symbol = this.symbolOfId[s]!;
       // `more`: another row of this instant follows.
-      this.publishQuote(
+      this.publishQuoteTo(
+        this.marketOfId[s]!,
         this.next < t.length && t.ts[this.next]! <= now ? { symbol, bid, bidSize, ask, askSize, ts: now, more: true } : { symbol, bid, bidSize, ask, askSize, ts: now },
       );
     }

@@ -31,8 +31,11 @@ export interface FollowerModel {
   halfLifeSeconds: number;
 }
 
+/** A follower as a group moves it: its model's numbers copied beside its state (one object read per move). */
 interface Follower {
-  readonly model: FollowerModel;
+  readonly beta: number;
+  readonly mean: number;
+  readonly sd: number;
   readonly kappa: number;
   /** s, the follower's spread to beta · base. */
   level: number;
@@ -40,7 +43,8 @@ interface Follower {
 
 /** A base and its followers: the processes that move together. */
 interface Group {
-  readonly base: BaseModel;
+  /** The base's volatility (price units per √second). */
+  readonly volatility: number;
   readonly followers: Follower[];
   level: number;
   /** When the group last moved (ms); null before the model starts. */
@@ -58,14 +62,14 @@ export class MarketModel {
     followers: FollowerModel[],
   ) {
     for (const b of bases) {
-      const group: Group = { base: b, followers: [], level: b.start, t: null };
+      const group: Group = { volatility: b.volatility, followers: [], level: b.start, t: null };
       this.groups.push(group);
       this.of.set(b.symbol, { group, follower: undefined });
     }
     for (const f of followers) {
       const base = this.of.get(f.follows);
       if (!base || base.follower !== undefined) throw new Error(`MarketModel: ${f.symbol} follows ${f.follows}, which is not a random-walk instrument`);
-      const follower: Follower = { model: f, kappa: Math.LN2 / f.halfLifeSeconds, level: f.mean };
+      const follower: Follower = { beta: f.beta, mean: f.mean, sd: f.sd, kappa: Math.LN2 / f.halfLifeSeconds, level: f.mean };
       base.group.followers.push(follower);
       this.of.set(f.symbol, { group: base.group, follower });
     }
@@ -98,7 +102,7 @@ export class MarketModel {
     }
     return (t) => {
       this.advance(g, t);
-      return f.model.beta * g.level + f.level;
+      return f.beta * g.level + f.level;
     };
   }
 
@@ -111,11 +115,10 @@ export class MarketModel {
     if (t <= g.t) return;
     const dt = (t - g.t) / 1000;
     g.t = t;
-    g.level = g.level + g.base.volatility * Math.sqrt(dt) * this.random.normal();
+    g.level = g.level + g.volatility * Math.sqrt(dt) * this.random.normal();
     for (const f of g.followers) {
-      const m = f.model;
       const decay = Math.exp(-f.kappa * dt);
-      f.level = m.mean + (f.level - m.mean) * decay + m.sd * Math.sqrt(1 - decay * decay) * this.random.normal();
+      f.level = f.mean + (f.level - f.mean) * decay + f.sd * Math.sqrt(1 - decay * decay) * this.random.normal();
     }
   }
 }

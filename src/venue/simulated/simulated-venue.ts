@@ -1,7 +1,7 @@
 import type { Clock } from '../../clock/clock.js';
 import { ConfigError } from '../../domain/errors.js';
 import type { CalendarSpec } from '../../domain/session-calendar.js';
-import { Exchange, type ExchangeInstrument, type SimFaults } from '../exchange.js';
+import { Exchange, type ExchangeInstrument, type Market, type SimFaults } from '../exchange.js';
 import { MarketModel } from './market-model.js';
 import { Random } from './random.js';
 
@@ -31,11 +31,19 @@ export interface SimVenueSpec {
   faults?: SimFaults;
 }
 
-/** What a quote of one instrument needs: its spec, its tick as a number, its width in ticks, its quote timer. */
+/**
+ * What a quote of one instrument needs, read from one object (with thousands of instruments, each quote reads
+ * another instrument's, out of the CPU's caches): its symbol, tick as a number, width in ticks, sizes, mean interval,
+ * its market at the exchange, its quote timer and its fair price.
+ */
 interface Quoting {
-  readonly spec: SimInstrumentSpec;
+  readonly symbol: string;
   readonly tick: number;
   readonly width: number;
+  readonly sizeMin: number;
+  readonly sizeMax: number;
+  readonly intervalMs: number;
+  readonly market: Market;
   /** Arms the timer of this instrument's next quote (one at a time). */
   readonly arm: (ms: number) => void;
   /** The model's fair price of this instrument at a time. */
@@ -88,14 +96,24 @@ export class SimulatedVenue extends Exchange {
     }
     this.model = new MarketModel(this.random, bases, followers);
     for (const i of spec.instruments) {
-      const q: Quoting = { spec: i, tick: Number(i.tickSize), width: i.widthTicks ?? 1, arm: this.rearmable(() => this.quote(q)), mid: this.model.priceOf(i.symbol) };
+      const q: Quoting = {
+        symbol: i.symbol,
+        tick: Number(i.tickSize),
+        width: i.widthTicks ?? 1,
+        sizeMin: i.size.min,
+        sizeMax: i.size.max,
+        intervalMs: i.quoteIntervalMs,
+        market: this.marketOf(i.symbol),
+        arm: this.rearmable(() => this.quote(q)),
+        mid: this.model.priceOf(i.symbol),
+      };
       this.sims.push(q);
     }
   }
 
   protected onStart(now: number): void {
     this.model.start(now);
-    for (const q of this.sims) this.scheduleQuote(q, now + this.random.exponential(q.spec.quoteIntervalMs));
+    for (const q of this.sims) this.scheduleQuote(q, now + this.random.exponential(q.intervalMs));
   }
 
   private scheduleQuote(q: Quoting, at: number): void {
@@ -104,23 +122,21 @@ export class SimulatedVenue extends Exchange {
 
   private quote(q: Quoting): void {
     const now = this.clock.now();
-    const spec = q.spec;
-    const symbol = spec.symbol;
     if (!this.calendar.isOpen(now)) {
-      this.clearBook(symbol);
+      this.clearBook(q.symbol);
       const next = this.calendar.nextBoundary(now);
-      if (next) this.scheduleQuote(q, next.at + this.random.exponential(spec.quoteIntervalMs));
+      if (next) this.scheduleQuote(q, next.at + this.random.exponential(q.intervalMs));
       return;
     }
     const bid = Math.floor(q.mid(now) / q.tick);
-    this.publishQuote({
-      symbol,
+    this.publishQuoteTo(q.market, {
+      symbol: q.symbol,
       bid,
       ask: bid + q.width,
-      bidSize: this.random.int(spec.size.min, spec.size.max),
-      askSize: this.random.int(spec.size.min, spec.size.max),
+      bidSize: this.random.int(q.sizeMin, q.sizeMax),
+      askSize: this.random.int(q.sizeMin, q.sizeMax),
       ts: now,
     });
-    this.scheduleQuote(q, now + this.random.exponential(spec.quoteIntervalMs));
+    this.scheduleQuote(q, now + this.random.exponential(q.intervalMs));
   }
 }

@@ -74,14 +74,18 @@ export interface Book {
 }
 
 /**
- * A symbol's market at the exchange: its book (undefined before its first quote, and again once a close cleared it)
- * and its resting orders in arrival order (`resting` restricted to the symbol, kept alike; only a listed symbol's
- * orders rest).
+ * A symbol's market at the exchange, in one record: its book (the levels of its last quote, after the exchange's own
+ * fills consumed displayed size) and its resting orders in arrival order (`resting` restricted to the symbol, kept
+ * alike; only a listed symbol's orders rest).
  */
-export interface Market {
-  book: Book | undefined;
-  readonly resting: Map<string, RestingOrder>;
+export interface Market extends Book {
+  /** The book above holds a quote: false before the symbol's first, and again once a close cleared it. */
+  quoted: boolean;
+  /** Undefined while none rests (a quote then reads nothing more to know there is nothing to match). */
+  resting: Map<string, RestingOrder> | undefined;
 }
+
+const emptyMarket = (): Market => ({ bid: 0, bidSize: 0, ask: 0, askSize: 0, quoted: false, resting: undefined });
 
 /** One leg's latencies, ms. */
 interface Latency {
@@ -153,7 +157,7 @@ export abstract class Exchange implements Venue {
     for (const i of exchangeSpec.instruments) {
       this.specs.set(i.symbol, i);
       this.positionLots.set(i.symbol, 0);
-      if (!this.markets.has(i.symbol)) this.markets.set(i.symbol, { book: undefined, resting: new Map() });
+      if (!this.markets.has(i.symbol)) this.markets.set(i.symbol, emptyMarket());
     }
     for (const [symbol, i] of this.specs) {
       const l = i.latency;
@@ -233,9 +237,10 @@ export abstract class Exchange implements Venue {
     return [...this.resting.values()].map((r) => r.cmd);
   }
 
-  /** The current book of a symbol (after this venue's own fills consumed displayed size). */
+  /** The current book of a symbol (after this venue's own fills consumed displayed size), as it is now (a copy). */
   book(symbol: string): Readonly<Book> | undefined {
-    return this.markets.get(symbol)?.book;
+    const m = this.markets.get(symbol);
+    return m?.quoted ? { bid: m.bid, bidSize: m.bidSize, ask: m.ask, askSize: m.askSize } : undefined;
   }
 
   /**
@@ -245,7 +250,7 @@ export abstract class Exchange implements Venue {
    */
   protected marketOf(symbol: string): Market {
     let m = this.markets.get(symbol);
-    if (m === undefined) this.markets.set(symbol, (m = { book: undefined, resting: new Map() }));
+    if (m === undefined) this.markets.set(symbol, (m = emptyMarket()));
     return m;
   }
 
@@ -341,16 +346,13 @@ export abstract class Exchange implements Venue {
 
   /** `publishQuote` into the quote's symbol's market, already looked up (`marketOf(quote.symbol)`). */
   protected publishQuoteTo(market: Market, quote: LegQuote): void {
-    let book = market.book;
-    if (book === undefined) market.book = book = { bid: quote.bid, bidSize: quote.bidSize, ask: quote.ask, askSize: quote.askSize };
-    else {
-      book.bid = quote.bid;
-      book.bidSize = quote.bidSize;
-      book.ask = quote.ask;
-      book.askSize = quote.askSize;
-    }
+    market.bid = quote.bid;
+    market.bidSize = quote.bidSize;
+    market.ask = quote.ask;
+    market.askSize = quote.askSize;
+    market.quoted = true;
     if (this.connected) this.quotes$.next(quote);
-    this.match(market.resting, book);
+    if (market.resting !== undefined) this.match(market.resting, market);
   }
 
   /**
@@ -360,7 +362,7 @@ export abstract class Exchange implements Venue {
    */
   protected printTrade(symbol: string, low: number, high: number, volume: number): void {
     const orders = this.markets.get(symbol)?.resting;
-    if (orders === undefined || orders.size === 0) return;
+    if (orders === undefined) return;
     let left = volume;
     for (const [id, o] of orders) {
       if (left <= 0) break;
@@ -387,7 +389,7 @@ export abstract class Exchange implements Venue {
   /** The market for a symbol closed: its book is gone, so the next session does not trade against it. */
   protected clearBook(symbol: string): void {
     const m = this.markets.get(symbol);
-    if (m !== undefined) m.book = undefined;
+    if (m !== undefined) m.quoted = false;
   }
 
   private arrive(cmd: OrderCommand): void {
@@ -412,7 +414,8 @@ export abstract class Exchange implements Venue {
    */
   private work(order: RestingOrder): void {
     const cmd = order.cmd;
-    const book = this.markets.get(cmd.symbol)?.book;
+    const market = this.markets.get(cmd.symbol);
+    const book = market?.quoted ? market : undefined;
     if (book) {
       // Marketable: take the touch, up to the displayed size.
       if (cmd.side > 0 && cmd.price >= book.ask && book.askSize > 0) {
@@ -502,7 +505,6 @@ export abstract class Exchange implements Venue {
    * there may be cancels, so it only moves the order up.
    */
   private match(orders: Map<string, RestingOrder>, book: Book): void {
-    if (orders.size === 0) return;
     for (const [id, o] of orders) {
       const p = o.cmd.price;
       if (o.cmd.side > 0) {
@@ -539,13 +541,16 @@ export abstract class Exchange implements Venue {
   /** An order rests, last in arrival order (overall and on its symbol). Its symbol is one the venue lists. */
   private rest(o: RestingOrder): void {
     this.resting.set(o.cmd.clientId, o);
-    this.markets.get(o.cmd.symbol)!.resting.set(o.cmd.clientId, o);
+    const m = this.markets.get(o.cmd.symbol)!;
+    (m.resting ??= new Map()).set(o.cmd.clientId, o);
   }
 
   /** An order stops resting (filled, canceled, or losing its place to a replace). */
   private unrest(o: RestingOrder): void {
     this.resting.delete(o.cmd.clientId);
-    this.markets.get(o.cmd.symbol)!.resting.delete(o.cmd.clientId);
+    const m = this.markets.get(o.cmd.symbol)!;
+    m.resting!.delete(o.cmd.clientId);
+    if (m.resting!.size === 0) m.resting = undefined;
   }
 
   private fill(order: RestingOrder, qty: number, price: number, liquidity: 'maker' | 'taker'): void {

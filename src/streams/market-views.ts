@@ -25,27 +25,30 @@ export interface MarketViewOptions {
 
 /**
  * When the current session began (−Infinity for one that never began, +Infinity while closed), computed once
- * per boundary rather than per quote: a calendar look-up costs microseconds.
+ * per boundary rather than per quote: a calendar look-up costs microseconds. The three times are kept in one typed
+ * array: a number kept in a variable or a field is a heap object of its own, which with thousands of stages is one
+ * more read out of the CPU's caches per quote.
  */
-function sessionStart(session: MarketViewOptions['session']): (now: number) => number {
-  if (!session) return () => -Infinity;
-  let from = Infinity;
-  let to = -Infinity;
-  let start = Infinity;
-  return (now) => {
-    if (now < from || now >= to) {
-      const open = session.intervalAt(now);
-      from = now;
+class SessionStart {
+  // from, to (the interval the answer holds for), start (the answer).
+  private readonly t = new Float64Array([Infinity, -Infinity, Infinity]);
+  constructor(private readonly session: NonNullable<MarketViewOptions['session']>) {}
+
+  at(now: number): number {
+    const t = this.t;
+    if (now < t[0]! || now >= t[1]!) {
+      const open = this.session.intervalAt(now);
+      t[0] = now;
       if (open) {
-        start = open.start;
-        to = open.end;
+        t[2] = open.start;
+        t[1] = open.end;
       } else {
-        start = Infinity;
-        to = session.nextBoundary(now)?.at ?? Infinity;
+        t[2] = Infinity;
+        t[1] = this.session.nextBoundary(now)?.at ?? Infinity;
       }
     }
-    return start;
-  };
+    return t[2]!;
+  }
 }
 
 /**
@@ -71,7 +74,12 @@ export class MarketViewStage {
   private staleArmed = false;
   // Armed while an instant is incomplete (a `more` quote was heard, its last quote not yet).
   private pending: TimerId | undefined;
-  private readonly currentSessionStart: (now: number) => number;
+  /** Undefined without a session calendar (the market is always open). */
+  private readonly sessionStart: SessionStart | undefined;
+  // The options a quote reads, as fields of the stage (one object read per quote rather than two).
+  private readonly clock: Clock;
+  private readonly staleAfterMs: number;
+  private readonly wants: ((spread: SpreadQuote | null) => boolean) | undefined;
   /** The spread quote being evaluated, before a view is built (a view gets its own copy). */
   private readonly scratch: SpreadQuoteScratch = { bid: 0, bidSize: 0, ask: 0, askSize: 0 };
   private readonly complete = (): void => {
@@ -81,13 +89,16 @@ export class MarketViewStage {
 
   constructor(
     private readonly def: SpreadDefinition,
-    private readonly options: MarketViewOptions,
+    options: MarketViewOptions,
     private readonly emit: (view: MarketView) => void,
   ) {
     this.index = new Map(def.legs.map((l) => [l.symbol, l.index]));
     this.latest = def.legs.map(() => undefined);
     this.usable = def.legs.map(() => null);
-    this.currentSessionStart = sessionStart(options.session);
+    this.sessionStart = options.session ? new SessionStart(options.session) : undefined;
+    this.clock = options.clock;
+    this.staleAfterMs = options.staleAfterMs;
+    this.wants = options.wants;
     this.staleTimer = rearmable(options.clock, () => {
       this.staleArmed = false;
       // Mid-instant, the pending evaluation comes next and re-arms this timer.
@@ -118,7 +129,7 @@ export class MarketViewStage {
   }
 
   private heard(q: LegQuote): void {
-    const clock = this.options.clock;
+    const clock = this.clock;
     if (q.more) {
       if (this.pending === undefined) this.pending = clock.setTimeout(this.complete, 0);
       return;
@@ -129,7 +140,7 @@ export class MarketViewStage {
 
   /** Stops its timers. */
   close(): void {
-    const clock = this.options.clock;
+    const clock = this.clock;
     this.staleTimer.disarm();
     this.staleArmed = false;
     if (this.pending !== undefined) clock.clearTimeout(this.pending);
@@ -137,9 +148,9 @@ export class MarketViewStage {
   }
 
   private evaluate(): void {
-    const { clock, staleAfterMs } = this.options;
-    const now = clock.now();
-    const start = this.currentSessionStart(now);
+    const staleAfterMs = this.staleAfterMs;
+    const now = this.clock.now();
+    const start = this.sessionStart === undefined ? -Infinity : this.sessionStart.at(now);
     const usable = this.usable;
     let complete = true;
     const last = this.lastLegs;
@@ -159,7 +170,7 @@ export class MarketViewStage {
       else for (let i = 0; i < usable.length; i++) last[i] = usable[i]!;
       const q = this.scratch;
       const quoted = complete && spreadQuoteInto(this.def, usable, now, staleAfterMs, q);
-      if (this.options.wants === undefined || this.options.wants(quoted ? q : null)) {
+      if (this.wants === undefined || this.wants(quoted ? q : null)) {
         this.emit({ at: now, spread: quoted ? { bid: q.bid, bidSize: q.bidSize, ask: q.ask, askSize: q.askSize } : null, legs: [...usable] });
       }
     }

@@ -279,6 +279,8 @@ describe('what the order does not tell its parent (UNHEARD_BY_PARENT: the engine
     parent?: Node;
     states: Record<string, Node>;
     entry: unknown[];
+    exit: unknown[];
+    always?: unknown[];
     initial?: { target: Node[] };
     transitions: Map<string, { actions: unknown[]; target?: Node[] }[]>;
   }
@@ -299,7 +301,9 @@ describe('what the order does not tell its parent (UNHEARD_BY_PARENT: the engine
       (n.transitions.get(type) ?? []).flatMap((t) => [
         ...t.actions.map((a) => `${n.key}: action ${actionType(a)}`),
         ...(t.target ?? []).flatMap((target) => [
+          ...n.exit.map((a) => `${n.key}: exits, exit ${actionType(a)}`),
           ...(target.type === 'final' ? [`${n.key}: ends in ${target.key}`] : []),
+          ...entered(target).flatMap((e) => ((e.always?.length ?? 0) > 0 ? [`${n.key}: enters ${e.key}, which has eventless transitions`] : [])),
           // XState's own delayed events (a state's \`after\`) are raised to the order itself, later.
           ...entered(target).flatMap((e) => e.entry.filter((a) => actionType(a) !== 'xstate.raise').map((a) => `${n.key}: enters ${e.key}, entry ${actionType(a)}`)),
         ]),
@@ -310,6 +314,8 @@ describe('what the order does not tell its parent (UNHEARD_BY_PARENT: the engine
     expect([...UNHEARD_BY_PARENT]).toEqual(['order.accepted']);
     expect(nodes.filter((n) => n.transitions.has('order.accepted')).map((n) => n.key)).toEqual(['submitted', 'working', 'replacing', 'pendingCancel']);
     for (const type of UNHEARD_BY_PARENT) expect(heard(type)).toEqual([]);
+    // No wildcard transition (`order.*`, `*`) could take an acknowledgement elsewhere.
+    expect(nodes.flatMap((n) => [...n.transitions.keys()]).filter((k) => k.includes('*'))).toEqual([]);
   });
 
   it('the walk tells a fill, a cancel and a reject apart: each reaches the parent or ends the order', () => {

@@ -145,13 +145,16 @@ function sameDecisions(s: Summary, b: BaselineResult): boolean {
  * them: both pay the collections their own garbage brings, as a sweep does, and nothing else.
  *
  * Why no `gc()` before a sample (until the eighth round there was one, and runs left untimed after it): a full
- * collection, forced or not, deoptimizes most of the engine's hot path. Each replay builds a new engine, and V8's
- * optimized code holds the previous engine's closures and objects it inlined; once those die, the collection marks
- * that code for deoptimization ("weak objects" under `--trace-deopt`: 43 functions, from the replay venue's loop to
- * XState's `_process`). The replay after it ran 177–220 ms against 78–100 back-to-back, and the next three were still
- * slower, so a collection forced before every sample timed that transient seven times. The baseline, timed over ten
- * runs, spread it thin. A long run's collections come from its own garbage: timing several runs back to back
- * includes them at the rate they come. The transient itself is reported apart (`replayAfterCollectionQuotesPerSec`).
+ * collection between two replays deoptimizes most of the engine's hot path. Each replay builds a new engine; V8's
+ * optimized code holds the objects and hidden classes of the engine it was optimized on weakly, and a full collection
+ * once that engine is gone frees them and marks the code for deoptimization ("weak objects" under `--trace-deopt`: 43
+ * functions, from the replay venue's loop to XState's `_process`). The replay after it ran 177–220 ms against 78–100
+ * back to back, and the next three were still slower; with an engine kept alive across the collection the replay
+ * after it ran 82–103 ms against 126–175 without (one pair of processes; a second pair was too noisy to tell, 98–154
+ * against 91–150). A collection forced before every sample timed that transient seven times, while the
+ * baseline, timed over ten runs, spread it thin. A long run's own collections come while its engine lives: timing
+ * several runs back to back includes them at the rate they come. The transient is reported apart
+ * (`replayAfterCollectionQuotesPerSec`).
  */
 const ENGINE_RUNS = 3;
 

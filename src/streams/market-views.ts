@@ -1,6 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import { rearmable, type Clock, type Rearmable, type TimerId } from '../clock/clock.js';
-import { legQuoteProblem, spreadQuoteInto, type LegQuote, type MarketView, type SpreadQuote, type SpreadQuoteScratch } from '../domain/quote.js';
+import type { LegQuote, MarketView, SpreadQuote, SpreadQuoteScratch } from '../domain/quote.js';
 import type { SessionCalendar } from '../domain/session-calendar.js';
 import type { SpreadDefinition } from '../domain/spread.js';
 
@@ -19,36 +19,44 @@ export interface MarketViewOptions {
    * Asked with the spread quote of each view that changed, before the view is built: a view it refuses is not built
    * nor emitted (an idle strategy's decision filter refuses most, and a view built for nothing is garbage). The
    * spread quote it is asked with is the stage's scratch, written again for the next view: it must not be kept.
+   * A function, or an object whose `wants` the stage calls (the engine's decision filter, `DecisionFilter`).
    */
-  wants?: (spread: SpreadQuote | null) => boolean;
+  wants?: ((spread: SpreadQuote | null) => boolean) | ViewWants;
 }
 
 /**
- * When the current session began (−Infinity for one that never began, +Infinity while closed), computed once
- * per boundary rather than per quote: a calendar look-up costs microseconds. The three times are kept in one typed
- * array: a number kept in a variable or a field is a heap object of its own, which with thousands of stages is one
- * more read out of the CPU's caches per quote.
+ * A stage's numbers, in one typed array: with thousands of stages each quote reads another stage's, out of the
+ * CPU's caches, and every object it reads on the way (each leg's last quote, the last view's legs, the spread
+ * definition's legs, the session's times, each a heap object of its own) is one more trip to memory. Here a quote
+ * reads the stage and this array. Offsets, from the start:
+ * - the session cache: the interval the answer holds for (from, to) and the answer (when the session began);
+ * - per leg (`LEG` numbers from `LEGS + LEG · index`): the latest quote (bid, ask, bid size, ask size, time; NaN
+ *   before the first, which no check passes), whether it is usable at this evaluation (1 or 0), the leg in the last
+ *   view that changed (1 when it was usable, then its bid, ask and sizes) and the leg's spread factor and trading
+ *   multiplier.
  */
-class SessionStart {
-  // from, to (the interval the answer holds for), start (the answer).
-  private readonly t = new Float64Array([Infinity, -Infinity, Infinity]);
-  constructor(private readonly session: NonNullable<MarketViewOptions['session']>) {}
+const FROM = 0;
+const TO = 1;
+const START = 2;
+const LEGS = 3;
+const BID = 0;
+const ASK = 1;
+const BID_SIZE = 2;
+const ASK_SIZE = 3;
+const TS = 4;
+const USABLE = 5;
+const LAST_USABLE = 6;
+const LAST_BID = 7;
+const LAST_ASK = 8;
+const LAST_BID_SIZE = 9;
+const LAST_ASK_SIZE = 10;
+const FACTOR = 11;
+const TM = 12;
+const LEG = 13;
 
-  at(now: number): number {
-    const t = this.t;
-    if (now < t[0]! || now >= t[1]!) {
-      const open = this.session.intervalAt(now);
-      t[0] = now;
-      if (open) {
-        t[2] = open.start;
-        t[1] = open.end;
-      } else {
-        t[2] = Infinity;
-        t[1] = this.session.nextBoundary(now)?.at ?? Infinity;
-      }
-    }
-    return t[2]!;
-  }
+/** What the stage asks before it builds a view (`MarketViewOptions.wants`), as an object it calls a method of. */
+export interface ViewWants {
+  wants(spread: SpreadQuote | null): boolean;
 }
 
 /**
@@ -61,25 +69,29 @@ class SessionStart {
  * only updates the leg; the view is computed at the instant's last quote (one without `more`, of any symbol
  * this stage hears), or, when that quote is routed elsewhere, by a zero-delay clock timer armed by the first
  * marked quote, which fires once the venue has published the whole instant. See docs/fill-model.md.
+ *
+ * A usable leg is one `legQuoteProblem` finds nothing wrong with, quoted in the current session; the spread quote
+ * is `spreadQuote`'s, computed from the numbers the stage keeps (the same sums in the same order).
  */
 export class MarketViewStage {
   private readonly index: Map<string, number>;
+  /** Each leg's latest quote (the objects a view is built of; the checks read the numbers in `m`). */
   private readonly latest: (LegQuote | undefined)[];
-  /** Each leg's usable book at the last evaluation (scratch: compared with the last view before a new one). */
-  private readonly usable: (LegQuote | null)[];
-  /** Each leg's usable book in the last view that changed (built or refused by `wants`); undefined before the first. */
-  private lastLegs: (LegQuote | null)[] | undefined;
+  private readonly m: Float64Array;
+  private readonly legCount: number;
+  /** Whether a view changed yet (the first evaluation always changes one). */
+  private changedOnce = false;
   /** Fires when the oldest usable leg goes stale; re-armed without allocating (a day re-arms it thousands of times). */
   private readonly staleTimer: Rearmable;
   private staleArmed = false;
   // Armed while an instant is incomplete (a `more` quote was heard, its last quote not yet).
   private pending: TimerId | undefined;
   /** Undefined without a session calendar (the market is always open). */
-  private readonly sessionStart: SessionStart | undefined;
+  private readonly session: MarketViewOptions['session'];
   // The options a quote reads, as fields of the stage (one object read per quote rather than two).
   private readonly clock: Clock;
   private readonly staleAfterMs: number;
-  private readonly wants: ((spread: SpreadQuote | null) => boolean) | undefined;
+  private readonly wants: ViewWants | undefined;
   /** The spread quote being evaluated, before a view is built (a view gets its own copy). */
   private readonly scratch: SpreadQuoteScratch = { bid: 0, bidSize: 0, ask: 0, askSize: 0 };
   private readonly complete = (): void => {
@@ -88,17 +100,28 @@ export class MarketViewStage {
   };
 
   constructor(
-    private readonly def: SpreadDefinition,
+    def: SpreadDefinition,
     options: MarketViewOptions,
     private readonly emit: (view: MarketView) => void,
   ) {
     this.index = new Map(def.legs.map((l) => [l.symbol, l.index]));
     this.latest = def.legs.map(() => undefined);
-    this.usable = def.legs.map(() => null);
-    this.sessionStart = options.session ? new SessionStart(options.session) : undefined;
+    this.legCount = def.legs.length;
+    const m = (this.m = new Float64Array(LEGS + LEG * def.legs.length).fill(NaN));
+    m[FROM] = Infinity;
+    m[TO] = -Infinity;
+    m[START] = options.session ? Infinity : -Infinity;
+    for (const leg of def.legs) {
+      const o = LEGS + LEG * leg.index;
+      m[o + LAST_USABLE] = 0;
+      m[o + FACTOR] = leg.factor;
+      m[o + TM] = leg.tradingMultiplier;
+    }
+    this.session = options.session;
     this.clock = options.clock;
     this.staleAfterMs = options.staleAfterMs;
-    this.wants = options.wants;
+    const wants = options.wants;
+    this.wants = wants === undefined ? undefined : typeof wants === 'function' ? { wants } : wants;
     this.staleTimer = rearmable(options.clock, () => {
       this.staleArmed = false;
       // Mid-instant, the pending evaluation comes next and re-arms this timer.
@@ -114,7 +137,7 @@ export class MarketViewStage {
   /** A leg quote (of any symbol: the stage ignores the ones it does not trade, but sees the end of an instant). */
   push(q: LegQuote): void {
     const i = this.index.get(q.symbol);
-    if (i !== undefined) this.latest[i] = q;
+    if (i !== undefined) this.take(i, q);
     else if (this.pending === undefined) return;
     this.heard(q);
   }
@@ -124,8 +147,19 @@ export class MarketViewStage {
    * thousands of stages reads a table that is no longer in the CPU's caches.
    */
   pushLeg(leg: number, q: LegQuote): void {
-    this.latest[leg] = q;
+    this.take(leg, q);
     this.heard(q);
+  }
+
+  private take(leg: number, q: LegQuote): void {
+    this.latest[leg] = q;
+    const m = this.m;
+    const o = LEGS + LEG * leg;
+    m[o + BID] = q.bid;
+    m[o + ASK] = q.ask;
+    m[o + BID_SIZE] = q.bidSize;
+    m[o + ASK_SIZE] = q.askSize;
+    m[o + TS] = q.ts;
   }
 
   private heard(q: LegQuote): void {
@@ -147,33 +181,49 @@ export class MarketViewStage {
     this.pending = undefined;
   }
 
+  /**
+   * When the current session began (−Infinity without a calendar or for one that never began, +Infinity while
+   * closed), computed once per boundary rather than per quote: a calendar look-up costs microseconds.
+   */
+  private sessionStart(now: number): number {
+    const m = this.m;
+    if (now < m[FROM]! || now >= m[TO]!) {
+      const session = this.session;
+      if (session === undefined) return -Infinity;
+      const open = session.intervalAt(now);
+      m[FROM] = now;
+      if (open) {
+        m[START] = open.start;
+        m[TO] = open.end;
+      } else {
+        m[START] = Infinity;
+        m[TO] = session.nextBoundary(now)?.at ?? Infinity;
+      }
+    }
+    return m[START]!;
+  }
+
   private evaluate(): void {
     const staleAfterMs = this.staleAfterMs;
     const now = this.clock.now();
-    const start = this.sessionStart === undefined ? -Infinity : this.sessionStart.at(now);
-    const usable = this.usable;
+    const start = this.sessionStart(now);
+    const m = this.m;
+    const n = this.legCount;
     let complete = true;
-    const last = this.lastLegs;
-    let same = last !== undefined;
+    let same = this.changedOnce;
     let oldest = Infinity;
-    for (let i = 0; i < usable.length; i++) {
-      const q = this.latest[i];
-      const u = legQuoteProblem(q, now, staleAfterMs) === undefined && q!.ts >= start ? q! : null;
-      usable[i] = u;
-      if (u === null) complete = false;
-      else if (u.ts < oldest) oldest = u.ts;
-      if (same && !sameLeg(last![i]!, u)) same = false;
+    for (let i = 0, o = LEGS; i < n; i++, o += LEG) {
+      const ts = m[o + TS]!;
+      // legQuoteProblem's checks (missing, one-sided, crossed, stale) on the numbers, and the session's start.
+      const usable = m[o + BID_SIZE]! > 0 && m[o + ASK_SIZE]! > 0 && !(m[o + BID]! >= m[o + ASK]!) && !(now - ts > staleAfterMs) && ts >= start;
+      if (!usable) complete = false;
+      else if (ts < oldest) oldest = ts;
+      // The same leg as in the last view: both unusable, or both usable with the same book.
+      if (same && (usable ? m[o + LAST_USABLE] !== 1 || m[o + LAST_BID] !== m[o + BID] || m[o + LAST_ASK] !== m[o + ASK] || m[o + LAST_BID_SIZE] !== m[o + BID_SIZE] || m[o + LAST_ASK_SIZE] !== m[o + ASK_SIZE] : m[o + LAST_USABLE] !== 0)) same = false;
+      m[o + USABLE] = usable ? 1 : 0;
     }
     // The spread is a function of the legs' books: the same books, the same spread.
-    if (!same) {
-      if (last === undefined) this.lastLegs = [...usable];
-      else for (let i = 0; i < usable.length; i++) last[i] = usable[i]!;
-      const q = this.scratch;
-      const quoted = complete && spreadQuoteInto(this.def, usable, now, staleAfterMs, q);
-      if (this.wants === undefined || this.wants(quoted ? q : null)) {
-        this.emit({ at: now, spread: quoted ? { bid: q.bid, bidSize: q.bidSize, ask: q.ask, askSize: q.askSize } : null, legs: [...usable] });
-      }
-    }
+    if (!same) this.changed(now, complete);
     // Wake up when the oldest usable leg goes stale. Deadlines only move later as quotes arrive, so a
     // timer already armed for an earlier moment is kept: it re-evaluates then and arms the next one.
     if (oldest < Infinity && !this.staleArmed) {
@@ -181,8 +231,58 @@ export class MarketViewStage {
       this.staleTimer.arm(oldest + staleAfterMs + 1 - now);
     }
   }
-}
 
+  /** The view changed: remember its legs, and build it unless `wants` refuses it. */
+  private changed(now: number, complete: boolean): void {
+    const m = this.m;
+    const n = this.legCount;
+    this.changedOnce = true;
+    for (let o = LEGS, end = LEGS + LEG * n; o < end; o += LEG) {
+      const usable = m[o + USABLE]!;
+      m[o + LAST_USABLE] = usable;
+      if (usable === 1) {
+        m[o + LAST_BID] = m[o + BID]!;
+        m[o + LAST_ASK] = m[o + ASK]!;
+        m[o + LAST_BID_SIZE] = m[o + BID_SIZE]!;
+        m[o + LAST_ASK_SIZE] = m[o + ASK_SIZE]!;
+      }
+    }
+    const q = this.scratch;
+    const quoted = complete && this.spreadInto(q);
+    if (this.wants === undefined || this.wants.wants(quoted ? q : null)) {
+      const legs: (LegQuote | null)[] = [];
+      for (let i = 0; i < n; i++) legs.push(m[LEGS + LEG * i + USABLE] === 1 ? this.latest[i]! : null);
+      this.emit({ at: now, spread: quoted ? { bid: q.bid, bidSize: q.bidSize, ask: q.ask, askSize: q.askSize } : null, legs });
+    }
+  }
+
+  /** `spreadQuoteInto` on the numbers of legs all usable: the same sums, in the legs' order. */
+  private spreadInto(out: SpreadQuoteScratch): boolean {
+    const m = this.m;
+    let bid = 0;
+    let ask = 0;
+    let bidSize = Infinity;
+    let askSize = Infinity;
+    for (let o = LEGS, end = LEGS + LEG * this.legCount; o < end; o += LEG) {
+      const f = m[o + FACTOR]!;
+      bid += f > 0 ? f * m[o + BID]! : f * m[o + ASK]!;
+      ask += f > 0 ? f * m[o + ASK]! : f * m[o + BID]!;
+      const tm = m[o + TM]!;
+      if (tm !== 0) {
+        const a = Math.abs(tm);
+        // Selling the spread sells positive legs (their bid) and buys negative ones (their ask).
+        bidSize = Math.min(bidSize, Math.floor((tm > 0 ? m[o + BID_SIZE]! : m[o + ASK_SIZE]!) / a));
+        askSize = Math.min(askSize, Math.floor((tm > 0 ? m[o + ASK_SIZE]! : m[o + BID_SIZE]!) / a));
+      }
+    }
+    if (!(bidSize > 0) || !(askSize > 0)) return false;
+    out.bid = bid;
+    out.bidSize = bidSize;
+    out.ask = ask;
+    out.askSize = askSize;
+    return true;
+  }
+}
 /** The market-view stage as an RxJS operator (see `MarketViewStage`). */
 export function toMarketViews(def: SpreadDefinition, options: MarketViewOptions): OperatorFunction<LegQuote, MarketView> {
   return (source) =>
@@ -199,9 +299,3 @@ export function toMarketViews(def: SpreadDefinition, options: MarketViewOptions)
       };
     });
 }
-
-function sameLeg(a: LegQuote | null, b: LegQuote | null): boolean {
-  if (a === null || b === null) return a === b;
-  return a.bid === b.bid && a.ask === b.ask && a.bidSize === b.bidSize && a.askSize === b.askSize;
-}
-

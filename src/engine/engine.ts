@@ -17,7 +17,7 @@ import { calendarFor } from '../domain/session-calendar.js';
 import type { OrderChange, OrderCommand, VenueReport } from '../domain/orders.js';
 import { hedgedUnits, nakedDeviation } from '../domain/position.js';
 import type { LegQuote, MarketView } from '../domain/quote.js';
-import { decisionFilter } from '../streams/decisions.js';
+import { DecisionFilter } from '../streams/decisions.js';
 import { MarketViewStage } from '../streams/market-views.js';
 import { ViewGate, type ViewProbe } from './view-gate.js';
 import { SimulatedVenue, type SimVenueSpec } from '../venue/simulated/simulated-venue.js';
@@ -428,10 +428,9 @@ export class Engine {
       // Past the decision filter: every view while an algo runs, and the first after an operator changed the
       // triggers or target.
       const name = s.spec.name;
-      const live = liveStrategy(ref, s.spec.triggers);
+      const relevant = new DecisionFilter(s.spec.triggers, () => this.freshView.size > 0 && this.freshView.has(name));
+      const live = liveStrategy(ref, s.spec.triggers, relevant);
       this.subscriptions.push(live.subscription);
-      const wantsEvery = (): boolean => live.algo() !== undefined || (this.freshView.size > 0 && this.freshView.has(name));
-      const relevant = decisionFilter(live.triggers, wantsEvery);
       const probes = viewProbes(ref, live.algo);
       // The decision filter is asked before a view is built: an idle strategy's stage builds none for nothing.
       const options = { staleAfterMs: s.staleAfterMs, clock: this.clock, session: calendarFor(s.spec.session.calendar), wants: relevant };
@@ -1166,19 +1165,21 @@ function viewProbes(ref: AnyActorRef, runningAlgo: () => AnyActorRef | undefined
 
 /**
  * What the quote path reads of a strategy on every quote: its triggers now (an operator may have changed them) and
- * its running algo, if any. Both are kept from the strategy's snapshots as they come (XState tells its observers
- * after each step, before the next event), so a quote reads two variables rather than the actor's snapshot, context
- * and spec, scattered in memory: at 1,000 strategies, asking the snapshot whether an algo ran cost about 0.45 µs a
- * quote, most of the quote path's own cost then.
+ * whether an algo runs, written into its decision filter from the strategy's snapshots as they come (XState tells
+ * its observers after each step, before the next event), so a quote reads the filter rather than the actor's
+ * snapshot, context and spec, scattered in memory: at 1,000 strategies, asking the snapshot whether an algo ran
+ * cost about 0.45 µs a quote, most of the quote path's own cost then. `algo` is the running algo, for the view gate.
  */
-function liveStrategy(ref: AnyActorRef, configured: Triggers): { triggers: () => Triggers; algo: () => AnyActorRef | undefined; subscription: { unsubscribe(): void } } {
+function liveStrategy(ref: AnyActorRef, configured: Triggers, filter: DecisionFilter): { algo: () => AnyActorRef | undefined; subscription: { unsubscribe(): void } } {
   type Context = { spec?: { triggers?: Triggers }; algo?: { ref: AnyActorRef } | null };
   let triggers = configured;
   let algo: AnyActorRef | undefined;
   const take = (snapshot: unknown): void => {
     const context = (snapshot as { context?: Context } | undefined)?.context;
-    triggers = context?.spec?.triggers ?? configured;
+    const now = context?.spec?.triggers ?? configured;
+    if (now !== triggers) filter.setTriggers((triggers = now));
     algo = context?.algo?.ref;
+    filter.executing = algo !== undefined;
   };
   take(ref.getSnapshot());
   const subscription = ref.subscribe({
@@ -1186,5 +1187,5 @@ function liveStrategy(ref: AnyActorRef, configured: Triggers): { triggers: () =>
     // The engine's own subscription reports the actor's failure.
     error: () => {},
   });
-  return { triggers: () => triggers, algo: () => algo, subscription };
+  return { algo: () => algo, subscription };
 }

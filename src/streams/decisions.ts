@@ -22,29 +22,59 @@ export function spreadMask(q: SpreadQuote | null, t: Triggers): number {
 }
 
 /**
- * The decision filter as a plain predicate of a view's spread quote: true for a view that can change a decision,
- * i.e. when the decision mask changes, or while `wantsEvery()` says the strategy is executing. `triggers` is read
- * once per view (an operator may change them). The first view passes.
+ * The decision filter, asked with a view's spread quote (a `ViewWants` of the market-view stage): true for a view that
+ * can change a decision, i.e. when the decision mask changes, while `executing` (the strategy's algo runs), or when
+ * `wantsEvery()` says so. The first view passes. The triggers are kept as numbers beside the last mask (NaN for a
+ * trigger that is not set, which no price reaches); whoever watches the strategy sets them again when an operator
+ * changes them (`setTriggers`), so a view reads only this object.
  */
-export function decisionFilter(triggers: () => Triggers, wantsEvery: () => boolean): (spread: SpreadQuote | null) => boolean {
-  let last = -1;
-  return (spread) => {
-    const m = spreadMask(spread, triggers());
-    const changed = m !== last;
-    last = m;
-    return changed || wantsEvery();
-  };
+export class DecisionFilter {
+  private last = -1;
+  /** Whether the strategy's algo runs: every view passes then. */
+  executing = false;
+  // longEntry, longExit, shortEntry, shortExit.
+  private readonly t = new Float64Array(4);
+
+  constructor(
+    triggers: Triggers,
+    private readonly wantsEvery: () => boolean,
+  ) {
+    this.setTriggers(triggers);
+  }
+
+  setTriggers(t: Triggers): void {
+    this.t[0] = t.longEntry ?? NaN;
+    this.t[1] = t.longExit ?? NaN;
+    this.t[2] = t.shortEntry ?? NaN;
+    this.t[3] = t.shortExit ?? NaN;
+  }
+
+  wants(q: SpreadQuote | null): boolean {
+    // spreadMask's, on the numbers (a comparison with NaN is false, as with a trigger that is not set).
+    let m = 0;
+    if (q !== null) {
+      const t = this.t;
+      m = 1;
+      if (q.ask <= t[0]!) m |= 2;
+      if (q.bid >= t[1]!) m |= 4;
+      if (q.bid >= t[2]!) m |= 8;
+      if (q.ask <= t[3]!) m |= 16;
+    }
+    const changed = m !== this.last;
+    this.last = m;
+    return changed || this.executing || this.wantsEvery();
+  }
 }
 
 /**
- * Passes a view on only when it can change a decision (`decisionFilter`).
+ * Passes a view on only when it can change a decision (`DecisionFilter`).
  * Machines cost microseconds per event, so an idle strategy must not see every tick.
  */
 export function decisionRelevant(triggers: Triggers, wantsEvery: () => boolean): MonoTypeOperatorFunction<MarketView> {
   // The last mask is per subscription: the first view of every subscription passes.
   return (source) =>
     defer(() => {
-      const relevant = decisionFilter(() => triggers, wantsEvery);
-      return source.pipe(filter((view) => relevant(view.spread)));
+      const relevant = new DecisionFilter(triggers, wantsEvery);
+      return source.pipe(filter((view) => relevant.wants(view.spread)));
     });
 }

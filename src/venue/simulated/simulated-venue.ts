@@ -34,7 +34,7 @@ export interface SimVenueSpec {
 /**
  * What a quote of one instrument needs, read from one object (with thousands of instruments, each quote reads
  * another instrument's, out of the CPU's caches): its symbol, tick as a number, width in ticks, sizes, mean interval,
- * its market at the exchange, its quote timer and its fair price.
+ * its market at the exchange, its quote timer and where the market model keeps its numbers.
  */
 interface Quoting {
   readonly symbol: string;
@@ -46,8 +46,9 @@ interface Quoting {
   readonly market: Market;
   /** Arms the timer of this instrument's next quote (one at a time). */
   readonly arm: (ms: number) => void;
-  /** The model's fair price of this instrument at a time. */
-  readonly mid: (t: number) => number;
+  /** Its place in the market model (`MarketModel.placeOf`), for its fair price. */
+  readonly group: number;
+  readonly follower: number;
 }
 
 /**
@@ -96,6 +97,7 @@ export class SimulatedVenue extends Exchange {
     }
     this.model = new MarketModel(this.random, bases, followers);
     for (const i of spec.instruments) {
+      const place = this.model.placeOf(i.symbol);
       const q: Quoting = {
         symbol: i.symbol,
         tick: Number(i.tickSize),
@@ -105,7 +107,8 @@ export class SimulatedVenue extends Exchange {
         intervalMs: i.quoteIntervalMs,
         market: this.marketOf(i.symbol),
         arm: this.rearmable(() => this.quote(q)),
-        mid: this.model.priceOf(i.symbol),
+        group: place.group,
+        follower: place.follower,
       };
       this.sims.push(q);
     }
@@ -128,7 +131,7 @@ export class SimulatedVenue extends Exchange {
       if (next) this.scheduleQuote(q, next.at + this.random.exponential(q.intervalMs));
       return;
     }
-    const bid = Math.floor(q.mid(now) / q.tick);
+    const bid = Math.floor(this.model.midAt(q.group, q.follower, now) / q.tick);
     this.publishQuoteTo(q.market, {
       symbol: q.symbol,
       bid,

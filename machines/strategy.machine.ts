@@ -1,6 +1,6 @@
 import { assign, setup, stopChild, type ActorRefFrom } from 'xstate';
 import { hedgedUnits } from '../src/domain/position.js';
-import type { MarketView } from '../src/domain/quote.js';
+import type { MarketView, SpreadQuote } from '../src/domain/quote.js';
 import type { Triggers } from '../src/domain/triggers.js';
 import { algoMachine, type AlgoKind, type AlgoResult, type AlgoSpec, type Purpose } from './algo.machine.js';
 import { sessionMachine, type SessionInput, type SessionNotice } from './session.machine.js';
@@ -134,8 +134,9 @@ const algoEnded = ['applyResult', 'pauseOnRiskRefusal', 'stopEndedAlgo', 'forget
 /** The purposes a strategy launches at its trigger prices (a flatten comes only from the kill switch, a manual order from an operator). */
 type TriggerPurpose = Exclude<Purpose, 'flatten' | 'manual'>;
 
-function wants(c: StrategyContext, purpose: TriggerPurpose): boolean {
-  const q = c.market?.spread;
+/** Whether the strategy starts an algo for `purpose` on `market` (the view it holds, or one an event brings). */
+function wants(c: StrategyContext, purpose: TriggerPurpose, market: MarketView | null = c.market): boolean {
+  const q = market?.spread;
   if (!c.gateOpen || c.paused || !q) return false;
   const t = c.spec.triggers;
   const pos = position(c);
@@ -145,7 +146,7 @@ function wants(c: StrategyContext, purpose: TriggerPurpose): boolean {
     : purpose === 'shortEntry' ? t.shortEntry !== null && pos <= 0 && -pos < c.spec.target
     : t.shortExit !== null && pos < 0;
   if (!allowed) return false;
-  if (c.spec.algo.kind === 'quoting') return quotingPrefers(c, purpose);
+  if (c.spec.algo.kind === 'quoting') return quotingPrefers(c, purpose, q);
   switch (purpose) {
     case 'longEntry':
       return q.ask <= t.longEntry!;
@@ -163,12 +164,11 @@ function wants(c: StrategyContext, purpose: TriggerPurpose): boolean {
  * works one algo at a time, so when flat it quotes the entry nearer to the market (the long entry when
  * the spread mid is at or below the middle of the two entries); in a position it quotes the exit.
  */
-function quotingPrefers(c: StrategyContext, purpose: TriggerPurpose): boolean {
+function quotingPrefers(c: StrategyContext, purpose: TriggerPurpose, q: SpreadQuote): boolean {
   const t = c.spec.triggers;
   if (purpose === 'longExit' || purpose === 'shortExit') return true;
   const other = purpose === 'longEntry' ? t.shortEntry : t.longEntry;
   if (other === null || position(c) !== 0) return true;
-  const q = c.market!.spread!;
   const mid = (q.bid + q.ask) / 2;
   const middle = (t.longEntry! + t.shortEntry!) / 2;
   return purpose === 'longEntry' ? mid <= middle : mid > middle;
@@ -316,7 +316,7 @@ export const strategyMachine = setup({
     wantsShortExit: ({ context }) => wants(context, 'shortExit'),
     /** `wants` on the view the event brings, before `storeMarket` stores it. */
     viewWants: ({ context, event }, params: { purpose: TriggerPurpose }) =>
-      event.type === 'spread.quoted' && wants({ ...context, ...withView(event.view) }, params.purpose),
+      event.type === 'spread.quoted' && wants(context, params.purpose, event.view),
     hasNoAlgo: ({ context }) => context.algo === null,
     /**
      * A manual order starts only while the window is open and not closing (an order then would be stopped at once).

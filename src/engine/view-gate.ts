@@ -130,9 +130,9 @@ const MARKET_FIELDS = new Set<PropertyKey>(['market', 'latest']);
  *
  * Only two kinds of guard are evaluated when a view is stored: those of the active states' eventless transitions,
  * and those of the active states' `spread.quoted` transitions. Every other guard is evaluated at its own event,
- * and the held view is delivered before that event. Of those, only the guards that read a market field now can
- * answer differently: a guard is a function of what it reads, and one that read neither field answers alike
- * whatever view is stored. Composite guards (`and`, `or`, `not`) are taken apart into the guards they combine.
+ * and the held view is delivered before that event. Of those, only the guards that read a market field of the
+ * context, or the event's view, now can answer differently: a guard is a function of what it reads, and one that
+ * read none of them answers alike whatever view is stored. Composite guards (`and`, `or`, `not`) are taken apart into the guards they combine.
  */
 function survey(ref: AnyActorRef, snap: Snapshot, view: MarketView): Survey | null {
   const named = (ref as unknown as { logic?: { implementations?: { guards?: Record<string, unknown> } } }).logic?.implementations?.guards;
@@ -158,7 +158,6 @@ function survey(ref: AnyActorRef, snap: Snapshot, view: MarketView): Survey | nu
     for (const t of node.always ?? []) if (!collect(t.guard)) return null;
     for (const t of node.transitions?.get('spread.quoted') ?? []) if (!collect(t.guard)) return null;
   }
-  const event = { type: 'spread.quoted', view };
   let read = false;
   const watched = new Proxy(snap.context!, {
     get(target, key, receiver) {
@@ -166,6 +165,15 @@ function survey(ref: AnyActorRef, snap: Snapshot, view: MarketView): Survey | nu
       return Reflect.get(target, key, receiver) as unknown;
     },
   });
+  const event = new Proxy(
+    { type: 'spread.quoted', view },
+    {
+      get(target, key, receiver) {
+        if (key === 'view') read = true;
+        return Reflect.get(target, key, receiver) as unknown;
+      },
+    },
+  );
   const out: Survey = { guards: [], values: [], next: undefined, event: { type: 'spread.quoted', view } };
   for (const g of atoms) {
     read = false;

@@ -8,6 +8,13 @@ type Guard = (args: { context: unknown; event: unknown }, params: unknown) => un
 export interface ViewProbe {
   ref: AnyActorRef;
   withView: (context: never, view: MarketView) => object;
+  /**
+   * The gate's memo, kept on the probe: the last snapshot of `ref` it surveyed and what it found. An actor's
+   * snapshots only move forward, so the last one is the only one asked about again (thousands of times while an
+   * algo works, between two of its steps).
+   */
+  surveyed?: object;
+  survey?: Survey | null;
 }
 
 /**
@@ -30,8 +37,6 @@ export interface ViewProbe {
 export class ViewGate {
   /** Per strategy, the newest view not yet delivered, and where to deliver it. */
   private readonly held = new Map<string, { ref: AnyActorRef; view: MarketView }>();
-  /** Per snapshot seen (a new one after every change), the guards a view could change and their answers. */
-  private readonly surveys = new WeakMap<object, Survey | null>();
   /** Views held back, and views sent on (as crossings or to bring an actor up to date). */
   readonly counts = { held: 0, crossings: 0, flushed: 0 };
 
@@ -47,7 +52,13 @@ export class ViewGate {
         return true;
       }
     }
-    this.held.set(strategy, { ref, view });
+    // A strategy already holding a view keeps its place in the delivery order, and its record.
+    const h = this.held.get(strategy);
+    if (h === undefined) this.held.set(strategy, { ref, view });
+    else {
+      h.ref = ref;
+      h.view = view;
+    }
     this.counts.held++;
     return false;
   }
@@ -85,8 +96,12 @@ export class ViewGate {
   private isCrossing(probe: ViewProbe, view: MarketView): boolean {
     const snap = probe.ref.getSnapshot() as Snapshot | undefined;
     if (!snap || snap.status !== 'active' || !snap.context) return true;
-    let before = this.surveys.get(snap);
-    if (!before) this.surveys.set(snap, (before = survey(probe.ref, snap, view)));
+    let before = probe.survey;
+    if (probe.surveyed !== snap || before === undefined) {
+      before = survey(probe.ref, snap, view);
+      probe.surveyed = snap;
+      probe.survey = before;
+    }
     if (before === null) return true;
     if (before.guards.length === 0) return false;
     // The context as it would be with the view stored: copied once per snapshot, its market fields written per view
@@ -112,7 +127,7 @@ interface StateNodeLike {
 }
 
 /** The guards a view could change the answer of in one snapshot, with their answers then. */
-interface Survey {
+export interface Survey {
   guards: Guard[];
   values: unknown[];
   /** The snapshot's context with a view stored, written again for each view asked about (made at the first). */

@@ -201,8 +201,11 @@ export class Engine {
   private readonly stateWatchers: (() => void)[] = [];
   /** The same watchers by strategy (its own and its session's). */
   private readonly stateWatchersOf = new Map<string, (() => void)[]>();
-  /** Strategies whose next market view is sent to them whatever its decision mask (after a trigger or target change). */
-  private readonly freshView = new Set<string>();
+  /**
+   * Each strategy's decision filter (made at the start). Its `fresh` flag sends the strategy its next market view
+   * whatever its decision mask (after a trigger or target change).
+   */
+  private readonly filters = new Map<string, DecisionFilter>();
   /** Views held back from strategies whose decisions they would not change (crossings, not views: view-gate.ts). */
   private readonly viewGate = new ViewGate();
   private readonly crossingsOnly: boolean;
@@ -404,8 +407,11 @@ export class Engine {
           if (this.pendingAdoption.size > 0) this.bookAdopted(q);
           this.funding.quoted(q.symbol);
         }
-        const { stages, legs } = route;
-        for (let i = 0; i < stages.length; i++) stages[i]!.pushLeg(legs[i]!, q);
+        const first = route.stage;
+        if (first === undefined) return;
+        first.pushLeg(route.leg, q);
+        const rest = route.rest;
+        for (let i = 0; i < rest.length; i++) rest[i]!.stage.pushLeg(rest[i]!.leg, q);
       }),
       this.venue.reports$.subscribe((r) => this.onReport(r)),
     );
@@ -428,7 +434,8 @@ export class Engine {
       // Past the decision filter: every view while an algo runs, and the first after an operator changed the
       // triggers or target.
       const name = s.spec.name;
-      const relevant = new DecisionFilter(s.spec.triggers, () => this.freshView.size > 0 && this.freshView.has(name));
+      const relevant = new DecisionFilter(s.spec.triggers);
+      this.filters.set(name, relevant);
       const live = liveStrategy(ref, s.spec.triggers, relevant);
       this.subscriptions.push(live.subscription);
       const probes = viewProbes(ref, live.algo);
@@ -437,14 +444,17 @@ export class Engine {
       const stage = new MarketViewStage(s.definition, options, (view) => {
         // A stopped strategy (its stop finished before the run's end) hears nothing more.
         if (ref.getSnapshot().status !== 'active') return this.viewGate.drop(name);
-        const fresh = this.freshView.size > 0 && this.freshView.delete(name);
+        const fresh = relevant.fresh;
+        relevant.fresh = false;
         // Of those, only crossings go now; the others wait for the next event of any kind (view-gate.ts).
         if (fresh || !this.crossingsOnly || this.viewGate.admit(name, ref, probes(), view)) this.deliverView(name, ref, view);
       });
       for (const [symbol, leg] of stage.legsBySymbol) {
         const route = this.routeOf(symbol);
-        route.stages.push(stage);
-        route.legs.push(leg);
+        if (route.stage === undefined) {
+          route.stage = stage;
+          route.leg = leg;
+        } else route.rest = [...route.rest, { stage, leg }];
       }
       this.subscriptions.push({ unsubscribe: () => stage.close() });
     }
@@ -453,8 +463,14 @@ export class Engine {
 
   private routeOf(symbol: string): QuoteRoute {
     let route = this.routes.get(symbol);
-    if (route === undefined) this.routes.set(symbol, (route = { last: undefined, stages: [], legs: [] }));
+    if (route === undefined) this.routes.set(symbol, (route = { last: undefined, stage: undefined, leg: 0, rest: NO_STAGES }));
     return route;
+  }
+
+  /** The strategy's next market view goes to it whatever its decision mask. */
+  private wantFreshView(strategy: string): void {
+    const filter = this.filters.get(strategy);
+    if (filter !== undefined) filter.fresh = true;
   }
 
   /** A symbol's last two-sided quote. */
@@ -684,7 +700,7 @@ export class Engine {
     };
     this.record({ kind: 'control', at: this.clock.now(), action: 'setTriggers', strategy, source: options.source ?? 'library', triggers: next, previous });
     // The strategy forgets the view it holds; the next one is sent to it whatever its decision mask.
-    this.freshView.add(strategy);
+    this.wantFreshView(strategy);
     this.sendIn(ref, { type: 'triggers.requested', triggers: scaled });
     return { ok: true, strategies: [strategy] };
   }
@@ -701,7 +717,7 @@ export class Engine {
     if (!parsed.success) return invalid(new ConfigError('target', parsed.error.issues[0]?.message ?? 'is not a valid target', target).message);
     const previous = (c.ref.getSnapshot() as { context: { spec: { target: number } } }).context.spec.target;
     this.record({ kind: 'control', at: this.clock.now(), action: 'setTarget', strategy, source: options.source ?? 'library', target: parsed.data, previous });
-    this.freshView.add(strategy);
+    this.wantFreshView(strategy);
     this.sendIn(c.ref, { type: 'target.requested', target: parsed.data });
     return { ok: true, strategies: [strategy] };
   }
@@ -1136,12 +1152,18 @@ function recordStrategy(r: EngineRecord): string | undefined {
   }
 }
 
-/** A symbol's route (see `Engine.routes`): each stage in `stages` reads the symbol as its leg `legs[i]`. */
+/**
+ * A symbol's route (see `Engine.routes`): the stages that hear the symbol, each with the leg it reads it as. The
+ * first is the route's own fields (a symbol is most often one strategy's leg: with thousands of strategies a quote
+ * then reads the route and the stage, not two more arrays out of the CPU's caches), the others follow in `rest`.
+ */
 interface QuoteRoute {
   last: LegQuote | undefined;
-  readonly stages: MarketViewStage[];
-  readonly legs: number[];
+  stage: MarketViewStage | undefined;
+  leg: number;
+  rest: readonly { readonly stage: MarketViewStage; readonly leg: number }[];
 }
+const NO_STAGES: QuoteRoute['rest'] = [];
 
 /**
  * What the view gate asks of a strategy: the strategy, and its running algo if any. Built once per strategy and

@@ -23,8 +23,9 @@ export function spreadMask(q: SpreadQuote | null, t: Triggers): number {
 
 /**
  * The decision filter, asked with a view's spread quote (a `ViewWants` of the market-view stage): true for a view that
- * can change a decision, i.e. when the decision mask changes, while `executing` (the strategy's algo runs), or when
- * `wantsEvery()` says so. The first view passes. The triggers are kept as numbers beside the last mask (NaN for a
+ * can change a decision, i.e. when the decision mask changes, while `executing` (the strategy's algo runs), while
+ * `fresh` (set by whoever wants the next view whatever its mask, and cleared by them), or when `wantsEvery()` says
+ * so. The first view passes. The triggers are kept as numbers beside the last mask (NaN for a
  * trigger that is not set, which no price reaches); whoever watches the strategy sets them again when an operator
  * changes them (`setTriggers`), so a view reads only this object.
  */
@@ -32,12 +33,14 @@ export class DecisionFilter {
   private last = -1;
   /** Whether the strategy's algo runs: every view passes then. */
   executing = false;
+  /** Whether the next view passes whatever its mask (an operator changed the triggers or the target). */
+  fresh = false;
   // longEntry, longExit, shortEntry, shortExit.
   private readonly t = new Float64Array(4);
 
   constructor(
     triggers: Triggers,
-    private readonly wantsEvery: () => boolean,
+    private readonly wantsEvery?: () => boolean,
   ) {
     this.setTriggers(triggers);
   }
@@ -62,7 +65,7 @@ export class DecisionFilter {
     }
     const changed = m !== this.last;
     this.last = m;
-    return changed || this.executing || this.wantsEvery();
+    return changed || this.executing || this.fresh || (this.wantsEvery !== undefined && this.wantsEvery());
   }
 }
 

@@ -226,6 +226,18 @@ describe('SimulatedVenue quotes', () => {
     expect(h.quotes.length).toBe(seen);
     expect(h.received).toEqual([]);
   });
+
+  it('a stop while a quote is being delivered (its subscriber stops the venue): that quote is the last one published', () => {
+    const h = harness({ instruments: [flat({ quoteIntervalMs: 100 }), flat({ symbol: 'B', quoteIntervalMs: 100 })] });
+    const sub = h.venue.quotes$.subscribe(() => {
+      sub.unsubscribe();
+      h.venue.stop();
+    });
+    h.clock.advance(MINUTE);
+    expect(h.quotes).toHaveLength(1);
+    h.clock.advance(MINUTE);
+    expect(h.quotes).toHaveLength(1);
+  });
 });
 
 describe('SimulatedVenue latency', () => {

@@ -77,11 +77,12 @@ export class ReplayVenue extends Exchange {
     const q = this.next < this.table.length ? this.table.ts[this.next]! : Infinity;
     const at = tr && this.nextTrade < tr.length ? Math.min(q, tr.ts[this.nextTrade]!) : q;
     if (at === Infinity) return;
-    this.wake(Math.max(0, at - this.clock.now()));
+    this.wake.arm(Math.max(0, at - this.clock.now()));
   }
 
   /** Applies every row due now: the trades, then the quotes (all but the last marked `more`); then waits. */
   private replay(): void {
+    if (!this.running) return;
     const now = this.clock.now();
     const tr = this.trades;
     if (tr) {

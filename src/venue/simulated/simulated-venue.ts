@@ -1,4 +1,4 @@
-import type { Clock } from '../../clock/clock.js';
+import type { Clock, Rearmable } from '../../clock/clock.js';
 import { ConfigError } from '../../domain/errors.js';
 import type { CalendarSpec } from '../../domain/session-calendar.js';
 import { Exchange, type ExchangeInstrument, type Market, type SimFaults } from '../exchange.js';
@@ -44,8 +44,8 @@ interface Quoting {
   readonly sizeMax: number;
   readonly intervalMs: number;
   readonly market: Market;
-  /** Arms the timer of this instrument's next quote (one at a time). */
-  readonly arm: (ms: number) => void;
+  /** The timer of this instrument's next quote (armed one at a time). */
+  readonly timer: Rearmable;
   /** Its place in the market model (`MarketModel.placeOf`), for its fair price. */
   readonly group: number;
   readonly follower: number;
@@ -106,7 +106,7 @@ export class SimulatedVenue extends Exchange {
         sizeMax: i.size.max,
         intervalMs: i.quoteIntervalMs,
         market: this.marketOf(i.symbol),
-        arm: this.rearmable(() => this.quote(q)),
+        timer: this.rearmable(() => this.quote(q)),
         group: place.group,
         follower: place.follower,
       };
@@ -120,10 +120,11 @@ export class SimulatedVenue extends Exchange {
   }
 
   private scheduleQuote(q: Quoting, at: number): void {
-    q.arm(Math.max(1, Math.round(at - this.clock.now())));
+    q.timer.arm(Math.max(1, Math.round(at - this.clock.now())));
   }
 
   private quote(q: Quoting): void {
+    if (!this.running) return;
     const now = this.clock.now();
     if (!this.calendar.isOpen(now)) {
       this.clearBook(q.symbol);

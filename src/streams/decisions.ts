@@ -25,9 +25,10 @@ export function spreadMask(q: SpreadQuote | null, t: Triggers): number {
  * The decision filter, asked with a view's spread quote (a `ViewWants` of the market-view stage): true for a view that
  * can change a decision, i.e. when the decision mask changes, while `executing` (the strategy's algo runs), while
  * `fresh` (set by whoever wants the next view whatever its mask, and cleared by them), or when `wantsEvery()` says
- * so. The first view passes. The triggers are kept as numbers beside the last mask (NaN for a
- * trigger that is not set, which no price reaches); whoever watches the strategy sets them again when an operator
- * changes them (`setTriggers`), so a view reads only this object.
+ * so. The first view passes. The triggers are kept as the filter's own fields beside its last mask (whole numbers,
+ * held in the object itself rather than each in a heap object of its own, with a bit of `set` for each trigger that
+ * is set); whoever watches the strategy sets them again when an operator changes them (`setTriggers`), so a view
+ * reads only this object.
  */
 export class DecisionFilter {
   private last = -1;
@@ -35,8 +36,12 @@ export class DecisionFilter {
   executing = false;
   /** Whether the next view passes whatever its mask (an operator changed the triggers or the target). */
   fresh = false;
-  // longEntry, longExit, shortEntry, shortExit.
-  private readonly t = new Float64Array(4);
+  /** Which triggers are set: the mask bit each one gives (2 long entry, 4 long exit, 8 short entry, 16 short exit). */
+  private set = 0;
+  private longEntry = 0;
+  private longExit = 0;
+  private shortEntry = 0;
+  private shortExit = 0;
 
   constructor(
     triggers: Triggers,
@@ -46,22 +51,23 @@ export class DecisionFilter {
   }
 
   setTriggers(t: Triggers): void {
-    this.t[0] = t.longEntry ?? NaN;
-    this.t[1] = t.longExit ?? NaN;
-    this.t[2] = t.shortEntry ?? NaN;
-    this.t[3] = t.shortExit ?? NaN;
+    this.set = (t.longEntry !== null ? 2 : 0) | (t.longExit !== null ? 4 : 0) | (t.shortEntry !== null ? 8 : 0) | (t.shortExit !== null ? 16 : 0);
+    this.longEntry = t.longEntry ?? 0;
+    this.longExit = t.longExit ?? 0;
+    this.shortEntry = t.shortEntry ?? 0;
+    this.shortExit = t.shortExit ?? 0;
   }
 
   wants(q: SpreadQuote | null): boolean {
-    // spreadMask's, on the numbers (a comparison with NaN is false, as with a trigger that is not set).
+    // spreadMask's, on the filter's own fields.
     let m = 0;
     if (q !== null) {
-      const t = this.t;
       m = 1;
-      if (q.ask <= t[0]!) m |= 2;
-      if (q.bid >= t[1]!) m |= 4;
-      if (q.bid >= t[2]!) m |= 8;
-      if (q.ask <= t[3]!) m |= 16;
+      if (q.ask <= this.longEntry) m |= 2;
+      if (q.bid >= this.longExit) m |= 4;
+      if (q.bid >= this.shortEntry) m |= 8;
+      if (q.ask <= this.shortExit) m |= 16;
+      m &= this.set | 1;
     }
     const changed = m !== this.last;
     this.last = m;

@@ -89,6 +89,11 @@ export function spreadQuoteInto(def: SpreadDefinition, legs: readonly (LegQuote 
       askSize = Math.min(askSize, Math.floor((tm > 0 ? q!.askSize : q!.bidSize) / a));
     }
   }
+  return writeSpreadQuote(out, bid, bidSize, ask, askSize);
+}
+
+/** A spread quote's sums into `out`: true when both sizes are positive (a spread quote), else false and `out` unchanged. */
+export function writeSpreadQuote(out: SpreadQuoteScratch, bid: number, bidSize: number, ask: number, askSize: number): boolean {
   if (!(bidSize > 0) || !(askSize > 0)) return false;
   out.bid = bid;
   out.bidSize = bidSize;

@@ -1,6 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import { rearmable, type Clock, type Rearmable, type TimerId } from '../clock/clock.js';
-import type { LegQuote, MarketView, SpreadQuote, SpreadQuoteScratch } from '../domain/quote.js';
+import { writeSpreadQuote, type LegQuote, type MarketView, type SpreadQuote, type SpreadQuoteScratch } from '../domain/quote.js';
 import type { SessionCalendar } from '../domain/session-calendar.js';
 import type { SpreadDefinition } from '../domain/spread.js';
 
@@ -275,12 +275,7 @@ export class MarketViewStage {
         askSize = Math.min(askSize, Math.floor((tm > 0 ? m[o + ASK_SIZE]! : m[o + BID_SIZE]!) / a));
       }
     }
-    if (!(bidSize > 0) || !(askSize > 0)) return false;
-    out.bid = bid;
-    out.bidSize = bidSize;
-    out.ask = ask;
-    out.askSize = askSize;
-    return true;
+    return writeSpreadQuote(out, bid, bidSize, ask, askSize);
   }
 }
 /** The market-view stage as an RxJS operator (see `MarketViewStage`). */

@@ -202,7 +202,7 @@ export class Engine {
   /** The same watchers by strategy (its own and its session's). */
   private readonly stateWatchersOf = new Map<string, (() => void)[]>();
   /**
-   * Each strategy's decision filter (made at the start). Its `fresh` flag sends the strategy its next market view
+   * Each strategy's decision filter. Its `fresh` flag sends the strategy its next market view
    * whatever its decision mask (after a trigger or target change).
    */
   private readonly filters = new Map<string, DecisionFilter>();
@@ -230,6 +230,9 @@ export class Engine {
     const instruments = new Map<string, LedgerInstrument>();
     for (const s of config.strategies) {
       this.strategies.set(s.spec.name, s);
+      // Made here, not at the start: a control made before the strategy's first quote (a host's stateChanges$
+      // subscriber acts while the engine starts) marks it fresh.
+      this.filters.set(s.spec.name, new DecisionFilter(s.spec.triggers));
       const legs = new StrategyLegs(s);
       this.legsOf.set(s.spec.name, legs);
       this.algoRecords.set(s.spec.name, new AlgoRecords(s, legs));
@@ -434,8 +437,7 @@ export class Engine {
       // Past the decision filter: every view while an algo runs, and the first after an operator changed the
       // triggers or target.
       const name = s.spec.name;
-      const relevant = new DecisionFilter(s.spec.triggers);
-      this.filters.set(name, relevant);
+      const relevant = this.filters.get(name)!;
       const live = liveStrategy(ref, s.spec.triggers, relevant);
       this.subscriptions.push(live.subscription);
       const probes = viewProbes(ref, live.algo);

@@ -5,7 +5,9 @@ import { resolveConfig, type EngineConfig } from '../../src/config/resolve.js';
 import type { SimulatedConfigInput } from '../../src/config/schema.js';
 import { createEngine } from '../../src/engine/engine.js';
 import type { EngineRecord } from '../../src/engine/records.js';
+import { VirtualClock } from '../../src/clock/virtual-clock.js';
 import { at, scriptedDemo } from '../helpers/scripted-demo.js';
+import { ScriptedVenue } from '../helpers/scripted-venue.js';
 
 /** The algo's view of the market: when it was computed and RB's book (null when unusable). */
 function algoView(ref: AnyActorRef): { at: number; rb: { bid: number; ask: number } | null } {
@@ -110,6 +112,30 @@ describe('crossings, not views: the engine holds back views that change nothing 
     expect(s.engine.summary().counts.views).toBe(views + 2);
     expect(algoView(first)).toEqual({ at: at('10:00:10') + 100, rb: { bid: 3206, ask: 3207 } });
     expect(s.venue.submitted.at(-1)).toMatchObject({ clientId: 'hc-rb/1.2', symbol: 'RB', side: -1, qty: 5, price: 3206 });
+  });
+
+  it('a control made while the engine starts (by a stateChanges$ subscriber) sends the next view whatever it changes', () => {
+    const firstViews = (control: boolean): number => {
+      const c = structuredClone(demoConfig);
+      c.run = { start: '2026-11-24T10:00:00', days: 1 };
+      const config = resolveConfig(c, 'scenario');
+      const clock = new VirtualClock(config.run.start);
+      const venue = new ScriptedVenue(clock, ['HC', 'RB']);
+      const engine = createEngine(config, { clock, venue });
+      let asked = false;
+      engine.stateChanges$.subscribe(() => {
+        if (!control || asked) return;
+        asked = true;
+        expect(engine.setTriggers('hc-rb', {})).toEqual({ ok: true, strategies: ['hc-rb'] });
+      });
+      engine.start();
+      clock.runUntil(at('10:00:10'));
+      venue.quote('HC', 3379, 3380);
+      venue.quote('RB', 3200, 3201); // spread ask 180: no trigger reached, so the gate would hold the view
+      return engine.summary().counts.views;
+    };
+    expect(firstViews(false)).toBe(0);
+    expect(firstViews(true)).toBe(1);
   });
 });
 

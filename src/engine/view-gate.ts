@@ -110,7 +110,12 @@ export class ViewGate {
     Object.assign(next, probe.withView(snap.context as never, view));
     const event = before.event;
     event.view = view;
-    for (let i = 0; i < before.guards.length; i++) if (answer(before.guards[i]!, next, event) !== before.values[i]) return true;
+    for (let i = 0; i < before.guards.length; i++) {
+      const was = before.values[i];
+      const now = answer(before.guards[i]!, next, event);
+      // A guard that reads the event's view: the view is news when the guard would let its transition be taken.
+      if (was === ON_EVENT ? now === 'threw' || Boolean(now) : now !== was) return true;
+    }
     return false;
   }
 }
@@ -129,12 +134,16 @@ interface StateNodeLike {
 /** The guards a view could change the answer of in one snapshot, with their answers then. */
 export interface Survey {
   guards: Guard[];
+  /** Each guard's answer with the view held, or `ON_EVENT` for one that reads the event's view. */
   values: unknown[];
   /** The snapshot's context with a view stored, written again for each view asked about (made at the first). */
   next: object | undefined;
   /** The event the guards are asked with, its view written again for each view. */
   event: { type: 'spread.quoted'; view: MarketView };
 }
+
+/** The answer recorded for a guard that reads the event's view (see `survey`). */
+const ON_EVENT = Symbol('reads the event');
 
 /** What a view changes: the context fields a machine's `withView` sets. */
 const MARKET_FIELDS = new Set<PropertyKey>(['market', 'latest']);
@@ -147,7 +156,8 @@ const MARKET_FIELDS = new Set<PropertyKey>(['market', 'latest']);
  * and those of the active states' `spread.quoted` transitions. Every other guard is evaluated at its own event,
  * and the held view is delivered before that event. Of those, only the guards that read a market field of the
  * context, or the event's view, now can answer differently: a guard is a function of what it reads, and one that
- * read none of them answers alike whatever view is stored. Composite guards (`and`, `or`, `not`) are taken apart into the guards they combine.
+ * read none of them answers alike whatever view is stored. A guard that reads the event's view is asked about each
+ * view itself: the view is a crossing when the guard answers true with it (its transition would be taken). Composite guards (`and`, `or`, `not`) are taken apart into the guards they combine.
  */
 function survey(ref: AnyActorRef, snap: Snapshot, view: MarketView): Survey | null {
   const named = (ref as unknown as { logic?: { implementations?: { guards?: Record<string, unknown> } } }).logic?.implementations?.guards;
@@ -174,6 +184,7 @@ function survey(ref: AnyActorRef, snap: Snapshot, view: MarketView): Survey | nu
     for (const t of node.transitions?.get('spread.quoted') ?? []) if (!collect(t.guard)) return null;
   }
   let read = false;
+  let readEvent = false;
   const watched = new Proxy(snap.context!, {
     get(target, key, receiver) {
       if (MARKET_FIELDS.has(key)) read = true;
@@ -184,7 +195,7 @@ function survey(ref: AnyActorRef, snap: Snapshot, view: MarketView): Survey | nu
     { type: 'spread.quoted', view },
     {
       get(target, key, receiver) {
-        if (key === 'view') read = true;
+        if (key === 'view') readEvent = true;
         return Reflect.get(target, key, receiver) as unknown;
       },
     },
@@ -192,10 +203,13 @@ function survey(ref: AnyActorRef, snap: Snapshot, view: MarketView): Survey | nu
   const out: Survey = { guards: [], values: [], next: undefined, event: { type: 'spread.quoted', view } };
   for (const g of atoms) {
     read = false;
+    readEvent = false;
     const value = answer(g, watched, event);
-    if (!read) continue;
+    if (!read && !readEvent) continue;
     out.guards.push(g);
-    out.values.push(value);
+    // A guard that reads the event's view answers about that view, not the one held: a view is news to it when its
+    // transition would be taken with it (its answer is true), whatever it answered with the view surveyed with.
+    out.values.push(readEvent ? ON_EVENT : value);
   }
   return out;
 }

@@ -31,6 +31,14 @@ describe('the view gate asks the guards that read the event\'s view', () => {
     expect(gate.counts).toEqual({ held: 2, crossings: 1, flushed: 0 });
   });
 
+  it('such a guard is asked about each view itself: a view that lets its transition be taken is a crossing, whatever the first view asked about was', () => {
+    const ref = createActor(machine).start() as AnyActorRef;
+    const probe: ViewProbe = { ref, withView: (_, v) => ({ market: v }) };
+    const gate = new ViewGate();
+    // The first view asked about already reaches 10: a crossing; so do the later ones that reach it, not the others.
+    expect([10, 12, 9, 11, 10].map((a) => gate.admit('s', ref, [probe], view(a)))).toEqual([true, false, true, false, true]);
+  });
+
   it('a guard that reads neither the context\'s view nor the event\'s is not asked again: no view is a crossing for it', () => {
     const quiet = setup({ types: { events: {} as { type: 'spread.quoted'; view: MarketView } }, guards: { never: () => false } }).createMachine({
       initial: 'idle',

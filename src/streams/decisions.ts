@@ -51,7 +51,8 @@ export class DecisionFilter {
   }
 
   setTriggers(t: Triggers): void {
-    this.set = (t.longEntry !== null ? 2 : 0) | (t.longExit !== null ? 4 : 0) | (t.shortEntry !== null ? 8 : 0) | (t.shortExit !== null ? 16 : 0);
+    // `!= null`: a trigger left undefined (a caller's plain object) is not set either, as with spreadMask.
+    this.set = (t.longEntry != null ? 2 : 0) | (t.longExit != null ? 4 : 0) | (t.shortEntry != null ? 8 : 0) | (t.shortExit != null ? 16 : 0);
     this.longEntry = t.longEntry ?? 0;
     this.longExit = t.longExit ?? 0;
     this.shortEntry = t.shortEntry ?? 0;
@@ -84,6 +85,12 @@ export function decisionRelevant(triggers: Triggers, wantsEvery: () => boolean):
   return (source) =>
     defer(() => {
       const relevant = new DecisionFilter(triggers, wantsEvery);
-      return source.pipe(filter((view) => relevant.wants(view.spread)));
+      // The triggers are read at each view, as given (a caller may change the object in place).
+      return source.pipe(
+        filter((view) => {
+          relevant.setTriggers(triggers);
+          return relevant.wants(view.spread);
+        }),
+      );
     });
 }

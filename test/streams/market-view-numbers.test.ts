@@ -47,24 +47,27 @@ function manualClock(): Clock & { t: number } {
 
 const push = fc.record({
   leg: fc.integer({ min: 0, max: 2 }),
-  dt: fc.integer({ min: 0, max: 700 }),
+  dt: fc.integer({ min: 0, max: 120 }),
   // −1: stamped at the session's start exactly (when open), where a book first becomes usable.
-  age: fc.oneof(fc.integer({ min: 0, max: 600 }), fc.constant(-1)),
+  age: fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 0, max: 150 }) }, { weight: 1, arbitrary: fc.integer({ min: 151, max: 600 }) }, { weight: 1, arbitrary: fc.constant(-1) }),
   bid: fc.integer({ min: 90, max: 110 }),
-  width: fc.integer({ min: -1, max: 3 }),
+  // Mostly two-sided; now and then locked (0) or crossed (−1).
+  width: fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 1, max: 3 }) }, { weight: 1, arbitrary: fc.integer({ min: -1, max: 0 }) }),
   bidSize: fc.integer({ min: 0, max: 20 }),
   askSize: fc.integer({ min: 0, max: 20 }),
 });
 
 describe('MarketViewStage against legQuoteProblem and spreadQuote', () => {
   it('emits exactly the views the domain functions give, quote by quote', () => {
+    let quotedViews = 0;
+    let refusedViews = 0;
     fc.assert(
       fc.property(fc.array(push, { minLength: 1, maxLength: 80 }), fc.boolean(), (pushes, withSession) => {
         const clock = manualClock();
         const views: MarketView[] = [];
         const asked: (SpreadQuote | null)[] = [];
-        // Refuses views with an ask above 0 (so refused views still count as changes): a wants filter in the loop.
-        const stage = new MarketViewStage(def, { staleAfterMs: STALE, clock, session: withSession ? session : undefined, wants: (s) => (asked.push(s && { ...s }), s === null || s.ask <= 0) }, (v) => views.push(v));
+        // Refuses quoted views with an odd ask (so refused views still count as changes): a wants filter in the loop.
+        const stage = new MarketViewStage(def, { staleAfterMs: STALE, clock, session: withSession ? session : undefined, wants: (s) => (asked.push(s && { ...s }), s === null || s.ask % 2 === 0) }, (v) => views.push(v));
         const latest: (LegQuote | undefined)[] = [undefined, undefined, undefined];
         let last: (LegQuote | null)[] | undefined;
         const expected: MarketView[] = [];
@@ -86,13 +89,18 @@ describe('MarketViewStage against legQuoteProblem and spreadQuote', () => {
           last = usable;
           const spread = usable.every((u) => u !== null) ? spreadQuote(def, usable.map((u) => u ?? undefined), now, STALE) : null;
           expectedAsked.push(spread);
-          if (spread === null || spread.ask <= 0) expected.push({ at: now, spread, legs: usable });
+          if (spread === null || spread.ask % 2 === 0) expected.push({ at: now, spread, legs: usable });
         }
         expect(asked).toEqual(expectedAsked);
         expect(views).toEqual(expected);
+        quotedViews += views.filter((v) => v.spread !== null).length;
+        refusedViews += asked.length - views.length;
       }),
       { numRuns: 300, seed: 14 },
     );
+    // The runs compared quoted views built and refused, not only unquoted ones.
+    expect(quotedViews).toBeGreaterThan(50);
+    expect(refusedViews).toBeGreaterThan(50);
   });
 
   it('prices the three legs as the definition does: 2·A − 3·B + C, scaled', () => {
@@ -138,6 +146,15 @@ describe('DecisionFilter', () => {
     expect(f.wants(quote(48, 52))).toBe(true);
     fresh = false;
     expect(f.wants(quote(48, 52))).toBe(false);
+    f.fresh = true;
+    expect(f.wants(quote(48, 52))).toBe(true);
+    f.fresh = false;
+    expect(f.wants(quote(48, 52))).toBe(false);
+  });
+
+  it('a trigger left undefined is not set, as a null one', () => {
+    const f = new DecisionFilter({ longEntry: undefined, longExit: null, shortEntry: undefined, shortExit: null } as never, () => false);
+    expect([f.wants(quote(-5, -1)), f.wants(quote(5, 9))]).toEqual([true, false]);
   });
 
   it('reads triggers set again (an operator changed them): the same quote crosses the new long entry', () => {

@@ -242,4 +242,25 @@ describe('the venues publish the same quotes as before', () => {
     ]);
     expect(venue.book('A')).toEqual({ bid: 99, bidSize: 1, ask: 100, askSize: 2 });
   });
+
+  it('replay: a stop while an instant is being delivered (its subscriber stops the venue) publishes no later instant', () => {
+    const table = new QuoteTable();
+    table.push(T0, table.symbolId('A'), 100, 5, 101, 6);
+    table.push(T0 + 1, table.symbolId('A'), 99, 1, 100, 2);
+    table.push(T0 + 2, table.symbolId('A'), 98, 1, 99, 2);
+    const clock = new VirtualClock(T0);
+    const venue = new ReplayVenue(
+      { kind: 'replay', seed: 1, latencyMs: 0, calendar: ALWAYS, instruments: [{ symbol: 'A', tickSize: '1', lotSize: '1' }] },
+      table,
+      clock,
+    );
+    const quotes: LegQuote[] = [];
+    venue.quotes$.subscribe((q) => {
+      quotes.push(q);
+      if (q.ts === T0 + 1) venue.stop();
+    });
+    venue.start();
+    clock.runUntil(T0 + 10);
+    expect(quotes.map((q) => q.ts)).toEqual([T0, T0 + 1]);
+  });
 });

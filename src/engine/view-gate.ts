@@ -96,13 +96,12 @@ export class ViewGate {
   private isCrossing(probe: ViewProbe, view: MarketView): boolean {
     const snap = probe.ref.getSnapshot() as Snapshot | undefined;
     if (!snap || snap.status !== 'active' || !snap.context) return true;
-    let before = probe.survey;
-    if (probe.surveyed !== snap || before === undefined) {
-      before = survey(probe.ref, snap, view);
+    if (probe.surveyed !== snap) {
       probe.surveyed = snap;
-      probe.survey = before;
+      probe.survey = survey(probe.ref, snap, view);
     }
-    if (before === null) return true;
+    const before = probe.survey;
+    if (!before) return true;
     if (before.guards.length === 0) return false;
     // The context as it would be with the view stored: copied once per snapshot, its market fields written per view
     // (a snapshot is asked about thousands of views while an algo works; the guards keep neither argument).
@@ -157,7 +156,8 @@ const MARKET_FIELDS = new Set<PropertyKey>(['market', 'latest']);
  * and the held view is delivered before that event. Of those, only the guards that read a market field of the
  * context, or the event's view, now can answer differently: a guard is a function of what it reads, and one that
  * read none of them answers alike whatever view is stored. A guard that reads the event's view is asked about each
- * view itself: the view is a crossing when the guard answers true with it (its transition would be taken). Composite guards (`and`, `or`, `not`) are taken apart into the guards they combine.
+ * view itself: the view is a crossing when the guard answers true with it (its transition would be taken).
+ * Composite guards (`and`, `or`, `not`) are taken apart into the guards they combine.
  */
 function survey(ref: AnyActorRef, snap: Snapshot, view: MarketView): Survey | null {
   const named = (ref as unknown as { logic?: { implementations?: { guards?: Record<string, unknown> } } }).logic?.implementations?.guards;

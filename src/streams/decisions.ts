@@ -12,13 +12,25 @@ export function decisionMask(view: MarketView, t: Triggers): number {
 
 /** `decisionMask` of a view's spread quote. */
 export function spreadMask(q: SpreadQuote | null, t: Triggers): number {
-  if (!q) return 0;
+  return !q ? 0 : maskOf(q, triggersSet(t), t.longEntry ?? 0, t.longExit ?? 0, t.shortEntry ?? 0, t.shortExit ?? 0);
+}
+
+/**
+ * Which triggers are set, as the mask bit each one gives (2 long entry, 4 long exit, 8 short entry, 16 short exit).
+ * `!= null`: a trigger left undefined (a caller's plain object) is not set either.
+ */
+function triggersSet(t: Triggers): number {
+  return (t.longEntry != null ? 2 : 0) | (t.longExit != null ? 4 : 0) | (t.shortEntry != null ? 8 : 0) | (t.shortExit != null ? 16 : 0);
+}
+
+/** The decision mask of a spread quote, the triggers given as numbers with the bits of those that are set. */
+function maskOf(q: SpreadQuote, set: number, longEntry: number, longExit: number, shortEntry: number, shortExit: number): number {
   let m = 1;
-  if (t.longEntry !== null && q.ask <= t.longEntry) m |= 2;
-  if (t.longExit !== null && q.bid >= t.longExit) m |= 4;
-  if (t.shortEntry !== null && q.bid >= t.shortEntry) m |= 8;
-  if (t.shortExit !== null && q.ask <= t.shortExit) m |= 16;
-  return m;
+  if (q.ask <= longEntry) m |= 2;
+  if (q.bid >= longExit) m |= 4;
+  if (q.bid >= shortEntry) m |= 8;
+  if (q.ask <= shortExit) m |= 16;
+  return m & (set | 1);
 }
 
 /**
@@ -36,7 +48,7 @@ export class DecisionFilter {
   executing = false;
   /** Whether the next view passes whatever its mask (an operator changed the triggers or the target). */
   fresh = false;
-  /** Which triggers are set: the mask bit each one gives (2 long entry, 4 long exit, 8 short entry, 16 short exit). */
+  /** Which triggers are set (`triggersSet`). */
   private set = 0;
   private longEntry = 0;
   private longExit = 0;
@@ -51,8 +63,7 @@ export class DecisionFilter {
   }
 
   setTriggers(t: Triggers): void {
-    // `!= null`: a trigger left undefined (a caller's plain object) is not set either, as with spreadMask.
-    this.set = (t.longEntry != null ? 2 : 0) | (t.longExit != null ? 4 : 0) | (t.shortEntry != null ? 8 : 0) | (t.shortExit != null ? 16 : 0);
+    this.set = triggersSet(t);
     this.longEntry = t.longEntry ?? 0;
     this.longExit = t.longExit ?? 0;
     this.shortEntry = t.shortEntry ?? 0;
@@ -61,15 +72,7 @@ export class DecisionFilter {
 
   wants(q: SpreadQuote | null): boolean {
     // spreadMask's, on the filter's own fields.
-    let m = 0;
-    if (q !== null) {
-      m = 1;
-      if (q.ask <= this.longEntry) m |= 2;
-      if (q.bid >= this.longExit) m |= 4;
-      if (q.bid >= this.shortEntry) m |= 8;
-      if (q.ask <= this.shortExit) m |= 16;
-      m &= this.set | 1;
-    }
+    const m = q === null ? 0 : maskOf(q, this.set, this.longEntry, this.longExit, this.shortEntry, this.shortExit);
     const changed = m !== this.last;
     this.last = m;
     return changed || this.executing || this.fresh || (this.wantsEvery !== undefined && this.wantsEvery());

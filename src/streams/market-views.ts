@@ -108,9 +108,11 @@ export class MarketViewStage {
     this.latest = def.legs.map(() => undefined);
     this.legCount = def.legs.length;
     const m = (this.m = new Float64Array(LEGS + LEG * def.legs.length).fill(NaN));
-    m[FROM] = Infinity;
-    m[TO] = -Infinity;
-    m[START] = options.session ? Infinity : -Infinity;
+    // With a session, the first evaluation looks its start up; without one, the market is always open: the cached
+    // answer (−Infinity) holds for every time.
+    m[FROM] = options.session ? Infinity : -Infinity;
+    m[TO] = options.session ? -Infinity : Infinity;
+    m[START] = -Infinity;
     for (const leg of def.legs) {
       const o = LEGS + LEG * leg.index;
       m[o + LAST_USABLE] = 0;
@@ -188,8 +190,7 @@ export class MarketViewStage {
   private sessionStart(now: number): number {
     const m = this.m;
     if (now < m[FROM]! || now >= m[TO]!) {
-      const session = this.session;
-      if (session === undefined) return -Infinity;
+      const session = this.session!;
       const open = session.intervalAt(now);
       m[FROM] = now;
       if (open) {

@@ -116,11 +116,34 @@ const WANTS = { longEntry: 'wantsLongEntry', longExit: 'wantsLongExit', shortEnt
 const launchOnHeld = <P extends TriggerPurpose>(purpose: P) => ({ guard: WANTS[purpose], target: 'working', actions: { type: 'launchAlgo', params: { purpose } } }) as const;
 
 /**
+ * The tag of an idle state that launches `purpose` at its trigger. An idle state's decisions read a view only
+ * through its purposes' triggers (`wants`: is the spread quoted, and has it reached the trigger), except a quoting
+ * strategy's (it also reads where the spread's mid is): see `watchedPurposes`.
+ */
+export const WATCHES = { longEntry: 'watches.longEntry', longExit: 'watches.longExit', shortEntry: 'watches.shortEntry', shortExit: 'watches.shortExit' } as const;
+export type StrategyTag = (typeof WATCHES)[TriggerPurpose];
+
+/**
+ * The purposes whose triggers are all a strategy's decisions read of a view in its state now (an idle state's tags),
+ * or null when they read more: any other state (an algo works, the strategy flattens or stops), or a quoting
+ * strategy. A view that changes neither whether the spread is quoted nor which of these triggers it reaches can
+ * change no decision there: the engine holds it for the strategy without asking its guards (engine.ts).
+ */
+export function watchedPurposes(snapshot: { tags: ReadonlySet<string>; context: StrategyContext }): TriggerPurpose[] | null {
+  if (snapshot.context.spec.algo.kind === 'quoting') return null;
+  const watched: TriggerPurpose[] = [];
+  for (const purpose of PURPOSES) if (snapshot.tags.has(WATCHES[purpose])) watched.push(purpose);
+  return watched.length > 0 ? watched : null;
+}
+const PURPOSES = ['longEntry', 'longExit', 'shortEntry', 'shortExit'] as const satisfies readonly TriggerPurpose[];
+
+/**
  * A position's idle state: it launches the first purpose whose trigger the view reaches (on the view's event, or on
- * the view held), or a manual order.
+ * the view held), or a manual order. Tagged with the two purposes it watches (`WATCHES`).
  */
 const idleLaunching = <A extends TriggerPurpose, B extends TriggerPurpose>(first: A, second: B) =>
   ({
+    tags: [WATCHES[first], WATCHES[second]],
     on: {
       'manual.requested': { guard: 'canStartManual', target: 'working', actions: 'launchManual' },
       'spread.quoted': [launchOnView(first), launchOnView(second)],
@@ -228,6 +251,7 @@ export const strategyMachine = setup({
     context: {} as StrategyContext,
     input: {} as StrategyInput,
     events: {} as StrategyEvent,
+    tags: {} as StrategyTag,
   },
   actors: { algo: algoMachine, session: sessionMachine },
   actions: {

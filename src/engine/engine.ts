@@ -3,7 +3,7 @@ import { createActor, type Actor, type AnyActorRef, type InspectionEvent, type O
 import { algoMachine, withView as algoWithView, type AlgoKind, type AlgoResult, type AlgoSpec, type LadderStep } from '../../machines/algo.machine.js';
 import { engineMachine } from '../../machines/engine.machine.js';
 import { orderMachine, UNHEARD_BY_PARENT, type OrderRole } from '../../machines/order.machine.js';
-import { strategyMachine, withView as strategyWithView, type ManualOrder } from '../../machines/strategy.machine.js';
+import { strategyMachine, watchedPurposes, withView as strategyWithView, type ManualOrder } from '../../machines/strategy.machine.js';
 import type { Clock, TimerId } from '../clock/clock.js';
 import { VirtualClock } from '../clock/virtual-clock.js';
 import { Pacer, type WallTime } from '../clock/pacer.js';
@@ -17,7 +17,7 @@ import { calendarFor } from '../domain/session-calendar.js';
 import type { OrderChange, OrderCommand, VenueReport } from '../domain/orders.js';
 import { hedgedUnits, nakedDeviation } from '../domain/position.js';
 import type { LegQuote, MarketView } from '../domain/quote.js';
-import { DecisionFilter } from '../streams/decisions.js';
+import { DecisionFilter, triggerBits } from '../streams/decisions.js';
 import { MarketViewStage } from '../streams/market-views.js';
 import { ViewGate, type ViewProbe } from './view-gate.js';
 import { SimulatedVenue, type SimVenueSpec } from '../venue/simulated/simulated-venue.js';
@@ -448,8 +448,11 @@ export class Engine {
         if (ref.getSnapshot().status !== 'active') return this.viewGate.drop(name);
         const fresh = relevant.fresh;
         relevant.fresh = false;
-        // Of those, only crossings go now; the others wait for the next event of any kind (view-gate.ts).
-        if (fresh || !this.crossingsOnly || this.viewGate.admit(name, ref, probes(), view)) this.deliverView(name, ref, view);
+        // Of those, only crossings go now; the others wait for the next event of any kind (view-gate.ts). A view that
+        // changed no trigger the strategy's state watches is held without asking the machines (`quiet`).
+        if (fresh || !this.crossingsOnly) this.deliverView(name, ref, view);
+        else if (relevant.quiet) this.viewGate.hold(name, ref, view);
+        else if (this.viewGate.admit(name, ref, probes(), view)) this.deliverView(name, ref, view);
       });
       for (const [symbol, leg] of stage.legsBySymbol) {
         const route = this.routeOf(symbol);
@@ -1188,11 +1191,12 @@ function viewProbes(ref: AnyActorRef, runningAlgo: () => AnyActorRef | undefined
 }
 
 /**
- * What the quote path reads of a strategy on every quote: its triggers now (an operator may have changed them) and
- * whether an algo runs, written into its decision filter from the strategy's snapshots as they come (XState tells
- * its observers after each step, before the next event), so a quote reads the filter rather than the actor's
- * snapshot, context and spec, scattered in memory: at 1,000 strategies, asking the snapshot whether an algo ran
- * cost about 0.45 µs a quote, most of the quote path's own cost then. `algo` is the running algo, for the view gate.
+ * What the quote path reads of a strategy on every quote: its triggers now (an operator may have changed them),
+ * whether an algo runs, and which triggers its state watches (`watchedPurposes`), written into its decision filter
+ * from the strategy's snapshots as they come (XState tells its observers after each step, before the next event), so
+ * a quote reads the filter rather than the actor's snapshot, context and spec, scattered in memory: at 1,000
+ * strategies, asking the snapshot whether an algo ran cost about 0.45 µs a quote, most of the quote path's own cost
+ * then. `algo` is the running algo, for the view gate.
  */
 function liveStrategy(ref: AnyActorRef, configured: Triggers, filter: DecisionFilter): { algo: () => AnyActorRef | undefined; subscription: { unsubscribe(): void } } {
   type Context = { spec?: { triggers?: Triggers }; algo?: { ref: AnyActorRef } | null };
@@ -1204,6 +1208,8 @@ function liveStrategy(ref: AnyActorRef, configured: Triggers, filter: DecisionFi
     if (now !== triggers) filter.setTriggers((triggers = now));
     algo = context?.algo?.ref;
     filter.executing = algo !== undefined;
+    const watched = (snapshot as { tags?: unknown }).tags instanceof Set && context?.spec ? watchedPurposes(snapshot as Parameters<typeof watchedPurposes>[0]) : null;
+    filter.watch(watched === null ? undefined : triggerBits(watched));
   };
   take(ref.getSnapshot());
   const subscription = ref.subscribe({

@@ -37,8 +37,8 @@ export interface ViewProbe {
 export class ViewGate {
   /** Per strategy, the newest view not yet delivered, and where to deliver it. */
   private readonly held = new Map<string, { ref: AnyActorRef; view: MarketView }>();
-  /** Views held back, and views sent on (as crossings or to bring an actor up to date). */
-  readonly counts = { held: 0, crossings: 0, flushed: 0 };
+  /** Views held back (`quiet` of them without asking the machines), and views sent on (as crossings or to bring an actor up to date). */
+  readonly counts = { held: 0, quiet: 0, crossings: 0, flushed: 0 };
 
   /**
    * Whether `view` must reach the strategy `ref` now. False means it was held: `flush` delivers it later. It goes
@@ -52,6 +52,20 @@ export class ViewGate {
         return true;
       }
     }
+    this.keep(strategy, ref, view);
+    return false;
+  }
+
+  /**
+   * Holds `view` for the strategy `ref` without asking its machines: for a view its decision filter already knows to
+   * be no news for the strategy's state (`DecisionFilter.quiet`), which no algo reads (none runs then).
+   */
+  hold(strategy: string, ref: AnyActorRef, view: MarketView): void {
+    this.counts.quiet++;
+    this.keep(strategy, ref, view);
+  }
+
+  private keep(strategy: string, ref: AnyActorRef, view: MarketView): void {
     // A strategy already holding a view keeps its place in the delivery order, and its record.
     const h = this.held.get(strategy);
     if (h === undefined) this.held.set(strategy, { ref, view });
@@ -60,7 +74,6 @@ export class ViewGate {
       h.view = view;
     }
     this.counts.held++;
-    return false;
   }
 
   /** Whether a view is held for anyone (a cheap test before `flush`). */

@@ -33,6 +33,16 @@ function maskOf(q: SpreadQuote, set: number, longEntry: number, longExit: number
   return m & (set | 1);
 }
 
+/** The decision-mask bits of the triggers named (the bits `maskOf` gives them), with the quoted bit. */
+export function triggerBits(names: readonly (keyof Triggers)[]): number {
+  let bits = 1;
+  for (const n of names) bits |= TRIGGER_BIT[n];
+  return bits;
+}
+const TRIGGER_BIT: Record<keyof Triggers, number> = { longEntry: 2, longExit: 4, shortEntry: 8, shortExit: 16 };
+/** Every bit of the decision mask. */
+const ALL_BITS = 31;
+
 /**
  * The decision filter, asked with a view's spread quote (a `ViewWants` of the market-view stage): true for a view that
  * can change a decision, i.e. when the decision mask changes, while `executing` (the strategy's algo runs), while
@@ -41,6 +51,10 @@ function maskOf(q: SpreadQuote, set: number, longEntry: number, longExit: number
  * held in the object itself rather than each in a heap object of its own, with a bit of `set` for each trigger that
  * is set); whoever watches the strategy sets them again when an operator changes them (`setTriggers`), so a view
  * reads only this object.
+ *
+ * `watched` narrows what a changed mask means: the bits whose change can be news for the strategy in its state now
+ * (`watch`; all of them unless told). A view whose mask changed only in other bits still passes, since the strategy
+ * must hold it before its next event, but `quiet` says that no decision of the strategy's state can change on it.
  */
 export class DecisionFilter {
   private last = -1;
@@ -48,6 +62,13 @@ export class DecisionFilter {
   executing = false;
   /** Whether the next view passes whatever its mask (an operator changed the triggers or the target). */
   fresh = false;
+  /**
+   * Of the view the last `wants` passed: whether its mask changed only in bits outside `watched` (and it passed for
+   * no other reason), so no decision the strategy makes in its state now can change on it.
+   */
+  quiet = false;
+  /** The mask bits whose change can be news for the strategy in its state now. */
+  private watched = ALL_BITS;
   /** Which triggers are set (`triggersSet`). */
   private set = 0;
   private longEntry = 0;
@@ -70,12 +91,27 @@ export class DecisionFilter {
     this.shortExit = t.shortExit ?? 0;
   }
 
+  /** The bits whose change can be news for the strategy in its state now (`triggerBits`), or every bit (undefined). */
+  watch(bits: number | undefined): void {
+    this.watched = bits === undefined ? ALL_BITS : bits | 1;
+  }
+
   wants(q: SpreadQuote | null): boolean {
     // spreadMask's, on the filter's own fields.
     const m = q === null ? 0 : maskOf(q, this.set, this.longEntry, this.longExit, this.shortEntry, this.shortExit);
-    const changed = m !== this.last;
+    const before = this.last;
     this.last = m;
-    return changed || this.executing || this.fresh || (this.wantsEvery !== undefined && this.wantsEvery());
+    if (this.executing || this.fresh) {
+      this.quiet = false;
+      return true;
+    }
+    if (m !== before) {
+      // The first view (`before` −1) is never quiet.
+      this.quiet = before >= 0 && ((m ^ before) & this.watched) === 0;
+      return true;
+    }
+    this.quiet = false;
+    return this.wantsEvery !== undefined && this.wantsEvery();
   }
 }
 

@@ -28,7 +28,7 @@ describe('the view gate asks the guards that read the event\'s view', () => {
     expect(gate.admit('s', ref, [probe], view(12))).toBe(false);
     expect(gate.admit('s', ref, [probe], view(11))).toBe(false);
     expect(gate.admit('s', ref, [probe], view(10))).toBe(true);
-    expect(gate.counts).toEqual({ held: 2, crossings: 1, flushed: 0 });
+    expect(gate.counts).toEqual({ held: 2, quiet: 0, crossings: 1, flushed: 0 });
   });
 
   it('such a guard is asked about each view itself: a view that lets its transition be taken is a crossing, whatever the first view asked about was', () => {

@@ -6,6 +6,7 @@ import type { SimulatedConfigInput } from '../../src/config/schema.js';
 import { createEngine } from '../../src/engine/engine.js';
 import type { EngineRecord } from '../../src/engine/records.js';
 import { VirtualClock } from '../../src/clock/virtual-clock.js';
+import type { ViewGate } from '../../src/engine/view-gate.js';
 import { at, scriptedDemo } from '../helpers/scripted-demo.js';
 import { ScriptedVenue } from '../helpers/scripted-venue.js';
 
@@ -112,6 +113,31 @@ describe('crossings, not views: the engine holds back views that change nothing 
     expect(s.engine.summary().counts.views).toBe(views + 2);
     expect(algoView(first)).toEqual({ at: at('10:00:10') + 100, rb: { bid: 3206, ask: 3207 } });
     expect(s.venue.submitted.at(-1)).toMatchObject({ clientId: 'hc-rb/1.2', symbol: 'RB', side: -1, qty: 5, price: 3206 });
+  });
+
+  it('an idle strategy holds a view that moved only triggers its state does not watch without asking its machines, and has it before its next event', () => {
+    const s = scriptedDemo('10:00:00');
+    const gate = (s.engine as unknown as { viewGate: ViewGate }).viewGate;
+    const strategy = s.engine.actor.system.get('strategy:hc-rb') as AnyActorRef;
+    const spreadHeld = (): unknown => (strategy.getSnapshot() as { context: { market: { spread: unknown } | null } }).context.market?.spread ?? null;
+    s.until('10:00:10');
+    s.venue.quote('HC', 3379, 3380);
+    // The first view (HC alone, unquoted), then a quoted one: the machines are asked.
+    s.venue.quote('RB', 3200, 3201); // spread 178/180: at the short exit (180) only, which a flat strategy does not watch
+    expect(gate.counts).toMatchObject({ held: 2, quiet: 0, crossings: 0 });
+    s.venue.quote('RB', 3198, 3199); // 180/182: at the long exit now, off the short exit; flat watches the entries (172, 188)
+    expect(gate.counts).toMatchObject({ held: 3, quiet: 1, crossings: 0 });
+    expect(spreadHeld()).toBeNull();
+    expect(s.engine.summary().counts.views).toBe(0);
+    // The operator's pause reaches the strategy after the newest view.
+    expect(s.engine.pauseStrategy('hc-rb')).toMatchObject({ ok: true });
+    expect(s.engine.summary().counts.views).toBe(1);
+    expect(spreadHeld()).toEqual({ bid: 180, bidSize: expect.any(Number), ask: 182, askSize: expect.any(Number) });
+    // Resumed, a view at the long entry (ask 172) still goes at once.
+    expect(s.engine.resumeStrategy('hc-rb')).toMatchObject({ ok: true });
+    s.venue.quote('RB', 3208, 3209);
+    expect(gate.counts).toMatchObject({ held: 3, quiet: 1, crossings: 1 });
+    expect(s.venue.submitted.map((o) => `${o.clientId} ${o.symbol} ${o.side} ${o.qty}@${o.price}`)).toEqual(['hc-rb/1.1 HC 1 5@3381']);
   });
 
   it('a control made while the engine starts (by a stateChanges$ subscriber) sends the next view whatever it changes', () => {

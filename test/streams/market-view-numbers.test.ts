@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import type { Clock, TimerId } from '../../src/clock/clock.js';
 import { legQuoteProblem, spreadQuote, type LegQuote, type MarketView, type SpreadQuote } from '../../src/domain/quote.js';
 import { SpreadDefinition } from '../../src/domain/spread.js';
-import { DecisionFilter } from '../../src/streams/decisions.js';
+import { DecisionFilter, triggerBits } from '../../src/streams/decisions.js';
 import { MarketViewStage } from '../../src/streams/market-views.js';
 
 /**
@@ -150,6 +150,34 @@ describe('DecisionFilter', () => {
     expect(f.wants(quote(48, 52))).toBe(true);
     f.fresh = false;
     expect(f.wants(quote(48, 52))).toBe(false);
+  });
+
+  it('watching some triggers: a view whose mask changed only in the others passes quiet; the first view, a quoted change and a running algo never are', () => {
+    // Long entry 50, long exit 55, short entry 60, short exit 55; flat, so the entries are watched.
+    const f = new DecisionFilter({ longEntry: 50, longExit: 55, shortEntry: 60, shortExit: 55 });
+    f.watch(triggerBits(['longEntry', 'shortEntry']));
+    const seen = (q: SpreadQuote | null): string => (f.wants(q) ? (f.quiet ? 'quiet' : 'pass') : 'drop');
+    expect([
+      seen(quote(53, 54)), // first (ask ≤ short exit)
+      seen(quote(56, 57)), // the exits' bits change: bid ≥ long exit, ask above short exit
+      seen(quote(56, 58)), // the same mask
+      seen(quote(53, 54)), // back: the exits' bits again
+      seen(quote(49, 50)), // ask 50 ≤ long entry: a watched bit
+      seen(null), // unquoted
+      seen(quote(53, 54)), // quoted again
+    ]).toEqual(['pass', 'quiet', 'drop', 'quiet', 'pass', 'pass', 'pass']);
+    // In a long position the long exit is watched: the same change is news.
+    f.watch(triggerBits(['longExit', 'longEntry']));
+    expect(seen(quote(56, 57))).toBe('pass');
+    // Every bit again (no idle state: an algo works, the strategy flattens or stops).
+    f.watch(undefined);
+    expect(seen(quote(61, 62))).toBe('pass');
+    // A running algo hears every view, never quiet.
+    f.watch(triggerBits(['longEntry', 'shortEntry']));
+    f.executing = true;
+    expect([seen(quote(56, 57)), seen(quote(56, 57))]).toEqual(['pass', 'pass']);
+    expect(triggerBits([])).toBe(1);
+    expect(triggerBits(['longEntry', 'longExit', 'shortEntry', 'shortExit'])).toBe(31);
   });
 
   it('a trigger left undefined is not set, as a null one', () => {

@@ -100,6 +100,13 @@ const LOOK_MS = LOOK_DAYS * DAY;
 const DAYS_BEFORE = 3;
 const DAYS_AFTER = 1;
 
+/**
+ * IANA zones whose offset never changes: UTC and its aliases, and the `Etc/GMT±N` zones (no daylight saving, no
+ * history). A calendar in one converts wall-clock times by that offset, not through luxon's per-instant look-up
+ * (an `Intl` call each: a 24/7 calendar walks 740 days of them when it first looks for its session's ends).
+ */
+const FIXED_ZONE = /^(?:Etc\/)?(?:UTC|UCT|Universal|Zulu|Greenwich|GMT0|GMT(?:[+-](?:\d|1[0-4]))?)$/i;
+
 const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -119,6 +126,8 @@ interface CompiledShortDay {
 export class SessionCalendar {
   readonly spec: CalendarSpec;
   private readonly zone: IANAZone;
+  /** The zone's offset in ms when it never changes (`FIXED_ZONE`), else undefined. */
+  private readonly fixedOffsetMs: number | undefined;
   private readonly sessions: readonly CompiledSession[];
   private readonly holidays: ReadonlySet<string>;
   private readonly shortDays: ReadonlyMap<string, CompiledShortDay>;
@@ -191,6 +200,7 @@ export class SessionCalendar {
 
     this.spec = spec;
     this.zone = IANAZone.create(tz as string);
+    this.fixedOffsetMs = FIXED_ZONE.test(tz as string) ? this.zone.offset(0) * MINUTE : undefined;
     this.sessions = compiled;
     this.holidays = holidays;
     this.shortDays = shortDays;
@@ -390,7 +400,8 @@ export class SessionCalendar {
    * the earlier occurrence when ambiguous, the first valid instant after a gap when nonexistent.
    */
   private toInstant(day: number, minute: number): number {
-    return wallClockToInstant(this.zone, day * DAY + minute * MINUTE);
+    const local = day * DAY + minute * MINUTE;
+    return this.fixedOffsetMs !== undefined ? local - this.fixedOffsetMs : wallClockToInstant(this.zone, local);
   }
 }
 

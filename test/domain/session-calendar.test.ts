@@ -1,5 +1,5 @@
-import { describe, it, expect } from 'vitest';
-import { DateTime, Settings } from 'luxon';
+import { describe, it, expect, vi } from 'vitest';
+import { DateTime, IANAZone, Settings } from 'luxon';
 import { ConfigError } from '../../src/domain/errors.js';
 import {
   SessionCalendar,
@@ -749,5 +749,52 @@ describe('SessionCalendar: short-day validation throws a ConfigError naming the 
           ],
         }),
     ).not.toThrow();
+  });
+});
+
+describe('SessionCalendar: zones whose offset never changes', () => {
+  /** A calendar's intervals over 2026, in UTC text. */
+  const year = (timeZone: string, sessions: CalendarSpec['sessions']): string[][] =>
+    new SessionCalendar({ timeZone, days: MON_FRI, sessions, shortDays: [{ date: '2026-07-02', close: '12:00' }] })
+      .intervals(utc('2026-01-01T00:00:00Z'), utc('2027-01-01T00:00:00Z'))
+      .map((iv) => intervalUtc(iv)!);
+  const sessions = [
+    { start: '09:00', end: '11:30' },
+    { start: '21:00', end: '02:30' },
+  ];
+
+  it.each([
+    // Each pair: a fixed zone (its offset taken once) and a named zone with the same offset all through 2026 (read
+    // through luxon at every instant): the same intervals.
+    // The count: two sessions on each of 2026's 261 weekdays, give or take a night session crossing a year's end
+    // (in UTC the one of 2025-12-31 runs into 2026; west of it the one of 2026-12-31 starts in 2027).
+    ['UTC', 'Africa/Abidjan', 0, 523],
+    ['Etc/GMT-8', 'Asia/Shanghai', 8, 522],
+    ['Etc/GMT+5', 'America/Bogota', -5, 522],
+  ])('%s gives the intervals %s gives (UTC%i h)', (fixed, named, offset, count) => {
+    const a = year(fixed, sessions);
+    expect(a).toEqual(year(named, sessions));
+    expect(a.length).toBe(count);
+    // The Monday 2026-01-05 morning session, 09:00 local.
+    expect(a.find((iv) => iv[0]!.startsWith('2026-01-05'))?.[0]).toBe(new Date(Date.UTC(2026, 0, 5, 9 - offset)).toISOString());
+  });
+
+  it("a fixed zone's offset is read once, where a named zone's is read at each wall-clock time converted", () => {
+    const offset = vi.spyOn(IANAZone.prototype, 'offset');
+    try {
+      year('Etc/GMT-8', sessions);
+      expect(offset).toHaveBeenCalledTimes(1);
+      offset.mockClear();
+      year('Asia/Shanghai', sessions);
+      expect(offset.mock.calls.length).toBeGreaterThan(1000);
+    } finally {
+      offset.mockRestore();
+    }
+  });
+
+  it('a zone with daylight saving is not taken as fixed: New York opens at 09:00 local in winter and in summer', () => {
+    const cal = new SessionCalendar({ timeZone: 'America/New_York', days: MON_FRI, sessions: [{ start: '09:00', end: '16:00' }] });
+    expect(intervalUtc(cal.intervalAt(utc('2026-01-05T15:00:00Z')))).toEqual(['2026-01-05T14:00:00.000Z', '2026-01-05T21:00:00.000Z']);
+    expect(intervalUtc(cal.intervalAt(utc('2026-07-06T15:00:00Z')))).toEqual(['2026-07-06T13:00:00.000Z', '2026-07-06T20:00:00.000Z']);
   });
 });

@@ -9,7 +9,8 @@ import { checkLegQuotes } from '../engine/capabilities.js';
 import { createEngine, type Engine, type EngineOptions } from '../engine/engine.js';
 import type { FillRecord } from '../engine/records.js';
 import type { Summary } from '../engine/summary.js';
-import { toMarketViews } from '../streams/market-views.js';
+import type { SpreadQuote } from '../domain/quote.js';
+import { MarketViewStage } from '../streams/market-views.js';
 import { ReplayVenue, type ReplayVenueSpec } from '../venue/replay/replay-venue.js';
 import { AnalyticsRecorder, SpreadSlots, type BacktestAnalytics } from './analytics.js';
 
@@ -101,23 +102,30 @@ export async function runBacktest(config: EngineConfig, options: BacktestOptions
   );
   // Turns each strategy's spread series from scaled integers into prices once the run has ended.
   const toPrices: (() => void)[] = [];
+  const closeStages: (() => void)[] = [];
   for (const s of config.strategies) {
     const out = series.get(s.spec.name)!;
     for (const [k, v] of Object.entries(s.triggerPrices)) out.triggers[k] = v === null ? null : Number(v);
     if (!keep) continue;
     const def = s.definition;
     // While the run goes the series hold the engine's scaled integer spread prices (a view costs no
-    // conversion); they become prices at the end, after decimation: see `scaledToNumber`.
+    // conversion); they become prices at the end, after decimation: see `scaledToNumber`. They come from a
+    // market-view stage of their own that builds no view: it asks its `wants` at every change of the legs' books
+    // (the moments it would build one), with the spread quote then, and is told no.
     const slots = new SpreadSlots(recorder!.grid);
     const changes: BacktestSeries['spread'] = [];
-    venue.quotes$.pipe(toMarketViews(def, { staleAfterMs: s.staleAfterMs, clock })).subscribe((v) => {
-      const q = v.spread;
+    const spreadChanged = (q: SpreadQuote | null): false => {
+      const at = clock.now();
       const bid = q ? q.bid : null;
       const ask = q ? q.ask : null;
-      slots.add(v.at, bid, ask);
+      slots.add(at, bid, ask);
       const last = changes.at(-1);
-      if (!last || last[1] !== bid || last[2] !== ask) changes.push([v.at, bid, ask]);
-    });
+      if (!last || last[1] !== bid || last[2] !== ask) changes.push([at, bid, ask]);
+      return false;
+    };
+    const stage = new MarketViewStage(def, { staleAfterMs: s.staleAfterMs, clock, wants: spreadChanged }, () => {});
+    venue.quotes$.subscribe((q) => stage.push(q));
+    closeStages.push(() => stage.close());
     toPrices.push(() => {
       const price = (n: number | null): number | null => (n === null ? null : scaledToNumber(n, def.scale));
       out.spread = decimate(changes, 4000).map(([at, bid, ask]) => [at, price(bid), price(ask)]);
@@ -164,6 +172,7 @@ export async function runBacktest(config: EngineConfig, options: BacktestOptions
     },
   });
   const seconds = (performance.now() - t0) / 1000;
+  for (const f of closeStages) f();
   for (const f of toPrices) f();
   const analytics = recorder?.finish(Date.parse(summary.run.to)) ?? null;
   return { summary, data: report, series: [...series.values()], analytics, rowsPerSecond: table.length / Math.max(seconds, 1e-9) };

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -117,6 +117,23 @@ describe('the backtest chart series: integers while the run goes, the Decimal co
     // The JSON the report embeds: shortest round-trip strings, no float noise.
     expect(JSON.stringify(s.spread[0])).toBe(`[${T0},-22.9,-22.88]`);
     expect(s.triggers).toEqual({ longEntry: -30, longExit: 0, shortEntry: null, shortExit: null });
+  });
+
+  it("records the spread going unquoted when a leg goes stale with no quote (the stage's timer), and quoted again", async () => {
+    // B's only quote is at T0: stale after 5 s, so the spread is unquoted from T0 + 5001 until B quotes again.
+    const file = writeData([
+      [0, 10001, 10002],
+      [3000, 10002, 10003],
+      [7000, 10003, 10004], // B still stale: still unquoted
+    ]);
+    writeFileSync(file, `${readFileSync(file, 'utf8')}${T0 + 9000},B,122.80,50,122.81,50\n`);
+    const r = await runBacktest(resolveConfig(config(), 'series'), { data: [file] });
+    expect(r.series[0]!.spread).toEqual([
+      [T0, -22.9, -22.88],
+      [T0 + 3000, -22.89, -22.87],
+      [T0 + 5001, null, null],
+      [T0 + 9000, -22.78, -22.76],
+    ]);
   });
 
   it('decimates the integer changes to 4001 points and converts each as the Decimal conversion does', async () => {

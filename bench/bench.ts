@@ -195,6 +195,30 @@ async function afterCollection(config: EngineConfig, table: QuoteTable, report: 
   return median(rates);
 }
 
+/**
+ * The CLI's backtest (runBacktest keeping the chart series and analytics) against the engine alone (no series), on
+ * the same table: medians of `samples` samples alternated, each of ENGINE_RUNS runs, after two warm-up runs of each.
+ */
+async function seriesVersusNone(config: EngineConfig, table: QuoteTable, report: DataReport, samples: number) {
+  const quotes = { table, report };
+  const rate = async (series: boolean): Promise<number> => {
+    const t0 = performance.now();
+    for (let j = 0; j < ENGINE_RUNS; j++) await runBacktest(config, { data: [], quotes, series });
+    return (table.length * ENGINE_RUNS) / ((performance.now() - t0) / 1000);
+  };
+  for (let k = 0; k < 2; k++) {
+    await rate(true);
+    await rate(false);
+  }
+  const withSeries: number[] = [];
+  const without: number[] = [];
+  for (let k = 0; k < samples; k++) {
+    withSeries.push(await rate(true));
+    without.push(await rate(false));
+  }
+  return { series: median(withSeries), none: median(without) };
+}
+
 // ---- sections -------------------------------------------------------------------------------------------------------
 
 /** The full engine replaying the shared Binance day, one spread, against the baseline. */
@@ -229,6 +253,10 @@ async function replayBench() {
   const quotePathBytes = Math.round((quotePathGarbage * 1e6) / data.table.length);
   const executionKB = Math.round(((garbage - quotePathGarbage) * 1e3) / c.executions);
   log(`  allocated: ${garbage} MB a replay (sampled), ${quotePathGarbage} MB with no trigger reached: ${quotePathBytes} bytes a quote, ${fmt(executionKB)} KB an execution`);
+  // The CLI's backtest keeps the chart series and the analytics besides: what that adds.
+  const cli = await seriesVersusNone(config, data.table, data.report, quick ? 3 : 5);
+  const cliGarbage = await allocatedMBPerRun(() => runBacktest(config, { data: [], quotes: data, series: true }));
+  log(`  with the chart series and analytics (the CLI's backtest): ${fmt(cli.series)} leg quotes/s against ${fmt(cli.none)} without (${round(cli.series / cli.none, 3)}), ${cliGarbage} MB allocated a replay`);
   return {
     replayQuotes: data.table.length,
     replayQuotesPerSec: Math.round(r.engine),
@@ -254,6 +282,9 @@ async function replayBench() {
     replayAllocatedMB: garbage,
     replayQuotePathAllocatedBytesPerQuote: quotePathBytes,
     replayAllocatedKBPerExecution: executionKB,
+    replaySeriesQuotesPerSec: Math.round(cli.series),
+    replaySeriesVsNone: round(cli.series / cli.none, 3),
+    replaySeriesAllocatedMB: cliGarbage,
   };
 }
 

@@ -414,40 +414,66 @@ async function latencyBench() {
  * Many strategies in one process on the simulated venue: aggregate quotes/s, RSS, and the cost per quote as the
  * number of strategies grows (the same number of quotes at each size). The cost per quote is taken in the steady
  * state, from progress marks between 15 % of the run and its end: creating the strategies and stopping them at the
- * end are reported apart (they grow with the number of strategies, once).
+ * end are reported apart (they grow with the number of strategies, once). At 10 and 1,000 strategies each figure is
+ * the median of three runs (each in a process of its own, alternated with runs of the quote path alone), the peak
+ * RSS the highest of them: one run moves by ±30 % on this machine.
  */
 async function strategiesBench(quotes: number) {
   const sizes = quick ? [10, 1000] : [10, 100, 1000];
   log(`strategies on the simulated venue: ${sizes.join(', ')} pairs, ${fmt(quotes)} quotes each, each size in a process of its own`);
-  const out: Record<number, StrategiesRun> = {};
+  const runs: Record<number, StrategiesRun[]> = {};
+  const show = (pairs: number, o: StrategiesRun): void =>
+    log(`  ${String(pairs).padStart(4)} strategies: ${fmt(o.quotesPerSec)} quotes/s aggregate over the run, ${fmt(o.steadyQuotesPerSec)} in the steady state (${o.usPerQuote} µs/quote); setup ${o.setupSeconds} s, stop ${o.stopSeconds} s; RSS ${o.rssMB} MB (peak ${o.peakRssMB} MB); ${fmt(o.quotes)} quotes, ${o.executions} executions`);
   for (const pairs of sizes) {
     const o = inChild<StrategiesRun>(['strategies', String(pairs), String(quotes)]);
-    out[pairs] = o;
-    log(`  ${String(pairs).padStart(4)} strategies: ${fmt(o.quotesPerSec)} quotes/s aggregate over the run, ${fmt(o.steadyQuotesPerSec)} in the steady state (${o.usPerQuote} µs/quote); setup ${o.setupSeconds} s, stop ${o.stopSeconds} s; RSS ${o.rssMB} MB (peak ${o.peakRssMB} MB); ${fmt(o.quotes)} quotes, ${o.executions} executions`);
+    runs[pairs] = [o];
+    show(pairs, o);
   }
-  const small = out[sizes[0]!]!;
-  const big = out[1000]!;
-  const growth = big.usPerQuote / small.usPerQuote;
-  log(`  cost per quote at 1000 strategies / at ${sizes[0]}: ${round(growth, 2)}×`);
   // The same quotes with triggers no spread reaches (no algo): the quote path alone, and what an execution costs. At
   // 1,000 strategies one pair of runs differs by less than this machine's noise (an execution came out at −263 µs),
   // so each side is the median of three runs, the two kinds alternated.
   const quotePath: Record<number, number> = {};
   const perExecution: Record<number, number> = {};
   for (const pairs of [sizes[0]!, 1000]) {
-    const full = out[pairs]!;
-    const fulls = [full.usPerQuote];
     const alone: number[] = [];
     for (let k = 0; k < 3; k++) {
       const q = inChild<StrategiesRun>(['strategies', String(pairs), String(quotes), 'quote-path']);
       if (q.executions !== 0) throw new Error(`the quote path of ${pairs} strategies launched ${q.executions} algos`);
       alone.push(q.usPerQuote);
-      if (k < 2) fulls.push(inChild<StrategiesRun>(['strategies', String(pairs), String(quotes)]).usPerQuote);
+      if (k < 2) {
+        const o = inChild<StrategiesRun>(['strategies', String(pairs), String(quotes)]);
+        runs[pairs]!.push(o);
+        show(pairs, o);
+      }
     }
+    const fulls = runs[pairs]!;
     quotePath[pairs] = median(alone);
-    perExecution[pairs] = Math.round(((median(fulls) - quotePath[pairs]!) * full.quotes) / full.executions);
-    log(`  ${String(pairs).padStart(4)} strategies: ${median(fulls)} µs/quote with executions, ${quotePath[pairs]} µs/quote with no trigger reached (medians of 3, alternated); so an execution costs ${fmt(perExecution[pairs]!)} µs`);
+    perExecution[pairs] = Math.round(((median(fulls.map((o) => o.usPerQuote)) - quotePath[pairs]!) * fulls[0]!.quotes) / fulls[0]!.executions);
+    log(`  ${String(pairs).padStart(4)} strategies: ${median(fulls.map((o) => o.usPerQuote))} µs/quote with executions, ${quotePath[pairs]} µs/quote with no trigger reached (medians of 3, alternated); so an execution costs ${fmt(perExecution[pairs]!)} µs`);
   }
+  /** A size's figures: the medians of its runs, the highest peak RSS. */
+  const summary = (pairs: number): StrategiesRun => {
+    const rs = runs[pairs]!;
+    const mid = (f: (o: StrategiesRun) => number): number => median(rs.map(f));
+    return {
+      quotes: rs[0]!.quotes,
+      quotesPerSec: Math.round(mid((o) => o.quotesPerSec)),
+      steadyQuotesPerSec: Math.round(mid((o) => o.steadyQuotesPerSec)),
+      usPerQuote: round(mid((o) => o.usPerQuote), 2),
+      setupSeconds: round(mid((o) => o.setupSeconds), 2),
+      stopSeconds: round(mid((o) => o.stopSeconds), 2),
+      rssMB: Math.max(...rs.map((o) => o.rssMB)),
+      peakRssMB: Math.max(...rs.map((o) => o.peakRssMB)),
+      executions: rs[0]!.executions,
+    };
+  };
+  const out: Record<number, StrategiesRun> = {};
+  for (const pairs of sizes) out[pairs] = summary(pairs);
+  const small = out[sizes[0]!]!;
+  const big = out[1000]!;
+  const growth = big.usPerQuote / small.usPerQuote;
+  log(`  medians of 3: ${fmt(big.quotesPerSec)} quotes/s over the run at 1000 strategies, ${fmt(big.steadyQuotesPerSec)} in the steady state; peak RSS ${big.peakRssMB} MB`);
+  log(`  cost per quote at 1000 strategies / at ${sizes[0]}: ${round(growth, 2)}× (${big.usPerQuote} / ${small.usPerQuote} µs, medians of 3)`);
   const quotePathGrowth = quotePath[1000]! / quotePath[sizes[0]!]!;
   log(`  the quote path at 1000 strategies / at ${sizes[0]}: ${round(quotePathGrowth, 2)}×; an execution: ${round(perExecution[1000]! / perExecution[sizes[0]!]!, 2)}×`);
   return {
@@ -456,6 +482,7 @@ async function strategiesBench(quotes: number) {
     strategies1000RssMB: big.peakRssMB,
     strategiesCostGrowth: round(growth, 2),
     strategiesBySize: out,
+    strategiesRuns: runs,
     strategiesQuotePathUsPerQuote: quotePath,
     strategiesQuotePathGrowth: round(quotePathGrowth, 2),
     strategiesUsPerExecution: perExecution,

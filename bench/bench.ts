@@ -415,8 +415,8 @@ async function latencyBench() {
  * number of strategies grows (the same number of quotes at each size). The cost per quote is taken in the steady
  * state, from progress marks between 15 % of the run and its end: creating the strategies and stopping them at the
  * end are reported apart (they grow with the number of strategies, once). At 10 and 1,000 strategies each figure is
- * the median of three runs (each in a process of its own, alternated with runs of the quote path alone), the peak
- * RSS the highest of them: one run moves by ±30 % on this machine.
+ * the median of three runs (each in a process of its own, alternated with runs of the quote path alone), the RSS
+ * and the peak RSS the highest of them: one run moves by ±30 % on this machine.
  */
 async function strategiesBench(quotes: number) {
   const sizes = quick ? [10, 1000] : [10, 100, 1000];
@@ -451,7 +451,7 @@ async function strategiesBench(quotes: number) {
     perExecution[pairs] = Math.round(((median(fulls.map((o) => o.usPerQuote)) - quotePath[pairs]!) * fulls[0]!.quotes) / fulls[0]!.executions);
     log(`  ${String(pairs).padStart(4)} strategies: ${median(fulls.map((o) => o.usPerQuote))} µs/quote with executions, ${quotePath[pairs]} µs/quote with no trigger reached (medians of 3, alternated); so an execution costs ${fmt(perExecution[pairs]!)} µs`);
   }
-  /** A size's figures: the medians of its runs, the highest peak RSS. */
+  /** A size's figures: the medians of its runs, the highest RSS and peak RSS. */
   const summary = (pairs: number): StrategiesRun => {
     const rs = runs[pairs]!;
     const mid = (f: (o: StrategiesRun) => number): number => median(rs.map(f));

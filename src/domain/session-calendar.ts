@@ -105,7 +105,7 @@ const DAYS_AFTER = 1;
  * history). A calendar in one converts wall-clock times by that offset, not through luxon's per-instant look-up
  * (an `Intl` call each: a 24/7 calendar walks 740 days of them when it first looks for its session's ends).
  */
-const FIXED_ZONE = /^(?:Etc\/)?(?:UTC|UCT|Universal|Zulu|Greenwich|GMT0|GMT(?:[+-](?:\d|1[0-4]))?)$/i;
+const FIXED_ZONE = /^(?:(?:Etc\/)?(?:UTC|UCT|Universal|Zulu|Greenwich|GMT|GMT0|GMT[+-]0)|Etc\/GMT(?:\+(?:\d|1[0-2])|-(?:\d|1[0-4])))$/i;
 
 const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;

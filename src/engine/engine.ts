@@ -438,12 +438,14 @@ export class Engine {
       // triggers or target.
       const name = s.spec.name;
       const relevant = this.filters.get(name)!;
-      const live = liveStrategy(ref, s.spec.triggers, relevant);
+      // Made below; a strategy that forgets its view makes the stage build the next one whatever it changed.
+      let stage: MarketViewStage | undefined;
+      const live = liveStrategy(ref, s.spec.triggers, relevant, () => stage?.forget());
       this.subscriptions.push(live.subscription);
       const probes = viewProbes(ref, live.algo);
       // The decision filter is asked before a view is built: an idle strategy's stage builds none for nothing.
       const options = { staleAfterMs: s.staleAfterMs, clock: this.clock, session: calendarFor(s.spec.session.calendar), wants: relevant };
-      const stage = new MarketViewStage(s.definition, options, (view) => {
+      stage = new MarketViewStage(s.definition, options, (view) => {
         // A stopped strategy (its stop finished before the run's end) hears nothing more.
         if (ref.getSnapshot().status !== 'active') return this.viewGate.drop(name);
         const fresh = relevant.fresh;
@@ -1192,14 +1194,15 @@ function viewProbes(ref: AnyActorRef, runningAlgo: () => AnyActorRef | undefined
 
 /**
  * What the quote path reads of a strategy on every quote: its triggers now (an operator may have changed them),
- * whether an algo runs, and which triggers its state watches (`watchedPurposes`), written into its decision filter
+ * whether an algo runs, which triggers its state watches (`watchedPurposes`), and whether it holds a view at all,
+ * written into its decision filter
  * from the strategy's snapshots as they come (XState tells its observers after each step, before the next event), so
  * a quote reads the filter rather than the actor's snapshot, context and spec, scattered in memory: at 1,000
  * strategies, asking the snapshot whether an algo ran cost about 0.45 µs a quote, most of the quote path's own cost
  * then. `algo` is the running algo, for the view gate.
  */
-function liveStrategy(ref: AnyActorRef, configured: Triggers, filter: DecisionFilter): { algo: () => AnyActorRef | undefined; subscription: { unsubscribe(): void } } {
-  type Context = { spec?: { triggers?: Triggers }; algo?: { ref: AnyActorRef } | null };
+function liveStrategy(ref: AnyActorRef, configured: Triggers, filter: DecisionFilter, forgetView: () => void): { algo: () => AnyActorRef | undefined; subscription: { unsubscribe(): void } } {
+  type Context = { spec?: { triggers?: Triggers }; algo?: { ref: AnyActorRef } | null; market?: unknown };
   let triggers = configured;
   let algo: AnyActorRef | undefined;
   const take = (snapshot: unknown): void => {
@@ -1208,6 +1211,12 @@ function liveStrategy(ref: AnyActorRef, configured: Triggers, filter: DecisionFi
     if (now !== triggers) filter.setTriggers((triggers = now));
     algo = context?.algo?.ref;
     filter.executing = algo !== undefined;
+    // A strategy that holds no view (forgotten at a session's close) hears the next one whatever its mask, even with
+    // the books of the view it forgot.
+    if (context?.market === null) {
+      filter.forget();
+      forgetView();
+    }
     const watched = (snapshot as { tags?: unknown }).tags instanceof Set && context?.spec ? watchedPurposes(snapshot as Parameters<typeof watchedPurposes>[0]) : null;
     filter.watch(watched === null ? undefined : triggerBits(watched));
   };

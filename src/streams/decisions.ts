@@ -91,6 +91,15 @@ export class DecisionFilter {
     this.shortExit = t.shortExit ?? 0;
   }
 
+  /**
+   * The strategy holds no view (it forgot it at a session's close, or has not had one yet): its next view passes,
+   * and is not quiet, whatever its mask. The mask of the last view the filter saw no longer says what the strategy
+   * decides on.
+   */
+  forget(): void {
+    this.last = -1;
+  }
+
   /** The bits whose change can be news for the strategy in its state now (`triggerBits`), or every bit (undefined). */
   watch(bits: number | undefined): void {
     this.watched = bits === undefined ? ALL_BITS : bits | 1;

@@ -174,6 +174,14 @@ export class MarketViewStage {
     this.complete();
   }
 
+  /**
+   * Its reader forgot the view it holds (a strategy at a session's close): the next evaluation builds a view (asks
+   * `wants`) even when the legs' books are those of the last one.
+   */
+  forget(): void {
+    this.changedOnce = false;
+  }
+
   /** Stops its timers. */
   close(): void {
     const clock = this.clock;

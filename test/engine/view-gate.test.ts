@@ -140,6 +140,32 @@ describe('crossings, not views: the engine holds back views that change nothing 
     expect(s.venue.submitted.map((o) => `${o.clientId} ${o.symbol} ${o.side} ${o.qty}@${o.price}`)).toEqual(['hc-rb/1.1 HC 1 5@3381']);
   });
 
+  describe('a strategy that forgot its view at the close hears the first view after the reopen, whatever its mask', () => {
+    /** The demo with books that never go stale in the break, and a short exit below the long entry's reach. */
+    const reopened = (postOpenRb: [number, number]) => {
+      const s = scriptedDemo('10:14:00', (c) => {
+        c.strategies[0]!.staleAfterMs = 3_600_000;
+        c.strategies[0]!.triggers = { longEntry: '172', longExit: '180', shortEntry: '188', shortExit: '170' };
+      });
+      s.until('10:14:56'); // closing (a 5 s lead): no launch
+      s.venue.quote('HC', 3379, 3380);
+      s.venue.quote('RB', 3208, 3209); // 170/172: at the long entry, not at the short exit
+      s.until('10:30:01'); // closed at 10:15 (the strategy forgets its view), open again at 10:30; no quote between
+      // Both legs in one instant: the stage evaluates once, after the reopen.
+      s.venue.quotes$.next({ symbol: 'HC', bid: 3379, ask: 3380, bidSize: 10, askSize: 10, ts: s.clock.now(), more: true });
+      s.venue.quotes$.next({ symbol: 'RB', bid: postOpenRb[0], ask: postOpenRb[1], bidSize: 10, askSize: 10, ts: s.clock.now() });
+      return s.venue.submitted.map((o) => `${o.clientId} ${o.symbol} ${o.side} ${o.qty}@${o.price} ${o.at - at('10:30:01')}`);
+    };
+
+    it('a view that changed only a trigger flat does not watch (the short exit) is a crossing for a strategy holding none', () => {
+      expect(reopened([3210, 3211])).toEqual(['hc-rb/1.1 HC 1 5@3381 0']); // 168/170
+    });
+
+    it('a view with the mask of the view before the close is a crossing too', () => {
+      expect(reopened([3208, 3209])).toEqual(['hc-rb/1.1 HC 1 5@3381 0']); // 170/172 again
+    });
+  });
+
   it('a control made while the engine starts (by a stateChanges$ subscriber) sends the next view whatever it changes', () => {
     const firstViews = (control: boolean): number => {
       const c = structuredClone(demoConfig);

@@ -176,6 +176,11 @@ describe('DecisionFilter', () => {
     f.watch(triggerBits(['longEntry', 'shortEntry']));
     f.executing = true;
     expect([seen(quote(56, 57)), seen(quote(56, 57))]).toEqual(['pass', 'pass']);
+    // Forgotten (the strategy holds no view): the same mask passes, and is not quiet.
+    f.executing = false;
+    expect(seen(quote(56, 57))).toBe('drop');
+    f.forget();
+    expect(seen(quote(56, 57))).toBe('pass');
     expect(triggerBits([])).toBe(1);
     expect(triggerBits(['longEntry', 'longExit', 'shortEntry', 'shortExit'])).toBe(31);
   });

@@ -1195,11 +1195,10 @@ function viewProbes(ref: AnyActorRef, runningAlgo: () => AnyActorRef | undefined
 /**
  * What the quote path reads of a strategy on every quote: its triggers now (an operator may have changed them),
  * whether an algo runs, which triggers its state watches (`watchedPurposes`), and whether it holds a view at all,
- * written into its decision filter
- * from the strategy's snapshots as they come (XState tells its observers after each step, before the next event), so
- * a quote reads the filter rather than the actor's snapshot, context and spec, scattered in memory: at 1,000
- * strategies, asking the snapshot whether an algo ran cost about 0.45 µs a quote, most of the quote path's own cost
- * then. `algo` is the running algo, for the view gate.
+ * written into its decision filter from the strategy's snapshots as they come (XState tells its observers after each
+ * step, before the next event), so a quote reads the filter rather than the actor's snapshot, context and spec,
+ * scattered in memory: at 1,000 strategies, asking the snapshot whether an algo ran cost about 0.45 µs a quote, most
+ * of the quote path's own cost then. `algo` is the running algo, for the view gate.
  */
 function liveStrategy(ref: AnyActorRef, configured: Triggers, filter: DecisionFilter, forgetView: () => void): { algo: () => AnyActorRef | undefined; subscription: { unsubscribe(): void } } {
   type Context = { spec?: { triggers?: Triggers }; algo?: { ref: AnyActorRef } | null; market?: unknown };

@@ -15,33 +15,36 @@ export function spreadMask(q: SpreadQuote | null, t: Triggers): number {
   return !q ? 0 : maskOf(q, triggersSet(t), t.longEntry ?? 0, t.longExit ?? 0, t.shortEntry ?? 0, t.shortExit ?? 0);
 }
 
+/** The decision mask's bits: the spread is quoted, and each trigger it reaches. */
+const QUOTED = 1;
+const BIT = { longEntry: 2, longExit: 4, shortEntry: 8, shortExit: 16 } as const satisfies Record<keyof Triggers, number>;
+/** Every bit of the decision mask. */
+const ALL_BITS = QUOTED | BIT.longEntry | BIT.longExit | BIT.shortEntry | BIT.shortExit;
+
 /**
- * Which triggers are set, as the mask bit each one gives (2 long entry, 4 long exit, 8 short entry, 16 short exit).
- * `!= null`: a trigger left undefined (a caller's plain object) is not set either.
+ * Which triggers are set, as the mask bit each one gives. `!= null`: a trigger left undefined (a caller's plain
+ * object) is not set either.
  */
 function triggersSet(t: Triggers): number {
-  return (t.longEntry != null ? 2 : 0) | (t.longExit != null ? 4 : 0) | (t.shortEntry != null ? 8 : 0) | (t.shortExit != null ? 16 : 0);
+  return (t.longEntry != null ? BIT.longEntry : 0) | (t.longExit != null ? BIT.longExit : 0) | (t.shortEntry != null ? BIT.shortEntry : 0) | (t.shortExit != null ? BIT.shortExit : 0);
 }
 
 /** The decision mask of a spread quote, the triggers given as numbers with the bits of those that are set. */
 function maskOf(q: SpreadQuote, set: number, longEntry: number, longExit: number, shortEntry: number, shortExit: number): number {
-  let m = 1;
-  if (q.ask <= longEntry) m |= 2;
-  if (q.bid >= longExit) m |= 4;
-  if (q.bid >= shortEntry) m |= 8;
-  if (q.ask <= shortExit) m |= 16;
-  return m & (set | 1);
+  let m = QUOTED;
+  if (q.ask <= longEntry) m |= BIT.longEntry;
+  if (q.bid >= longExit) m |= BIT.longExit;
+  if (q.bid >= shortEntry) m |= BIT.shortEntry;
+  if (q.ask <= shortExit) m |= BIT.shortExit;
+  return m & (set | QUOTED);
 }
 
-/** The decision-mask bits of the triggers named (the bits `maskOf` gives them), with the quoted bit. */
+/** The decision-mask bits of the triggers named, with the quoted bit. */
 export function triggerBits(names: readonly (keyof Triggers)[]): number {
-  let bits = 1;
-  for (const n of names) bits |= TRIGGER_BIT[n];
+  let bits = QUOTED;
+  for (const n of names) bits |= BIT[n];
   return bits;
 }
-const TRIGGER_BIT: Record<keyof Triggers, number> = { longEntry: 2, longExit: 4, shortEntry: 8, shortExit: 16 };
-/** Every bit of the decision mask. */
-const ALL_BITS = 31;
 
 /**
  * The decision filter, asked with a view's spread quote (a `ViewWants` of the market-view stage): true for a view that
@@ -102,7 +105,7 @@ export class DecisionFilter {
 
   /** The bits whose change can be news for the strategy in its state now (`triggerBits`), or every bit (undefined). */
   watch(bits: number | undefined): void {
-    this.watched = bits === undefined ? ALL_BITS : bits | 1;
+    this.watched = bits === undefined ? ALL_BITS : bits | QUOTED;
   }
 
   wants(q: SpreadQuote | null): boolean {

@@ -10,6 +10,10 @@
  * exchange core with the rules of docs/fill-model.md, the taker and its hedge ladder, the timers, integer ticks;
  * test/bench/baseline-equivalence.test.ts checks that it makes the engine's decisions), runs alternated, so the
  * ratio holds on a noisy machine. Timings never enter the test suite.
+ *
+ * `npm run bench` compiles this file, the engine and the baseline with tsc (tsconfig.bench.json, into dist-bench/)
+ * and runs the JavaScript: the code a host embeds (the package's dist/), not tsx's transform of it, which names
+ * every closure it creates (`keepNames`) and keeps a loader thread and source maps in the process.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';

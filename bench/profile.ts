@@ -5,6 +5,7 @@
  *   node --import tsx bench/profile.ts [--runs N] [--out file.cpuprofile]   profile N replays after a warm-up
  *   node --import tsx bench/profile.ts some.cpuprofile                       summarise a profile made elsewhere,
  *                                                                            e.g. by `node --cpu-prof`
+ * (or, after `npm run bench` has compiled it, `node dist-bench/bench/profile.js …`: the engine as tsc builds it)
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';

@@ -246,6 +246,29 @@ describe('VirtualClock', () => {
       slot.arm(Infinity);
       expect(clock.pending).toBe(0);
     });
+
+    it('fire once at their last arming when an earlier arming of the same timer is still in the heap', () => {
+      // The timer is its own heap entry: moved later, it sits in the heap twice, and only the last arming counts.
+      const clock = new VirtualClock(T0);
+      const fired: string[] = [];
+      let again = true;
+      const slot = clock.rearmable(() => {
+        fired.push(`slot@${clock.now()}`);
+        // Armed again from its own firing while a stale entry of it (due at +40) is still in the heap.
+        if (again) slot.arm(30);
+        again = false;
+      });
+      clock.setTimeout(() => fired.push(`t@${clock.now()}`), 20);
+      slot.arm(10);
+      slot.arm(40);
+      slot.arm(25);
+      expect(clock.pending).toBe(2);
+      expect(clock.nextAt()).toBe(T0 + 20);
+      clock.runUntil(T0 + 100);
+      expect(fired).toEqual([`t@${T0 + 20}`, `slot@${T0 + 25}`, `slot@${T0 + 55}`]);
+      expect(clock.pending).toBe(0);
+      expect(clock.nextAt()).toBeUndefined();
+    });
   });
 });
 

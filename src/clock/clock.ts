@@ -11,9 +11,10 @@ export interface Clock {
   /**
    * A timer armed again and again, one arming at a time (a replay's next instant, a quote generator's next quote):
    * `arm(ms)` is `setTimeout(fn, ms)` in every respect, including its place among timers due at the same moment.
-   * Optional: a clock that offers it arms it without allocating (see `rearmable`).
+   * Optional: a clock that offers it arms it without allocating (see `rearmable`). `fn` is called with `arg`: one
+   * function can serve many timers (a venue's instruments), each firing with its own argument.
    */
-  rearmable?(fn: () => void): Rearmable;
+  rearmable?<T>(fn: (arg: T) => void, arg?: T): Rearmable;
 }
 
 /** See `Clock.rearmable`. `arm` while armed moves the one pending firing; `disarm` cancels it. */
@@ -23,12 +24,12 @@ export interface Rearmable {
 }
 
 /** A clock's own re-armable timer, or one made of its setTimeout and clearTimeout. */
-export function rearmable(clock: Clock, fn: () => void): Rearmable {
-  if (clock.rearmable) return clock.rearmable(fn);
+export function rearmable<T>(clock: Clock, fn: (arg: T) => void, arg?: T): Rearmable {
+  if (clock.rearmable) return clock.rearmable(fn, arg);
   let id: TimerId | undefined;
   const fire = (): void => {
     id = undefined;
-    fn();
+    fn(arg as T);
   };
   return {
     arm(ms) {

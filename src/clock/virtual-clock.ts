@@ -3,7 +3,9 @@ import type { Clock, Rearmable, TimerId } from './clock.js';
 interface Timer {
   /** 0 for a re-armable timer's (it has no id: nobody clears it by id). */
   id: TimerId;
-  fn: () => void;
+  /** Called with `arg` (a re-armable timer's; undefined for `setTimeout`'s). */
+  fn: (arg: unknown) => void;
+  arg: unknown;
   /**
    * The sequence number of its arming that is due, −1 when none. A heap slot holding this timer under another
    * number is an arming cleared or replaced since: it stays in the heap until it reaches the top, and is dropped
@@ -48,7 +50,7 @@ export class VirtualClock implements Clock {
     const id = this.nextId++;
     // A non-finite delay never fires (Node would fire Infinity after 1 ms).
     if (!Number.isFinite(ms)) return id;
-    const timer: Timer = { id, fn, armedAs: -1 };
+    const timer: Timer = { id, fn, arg: undefined, armedAs: -1 };
     this.live.set(id, timer);
     this.push(timer, this.current + Math.max(0, ms));
     return id;
@@ -68,8 +70,8 @@ export class VirtualClock implements Clock {
    * no timer and touches no map, and firing and arming it again read that one object, where a closure per timer
    * read three (with thousands of instruments, each out of the CPU's caches).
    */
-  rearmable(fn: () => void): Rearmable {
-    return new VirtualClock.Rearm(this, fn);
+  rearmable<T>(fn: (arg: T) => void, arg?: T): Rearmable {
+    return new VirtualClock.Rearm(this, fn as (arg: unknown) => void, arg);
   }
 
   private static readonly Rearm = class implements Timer, Rearmable {
@@ -77,7 +79,8 @@ export class VirtualClock implements Clock {
     armedAs = -1;
     constructor(
       private readonly clock: VirtualClock,
-      readonly fn: () => void,
+      readonly fn: (arg: unknown) => void,
+      readonly arg: unknown,
     ) {}
 
     arm(ms: number): void {
@@ -117,7 +120,7 @@ export class VirtualClock implements Clock {
     if (top.id !== 0) this.live.delete(top.id);
     else this.armed--;
     if (at > this.current) this.current = at;
-    top.fn();
+    top.fn(top.arg);
     this.afterStep?.();
     return true;
   }

@@ -278,8 +278,8 @@ export abstract class Exchange implements Venue {
    * checks that for its callbacks; here `fn` is the clock's callback itself, with no wrapper between: with thousands
    * of instruments each one read per quote is out of the CPU's caches).
    */
-  protected rearmable(fn: () => void): Rearmable {
-    const timer = rearmable(this.clock, fn);
+  protected rearmable<T>(fn: (arg: T) => void, arg?: T): Rearmable {
+    const timer = rearmable(this.clock, fn, arg);
     this.rearmables.push(timer);
     return timer;
   }

@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import { rearmable, type Clock } from '../../src/clock/clock.js';
 import { VirtualClock } from '../../src/clock/virtual-clock.js';
 import { WallClock } from '../../src/clock/wall-clock.js';
 
@@ -268,6 +269,22 @@ describe('VirtualClock', () => {
       expect(fired).toEqual([`t@${T0 + 20}`, `slot@${T0 + 25}`, `slot@${T0 + 55}`]);
       expect(clock.pending).toBe(0);
       expect(clock.nextAt()).toBeUndefined();
+    });
+
+    it('call their one function with the argument of each timer, on a clock of its own or through setTimeout', () => {
+      const clock = new VirtualClock(T0);
+      // The same clock without its own re-armable timers: `rearmable` builds them of setTimeout and clearTimeout.
+      const plain: Clock = { now: () => clock.now(), setTimeout: (fn, ms) => clock.setTimeout(fn, ms), clearTimeout: (id) => clock.clearTimeout(id) };
+      const fired: string[] = [];
+      const fire = (name: string): void => void fired.push(`${name}@${clock.now() - T0}`);
+      const a = clock.rearmable(fire, 'a');
+      const b = rearmable(clock, fire, 'b');
+      const c = rearmable(plain, fire, 'c');
+      a.arm(30);
+      b.arm(10);
+      c.arm(20);
+      clock.runUntil(T0 + 100);
+      expect(fired).toEqual(['b@10', 'c@20', 'a@30']);
     });
   });
 });

@@ -106,7 +106,9 @@ export class SimulatedVenue extends Exchange {
         sizeMax: i.size.max,
         intervalMs: i.quoteIntervalMs,
         market: this.marketOf(i.symbol),
-        timer: this.rearmable(() => this.quote(q)),
+        // One function for every instrument's timer, fired with the instrument's place in `sims`: a quote reads no
+        // closure of its own.
+        timer: this.rearmable(this.quoteAt, this.sims.length),
         group: place.group,
         follower: place.follower,
       };
@@ -118,6 +120,8 @@ export class SimulatedVenue extends Exchange {
     this.model.start(now);
     for (const q of this.sims) this.scheduleQuote(q, now + this.random.exponential(q.intervalMs));
   }
+
+  private readonly quoteAt = (i: number): void => this.quote(this.sims[i]!);
 
   private scheduleQuote(q: Quoting, at: number): void {
     q.timer.arm(Math.max(1, Math.round(at - this.clock.now())));

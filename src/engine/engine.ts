@@ -403,7 +403,9 @@ export class Engine {
     this.subscriptions.push(
       this.venue.quotes$.subscribe((q) => {
         this.counts.quotes++;
-        const route = this.routes.get(q.symbol) ?? this.routeOf(q.symbol);
+        let route = this.routes.get(q.symbol);
+        if (route === undefined) route = this.routeOf(q.symbol, true);
+        else if (!route.venueKeyed) this.keyByVenue(route, q.symbol);
         // Marks come from the last two-sided quote: a one-sided one has no mid.
         if (q.bidSize > 0 && q.askSize > 0) {
           route.last = q;
@@ -468,10 +470,22 @@ export class Engine {
     this.venue.start();
   }
 
-  private routeOf(symbol: string): QuoteRoute {
+  private routeOf(symbol: string, venueKeyed = false): QuoteRoute {
     let route = this.routes.get(symbol);
-    if (route === undefined) this.routes.set(symbol, (route = { last: undefined, stage: undefined, leg: 0, rest: NO_STAGES }));
+    if (route === undefined) this.routes.set(symbol, (route = { last: undefined, stage: undefined, leg: 0, rest: NO_STAGES, venueKeyed }));
     return route;
+  }
+
+  /**
+   * Keys a route by the venue's own string for its symbol, at its first quote. A route made for a strategy's leg is
+   * keyed by the config's string, an equal string but another object: each look-up by the venue's then compared the
+   * two strings' characters, reading a second string out of the CPU's caches at every quote. A venue that names a
+   * symbol with the same string each time (the simulated and replay venues) is then found by identity.
+   */
+  private keyByVenue(route: QuoteRoute, symbol: string): void {
+    this.routes.delete(symbol);
+    this.routes.set(symbol, route);
+    route.venueKeyed = true;
   }
 
   /** The strategy's next market view goes to it whatever its decision mask. */
@@ -1169,6 +1183,8 @@ interface QuoteRoute {
   stage: MarketViewStage | undefined;
   leg: number;
   rest: readonly { readonly stage: MarketViewStage; readonly leg: number }[];
+  /** Keyed by the string of a quote the venue sent (`keyByVenue`). */
+  venueKeyed: boolean;
 }
 const NO_STAGES: QuoteRoute['rest'] = [];
 

@@ -115,6 +115,8 @@ describe('MarketViewStage against legQuoteProblem and spreadQuote', () => {
     // and min(⌊5/2⌋, ⌊7/3⌋) = 2; C trades nothing, so its sizes do not count.
     expect(views.at(-1)!.spread).toEqual({ bid: -7075, bidSize: 4, ask: -6700, askSize: 2 });
     expect(views.at(-1)!.spread).toEqual(spreadQuote(def, views.at(-1)!.legs.map((l) => l ?? undefined), T0, STALE));
+    // The view's legs are the quotes heard, the third one's too (kept apart from the first two's).
+    expect(views.at(-1)!.legs.map((l) => (l === null ? null : `${l.symbol} ${l.bid}/${l.ask}`))).toEqual(['A 200/202', 'B 400/401', 'C 30/31']);
   });
 });
 

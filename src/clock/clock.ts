@@ -14,7 +14,13 @@ export interface Clock {
    * Optional: a clock that offers it arms it without allocating (see `rearmable`). `fn` is called with `arg`: one
    * function can serve many timers (a venue's instruments), each firing with its own argument.
    */
-  rearmable?<T>(fn: (arg: T) => void, arg?: T): Rearmable;
+  rearmable?: RearmableOf;
+}
+
+/** `Clock.rearmable`'s two forms: a timer of its own function, or of one function shared with its own argument. */
+export interface RearmableOf {
+  (fn: () => void): Rearmable;
+  <T>(fn: (arg: T) => void, arg: T): Rearmable;
 }
 
 /** See `Clock.rearmable`. `arm` while armed moves the one pending firing; `disarm` cancels it. */
@@ -24,8 +30,10 @@ export interface Rearmable {
 }
 
 /** A clock's own re-armable timer, or one made of its setTimeout and clearTimeout. */
+export function rearmable(clock: Clock, fn: () => void): Rearmable;
+export function rearmable<T>(clock: Clock, fn: (arg: T) => void, arg: T): Rearmable;
 export function rearmable<T>(clock: Clock, fn: (arg: T) => void, arg?: T): Rearmable {
-  if (clock.rearmable) return clock.rearmable(fn, arg);
+  if (clock.rearmable) return clock.rearmable(fn, arg as T);
   let id: TimerId | undefined;
   const fire = (): void => {
     id = undefined;

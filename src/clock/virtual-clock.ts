@@ -70,6 +70,8 @@ export class VirtualClock implements Clock {
    * no timer and touches no map, and firing and arming it again read that one object, where a closure per timer
    * read three (with thousands of instruments, each out of the CPU's caches).
    */
+  rearmable(fn: () => void): Rearmable;
+  rearmable<T>(fn: (arg: T) => void, arg: T): Rearmable;
   rearmable<T>(fn: (arg: T) => void, arg?: T): Rearmable {
     return new VirtualClock.Rearm(this, fn as (arg: unknown) => void, arg);
   }

@@ -275,8 +275,8 @@ export abstract class Exchange implements Venue {
    * A timer armed again and again, one at a time (the market's next quote): `arm(ms)` is `later(ms, fn)` without a
    * new closure, timer or id per arming (the clock's re-armable timer). Arm it again only once it fired or the
    * venue stopped. Stopping the venue disarms it; `fn` itself must do nothing once the venue no longer runs (`later`
-   * checks that for its callbacks; here `fn` is the clock's callback itself, called with `arg`, with no wrapper between: with
-   * of instruments each one read per quote is out of the CPU's caches).
+   * checks that for its callbacks; here `fn` is the clock's callback itself, called with `arg`, with no wrapper
+   * between: with thousands of instruments each one read per quote is out of the CPU's caches).
    */
   protected rearmable(fn: () => void): Rearmable;
   protected rearmable<T>(fn: (arg: T) => void, arg: T): Rearmable;

@@ -16,28 +16,24 @@
  * every closure it creates (`keepNames`) and keeps a loader thread and source maps in the process.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runBacktest } from '../src/backtest/run-backtest.js';
-import { VirtualClock } from '../src/clock/virtual-clock.js';
 import { demoConfig } from '../src/config/demo.js';
 import { loadConfigFile, resolveConfig, type EngineConfig } from '../src/config/resolve.js';
 import type { ConfigInput, SimulatedConfigInput } from '../src/config/schema.js';
 import { loadQuotes, type DataReport } from '../src/data/load.js';
 import type { QuoteTable } from '../src/data/quote-table.js';
-import type { OrderCommand, VenueReport } from '../src/domain/orders.js';
-import { DurableEngine } from '../src/engine/durable.js';
 import { createEngine } from '../src/engine/engine.js';
 import type { Summary } from '../src/engine/summary.js';
 import { createInspector } from '../src/inspector/index.js';
-import type { LegQuote } from '../src/domain/quote.js';
-import { ReplayVenue, type ReplayVenueSpec } from '../src/venue/replay/replay-venue.js';
-import type { Market } from '../src/venue/exchange.js';
+import type { ReplayVenueSpec } from '../src/venue/replay/replay-venue.js';
 import { runBaseline, type BaselineResult } from './baseline/run.js';
 import { xstateFloor } from './floor.js';
 import { allocatedMBPerRun } from './garbage.js';
+import { latencyBench } from './latency.js';
 import { mdHopBench } from './md-hop.js';
 import { UNREACHABLE_TRIGGERS, withUnreachableTriggers } from './quote-path.js';
 import { describeShape, replayShape } from './shape.js';
@@ -87,6 +83,12 @@ function binanceDay(): { config: EngineConfig; data: Loaded } | null {
   const instruments = new Map(venue.instruments.map((i) => [i.symbol, { tickSize: Number(i.tickSize), maxWidthTicks: i.maxWidthTicks }]));
   const { table, report } = loadQuotes(BINANCE_DAY, { instruments, timeZone: 'UTC', badData: 'skip' });
   return (binanceCache = { config, data: { table, report } });
+}
+
+/** The Binance day as the latency runs replay it, or null when the data is absent. */
+function latencyDay(): { config: EngineConfig; table: QuoteTable } | null {
+  const day = binanceDay();
+  return day && { config: day.config, table: day.data.table };
 }
 
 
@@ -303,36 +305,6 @@ async function syntheticBench(rows: number) {
   return { syntheticQuotesPerSec: Math.round(r.engine), syntheticBaselineQuotesPerSec: Math.round(r.baseline), syntheticVsBaseline: round(r.ratio, 3), syntheticSameDecisions: r.same };
 }
 
-/**
- * A replay venue that times, in wall time, quote → order (from the venue publishing a quote to an order the engine
- * sends while handling it) and fill → hedge order (from a fill of the active leg reaching the engine to the hedge
- * order it sends while handling it). With a journal the order leaves only after its write (and fsync).
- */
-class TimedReplay extends ReplayVenue {
-  readonly quoteToOrder: number[] = [];
-  readonly fillToHedge: number[] = [];
-  private publishing = -1;
-  fillAt = -1;
-  activeSymbol = '';
-  protected override publishQuoteTo(market: Market, quote: LegQuote): void {
-    this.publishing = performance.now();
-    super.publishQuoteTo(market, quote);
-  }
-  /** The replay step is over (the clock's afterStep): a later order is not this quote's. */
-  endStep(): void {
-    this.publishing = -1;
-  }
-  override submit(order: OrderCommand): void {
-    const now = performance.now();
-    if (this.publishing >= 0) this.quoteToOrder.push((now - this.publishing) * 1000);
-    else if (this.fillAt >= 0 && order.symbol !== this.activeSymbol) {
-      this.fillToHedge.push((now - this.fillAt) * 1000);
-      this.fillAt = -1;
-    }
-    super.submit(order);
-  }
-}
-
 /** What XState costs alone and warm (bench/floor.ts): the floor under the latencies while algos and orders are actors. */
 function floorBench() {
   const f = xstateFloor();
@@ -340,79 +312,6 @@ function floorBench() {
   return { floorEventUs: f.eventUs, floorEvent10StatesUs: f.event10StatesUs, floorAlgoViewUs: f.algoViewUs, floorOrderLifeUs: f.orderLifeUs, floorLaunchUs: f.launchUs };
 }
 
-/** Quote → order and fill → hedge order on the Binance day, in process, journal off and on. */
-/**
- * Runs of the day before the latencies are timed, with the journal and without. A replay of the day takes 370, 200,
- * 140 and 110 ms in a new process before it settles near 80–100 (V8 optimizes the engine's code over them): after one
- * warm-up run, as until the eighth round, the latencies were timed in code still being optimized.
- */
-const LATENCY_WARM = 5;
-
-async function latencyBench() {
-  log('latency: quote → order and fill → hedge order on the Binance day, wall time in process');
-  const day = binanceDay();
-  const none = { quoteToOrderP50Us: null, quoteToOrderP99Us: null, fillToHedgeP50Us: null, fillToHedgeP99Us: null };
-  if (!day) return { ...none, journal: { ...none, fsync: null } };
-  const { config, data } = day;
-  const table = data.table;
-  const start = table.ts[0]!;
-  const until = table.ts[table.length - 1]! + 1;
-  const run = { start, days: (until - start) / 86_400_000 };
-  const active = config.strategies[0]!.definition.legs[config.strategies[0]!.spec.algo.activeLeg ?? 0]!.symbol;
-
-  const once = async (journal: boolean) => {
-    const clock = new VirtualClock(start);
-    const venue = new TimedReplay(config.venue as ReplayVenueSpec, table, clock);
-    venue.activeSymbol = active;
-    const resetFill = (r: VenueReport): void => {
-      if (r.type === 'order.filled' && r.symbol === active) venue.fillAt = performance.now();
-    };
-    // Subscribed before the engine: the stamp is taken before the engine hears the fill.
-    venue.reports$.subscribe(resetFill);
-    let dir: string | undefined;
-    if (!journal) {
-      const engine = createEngine({ ...config, run }, { clock, venue });
-      clock.afterStep = () => {
-        venue.endStep();
-        venue.fillAt = -1;
-      };
-      await engine.run({ until });
-    } else {
-      dir = mkdtempSync(join(tmpdir(), 'legato-bench-'));
-      const durable = DurableEngine.open({ ...config, run }, { dataDir: dir, venue, clock });
-      // The journal flushes (and releases the orders) after each step: the marks end after that.
-      const flush = clock.afterStep!;
-      clock.afterStep = () => {
-        flush();
-        venue.endStep();
-        venue.fillAt = -1;
-      };
-      await durable.run({ until });
-      rmSync(dir, { recursive: true, force: true });
-    }
-    return {
-      quoteToOrderP50Us: round(pct(venue.quoteToOrder, 50)),
-      quoteToOrderP99Us: round(pct(venue.quoteToOrder, 99)),
-      fillToHedgeP50Us: round(pct(venue.fillToHedge, 50)),
-      fillToHedgeP99Us: round(pct(venue.fillToHedge, 99)),
-      samples: [venue.quoteToOrder.length, venue.fillToHedge.length],
-    };
-  };
-  // Warm up (LATENCY_WARM runs: the engine's code is still being optimized over the first few), then the median of
-  // 3 runs by p99 (each run has about a hundred samples; the machine is shared).
-  for (let k = 0; k < LATENCY_WARM; k++) await once(false);
-  const offRuns = [await once(false), await once(false), await once(false)];
-  const off = offRuns.sort((a, b) => a.quoteToOrderP99Us - b.quoteToOrderP99Us)[1]!;
-  for (let k = 0; k < LATENCY_WARM; k++) await once(true);
-  const onRuns = [await once(true), await once(true), await once(true)];
-  const on = onRuns.sort((a, b) => a.quoteToOrderP99Us - b.quoteToOrderP99Us)[1]!;
-  const fsync = `a write holding an order or a cancel is fsync'd before the order leaves (DurableOptions.fsync 'commands', the default); journal in ${tmpdir()}`;
-  log(`  journal off: quote → order p50 ${off.quoteToOrderP50Us} µs p99 ${off.quoteToOrderP99Us} µs; fill → hedge p50 ${off.fillToHedgeP50Us} µs p99 ${off.fillToHedgeP99Us} µs (${off.samples.join(' / ')} samples; median run of 3)`);
-  log(`  journal on:  quote → order p50 ${on.quoteToOrderP50Us} µs p99 ${on.quoteToOrderP99Us} µs; fill → hedge p50 ${on.fillToHedgeP50Us} µs p99 ${on.fillToHedgeP99Us} µs (${fsync})`);
-  const { samples: _a, ...offOut } = off;
-  const { samples: _b, ...onOut } = on;
-  return { ...offOut, latencySamples: off.samples, journal: { ...onOut, fsync } };
-}
 
 /**
  * Many strategies in one process on the simulated venue: aggregate quotes/s, RSS, and the cost per quote as the
@@ -704,7 +603,7 @@ const want = (section: string): boolean => !only || only.has(section);
 const measures: Record<string, unknown> = {
   ...(want('replay') ? await replayBench() : {}),
   ...(want('synthetic') ? await syntheticBench(quick ? 200_000 : 1_000_000) : {}),
-  ...(want('latency') ? await latencyBench() : {}),
+  ...(want('latency') ? await latencyBench(latencyDay(), log) : {}),
   ...(want('latency') ? floorBench() : {}),
   ...(want('strategies') ? await strategiesBench(quick ? 200_000 : 1_000_000) : {}),
   ...(want('strategies') ? strategiesReplayBench(quick ? 100_000 : 1_000_000) : {}),

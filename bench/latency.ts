@@ -24,7 +24,7 @@ export interface Pause {
   duration: number;
 }
 
-/** What a set of samples says, in µs; `withCollection` counts the samples a collection's pause fell inside. */
+/** What a set of samples says, in µs; `withCollection` counts the samples a collection's pause overlapped. */
 export interface LatencyStats {
   samples: number;
   p50Us: number;
@@ -103,9 +103,9 @@ class TimedReplay extends ReplayVenue {
  */
 const LATENCY_WARM = 5;
 /**
- * Timed runs, their samples pooled: the day gives about 60 of each kind a run, so a run's own p99 is its worst sample
- * but one, and one collection more or less moves it by milliseconds. Pooled over 16 runs (8 with the journal, whose
- * runs take longer) the p99 is about the tenth worst of some thousand samples.
+ * Timed runs, their samples pooled: the day gives about 60 of each kind a run, so a run's own p99 is its worst
+ * sample, and one collection more or less moves it by milliseconds. Pooled over 16 runs without the journal (and 8
+ * with it, whose runs take longer) the p99 is about the tenth worst of some thousand samples.
  */
 const LATENCY_RUNS = 16;
 const JOURNAL_RUNS = 8;
@@ -170,7 +170,9 @@ async function timedRuns(day: LatencyDay, journal: boolean, runs: number) {
     quoteToOrder.push(...r.quoteToOrder);
     fillToHedge.push(...r.fillToHedge);
   }
-  // The observer hears its entries asynchronously: let it catch up before it stops.
+  // The observer hears its entries asynchronously, two turns of the event loop after a collection (one is not
+  // enough: the last run's final collections were lost): let it catch up before it stops.
+  await new Promise((resolve) => setTimeout(resolve, 0));
   await new Promise((resolve) => setImmediate(resolve));
   observer.disconnect();
   return { quoteToOrder: latencyStats(quoteToOrder, pauses), fillToHedge: latencyStats(fillToHedge, pauses), collections: pauses.length };
@@ -187,9 +189,11 @@ export async function latencyBench(day: LatencyDay | null, log: (s: string) => v
   const off = await timedRuns(day, false, LATENCY_RUNS);
   const on = await timedRuns(day, true, JOURNAL_RUNS);
   const fsync = `a write holding an order or a cancel is fsync'd before the order leaves (DurableOptions.fsync 'commands', the default); journal in ${tmpdir()}`;
-  log(`  journal off, ${LATENCY_RUNS} runs pooled: quote → order ${describe(off.quoteToOrder)}`);
+  log(`  journal off, ${LATENCY_RUNS} runs pooled, ${off.collections} collections heard:`);
+  log(`                              quote → order ${describe(off.quoteToOrder)}`);
   log(`                              fill → hedge ${describe(off.fillToHedge)}`);
-  log(`  journal on, ${JOURNAL_RUNS} runs pooled:   quote → order ${describe(on.quoteToOrder)}`);
+  log(`  journal on, ${JOURNAL_RUNS} runs pooled, ${on.collections} collections heard:`);
+  log(`                              quote → order ${describe(on.quoteToOrder)}`);
   log(`                              fill → hedge ${describe(on.fillToHedge)} (${fsync})`);
   const flat = (r: typeof off) => ({
     quoteToOrderP50Us: r.quoteToOrder.p50Us,
@@ -201,6 +205,6 @@ export async function latencyBench(day: LatencyDay | null, log: (s: string) => v
     ...flat(off),
     latencySamples: [off.quoteToOrder.samples, off.fillToHedge.samples],
     latency: { runs: LATENCY_RUNS, collections: off.collections, quoteToOrder: off.quoteToOrder, fillToHedge: off.fillToHedge },
-    journal: { ...flat(on), fsync, runs: JOURNAL_RUNS, quoteToOrder: on.quoteToOrder, fillToHedge: on.fillToHedge },
+    journal: { ...flat(on), fsync, runs: JOURNAL_RUNS, collections: on.collections, quoteToOrder: on.quoteToOrder, fillToHedge: on.fillToHedge },
   };
 }

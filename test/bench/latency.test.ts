@@ -10,7 +10,7 @@ describe('latency statistics (bench/latency.ts)', () => {
     expect(percentile([], 50)).toBeNaN();
   });
 
-  it('counts the samples a pause fell inside, and gives the p99 of the others', () => {
+  it('counts the samples a pause overlapped, and gives the p99 of the others', () => {
     // Samples in ms on the timeline: 10 µs, 20 µs, 3 ms (paused), 40 µs, 2 ms (paused at its very start).
     const spans = [
       { start: 0, end: 0.01 },
@@ -27,6 +27,16 @@ describe('latency statistics (bench/latency.ts)', () => {
       { start: 7.9, duration: 0.2 },
     ];
     expect(latencyStats(spans, pauses)).toEqual({ samples: 5, p50Us: 40, p99Us: 3000, maxUs: 3000, withCollection: 2, p99WithoutCollectionUs: 40 });
+  });
+
+  it('takes the p99 below the maximum once there are more than a hundred samples, paused or not', () => {
+    // 200 samples of 1 … 200 µs, one ms apart; a pause overlaps the 200 µs one and the 150 µs one.
+    const spans = Array.from({ length: 200 }, (_, i) => ({ start: i, end: i + (i + 1) / 1000 }));
+    const pauses = [
+      { start: 199.1, duration: 0.05 },
+      { start: 149.149, duration: 0.5 },
+    ];
+    expect(latencyStats(spans, pauses)).toEqual({ samples: 200, p50Us: 101, p99Us: 199, maxUs: 200, withCollection: 2, p99WithoutCollectionUs: 198 });
   });
 
   it('reports no samples as NaN, not as zero', () => {

@@ -3,16 +3,17 @@ import { scriptedDemo } from '../helpers/scripted-demo.js';
 
 /**
  * Quotes reach a strategy by their symbol's route (engine.ts), re-keyed at its first quote by the venue's own string
- * for the symbol. A venue that builds a new string per quote (a FIX or NATS venue decodes one per message) and a
- * venue that quotes symbols no strategy trades must trade exactly as one that repeats the same string.
+ * for the symbol. A venue that also quotes symbols no strategy trades must trade exactly as one that does not. (A
+ * venue that names each quote with a new string, as a FIX or NATS venue decoding one per message does, cannot be
+ * told apart in JavaScript: a Map finds a string by its text, so only V8's speed sees the difference.)
  */
-function run(name: (symbol: string) => string, unlisted: boolean) {
+function run(unlisted: boolean) {
   const s = scriptedDemo('10:00:00', (c) => {
     c.strategies[0]!.target = 5;
   });
   const book = (symbol: string, bid: number, ask: number): void => {
-    s.venue.quotes$.next({ symbol: name(symbol), bid, ask, bidSize: 10, askSize: 10, ts: s.clock.now() });
-    if (unlisted) s.venue.quotes$.next({ symbol: name('ZZ'), bid: 1, ask: 2, bidSize: 3, askSize: 3, ts: s.clock.now() });
+    s.venue.quotes$.next({ symbol, bid, ask, bidSize: 10, askSize: 10, ts: s.clock.now() });
+    if (unlisted) s.venue.quotes$.next({ symbol: 'ZZ', bid: 1, ask: 2, bidSize: 3, askSize: 3, ts: s.clock.now() });
   };
   s.until('10:00:10');
   book('RB', 3190, 3210);
@@ -26,22 +27,14 @@ function run(name: (symbol: string) => string, unlisted: boolean) {
   return { sent, quotes: s.engine.summary().counts.quotes };
 }
 
-/** The same text in a string of its own, made at run time (not the literal the config holds). */
-const fresh = (symbol: string): string => [...symbol].join('');
-
 describe('quote routes', () => {
   const expected = ['hc-rb/1.1 HC sell 5@3398', 'hc-rb/1.2 RB buy 5@3191'];
 
-  it('trade on a venue that repeats its strings', () => {
-    expect(run((s) => s, false)).toEqual({ sent: expected, quotes: 4 });
-  });
-
-  it('trade the same on a venue that names each quote with a new string', () => {
-    expect(run(fresh, false)).toEqual({ sent: expected, quotes: 4 });
+  it("trade on a venue that quotes only the strategy's symbols", () => {
+    expect(run(false)).toEqual({ sent: expected, quotes: 4 });
   });
 
   it('trade the same while the venue also quotes a symbol no strategy trades, counting its quotes', () => {
-    expect(run((s) => s, true)).toEqual({ sent: expected, quotes: 8 });
-    expect(run(fresh, true)).toEqual({ sent: expected, quotes: 8 });
+    expect(run(true)).toEqual({ sent: expected, quotes: 8 });
   });
 });

@@ -11,6 +11,7 @@ import { DurableEngine } from '../src/engine/durable.js';
 import { createEngine } from '../src/engine/engine.js';
 import type { Market } from '../src/venue/exchange.js';
 import { ReplayVenue, type ReplayVenueSpec } from '../src/venue/replay/replay-venue.js';
+import { percentile } from './stats.js';
 
 /** One latency sample: from `start` to `end`, in ms on the performance timeline (`performance.now()`). */
 export interface Span {
@@ -31,15 +32,8 @@ export interface LatencyStats {
   p99Us: number;
   maxUs: number;
   withCollection: number;
-  /** The p99 of the samples no collection paused: the engine's own path, which a collector tuned otherwise would show. */
+  /** The p99 of the samples no collection's pause overlapped. */
   p99WithoutCollectionUs: number;
-}
-
-/** The p-th percentile of `xs` (the value at index ⌊p/100 · n⌋ of the sorted values), NaN for none. */
-export function percentile(xs: readonly number[], p: number): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
 }
 
 const round1 = (x: number): number => Math.round(x * 10) / 10;

@@ -23,6 +23,7 @@ import { createEngine } from '../src/engine/engine.js';
 import type { EngineRecord } from '../src/engine/records.js';
 import { ReplayVenue, type ReplayVenueSpec } from '../src/venue/replay/replay-venue.js';
 import { natsServerMissing, startNatsServer } from '../test/helpers/nats-server.js';
+import { percentile } from './stats.js';
 import { replayPairsConfig, syntheticQuotes } from './synthetic.js';
 
 const STEP_MS = 1_007;
@@ -32,11 +33,7 @@ function hopConfig(pairs: number, days: number): EngineConfig {
   return resolveConfig(replayPairsConfig(pairs, { latencyMs: 20, band: 2, staleAfterMs: 600_000, days }), 'md hop bench');
 }
 
-const pct = (xs: number[], p: number): number | null => {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-};
+const pct = (xs: number[], p: number): number | null => (xs.length === 0 ? null : percentile(xs, p));
 const us = (ms: number | null): number | null => (ms === null ? null : Math.round(ms * 10_000) / 10);
 
 type Order = Extract<EngineRecord, { kind: 'order.submitted' }>;

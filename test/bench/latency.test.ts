@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { latencyStats, percentile } from '../../bench/latency.js';
+import { latencyStats } from '../../bench/latency.js';
+import { percentile } from '../../bench/stats.js';
 
 describe('latency statistics (bench/latency.ts)', () => {
   it('takes the value at ⌊p/100 · n⌋ of the sorted samples', () => {

@@ -1,0 +1,6 @@
+/** The p-th percentile of `xs` (the value at index ⌊p/100 · n⌋ of the sorted values), NaN for none. */
+export function percentile(xs: readonly number[], p: number): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+}

@@ -75,9 +75,10 @@ class TimedReplay extends ReplayVenue {
     this.publishing = performance.now();
     super.publishQuoteTo(market, quote);
   }
-  /** The replay step is over (the clock's afterStep): a later order is not this quote's. */
+  /** The replay step is over (the clock's afterStep): a later order is neither this quote's nor this fill's. */
   endStep(): void {
     this.publishing = -1;
+    this.fillAt = -1;
   }
   override submit(order: OrderCommand): void {
     const now = performance.now();
@@ -125,10 +126,7 @@ async function timedRun(day: LatencyDay, journal: boolean): Promise<{ quoteToOrd
   });
   if (!journal) {
     const engine = createEngine({ ...config, run }, { clock, venue });
-    clock.afterStep = () => {
-      venue.endStep();
-      venue.fillAt = -1;
-    };
+    clock.afterStep = () => venue.endStep();
     await engine.run({ until });
   } else {
     const dir = mkdtempSync(join(tmpdir(), 'legato-bench-'));
@@ -139,7 +137,6 @@ async function timedRun(day: LatencyDay, journal: boolean): Promise<{ quoteToOrd
       clock.afterStep = () => {
         flush();
         venue.endStep();
-        venue.fillAt = -1;
       };
       await durable.run({ until });
     } finally {

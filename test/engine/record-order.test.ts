@@ -4,7 +4,9 @@ import { runBacktest } from '../../src/backtest/run-backtest.js';
 import { demoConfig } from '../../src/config/demo.js';
 import { loadConfigFile, resolveConfig } from '../../src/config/resolve.js';
 import type { EngineRecord } from '../../src/engine/records.js';
+import { createEngine } from '../../src/engine/engine.js';
 import { simulate } from '../helpers/simulate.js';
+import { quietDemoConfig } from '../inspector/helpers.js';
 
 /**
  * `records$` is documented as "everything that happened, in order": a record never precedes the record of what
@@ -87,6 +89,25 @@ describe('records$ is in causal order', () => {
       'algo.started',
       'order.submitted hc-rb/1.1',
     ]);
+  });
+
+  it('a launch whose algo sends nothing yet (a manual order, priced from the next view) has its start recorded by the time the launch returns', () => {
+    // The strategy reports the launch in the middle of its transition; the engine holds the record until that
+    // transition is recorded, and releases it at the end of the strategy's step when no other record came.
+    const quiet = quietDemoConfig(0.1);
+    const engine = createEngine(quiet);
+    const records: EngineRecord[] = [];
+    engine.records$.subscribe((r) => records.push(r));
+    engine.start();
+    engine.runUntil(quiet.run.start + 45 * 60_000);
+    const from = records.length;
+    expect(engine.startAlgo('hc-rb', { side: 'buy', qty: 1, limit: 400, kind: 'taker' }, { source: 'test' })).toMatchObject({ ok: true, algoId: 'hc-rb/1' });
+    expect(records.slice(from).map((r) => (r.kind === 'state' ? `state ${r.change.actor} ${r.change.state}` : r.kind === 'algo.started' ? `algo.started ${r.algoId} ${r.purpose}` : r.kind))).toEqual([
+      'control',
+      'state strategy:hc-rb flat.working',
+      'algo.started hc-rb/1 manual',
+    ]);
+    void engine.stop();
   });
 
   it('a flatten (the kill switch) records its start and its unwinding step before its orders', async () => {

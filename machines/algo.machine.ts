@@ -228,8 +228,8 @@ export interface LadderStepReport {
 
 export type AlgoEvent =
   | { type: 'spread.quoted'; view: MarketView }
-  /** A flatten's own, sent to itself at its launch (see `launching`). */
-  | { type: 'algo.proceed' }
+  /** The algo's own: sent to itself once its start has been reported (see `starting`). */
+  | { type: 'algo.started' }
   /** Stop; `policy: 'unwind'` (the kill switch's flatten) unwinds a leg-out whatever the configured stop policy. */
   | { type: 'stop.requested'; policy?: 'unwind' }
   | { type: 'session.closed' }
@@ -718,7 +718,7 @@ const refusedEntry = {
 
 /**
  * Into the algo's kind once it may start (a quoting algo and a flatten at once; a taker or contingent entry when the
- * spread is at the price): from `starting` at the launch, else from `pending` when a view lets it. Each
+ * spread is at the price): from `starting` on its own `algo.started`, else from `pending` when a view lets it. Each
  * goes straight to its kind's entry, no state between: every microstep of a launch is on the quote → order path.
  */
 const startAsKind = [
@@ -728,7 +728,7 @@ const startAsKind = [
 ] as const;
 
 /**
- * The launch (`starting`, in the algo's first macrostep): as `startAsKind`, but a taker that can send its first order now goes
+ * The launch (`starting` on `algo.started`): as `startAsKind`, but a taker that can send its first order now goes
  * straight to `working`, as `waiting` would send it: one microstep on the quote → order path, not two.
  */
 const launchAsKind = [
@@ -755,12 +755,14 @@ export const algoMachine = setup({
   },
   actors: { order: orderMachine },
   actions: {
+    /** Effect: the engine records the start (journal, metrics), with the view it was launched on (its cause). */
+    reportStarted: (_: unknown, _params: { spec: AlgoSpec; market: MarketView | null }) => {},
+    /** Goes on from `starting` once the start has been reported: the event arrives after this macrostep's actions. */
+    proceed: sendTo(({ self }) => self, { type: 'algo.started' }),
     /** Effect: the engine records the result (journal, metrics, executions stream). */
     reportResult: (_: unknown, _params: { result: AlgoResult }) => {},
     /** Effect: a step of the hedge ladder, with the exposure at that moment. */
     reportLadderStep: (_: unknown, _params: LadderStepReport) => {},
-    /** A flatten goes on from `launching` in its next macrostep, once this one's effects have run. */
-    proceed: sendTo(({ self }) => self, { type: 'algo.proceed' }),
     settle: assign((_, params: { status: AlgoStatus }) => ({ status: params.status })),
     /** The latest view is kept; it is priced from only while the window is open. */
     storeMarket: assign(({ context, event }) => withView(context, event.type === 'spread.quoted' ? event.view : null)),
@@ -905,7 +907,6 @@ export const algoMachine = setup({
     isContingent: ({ context }) => context.spec.kind === 'contingent',
     isQuoting: ({ context }) => context.spec.kind === 'quoting',
     /** Taker and contingent wait for the price; a quoting algo starts at once. */
-    isFlatten: ({ context }) => context.spec.purpose === 'flatten',
     canStart: ({ context }) => context.spec.kind === 'quoting' || context.spec.purpose === 'flatten' || priceReached(context),
     isPriceReached: ({ context }) => priceReached(context),
     canEnter: ({ context }) => {
@@ -1020,6 +1021,7 @@ export const algoMachine = setup({
     },
     counts: { orders: 0, reprices: 0, rejects: 0, ladderSteps: 0 },
   }),
+  entry: { type: 'reportStarted', params: ({ context }) => ({ spec: context.spec, market: context.market }) },
   on: {
     // Between the window's close and its next open the algo prices from nothing, so the ladder pauses and
     // no order goes out, whatever quote arrives.
@@ -1033,18 +1035,13 @@ export const algoMachine = setup({
   },
   initial: 'starting',
   states: {
-    // The launch, in the algo's first macrostep. Its start is reported by the strategy that launches it
-    // (`reportLaunched`), before XState starts it: XState starts the children spawned in an actor's first macrostep
-    // before it runs that macrostep's actions, so an effect of the algo's own there would be recorded after the
-    // orders it sent. A flatten has one (the ladder's unwinding step, the cause of its orders): it goes on in its
-    // next macrostep, on the event it sends itself, in the same instant.
+    // Records in causal order: XState starts a child spawned in an actor's first macrostep before it runs that
+    // macrostep's actions (the root's entry `reportStarted` included), so an order sent then would be recorded
+    // before its algo's start. The first macrostep only reports the start; the event the algo sends itself
+    // arrives once those actions have run, and it goes on as it would have, in the same instant.
     starting: {
-      always: [{ guard: 'isFlatten', target: 'launching' }, ...launchAsKind, { target: 'pending' }],
-    },
-    // A flatten is a taker that may always start (`canStart`) and has no entry of its own to send.
-    launching: {
       entry: 'proceed',
-      on: { 'algo.proceed': { target: '#algo.active.entry.taker' } },
+      on: { 'algo.started': [...launchAsKind, { target: 'pending' }] },
     },
     pending: {
       always: startAsKind,

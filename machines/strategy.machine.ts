@@ -102,31 +102,18 @@ const lotsAfter = (c: StrategyContext, e: AlgoDoneEvent): number[] => c.legLots.
 const positionAfter = (c: StrategyContext, e: AlgoDoneEvent): number => hedgedUnits(lotsAfter(c, e), c.spec.algo.tradingMultipliers);
 
 /**
- * After every launch: the strategy reports the algo it has just spawned (its spec, and the view it prices from), so
- * the engine records the start before XState starts the algo and the algo sends its first order, in its first
- * macrostep (an algo's own actions there would run only after that order was sent).
- */
-const REPORT_LAUNCHED = {
-  type: 'reportLaunched',
-  params: ({ context }: { context: StrategyContext }) => {
-    const algo = context.algo!.ref.getSnapshot().context;
-    return { spec: algo.spec, market: algo.market };
-  },
-} as const;
-
-/**
  * In an idle state, a view that reaches a trigger launches with it: the view is stored and the algo launched in one
  * microstep on the quote → order path, where `always` would launch in the next. No algo runs in an idle state, so
  * there is nothing to forward the view to; a view that launches nothing is the root's (stored, forwarded).
  */
 const launchOnView = (purpose: TriggerPurpose) =>
-  ({ guard: { type: 'viewWants', params: { purpose } }, target: 'working', actions: ['storeMarket', { type: 'launchAlgo', params: { purpose } }, REPORT_LAUNCHED] }) as const;
+  ({ guard: { type: 'viewWants', params: { purpose } }, target: 'working', actions: ['storeMarket', { type: 'launchAlgo', params: { purpose } }] }) as const;
 
 /** The guard that a held view reaches a purpose's trigger. */
 const WANTS = { longEntry: 'wantsLongEntry', longExit: 'wantsLongExit', shortEntry: 'wantsShortEntry', shortExit: 'wantsShortExit' } as const;
 
 /** A launch on the view already held (eventless: after an algo ends, after a resume). */
-const launchOnHeld = <P extends TriggerPurpose>(purpose: P) => ({ guard: WANTS[purpose], target: 'working', actions: [{ type: 'launchAlgo', params: { purpose } }, REPORT_LAUNCHED] }) as const;
+const launchOnHeld = <P extends TriggerPurpose>(purpose: P) => ({ guard: WANTS[purpose], target: 'working', actions: { type: 'launchAlgo', params: { purpose } } }) as const;
 
 /**
  * The tag of an idle state that launches `purpose` at its trigger. An idle state's decisions read a view only
@@ -158,7 +145,7 @@ const idleLaunching = <A extends TriggerPurpose, B extends TriggerPurpose>(first
   ({
     tags: [WATCHES[first], WATCHES[second]],
     on: {
-      'manual.requested': { guard: 'canStartManual', target: 'working', actions: ['launchManual', REPORT_LAUNCHED] },
+      'manual.requested': { guard: 'canStartManual', target: 'working', actions: 'launchManual' },
       'spread.quoted': [launchOnView(first), launchOnView(second)],
     },
     always: [launchOnHeld(first), launchOnHeld(second)],
@@ -268,8 +255,6 @@ export const strategyMachine = setup({
   },
   actors: { algo: algoMachine, session: sessionMachine },
   actions: {
-    /** Effect: the engine records an algo's start (journal, metrics), with the view it was launched on (its cause). */
-    reportLaunched: (_: unknown, _params: { spec: AlgoSpec; market: MarketView | null }) => {},
     storeMarket: assign(({ event }) => withView(event.type === 'spread.quoted' ? event.view : null)),
     /** The running algo sees every market update its strategy sees, and when the window closes and opens. */
     forwardToAlgo: ({ context, event }) => {
@@ -431,7 +416,7 @@ export const strategyMachine = setup({
       entry: ['pause', 'unwindAlgo'],
       always: [
         { guard: 'isFlat', target: 'deciding' },
-        { guard: 'hasNoAlgo', actions: ['launchFlatten', REPORT_LAUNCHED] },
+        { guard: 'hasNoAlgo', actions: 'launchFlatten' },
       ],
       on: {
         // Stay until every leg is at 0: an ended algo's fills count, then the next flatten goes out if needed.

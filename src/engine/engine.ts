@@ -202,11 +202,6 @@ export class Engine {
   /** The same watchers by strategy (its own and its session's). */
   private readonly stateWatchersOf = new Map<string, (() => void)[]>();
   /**
-   * Each launched algo's start, held from the launch (reported in the middle of its strategy's transition) until
-   * that transition is recorded: by the strategy's next record or, at the latest, when its step ends (see `record`).
-   */
-  private readonly heldStarts = new Map<string, EngineRecord>();
-  /**
    * Each strategy's decision filter. Its `fresh` flag sends the strategy its next market view
    * whatever its decision mask (after a trigger or target change).
    */
@@ -295,6 +290,7 @@ export class Engine {
       actors: { order },
       guards: { venueReplaces: () => replaces },
       actions: {
+        reportStarted: (_, params) => this.algoStarted(params.spec, params.market),
         reportResult: (_, params) => this.algoEnded(params.result),
         reportLadderStep: (_, params) => {
           this.ladderSteps[params.step]++;
@@ -302,7 +298,7 @@ export class Engine {
         },
       },
     });
-    const strategy = strategyMachine.provide({ actors: { algo }, actions: { reportLaunched: (_, params) => this.algoStarted(params.spec, params.market) } });
+    const strategy = strategyMachine.provide({ actors: { algo } });
     const root = engineMachine.provide({ actors: { strategy } });
     // A delayed event (an order's stale timer, a ladder step, a session boundary) reads the market as it is now:
     // the market of the strategy whose actors armed it, when they were the ones at work then (see `acting`).
@@ -438,8 +434,8 @@ export class Engine {
 
     for (const s of this.config.strategies) {
       const ref = this.actor.system.get(`strategy:${s.spec.name}`) as AnyActorRef;
-      this.watchStates(`strategy:${s.spec.name}`, ref, s.spec.name, true);
-      this.watchStates(`session:${s.spec.name}`, this.actor.system.get(`session:${s.spec.name}`) as AnyActorRef, s.spec.name, false);
+      this.watchStates(`strategy:${s.spec.name}`, ref, s.spec.name);
+      this.watchStates(`session:${s.spec.name}`, this.actor.system.get(`session:${s.spec.name}`) as AnyActorRef, s.spec.name);
       // Past the decision filter: every view while an algo runs, and the first after an operator changed the
       // triggers or target.
       const name = s.spec.name;
@@ -471,8 +467,6 @@ export class Engine {
       }
       this.subscriptions.push({ unsubscribe: () => stage.close() });
     }
-    // An algo launched while the tree started (on a resumed strategy's held view): its start follows the states.
-    if (this.heldStarts.size !== 0) this.releaseStarts(undefined);
     this.venue.start();
   }
 
@@ -884,22 +878,8 @@ export class Engine {
       const strategy = recordStrategy(r);
       const watchers = (strategy !== undefined ? this.stateWatchersOf.get(strategy) : undefined) ?? this.stateWatchers;
       for (let i = 0; i < watchers.length; i++) watchers[i]!();
-      if (this.heldStarts.size !== 0) this.releaseStarts(strategy);
     }
     this.records.next(r);
-  }
-
-  /** The held starts of a strategy's algos (of every strategy's, for `undefined`), once its transition is recorded. */
-  private releaseStarts(strategy: string | undefined): void {
-    if (strategy === undefined) {
-      for (const held of this.heldStarts.values()) this.records.next(held);
-      this.heldStarts.clear();
-      return;
-    }
-    const held = this.heldStarts.get(strategy);
-    if (held === undefined) return;
-    this.heldStarts.delete(strategy);
-    this.records.next(held);
   }
 
   private submit(order: OrderCommand, role: OrderRole): void {
@@ -1055,8 +1035,7 @@ export class Engine {
     const at = this.clock.now();
     this.algoStart.set(spec.id, at);
     const cause = this.algoRecords.get(spec.strategy)?.cause(spec, market) ?? {};
-    // Held: reported in the middle of the strategy's transition that launched it, which is recorded first.
-    this.heldStarts.set(spec.strategy, { kind: 'algo.started', at, algoId: spec.id, strategy: spec.strategy, purpose: spec.purpose, side: spec.side, qty: spec.qty, limit: spec.limit, ...cause });
+    this.record({ kind: 'algo.started', at, algoId: spec.id, strategy: spec.strategy, purpose: spec.purpose, side: spec.side, qty: spec.qty, limit: spec.limit, ...cause });
   }
 
   private algoEnded(r: AlgoResult): void {
@@ -1073,8 +1052,7 @@ export class Engine {
     this.executionsSubject.next(execution);
   }
 
-  /** `ends`: the actor is the strategy, whose step's end releases the start of an algo it launched (see `record`). */
-  private watchStates(actor: string, ref: AnyActorRef | undefined, strategy: string, ends: boolean): void {
+  private watchStates(actor: string, ref: AnyActorRef | undefined, strategy: string): void {
     if (!ref) return;
     let last = '';
     let lastValue: unknown;
@@ -1094,13 +1072,7 @@ export class Engine {
     const own = this.stateWatchersOf.get(strategy);
     if (own) own.push(catchUp);
     else this.stateWatchersOf.set(strategy, [catchUp]);
-    const next = ends
-      ? (snap: { value: unknown }) => {
-          emit(snap.value);
-          if (this.heldStarts.size !== 0) this.releaseStarts(strategy);
-        }
-      : (snap: { value: unknown }) => emit(snap.value);
-    const sub = ref.subscribe({ next, error: (e: unknown) => this.onError(actor, e) });
+    const sub = ref.subscribe({ next: (snap: { value: unknown }) => emit(snap.value), error: (e: unknown) => this.onError(actor, e) });
     this.subscriptions.push(sub);
   }
 

@@ -19,12 +19,12 @@ describe.skipIf(!existsSync(binance))("the machines' share of the Binance day, c
     const instruments = new Map(config.venue.instruments.map((i) => [i.symbol, { tickSize: Number(i.tickSize), maxWidthTicks: i.maxWidthTicks }]));
     const shape = await replayShape(config, loadQuotes(binanceDay, { instruments, timeZone: 'UTC', badData: 'skip' }));
     expect(shape.executions).toBe(65);
-    expect(shape.machines.algo).toEqual({ actors: 65, events: 592, microsteps: 628, activeStates: expect.any(Number) });
+    expect(shape.machines.algo).toEqual({ actors: 65, events: 657, microsteps: 628, activeStates: expect.any(Number) });
     expect(Math.round((10 * shape.machines.algo!.activeStates) / 628) / 10).toBe(8.4);
     expect(shape.machines.order).toMatchObject({ actors: 149, events: 529, microsteps: 380 });
     expect(shape.machines.strategy).toMatchObject({ actors: 1, events: 301, microsteps: 307 });
     expect(describeShape(shape).find((l) => l.startsWith('algo'))).toBe(
-      'algo     65 actors, 592 events, 628 microsteps (per execution 9.1 events, 9.7 microsteps), 8.4 active states a microstep',
+      'algo     65 actors, 657 events, 628 microsteps (per execution 10.1 events, 9.7 microsteps), 8.4 active states a microstep',
     );
   });
 });

@@ -92,8 +92,8 @@ describe('records$ is in causal order', () => {
   });
 
   it('a launch whose algo sends nothing yet (a manual order, priced from the next view) has its start recorded by the time the launch returns', () => {
-    // The strategy reports the launch in the middle of its transition; the engine holds the record until that
-    // transition is recorded, and releases it at the end of the strategy's step when no other record came.
+    // The operator's ticket, the strategy's transition that launched the algo, then the algo's start: all within
+    // the call, though the algo sends no order until a view comes.
     const quiet = quietDemoConfig(0.1);
     const engine = createEngine(quiet);
     const records: EngineRecord[] = [];

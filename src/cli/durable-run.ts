@@ -353,8 +353,9 @@ export async function durableRun(config: EngineConfig, flags: DurableFlags, out:
     }
     const summary = await durable.run({ ...(until !== undefined ? { until } : {}), speed: flags.speed, signal: abort.signal, onProgress: showProgress, progressEveryMs: tty ? 5 * 60_000 : 2 * 3_600_000 });
     if (tty) err.write('\n');
-    if (venue && venue.state !== 'connected') {
-      // Stopped while the venue was away: the algos could not finish, so the run stays open to resume.
+    if (!durable.ended && venue && venue.state !== 'connected') {
+      // Stopped while the venue was away and the algos could not finish: the run stays open to resume. (With
+      // nothing working, the stop needed nothing from the venue: the run ended, and says so below.)
       err.write(`legato: stopped while the venue at ${venueLabel} was unreachable; the journal is kept: continue with --resume\n`);
       return 1;
     }

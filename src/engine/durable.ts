@@ -207,6 +207,7 @@ export class DurableEngine {
   private hasCommands = false;
   private flushing = false;
   private closed = false;
+  private endedRun = false;
   private readonly due = new Map<string, { ref: AnyActorRef; id: string; event: EventObject; dueAt: number }>();
   private readonly algoStates = new Map<string, string>();
   private microtask = false;
@@ -412,6 +413,12 @@ export class DurableEngine {
     this.writer.append([{ kind: 'run.ended', at: this.engine.clock.now(), run: this.runNumber, reason } satisfies JournalMeta], true);
     this.writer.close();
     this.closed = true;
+    this.endedRun = true;
+  }
+
+  /** Whether the journal holds this run's end (a resume has nothing left to continue), as `close` wrote it. */
+  get ended(): boolean {
+    return this.endedRun;
   }
 
   /** Writes the pending records (with a snapshot when they hold commands or algo changes), then sends the commands. */

@@ -97,6 +97,33 @@ describe('the venue process frozen and back', () => {
     }
   });
 
+  it('SIGTERM once the frozen venue is known lost, with no algo ever working: the run ends cleanly and says so (never "continue with --resume" over an ended run)', { timeout: 120_000 }, async () => {
+    const { cfg, sock, data } = setup(120);
+    // Triggers no spread reaches: nothing is ever working, so the stop needs nothing from the venue.
+    const config = crashConfig(3, 120, 'taker');
+    config.strategies[0]!.triggers = { longEntry: '-100000', longExit: '0', shortEntry: '100000', shortExit: '0' };
+    writeFileSync(cfg, JSON.stringify(config));
+    const venue = proc(['venue', '--socket', sock, '--config', cfg, '--speed', '20']);
+    try {
+      await until(() => venue.err().includes('listening on'), 30_000);
+      const engine = proc(['run', '--config', cfg, '--venue', sock, '--data-dir', data]);
+      await until(() => engine.err().includes('running run 1'), 30_000);
+      venue.child.kill('SIGSTOP');
+      await until(() => engine.err().includes(`legato: lost the venue at ${sock} (no message for 3000 ms)`), 30_000);
+      engine.child.kill('SIGTERM');
+      const code = await engine.exit;
+      expect(engine.err()).not.toMatch(/\n\s+at /);
+      expect(journalEntries(data).at(-1)).toMatchObject({ kind: 'run.ended', reason: 'interrupted' });
+      expect(engine.err()).not.toContain('continue with --resume');
+      expect(engine.err()).toContain('legato: interrupted; algos were stopped, the journal flushed, and the run ended cleanly');
+      expect(code).toBe(0);
+    } finally {
+      venue.child.kill('SIGCONT');
+      venue.child.kill('SIGTERM');
+      await venue.exit;
+    }
+  });
+
   it('killed and restarted: the engine reconnects to the new venue, its orders the new venue never saw end rejected, and the run goes on', { timeout: 120_000 }, async () => {
     const { cfg, sock, data } = setup(120);
     let venue = proc(['venue', '--socket', sock, '--config', cfg, '--speed', '20']);

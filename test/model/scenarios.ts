@@ -216,7 +216,7 @@ export const scenarios: Scenario[] = [
   { name: 'risk refuses an entry', start: '10:00:00', config: withRisk({ instruments: [{ symbol: 'HC', maxPosition: 4 }] }), markets, stimuli: [market('longEntry'), market('shortEntry'), market('thin'), control('resume'), tick], depth: 3 },
   { name: 'risk refuses a quote', start: '10:00:00', config: withRisk({ instruments: [{ symbol: 'HC', maxPosition: 4 }] }, kind('quoting')), markets, stimuli: [market('longEntry'), control('resume'), tick], depth: 3 },
   // A leg's order cap below one spread unit (RB traded 2 per unit, capped at 1 lot): a taker launched at the price can
-  // size no slice, so it waits for one (and expires) instead of sending.
+  // size no slice, so it waits in `waiting`, sending nothing, until the price leaves (halted, priceLeft).
   {
     name: 'risk caps a leg below one spread unit',
     start: '10:00:00',

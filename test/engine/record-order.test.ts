@@ -4,9 +4,8 @@ import { runBacktest } from '../../src/backtest/run-backtest.js';
 import { demoConfig } from '../../src/config/demo.js';
 import { loadConfigFile, resolveConfig } from '../../src/config/resolve.js';
 import type { EngineRecord } from '../../src/engine/records.js';
-import { createEngine } from '../../src/engine/engine.js';
 import { simulate } from '../helpers/simulate.js';
-import { quietDemoConfig } from '../inspector/helpers.js';
+import { quietDemoAt } from '../inspector/helpers.js';
 
 /**
  * `records$` is documented as "everything that happened, in order": a record never precedes the record of what
@@ -94,12 +93,7 @@ describe('records$ is in causal order', () => {
   it('a launch whose algo sends nothing yet (a manual order, priced from the next view) has its start recorded by the time the launch returns', () => {
     // The operator's ticket, the strategy's transition that launched the algo, then the algo's start: all within
     // the call, though the algo sends no order until a view comes.
-    const quiet = quietDemoConfig(0.1);
-    const engine = createEngine(quiet);
-    const records: EngineRecord[] = [];
-    engine.records$.subscribe((r) => records.push(r));
-    engine.start();
-    engine.runUntil(quiet.run.start + 45 * 60_000);
+    const { engine, records } = quietDemoAt(45);
     const from = records.length;
     expect(engine.startAlgo('hc-rb', { side: 'buy', qty: 1, limit: 400, kind: 'taker' }, { source: 'test' })).toMatchObject({ ok: true, algoId: 'hc-rb/1' });
     expect(records.slice(from).map((r) => (r.kind === 'state' ? `state ${r.change.actor} ${r.change.state}` : r.kind === 'algo.started' ? `algo.started ${r.algoId} ${r.purpose}` : r.kind))).toEqual([

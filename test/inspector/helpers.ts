@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import WebSocket from 'ws';
-import { createEngine, demoConfig, resolveConfig, type Engine, type EngineConfig } from '../../src/index.js';
+import { createEngine, demoConfig, resolveConfig, type Engine, type EngineConfig, type EngineRecord } from '../../src/index.js';
 import { createInspector, type Inspector, type InspectorOptions } from '../../src/inspector/index.js';
 
 /**
@@ -13,6 +13,20 @@ export function quietDemoConfig(days = 1): EngineConfig {
   const input = structuredClone(demoConfig);
   input.strategies[0]!.triggers = { ...QUIET_TRIGGERS };
   return resolveConfig(input, 'quiet demo', { days });
+}
+
+/**
+ * The quiet demo (a tenth of a day) started and run `minutes` past its start (45: inside the night session, which
+ * opens at 21:00), with every record it has made kept, for a test to act on mid-run.
+ */
+export function quietDemoAt(minutes = 45): { config: EngineConfig; engine: Engine; records: EngineRecord[] } {
+  const config = quietDemoConfig(0.1);
+  const engine = createEngine(config);
+  const records: EngineRecord[] = [];
+  engine.records$.subscribe((r) => records.push(r));
+  engine.start();
+  engine.runUntil(config.run.start + minutes * 60_000);
+  return { config, engine, records };
 }
 
 /** The demo (starts 20:30 Asia/Shanghai; the night session opens at 21:00) with an inspector attached; another config if given. */

@@ -32,14 +32,23 @@ function setup(minutes: number) {
   return { dir, cfg, sock, data };
 }
 
+/** A venue process (`legato venue`) on `sock` at 20 times real time; each test stops it in its `finally`. */
+const venueProc = (cfg: string, sock: string) => proc(['venue', '--socket', sock, '--config', cfg, '--speed', '20']);
+
+/** Once `venue` listens: an engine process running run 1 on it, journalled in `data` (with `flags` added). */
+async function engineOn(venue: ReturnType<typeof proc>, cfg: string, sock: string, data: string, ...flags: string[]) {
+  await until(() => venue.err().includes('listening on'), 30_000);
+  const engine = proc(['run', '--config', cfg, '--venue', sock, '--data-dir', data, ...flags]);
+  await until(() => engine.err().includes('running run 1'), 30_000);
+  return engine;
+}
+
 describe('the venue process frozen and back', () => {
   it('frozen past the heartbeat: the engine notices, reconnects when it answers, reconciles and trades on; positions agree at the end', { timeout: 120_000 }, async () => {
     const { cfg, sock, data } = setup(120);
-    const venue = proc(['venue', '--socket', sock, '--config', cfg, '--speed', '20']);
+    const venue = venueProc(cfg, sock);
     try {
-      await until(() => venue.err().includes('listening on'), 30_000);
-      const engine = proc(['run', '--config', cfg, '--venue', sock, '--data-dir', data, '--json']);
-      await until(() => engine.err().includes('running run 1'), 30_000);
+      const engine = await engineOn(venue, cfg, sock, data, '--json');
       // Trading has begun (the first reconciliation is done) once an order is in the journal.
       await until(() => journalEntries(data).some((e) => e.kind === 'order.submitted'), 60_000);
       venue.child.kill('SIGSTOP');
@@ -69,11 +78,9 @@ describe('the venue process frozen and back', () => {
 
   it('SIGTERM while the venue is frozen exits without waiting for it: resumable when an algo could not finish, else ended cleanly', { timeout: 120_000 }, async () => {
     const { cfg, sock, data } = setup(120);
-    const venue = proc(['venue', '--socket', sock, '--config', cfg, '--speed', '20']);
+    const venue = venueProc(cfg, sock);
     try {
-      await until(() => venue.err().includes('listening on'), 30_000);
-      const engine = proc(['run', '--config', cfg, '--venue', sock, '--data-dir', data]);
-      await until(() => engine.err().includes('running run 1'), 30_000);
+      const engine = await engineOn(venue, cfg, sock, data);
       venue.child.kill('SIGSTOP');
       engine.child.kill('SIGTERM');
       // It exits either way (never waits on the frozen venue for ever). With an algo working, the stop cannot finish
@@ -103,11 +110,9 @@ describe('the venue process frozen and back', () => {
     const config = crashConfig(3, 120, 'taker');
     config.strategies[0]!.triggers = { longEntry: '-100000', longExit: '0', shortEntry: '100000', shortExit: '0' };
     writeFileSync(cfg, JSON.stringify(config));
-    const venue = proc(['venue', '--socket', sock, '--config', cfg, '--speed', '20']);
+    const venue = venueProc(cfg, sock);
     try {
-      await until(() => venue.err().includes('listening on'), 30_000);
-      const engine = proc(['run', '--config', cfg, '--venue', sock, '--data-dir', data]);
-      await until(() => engine.err().includes('running run 1'), 30_000);
+      const engine = await engineOn(venue, cfg, sock, data);
       venue.child.kill('SIGSTOP');
       await until(() => engine.err().includes(`legato: lost the venue at ${sock} (no message for 3000 ms)`), 30_000);
       engine.child.kill('SIGTERM');
@@ -126,17 +131,15 @@ describe('the venue process frozen and back', () => {
 
   it('killed and restarted: the engine reconnects to the new venue, its orders the new venue never saw end rejected, and the run goes on', { timeout: 120_000 }, async () => {
     const { cfg, sock, data } = setup(120);
-    let venue = proc(['venue', '--socket', sock, '--config', cfg, '--speed', '20']);
+    let venue = venueProc(cfg, sock);
     try {
-      await until(() => venue.err().includes('listening on'), 30_000);
-      const engine = proc(['run', '--config', cfg, '--venue', sock, '--data-dir', data, '--json']);
-      await until(() => engine.err().includes('running run 1'), 30_000);
+      const engine = await engineOn(venue, cfg, sock, data, '--json');
       await until(() => journalEntries(data).some((e) => e.kind === 'order.submitted'), 60_000);
       venue.child.kill('SIGKILL');
       await venue.exit;
       await until(() => engine.err().includes(`legato: lost the venue at ${sock}`), 30_000);
       // A new venue process on the same socket: a venue that lost its memory (a real one would keep it).
-      venue = proc(['venue', '--socket', sock, '--config', cfg, '--speed', '20']);
+      venue = venueProc(cfg, sock);
       await until(() => engine.err().includes('trading again'), 60_000);
       engine.child.kill('SIGTERM');
       expect(await engine.exit).toBe(0);

@@ -4,9 +4,9 @@
  * records of the wrong shape, which it leaves out rather than throw on.
  */
 import { describe, expect, it } from 'vitest';
-import { createEngine, demoConfig, resolveConfig, type EngineRecord } from '../../src/index.js';
+import { demoConfig, resolveConfig } from '../../src/index.js';
 import { explain, renderWhy, wellFormedRecords, WhyError, type WhyInput } from '../../src/report/why.js';
-import { quietDemoConfig } from '../inspector/helpers.js';
+import { quietDemoAt } from '../inspector/helpers.js';
 import { simulate } from '../helpers/simulate.js';
 
 const config = resolveConfig(demoConfig, 'demo');
@@ -92,12 +92,7 @@ describe('why: an order', () => {
 
 describe('why: an operator', () => {
   it('a manual order: the ticket (who asked, side, units, limit, kind) precedes the launch', () => {
-    const quiet = quietDemoConfig(0.1);
-    const engine = createEngine(quiet);
-    const records: EngineRecord[] = [];
-    engine.records$.subscribe((r) => records.push(r));
-    engine.start();
-    engine.runUntil(quiet.run.start + 45 * 60_000);
+    const { config: quiet, engine, records } = quietDemoAt(45);
     const r = engine.startAlgo('hc-rb', { side: 'buy', qty: 1, limit: 400, kind: 'taker' }, { source: 'test' });
     expect(r).toMatchObject({ ok: true, algoId: 'hc-rb/1' });
     engine.runUntil(quiet.run.start + 50 * 60_000);

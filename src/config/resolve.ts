@@ -511,6 +511,15 @@ export function resolveConfigData(raw: unknown, source: string, overrides: Overr
     if (x.hedge.unwindAfterMs < x.hedge.crossAfterMs) {
       errors.push(new ConfigError(`${p}.execution.hedge.unwindAfterMs`, `must not be before crossAfterMs (${x.hedge.crossAfterMs})`, x.hedge.unwindAfterMs));
     }
+    // Entries are sized in whole spread units: a leg whose order cap is below one unit's lots could never send one
+    // (a taker or a quote would wait for ever, sizing no slice).
+    def.legs.forEach((l, i) => {
+      const cap = riskLimits.get(l.symbol)?.maxOrderLots;
+      const lots = Math.abs(l.tradingMultiplier);
+      if (cap !== undefined && cap < lots) {
+        errors.push(new ConfigError(`${p}.legs[${i}].tradingMultiplier`, `needs ${lots} lots of ${l.symbol} in every spread unit, more than its risk limit maxOrderLots (${cap}): no entry could ever be sent`, l.tradingMultiplier));
+      }
+    });
     const maxNaked = s.risk.maxNakedNotional === undefined ? undefined : new Decimal(s.risk.maxNakedNotional);
     if (maxNaked !== undefined && !maxNaked.gt(0)) errors.push(new ConfigError(`${p}.risk.maxNakedNotional`, 'must be greater than 0', s.risk.maxNakedNotional));
     strategies.push({

@@ -759,6 +759,19 @@ describe('resolveConfig: every number has a documented bound (issue 12, item 5)'
     expect(only((c) => (c.strategies[0].risk = { maxNakedNotional: '-1' }))).toEqual(['strategies[0].risk.maxNakedNotional: must be greater than 0 (got "-1")']);
   });
 
+  it('a leg whose maxOrderLots is below the lots of one spread unit is refused: no entry could ever be sent', () => {
+    const capped = (c: Raw, tm: number, cap: number) => {
+      c.strategies[0].legs[1].tradingMultiplier = tm;
+      c.risk = { instruments: [{ symbol: 'RB', maxOrderLots: cap }] };
+    };
+    expect(only((c) => capped(c, -2, 1))).toEqual([
+      'strategies[0].legs[1].tradingMultiplier: needs 2 lots of RB in every spread unit, more than its risk limit maxOrderLots (1): no entry could ever be sent (got -2)',
+    ]);
+    const fits = demo();
+    capped(fits, -2, 2);
+    expect(resolveConfig(fits, 'test.yaml').strategies[0]!.spec.algo.maxOrderLots).toEqual([null, 2]);
+  });
+
   it('a replay’s maxWidthTicks is at most 1,000,000', () => {
     const c = {
       venue: { kind: 'replay', instruments: [{ symbol: 'HC', tickSize: '1', lotSize: '1', maxWidthTicks: 1e308 }, { symbol: 'RB', tickSize: '1', lotSize: '1' }] },

@@ -215,16 +215,6 @@ export const scenarios: Scenario[] = [
   // by the order-rate budget (sent when it allows, or cancelled while it waits).
   { name: 'risk refuses an entry', start: '10:00:00', config: withRisk({ instruments: [{ symbol: 'HC', maxPosition: 4 }] }), markets, stimuli: [market('longEntry'), market('shortEntry'), market('thin'), control('resume'), tick], depth: 3 },
   { name: 'risk refuses a quote', start: '10:00:00', config: withRisk({ instruments: [{ symbol: 'HC', maxPosition: 4 }] }, kind('quoting')), markets, stimuli: [market('longEntry'), control('resume'), tick], depth: 3 },
-  // A leg's order cap below one spread unit (RB traded 2 per unit, capped at 1 lot): a taker launched at the price can
-  // size no slice, so it waits in `waiting`, sending nothing, until the price leaves (halted, priceLeft).
-  {
-    name: 'risk caps a leg below one spread unit',
-    start: '10:00:00',
-    config: withRisk({ instruments: [{ symbol: 'RB', maxOrderLots: 1 }] }, (s) => (s.legs[1]!.tradingMultiplier = -2)),
-    markets,
-    stimuli: [market('longEntry'), tick],
-    depth: 2,
-  },
   { name: 'risk refuses a hedge', start: '10:00:00', config: withRisk({ instruments: [{ symbol: 'RB', maxPosition: 3 }] }), markets, stimuli: [market('longEntry'), market('rbUp'), tick, stop], depth: 3 },
   { name: 'order rate', start: '10:00:00', config: withRisk({ orderRate: { maxOrders: 1, perMs: 1000 } }), markets, stimuli: [market('longEntry'), tick, stop, market('mid')], depth: 3 },
   // A contingent entry's second leg waits over the budget past the leg timeout: it is cancelled unsent.

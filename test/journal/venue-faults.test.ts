@@ -113,6 +113,8 @@ describe('the venue process frozen and back', () => {
     const venue = venueProc(cfg, sock);
     try {
       const engine = await engineOn(venue, cfg, sock, data);
+      // The first reconciliation is done once the run's end is announced: from then on the run is under way.
+      await until(() => engine.err().includes('the run ends at'), 30_000);
       venue.child.kill('SIGSTOP');
       await until(() => engine.err().includes(`legato: lost the venue at ${sock} (no message for 3000 ms)`), 30_000);
       engine.child.kill('SIGTERM');

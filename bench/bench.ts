@@ -37,7 +37,7 @@ import { latencyBench } from './latency.js';
 import { mdHopBench } from './md-hop.js';
 import { UNREACHABLE_TRIGGERS, withUnreachableTriggers } from './quote-path.js';
 import { describeShape, replayShape } from './shape.js';
-import { percentile } from './stats.js';
+import { percentile, round } from './stats.js';
 import { replayPairsConfig, syntheticQuotes } from './synthetic.js';
 
 const args = process.argv.slice(2);
@@ -51,7 +51,6 @@ const log = (s: string): void => {
 const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
 const rssMB = (): number => process.memoryUsage().rss / 2 ** 20;
 const median = (xs: number[]): number => percentile(xs, 50);
-const round = (x: number, d = 1): number => Math.round(x * 10 ** d) / 10 ** d;
 const fmt = (x: number): string => Math.round(x).toLocaleString('en-US');
 
 // ---- data -----------------------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import { DurableEngine } from '../src/engine/durable.js';
 import { createEngine } from '../src/engine/engine.js';
 import type { Market } from '../src/venue/exchange.js';
 import { ReplayVenue, type ReplayVenueSpec } from '../src/venue/replay/replay-venue.js';
-import { percentile } from './stats.js';
+import { percentile, round } from './stats.js';
 
 /** One latency sample: from `start` to `end`, in ms on the performance timeline (`performance.now()`). */
 export interface Span {
@@ -36,8 +36,6 @@ export interface LatencyStats {
   p99WithoutCollectionUs: number;
 }
 
-const round1 = (x: number): number => Math.round(x * 10) / 10;
-
 /**
  * The percentiles of the samples, and how many of them a collection paused: a pause overlaps a sample when it began
  * before the sample ended and ended after it began.
@@ -52,11 +50,11 @@ export function latencyStats(spans: readonly Span[], pauses: readonly Pause[]): 
   }
   return {
     samples: all.length,
-    p50Us: round1(percentile(all, 50)),
-    p99Us: round1(percentile(all, 99)),
-    maxUs: round1(all.length === 0 ? NaN : Math.max(...all)),
+    p50Us: round(percentile(all, 50)),
+    p99Us: round(percentile(all, 99)),
+    maxUs: round(all.length === 0 ? NaN : Math.max(...all)),
     withCollection: all.length - clean.length,
-    p99WithoutCollectionUs: round1(percentile(clean, 99)),
+    p99WithoutCollectionUs: round(percentile(clean, 99)),
   };
 }
 

@@ -303,9 +303,14 @@ function cancel(params: CancelParams) {
   ] as const;
 }
 
+/** Lots an order still has working: none once filled, even when a venue reported more fills than its size. */
+function openLots(o: { qty: number; filled: number }): number {
+  return Math.max(0, o.qty - o.filled);
+}
+
 function workingLots(context: AlgoContext): number[] {
   const w = context.spec.tradingMultipliers.map(() => 0);
-  for (const o of Object.values(context.orders)) w[o.leg]! += o.side * (o.qty - o.filled);
+  for (const o of Object.values(context.orders)) w[o.leg]! += o.side * openLots(o);
   return w;
 }
 
@@ -380,7 +385,7 @@ function isWhole(context: AlgoContext): boolean {
 function entryLotsLeft(context: AlgoContext, leg = context.spec.activeLeg): number {
   const s = context.spec;
   let ladder = 0;
-  for (const o of Object.values(context.orders)) if (o.leg === leg && o.role !== 'entry') ladder += o.side * (o.qty - o.filled);
+  for (const o of Object.values(context.orders)) if (o.leg === leg && o.role !== 'entry') ladder += o.side * openLots(o);
   const direction = s.side * Math.sign(s.tradingMultipliers[leg]!);
   return s.qty * abs(s.tradingMultipliers[leg]!) - abs(context.fills.lots[leg]!) - Math.max(0, direction * ladder);
 }
@@ -418,7 +423,7 @@ function entrySliceLots(context: AlgoContext): number {
 /** Signed lots the ladder's own orders (hedge, unwind) still have working per leg. */
 function ladderWorkingLots(context: AlgoContext): number[] {
   const w = context.spec.tradingMultipliers.map(() => 0);
-  for (const o of Object.values(context.orders)) if (o.role !== 'entry') w[o.leg]! += o.side * (o.qty - o.filled);
+  for (const o of Object.values(context.orders)) if (o.role !== 'entry') w[o.leg]! += o.side * openLots(o);
   return w;
 }
 
@@ -1011,8 +1016,9 @@ export const algoMachine = setup({
     reason: null,
     status: null,
     exposure: {
-      lots: input.spec.tradingMultipliers.map(() => 0),
-      maxLots: input.spec.tradingMultipliers.map(() => 0),
+      // A flatten may take over legs that are not balanced (a residual, stray fills): naked from its start.
+      lots: input.spec.carried ? nakedDeviation(input.spec.carried, input.spec.tradingMultipliers) : input.spec.tradingMultipliers.map(() => 0),
+      maxLots: input.spec.carried ? nakedDeviation(input.spec.carried, input.spec.tradingMultipliers).map(abs) : input.spec.tradingMultipliers.map(() => 0),
       maxLegNotional: input.spec.tradingMultipliers.map(() => 0),
       maxNotional: 0,
       notionalMs: 0,

@@ -1,5 +1,5 @@
 import { assign, setup, stopChild, type ActorRefFrom } from 'xstate';
-import { hedgedUnits } from '../src/domain/position.js';
+import { hedgedUnits, isBalanced } from '../src/domain/position.js';
 import type { MarketView, SpreadQuote } from '../src/domain/quote.js';
 import type { Triggers } from '../src/domain/triggers.js';
 import { algoMachine, type AlgoKind, type AlgoResult, type AlgoSpec, type Purpose } from './algo.machine.js';
@@ -77,6 +77,11 @@ export type StrategyEvent =
   | { type: 'target.requested'; target: number }
   /** Start a manual algo now, if the strategy is idle and its window open (else it is ignored: see `canStartManual`). */
   | { type: 'manual.requested'; order: ManualOrder }
+  /**
+   * Lots of one leg (signed) the venue filled for an order no algo of the strategy still works (a fill racing a
+   * cancel the venue confirmed, a fill after a reject, a fill past an order's size): they are the strategy's.
+   */
+  | { type: 'leg.stray'; leg: number; lots: number }
   | SessionNotice
   | AlgoDoneEvent;
 
@@ -152,7 +157,10 @@ const idleLaunching = <A extends TriggerPurpose, B extends TriggerPurpose>(first
   }) as const;
 
 /** What the strategy does with an ended algo, wherever it goes next. */
-const algoEnded = ['applyResult', 'pauseOnRiskRefusal', 'stopEndedAlgo', 'forgetAlgo'] as const;
+const algoEnded = ['applyResult', 'pauseWhenUnsafe', 'stopEndedAlgo', 'forgetAlgo'] as const;
+
+/** What the strategy does with stray lots (`leg.stray`): count them, and pause if its legs are no longer balanced. */
+const strayCounted = ['applyStray', 'pauseWhenNaked'] as const;
 
 /** The purposes a strategy launches at its trigger prices (a flatten comes only from the kill switch, a manual order from an operator). */
 type TriggerPurpose = Exclude<Purpose, 'flatten' | 'manual'>;
@@ -276,12 +284,25 @@ export const strategyMachine = setup({
      * Pre-trade risk refused an entry: relaunching would only be refused again, so the strategy pauses (resume to
      * retry). A manual order refused is the operator's to retry: the strategy's own entries go on.
      */
-    pauseOnRiskRefusal: assign({
+    /**
+     * After an algo ends the strategy pauses when relaunching would be unsafe. Pre-trade risk refused an entry: it
+     * would only be refused again (resume to retry; a manual order refused is the operator's to retry, and the
+     * strategy's own entries go on). Or the algo left its legs unbalanced (it ended `residual`: the venue refused the
+     * unwind): an entry now would add lots to the naked leg on every launch, so the operator decides (flatten).
+     */
+    pauseWhenUnsafe: assign({
       paused: ({ context, event }) => {
-        const out = (event as AlgoDoneEvent).output;
-        return context.paused || (out.reason === 'riskRefused' && out.purpose !== 'manual');
+        const e = event as AlgoDoneEvent;
+        const out = e.output;
+        return context.paused || (out.reason === 'riskRefused' && out.purpose !== 'manual') || !isBalanced(lotsAfter(context, e), context.spec.algo.tradingMultipliers);
       },
     }),
+    /** Stray lots (`leg.stray`) count toward the strategy's legs like an algo's fills. */
+    applyStray: assign({
+      legLots: ({ context, event }) => (event.type === 'leg.stray' ? context.legLots.map((l, i) => (i === event.leg ? l + event.lots : l)) : context.legLots),
+    }),
+    /** Legs left unbalanced (stray lots): no new entries until the operator resumes or flattens. */
+    pauseWhenNaked: assign({ paused: ({ context }) => context.paused || !isBalanced(context.legLots, context.spec.algo.tradingMultipliers) }),
     /** An operator's new triggers or target. */
     setTriggers: assign({ spec: ({ context, event }) => (event.type === 'triggers.requested' ? { ...context.spec, triggers: { ...event.triggers } } : context.spec) }),
     setTarget: assign({ spec: ({ context, event }) => (event.type === 'target.requested' ? { ...context.spec, target: event.target } : context.spec) }),
@@ -381,6 +402,8 @@ export const strategyMachine = setup({
     'pause.requested': { actions: ['pause', 'stopAlgo'] },
     'resume.requested': { actions: 'unpause' },
     'flatten.requested': '.flattening',
+    // Stray lots: an idle strategy decides its state again on the lots it now holds; a working one when its algo ends.
+    'leg.stray': [{ guard: 'hasNoAlgo', target: '.deciding', actions: strayCounted }, { actions: strayCounted }],
     // An operator's new triggers or target apply to the next launch. The view held is forgotten: it was kept for
     // the old triggers' decisions, and the engine sends the next view whatever it is.
     'triggers.requested': { actions: ['setTriggers', 'forgetMarket'] },
@@ -422,6 +445,8 @@ export const strategyMachine = setup({
         // Stay until every leg is at 0: an ended algo's fills count, then the next flatten goes out if needed.
         'xstate.done.actor.*': { actions: ['applyResult', 'stopEndedAlgo', 'forgetAlgo'] },
         'flatten.requested': {},
+        // Already paused; the next flatten takes them to 0 with the rest.
+        'leg.stray': { actions: 'applyStray' },
       },
     },
     stopping: {
@@ -433,6 +458,8 @@ export const strategyMachine = setup({
         'session.opened': { actions: 'forwardToAlgo' },
         // Stopping already stops the algo per its policy; a flatten now would outlive the engine's stop.
         'flatten.requested': {},
+        // Counted in the lots the strategy ends with (its output).
+        'leg.stray': { actions: 'applyStray' },
       },
     },
     stopped: { type: 'final' },

@@ -33,6 +33,7 @@ import { venueReplaces } from './capabilities.js';
 import { AlgoRecords } from './algo-records.js';
 import { StrategyLegs } from './strategy-legs.js';
 import { amountText } from './step-text.js';
+import { reportProblem } from './report-check.js';
 
 export interface EngineOptions {
   /** The clock for everything: actors' delays, the venue, the streams. Default: a VirtualClock at run.start. */
@@ -970,15 +971,31 @@ export class Engine {
   }
 
   private onReport(r: VenueReport): void {
+    const problem = reportProblem(r);
+    if (problem !== undefined) {
+      // Neither booked nor routed: the order it names waits for a sound report (or its own timers).
+      this.venueFault(`report ${String(r?.type)} for ${String(r?.clientId)} refused: ${problem}`);
+      return;
+    }
+    if (r.type === 'order.filled') {
+      const o = this.live.get(r.clientId);
+      if (o !== undefined && (o.symbol !== r.symbol || o.side !== r.side)) {
+        this.venueFault(`report order.filled for ${r.clientId} refused: side ${r.side} of ${r.symbol} is not the order's (side ${o.side} of ${o.symbol})`);
+        return;
+      }
+    }
     const owner = this.ownerOf(r.clientId);
     // A report no machine above the order hears cannot read the view: the held one waits for the next event.
     if (!UNHEARD_BY_PARENT.has(r.type)) this.flushViews(owner);
     const at = this.clock.now();
+    let booked: string | undefined;
     if (r.type === 'order.filled') {
       if (this.tradeIds.has(fillKey(r))) this.counts.duplicateFills++;
       else {
         this.tradeIds.add(fillKey(r));
-        this.onFill(r, at);
+        booked = this.onFill(r, at);
+        const o = this.live.get(r.clientId);
+        if (o !== undefined && o.filled + r.qty > o.qty) this.venueFault(`order ${r.clientId} of ${o.qty} lots reported filled ${o.filled + r.qty}: the ${o.filled + r.qty - o.qty} lots over are hedged as any fill`);
       }
     }
     if (r.type === 'order.rejected') this.counts.rejects++;
@@ -986,7 +1003,36 @@ export class Engine {
     const ref = this.actor.system.get(`order:${r.clientId}`);
     this.record({ kind: 'report', at, report: r, routed: ref !== undefined });
     if (ref) this.actingFor(owner, () => ref.send(r));
-    else this.counts.unrouted++;
+    else {
+      this.counts.unrouted++;
+      if (booked !== undefined && r.type === 'order.filled') this.strayFill(booked, r);
+    }
+  }
+
+  /**
+   * A fill booked for a strategy that no order actor hears: its order had ended (a fill racing a cancel the venue
+   * confirmed, a fill after a reject, a second report past the order's size) or was never ours. The lots are the
+   * strategy's all the same, so its machines must count them: the algo that sent the order, while it runs (its
+   * ladder hedges them as any fill), else the strategy (which pauses if they leave its legs unbalanced).
+   */
+  private strayFill(strategy: string, r: Extract<VenueReport, { type: 'order.filled' }>): void {
+    const algoId = r.clientId.slice(0, r.clientId.lastIndexOf('.'));
+    const leg = this.strategies.get(strategy)!.definition.legs.findIndex((l) => l.symbol === r.symbol);
+    const algo = this.actor.system.get(`algo:${algoId}`) as AnyActorRef | undefined;
+    const live = algo !== undefined && algo.getSnapshot().status === 'active';
+    this.venueFault(`fill ${r.tradeId} of ${r.side * r.qty} ${r.symbol} for ${r.clientId}, an order no longer working: ${live ? `its algo ${algoId} hedges it` : `counted by strategy ${strategy}`}`);
+    const target = live ? algo : (this.actor.system.get(`strategy:${strategy}`) as AnyActorRef | undefined);
+    if (target === undefined) return;
+    const event = live
+      ? { type: 'leg.filled', clientId: r.clientId, leg, side: r.side, qty: r.qty, price: r.price, at: r.at }
+      : { type: 'leg.stray', leg, lots: r.side * r.qty };
+    this.actingFor(strategy, () => target.send(event));
+  }
+
+  /** A venue's fault the run goes on through, named in the summary's errors and journalled. */
+  private venueFault(message: string): void {
+    this.errors.push(`venue: ${message}`);
+    this.record({ kind: 'error', at: this.clock.now(), actor: 'venue', message });
   }
 
   /** The strategy whose algo sent an order (client id `<strategy>/<algo>.<order>`), when it is one of ours. */
@@ -995,14 +1041,15 @@ export class Engine {
     return this.legsOf.has(strategy) ? strategy : undefined;
   }
 
-  private onFill(r: Extract<VenueReport, { type: 'order.filled' }>, at: number): void {
+  /** Books a fill in its strategy's ledger; the strategy, or undefined when no strategy owns it. */
+  private onFill(r: Extract<VenueReport, { type: 'order.filled' }>, at: number): string | undefined {
     this.counts.fills++;
     const algoId = r.clientId.slice(0, r.clientId.lastIndexOf('.'));
     const strategy = strategyOfId(algoId);
     const leg = this.legsOf.get(strategy)?.of(r.symbol);
     if (!leg) {
       this.errors.push(`fill ${r.tradeId} (${r.symbol}) for an order no strategy owns: ${r.clientId}`);
-      return;
+      return undefined;
     }
     const ledger = this.ledgers.get(strategy)!;
     ledger.apply(r.symbol, r.side, r.qty, r.price);
@@ -1029,6 +1076,7 @@ export class Engine {
       liquidity: r.liquidity ?? null,
       fee: fee === undefined ? '0' : amountText(fee),
     });
+    return strategy;
   }
 
   private algoStarted(spec: AlgoSpec, market: MarketView | null): void {

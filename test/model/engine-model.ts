@@ -40,7 +40,9 @@ export type Stimulus =
   /** An operator's manual spread order (Engine.startAlgo). */
   | { type: 'manual'; order: ManualAlgoRequest }
   /** An operator's stop of the running algo, whichever it is (Engine.stopAlgo). */
-  | { type: 'stopAlgo' };
+  | { type: 'stopAlgo' }
+  /** The venue reports a fill of 1 lot of HC bought for an order the engine never sent (a stray fill). */
+  | { type: 'stray' };
 
 export interface Scenario {
   name: string;
@@ -181,6 +183,9 @@ export class ModelRun {
         return;
       case 'manual':
         this.engine.startAlgo(this.engine.config.strategies[0]!.spec.name, s.order, { source: 'model' });
+        return;
+      case 'stray':
+        this.exchange.strayFill(`${this.engine.config.strategies[0]!.spec.name}/0.1`, 'HC', 1, 1);
         return;
       case 'stopAlgo': {
         const algo = Object.keys(this.engine.actor.system.getAll()).find((id) => id.startsWith('algo:'));

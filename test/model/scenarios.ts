@@ -21,6 +21,7 @@ const control = (action: 'pause' | 'resume' | 'flatten'): Stimulus => ({ type: '
 /** An operator's manual spread order (the desk's ticket); the strategy's kind (taker) unless given. */
 const manual = (side: 'buy' | 'sell', qty: number, limit: string, kind?: 'taker' | 'contingent' | 'quoting'): Stimulus => ({ type: 'manual', order: { side, qty, limit, ...(kind ? { kind } : {}) } });
 const stopAlgo: Stimulus = { type: 'stopAlgo' };
+const stray: Stimulus = { type: 'stray' };
 
 function with_(change: (s: SimulatedConfigInput['strategies'][number]) => void) {
   return (c: SimulatedConfigInput): void => {
@@ -192,6 +193,11 @@ export const scenarios: Scenario[] = [
   { name: 'unwinding a working quote', start: '10:00:00', config: with_(all(staleAfter(60_000), kind('quoting'))), markets, prefix: [market('longEntry'), market('hcThroughOne'), disconnect], stimuli: [wait(1000)], depth: 4 },
   // The hedge ladder while the venue refuses everything: cross, unwind, give up, stop with the residual.
   { name: 'hedge ladder gives up', start: '10:00:00', config: with_(staleAfter(60_000)), markets, prefix: [market('longEntry'), disconnect], stimuli: [wait(1000), reconnect], depth: 7 },
+  // A fill for an order the engine never sent (a stray fill): the strategy counts it idle (and decides again), while
+  // an algo works, while it flattens and while it stops; legs left unbalanced pause it.
+  { name: 'stray fills', start: '10:00:00', config: base, markets, prefix: [market('mid')], stimuli: [stray, market('longEntry'), control('flatten'), stop], depth: 3 },
+  // ... and while a flatten cannot trade (the venue is disconnected: its orders are rejected, it backs off).
+  { name: 'stray fill while flattening', start: '10:00:00', config: base, markets, prefix: [market('mid'), stray, disconnect, control('flatten')], stimuli: [stray, reconnect], depth: 2 },
   // The stop policy `unwind`: the ladder turns to unwinding from resting and from crossing.
   { name: 'stop and unwind', start: '10:00:00', config: with_((s) => (s.execution!.stopPolicy = 'unwind')), markets, prefix: [market('longEntry'), disconnect], stimuli: [tick, stop, reconnect], depth: 4 },
   // The ladder pauses when the naked leg's book goes stale, and resumes (or the held fill balances it).

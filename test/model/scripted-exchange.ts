@@ -43,6 +43,18 @@ export class ScriptedExchange extends Exchange {
     return first !== undefined && this.cancelResting(first.clientId);
   }
 
+  /**
+   * A fill of `qty` lots of `symbol` at its ask (bought) or bid (sold), reported for `clientId`, an order the venue
+   * never had from the engine: what a venue that mixes up its orders, or a fill that outlived its order, looks like.
+   * Each call is a trade of its own.
+   */
+  strayFill(clientId: string, symbol: string, side: 1 | -1, qty: number): void {
+    const b = this.book(symbol);
+    const price = b === undefined ? 0 : side > 0 ? b.ask : b.bid;
+    this.reports$.next({ type: 'order.filled', clientId, tradeId: `stray-${++this.strays}`, symbol, side, qty, price, at: this.clock.now() });
+  }
+  private strays = 0;
+
   connect(connected: boolean): void {
     this.setConnected(connected);
   }

@@ -1,0 +1,40 @@
+import type { VenueReport } from '../domain/orders.js';
+
+/**
+ * What is wrong with a venue's report, or undefined when it is sound. The `Venue` port carries integer ticks and
+ * integer lots (venue.ts); a host's own venue, or an adapter with a bug, can still hand the engine anything. A
+ * report that fails here is not booked or routed: a NaN or fractional quantity would poison the position, the
+ * PnL and every hedge computed from them (a hedge of 0.5 lots), and a negative one would turn a buy into a sale.
+ */
+export function reportProblem(r: VenueReport): string | undefined {
+  if (typeof r !== 'object' || r === null) return 'is not an object';
+  if (typeof r.clientId !== 'string' || r.clientId.length === 0) return 'has no client id';
+  if (!Number.isFinite(r.at)) return `at ${String(r.at)} is not a time`;
+  switch (r.type) {
+    case 'order.filled':
+      if (typeof r.tradeId !== 'string' || r.tradeId.length === 0) return 'has no trade id';
+      if (r.side !== 1 && r.side !== -1) return `side ${String(r.side)} is neither 1 (buy) nor -1 (sell)`;
+      if (!lots(r.qty)) return `qty ${String(r.qty)} is not a whole number of lots above 0`;
+      if (!Number.isSafeInteger(r.price)) return `price ${String(r.price)} is not a whole number of ticks`;
+      return undefined;
+    case 'order.canceled':
+      if (!(Number.isSafeInteger(r.filledQty) && r.filledQty >= 0)) return `filledQty ${String(r.filledQty)} is not a whole number of lots`;
+      return undefined;
+    case 'order.replaced':
+      if (!lots(r.qty)) return `qty ${String(r.qty)} is not a whole number of lots above 0`;
+      if (!Number.isSafeInteger(r.price)) return `price ${String(r.price)} is not a whole number of ticks`;
+      return undefined;
+    case 'order.accepted':
+    case 'order.rejected':
+    case 'order.cancelRejected':
+    case 'order.replaceRejected':
+      return undefined;
+    default:
+      return `type ${String((r as { type: unknown }).type)} is not a report the engine knows`;
+  }
+}
+
+/** A whole number of lots above 0. */
+function lots(v: number): boolean {
+  return Number.isSafeInteger(v) && v > 0;
+}

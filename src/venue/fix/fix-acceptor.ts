@@ -3,7 +3,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import { Transform } from 'node:stream';
 import { Decimal, str } from '../../domain/decimal.js';
 import { BoundedMap } from '../../domain/bounded.js';
-import type { VenueMessage, WireOrderState, WireStats } from '../remote/protocol.js';
+import { preview, type VenueMessage, type WireOrderState, type WireStats } from '../remote/protocol.js';
 import { VenueHost } from '../remote/venue-host.js';
 import type { SimVenueSpec } from '../simulated/simulated-venue.js';
 import { FixCredentialsError } from './credentials.js';
@@ -104,9 +104,9 @@ export class FixAcceptor {
   private frozen = false;
   private dropping = 0;
   private readonly sockets = new Set<Socket>();
-  /** Sessions that ended, and how (for tests and logs). */
+  /** Sessions that ended, and how (for tests and logs): the last KEEP_ENDED. */
   readonly ended: { at: number; error?: string }[] = [];
-  /** Logons refused, with the reason. */
+  /** Logons refused, with the reason: the last KEEP_ENDED (a peer may try for ever). */
   readonly refused: string[] = [];
   /** Messages received from engines, by MsgType (a ResendRequest is '2', a Reject '3'). */
   readonly received = new Map<string, number>();
@@ -268,7 +268,7 @@ export class FixAcceptor {
     // is closed after the logon timeout.
     const timer = setTimeout(() => {
       if (!session.ready && !socket.destroyed) {
-        this.refused.push('no Logon within the logon timeout');
+        keepLast(this.refused, 'no Logon within the logon timeout');
         session.kill('no Logon within the logon timeout');
         socket.destroy();
       }
@@ -282,14 +282,14 @@ export class FixAcceptor {
     const sender = view.getString(Tag.SenderCompID);
     const target = view.getString(Tag.TargetCompID);
     let why: string | undefined;
-    if (sender !== d.TargetCompID) why = `unknown SenderCompID ${JSON.stringify(sender)}: this venue serves ${d.TargetCompID}`;
-    else if (target !== d.SenderCompId) why = `wrong TargetCompID ${JSON.stringify(target)}: this venue is ${d.SenderCompId}`;
+    if (sender !== d.TargetCompID) why = `unknown SenderCompID ${preview(sender)}: this venue serves ${d.TargetCompID}`;
+    else if (target !== d.SenderCompId) why = `wrong TargetCompID ${preview(target)}: this venue is ${d.SenderCompId}`;
     else if (this.options.password !== undefined && password !== this.options.password) why = 'wrong password';
     else if (this.active?.session.ready) {
       why = `${d.TargetCompID} is already logged on to ${d.SenderCompId} (since ${new Date(this.active.since).toISOString()}): one session at a time`;
     }
     if (why) {
-      this.refused.push(why);
+      keepLast(this.refused, why);
       this.log(`logon refused: ${why}`);
     }
     return why;
@@ -306,7 +306,7 @@ export class FixAcceptor {
   }
 
   private stopped(session: LegatoFixSession, error: Error | undefined): void {
-    this.ended.push({ at: this.host.clock.now(), ...(error ? { error: error.message } : {}) });
+    keepLast(this.ended, { at: this.host.clock.now(), ...(error ? { error: error.message.slice(0, 500) } : {}) });
     if (this.active?.session !== session) return;
     const n = this.active.session.sequences();
     this.last = { nextOut: Math.max(this.last.nextOut, this.active.transport.transmitter.msgSeqNum), lastIn: Math.max(this.last.lastIn, n.lastIn) };
@@ -792,4 +792,13 @@ export class FixAcceptor {
     if (askSize > 0) entries.push({ MDEntryType: '1', MDEntryPx: ask, MDEntrySize: this.units.qty(symbol, askSize) });
     this.send(MsgType.MarketDataSnapshotFullRefresh, { MDReqID: reqId, Instrument: { Symbol: symbol }, MDFullGrp: { NoMDEntries: entries.length > 0 ? entries : [{ MDEntryType: '0', MDEntryPx: '0', MDEntrySize: '0' }] } });
   }
+}
+
+/** How many ended sessions and refused logons an acceptor remembers. */
+const KEEP_ENDED = 100;
+
+/** Appends to a list that keeps only its last KEEP_ENDED entries. */
+function keepLast<T>(list: T[], item: T): void {
+  list.push(item);
+  if (list.length > KEEP_ENDED) list.splice(0, list.length - KEEP_ENDED);
 }

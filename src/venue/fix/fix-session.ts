@@ -32,6 +32,9 @@ import type { FixConfig, FixObject, FixSessionDescription, FixTransport, FixView
  * - Both sides check every message's integrity (checksum, known MsgType, required tags), not only the acceptor.
  */
 
+/** A MsgSeqNum: a whole number from 1, at most 15 digits (a safe integer). */
+const SEQ_NUM = /^[1-9][0-9]{0,14}$/;
+
 export interface SessionHooks {
   /** Every message, before the session layer acts on it (the venue's clock follows SendingTime). */
   onMessage?(msgType: string, view: FixView): void;
@@ -314,6 +317,19 @@ export function sessionClass(fix: Jspurefix): new (config: FixConfig, hooks: Ses
       } catch {
         // a hook's failure never takes the session down
       }
+      // A MsgSeqNum that is not a number (jspurefix reads "~~~" as 8.67e20 and "abc" as 5451) would be counted,
+      // and stored, as one: the session's numbers would be wrong for good. Refused before anything counts it.
+      const seqText = view.getString(Tag.MsgSeqNum);
+      if (seqText === null || !SEQ_NUM.test(seqText)) {
+        const why = `MsgSeqNum ${seqText === null ? 'missing' : `${JSON.stringify(seqText.slice(0, 20))}${seqText.length > 20 ? '...' : ''} is not a sequence number`}`;
+        if (!this.isReady) return this.refuse(why);
+        this.refusal = why;
+        this.self.sendLogout(why);
+        this.kill(why);
+        return;
+      }
+      // A garbled Logon (its checksum wrong) is not counted either: the connection is refused before it is.
+      if (!this.isReady && msgType === MsgType.Logon && Number(view.getString(10)) !== view.checksum()) return this.refuse('checksum failed');
       if (!this.isReady && msgType === MsgType.Logout) {
         // A refusal of our Logon (or a peer leaving before it logged on): the attempt ends, its number uncounted.
         this.kill(`logged out before the logon completed${view.getString(Tag.Text) ? `: ${view.getString(Tag.Text)}` : ''}`);

@@ -22,6 +22,8 @@ export interface FixView {
   getTyped(tag: number | string): unknown;
   getView(name: string): FixView | null;
   groupCount(): number;
+  /** The checksum of the message's bytes as received (to compare with its CheckSum field). */
+  checksum(): number;
   getGroupInstance(i: number): FixView | null;
   toString(): string;
 }

@@ -1,9 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FixConnectionState } from '../../../src/venue/fix/fix-venue.js';
-import { connectVenue, record, startAcceptor, tempDir, until } from './harness.js';
+import { connectVenue, fixMessage, raw, record, startAcceptor, storeNumbers, tempDir, until } from './harness.js';
 
 /**
  * One session per pair of CompIDs: a second Logon with the engine's CompIDs (a stray client, a second copy of
@@ -15,32 +12,6 @@ const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const f of cleanup.splice(0).reverse()) await f();
 });
-
-/** A hand-made FIX message (BodyLength and CheckSum computed). */
-function fixMessage(fields: [number, string][]): string {
-  const body = fields.map(([t, v]) => `${t}=${v}\x01`).join('');
-  const head = `8=FIX.4.4\x019=${Buffer.byteLength(body)}\x01`;
-  const sum = [...Buffer.from(head + body)].reduce((a, b) => a + b, 0) % 256;
-  return `${head}${body}10=${String(sum).padStart(3, '0')}\x01`;
-}
-
-/** A raw client: what it receives, as text with | for SOH. */
-function raw(port: number) {
-  const socket: Socket = connect(port, '127.0.0.1');
-  let text = '';
-  let closed = false;
-  socket.on('data', (d) => (text += d.toString('latin1').replaceAll('\x01', '|')));
-  socket.on('error', () => {});
-  socket.on('close', () => (closed = true));
-  return { socket, text: () => text, closed: () => closed };
-}
-
-/** The acceptor store's sequence numbers: the next it sends, the next it expects. */
-function storeNumbers(dir: string): { sender: number; target: number } {
-  const file = readdirSync(dir).find((f) => f.endsWith('.seqnums'))!;
-  const [sender, target] = readFileSync(join(dir, file), 'utf8').split(':').map((x) => Number(x.trim()));
-  return { sender: sender!, target: target! };
-}
 
 describe('the FIX acceptor serves one session at a time', () => {
   it('refuses a second logon with the same CompIDs (and the right password) while the engine is logged on; the engine trades on', async () => {

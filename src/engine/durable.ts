@@ -10,6 +10,7 @@ import type { EngineConfig } from '../config/resolve.js';
 import { LegatoError } from '../domain/errors.js';
 import type { VenueReport } from '../domain/orders.js';
 import { JournalAccessError, JournalWriter, journalAccessError, readJournal, type JournalContents } from '../journal/journal-file.js';
+import { lockDataDir } from '../journal/dir-lock.js';
 import { SimulatedVenue, type SimVenueSpec } from '../venue/simulated/simulated-venue.js';
 import type { Venue } from '../venue/venue.js';
 import { createEngine, type Engine, type EngineOptions, type RunOptions } from './engine.js';
@@ -214,6 +215,9 @@ export class DurableEngine {
   private started = false;
   reconciliation: Reconciliation | null = null;
 
+  /** Gives the data directory back (`lockDataDir`): when the journal closes. */
+  private releaseLock: () => void = () => {};
+
   private constructor(
     readonly engine: Engine,
     readonly outbox: OutboxVenue,
@@ -236,6 +240,22 @@ export class DurableEngine {
    * then is a torn tail cut (with a warning) and the run's first record written.
    */
   static open(config: EngineConfig, options: DurableOptions): DurableEngine {
+    // One process per data directory, taken before the journal is read: a second run would read a journal another
+    // is writing (cutting back a record it is in the middle of) and write its own records over the other's.
+    const { dirExists } = journalIn(options.dataDir);
+    let release = dirExists ? lockDataDir(options.dataDir) : undefined;
+    try {
+      const durable = DurableEngine.openLocked(config, options, () => (release ??= lockDataDir(options.dataDir)));
+      durable.releaseLock = release!;
+      return durable;
+    } catch (e) {
+      release?.();
+      throw e;
+    }
+  }
+
+  /** `open`, with the directory taken (or `lock` taking it once the directory exists). */
+  private static openLocked(config: EngineConfig, options: DurableOptions, lock: () => void): DurableEngine {
     const { dataDir } = options;
     const { file, dirExists, exists } = journalIn(dataDir);
     const contents = exists ? readJournal(file) : null;
@@ -267,6 +287,7 @@ export class DurableEngine {
         throw journalAccessError(dataDir, e, 'create', 'data directory');
       }
     }
+    lock();
     const writer = JournalWriter.open(file, contents ?? undefined);
     if (contents?.damage) {
       const d = contents.damage;
@@ -404,6 +425,7 @@ export class DurableEngine {
     this.flush();
     this.writer.close();
     this.closed = true;
+    this.releaseLock();
   }
 
   /** Writes what is pending and the run's end, and closes the file. */
@@ -414,6 +436,7 @@ export class DurableEngine {
     this.writer.close();
     this.closed = true;
     this.endedRun = true;
+    this.releaseLock();
   }
 
   /** Whether the journal holds this run's end (a resume has nothing left to continue), as `close` wrote it. */

@@ -45,10 +45,11 @@ export type { BacktestAnalytics, StrategyAnalytics, EquityCurve, EquityPoint, Ma
 export { chart, type Series, type ChartOptions } from './report/svg-chart.js';
 export { runSweep, parseSweep, combinations, applyCombination, sortRows, SWEEP_KEYS, type SweepAxis, type SweepRow, type SweepOptions } from './backtest/sweep.js';
 export { DurableEngine, JournalStateError, journalStatus, journalledSummary, defaultDataDir, configFingerprint, JOURNAL_FILE, type DurableOptions, type Reconciliation, type JournalEntry, type JournalMeta, type JournalStatus } from './engine/durable.js';
+export { DataDirBusyError } from './journal/dir-lock.js';
 export { readJournal, JournalWriter, JournalError, type JournalContents, type JournalRecord, type TailDamage } from './journal/journal-file.js';
 export { FollowerClock } from './clock/follower-clock.js';
 export { RemoteVenue, RemoteVenueError } from './venue/remote/remote-venue.js';
-export { VenueHost, VenueServer, type VenueServerOptions } from './venue/remote/venue-host.js';
+export { SocketPathError, VenueHost, VenueServer, type VenueServerOptions } from './venue/remote/venue-host.js';
 export type { VenueSync, VenueOrderState, VenueFill } from './venue/venue.js';
 export type { WireStats, WireOrderState } from './venue/remote/protocol.js';
 // FIX 4.4 (docs/fix.md). Importing these loads nothing of jspurefix: it is an optional dependency, loaded when a

@@ -13,6 +13,7 @@ import {
   LegatoError,
   RemoteVenue,
   RemoteVenueError,
+  SocketPathError,
   VenueHost,
   VenueServer,
   calendarFor,
@@ -453,6 +454,10 @@ export async function venueCommand(config: EngineConfig, flags: VenueFlags, err:
   try {
     server = await VenueServer.start(host, { listen: socket, speed: flags.speed, waitForEngine: flags.waitForEngine === true, log: (l) => err.write(`legato venue: ${l}\n`) });
   } catch (e) {
+    if (e instanceof SocketPathError) {
+      err.write(`legato: ${e.message}\n`);
+      return 2;
+    }
     err.write(`legato: cannot listen on ${socket}: ${(e as Error).message}\n`);
     return 1;
   }

@@ -1,5 +1,6 @@
-import { createServer, type Server, type Socket } from 'node:net';
-import { existsSync, unlinkSync } from 'node:fs';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { lstatSync, unlinkSync } from 'node:fs';
+import { LegatoError } from '../../domain/errors.js';
 import { VirtualClock } from '../../clock/virtual-clock.js';
 import { calendarFor } from '../../domain/session-calendar.js';
 import { Decimal } from '../../domain/decimal.js';
@@ -328,7 +329,7 @@ export class VenueServer {
 
   static async start(host: VenueHost, options: VenueServerOptions): Promise<VenueServer> {
     const s = new VenueServer(host, options);
-    if (typeof options.listen === 'string' && existsSync(options.listen)) unlinkSync(options.listen);
+    if (typeof options.listen === 'string') await clearSocketPath(options.listen);
     await new Promise<void>((resolve, reject) => {
       s.server.once('error', reject);
       if (typeof options.listen === 'string') s.server.listen(options.listen, () => resolve());
@@ -444,4 +445,33 @@ export class VenueServer {
     this.client?.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
+}
+
+/** A path a venue cannot listen on: something else is there, or another venue listens there. */
+export class SocketPathError extends LegatoError {
+  override name = 'SocketPathError';
+}
+
+/**
+ * Makes `path` free for a Unix socket: a socket left by a venue that is gone (nothing answers on it) is removed.
+ * Anything else is left as it is, and refused: a file or a directory (the path is wrong), or a socket another
+ * venue listens on (taking the path over would cut every engine off from it).
+ */
+async function clearSocketPath(path: string): Promise<void> {
+  const st = lstatSync(path, { throwIfNoEntry: false });
+  if (st === undefined) return;
+  if (!st.isSocket()) {
+    const what = st.isDirectory() ? 'a directory' : st.isFile() ? 'a file' : 'not a socket';
+    throw new SocketPathError(`cannot listen on ${path}: it is ${what}, which a venue will not remove; give the path of a socket`);
+  }
+  const answered = await new Promise<boolean>((resolve) => {
+    const probe = connect(path);
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', () => resolve(false));
+  });
+  if (answered) throw new SocketPathError(`cannot listen on ${path}: another venue is listening there; stop it first, or give another path`);
+  unlinkSync(path);
 }

@@ -917,11 +917,13 @@ export class FixVenue implements Venue {
     if (symbol && filled > replayed) {
       // A counterparty that gives only CumQty: the lots not replayed become one fill at the price that makes the
       // order's average AvgPx (rounded to the tick grid when it is off it).
-      const avg = new Decimal(f.avgPx ?? '0');
+      const avg = decimalOrUndefined(f.avgPx ?? '0');
       const tick = this.options.instruments.find((i) => i.symbol === symbol)!.tickSize;
       const known$ = fills.reduce((s, x) => s.plus(tick.times(x.price).times(x.qty)), new Decimal(0));
-      const rest = avg.times(filled).minus(known$).div(filled - replayed);
-      all.push({ tradeId: `${f.orderId ?? clientId}:cum:${filled}`, qty: filled - replayed, price: rest.div(tick).toDecimalPlaces(0).toNumber(), at: this.now() });
+      const ticks = avg === undefined ? NaN : avg.times(filled).minus(known$).div(filled - replayed).div(tick).toDecimalPlaces(0).toNumber();
+      // A counterparty's AvgPx that is no price ("abc", NaN, 1e300) makes no fill: the status answer is refused.
+      if (!Number.isSafeInteger(ticks)) throw new FixVenueError(`the status of ${clientId}: AvgPx ${JSON.stringify(String(f.avgPx).slice(0, 40))} with CumQty ${filled} makes no price on the tick grid`);
+      all.push({ tradeId: `${f.orderId ?? clientId}:cum:${filled}`, qty: filled - replayed, price: ticks, at: this.now() });
     }
     const status: VenueOrderState['status'] =
       f.ordStatus === OrdStatus.Filled
@@ -991,5 +993,15 @@ export class FixVenue implements Venue {
     }
     w.seen++;
     if (w.total !== undefined && w.seen >= w.total) (this.positionWaits.delete(id), w.resolve(w.lots));
+  }
+}
+
+/** A decimal, or undefined when the text is not one (decimal.js throws on "abc"). */
+function decimalOrUndefined(text: string): Decimal | undefined {
+  try {
+    const d = new Decimal(text);
+    return d.isFinite() ? d : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -2,7 +2,7 @@ import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FixAcceptor } from '../../../src/venue/fix/fix-acceptor.js';
 import { FixVenue, FixVenueError, type FixConnectionState } from '../../../src/venue/fix/fix-venue.js';
-import { connectVenue, record, startAcceptor, tempDir, until } from './harness.js';
+import { connectVenue, fixMessage, record, startAcceptor, tempDir, until } from './harness.js';
 
 /**
  * Session faults between the FIX venue and the acceptor on loopback. Nothing here depends on how fast the
@@ -169,6 +169,25 @@ describe('FIX session faults', () => {
     expect(venue.isConnected()).toBe(true);
   });
 
+  it('a status answer whose AvgPx is no price (CumQty with "abc", 1e300) fails the sync by name; it makes no fill', async () => {
+    const { acceptor, venue } = await pair();
+    const session = (venue as unknown as { session: { sendApp(t: string, body: Record<string, unknown>): void } }).session;
+    for (const avgPx of ['abc', '1e300']) {
+      // The engine's OrdStatusRequest is answered first by this forged report (the acceptor's own answer comes after).
+      let reqId: string | undefined;
+      const sendApp = session.sendApp.bind(session);
+      session.sendApp = (t, body) => {
+        if (t === 'H') reqId = body['OrdStatusReqID'] as string;
+        sendApp(t, body);
+      };
+      const answer = venue.sync(['avg-1']);
+      session.sendApp = sendApp;
+      acceptor.sendRaw('8', { OrderID: 'O1', ClOrdID: 'avg-1', ExecID: `st-${avgPx}`, ExecType: 'I', OrdStatus: '1', Instrument: { Symbol: 'RB' }, Side: '1', OrderQty: '5', LeavesQty: '0', CumQty: '5', AvgPx: avgPx, OrdStatusReqID: reqId! });
+      await expect(answer).rejects.toThrow(`the status of avg-1: AvgPx "${avgPx}" with CumQty 5 makes no price on the tick grid`);
+    }
+    expect(venue.isConnected()).toBe(true);
+  });
+
   it('garbled bytes from the venue drop that connection (never a crash); the engine reconnects', async () => {
     const { acceptor, venue, w, states } = await pair();
     acceptor.writeRaw('this is not FIX\n8=FIX.4.4\x019=5\x0135=0\x0110=000\x01');
@@ -179,13 +198,6 @@ describe('FIX session faults', () => {
   });
 });
 
-/** A hand-made FIX message (BodyLength and CheckSum computed), for input no FIX engine would write. */
-function fixMessage(fields: [number, string][]): string {
-  const body = fields.map(([t, v]) => `${t}=${v}\x01`).join('');
-  const head = `8=FIX.4.4\x019=${Buffer.byteLength(body)}\x01`;
-  const sum = [...Buffer.from(head + body)].reduce((a, b) => a + b, 0) % 256;
-  return `${head}${body}10=${String(sum).padStart(3, '0')}\x01`;
-}
 
 const stamp = '20260105-09:00:00.000';
 

@@ -9,7 +9,7 @@ import { VirtualClock } from '../clock/virtual-clock.js';
 import type { EngineConfig } from '../config/resolve.js';
 import { LegatoError } from '../domain/errors.js';
 import type { VenueReport } from '../domain/orders.js';
-import { JournalAccessError, JournalWriter, journalAccessError, readJournal, type JournalContents } from '../journal/journal-file.js';
+import { JournalAccessError, JournalError, JournalWriter, journalAccessError, readJournal, type JournalContents } from '../journal/journal-file.js';
 import { lockDataDir } from '../journal/dir-lock.js';
 import { SimulatedVenue, type SimVenueSpec } from '../venue/simulated/simulated-venue.js';
 import type { Venue } from '../venue/venue.js';
@@ -107,6 +107,14 @@ function metaOf(v: unknown): JournalEntry {
 
 function lastRunOf(contents: JournalContents | null): { index: number; run: number; ended: boolean } | null {
   if (!contents) return null;
+  // The frames and the chain are sound (readJournal); an entry must still be one: an object with a kind. (A record
+  // written by hand with a good check, or by another program, is refused by its offset, not met with a TypeError.)
+  for (const r of contents.records) {
+    const v = r.value as { kind?: unknown } | null;
+    if (typeof v !== 'object' || v === null || Array.isArray(v) || typeof v.kind !== 'string') {
+      throw new JournalError(contents.file, r.offset, 'the record is not a journal entry (an object with a kind)');
+    }
+  }
   let index = -1;
   for (let i = 0; i < contents.records.length; i++) if (metaOf(contents.records[i]!.value).kind === 'run.started') index = i;
   if (index < 0) return null;

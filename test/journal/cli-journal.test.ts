@@ -260,7 +260,8 @@ describe('legato run with a journal: records missing or altered, old formats, fi
     try {
       const r = await cli(['run', '--days', '0.05', '--data-dir', fresh]);
       expect(r.code).toBe(2);
-      expect(r.err).toBe(`legato: cannot create the journal ${join(fresh, JOURNAL_FILE)} (EPERM): operation not permitted; is the file or its directory immutable (lsattr)?\n`);
+      // The run's first write there is its lock (journal.lock), taken before the journal is read.
+      expect(r.err).toBe(`legato: cannot create the lock file ${join(fresh, 'journal.lock')} (EPERM): operation not permitted; is the file or its directory immutable (lsattr)?\n`);
       noStack(r.err);
     } finally {
       chattr('-i', fresh);
@@ -273,6 +274,7 @@ describe('legato run with a journal: records missing or altered, old formats, fi
       expect(r.code).toBe(2);
       expect(r.err).toBe(`legato: cannot write to the journal ${file} (EPERM): operation not permitted; is the file or its directory immutable (lsattr)?\n`);
       expect(readFileSync(file)).toEqual(before);
+      expect(existsSync(join(dir, 'journal.lock'))).toBe(false);
     } finally {
       chattr('-i', file);
     }

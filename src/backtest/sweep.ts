@@ -37,7 +37,7 @@ export interface SweepAxis {
 
 /** `key=from:to:step` (inclusive) or `key=v1,v2,…`. Errors name the argument. */
 export function parseSweep(specs: readonly string[]): SweepAxis[] {
-  return specs.map((spec, n) => {
+  const axes = specs.map((spec, n) => {
     const where = `--sweep[${n}]`;
     const m = /^([A-Za-z.]+)=(.+)$/.exec(spec.trim());
     if (!m) throw new ConfigError(where, 'must be key=from:to:step or key=v1,v2,…', spec);
@@ -46,7 +46,8 @@ export function parseSweep(specs: readonly string[]): SweepAxis[] {
     if (!def) throw new ConfigError(where, `unknown parameter ${key}; one of ${Object.keys(SWEEP_KEYS).join(', ')}`, spec);
     const body = m[2]!;
     let values: string[];
-    const range = /^(-?[\d.]+):(-?[\d.]+):([\d.]+)$/.exec(body);
+    // Each end and the step a decimal (1, 1.5, .5, 1.): "1.2.3" or "." is not a range, and is refused below.
+    const range = /^(-?(?:\d+(?:\.\d*)?|\.\d+)):(-?(?:\d+(?:\.\d*)?|\.\d+)):(\d+(?:\.\d*)?|\.\d+)$/.exec(body);
     if (range) {
       const [from, to, step] = [new Decimal(range[1]!), new Decimal(range[2]!), new Decimal(range[3]!)];
       if (step.lte(0)) throw new ConfigError(where, 'step must be greater than 0', spec);
@@ -63,7 +64,14 @@ export function parseSweep(specs: readonly string[]): SweepAxis[] {
     }
     return { key, values };
   });
+  // Every combination is a backtest: the product, not each axis, is what must stay bounded.
+  const total = axes.reduce((n, a) => n * a.values.length, 1);
+  if (total > MAX_COMBINATIONS) throw new ConfigError('--sweep', `makes ${total} combinations, more than ${MAX_COMBINATIONS}: sweep fewer values, or in stages`, specs.join(' '));
+  return axes;
 }
+
+/** The most combinations a sweep runs (each is a backtest of the whole data). */
+export const MAX_COMBINATIONS = 10_000;
 
 /** Every combination of the axes' values. */
 export function combinations(axes: readonly SweepAxis[]): Record<string, string>[] {

@@ -7,6 +7,7 @@
 import { closeSync, constants, existsSync, fstatSync, openSync, readFileSync, readSync, renameSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { defaultDataDir, type ControlAction, type ControlResult } from '../index.js';
+import { UNPRINTABLE_ALL } from './format.js';
 
 /** The request file of a journalled run, in its data directory. */
 export const CONTROL_FILE = 'control.json';
@@ -17,8 +18,7 @@ export const CONTROL_MAX_BYTES = 4096;
 const STRATEGY_MAX_CHARS = 200;
 const ACTIONS: readonly ControlAction[] = ['pause', 'resume', 'flatten'];
 /** Characters that must not reach a terminal from hostile input: C0 and C1 controls, line and bidi overrides. */
-const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
-const UNPRINTABLE_ALL = new RegExp(UNPRINTABLE.source, 'g');
+const UNPRINTABLE = new RegExp(UNPRINTABLE_ALL.source);
 
 export interface ControlRequest {
   action: ControlAction;

@@ -128,10 +128,10 @@ export function progressBar(done: number, total: number, seconds: number, unit =
 export function formatDataReport(d: DataReport): string {
   const out: string[] = [];
   out.push(`Data: ${d.files.length} file(s), ${d.rows} rows read, ${d.used} used (${d.oneSided} one-sided), ${d.from ?? '-'} to ${d.to ?? '-'}`);
-  for (const [symbol, n] of Object.entries(d.symbols)) out.push(`  ${symbol}: ${n} rows`);
+  for (const [symbol, n] of Object.entries(d.symbols)) out.push(`  ${printable(symbol)}: ${n} rows`);
   const t = d.trades;
   if (t && t.rows > 0) {
-    const per = Object.entries(t.symbols).map(([symbol, n]) => `${symbol} ${n}`).join(', ');
+    const per = Object.entries(t.symbols).map(([symbol, n]) => `${printable(symbol)} ${n}`).join(', ');
     out.push(`Trades (used for resting fills, docs/fill-model.md): ${t.rows} rows read, ${t.used} used${per ? ` (${per})` : ''}`);
   }
   const bad = BAD_KINDS.filter((k) => d.bad[k].count > 0);
@@ -140,9 +140,21 @@ export function formatDataReport(d: DataReport): string {
     out.push(`Bad rows (${d.policy === 'skip' ? 'skipped' : 'the run stopped at the first'}):`);
     for (const k of bad) {
       out.push(`  ${k}: ${d.bad[k].count}`);
-      for (const f of d.bad[k].first) out.push(`    ${f}`);
+      for (const f of d.bad[k].first) out.push(`    ${printable(f)}`);
     }
   }
-  if (d.ignoredFiles.length) out.push(`Ignored files: ${d.ignoredFiles.length} (${d.ignoredFiles[0]}${d.ignoredFiles.length > 1 ? ', …' : ''})`);
+  if (d.ignoredFiles.length) out.push(`Ignored files: ${d.ignoredFiles.length} (${printable(d.ignoredFiles[0]!)}${d.ignoredFiles.length > 1 ? ', …' : ''})`);
   return `${out.join('\n')}\n`;
+}
+
+/** Characters a terminal acts on or shows misleadingly: C0 and C1 controls, line separators, direction overrides. */
+export const UNPRINTABLE_ALL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Text from a data file as a terminal may show it: control characters (an escape sequence that clears the screen
+ * or retitles the window) written as \uXXXX, and at most 200 characters.
+ */
+function printable(text: string): string {
+  const s = text.replace(UNPRINTABLE_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return s.length > 200 ? `${s.slice(0, 200)}… (${s.length} characters)` : s;
 }

@@ -1,4 +1,4 @@
-import { createWriteStream, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, ftruncateSync, mkdirSync, openSync, rmSync, statSync, writeFileSync, type WriteStream } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Engine } from '../index.js';
 import {
@@ -41,8 +41,17 @@ export async function machinesCommand(flags: MachinesFlags, out: NodeJS.Writable
     else out.write(texts.map(([, t]) => t).join(''));
     return 0;
   }
-  mkdirSync(flags.out, { recursive: true });
-  for (const [name, text] of files) writeFileSync(join(flags.out, name), text);
+  try {
+    if (statSync(flags.out, { throwIfNoEntry: false })?.isDirectory() === false) {
+      err.write(`legato: --out ${flags.out}: a file is there; give a folder (made if missing)\n`);
+      return 2;
+    }
+    mkdirSync(flags.out, { recursive: true });
+    for (const [name, text] of files) writeFileSync(join(flags.out, name), text);
+  } catch (e) {
+    err.write(`legato: --out ${flags.out}: cannot write (${(e as NodeJS.ErrnoException).code ?? String(e)})\n`);
+    return 2;
+  }
   err.write(`legato: wrote ${files.size} files to ${flags.out}\n`);
   return 0;
 }
@@ -73,30 +82,43 @@ export async function startRunInspection(flags: InspectRunFlags, err: NodeJS.Wri
     }
     if (!flags.record) return undefined;
   }
-  let record: WriteStream | undefined;
+  // The recording is opened without truncating it (a run refused below must not have emptied an earlier one), and
+  // emptied only once the run is sure to go ahead.
+  let recordFd: number | undefined;
+  let created = false;
   if (flags.record) {
     try {
-      record = createWriteStream(flags.record);
-      await new Promise<void>((resolve, reject) => record!.once('open', () => resolve()).once('error', reject));
+      created = !existsSync(flags.record);
+      recordFd = openSync(flags.record, 'a');
     } catch (e) {
       err.write(`legato: --record ${flags.record}: cannot write (${(e as NodeJS.ErrnoException).code ?? String(e)})\n`);
       return 2;
     }
   }
+  // Nothing is written to it before the engine is attached (after this function).
+  const record: WriteStream | undefined = recordFd === undefined ? undefined : createWriteStream('', { fd: recordFd });
+  const giveBackRecord = (): void => {
+    if (recordFd === undefined) return;
+    record!.destroy();
+    if (created) rmSync(flags.record!, { force: true });
+  };
   const inspector = createInspector(record ? { record } : {});
   let server: InspectorServer | undefined;
   if (flags.inspect) {
     try {
       server = await startInspectorServer({ kind: 'live', inspector }, { port: flags.port ?? 4400, host: flags.host ?? '127.0.0.1', allowRemote: flags.allowRemote === true });
     } catch (e) {
+      giveBackRecord();
       if (e instanceof InspectorServerError) {
         err.write(`legato: ${e.message}\n`);
-        record?.destroy();
         return 2;
       }
       throw e;
     }
     err.write(`legato: inspector at ${server.url} (read-only; control token ${server.token})\n`);
+  }
+  if (recordFd !== undefined) ftruncateSync(recordFd, 0);
+  if (server) {
     if (!isLoopback(server.host)) err.write(`legato: warning: the inspector listens on ${server.host}, not only on this machine\n`);
   }
   return {

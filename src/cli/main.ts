@@ -4,6 +4,7 @@ import {
   ConfigErrors,
   DataError,
   SWEEP_KEYS,
+  dataFiles,
   parseConfigText,
   parseSweep,
   runSweep,
@@ -445,8 +446,11 @@ async function sweepCommand(flags: BacktestFlags, out: NodeJS.WritableStream, er
     loadConfigFile(flags.config); // the base config must be valid on its own
     raw = parseConfigText(readFileSync(flags.config, 'utf8'), flags.config) as ConfigInput;
     axes = parseSweep(flags.sweep!);
+    // Data that is not there fails every combination alike: named once, before a run (and before any output is
+    // replaced by a table of failures).
+    for (const d of flags.data) dataFiles(d);
   } catch (e) {
-    if (e instanceof ConfigErrors || e instanceof ConfigError) {
+    if (e instanceof ConfigErrors || e instanceof ConfigError || e instanceof DataError) {
       err.write(`legato: ${e.message}\n`);
       return 2;
     }

@@ -52,11 +52,23 @@ export interface Overrides {
 }
 
 /** Reads a YAML or JSON config file; every problem is reported with its field path. */
+/** The range of `run.start`: 1970-01-01 to 2100-01-01 (UTC). */
+const START_FROM = 0;
+const START_TO = Date.UTC(2100, 0, 1);
+
+/** The largest config file read: a config of 1,000 strategies is well under a megabyte. */
+const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
+
 export function loadConfigFile(path: string, overrides: Overrides = {}): EngineConfig {
   let text: string;
   try {
+    // A regular file of a sane size only: a FIFO would block for ever, a device (/dev/zero) never end.
+    const st = statSync(path);
+    if (!st.isFile()) throw new ConfigErrors(path, [new ConfigError('(file)', 'is not a regular file')]);
+    if (st.size > MAX_CONFIG_BYTES) throw new ConfigErrors(path, [new ConfigError('(file)', `is ${st.size} bytes, more than a config may be (${MAX_CONFIG_BYTES})`)]);
     text = readFileSync(path, 'utf8');
   } catch (e) {
+    if (e instanceof ConfigErrors) throw e;
     throw new ConfigErrors(path, [new ConfigError('(file)', `cannot be read: ${(e as Error).message}`)]);
   }
   return resolveConfigData(parseConfigText(text, path), path, { baseDir: dirname(path), ...overrides });
@@ -262,6 +274,11 @@ export function resolveConfigData(raw: unknown, source: string, overrides: Overr
       // A local time at a DST switch is resolved like a session boundary (isoToInstant).
       const start = c.run.start;
       startMs = attempt(() => isoToInstant(start, venueCalendar ? venueCalendarSpec.timeZone : 'UTC', 'run.start')) ?? NaN;
+      // Dates far out (year 275760, the edge of a JS Date) leave nothing that reads a time able to work.
+      if (startMs < START_FROM || startMs >= START_TO) {
+        errors.push(new ConfigError('run.start', 'must be from 1970-01-01 and before 2100-01-01', start));
+        startMs = NaN;
+      }
     }
   }
 

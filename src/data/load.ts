@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { DateTime, IANAZone } from 'luxon';
+import { DateTime } from 'luxon';
 import { LegatoError } from '../domain/errors.js';
+import { isTimeZone } from '../domain/session-calendar.js';
 import { QuoteTable } from './quote-table.js';
 import { TradeTable } from './trade-table.js';
 
@@ -386,20 +387,39 @@ function leanTradeFormat(file: string): Format {
   };
 }
 
+/**
+ * The most one data file may hold, as read or once unzipped: a file is read whole into one string, and V8's strings
+ * end near 512 MiB. A day of a liquid pair's quotes is tens of megabytes; split bigger files by day.
+ */
+export const MAX_DATA_FILE_BYTES = 256 * 1024 * 1024;
+
 function readText(path: string): string {
-  const buf = readFileSync(path);
+  let buf: Buffer;
+  try {
+    // Only a regular file: a FIFO would block for ever, a device (/dev/zero) never end.
+    const st = statSync(path);
+    if (!st.isFile()) throw new DataError(`${path}: not a regular file (a folder of data files, or a file, is expected)`);
+    if (st.size > MAX_DATA_FILE_BYTES) throw new DataError(`${path}: ${megabytes(st.size)}, more than the ${megabytes(MAX_DATA_FILE_BYTES)} a data file may hold; split it (by day)`);
+    buf = readFileSync(path);
+  } catch (e) {
+    if (e instanceof DataError) throw e;
+    throw new DataError(`${path}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
   if (!(buf[0] === 0x1f && buf[1] === 0x8b)) return buf.toString('utf8');
   let text: Buffer;
   try {
-    text = gunzipSync(buf);
+    text = gunzipSync(buf, { maxOutputLength: MAX_DATA_FILE_BYTES });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? '';
+    if (code === 'ERR_BUFFER_TOO_LARGE') throw new DataError(`${path}: unzipped, more than the ${megabytes(MAX_DATA_FILE_BYTES)} a data file may hold; split it (by day)`);
     // zlib's own errors (Z_BUF_ERROR for a cut stream, Z_DATA_ERROR for a damaged one); anything else is named as it is.
     if (code.startsWith('Z_')) throw new DataError(`${path}: the gzip data is truncated or corrupt (${(e as Error).message})`);
     throw new DataError(`${path}: not a readable gzip file: ${(e as Error).message}`);
   }
   return text.toString('utf8');
 }
+
+const megabytes = (bytes: number): string => `${Math.round(bytes / (1024 * 1024))} MB`;
 
 /** Whether a folder's entry is a file; one that cannot be looked at (a broken link) is named, not passed over. */
 function isFile(path: string): boolean {
@@ -420,7 +440,13 @@ export function dataFiles(path: string): string[] {
     throw new DataError(`${path}: no such file or folder`);
   }
   if (!st.isDirectory()) return [path];
-  return readdirSync(path)
+  let names: string[];
+  try {
+    names = readdirSync(path);
+  } catch (e) {
+    throw new DataError(`${path}: the folder cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  return names
     .filter((f) => /\.(csv|jsonl)(\.gz)?$/i.test(f) && isFile(join(path, f)))
     .sort()
     .map((f) => join(path, f));
@@ -442,7 +468,7 @@ export function loadQuotes(paths: readonly string[], options: LoadOptions): { ta
     bad: Object.fromEntries(BAD_KINDS.map((k) => [k, { count: 0, first: [] as string[] }])) as DataReport['bad'],
     policy: options.badData,
   };
-  if (!IANAZone.isValidZone(options.timeZone)) throw new DataError(`timeZone: "${options.timeZone}" is not an IANA time zone`);
+  if (!isTimeZone(options.timeZone)) throw new DataError(`timeZone: ${JSON.stringify(String(options.timeZone).slice(0, 64))} is not an IANA time zone`);
   const table = new QuoteTable();
   const trades = new TradeTable();
   const files = paths.flatMap(dataFiles);

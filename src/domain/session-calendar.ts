@@ -150,7 +150,7 @@ export class SessionCalendar {
     if (spec === null || typeof spec !== 'object') fail('', 'must be a calendar object', spec);
 
     const tz: unknown = spec.timeZone;
-    if (typeof tz !== 'string' || !IANAZone.isValidZone(tz)) {
+    if (!isTimeZone(tz)) {
       fail('timeZone', 'must be a valid IANA time zone, e.g. "Asia/Shanghai"', tz);
     }
     const defaultDays = compileDays(spec.days, 'days', fail);
@@ -418,7 +418,16 @@ export class SessionCalendar {
  * Throws a ConfigError at `path` (naming the input) when the text is not ISO 8601, and a RangeError when
  * `timeZone` is not a valid IANA zone.
  */
+/**
+ * Whether a value names an IANA time zone. The longest name is 32 characters: a longer string is refused before
+ * luxon looks at it (its check takes time that grows with the square of the length: 15 s for 512,000 characters).
+ */
+export function isTimeZone(tz: unknown): tz is string {
+  return typeof tz === 'string' && tz.length <= 64 && IANAZone.isValidZone(tz);
+}
+
 export function isoToInstant(iso: string, timeZone: string, path = ''): number {
+  if (!isTimeZone(timeZone)) throw new RangeError(`isoToInstant: not a valid IANA time zone: ${JSON.stringify(String(timeZone).slice(0, 64))}`);
   const zone = IANAZone.create(timeZone);
   if (!zone.isValid) throw new RangeError(`isoToInstant: not a valid IANA time zone: ${JSON.stringify(timeZone)}`);
   const whole = DateTime.fromISO(iso, { zone: FixedOffsetZone.utcInstance, setZone: true });

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -185,5 +186,39 @@ describe('legato backtest: a `ts_ms` header is read as `ts` (issue 13)', () => {
     const { data: report } = JSON.parse(r.out) as { data: { files: unknown[]; rows: number; used: number; from: string; to: string } };
     expect(report.files).toEqual([{ path: data, format: 'csv', rows: 4 }]);
     expect([report.rows, report.used, report.from, report.to]).toEqual([4, 4, '2024-08-08T23:54:14.087Z', '2024-08-08T23:54:15.087Z']);
+  });
+});
+
+describe('legato backtest: data files that are not plain, bounded files are refused by name (never a hang or a stack trace)', () => {
+  it('a FIFO given as --data (reading it would block for ever)', async () => {
+    const { dir, config } = setup();
+    const fifo = join(dir, 'quotes.csv');
+    execFileSync('mkfifo', [fifo]);
+    refused(await backtest(config, [fifo]), `${fifo}: not a regular file (a folder of data files, or a file, is expected)`);
+  });
+
+  it('a gzip that unzips to more than 256 MB', async () => {
+    const { dir, config } = setup();
+    const bomb = join(dir, 'bomb.csv.gz');
+    writeFileSync(bomb, gzipSync(Buffer.alloc(257 * 1024 * 1024, 0x20)));
+    refused(await backtest(config, [bomb]), `${bomb}: unzipped, more than the 256 MB a data file may hold; split it (by day)`);
+  });
+
+  it('a FIFO given as --config', async () => {
+    const { dir } = setup();
+    const fifo = join(dir, 'config.yaml');
+    execFileSync('mkfifo', [fifo]);
+    const r = await backtest(fifo, [dir]);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`legato: invalid configuration in ${fifo}:\n  - (file): is not a regular file\n`);
+  });
+
+  it('prints a hostile symbol in the data report with its control characters escaped', async () => {
+    const { dir, config } = setup();
+    const data = join(dir, 'evil.csv');
+    writeFileSync(data, csv([...quotes((ms) => ms), `${MS + 2000},\x1b[2J\x1b]0;pwned\x07EVIL,1,5,2,5`]));
+    const r = await backtest(config, [data], '--bad-data', 'skip');
+    expect(r.err + r.out).not.toContain('\x1b');
+    expect(r.err + r.out).toContain('\\u001b[2J\\u001b]0;pwned\\u0007EVIL');
   });
 });

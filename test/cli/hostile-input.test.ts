@@ -1,0 +1,126 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { IANAZone } from 'luxon';
+import { describe, expect, it, vi } from 'vitest';
+import { demoConfig } from '../../src/config/demo.js';
+import { resolveConfig } from '../../src/config/resolve.js';
+import { parseSweep } from '../../src/backtest/sweep.js';
+import { DurableEngine, JOURNAL_FILE } from '../../src/engine/durable.js';
+import { JournalWriter, readJournal } from '../../src/journal/journal-file.js';
+import { cli } from '../helpers/processes.js';
+
+/**
+ * Input a user (or a hand-edited file) can give the CLI that once ended in a stack trace, an abort, a hang, or a
+ * file lost; each is now exit 2 with one named line, and nothing lost. Found by a hostile-input pass over the CLI.
+ */
+
+const tmp = (): string => mkdtempSync(join(tmpdir(), 'legato-hostile-'));
+
+/** Exit 2, `legato: <message>` on stderr, no stack trace. */
+function refused(r: { code: number; err: string }, message: string): void {
+  expect(r.err).toBe(`legato: ${message}\n`);
+  expect(r.code).toBe(2);
+}
+
+describe('--sweep', () => {
+  it('a range whose ends or step are not decimals is refused by name, not thrown from decimal.js', () => {
+    for (const spec of ['longEntry=1..5:2:0.5', 'longEntry=1.2.3:2:1', 'longEntry=1:2:.', 'longEntry=.:2:1']) {
+      expect(() => parseSweep([spec]), spec).toThrow('--sweep[0]');
+      expect(() => parseSweep([spec]), spec).toThrow('longEntry takes decimals');
+    }
+    expect(parseSweep(['longEntry=.5:1.:.25'])).toEqual([{ key: 'longEntry', values: ['0.5', '0.75', '1'] }]);
+  });
+
+  it('more than 10,000 combinations in all is refused before any is built (three axes of 1,000 ran the heap out)', () => {
+    const axes = ['longEntry=-9.99:0:0.01', 'shortEntry=0:9.99:0.01', 'longExit=0:9.99:0.01'];
+    expect(() => parseSweep(axes)).toThrow('--sweep: makes 1000000000 combinations, more than 10000: sweep fewer values, or in stages');
+    expect(parseSweep(axes.slice(0, 1))[0]!.values).toHaveLength(1000);
+  });
+
+  it('data that is not there: exit 2 before any run, and the earlier results are kept', async () => {
+    const dir = tmp();
+    const config = join(dir, 'demo.yaml');
+    writeFileSync(config, readFileSync('examples/backtest-binance-basis.yaml'));
+    const html = join(dir, 'sweep.html');
+    writeFileSync(html, 'earlier results');
+    const missing = join(dir, 'nonexist.csv');
+    refused(await cli(['backtest', '--config', config, '--data', missing, '--sweep', 'longEntry=-1,-2', '--html', html]), `${missing}: no such file or folder`);
+    expect(readFileSync(html, 'utf8')).toBe('earlier results');
+  });
+});
+
+describe('config values with no bound', () => {
+  it('a 512,000-character time zone is refused without luxon reading it (its check took 15 s on it)', () => {
+    const c = structuredClone(demoConfig);
+    c.venue.calendar!.timeZone = 'A'.repeat(512_000);
+    const asked: number[] = [];
+    const check = vi.spyOn(IANAZone, 'isValidZone').mockImplementation((zone: string) => (asked.push(zone.length), true));
+    try {
+      expect(() => resolveConfig(c, 'hostile')).toThrow('venue.calendar.timeZone: must be a valid IANA time zone, e.g. "Asia/Shanghai"');
+      expect(asked.filter((n) => n > 64)).toEqual([]);
+    } finally {
+      check.mockRestore();
+    }
+  });
+
+  it('run.start past 2100 or before 1970 is refused by name (year 275760 failed deep in the engine)', () => {
+    for (const start of ['+275760-09-12T00:00:00Z', '-271821-04-21T00:00:00Z', '2100-01-01T00:00:00Z', '1969-12-31T23:59:59Z']) {
+      const c = structuredClone(demoConfig);
+      c.run = { ...c.run!, start };
+      expect(() => resolveConfig(c, 'hostile'), start).toThrow('run.start: must be from 1970-01-01 and before 2100-01-01');
+    }
+  });
+});
+
+describe('files the CLI writes', () => {
+  it('--record keeps an earlier recording when the run is refused (the port in use)', async () => {
+    const dir = tmp();
+    const recording = join(dir, 'keep.jsonl');
+    writeFileSync(recording, 'an earlier recording\n');
+    const busy = createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => busy.once('listening', r));
+    const port = (busy.address() as { port: number }).port;
+    try {
+      const r = await cli(['run', '--days', '0.01', '--inspect', '--port', String(port), '--record', recording]);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain(`${port}`);
+      expect(readFileSync(recording, 'utf8')).toBe('an earlier recording\n');
+      // A recording the refused run would have made is not left behind empty either.
+      const fresh = join(dir, 'fresh.jsonl');
+      expect((await cli(['run', '--days', '0.01', '--inspect', '--port', String(port), '--record', fresh])).code).toBe(2);
+      expect(existsSync(fresh)).toBe(false);
+    } finally {
+      busy.close();
+    }
+  });
+
+  it('machines --out naming a file: exit 2, and the file kept', async () => {
+    const dir = tmp();
+    const file = join(dir, 'notes.txt');
+    writeFileSync(file, 'notes');
+    refused(await cli(['machines', '--out', file]), `--out ${file}: a file is there; give a folder (made if missing)`);
+    expect(readFileSync(file, 'utf8')).toBe('notes');
+  });
+});
+
+describe('a journal record that is no entry', () => {
+  it('a well-framed record whose payload is null: refused by its offset, exit 2, for every command on the directory', async () => {
+    const dir = tmp();
+    const d = DurableEngine.open(resolveConfig(demoConfig, 'built-in demo', { days: 0.05 }), { dataDir: dir, onWarning: () => {} });
+    await d.start();
+    d.engine.runUntil(d.engine.clock.now() + 10 * 60_000);
+    d.detach();
+    const file = join(dir, JOURNAL_FILE);
+    // A record written with its frame and chain right (as a program or a careful hand would): only its content is wrong.
+    const contents = readJournal(file);
+    const w = JournalWriter.open(file, contents);
+    w.append([null], true);
+    w.close();
+    const offset = readJournal(file).records.at(-1)!.offset;
+    const message = `journal ${file} is unreadable at offset ${offset}: the record is not a journal entry (an object with a kind)`;
+    refused(await cli(['run', '--days', '0.05', '--data-dir', dir, '--resume']), message);
+    refused(await cli(['run', '--days', '0.05', '--data-dir', dir]), message);
+  });
+});

@@ -22,7 +22,7 @@
  *   lost fills      fills the venue made that the journal never recorded         must be 0
  *   double counted  fills the engine counted more than once (its count vs venue)  must be 0
  *   mismatches      runs whose final positions differ from the venue's           must be 0
- *   unfinished      algos started and never ended, and orders left open          must be 0
+ *   unfinished      algos started (and committed) and never ended, orders left open  must be 0
  * It prints the counts and exits 1 when any is not 0.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -294,7 +294,18 @@ export async function crashRun(index: number, options: CrashOptions): Promise<{ 
     const journalLots = new Map<string, { symbol: string; lots: number }>();
     const started = new Set<string>();
     const ended = new Set<string>();
+    // Algos started since the last snapshot. A launch is journalled in one write with the snapshot that commits
+    // it; a kill that tears that write leaves the launch's record without its snapshot (the torn tail is cut on
+    // resume), and the resumed run restarts from the snapshot before it: that launch never happened for it (it
+    // may launch again, under the same id, if the market still calls for it).
+    let sinceSnapshot: string[] = [];
     for (const e of entries) {
+      if (e.kind === 'snapshot') sinceSnapshot = [];
+      if (e.kind === 'algo.started') sinceSnapshot.push(e.algoId);
+      if (e.kind === 'run.resumed') {
+        for (const id of sinceSnapshot) started.delete(id);
+        sinceSnapshot = [];
+      }
       if (e.kind === 'report' && e.report.type === 'order.filled') {
         const key = `${e.report.clientId} ${e.report.tradeId}`;
         journalTrades.add(key);

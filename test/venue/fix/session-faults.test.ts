@@ -1,8 +1,7 @@
-import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FixAcceptor } from '../../../src/venue/fix/fix-acceptor.js';
 import { FixVenue, FixVenueError, type FixConnectionState } from '../../../src/venue/fix/fix-venue.js';
-import { connectVenue, fixMessage, record, startAcceptor, tempDir, until } from './harness.js';
+import { connectVenue, fixMessage, raw, record, startAcceptor, tempDir, until } from './harness.js';
 
 /**
  * Session faults between the FIX venue and the acceptor on loopback. Nothing here depends on how fast the
@@ -201,16 +200,6 @@ describe('FIX session faults', () => {
 
 const stamp = '20260105-09:00:00.000';
 
-/** A raw client: what it receives, as text with | for SOH. */
-function raw(port: number) {
-  const socket: Socket = connect(port, '127.0.0.1');
-  let text = '';
-  let closed = false;
-  socket.on('data', (d) => (text += d.toString('latin1').replaceAll('\x01', '|')));
-  socket.on('error', () => {});
-  socket.on('close', () => (closed = true));
-  return { socket, text: () => text, closed: () => closed };
-}
 
 describe('the FIX acceptor against hostile input', () => {
   it('closes a connection that sends bytes that are not FIX (at once, or at the logon timeout), and keeps serving', async () => {

@@ -281,10 +281,6 @@ export const strategyMachine = setup({
     },
     pause: assign({ paused: true }),
     /**
-     * Pre-trade risk refused an entry: relaunching would only be refused again, so the strategy pauses (resume to
-     * retry). A manual order refused is the operator's to retry: the strategy's own entries go on.
-     */
-    /**
      * After an algo ends the strategy pauses when relaunching would be unsafe. Pre-trade risk refused an entry: it
      * would only be refused again (resume to retry; a manual order refused is the operator's to retry, and the
      * strategy's own entries go on). Or the algo left its legs unbalanced (it ended `residual`: the venue refused the

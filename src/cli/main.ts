@@ -447,8 +447,8 @@ async function sweepCommand(flags: BacktestFlags, out: NodeJS.WritableStream, er
     raw = parseConfigText(readFileSync(flags.config, 'utf8'), flags.config) as ConfigInput;
     axes = parseSweep(flags.sweep!);
     // Data that is not there fails every combination alike: named once, before a run (and before any output is
-    // replaced by a table of failures).
-    for (const d of flags.data) dataFiles(d);
+    // replaced by a table of failures). Over NATS the workers read the data, from their own folders.
+    if (flags.nats === undefined) for (const d of flags.data) dataFiles(d);
   } catch (e) {
     if (e instanceof ConfigErrors || e instanceof ConfigError || e instanceof DataError) {
       err.write(`legato: ${e.message}\n`);

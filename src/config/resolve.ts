@@ -51,7 +51,6 @@ export interface Overrides {
   baseDir?: string;
 }
 
-/** Reads a YAML or JSON config file; every problem is reported with its field path. */
 /** The range of `run.start`: 1970-01-01 to 2100-01-01 (UTC). */
 const START_FROM = 0;
 const START_TO = Date.UTC(2100, 0, 1);
@@ -59,6 +58,7 @@ const START_TO = Date.UTC(2100, 0, 1);
 /** The largest config file read: a config of 1,000 strategies is well under a megabyte. */
 const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
 
+/** Reads a YAML or JSON config file; every problem is reported with its field path. */
 export function loadConfigFile(path: string, overrides: Overrides = {}): EngineConfig {
   let text: string;
   try {

@@ -196,6 +196,11 @@ export function readJournal(file: string): JournalContents {
   } catch (e) {
     throw e instanceof JournalAccessError ? e : journalAccessError(file, e, 'read');
   }
+  // Empty, or a header cut short: the file was created and its header never fully written (a crash in between).
+  // Nothing was journalled in it; it is a torn tail like any other, cut back (to nothing) and written anew.
+  if (buf.length < JOURNAL_MAGIC.length && JOURNAL_MAGIC.subarray(0, buf.length).equals(buf)) {
+    return { file, records: [], goodEnd: 0, damage: buf.length === 0 ? null : { offset: 0, bytes: buf.length, reason: `the header is cut short (${buf.length} of ${JOURNAL_MAGIC.length} bytes)` }, lastSeq: 0, lastCheck: Buffer.from(CHAIN_START) };
+  }
   const version = versionOf(file, buf);
   if (version !== JOURNAL_VERSION) throw new JournalVersionError(file, version);
   const records: JournalRecord[] = [];
@@ -289,6 +294,17 @@ export class JournalWriter {
     } catch (e) {
       closeSync(fd);
       throw journalAccessError(file, e, 'cut the torn tail of');
+    }
+    if (at.goodEnd < JOURNAL_MAGIC.length) {
+      // A file whose header never got written whole (see readJournal): the header first.
+      try {
+        writeSync(fd, JOURNAL_MAGIC, 0, JOURNAL_MAGIC.length, 0);
+        fsyncSync(fd);
+      } catch (e) {
+        closeSync(fd);
+        throw journalAccessError(file, e, 'write to');
+      }
+      return new JournalWriter(file, fd, JOURNAL_MAGIC.length, 0, CHAIN_START);
     }
     return new JournalWriter(file, fd, at.goodEnd, at.lastSeq, at.lastCheck);
   }

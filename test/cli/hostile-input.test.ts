@@ -105,6 +105,19 @@ describe('files the CLI writes', () => {
   });
 });
 
+describe('a journal a crash left without its header', () => {
+  it('a 0-byte journal (created, its header never written) does not block the directory: a fresh run goes ahead', async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, JOURNAL_FILE), '');
+    const r = await cli(['run', '--days', '0.02', '--data-dir', dir]);
+    expect(r.err).not.toContain('not a Legato journal');
+    expect(r.code).toBe(0);
+    const entries = readJournal(join(dir, JOURNAL_FILE)).records.map((x) => x.value as { kind: string });
+    expect(entries[0]!.kind).toBe('run.started');
+    expect(entries.at(-1)!.kind).toBe('run.ended');
+  });
+});
+
 describe('a journal record that is no entry', () => {
   it('a well-framed record whose payload is null: refused by its offset, exit 2, for every command on the directory', async () => {
     const dir = tmp();

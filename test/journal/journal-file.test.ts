@@ -120,6 +120,25 @@ describe('the journal file: numbered, chained, CRC-32 framed JSON records', () =
     expect([e.file, e.offset]).toEqual([file, 0]);
   });
 
+  it('an empty file, or one whose header a crash cut short, is a journal with nothing in it: opened, the header is written anew', () => {
+    for (const bytes of [0, 7, JOURNAL_MAGIC.length - 1]) {
+      const file = join(mkdtempSync(join(tmpdir(), 'legato-journal-')), 'j.lgj');
+      writeFileSync(file, JOURNAL_MAGIC.subarray(0, bytes));
+      const contents = readJournal(file);
+      expect(contents.records).toEqual([]);
+      expect(contents.damage).toEqual(bytes === 0 ? null : { offset: 0, bytes, reason: `the header is cut short (${bytes} of ${JOURNAL_MAGIC.length} bytes)` });
+      const w = JournalWriter.open(file, contents);
+      w.append([{ kind: 'a' }, { kind: 'b' }], true);
+      w.close();
+      expect(readJournal(file).records.map((r) => r.value)).toEqual([{ kind: 'a' }, { kind: 'b' }]);
+      expect(readFileSync(file).subarray(0, JOURNAL_MAGIC.length).equals(JOURNAL_MAGIC)).toBe(true);
+    }
+    // A short file that is not the header's beginning is still no journal.
+    const other = join(mkdtempSync(join(tmpdir(), 'legato-journal-')), 'j.lgj');
+    writeFileSync(other, 'LEGATO-X');
+    expect(() => readJournal(other)).toThrow('not a Legato journal');
+  });
+
   it('opening for append at the good end cuts a torn tail, and later records follow the good ones in sequence and chain', () => {
     const file = journalWith(three);
     truncateSync(file, statSync(file).size - 1);

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { LegatoError, wellFormedRecords, type WhyInput } from '../index.js';
 import type { InspectRecord, RecordKind } from './records.js';
+import { isTimeZone } from '../domain/session-calendar.js';
 
 export class RecordingError extends LegatoError {
   override readonly name = 'RecordingError';
@@ -56,5 +57,6 @@ export function recordingWhyInput(records: readonly InspectRecord[]): WhyInput &
   const values: unknown[] = [];
   for (const r of records) if (r.k === 'record') values.push(r.record);
   const instruments = Array.isArray(meta?.instruments) ? meta.instruments.filter((i) => typeof i?.symbol === 'string' && typeof i?.tickSize === 'string') : [];
-  return { records: wellFormedRecords(values), instruments, zone: typeof meta?.zone === 'string' ? meta.zone : 'UTC', engineRecords: values.length };
+  // A zone that is none (a hand-edited header: "Mars/X") would print every time as "Invalid DateTime": UTC instead.
+  return { records: wellFormedRecords(values), instruments, zone: isTimeZone(meta?.zone) ? meta.zone : 'UTC', engineRecords: values.length };
 }

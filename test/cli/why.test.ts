@@ -105,6 +105,17 @@ describe('legato why over a recording', () => {
     expect(await cli(['why', 'hc-rb/4', '--recording', recording])).toEqual({ code: 0, out: HC_RB_4, err: '' });
   });
 
+  it('a recording whose header names no time zone ("Mars/X", edited by hand) is read in UTC, never as Invalid DateTime', async () => {
+    const edited = join(tmp(), 'mars.jsonl');
+    const lines = readFileSync(recording, 'utf8').split('\n');
+    lines[0] = JSON.stringify({ ...JSON.parse(lines[0]!), zone: 'Mars/X' });
+    writeFileSync(edited, lines.join('\n'));
+    const r = await cli(['why', 'hc-rb/4', '--recording', edited]);
+    expect(r.code).toBe(0);
+    expect(r.out).not.toContain('Invalid DateTime');
+    expect(r).toEqual(await cli(['why', 'hc-rb/4', '--recording', recording, '--zone', 'UTC']));
+  });
+
   it('a recording without engine records (an older one) says so', async () => {
     const old = join(tmp(), 'old.jsonl');
     writeFileSync(old, readFileSync(recording, 'utf8').split('\n').filter((l) => !l.startsWith('{"k":"record"')).join('\n'));

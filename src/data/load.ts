@@ -482,7 +482,13 @@ export function loadQuotes(paths: readonly string[], options: LoadOptions): { ta
   /** The first row timed in each epoch unit, so a file in another unit can be told that the data mixes them. */
   const firstIn = new Map<Unit, string>();
   // Not `> 1e-6`: a price of more than ~1.8e308 ticks (1e308 at 0.25) gives Infinity - Infinity = NaN, which must not pass.
-  const offTick = (px: number, tick: number): boolean => !(Math.abs(px / tick - Math.round(px / tick)) <= 1e-6);
+  // What keeps a price off the integer tick grid: not a multiple of the tick, or more ticks than a double holds
+  // exactly (2^53: a price of 1e20 on a 0.25 tick), past which the engine's integer arithmetic is not exact.
+  const gridProblem = (px: number, tick: number): string | undefined => {
+    const t = px / tick;
+    if (!(Math.abs(t) < 2 ** 53)) return 'past 2^53 ticks of';
+    return Math.abs(t - Math.round(t)) <= 1e-6 ? undefined : 'not a multiple of';
+  };
 
   for (const [index, file] of files.entries()) {
     options.onFile?.(index, files.length, file);
@@ -533,8 +539,9 @@ export function loadQuotes(paths: readonly string[], options: LoadOptions): { ta
           flag('malformed', where, `low ${p.low} > high ${p.high}`);
           continue;
         }
-        if (offTick(p.low, inst.tickSize) || offTick(p.high, inst.tickSize)) {
-          flag('offTick', where, `price not a multiple of the tick ${inst.tickSize} (low ${p.low}, high ${p.high})`);
+        const tradeOff = gridProblem(p.low, inst.tickSize) ?? gridProblem(p.high, inst.tickSize);
+        if (tradeOff !== undefined) {
+          flag('offTick', where, `price ${tradeOff} the tick ${inst.tickSize} (low ${p.low}, high ${p.high})`);
           continue;
         }
         if (p.ts < last) {
@@ -555,8 +562,9 @@ export function loadQuotes(paths: readonly string[], options: LoadOptions): { ta
         flag('crossed', where, `bid ${p.bid} ≥ ask ${p.ask}`);
         continue;
       }
-      if ((p.bidSize > 0 && offTick(p.bid, inst.tickSize)) || (p.askSize > 0 && offTick(p.ask, inst.tickSize))) {
-        flag('offTick', where, `price not a multiple of the tick ${inst.tickSize} (bid ${p.bid}, ask ${p.ask})`);
+      const quoteOff = (p.bidSize > 0 ? gridProblem(p.bid, inst.tickSize) : undefined) ?? (p.askSize > 0 ? gridProblem(p.ask, inst.tickSize) : undefined);
+      if (quoteOff !== undefined) {
+        flag('offTick', where, `price ${quoteOff} the tick ${inst.tickSize} (bid ${p.bid}, ask ${p.ask})`);
         continue;
       }
       if (two && inst.maxWidthTicks !== undefined && (p.ask - p.bid) / inst.tickSize > inst.maxWidthTicks + 1e-9) {

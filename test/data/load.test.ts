@@ -805,16 +805,21 @@ describe('loadQuotes: defects found by the data chaos fuzz (test/chaos/data.test
     expect(table.length).toBe(0);
   });
 
-  it('a one-sided price too big for a finite number of ticks (1e308 at 0.25) is offTick, not accepted through a NaN comparison', () => {
-    const path = write('huge.csv', csv(`${T0},A,1e308,1,,`, `${T0},A,,,1.7976931348623157e308,1`, `${T0},A,1e300,1,,`));
+  it('a price of more ticks than a double holds exactly (2^53) is offTick: 1e308, 1e300 and 1e20 at 0.25, not 2^50', () => {
+    const path = write('huge.csv', csv(`${T0},A,1e308,1,,`, `${T0},A,,,1.7976931348623157e308,1`, `${T0},A,1e300,1,,`, `${T0},A,1e20,1,,`, `${T0},A,${2 ** 50 / 4},1,,`));
     const { table, report } = load([path]);
     expect(badSeen(report)).toEqual({
       offTick: {
-        count: 2,
-        first: [`${path}:2: price not a multiple of the tick 0.25 (bid 1e+308, ask 0)`, `${path}:3: price not a multiple of the tick 0.25 (bid 0, ask 1.7976931348623157e+308)`],
+        count: 4,
+        first: [
+          `${path}:2: price past 2^53 ticks of the tick 0.25 (bid 1e+308, ask 0)`,
+          `${path}:3: price past 2^53 ticks of the tick 0.25 (bid 0, ask 1.7976931348623157e+308)`,
+          `${path}:4: price past 2^53 ticks of the tick 0.25 (bid 1e+300, ask 0)`,
+          `${path}:5: price past 2^53 ticks of the tick 0.25 (bid 100000000000000000000, ask 0)`,
+        ],
       },
     });
-    // 1e300 is 4e300 ticks: finite, so it stays (absurd, but not a non-finite value).
-    expect(rows(table)).toEqual([q(T0, 'A', 1e300, 1, 0, 0)]);
+    // 2^50 ticks is exact: it stays.
+    expect(rows(table)).toEqual([q(T0, 'A', 2 ** 50 / 4, 1, 0, 0)]);
   });
 });

@@ -265,8 +265,18 @@ export function sessionClass(fix: Jspurefix): new (config: FixConfig, hooks: Ses
       const transmitter = this.self.transport?.transmitter;
       if (!transmitter) return;
       const last = transmitter.msgSeqNum - 1;
-      const begin = Math.max(1, Number(view.getString(7) ?? '1'));
-      const asked = Number(view.getString(16) ?? '0');
+      // BeginSeqNo and EndSeqNo (0: to the end) must be numbers: a request for "x" to "y" is answered with a Reject
+      // naming it (it used to get no answer at all, and the peer waited).
+      const beginText = view.getString(7) ?? '1';
+      const endText = view.getString(16) ?? '0';
+      const bad = !SEQ_NUM.test(beginText) ? [7, 'BeginSeqNo', beginText] : endText !== '0' && !SEQ_NUM.test(endText) ? [16, 'EndSeqNo', endText] : undefined;
+      if (bad) {
+        const seq = Number(view.getString(Tag.MsgSeqNum) ?? '0');
+        this.reject(seq, MsgType.ResendRequest, SessionRejectReason.ValueIsIncorrect, `${bad[1]} ${JSON.stringify(String(bad[2]).slice(0, 20))} is not a sequence number`, bad[0] as number);
+        return;
+      }
+      const begin = Math.max(1, Number(beginText));
+      const asked = Number(endText);
       const end = asked === 0 || asked > last ? last : asked;
       let gapFrom: number | undefined;
       const gap = (upTo: number): void => {

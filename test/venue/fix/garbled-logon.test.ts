@@ -70,3 +70,21 @@ describe('refused logons cost the acceptor bounded memory', () => {
     expect(acceptor.ended.length).toBeLessThanOrEqual(100);
   });
 });
+
+describe('a ResendRequest whose range is not numbers', () => {
+  it('is answered with a Reject naming the field (it used to get no answer), and the session goes on', async () => {
+    const acceptor = await startAcceptor({ heartbeatSeconds: 30, timeMs: 0 });
+    cleanup.push(() => acceptor.close());
+    const peer = raw(acceptor.port);
+    cleanup.push(() => void peer.socket.destroy());
+    peer.socket.write(logon('1'));
+    await until(() => acceptor.connected, 'the logon');
+    peer.socket.write(fixMessage([[35, '2'], [49, 'LEGATO'], [56, 'LEGATO-VENUE'], [34, '2'], [52, stamp], [7, 'x'], [16, 'y']]));
+    await until(() => peer.text().includes('35=3|'), 'the Reject');
+    expect(peer.text()).toMatch(/35=3\|.*45=2\|371=7\|372=2\|373=5\|58=BeginSeqNo "x" is not a sequence number\|/);
+    peer.socket.write(fixMessage([[35, '2'], [49, 'LEGATO'], [56, 'LEGATO-VENUE'], [34, '3'], [52, stamp], [7, '1'], [16, 'y']]));
+    await until(() => peer.text().includes('58=EndSeqNo'), 'the second Reject');
+    expect(peer.text()).toMatch(/58=EndSeqNo "y" is not a sequence number\|/);
+    expect(acceptor.connected).toBe(true);
+  });
+});

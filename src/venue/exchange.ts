@@ -32,6 +32,9 @@ export interface ExchangeInstrument {
  * replace is a cancel-replace), a duplicate report, a late report, and an order the gateway accepted that the
  * matcher then rejects (no configured rate: only a test venue plays it).
  */
+/** The most lots one order may ask for (a config's `maxOrderLots` goes up to the same). */
+export const MAX_ORDER_LOTS = 1_000_000_000;
+
 export type FaultKind = 'reject' | 'cancelReject' | 'replaceReject' | 'duplicate' | 'late' | 'rejectAfterAccept';
 
 /** Seeded venue faults. Rates are probabilities per order, cancel or report; all default to 0. */
@@ -401,6 +404,8 @@ export abstract class Exchange implements Venue {
     this.seen.add(cmd.clientId);
     if (!this.specs.has(cmd.symbol)) return reject(`unknown symbol ${cmd.symbol}`);
     if (!Number.isSafeInteger(cmd.qty) || cmd.qty <= 0) return reject(`quantity must be a positive whole number of lots (got ${cmd.qty})`);
+    // As an exchange's maximum order size: a 1e15-lot order is a mistake, and its fills' notional is past exact.
+    if (cmd.qty > MAX_ORDER_LOTS) return reject(`quantity ${cmd.qty} is more than the ${MAX_ORDER_LOTS} lots this venue takes in one order`);
     if (!Number.isSafeInteger(cmd.price)) return reject(`price must be a whole number of ticks (got ${cmd.price})`);
     if (cmd.side !== 1 && cmd.side !== -1) return reject(`side must be 1 or -1 (got ${String(cmd.side)})`);
     if (!this.calendar.isOpen(now)) return reject('market closed');
@@ -457,6 +462,7 @@ export abstract class Exchange implements Venue {
     const qty = change.qty ?? order.cmd.qty;
     if (!Number.isSafeInteger(change.price)) return reject(`price must be a whole number of ticks (got ${change.price})`);
     if (!Number.isSafeInteger(qty) || qty <= 0) return reject(`quantity must be a positive whole number of lots (got ${qty})`);
+    if (qty > MAX_ORDER_LOTS) return reject(`quantity ${qty} is more than the ${MAX_ORDER_LOTS} lots this venue takes in one order`);
     if (qty <= order.filled) return reject(`quantity ${qty} is not above the ${order.filled} lots already filled`);
     if (!this.calendar.isOpen(now)) return reject('market closed');
     if (this.fault('replaceReject')) return reject('simulated replace reject');

@@ -647,6 +647,8 @@ describe('SimulatedVenue rejects', () => {
     [-3, 'quantity must be a positive whole number of lots (got -3)'],
     [1.5, 'quantity must be a positive whole number of lots (got 1.5)'],
     [Number.NaN, 'quantity must be a positive whole number of lots (got NaN)'],
+    [1e15, 'quantity 1000000000000000 is more than the 1000000000 lots this venue takes in one order'],
+    [1_000_000_001, 'quantity 1000000001 is more than the 1000000000 lots this venue takes in one order'],
   ])('quantity %s is rejected naming it', (qty, reason) => {
     const h = harness({ instruments: [flat()] });
     h.untilQuote();

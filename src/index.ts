@@ -17,7 +17,7 @@ export { SimulatedVenue, type SimVenueSpec, type SimInstrumentSpec } from './ven
 export { SpreadDefinition, type LegSpec, type SpreadSpec, type Leg } from './domain/spread.js';
 export { spreadQuote, legQuoteProblem, type LegQuote, type SpreadQuote, type MarketView } from './domain/quote.js';
 export { hedgedUnits, nakedLots, legDeviation, nakedDeviation, isBalanced, hedgeNeeds, type HedgeRounding } from './domain/position.js';
-export { SessionCalendar, calendarFor, type CalendarSpec, type SessionSpec, type Weekday } from './domain/session-calendar.js';
+export { SessionCalendar, calendarFor, isTimeZone, type CalendarSpec, type SessionSpec, type Weekday } from './domain/session-calendar.js';
 export type { OrderCommand, VenueReport, Side } from './domain/orders.js';
 export type { Triggers } from './domain/triggers.js';
 export { Decimal } from './domain/decimal.js';

@@ -3,9 +3,8 @@
  * `legato run --record <file>` and served with a time slider by `legato inspect <file>`.
  */
 import { readFileSync } from 'node:fs';
-import { LegatoError, wellFormedRecords, type WhyInput } from '../index.js';
+import { LegatoError, isTimeZone, wellFormedRecords, type WhyInput } from '../index.js';
 import type { InspectRecord, RecordKind } from './records.js';
-import { isTimeZone } from '../domain/session-calendar.js';
 
 export class RecordingError extends LegatoError {
   override readonly name = 'RecordingError';

@@ -270,14 +270,7 @@ export class JournalWriter {
       } catch (e) {
         throw journalAccessError(file, e, 'create');
       }
-      try {
-        writeSync(fd, JOURNAL_MAGIC, 0, JOURNAL_MAGIC.length, 0);
-        fsyncSync(fd);
-      } catch (e) {
-        closeSync(fd);
-        throw journalAccessError(file, e, 'write to');
-      }
-      return new JournalWriter(file, fd, JOURNAL_MAGIC.length, 0, CHAIN_START);
+      return JournalWriter.withHeader(file, fd);
     }
     const at = contents ?? readJournal(file);
     let fd: number;
@@ -295,18 +288,21 @@ export class JournalWriter {
       closeSync(fd);
       throw journalAccessError(file, e, 'cut the torn tail of');
     }
-    if (at.goodEnd < JOURNAL_MAGIC.length) {
-      // A file whose header never got written whole (see readJournal): the header first.
-      try {
-        writeSync(fd, JOURNAL_MAGIC, 0, JOURNAL_MAGIC.length, 0);
-        fsyncSync(fd);
-      } catch (e) {
-        closeSync(fd);
-        throw journalAccessError(file, e, 'write to');
-      }
-      return new JournalWriter(file, fd, JOURNAL_MAGIC.length, 0, CHAIN_START);
-    }
+    // A file whose header never got written whole (see readJournal): the header first.
+    if (at.goodEnd < JOURNAL_MAGIC.length) return JournalWriter.withHeader(file, fd);
     return new JournalWriter(file, fd, at.goodEnd, at.lastSeq, at.lastCheck);
+  }
+
+  /** Writes the header at the start of an empty file, synced, and appends after it. */
+  private static withHeader(file: string, fd: number): JournalWriter {
+    try {
+      writeSync(fd, JOURNAL_MAGIC, 0, JOURNAL_MAGIC.length, 0);
+      fsyncSync(fd);
+    } catch (e) {
+      closeSync(fd);
+      throw journalAccessError(file, e, 'write to');
+    }
+    return new JournalWriter(file, fd, JOURNAL_MAGIC.length, 0, CHAIN_START);
   }
 
   /** Bytes written so far (the offset the next record gets). */

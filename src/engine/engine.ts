@@ -977,12 +977,11 @@ export class Engine {
       this.venueFault(`report ${String(r?.type)} for ${String(r?.clientId)} refused: ${problem}`);
       return;
     }
-    if (r.type === 'order.filled') {
-      const o = this.live.get(r.clientId);
-      if (o !== undefined && (o.symbol !== r.symbol || o.side !== r.side)) {
-        this.venueFault(`report order.filled for ${r.clientId} refused: side ${r.side} of ${r.symbol} is not the order's (side ${o.side} of ${o.symbol})`);
-        return;
-      }
+    // The working order a fill names, if the engine sent it and it has not ended.
+    const working = r.type === 'order.filled' ? this.live.get(r.clientId) : undefined;
+    if (r.type === 'order.filled' && working !== undefined && (working.symbol !== r.symbol || working.side !== r.side)) {
+      this.venueFault(`report order.filled for ${r.clientId} refused: side ${r.side} of ${r.symbol} is not the order's (side ${working.side} of ${working.symbol})`);
+      return;
     }
     const owner = this.ownerOf(r.clientId);
     // A report no machine above the order hears cannot read the view: the held one waits for the next event.
@@ -990,12 +989,13 @@ export class Engine {
     const at = this.clock.now();
     let booked: string | undefined;
     if (r.type === 'order.filled') {
-      if (this.tradeIds.has(fillKey(r))) this.counts.duplicateFills++;
+      const key = fillKey(r);
+      if (this.tradeIds.has(key)) this.counts.duplicateFills++;
       else {
-        this.tradeIds.add(fillKey(r));
+        this.tradeIds.add(key);
         booked = this.onFill(r, at);
-        const o = this.live.get(r.clientId);
-        if (o !== undefined && o.filled + r.qty > o.qty) this.venueFault(`order ${r.clientId} of ${o.qty} lots reported filled ${o.filled + r.qty}: the ${o.filled + r.qty - o.qty} lots over are hedged as any fill`);
+        const over = working === undefined ? 0 : working.filled + r.qty - working.qty;
+        if (over > 0) this.venueFault(`order ${r.clientId} of ${working!.qty} lots reported filled ${working!.filled + r.qty}: the ${over} lots over are hedged as any fill`);
       }
     }
     if (r.type === 'order.rejected') this.counts.rejects++;

@@ -92,6 +92,16 @@ export interface OrderEnded {
  */
 export const UNHEARD_BY_PARENT: ReadonlySet<VenueReport['type']> = new Set(['order.accepted']);
 
+/** What an order has asked the venue and not heard back on (see `chaseOrder`). */
+export type UnansweredRequest = 'order' | 'cancel' | 'replace' | 'fills';
+
+/** Chases the venue's answer once, after `answerTimeout` in the state (the state is not entered again). */
+const chaseOnce = (waiting: UnansweredRequest) =>
+  ({ answerTimeout: { actions: { type: 'chaseOrder', params: ({ context }: { context: OrderContext }) => ({ clientId: context.order.clientId, waiting }) } } }) as const;
+/** Chases the venue's answer every `answerTimeout`: the state is entered again, and its entry sends its request again. */
+const chaseAndResend = (state: 'pendingCancel' | 'replacing', waiting: UnansweredRequest) =>
+  ({ answerTimeout: { target: state, reenter: true, actions: { type: 'chaseOrder', params: ({ context }: { context: OrderContext }) => ({ clientId: context.order.clientId, waiting }) } } }) as const;
+
 export type RiskEvent = { type: 'order.refused'; clientId: string; reason: string } | { type: 'order.throttled'; clientId: string; waitMs: number };
 /** From the parent: re-price the order in place (only sent where the venue can replace). */
 export type ReplaceRequest = { type: 'replace.requested' } & OrderChange;
@@ -136,6 +146,11 @@ export const orderMachine = setup({
     cancelOrder: (_: unknown, _params: { clientId: string }) => {},
     /** Effect: ask the venue to replace the order (provided by the engine; only asked where the venue can). */
     replaceOrder: (_: unknown, _params: { order: OrderCommand; role: OrderRole; change: OrderChange }) => {},
+    /**
+     * Effect: the venue has not answered for `answerTimeout` (provided by the engine: it records the silence and asks
+     * the venue for the order's status where it can). `waiting` names what is unanswered.
+     */
+    chaseOrder: (_: unknown, _params: { clientId: string; waiting: UnansweredRequest }) => {},
     applyFill: assign(({ context, event }) => {
       const e = event as OrderFilled;
       return {
@@ -202,6 +217,8 @@ export const orderMachine = setup({
   },
   delays: {
     staleAfter: ({ context }) => context.staleAfterMs,
+    /** How long the order waits for the venue's answer before it chases it (the engine provides the venue's). */
+    answerTimeout: 5000,
     throttleWait: ({ context }) => context.waitMs,
   },
 }).createMachine({
@@ -213,6 +230,8 @@ export const orderMachine = setup({
   states: {
     submitted: {
       entry: { type: 'submitOrder', params: ({ context }) => ({ order: context.order, role: context.role }) },
+      // Neither acknowledged, rejected nor filled: the venue is asked for its status (an order is never sent twice).
+      after: chaseOnce('order'),
       on: {
         // Pre-trade risk: not sent. Refused ends the order; throttled waits for the venue's order-rate budget.
         'order.refused': { target: 'refused', actions: 'noteReason' },
@@ -274,6 +293,7 @@ export const orderMachine = setup({
     // an order canceled at the venue, waiting for its fills, has nothing left to re-price).
     replacing: {
       entry: { type: 'replaceOrder', params: ({ context }) => ({ order: context.order, role: context.role, change: context.replacing! }) },
+      after: chaseAndResend('replacing', 'replace'),
       on: {
         // Fills at the old price racing the replace: they count, and one that completes the order ends it.
         'order.filled': fillStaying(),
@@ -296,6 +316,7 @@ export const orderMachine = setup({
     },
     pendingCancel: {
       entry: { type: 'cancelOrder', params: ({ context }) => ({ clientId: context.order.clientId }) },
+      after: chaseAndResend('pendingCancel', 'cancel'),
       on: {
         // A fill racing the cancel: it counts, and may complete the order.
         'order.filled': fillStaying(),
@@ -315,6 +336,8 @@ export const orderMachine = setup({
       },
     },
     awaitingFills: {
+      // The fills the venue's cancel confirmation counted have not all come: its status is asked for them.
+      after: chaseOnce('fills'),
       on: {
         'order.filled': [
           { guard: 'isDuplicateFill' },

@@ -34,7 +34,8 @@ export function formatSummary(s: Summary, zone: string): string {
       (c.throttled ? `, throttled by the order rate ${c.throttled}` : '') +
       (c.duplicateFills ? `, duplicate fills ignored ${c.duplicateFills}` : '') +
       (c.unrouted ? `, reports for finished orders ${c.unrouted}` : '') +
-      (c.disconnects ? `, disconnects ${c.disconnects}` : ''),
+      (c.disconnects ? `, disconnects ${c.disconnects}` : '') +
+      (c.unanswered ? `, venue silences chased ${c.unanswered}` : ''),
   );
   out.push('');
   // Costs (fees, funding) are shown when the config models any; --json always has them.

@@ -35,6 +35,8 @@ export interface EngineConfig {
   run: { start: number; days: number };
   venue: (SimVenueSpec & { kind: 'simulated' }) | ReplayVenueSpec | FixVenueSpec;
   strategies: ResolvedStrategy[];
+  /** How long an order waits for the venue's answer before the engine chases it, ms (venue.answerTimeoutMs). */
+  answerTimeoutMs: number;
   /** Pre-trade risk limits (none set: no checks). */
   risk: RiskLimits;
   /** The journal (see docs/journal.md); absent when the config does not name one. */
@@ -376,6 +378,8 @@ export function resolveConfigData(raw: unknown, source: string, overrides: Overr
     });
   }
 
+  const answerTimeoutMs = answerTimeout(v, errors);
+
   // Pre-trade risk: per-instrument limits name instruments of the venue, once each.
   const riskLimits = new Map<string, InstrumentLimits>();
   (c.risk?.instruments ?? []).forEach((r, n) => {
@@ -602,7 +606,29 @@ export function resolveConfigData(raw: unknown, source: string, overrides: Overr
               positions: v.positions,
             },
     strategies,
+    answerTimeoutMs,
     risk,
     ...(c.journal ? { journal: { ...(c.journal.dir !== undefined ? { dir: c.journal.dir } : {}), unknownOrders: c.journal.unknownOrders } } : {}),
   };
+}
+
+/** The default wait for a venue's answer, ms, where no round trip to the venue is longer than half of it. */
+export const DEFAULT_ANSWER_TIMEOUT_MS = 5000;
+
+/**
+ * How long an order waits for the venue's answer before the engine chases it: as set, which must be longer than the
+ * longest round trip to a simulated or replay venue (an order's or a cancel's way there, and its report's back; a
+ * `late` fault's delay is a silence, and not counted), else 5,000 ms or twice that round trip if it is longer.
+ */
+function answerTimeout(v: ConfigShape['venue'], errors: ConfigError[]): number {
+  let roundTrip = 0;
+  if (v.kind !== 'fix') {
+    for (const i of v.instruments) {
+      const l = i.latency ?? {};
+      roundTrip = Math.max(roundTrip, Math.max(l.submitMs ?? v.latencyMs, l.cancelMs ?? v.latencyMs) + (l.reportMs ?? v.latencyMs));
+    }
+  }
+  if (v.answerTimeoutMs === undefined) return Math.max(DEFAULT_ANSWER_TIMEOUT_MS, Math.ceil(2 * roundTrip));
+  if (v.answerTimeoutMs <= roundTrip) errors.push(new ConfigError('venue.answerTimeoutMs', `must be longer than the longest round trip to the venue (${roundTrip} ms): every order would be chased before its answer could come`, v.answerTimeoutMs));
+  return v.answerTimeoutMs;
 }

@@ -359,6 +359,13 @@ export const venueSchema = z.strictObject({
   latencyMs: latencyMs().default(20),
   calendar: calendarSchema,
   instruments: z.array(instrumentSchema).min(1),
+  /**
+   * How long an order waits for the venue's answer (its acknowledgement, a cancel's or a replace's answer) before the
+   * engine chases it: records the silence, asks the venue for the order's status where it can, and sends a cancel or
+   * a replace again. Default: 5,000, or twice the longest round trip to the venue if that is longer; more than the
+   * longest round trip; at most a day.
+   */
+  answerTimeoutMs: timeoutMs('positive').optional(),
   faults: faultsSchema.prefault({}),
 });
 
@@ -384,6 +391,13 @@ export const replayVenueSchema = z.strictObject({
   /** When orders are accepted. Default: always. */
   calendar: calendarSchema.optional(),
   instruments: z.array(replayInstrumentSchema).min(1),
+  /**
+   * How long an order waits for the venue's answer (its acknowledgement, a cancel's or a replace's answer) before the
+   * engine chases it: records the silence, asks the venue for the order's status where it can, and sends a cancel or
+   * a replace again. Default: 5,000, or twice the longest round trip to the venue if that is longer; more than the
+   * longest round trip; at most a day.
+   */
+  answerTimeoutMs: timeoutMs('positive').optional(),
   faults: faultsSchema.prefault({}),
 });
 
@@ -419,6 +433,12 @@ export const fixVenueSchema = z.strictObject({
   marketData: z.boolean().default(true),
   /** Ask for positions (RequestForPositions) when reconciling. Default true; a gateway without it: false. */
   positions: z.boolean().default(true),
+  /**
+   * How long an order waits for the venue's answer (its acknowledgement, a cancel's or a replace's answer) before the
+   * engine chases it: records the silence, asks the venue for the order's status where it can, and sends a cancel or
+   * a replace again. Default 5,000; at most a day.
+   */
+  answerTimeoutMs: timeoutMs('positive').optional(),
 });
 
 /** Pre-trade risk, checked on every order before it leaves (see README: Pre-trade risk). Every limit is off unless set. */

@@ -15,6 +15,7 @@ import { SimulatedVenue, type SimVenueSpec } from '../venue/simulated/simulated-
 import type { Venue } from '../venue/venue.js';
 import { createEngine, type Engine, type EngineOptions, type RunOptions } from './engine.js';
 import { OutboxVenue } from './outbox-venue.js';
+import { heardOf, missedReports, replaceDone } from './order-status.js';
 import type { EngineRecord } from './records.js';
 import { stateString } from './state-string.js';
 import type { Summary } from './summary.js';
@@ -588,34 +589,24 @@ export class DurableEngine {
         const id = this.outbox.engineId(o.clientId);
         const ref = id === undefined ? undefined : live.get(id);
         if (id === undefined || !ref) continue;
+        const heard = heardOf(ref.getSnapshot());
+        for (const r of missedReports(id, heard, o, now(), 'never reached the venue (engine restarted)')) {
+          if (r.type === 'order.filled') result.fillsApplied++;
+          this.outbox.inject(r);
+        }
         if (o.status === 'unknown') {
           result.lost.push(id);
-          this.outbox.inject({ type: 'order.rejected', clientId: id, reason: 'never reached the venue (engine restarted)', at: now() });
           continue;
         }
         result.adopted.push(id);
-        const snap = ref.getSnapshot() as {
-          value: unknown;
-          context: { fill: { tradeIds: string[] }; order: { symbol: string; side: 1 | -1; qty: number }; replacing: { price: number; qty?: number } | null };
-        };
-        if (snap.value === 'submitted' && o.status !== 'rejected') this.outbox.inject({ type: 'order.accepted', clientId: id, at: now() });
-        for (const f of o.fills) {
-          if (snap.context.fill.tradeIds.includes(f.tradeId)) continue;
-          result.fillsApplied++;
-          this.outbox.inject({ type: 'order.filled', clientId: id, tradeId: f.tradeId, symbol: snap.context.order.symbol, side: snap.context.order.side, qty: f.qty, price: f.price, at: f.at });
-        }
-        if (o.status === 'canceled') this.outbox.inject({ type: 'order.canceled', clientId: id, filledQty: o.filled, at: now() });
-        else if (o.status === 'rejected') this.outbox.inject({ type: 'order.rejected', clientId: id, reason: o.reason ?? 'rejected', at: now() });
-        else if ((o.status === 'open' || o.status === 'pending') && stateString(ref.getSnapshot().value) === 'pendingCancel') {
-          // The cancel may not have left before the crash: ask again (a second cancel is harmless).
-          this.outbox.cancel(id);
-        } else if ((o.status === 'open' || o.status === 'pending') && stateString(ref.getSnapshot().value) === 'replacing' && snap.context.replacing) {
-          // A replace in flight at the crash: the venue's price says whether it happened. If not (or the venue does
-          // not say), it is asked again: replacing an order with the price it has already changes nothing.
-          const change = snap.context.replacing;
-          const qty = change.qty ?? snap.context.order.qty;
-          if (o.price === change.price && (o.qty === undefined || o.qty === qty)) this.outbox.inject({ type: 'order.replaced', clientId: id, price: change.price, qty, at: now() });
-          else if (this.outbox.replace) this.outbox.replace(id, change);
+        if (o.status !== 'open' && o.status !== 'pending') continue;
+        const state = stateString(ref.getSnapshot().value);
+        // The cancel may not have left before the crash: ask again (a second cancel is harmless).
+        if (state === 'pendingCancel') this.outbox.cancel(id);
+        else if (state === 'replacing' && heard.replacing && !replaceDone(heard, o)) {
+          // A replace in flight at the crash that the venue's price says did not happen (or the venue does not say):
+          // asked again, as replacing an order with the price it has already changes nothing.
+          if (this.outbox.replace) this.outbox.replace(id, heard.replacing);
           else this.outbox.inject({ type: 'order.replaceRejected', clientId: id, reason: 'the venue cannot replace orders', at: now() });
         }
       }

@@ -8,7 +8,7 @@ import type { Clock, TimerId } from '../clock/clock.js';
 import { VirtualClock } from '../clock/virtual-clock.js';
 import { Pacer, type WallTime } from '../clock/pacer.js';
 import { realWall } from '../clock/wall-clock.js';
-import type { EngineConfig, ResolvedStrategy } from '../config/resolve.js';
+import { DEFAULT_ANSWER_TIMEOUT_MS, type EngineConfig, type ResolvedStrategy } from '../config/resolve.js';
 import { strategySchema } from '../config/schema.js';
 import { FundingClerk } from './funding.js';
 import { Decimal, str } from '../domain/decimal.js';
@@ -34,6 +34,7 @@ import { AlgoRecords } from './algo-records.js';
 import { StrategyLegs } from './strategy-legs.js';
 import { amountText } from './step-text.js';
 import { reportProblem } from './report-check.js';
+import { chaseOrder, type ChaseHost } from './order-status.js';
 
 export interface EngineOptions {
   /** The clock for everything: actors' delays, the venue, the streams. Default: a VirtualClock at run.start. */
@@ -182,7 +183,7 @@ export class Engine {
   private readonly totals = new ExposureTotals();
   private executionCount = 0;
   private readonly keepExecutions: number;
-  private readonly counts = { quotes: 0, views: 0, orders: 0, fills: 0, duplicateFills: 0, rejects: 0, refused: 0, throttled: 0, unrouted: 0, disconnects: 0 };
+  private readonly counts = { quotes: 0, views: 0, orders: 0, fills: 0, duplicateFills: 0, rejects: 0, refused: 0, throttled: 0, unrouted: 0, disconnects: 0, unanswered: 0 };
   private readonly errors: string[] = [];
   private readonly live = new Map<string, { symbol: string; side: 1 | -1; qty: number; filled: number }>();
   private readonly risk: PreTradeRisk;
@@ -275,6 +276,7 @@ export class Engine {
     }
 
     const clock = this.clock;
+    const answerTimeoutMs = config.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS;
     const order = orderMachine.provide({
       actions: {
         submitOrder: (_, params) => this.submit(params.order, params.role),
@@ -283,7 +285,9 @@ export class Engine {
           this.venue.cancel(params.clientId);
         },
         replaceOrder: (_, params) => this.replace(params.order, params.role, params.change),
+        chaseOrder: (_, params) => chaseOrder(this.chaseHost, params.clientId, params.waiting, answerTimeoutMs),
       },
+      delays: { answerTimeout: answerTimeoutMs },
     });
     // A capability of the venue: where it can replace, the algos re-price in place (see venueReplaces).
     const replaces = venueReplaces(this.venue);
@@ -349,6 +353,9 @@ export class Engine {
           this.trackLive(rep);
           break;
         }
+        case 'order.unanswered':
+          if (r.statusError === undefined) this.counts.unanswered++;
+          break;
         case 'algo.started':
           this.algoStart.set(r.algoId, r.at);
           break;
@@ -1029,6 +1036,23 @@ export class Engine {
     this.actingFor(strategy, () => target.send(event));
   }
 
+  /** What an order chasing the venue's answer uses (see order-status.ts). */
+  private readonly chaseHost: ChaseHost = {
+    now: () => this.clock.now(),
+    canSync: () => typeof this.venue.sync === 'function',
+    sync: (ids) => this.venue.sync!(ids),
+    orderSnapshot: (clientId) => {
+      const ref = this.actor.system.get(`order:${clientId}`) as AnyActorRef | undefined;
+      const snapshot = ref?.getSnapshot();
+      return snapshot?.status === 'active' ? snapshot : undefined;
+    },
+    report: (r) => this.onReport(r),
+    record: (r) => {
+      if (r.statusError === undefined) this.counts.unanswered++;
+      this.record(r);
+    },
+  };
+
   /** A venue's fault the run goes on through, named in the summary's errors and journalled. */
   private venueFault(message: string): void {
     this.errors.push(`venue: ${message}`);
@@ -1213,6 +1237,7 @@ function recordStrategy(r: EngineRecord): string | undefined {
     case 'order.submitted':
     case 'order.cancelRequested':
     case 'order.replaceRequested':
+    case 'order.unanswered':
     case 'risk.refused':
     case 'order.throttled':
       return strategyOfId(r.clientId);

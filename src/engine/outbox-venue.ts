@@ -1,7 +1,7 @@
 import { Subject, type Observable, type Subscription } from 'rxjs';
 import type { OrderChange, OrderCommand, VenueReport } from '../domain/orders.js';
 import type { LegQuote } from '../domain/quote.js';
-import type { InstrumentInfo, Venue } from '../venue/venue.js';
+import type { InstrumentInfo, Venue, VenueSync } from '../venue/venue.js';
 
 type Command = { kind: 'submit'; order: OrderCommand } | { kind: 'cancel'; clientId: string } | { kind: 'replace'; clientId: string; change: OrderChange };
 
@@ -19,6 +19,11 @@ export class OutboxVenue implements Venue {
   readonly status$?: Observable<{ connected: boolean; at: number }>;
   /** Present when the inner venue can replace (a capability: see Venue.replace); the order keeps its id. */
   readonly replace?: (clientId: string, change: OrderChange) => void;
+  /**
+   * Present when the inner venue can say what it knows of orders: asked now (a query is not a command, nothing waits
+   * for the journal), with this run's ids, and answered with them (orders of other runs left out).
+   */
+  readonly sync?: (clientIds: readonly string[]) => Promise<VenueSync>;
   private readonly outbox: Command[] = [];
   private subscription: Subscription | undefined;
 
@@ -31,6 +36,21 @@ export class OutboxVenue implements Venue {
     this.quotes$ = inner.quotes$;
     if (inner.status$) this.status$ = inner.status$;
     if (typeof inner.replace === 'function') this.replace = (clientId, change) => void this.outbox.push({ kind: 'replace', clientId, change });
+    if (typeof inner.sync === 'function') {
+      const sync = inner.sync.bind(inner);
+      this.sync = async (clientIds) => {
+        const answer = await sync(clientIds.map((id) => this.venueId(id)));
+        const mine = (venueId: string): string[] => {
+          const id = this.engineId(venueId);
+          return id === undefined ? [] : [id];
+        };
+        return {
+          ...answer,
+          orders: answer.orders.flatMap((o) => mine(o.clientId).map((clientId) => ({ ...o, clientId }))),
+          open: answer.open.flatMap(mine),
+        };
+      };
+    }
   }
 
   instruments(): readonly InstrumentInfo[] {

@@ -1,5 +1,5 @@
 import type { AlgoKind, LadderStepReport, Purpose } from '../../machines/algo.machine.js';
-import type { OrderRole } from '../../machines/order.machine.js';
+import type { OrderRole, UnansweredRequest } from '../../machines/order.machine.js';
 
 /** A strategy's four trigger prices as decimal strings (as a config writes them); null: that trigger is off. */
 export interface TriggerPrices {
@@ -141,6 +141,13 @@ export type EngineRecord =
   /** An order sent to the venue; `role` says what for (entry, hedge, unwind; absent in journals written before it). */
   | { kind: 'order.submitted'; at: number; clientId: string; symbol: string; side: 1 | -1; qty: number; price: number; role?: OrderRole }
   | { kind: 'order.cancelRequested'; at: number; clientId: string }
+  /**
+   * The venue did not answer an order for `afterMs` (`waiting`: its acknowledgement, a cancel's or a replace's
+   * answer, the fills its cancel confirmation counted): the engine chased it, sending the cancel or the replace again
+   * (`resent`) and asking the venue for the order's status where it can (`statusAsked`). `statusError`, in a record
+   * of its own written later: the status could not be asked (the connection was lost; reconnecting reconciles).
+   */
+  | { kind: 'order.unanswered'; at: number; clientId: string; waiting: UnansweredRequest; afterMs: number; resent: boolean; statusAsked: boolean; statusError?: string }
   /** A re-price in place: the order's new limit (ticks) and, when it changes, its new total lots. */
   | { kind: 'order.replaceRequested'; at: number; clientId: string; price: number; qty?: number }
   | { kind: 'report'; at: number; report: import('../domain/orders.js').VenueReport; routed: boolean }

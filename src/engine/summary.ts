@@ -27,7 +27,7 @@ export interface StrategySummary {
 
 export interface Summary {
   run: { from: string; to: string; seed: number; venue: string; config: string };
-  counts: { quotes: number; views: number; orders: number; fills: number; duplicateFills: number; rejects: number; refused: number; throttled: number; unrouted: number; disconnects: number; executions: number };
+  counts: { quotes: number; views: number; orders: number; fills: number; duplicateFills: number; rejects: number; refused: number; throttled: number; unrouted: number; disconnects: number; unanswered: number; executions: number };
   /** The executions, in order of ending; on very long runs only the latest `keepExecutions` (counts.executions has them all). */
   executions: Execution[];
   /**

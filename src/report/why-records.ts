@@ -33,6 +33,7 @@ function wellFormed(r: Record<string, unknown>): boolean {
     case 'order.submitted':
       return isStr(r.clientId) && isStr(r.symbol) && isNum(r.side) && isNum(r.qty) && isNum(r.price);
     case 'order.cancelRequested':
+    case 'order.unanswered':
     case 'risk.refused':
     case 'order.throttled':
       return isStr(r.clientId);

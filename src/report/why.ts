@@ -33,6 +33,7 @@ export type WhyStepKind =
   | 'strategy'
   | 'algo.started'
   | 'ladder'
+  | 'order.unanswered'
   | 'order.submitted'
   | 'order.report'
   | 'order.cancel'
@@ -302,6 +303,8 @@ function describe(
       return { kind: 'order.submitted', actor: `order:${r.clientId}`, text: `${r.role ? `${r.role}: ` : ''}${sideWord(r.side)} ${r.qty} ${r.symbol} at ${ticks(r.symbol, r.price)}` };
     case 'order.cancelRequested':
       return { kind: 'order.cancel', actor: `order:${r.clientId}`, text: 'cancel requested' };
+    case 'order.unanswered':
+      return { kind: 'order.unanswered', actor: `order:${r.clientId}`, text: unansweredText(r) };
     case 'risk.refused':
       return { kind: 'order.refused', actor: `order:${r.clientId}`, text: `refused by pre-trade risk: ${r.reason}` };
     case 'order.throttled':
@@ -363,4 +366,18 @@ function headline(started: Rec<'algo.started'>, ended: Rec<'algo.ended'> | undef
   const sub = records.find((r) => r.kind === 'order.submitted' && r.clientId === order);
   const what = sub?.kind === 'order.submitted' ? `${sub.role ? `${sub.role} order, ` : ''}${sideWord(sub.side)} ${sub.qty} ${sub.symbol} at ${ticks(sub.symbol, sub.price)}` : 'not sent';
   return `${what}, of algo ${started.algoId} (${algo})`;
+}
+
+const UNANSWERED: Record<Rec<'order.unanswered'>['waiting'], string> = {
+  order: 'the new order',
+  cancel: 'the cancel',
+  replace: 'the replace',
+  fills: 'the fills its cancel confirmation counted',
+};
+
+/** A venue silence the engine chased (or the status it could not ask). */
+function unansweredText(r: Rec<'order.unanswered'>): string {
+  const what = UNANSWERED[r.waiting] ?? String(r.waiting);
+  if (r.statusError !== undefined) return `the venue's status of the order could not be asked: ${r.statusError}`;
+  return `no answer from the venue in ${r.afterMs} ms to ${what}${r.resent ? '; sent again' : ''}${r.statusAsked ? '; its status asked' : ''}`;
 }

@@ -301,7 +301,8 @@ describe('what the order does not tell its parent (UNHEARD_BY_PARENT: the engine
       (n.transitions.get(type) ?? []).flatMap((t) => [
         ...t.actions.map((a) => `${n.key}: action ${actionType(a)}`),
         ...(t.target ?? []).flatMap((target) => [
-          ...n.exit.map((a) => `${n.key}: exits, exit ${actionType(a)}`),
+          // Leaving a state with an `after` cancels XState's delayed event (raised to the order itself): not heard.
+          ...n.exit.filter((a) => actionType(a) !== 'xstate.cancel').map((a) => `${n.key}: exits, exit ${actionType(a)}`),
           ...(target.type === 'final' ? [`${n.key}: ends in ${target.key}`] : []),
           ...entered(target).flatMap((e) => ((e.always?.length ?? 0) > 0 ? [`${n.key}: enters ${e.key}, which has eventless transitions`] : [])),
           // XState's own delayed events (a state's \`after\`) are raised to the order itself, later.

@@ -32,6 +32,13 @@ function with_(change: (s: SimulatedConfigInput['strategies'][number]) => void) 
   };
 }
 const base = with_(() => {});
+/** The venue's answers awaited only `ms` (the late fault delays a report 1,200 ms): each late answer is chased. */
+const answersWithin =
+  (ms: number, change: (c: SimulatedConfigInput) => void = base) =>
+  (c: SimulatedConfigInput): void => {
+    change(c);
+    c.venue.answerTimeoutMs = ms;
+  };
 
 /** HC 3379/3380 unless said; RB sets the spread (ask = HC ask − RB bid, bid = HC bid − RB ask). */
 const markets = {
@@ -284,6 +291,29 @@ export const scenarios: Scenario[] = [
     markets,
     prefix: [fault('late', 'order.filled'), market('longEntry'), fault('late', 'order.accepted'), tick, market('rbUpOne'), market('rbAway'), fault('late', 'order.replaced')],
     stimuli: [tick],
+    depth: 3,
+  },
+  // A venue that answers after the engine stopped waiting (100 ms; a late report comes 1,200 ms on): a new hedge's
+  // acknowledgement, a re-price cancel's confirmation, the fill a cancel confirmation counted. Each is chased: the
+  // cancel is sent again (the venue refuses the second: the order is done), and the late answer still counts.
+  {
+    name: 'venue silent on an order',
+    start: '10:00:00',
+    config: answersWithin(100),
+    markets,
+    prefix: [market('longEntry')],
+    stimuli: [fault('late', 'order.accepted'), fault('late', 'order.canceled'), fault('late', 'order.filled'), market('rbUpOne'), tick],
+    depth: 4,
+  },
+  // The same on a venue that can replace: the replace unanswered is sent again, and its late confirmation repeats it.
+  {
+    name: 'venue silent on a replace',
+    start: '10:00:00',
+    config: answersWithin(100),
+    replace: true,
+    markets,
+    prefix: [market('longEntry'), market('rbAway')],
+    stimuli: [fault('late', 'order.replaced'), fault('late', 'order.replaceRejected'), fault('replaceReject'), tick],
     depth: 3,
   },
   // Fills in flight while the hedge is replaced (the confirmation is late): a duplicate, and a cancel by the venue that

@@ -1,0 +1,107 @@
+import type { UnansweredRequest } from '../../machines/order.machine.js';
+import type { VenueReport } from '../domain/orders.js';
+import type { VenueOrderState, VenueSync } from '../venue/venue.js';
+import type { EngineRecord } from './records.js';
+import { stateString } from './state-string.js';
+
+/** What an order actor has heard of its order: the part of its snapshot the venue's word is compared with. */
+export interface HeardOrder {
+  /** Its state (`submitted`, `pendingCancel`, `working.accepted`, ...). */
+  state: string;
+  tradeIds: readonly string[];
+  order: { symbol: string; side: 1 | -1; qty: number };
+  /** The replace asked for and not yet answered. */
+  replacing: { price: number; qty?: number } | null;
+}
+
+/** The part of an order actor's snapshot `heardOf` reads. */
+interface OrderSnapshotLike {
+  value: unknown;
+  context: { fill: { tradeIds: string[] }; order: { symbol: string; side: 1 | -1; qty: number }; replacing: { price: number; qty?: number } | null };
+}
+
+export function heardOf(snapshot: unknown): HeardOrder {
+  const s = snapshot as OrderSnapshotLike;
+  return { state: stateString(s.value) ?? '', tradeIds: s.context.fill.tradeIds, order: s.context.order, replacing: s.context.replacing };
+}
+
+/**
+ * The reports the actor of order `clientId` (the engine's id) missed, from the venue's word on the order (`Venue.sync`), in the order they would
+ * have come: its acknowledgement, each fill it has not heard (by trade id), then its end (canceled, rejected). An
+ * order the venue does not know is rejected with `unknownReason` (the port voids it: a late copy is refused). A
+ * replace the venue carried out (the order has its price and size) is confirmed. What is still open stays as it is.
+ */
+export function missedReports(clientId: string, heard: HeardOrder, o: VenueOrderState, at: number, unknownReason: string): VenueReport[] {
+  if (o.status === 'unknown') return [{ type: 'order.rejected', clientId, reason: unknownReason, at }];
+  const out: VenueReport[] = [];
+  if (heard.state === 'submitted' && o.status !== 'rejected') out.push({ type: 'order.accepted', clientId, at });
+  for (const f of o.fills) {
+    if (heard.tradeIds.includes(f.tradeId)) continue;
+    out.push({ type: 'order.filled', clientId, tradeId: f.tradeId, symbol: heard.order.symbol, side: heard.order.side, qty: f.qty, price: f.price, at: f.at });
+  }
+  if (o.status === 'canceled') out.push({ type: 'order.canceled', clientId, filledQty: o.filled, at });
+  else if (o.status === 'rejected') out.push({ type: 'order.rejected', clientId, reason: o.reason ?? 'rejected', at });
+  else if ((o.status === 'open' || o.status === 'pending') && heard.state === 'replacing' && heard.replacing && replaceDone(heard, o)) {
+    out.push({ type: 'order.replaced', clientId, price: heard.replacing.price, qty: heard.replacing.qty ?? heard.order.qty, at });
+  }
+  return out;
+}
+
+/** Whether the venue's price (and size, where it says) is the one the unanswered replace asked for. */
+export function replaceDone(heard: HeardOrder, o: VenueOrderState): boolean {
+  const change = heard.replacing;
+  if (!change) return false;
+  return o.price === change.price && (o.qty === undefined || o.qty === (change.qty ?? heard.order.qty));
+}
+
+/** What an order chase needs of the engine. */
+export interface ChaseHost {
+  now(): number;
+  /** Whether the venue can say what it knows of an order (`Venue.sync`). */
+  canSync(): boolean;
+  /** The venue's status of some orders. */
+  sync(clientIds: readonly string[]): Promise<VenueSync>;
+  /** The order actor's snapshot while it runs (undefined once it has ended). */
+  orderSnapshot(clientId: string): unknown;
+  /** A report, as if it came from the venue (checked, booked, journalled and routed like one). */
+  report(r: VenueReport): void;
+  /** The silence chased (counted, journalled), or, later, the status that could not be asked. */
+  record(r: Extract<EngineRecord, { kind: 'order.unanswered' }>): void;
+}
+
+/**
+ * The venue has not answered an order for `ms` (the order machine's `chaseOrder`; a cancel or a replace has been sent
+ * again by the machine). The silence is counted and journalled: not an error, as a late answer is the venue's to
+ * give, and a lost connection is the reconnection's to reconcile. Where the venue can say (`sync`), it is asked for
+ * the order's status, and the reports the order missed are delivered (`missedReports`): an acknowledgement, fills,
+ * its end.
+ */
+export function chaseOrder(host: ChaseHost, clientId: string, waiting: UnansweredRequest, ms: number): void {
+  const statusAsked = host.canSync();
+  const base = { kind: 'order.unanswered', clientId, waiting, afterMs: ms, resent: waiting === 'cancel' || waiting === 'replace', statusAsked } as const;
+  host.record({ ...base, at: host.now() });
+  if (!statusAsked) return;
+  const failed = (e: unknown): void => host.record({ ...base, at: host.now(), statusError: e instanceof Error ? e.message : String(e) });
+  let answer: Promise<VenueSync>;
+  try {
+    answer = host.sync([clientId]);
+  } catch (e) {
+    return failed(e);
+  }
+  answer.then((a) => {
+    try {
+      const o = a.orders.find((x) => x.clientId === clientId);
+      const snapshot = host.orderSnapshot(clientId);
+      // Answered meanwhile (the order has ended), or not a word on it: nothing to add.
+      if (o === undefined || snapshot === undefined) return;
+      for (const r of missedReports(clientId, heardOf(snapshot), o, host.now(), 'unknown to the venue when its status was asked')) {
+        // Each report may end the order: the next is for an order that no longer waits for it.
+        if (host.orderSnapshot(clientId) === undefined) return;
+        host.report(r);
+      }
+    } catch (e) {
+      // A malformed answer (each report is checked again on its way in).
+      failed(e);
+    }
+  }, failed);
+}

@@ -9,11 +9,12 @@ import { VirtualClock } from '../clock/virtual-clock.js';
 import type { EngineConfig } from '../config/resolve.js';
 import { LegatoError } from '../domain/errors.js';
 import type { VenueReport } from '../domain/orders.js';
-import { JournalAccessError, JournalError, JournalWriter, journalAccessError, readJournal, type JournalContents } from '../journal/journal-file.js';
+import { JournalAccessError, JournalWriter, journalAccessError, readJournal } from '../journal/journal-file.js';
 import { lockDataDir } from '../journal/dir-lock.js';
 import { SimulatedVenue, type SimVenueSpec } from '../venue/simulated/simulated-venue.js';
 import type { Venue } from '../venue/venue.js';
 import { createEngine, type Engine, type EngineOptions, type RunOptions } from './engine.js';
+import { checkRun, lastRunOf, resumePlan, type ResumePlan } from './journal-records.js';
 import { OutboxVenue } from './outbox-venue.js';
 import { heardOf, missedReports, replaceDone } from './order-status.js';
 import type { EngineRecord } from './records.js';
@@ -106,24 +107,6 @@ function metaOf(v: unknown): JournalEntry {
   return v as JournalEntry;
 }
 
-function lastRunOf(contents: JournalContents | null): { index: number; run: number; ended: boolean } | null {
-  if (!contents) return null;
-  // The frames and the chain are sound (readJournal); an entry must still be one: an object with a kind. (A record
-  // written by hand with a good check, or by another program, is refused by its offset, not met with a TypeError.)
-  for (const r of contents.records) {
-    const v = r.value as { kind?: unknown } | null;
-    if (typeof v !== 'object' || v === null || Array.isArray(v) || typeof v.kind !== 'string') {
-      throw new JournalError(contents.file, r.offset, 'the record is not a journal entry (an object with a kind)');
-    }
-  }
-  let index = -1;
-  for (let i = 0; i < contents.records.length; i++) if (metaOf(contents.records[i]!.value).kind === 'run.started') index = i;
-  if (index < 0) return null;
-  const start = metaOf(contents.records[index]!.value) as Extract<JournalMeta, { kind: 'run.started' }>;
-  const ended = contents.records.slice(index).some((r) => metaOf(r.value).kind === 'run.ended');
-  return { index, run: start.run, ended };
-}
-
 /**
  * Where a data directory's journal is, and whether the directory and the journal exist. A data directory that
  * is a file (or under one) is a JournalAccessError; a journal that is not a regular file is refused when read.
@@ -159,6 +142,7 @@ export function journalledSummary(config: EngineConfig, dataDir: string): Summar
   const contents = readJournal(file);
   const last = lastRunOf(contents);
   if (!last) return null;
+  checkRun(contents, last.index);
   const records = contents.records.slice(last.index).map((r) => metaOf(r.value));
   const started = records[0] as Extract<JournalMeta, { kind: 'run.started' }>;
   // Within a run, what followed a snapshot and preceded a restart was journalled again after the restart.
@@ -281,11 +265,14 @@ export class DurableEngine {
     if (!resume && last && !last.ended) {
       throw new JournalStateError(`${file} holds run ${last.run}, which has not ended: continue it with --resume, or use another data directory`);
     }
+    let plan: ResumePlan | null = null;
     if (resume) {
       const started = metaOf(contents!.records[last!.index]!.value) as Extract<JournalMeta, { kind: 'run.started' }>;
       if (started.config !== fingerprint) {
         throw new JournalStateError(`the config differs from the one run ${started.run} in ${file} started with (fingerprint ${fingerprint}, journal ${started.config})`);
       }
+      // Every record of the run, and the snapshot it restores, checked before anything is built from them.
+      plan = resumePlan(contents!, last!.index, config);
     }
 
     // Accepted: now the directory and the file may change.
@@ -326,31 +313,8 @@ export class DurableEngine {
       return durable;
     }
 
-    // Resume: the run's records, split into what a snapshot committed and what came after the last one.
-    const records = contents!.records.slice(last!.index).map((r) => metaOf(r.value));
-    const started = records[0] as Extract<JournalMeta, { kind: 'run.started' }>;
-    let committed: EngineRecord[] = [];
-    let uncommitted: EngineRecord[] = [];
-    let snapshot: Extract<JournalMeta, { kind: 'snapshot' }> | null = null;
-    let incarnation = 1;
-    let lastAt = started.at;
-    for (const r of records) {
-      if (typeof r.at === 'number' && r.at > lastAt) lastAt = r.at;
-      if (r.kind === 'snapshot') {
-        // A torn-down tree (written by versions before a stop with the venue unreachable skipped it) is no
-        // starting point: the running tree before it is, with what followed replayed.
-        if ((r.actor as { status?: string } | null)?.status !== 'active') continue;
-        committed = committed.concat(uncommitted);
-        uncommitted = [];
-        snapshot = r;
-      } else if (r.kind === 'run.resumed') {
-        // What followed the last snapshot before that restart was replayed (and journalled again) after it.
-        uncommitted = [];
-        incarnation = r.incarnation;
-      } else if (!META.has(r.kind)) uncommitted.push(r as EngineRecord);
-    }
-    incarnation += 1;
-    const replay = uncommitted.filter((r): r is Extract<EngineRecord, { kind: 'report' }> => r.kind === 'report').map((r) => r.report);
+    // Resume: the run's records, split into what a snapshot committed and what came after the last one (checked above).
+    const { started, committed, replay, snapshot, incarnation, lastAt } = plan!;
     const clock = options.clock ?? new VirtualClock(lastAt);
     const outbox = new OutboxVenue(venueOf(clock), `r${started.run}.`, (r) => durable.foreign(r));
     const engine = createEngine(config, {

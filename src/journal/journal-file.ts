@@ -53,6 +53,24 @@ export class JournalChainError extends JournalError {
   override name = 'JournalChainError';
 }
 
+/**
+ * A record that is framed and chained well but does not hold what its kind must (a field missing or of the wrong
+ * type, a snapshot whose actor tree the machines cannot take): an edit with the checks recomputed, another program,
+ * a bug. Names the record's offset and number, and the field's path inside it (`field`, '' for the record itself).
+ */
+export class JournalRecordError extends JournalError {
+  override name = 'JournalRecordError';
+  constructor(
+    file: string,
+    offset: number,
+    readonly seq: number,
+    readonly field: string,
+    reason: string,
+  ) {
+    super(file, offset, reason);
+  }
+}
+
 /** The journal is in a format this version does not read (format 1, from before records were numbered and chained). */
 export class JournalVersionError extends JournalError {
   override name = 'JournalVersionError';

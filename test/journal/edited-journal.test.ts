@@ -98,6 +98,14 @@ describe('a resume from an edited journal (checks recomputed)', () => {
     expect(resumeError(dir)).toBeUndefined();
   });
 
+  it('a record of a kind it does not know is let be, its time too (it is not read)', () => {
+    const { dir, file } = edited((v) => v.push({ kind: 'future.thing', at: '9999999999999' }));
+    const d = DurableEngine.open(config, { dataDir: dir, resume: true, onWarning: () => {} });
+    expect(d.engine.clock.now()).toBe((base.findLast((x) => (x as R).kind === 'snapshot') as R).at);
+    d.detach();
+    expect(readJournal(file).records.map((r) => r.value).find((x) => (x as R).kind === 'run.resumed')).toMatchObject({ kind: 'run.resumed', incarnation: 2, replayed: 0 });
+  });
+
   it.each(cases)('%s: refused naming the record, its offset and the field; the file untouched', (_, edit, seq, field, says) => {
     const { dir, file, bytes, offsets } = edited(edit);
     const e = resumeError(dir);

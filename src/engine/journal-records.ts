@@ -84,6 +84,7 @@ const ENGINE: Partial<Record<EngineRecord['kind'], z.ZodType>> = {
   'ladder.step': z.object({ ...at, step: z.enum(['resting', 'crossing', 'unwinding', 'paused', 'failed']) }),
   'risk.refused': z.object({ ...at }),
   'order.throttled': z.object({ ...at }),
+  'order.unanswered': z.object({ ...at, statusError: text.optional() }),
   'position.adopted': z.object({ ...at, strategy: name, symbol: name, lots: int.refine((n) => n !== 0, { error: 'must not be 0' }), price: int }),
   'venue.status': z.object({ ...at, connected: z.boolean() }),
   error: z.object({ ...at, actor: text, message: text }),

@@ -441,7 +441,10 @@ export class Engine {
     this.actor.start();
 
     for (const s of this.config.strategies) {
-      const ref = this.actor.system.get(`strategy:${s.spec.name}`) as AnyActorRef;
+      const ref = this.actor.system.get(`strategy:${s.spec.name}`) as AnyActorRef | undefined;
+      // A strategy stopped for the run before a restart has no actor in the restored tree: it hears nothing more, as
+      // its view stage would drop every view of a strategy that stops while the engine runs (below).
+      if (ref === undefined) continue;
       this.watchStates(`strategy:${s.spec.name}`, ref, s.spec.name);
       this.watchStates(`session:${s.spec.name}`, this.actor.system.get(`session:${s.spec.name}`) as AnyActorRef, s.spec.name);
       // Past the decision filter: every view while an algo runs, and the first after an operator changed the

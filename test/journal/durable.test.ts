@@ -255,6 +255,29 @@ describe('the kill switch in a journalled run', () => {
   });
 });
 
+describe('a strategy stopped for the run, then a crash', () => {
+  it('the resumed run leaves it stopped: no wiring of a strategy whose actor has ended, no trade, no TypeError', async () => {
+    const dir = tmp();
+    const config = resolveConfig(demoConfig, 'demo', { days: 0.2 });
+    const first = DurableEngine.open(config, { dataDir: dir, ...quiet });
+    await first.start();
+    first.engine.runUntil(Date.parse('2026-11-23T13:05:00Z')); // 21:05 Shanghai
+    expect(first.engine.stopStrategy('hc-rb', { source: 'test' })).toEqual({ ok: true, strategies: ['hc-rb'] });
+    first.engine.runUntil(Date.parse('2026-11-23T13:06:00Z'));
+    first.detach(); // the process dies here
+
+    // Before: the resume looked the strategy up by its system id (an ended actor has none) and threw a TypeError.
+    const resumed = DurableEngine.open(config, { dataDir: dir, resume: true, ...quiet });
+    await resumed.start();
+    expect(resumed.engine.actor.system.get('strategy:hc-rb')).toBeUndefined();
+    const summary = await resumed.run();
+    expect(summary.counts.executions).toBe(0);
+    expect(summary.errors).toEqual([]);
+    expect(entries(dir).filter((e) => e.kind === 'algo.started')).toEqual([]);
+    expect(entries(dir).at(-1)).toMatchObject({ kind: 'run.ended', reason: 'completed' });
+  });
+});
+
 describe('a session boundary passed while the engine was down', () => {
   it('does not shift the later ones: resumed at 23:30, after the 23:00 close, the window is closed and opens at 09:00 exactly', async () => {
     const dir = tmp();

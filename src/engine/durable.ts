@@ -59,6 +59,9 @@ export class JournalStateError extends LegatoError {
   override name = 'JournalStateError';
 }
 
+/** The longest wait between two attempts at a reconciliation after a reconnection. */
+const RECONCILE_RETRY_MAX_MS = 30_000;
+
 export interface DurableOptions {
   /** The data directory: the journal is `<dataDir>/journal.lgj`. */
   dataDir: string;
@@ -74,6 +77,8 @@ export interface DurableOptions {
   unknownOrders?: 'cancel' | 'leave';
   /** fsync every write (always), or only writes that hold an order or a cancel (commands, default). */
   fsync?: 'commands' | 'always';
+  /** The wait before a failed reconciliation after a reconnection is tried again, ms (doubling up to 30 s). Default 1000. */
+  reconcileRetryMs?: number;
   /** Warnings (a cut journal tail, a position mismatch): default stderr. */
   onWarning?: (message: string) => void;
   inspect?: EngineOptions['inspect'];
@@ -364,7 +369,7 @@ export class DurableEngine {
     const reconnects = 'onReconnected' in inner;
     if (reconnects) {
       inner.onReconnected = async () => {
-        await this.reconcile(true);
+        await this.reconcileUntilAgreed(inner);
         this.flush();
       };
     }
@@ -528,6 +533,29 @@ export class DurableEngine {
     const out: Record<string, number> = {};
     for (const s of this.engine.config.strategies) for (const l of s.definition.legs) out[l.symbol] = (out[l.symbol] ?? 0) + this.engine.position(s.spec.name, l.symbol);
     return out;
+  }
+
+  /**
+   * The reconciliation after a reconnection, tried again while the venue stays connected: until it succeeds, the
+   * venue holds its live messages (and a venue whose clock the engine follows holds the time), so nothing trades on
+   * books that may not be the venue's. Each failure is a warning with the wait before the next attempt (1 s, doubling
+   * up to 30 s; `reconcileRetryMs` sets the first). A connection lost meanwhile ends the attempts: the next
+   * reconnection starts them again. A journal closed meanwhile (the run stopped) ends them too.
+   */
+  private async reconcileUntilAgreed(venue: { isConnected?: () => boolean }): Promise<void> {
+    let wait = this.options.reconcileRetryMs ?? 1000;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.reconcile(true);
+        return;
+      } catch (e) {
+        if (this.closed || venue.isConnected?.() === false) throw e;
+        this.warn(`reconciling with the venue failed (attempt ${attempt}: ${(e as Error).message}); trying again in ${wait} ms, nothing trades meanwhile`);
+        await new Promise((resolve) => setTimeout(resolve, wait).unref?.());
+        if (this.closed || venue.isConnected?.() === false) throw e;
+        wait = Math.min(2 * wait, RECONCILE_RETRY_MAX_MS);
+      }
+    }
   }
 
   /**

@@ -255,6 +255,67 @@ describe('the kill switch in a journalled run', () => {
   });
 });
 
+describe('a reconciliation after a reconnection that fails', () => {
+  /** The embedded venue, playing one that reconnects and can say what it knows of orders, whose status answers fail on cue. */
+  class FlakyVenue extends SimulatedVenue {
+    onReconnected: (() => Promise<void>) | undefined = undefined;
+    up = true;
+    failures = 0;
+    syncs = 0;
+    /** Called at each status request, before it answers (a test may drop the connection there). */
+    onSync: () => void = () => {};
+    override isConnected(): boolean {
+      return this.up;
+    }
+    async sync(clientIds: readonly string[]) {
+      this.syncs++;
+      this.onSync();
+      if (this.failures > 0) {
+        this.failures--;
+        throw new Error('no answer to the OrderMassStatusRequest within 10000 ms');
+      }
+      return { now: 0, orders: clientIds.map((clientId) => ({ clientId, status: 'unknown' as const, filled: 0, fills: [] })), open: [], positions: {} };
+    }
+  }
+  const flaky = () => {
+    const dir = tmp();
+    const config = resolveConfig(demoConfig, 'demo', { days: 0.05 });
+    const clock = new VirtualClock(config.run.start);
+    const venue = new FlakyVenue(config.venue as SimVenueSpec, clock);
+    const warnings: string[] = [];
+    const durable = DurableEngine.open(config, { dataDir: dir, venue, clock, reconcileRetryMs: 5, onWarning: (m) => warnings.push(m) });
+    return { dir, venue, durable, warnings };
+  };
+
+  it('is tried again, waiting longer each time: the venue, which delivers nothing until it returns, waits for a success (was: trading resumed unreconciled)', async () => {
+    const { venue, durable, warnings } = flaky();
+    await durable.start();
+    expect(venue.syncs).toBe(1);
+    venue.failures = 2;
+    await venue.onReconnected!();
+    expect(venue.syncs).toBe(4);
+    expect(warnings).toEqual([
+      'reconciling with the venue failed (attempt 1: no answer to the OrderMassStatusRequest within 10000 ms); trying again in 5 ms, nothing trades meanwhile',
+      'reconciling with the venue failed (attempt 2: no answer to the OrderMassStatusRequest within 10000 ms); trying again in 10 ms, nothing trades meanwhile',
+    ]);
+    expect(durable.reconciliation).toMatchObject({ lost: [], unknownOpen: [] });
+    durable.detach();
+  });
+
+  it('ends its attempts when the connection is lost again (the next reconnection starts them over)', async () => {
+    const { venue, durable, warnings } = flaky();
+    await durable.start();
+    venue.failures = 5;
+    venue.onSync = () => {
+      if (venue.syncs === 3) venue.up = false;
+    };
+    await expect(venue.onReconnected!()).rejects.toThrow('no answer to the OrderMassStatusRequest within 10000 ms');
+    expect(venue.syncs).toBe(3);
+    expect(warnings).toHaveLength(1);
+    durable.detach();
+  });
+});
+
 describe('a strategy stopped for the run, then a crash', () => {
   it('the resumed run leaves it stopped: no wiring of a strategy whose actor has ended, no trade, no TypeError', async () => {
     const dir = tmp();

@@ -613,7 +613,7 @@ export function resolveConfigData(raw: unknown, source: string, overrides: Overr
 }
 
 /** The default wait for a venue's answer, ms, where no round trip to the venue is longer than half of it. */
-export const DEFAULT_ANSWER_TIMEOUT_MS = 5000;
+const DEFAULT_ANSWER_TIMEOUT_MS = 5000;
 
 /**
  * How long an order waits for the venue's answer before the engine chases it: as set, which must be longer than the

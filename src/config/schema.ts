@@ -286,6 +286,15 @@ export const strategySchema = z.strictObject({
     .prefault({}),
 });
 
+/**
+ * Every venue's: how long an order waits for the venue's answer (its acknowledgement, a cancel's or a replace's
+ * answer, the fills a cancel confirmation counted) before the engine chases it: records the silence, asks the venue
+ * for the order's status where it can, and sends a cancel or a replace again. At most a day. Default 5,000, or, on a
+ * simulated or replay venue, twice the longest round trip if that is longer; there it must be longer than the
+ * longest round trip (checked with the latencies, src/config/resolve.ts).
+ */
+const answerTimeoutField = { answerTimeoutMs: timeoutMs('positive').optional() };
+
 /** What every venue's instruments share with the exchange core. */
 const exchangeInstrumentFields = {
   /** This leg's own one-way latencies, ms; each defaults to venue.latencyMs; at most 60,000 (a minute). */
@@ -359,13 +368,7 @@ export const venueSchema = z.strictObject({
   latencyMs: latencyMs().default(20),
   calendar: calendarSchema,
   instruments: z.array(instrumentSchema).min(1),
-  /**
-   * How long an order waits for the venue's answer (its acknowledgement, a cancel's or a replace's answer) before the
-   * engine chases it: records the silence, asks the venue for the order's status where it can, and sends a cancel or
-   * a replace again. Default: 5,000, or twice the longest round trip to the venue if that is longer; more than the
-   * longest round trip; at most a day.
-   */
-  answerTimeoutMs: timeoutMs('positive').optional(),
+  ...answerTimeoutField,
   faults: faultsSchema.prefault({}),
 });
 
@@ -391,13 +394,7 @@ export const replayVenueSchema = z.strictObject({
   /** When orders are accepted. Default: always. */
   calendar: calendarSchema.optional(),
   instruments: z.array(replayInstrumentSchema).min(1),
-  /**
-   * How long an order waits for the venue's answer (its acknowledgement, a cancel's or a replace's answer) before the
-   * engine chases it: records the silence, asks the venue for the order's status where it can, and sends a cancel or
-   * a replace again. Default: 5,000, or twice the longest round trip to the venue if that is longer; more than the
-   * longest round trip; at most a day.
-   */
-  answerTimeoutMs: timeoutMs('positive').optional(),
+  ...answerTimeoutField,
   faults: faultsSchema.prefault({}),
 });
 
@@ -433,12 +430,7 @@ export const fixVenueSchema = z.strictObject({
   marketData: z.boolean().default(true),
   /** Ask for positions (RequestForPositions) when reconciling. Default true; a gateway without it: false. */
   positions: z.boolean().default(true),
-  /**
-   * How long an order waits for the venue's answer (its acknowledgement, a cancel's or a replace's answer) before the
-   * engine chases it: records the silence, asks the venue for the order's status where it can, and sends a cancel or
-   * a replace again. Default 5,000; at most a day.
-   */
-  answerTimeoutMs: timeoutMs('positive').optional(),
+  ...answerTimeoutField,
 });
 
 /** Pre-trade risk, checked on every order before it leaves (see README: Pre-trade risk). Every limit is off unless set. */

@@ -8,7 +8,7 @@ import type { Clock, TimerId } from '../clock/clock.js';
 import { VirtualClock } from '../clock/virtual-clock.js';
 import { Pacer, type WallTime } from '../clock/pacer.js';
 import { realWall } from '../clock/wall-clock.js';
-import { DEFAULT_ANSWER_TIMEOUT_MS, type EngineConfig, type ResolvedStrategy } from '../config/resolve.js';
+import type { EngineConfig, ResolvedStrategy } from '../config/resolve.js';
 import { strategySchema } from '../config/schema.js';
 import { FundingClerk } from './funding.js';
 import { Decimal, str } from '../domain/decimal.js';
@@ -276,7 +276,7 @@ export class Engine {
     }
 
     const clock = this.clock;
-    const answerTimeoutMs = config.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS;
+    const answerTimeoutMs = config.answerTimeoutMs;
     const order = orderMachine.provide({
       actions: {
         submitOrder: (_, params) => this.submit(params.order, params.role),

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/resolve.js';
 import { demoConfig } from '../../src/config/demo.js';
 import { ConfigErrors } from '../../src/domain/errors.js';
+import { explain, renderWhy } from '../../src/report/why.js';
 import type { VenueOrderState, VenueSync } from '../../src/venue/venue.js';
 import { scriptedDemo } from '../helpers/scripted-demo.js';
 
@@ -188,5 +189,17 @@ describe('venue.answerTimeoutMs', () => {
     expect(error).toBeInstanceOf(ConfigErrors);
     expect((error as Error).message).toContain('venue.answerTimeoutMs');
     expect((error as Error).message).toContain('must be longer than the longest round trip to the venue (120 ms)');
+  });
+});
+
+describe('why, over a silence', () => {
+  it("names each chase in the order's chain: how long, what was unanswered, what was done", () => {
+    const s = legOut();
+    s.pass(1000);
+    s.pass(5000);
+    s.venue.canceled('hc-rb/1.2', 0);
+    const chain = explain({ records: s.records }, 'hc-rb/1.2');
+    expect(chain.steps.filter((x) => x.kind === 'order.unanswered').map((x) => x.text)).toEqual(['no answer from the venue in 5000 ms to the cancel; sent again']);
+    expect(renderWhy(chain, { zone: 'Asia/Shanghai' })).toContain('10:00:16.000  order:hc-rb/1.2  no answer from the venue in 5000 ms to the cancel; sent again');
   });
 });

@@ -574,6 +574,8 @@ export class Engine {
           : undefined;
       let steps = 0;
       while (!aborted()) {
+        // A status asked of the venue (an order chasing its answer) is answered before time moves on.
+        await this.statusAnswers();
         if (pacer) {
           const next = clock.nextAt();
           const last = next === undefined || next > until;
@@ -626,7 +628,10 @@ export class Engine {
       const deadline = this.clock.now() + STOP_GRACE_MS;
       const done = (): boolean => this.actor.getSnapshot().status !== 'active' || this.actor.getSnapshot().value === 'stopped';
       if (this.clock instanceof VirtualClock) {
-        while (!done() && this.clock.step(deadline));
+        while (!done()) {
+          await this.statusAnswers();
+          if (done() || !this.clock.step(deadline)) break;
+        }
       } else {
         // A clock that follows a venue stands still once the venue is gone: do not wait for it then.
         while (!done() && this.clock.now() < deadline && this.venueConnected) await sleep(20);
@@ -1039,11 +1044,28 @@ export class Engine {
     this.actingFor(strategy, () => target.send(event));
   }
 
+  /** Whether an order has asked the venue for its status since the simulated clock last let answers in. */
+  private statusAsked = false;
+
+  /**
+   * On a simulated clock, which runs steps back to back without yielding: lets in the answers to the status an
+   * order has just asked (a promise), so that a venue answering at once is heard before time moves on, not
+   * thousands of steps later (or, stopping, never: the algo left working).
+   */
+  private async statusAnswers(): Promise<void> {
+    if (!this.statusAsked) return;
+    this.statusAsked = false;
+    await sleep(0);
+  }
+
   /** What an order chasing the venue's answer uses (see order-status.ts). */
   private readonly chaseHost: ChaseHost = {
     now: () => this.clock.now(),
     canSync: () => typeof this.venue.sync === 'function',
-    sync: (ids) => this.venue.sync!(ids),
+    sync: (ids) => {
+      this.statusAsked = true;
+      return this.venue.sync!(ids);
+    },
     orderSnapshot: (clientId) => {
       const ref = this.actor.system.get(`order:${clientId}`) as AnyActorRef | undefined;
       const snapshot = ref?.getSnapshot();

@@ -95,8 +95,10 @@ export function chaseOrder(host: ChaseHost, clientId: string, waiting: Unanswere
       // Answered meanwhile (the order has ended), or not a word on it: nothing to add.
       if (o === undefined || snapshot === undefined) return;
       for (const r of missedReports(clientId, heardOf(snapshot), o, host.now(), 'unknown to the venue when its status was asked')) {
-        // Each report may end the order: the next is for an order that no longer waits for it.
-        if (host.orderSnapshot(clientId) === undefined) return;
+        // Each report may end the order: its status is then what the order ended with, but a fill the same answer
+        // names beyond it (more lots than the order's size) is the venue's execution all the same, booked as a
+        // live report of an ended order is (its algo hedges it, or its strategy counts it; named in the errors).
+        if (r.type !== 'order.filled' && host.orderSnapshot(clientId) === undefined) continue;
         host.report(r);
       }
     } catch (e) {

@@ -88,3 +88,31 @@ describe('a venue that reports only through its status answers, on a simulated c
     expect([s.engine.position('hc-rb', 'HC'), s.engine.position('hc-rb', 'RB')]).toEqual([5, -5]);
   });
 });
+
+describe('a status answer naming more than the order', () => {
+  it('fills beyond the order size in one answer are booked as the live reports would be (was: the lots after the one that completed the order were dropped, the position short of the venue and no error)', async () => {
+    // The same fills reported live, for comparison: 8 lots sold on an order of 5.
+    const live = legOut();
+    live.venue.fill('hc-rb/1.2', 5, 3208, 'A');
+    live.venue.fill('hc-rb/1.2', 3, 3208, 'B');
+    const s = legOut();
+    const asked = answering(s, (ids) =>
+      ids.map((clientId) => ({ clientId, status: 'filled', filled: 8, fills: [{ tradeId: 'A', qty: 5, price: 3208, at: s.clock.now() }, { tradeId: 'B', qty: 3, price: 3208, at: s.clock.now() }] })),
+    );
+    s.venue.quote('RB', 3206, 3207);
+    s.clock.advance(6000);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(asked).toEqual([['hc-rb/1.2']]);
+    expect(s.orderState('hc-rb/1.2')).toBeUndefined();
+    expect(live.engine.position('hc-rb', 'RB')).toBe(-8);
+    expect(s.engine.position('hc-rb', 'RB')).toBe(-8);
+    expect(s.engine.summary().errors).toEqual(['venue: fill B of -3 RB for hc-rb/1.2, an order no longer working: counted by strategy hc-rb']);
+    expect(live.engine.summary().errors).toEqual(s.engine.summary().errors);
+    // The answer's end of the order (filled) changes nothing once the order has ended.
+    expect(s.records.filter((r) => r.kind === 'report' && r.report.clientId === 'hc-rb/1.2').map((r) => (r.kind === 'report' ? [r.report.type, r.routed] : null))).toEqual([
+      ['order.accepted', true],
+      ['order.filled', true],
+      ['order.filled', false],
+    ]);
+  });
+});

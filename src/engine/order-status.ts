@@ -9,6 +9,8 @@ export interface HeardOrder {
   /** Its state (`submitted`, `pendingCancel`, `working.accepted`, ...). */
   state: string;
   tradeIds: readonly string[];
+  /** The lots those fills hold. */
+  filled: number;
   order: { symbol: string; side: 1 | -1; qty: number };
   /** The replace asked for and not yet answered. */
   replacing: { price: number; qty?: number } | null;
@@ -17,12 +19,12 @@ export interface HeardOrder {
 /** The part of an order actor's snapshot `heardOf` reads. */
 interface OrderSnapshotLike {
   value: unknown;
-  context: { fill: { tradeIds: string[] }; order: { symbol: string; side: 1 | -1; qty: number }; replacing: { price: number; qty?: number } | null };
+  context: { fill: { qty: number; tradeIds: string[] }; order: { symbol: string; side: 1 | -1; qty: number }; replacing: { price: number; qty?: number } | null };
 }
 
 export function heardOf(snapshot: unknown): HeardOrder {
   const s = snapshot as OrderSnapshotLike;
-  return { state: stateString(s.value) ?? '', tradeIds: s.context.fill.tradeIds, order: s.context.order, replacing: s.context.replacing };
+  return { state: stateString(s.value) ?? '', tradeIds: s.context.fill.tradeIds, filled: s.context.fill.qty, order: s.context.order, replacing: s.context.replacing };
 }
 
 /**
@@ -35,9 +37,15 @@ export function missedReports(clientId: string, heard: HeardOrder, o: VenueOrder
   if (o.status === 'unknown') return [{ type: 'order.rejected', clientId, reason: unknownReason, at }];
   const out: VenueReport[] = [];
   if (heard.state === 'submitted' && o.status !== 'rejected') out.push({ type: 'order.accepted', clientId, at });
+  // No more lots than the venue's count beyond what the order has heard: a venue that gives only its cumulative
+  // count (a FIX broker's CumQty, made one fill under an id of its own, fix-venue.ts) counts the fills heard live too.
+  let room = Number.isFinite(o.filled) ? o.filled - heard.filled : Infinity;
   for (const f of o.fills) {
     if (heard.tradeIds.includes(f.tradeId)) continue;
-    out.push({ type: 'order.filled', clientId, tradeId: f.tradeId, symbol: heard.order.symbol, side: heard.order.side, qty: f.qty, price: f.price, at: f.at });
+    if (room <= 0) break;
+    const qty = f.qty > room ? room : f.qty;
+    room -= qty;
+    out.push({ type: 'order.filled', clientId, tradeId: f.tradeId, symbol: heard.order.symbol, side: heard.order.side, qty, price: f.price, at: f.at });
   }
   if (o.status === 'canceled') out.push({ type: 'order.canceled', clientId, filledQty: o.filled, at });
   else if (o.status === 'rejected') out.push({ type: 'order.rejected', clientId, reason: o.reason ?? 'rejected', at });

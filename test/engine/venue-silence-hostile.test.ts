@@ -116,3 +116,26 @@ describe('a status answer naming more than the order', () => {
     ]);
   });
 });
+
+describe('a status answer that gives only the cumulative count (a FIX broker answering CumQty: one fill under an id of its own)', () => {
+  it('delivers only the lots beyond those the order heard live (was: all of them again, 2 lots sold twice)', async () => {
+    const s = legOut();
+    s.venue.fill('hc-rb/1.2', 2, 3208, 'E1'); // heard live
+    // The venue's whole count, 3 lots, as the one fill a CumQty-only status makes of it.
+    const asked = answering(s, (ids) => ids.map((clientId) => ({ clientId, status: 'canceled', filled: 3, fills: [{ tradeId: 'O9:cum:3', qty: 3, price: 3208, at: s.clock.now() }] })));
+    s.venue.quote('RB', 3206, 3207);
+    s.clock.advance(1000);
+    s.venue.canceled('hc-rb/1.2', 3); // its third lot's fill never comes
+    expect(s.orderState('hc-rb/1.2')).toBe('awaitingFills');
+    s.clock.advance(5000);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(asked).toEqual([['hc-rb/1.2']]);
+    expect(s.orderState('hc-rb/1.2')).toBeUndefined();
+    expect(s.records.filter((r) => r.kind === 'report' && r.report.type === 'order.filled' && r.report.clientId === 'hc-rb/1.2').map((r) => (r.kind === 'report' && r.report.type === 'order.filled' ? [r.report.tradeId, r.report.qty] : null))).toEqual([
+      ['E1', 2],
+      ['O9:cum:3', 1],
+    ]);
+    expect(s.engine.position('hc-rb', 'RB')).toBe(-3);
+    expect(s.engine.summary().errors).toEqual([]);
+  });
+});

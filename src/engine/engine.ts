@@ -1,17 +1,16 @@
 import { Subject, type Observable } from 'rxjs';
 import { createActor, type Actor, type AnyActorRef, type InspectionEvent, type Observer, type Snapshot } from 'xstate';
-import { algoMachine, withView as algoWithView, type AlgoKind, type AlgoResult, type AlgoSpec, type LadderStep } from '../../machines/algo.machine.js';
+import { algoMachine, withView as algoWithView, type AlgoResult, type AlgoSpec, type LadderStep } from '../../machines/algo.machine.js';
 import { engineMachine } from '../../machines/engine.machine.js';
 import { orderMachine, UNHEARD_BY_PARENT, type OrderRole } from '../../machines/order.machine.js';
-import { strategyMachine, watchedPurposes, withView as strategyWithView, type ManualOrder } from '../../machines/strategy.machine.js';
+import { strategyMachine, watchedPurposes, withView as strategyWithView } from '../../machines/strategy.machine.js';
 import type { Clock, TimerId } from '../clock/clock.js';
 import { VirtualClock } from '../clock/virtual-clock.js';
 import { Pacer, type WallTime } from '../clock/pacer.js';
 import { realWall } from '../clock/wall-clock.js';
 import type { EngineConfig, ResolvedStrategy } from '../config/resolve.js';
-import { strategySchema } from '../config/schema.js';
 import { FundingClerk } from './funding.js';
-import { Decimal, str } from '../domain/decimal.js';
+import { Decimal } from '../domain/decimal.js';
 import { ExactSum, Ledger, type LedgerInstrument } from '../domain/ledger.js';
 import { calendarFor } from '../domain/session-calendar.js';
 import type { OrderChange, OrderCommand, VenueReport } from '../domain/orders.js';
@@ -21,10 +20,10 @@ import { DecisionFilter, triggerBits } from '../streams/decisions.js';
 import { MarketViewStage } from '../streams/market-views.js';
 import { ViewGate, type ViewProbe } from './view-gate.js';
 import { SimulatedVenue, type SimVenueSpec } from '../venue/simulated/simulated-venue.js';
-import { ConfigError, LegatoError } from '../domain/errors.js';
+import { LegatoError } from '../domain/errors.js';
 import type { Venue } from '../venue/venue.js';
-import { triggerOrderProblems, type Triggers } from '../domain/triggers.js';
-import type { EngineRecord, Execution, FillRecord, FundingRecord, StateChange, TriggerPrices } from './records.js';
+import type { Triggers } from '../domain/triggers.js';
+import type { EngineRecord, Execution, FillRecord, FundingRecord, StateChange } from './records.js';
 import { stateString } from './state-string.js';
 import { buildSummary, ExposureTotals, type Summary } from './summary.js';
 import { BoundedSet } from '../domain/bounded.js';
@@ -35,6 +34,9 @@ import { StrategyLegs } from './strategy-legs.js';
 import { amountText } from './step-text.js';
 import { reportProblem } from './report-check.js';
 import { chaseOrder, type ChaseHost } from './order-status.js';
+import { parseManualOrder, parseTarget, parseTriggerUpdate, triggerText, type ControlAction, type ControlOptions, type ControlRefusal, type ControlResult, type ManualAlgoRequest, type TriggerUpdate } from './desk-requests.js';
+
+export { triggerProblems, type ControlAction, type ControlOptions, type ControlRefusal, type ControlResult, type ManualAlgoRequest, type TriggerUpdate } from './desk-requests.js';
 
 export interface EngineOptions {
   /** The clock for everything: actors' delays, the venue, the streams. Default: a VirtualClock at run.start. */
@@ -96,45 +98,6 @@ export interface Progress {
   fills: number;
   executions: number;
   positions: Record<string, number>;
-}
-
-/** The kill switch (see `Engine.control`). */
-export type ControlAction = 'pause' | 'resume' | 'flatten';
-/** Why a control was refused (its `error` says it in words). */
-export type ControlRefusal =
-  /** No strategy (or algo) by that name. */
-  | 'unknownStrategy'
-  | 'unknownAlgo'
-  /** The engine has not started, or has stopped; or the strategy (or algo) has ended. */
-  | 'notRunning'
-  /** A value that the config would refuse too (a malformed price, overlapping triggers, a target out of range). */
-  | 'invalid'
-  /** The strategy is not idle: its own algo works, or it flattens or stops. */
-  | 'busy'
-  /** The strategy's session window is closed (or closing). */
-  | 'windowClosed';
-/** What a control did: the strategies it reached (and the algo it started), or why it was refused. Never thrown. */
-export type ControlResult = { ok: true; strategies: string[]; algoId?: string } | { ok: false; error: string; refusal?: ControlRefusal };
-/** Who asked for a control: journalled as the record's `source`. Default 'library'. */
-export interface ControlOptions {
-  source?: string;
-}
-/** New trigger prices: decimal strings (or numbers) as a config writes them; null turns one off, an absent key keeps it. */
-export type TriggerUpdate = Partial<Record<keyof Triggers, string | number | null>>;
-/** A manual spread order (the desk's ticket), worked by an algo under the strategy, which books its fills. */
-export interface ManualAlgoRequest {
-  /** Buy or sell the spread. */
-  side: 'buy' | 'sell';
-  /** Spread units: a whole number from 1 to 1,000,000. */
-  qty: number;
-  /** The limit spread price (a decimal string, or a number): buy at or below, sell at or above. */
-  limit: string | number;
-  /**
-   * How it is worked. `taker` takes what the spread offers at the limit now and ends when the price leaves (it
-   * expires after `resubmitMs` if the price is not there); `contingent` sends every leg at once; `quoting` rests
-   * the active leg at the price the limit implies until filled or stopped. Default: the strategy's kind.
-   */
-  kind?: AlgoKind;
 }
 
 /** How long (simulated) a stop may take to let algos cancel and hedge before the engine gives up. */
@@ -710,36 +673,13 @@ export class Engine {
     const c = this.controllable(strategy);
     if (!c.ok) return c;
     const { s, ref } = c;
-    const def = s.definition;
-    const previous = this.triggerText(s, (ref.getSnapshot() as { context: { spec: { triggers: Triggers } } }).context.spec.triggers);
-    if (triggers === null || typeof triggers !== 'object' || Array.isArray(triggers)) return invalid('triggers must be an object of trigger prices');
-    const keys = ['longEntry', 'longExit', 'shortEntry', 'shortExit'] as const;
-    const stray = Object.keys(triggers).find((k) => !(keys as readonly string[]).includes(k));
-    if (stray !== undefined) return invalid(new ConfigError(`triggers.${stray.slice(0, 40)}`, 'is not a trigger (longEntry, longExit, shortEntry, shortExit)').message);
-    const next: TriggerPrices = { ...previous };
-    const given: Record<string, unknown> = {};
-    for (const k of keys) {
-      const v = (triggers as Record<string, unknown>)[k];
-      if (v === undefined) continue;
-      if (v === null) next[k] = null;
-      else given[k] = v;
-    }
-    // The config's own field check: a decimal number, at most 10^15 in absolute value.
-    const parsed = strategySchema.shape.triggers.safeParse(given);
-    if (!parsed.success) return invalid(parsed.error.issues.map((i) => new ConfigError(`triggers.${i.path.join('.')}`, i.message, given[String(i.path[0])]).message).join('; '));
-    for (const k of keys) if (parsed.data[k] !== undefined) next[k] = parsed.data[k];
-    const problems = triggerProblems(next, def.scale);
-    if (problems.length > 0) return invalid(problems.map((e) => e.message).join('; '));
-    const scaled: Triggers = {
-      longEntry: next.longEntry === null ? null : def.toScaled(next.longEntry, 'down'),
-      longExit: next.longExit === null ? null : def.toScaled(next.longExit, 'up'),
-      shortEntry: next.shortEntry === null ? null : def.toScaled(next.shortEntry, 'up'),
-      shortExit: next.shortExit === null ? null : def.toScaled(next.shortExit, 'down'),
-    };
-    this.record({ kind: 'control', at: this.clock.now(), action: 'setTriggers', strategy, source: options.source ?? 'library', triggers: next, previous });
+    const previous = triggerText(s, (ref.getSnapshot() as { context: { spec: { triggers: Triggers } } }).context.spec.triggers);
+    const parsed = parseTriggerUpdate(s, previous, triggers);
+    if (!parsed.ok) return parsed;
+    this.record({ kind: 'control', at: this.clock.now(), action: 'setTriggers', strategy, source: options.source ?? 'library', triggers: parsed.next, previous });
     // The strategy forgets the view it holds; the next one is sent to it whatever its decision mask.
     this.wantFreshView(strategy);
-    this.sendIn(ref, { type: 'triggers.requested', triggers: scaled });
+    this.sendIn(ref, { type: 'triggers.requested', triggers: parsed.scaled });
     return { ok: true, strategies: [strategy] };
   }
 
@@ -751,12 +691,12 @@ export class Engine {
   setTarget(strategy: string, target: number, options: ControlOptions = {}): ControlResult {
     const c = this.controllable(strategy);
     if (!c.ok) return c;
-    const parsed = strategySchema.shape.target.safeParse(target);
-    if (!parsed.success) return invalid(new ConfigError('target', parsed.error.issues[0]?.message ?? 'is not a valid target', target).message);
+    const parsed = parseTarget(target);
+    if (!parsed.ok) return parsed;
     const previous = (c.ref.getSnapshot() as { context: { spec: { target: number } } }).context.spec.target;
-    this.record({ kind: 'control', at: this.clock.now(), action: 'setTarget', strategy, source: options.source ?? 'library', target: parsed.data, previous });
+    this.record({ kind: 'control', at: this.clock.now(), action: 'setTarget', strategy, source: options.source ?? 'library', target: parsed.target, previous });
     this.wantFreshView(strategy);
-    this.sendIn(c.ref, { type: 'target.requested', target: parsed.data });
+    this.sendIn(c.ref, { type: 'target.requested', target: parsed.target });
     return { ok: true, strategies: [strategy] };
   }
 
@@ -771,18 +711,9 @@ export class Engine {
     const c = this.controllable(strategy);
     if (!c.ok) return c;
     const { s, ref } = c;
-    if (request === null || typeof request !== 'object') return invalid('a manual order needs side, qty and limit');
-    const { side, qty, limit } = request;
-    const kind = request.kind ?? s.spec.algo.kind;
-    if (side !== 'buy' && side !== 'sell') return invalid(new ConfigError('side', 'must be "buy" or "sell"', side).message);
-    const q = strategySchema.shape.target.safeParse(qty);
-    if (!q.success) return invalid(new ConfigError('qty', `${q.error.issues[0]?.message ?? 'is not valid'} (spread units)`, qty).message);
-    if (limit === undefined || limit === null) return invalid(new ConfigError('limit', 'is required: the limit spread price').message);
-    const l = strategySchema.shape.triggers.shape.longEntry.safeParse(limit);
-    if (!l.success || l.data === undefined) return invalid(new ConfigError('limit', l.success ? 'is required' : (l.error.issues[0]?.message ?? 'is not valid'), limit).message);
-    if (new Decimal(l.data).abs().times(s.definition.scale).gt(Number.MAX_SAFE_INTEGER)) return invalid(new ConfigError('limit', 'is too large for exact spread prices', limit).message);
-    if (kind !== 'taker' && kind !== 'contingent' && kind !== 'quoting') return invalid(new ConfigError('kind', 'must be "taker", "contingent" or "quoting"', kind).message);
-    const order: ManualOrder = { side: side === 'buy' ? 1 : -1, qty: q.data, limit: s.definition.toScaled(l.data, side === 'buy' ? 'down' : 'up'), kind };
+    const parsed = parseManualOrder(s, request);
+    if (!parsed.ok) return parsed;
+    const { order, side, qty, limit, kind } = parsed;
     const event = { type: 'manual.requested' as const, order };
     const snap = ref.getSnapshot() as { can(e: unknown): boolean; value: unknown; context: { algo: { id: string } | null; gateOpen: boolean; seq: number } };
     if (!snap.can(event)) {
@@ -793,7 +724,7 @@ export class Engine {
       return { ok: false, refusal: 'busy', error: `strategy "${strategy}" cannot start a manual order in state ${state}` };
     }
     const algoId = `${strategy}/${snap.context.seq + 1}`;
-    this.record({ kind: 'control', at: this.clock.now(), action: 'startAlgo', strategy, source: options.source ?? 'library', algoId, side, qty: q.data, limit: l.data, algoKind: kind });
+    this.record({ kind: 'control', at: this.clock.now(), action: 'startAlgo', strategy, source: options.source ?? 'library', algoId, side, qty, limit, algoKind: kind });
     this.sendIn(ref, event);
     return { ok: true, strategies: [strategy], algoId };
   }
@@ -836,16 +767,6 @@ export class Engine {
     const ref = this.actor.system.get(`strategy:${strategy}`) as AnyActorRef | undefined;
     if (!ref || ref.getSnapshot().status !== 'active') return { ok: false, refusal: 'notRunning', error: `strategy "${strategy}" has stopped` };
     return { ok: true, s, ref };
-  }
-
-  /** Scaled triggers as decimal strings: the config's text while a trigger is as configured. */
-  private triggerText(s: ResolvedStrategy, t: Triggers): TriggerPrices {
-    const text = (k: keyof Triggers): string | null => {
-      const v = t[k];
-      if (v === null) return null;
-      return v === s.spec.triggers[k] && s.triggerPrices[k] !== null ? s.triggerPrices[k] : str(s.definition.fromScaled(v));
-    };
-    return { longEntry: text('longEntry'), longExit: text('longExit'), shortEntry: text('shortEntry'), shortExit: text('shortExit') };
   }
 
   /** Whether every strategy has stopped (a clean stop: no algo left working). */
@@ -1218,28 +1139,6 @@ export function createEngine(config: EngineConfig, options: EngineOptions = {}):
  */
 function fillKey(r: { clientId: string; tradeId: string }): string {
   return `${r.clientId} ${r.tradeId}`;
-}
-
-/** A control refused for a value the config would refuse too. */
-function invalid(error: string): { ok: false; error: string; refusal: ControlRefusal } {
-  return { ok: false, error, refusal: 'invalid' };
-}
-
-/**
- * What the config's checks say of a set of trigger prices (src/config/resolve.ts applies the same rules to a config
- * file): exact as scaled spread prices, a long or short entry, and no overlap (long entry below short entry, long
- * exit above long entry, short exit below short entry). Each problem is a ConfigError naming the field.
- */
-export function triggerProblems(t: TriggerPrices, scale: number): ConfigError[] {
-  const errors: ConfigError[] = [];
-  for (const k of ['longEntry', 'longExit', 'shortEntry', 'shortExit'] as const) {
-    const price = t[k];
-    if (price !== null && new Decimal(price).abs().times(scale).gt(Number.MAX_SAFE_INTEGER)) {
-      errors.push(new ConfigError(`triggers.${k}`, `is too large for exact spread prices (|price|${scale === 1 ? '' : ` × ${scale}`} must stay below 2^53)`, price));
-    }
-  }
-  if (errors.length > 0) return errors;
-  return triggerOrderProblems(t, 'triggers');
 }
 
 /** The strategy an algo id or a client id begins with (`<strategy>/<algo>[.<order>]`). */

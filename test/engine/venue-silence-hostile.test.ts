@@ -1,54 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import type { VenueOrderState, VenueSync } from '../../src/venue/venue.js';
-import { scriptedDemo } from '../helpers/scripted-demo.js';
+import type { VenueOrderState } from '../../src/venue/venue.js';
+import { answering, legOut } from '../helpers/silent-venue.js';
 
 /**
- * Hostile and racing venues against the chase of a silent venue (venue-silence.test.ts has the plain cases): the demo
- * HC − RB on a scripted venue, legged out (hc-rb/1.1 bought HC 5, hc-rb/1.2 sells RB 5 @ 3208 and rests), its
- * ladder resting for a minute.
+ * Hostile and racing venues against the chase of a silent venue (venue-silence.test.ts has the plain cases), on the
+ * demo HC − RB legged out (test/helpers/silent-venue.ts).
  */
-function legOut() {
-  const s = scriptedDemo('10:00:00', (c) => {
-    c.strategies[0]!.execution = { ...c.strategies[0]!.execution, hedge: { crossAfterMs: 60_000, unwindAfterMs: 120_000, giveUpAfterMs: 180_000 } };
-  });
-  s.until('10:00:10');
-  s.venue.quote('HC', 3379, 3380);
-  s.venue.quote('RB', 3208, 3209);
-  s.venue.accept('hc-rb/1.1');
-  s.venue.fill('hc-rb/1.1', 5, 3380);
-  s.venue.accept('hc-rb/1.2');
-  const unanswered = () => s.records.filter((r) => r.kind === 'order.unanswered').map(({ at: _at, kind: _kind, ...rest }) => rest);
-  const orderState = (clientId: string) => s.engine.actor.system.get(`order:${clientId}`)?.getSnapshot().value;
-  /** Fresh books every 500 ms on the clock's own timers (RB a tick down from the hedge's price), for run(). */
-  const feed = () => {
-    s.venue.quote('HC', 3379, 3380);
-    s.venue.quote('RB', 3207, 3208);
-    s.clock.setTimeout(feed, 500);
-  };
-  return { ...s, unanswered, orderState, feed };
-}
 
-/** Gives the venue a status answer (Venue.sync) the test writes; records what it was asked. */
-function answering(s: ReturnType<typeof legOut>, answer: (ids: readonly string[]) => VenueOrderState[]) {
-  const asked: string[][] = [];
-  (s.venue as { sync?: (ids: readonly string[]) => Promise<VenueSync> }).sync = async (ids) => {
-    asked.push([...ids]);
-    return { now: s.clock.now(), orders: answer(ids), open: [], positions: {} };
-  };
-  return asked;
-}
+/** A venue that canceled hc-rb/1.2 and filled every later order in full at its limit, and says so only when asked. */
+const cancelThenFill = (s: ReturnType<typeof legOut>) => (ids: readonly string[]): VenueOrderState[] =>
+  ids.map((clientId) => {
+    if (clientId === 'hc-rb/1.2') return { clientId, status: 'canceled', filled: 0, fills: [] };
+    const o = s.venue.order(clientId);
+    return { clientId, status: 'filled', filled: o.qty, fills: [{ tradeId: `S-${clientId}`, qty: o.qty, price: o.price, at: s.clock.now() }] };
+  });
 
 describe('a venue that reports only through its status answers, on a simulated clock', () => {
   it('run() hears each answer before time moves on: the silent cancel and the silent hedge end, the run ends balanced (was: never heard, 72 status requests, the stop gave up with the algo legged out)', async () => {
     const s = legOut();
-    // The venue canceled hc-rb/1.2 and filled every later order in full at its limit, and said nothing of it.
-    const asked = answering(s, (ids) =>
-      ids.map((clientId) => {
-        if (clientId === 'hc-rb/1.2') return { clientId, status: 'canceled', filled: 0, fills: [] };
-        const o = s.venue.order(clientId);
-        return { clientId, status: 'filled', filled: o.qty, fills: [{ tradeId: `S-${clientId}`, qty: o.qty, price: o.price, at: s.clock.now() }] };
-      }),
-    );
+    const asked = answering(s, cancelThenFill(s));
     s.venue.quote('RB', 3206, 3207); // the hedge is stale: it is re-priced by cancel and a new order
     s.clock.advance(1000);
     expect(s.orderState('hc-rb/1.2')).toBe('pendingCancel');
@@ -71,13 +41,7 @@ describe('a venue that reports only through its status answers, on a simulated c
 
   it('stop() hears them too: the silent cancel confirmed by the status answer lets the algo stop (was: the stop gave up)', async () => {
     const s = legOut();
-    const asked = answering(s, (ids) =>
-      ids.map((clientId) => {
-        if (clientId === 'hc-rb/1.2') return { clientId, status: 'canceled', filled: 0, fills: [] };
-        const o = s.venue.order(clientId);
-        return { clientId, status: 'filled', filled: o.qty, fills: [{ tradeId: `S-${clientId}`, qty: o.qty, price: o.price, at: s.clock.now() }] };
-      }),
-    );
+    const asked = answering(s, cancelThenFill(s));
     s.venue.quote('RB', 3206, 3207);
     s.clock.advance(1000);
     s.feed();

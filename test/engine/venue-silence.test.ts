@@ -3,8 +3,8 @@ import { resolveConfig } from '../../src/config/resolve.js';
 import { demoConfig } from '../../src/config/demo.js';
 import { ConfigErrors } from '../../src/domain/errors.js';
 import { explain, renderWhy } from '../../src/report/why.js';
-import type { VenueOrderState, VenueSync } from '../../src/venue/venue.js';
-import { scriptedDemo } from '../helpers/scripted-demo.js';
+import type { VenueSync } from '../../src/venue/venue.js';
+import { answering, legOut } from '../helpers/silent-venue.js';
 
 /**
  * A venue that goes quiet on one order while the connection stays up: a cancel never answered, an order never
@@ -13,45 +13,6 @@ import { scriptedDemo } from '../helpers/scripted-demo.js';
  * chases the venue. The silence is counted and journalled (`order.unanswered`), a cancel is sent again, and a venue
  * that can say what it knows of an order (`Venue.sync`) is asked, its answer delivered as the reports the order missed.
  */
-
-/**
- * The demo HC − RB on a scripted venue, legged out: hc-rb/1.1 bought HC 5, hc-rb/1.2 (sell RB 5 @ 3208) rests. Its
- * ladder rests for a minute (it would cross after 3 s), so what follows is the silence's doing.
- */
-function legOut(change: Parameters<typeof scriptedDemo>[1] = () => {}) {
-  const s = scriptedDemo('10:00:00', (c) => {
-    c.strategies[0]!.execution = { ...c.strategies[0]!.execution, hedge: { crossAfterMs: 60_000, unwindAfterMs: 120_000, giveUpAfterMs: 180_000 } };
-    change(c);
-  });
-  s.until('10:00:10');
-  s.venue.quote('HC', 3379, 3380);
-  s.venue.quote('RB', 3208, 3209);
-  s.venue.accept('hc-rb/1.1');
-  s.venue.fill('hc-rb/1.1', 5, 3380);
-  s.venue.accept('hc-rb/1.2');
-  const unanswered = () => s.records.filter((r) => r.kind === 'order.unanswered').map(({ at: _at, kind: _kind, ...rest }) => rest);
-  const cancelsOf = (clientId: string) => s.venue.cancels.filter((c) => c.clientId === clientId).length;
-  const orderState = (clientId: string) => s.engine.actor.system.get(`order:${clientId}`)?.getSnapshot().value;
-  /** Time passes with the books fresh (RB moved down a tick from the hedge's price: it is re-priced when stale). */
-  const pass = (ms: number) => {
-    for (let t = 0; t < ms; t += 500) {
-      s.venue.quote('HC', 3379, 3380);
-      s.venue.quote('RB', 3207, 3208);
-      s.clock.advance(Math.min(500, ms - t));
-    }
-  };
-  return { ...s, unanswered, cancelsOf, orderState, pass };
-}
-
-/** Gives a venue the status answer the test writes (what `Venue.sync` answers), and records what it was asked. */
-function answering(s: ReturnType<typeof legOut>, answer: (ids: readonly string[]) => VenueOrderState[]) {
-  const asked: string[][] = [];
-  (s.venue as { sync?: (ids: readonly string[]) => Promise<VenueSync> }).sync = async (ids) => {
-    asked.push([...ids]);
-    return { now: s.clock.now(), orders: answer(ids), open: [], positions: {} };
-  };
-  return asked;
-}
 
 /** Lets a status answer (a promise) arrive. */
 const answered = () => new Promise((resolve) => setImmediate(resolve));

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { jetstream, type Consumer, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { SweepJob } from '../backtest/sweep.js';
@@ -214,6 +214,19 @@ export class SweepWorker {
     }
     const source = place(job.source);
     if (source === null) return `config source ${job.source.slice(0, 200)} is outside --data-root ${root}`;
+    // The config itself names files too (a leg's funding file, read from the config's folder): confined the same way.
+    if (confined) {
+      const strategies = (job.raw as { strategies: unknown[] }).strategies;
+      for (const [s, strategy] of strategies.entries()) {
+        const legs = (strategy as { legs?: unknown }).legs;
+        if (!Array.isArray(legs)) continue;
+        for (const [l, leg] of legs.entries()) {
+          const file = (leg as { funding?: { file?: unknown } } | null)?.funding?.file;
+          if (typeof file !== 'string') continue;
+          if (place(resolve(dirname(source), file)) === null) return `funding file ${file.slice(0, 200)} of strategies[${s}].legs[${l}] is outside --data-root ${root}`;
+        }
+      }
+    }
     return { data, source };
   }
 }

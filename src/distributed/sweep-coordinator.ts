@@ -13,6 +13,7 @@ import {
   jobSubject,
   jobsOfSweep,
   maxDeliveriesAdvisory,
+  NatsSweepError,
   openSweepStreams,
   parseResult,
   resultSubject,
@@ -43,10 +44,7 @@ export interface NatsSweepResult {
   resumed: number;
 }
 
-/** The server refused or failed an operation of the sweep (after the connection was made): named, with what failed. */
-export class NatsSweepError extends LegatoError {
-  override name = 'NatsSweepError';
-}
+export { NatsSweepError };
 
 /** Runs the sweep on the workers of the server at `url`; rows in combination order, as `runSweep` returns them. */
 export async function runNatsSweep(raw: ConfigInput, source: string, axes: readonly SweepAxis[], options: NatsSweepOptions): Promise<NatsSweepResult> {

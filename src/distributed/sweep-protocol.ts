@@ -3,6 +3,7 @@ import { AckPolicy, DeliverPolicy, RetentionPolicy, StorageType, jetstreamManage
 import type { NatsConnection } from '@nats-io/transport-node';
 import { SWEEP_KEYS, type SweepRow } from '../backtest/sweep.js';
 import type { ConfigInput } from '../config/schema.js';
+import { LegatoError } from '../domain/errors.js';
 import { NatsUnavailableError } from './nats.js';
 
 /**
@@ -186,6 +187,11 @@ export function parseResult(data: Uint8Array, sweep: string): Parsed<ResultMessa
   return { ok: true, value: { v: 1, sweep, job: m['job'], row: clean, worker: m['worker'].slice(0, 200), delivery: m['delivery'] as number } };
 }
 
+/** The server refused or failed an operation of the sweep (after the connection was made), or holds its streams in a form it cannot use: named, with what. */
+export class NatsSweepError extends LegatoError {
+  override name = 'NatsSweepError';
+}
+
 /** The JetStream manager of a connection with the sweep's streams in place; NatsUnavailableError when the server has no JetStream. */
 export async function openSweepStreams(nc: NatsConnection, url: string, opts: { ackWaitMs?: number } = {}): Promise<JetStreamManager> {
   try {
@@ -193,27 +199,70 @@ export async function openSweepStreams(nc: NatsConnection, url: string, opts: { 
     await ensureSweepStreams(jsm, opts);
     return jsm;
   } catch (e) {
+    if (e instanceof LegatoError) throw e;
     throw new NatsUnavailableError(url, `its JetStream cannot be used (${e instanceof Error ? e.message : String(e)}); start the server with -js`);
   }
 }
 
-/** Creates the streams and the workers' consumer when missing; existing ones are used as they are. */
+type StreamConfig = Parameters<JetStreamManager['streams']['add']>[0];
+const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+/** How an existing stream differs from what a sweep needs (its subjects, retention, and no limit that drops a message the sweep still needs). */
+function streamDifferences(have: Partial<StreamConfig>, want: StreamConfig): string[] {
+  const out: string[] = [];
+  const subject = want.subjects![0]!;
+  if (!(have.subjects ?? []).includes(subject)) out.push(`subjects ${(have.subjects ?? []).join(' ').slice(0, 200) || 'none'} instead of ${subject}`);
+  if (have.retention !== want.retention) out.push(`retention ${have.retention} instead of ${want.retention}`);
+  if ((have.max_msgs ?? -1) > 0) out.push(`at most ${plural(have.max_msgs!, 'message')}`);
+  if ((have.max_bytes ?? -1) > 0) out.push(`at most ${plural(have.max_bytes!, 'byte')}`);
+  if ((have.max_msgs_per_subject ?? -1) > 0) out.push(`at most ${plural(have.max_msgs_per_subject!, 'message')} per subject`);
+  const age = have.max_age ?? 0;
+  const wantAge = want.max_age ?? 0;
+  if (age > 0 && (wantAge === 0 || age < wantAge)) out.push(`messages kept ${age / 1e9} s instead of ${wantAge ? `${wantAge / 1e9} s` : 'until taken'}`);
+  const size = have.max_msg_size ?? -1;
+  if (size > 0 && size < MAX_MESSAGE_BYTES) out.push(`messages of at most ${plural(size, 'byte')} instead of ${MAX_MESSAGE_BYTES}`);
+  return out;
+}
+
+/** How the existing workers' consumer differs from the one every worker shares (the ack wait is set by workers: not a difference). */
+function consumerDifferences(have: { ack_policy?: string; deliver_policy?: string; filter_subject?: string; filter_subjects?: string[]; max_deliver?: number; deliver_subject?: string }): string[] {
+  const out: string[] = [];
+  if (have.deliver_subject) out.push(`push delivery to ${have.deliver_subject.slice(0, 100)} instead of pull`);
+  if (have.ack_policy !== AckPolicy.Explicit) out.push(`ack policy ${have.ack_policy} instead of explicit`);
+  if (have.deliver_policy !== DeliverPolicy.All) out.push(`deliver policy ${have.deliver_policy} instead of all`);
+  if (have.filter_subject) out.push(`filter subject ${have.filter_subject.slice(0, 200)}`);
+  if (have.filter_subjects?.length) out.push(`filter subjects ${have.filter_subjects.join(' ').slice(0, 200)}`);
+  if (have.max_deliver !== MAX_DELIVER) out.push(`max deliveries ${have.max_deliver} instead of ${MAX_DELIVER}`);
+  return out;
+}
+
+/**
+ * Creates the streams and the workers' consumer when missing. Existing ones are used as they are when they fit; one
+ * left with another config (by another program or an older run) that would lose jobs or results, or hand a worker
+ * none, is a NatsSweepError naming the differences, rather than a sweep that waits for ever.
+ */
 export async function ensureSweepStreams(jsm: JetStreamManager, opts: { ackWaitMs?: number } = {}): Promise<void> {
-  const add = async (name: string, cfg: Parameters<JetStreamManager['streams']['add']>[0]): Promise<void> => {
+  const add = async (cfg: StreamConfig): Promise<void> => {
+    let have;
     try {
-      await jsm.streams.info(name);
+      have = (await jsm.streams.info(cfg.name)).config;
     } catch {
       try {
         await jsm.streams.add(cfg);
+        return;
       } catch (e) {
         // Another process created it meanwhile.
-        await jsm.streams.info(name).catch(() => {
-          throw e;
-        });
+        have = (
+          await jsm.streams.info(cfg.name).catch(() => {
+            throw e;
+          })
+        ).config;
       }
     }
+    const differences = streamDifferences(have, cfg);
+    if (differences.length > 0) throw new NatsSweepError(`the stream ${cfg.name} exists with another config (${differences.join(', ')}): remove it (nats stream rm ${cfg.name}) and start again`);
   };
-  await add(JOBS_STREAM, {
+  await add({
     name: JOBS_STREAM,
     subjects: ['legato.sweep.job.>'],
     retention: RetentionPolicy.Workqueue,
@@ -221,7 +270,7 @@ export async function ensureSweepStreams(jsm: JetStreamManager, opts: { ackWaitM
     duplicate_window: nanos(DUPLICATE_WINDOW_MS),
     max_msg_size: MAX_MESSAGE_BYTES,
   });
-  await add(RESULTS_STREAM, {
+  await add({
     name: RESULTS_STREAM,
     subjects: ['legato.sweep.result.>'],
     retention: RetentionPolicy.Limits,
@@ -230,10 +279,19 @@ export async function ensureSweepStreams(jsm: JetStreamManager, opts: { ackWaitM
     max_age: nanos(RESULTS_MAX_AGE_MS),
     max_msg_size: MAX_MESSAGE_BYTES,
   });
+  const misfit = (config: Parameters<typeof consumerDifferences>[0]): void => {
+    const differences = consumerDifferences(config);
+    if (differences.length > 0) {
+      throw new NatsSweepError(
+        `the workers' consumer ${WORKERS_CONSUMER} of stream ${JOBS_STREAM} exists with another config (${differences.join(', ')}): remove it (nats consumer rm ${JOBS_STREAM} ${WORKERS_CONSUMER}) and start again`,
+      );
+    }
+  };
   let exists = false;
   try {
     const info = await jsm.consumers.info(JOBS_STREAM, WORKERS_CONSUMER);
     exists = true;
+    misfit(info.config);
     if (opts.ackWaitMs !== undefined && info.config.ack_wait !== nanos(opts.ackWaitMs)) {
       await jsm.consumers.update(JOBS_STREAM, WORKERS_CONSUMER, { ack_wait: nanos(opts.ackWaitMs) });
     }
@@ -248,9 +306,10 @@ export async function ensureSweepStreams(jsm: JetStreamManager, opts: { ackWaitM
         max_deliver: MAX_DELIVER,
       });
     } catch (again) {
-      await jsm.consumers.info(JOBS_STREAM, WORKERS_CONSUMER).catch(() => {
+      const info = await jsm.consumers.info(JOBS_STREAM, WORKERS_CONSUMER).catch(() => {
         throw again;
       });
+      misfit(info.config);
     }
   }
 }

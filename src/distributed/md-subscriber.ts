@@ -30,11 +30,11 @@ export interface MdSubscriberOptions {
   venue: string;
   /** The instruments to subscribe to (the symbols the shard's strategies trade), with this shard's tick and lot sizes. */
   instruments: readonly MdInstrument[];
-  /** A time stamp this far (ms) behind the latest applied one is dropped as `late`. Default 60,000. */
+  /** A time stamp this far (ms) behind the latest applied one (or `startAt`) is dropped as `late`. Default 60,000. */
   maxLagMs?: number;
   /** A time stamp this far (ms) ahead of the latest applied one (or of `startAt`) is dropped as `jump`. Default 7 days. */
   maxJumpMs?: number;
-  /** The market time the shard starts from (its run's start): the reference of the first `jump` check. */
+  /** The market time the shard starts from (its run's start): the reference of the first `late` and `jump` checks. */
   startAt?: number;
   /** Frames held until a target is attached (beyond: dropped as `overflow`). Default 100,000. */
   maxHeld?: number;
@@ -213,7 +213,9 @@ export class MdSubscriber {
       this.drop('jump');
       return false;
     }
-    if (this.lastTs !== undefined && ts < this.lastTs - this.maxLag) {
+    // Before any frame is applied, run.start is the reference both ways: a frame dated long before it would start the
+    // shard's clock there, and every real frame after it would then be a jump.
+    if (ref !== undefined && ts < ref - this.maxLag) {
       this.drop('late');
       return false;
     }

@@ -328,6 +328,16 @@ export class FixAcceptor {
 
   private dropType: string | undefined;
 
+  /**
+   * The next `n` application messages of `msgType` from the engine are received (in sequence: no gap, no reject) and
+   * never acted on or answered, as by a gateway that lost them inside: a silence only the engine's own chase finds.
+   */
+  swallowInbound(msgType: string, n = 1): void {
+    this.swallowing.set(msgType, n);
+  }
+
+  private readonly swallowing = new Map<string, number>();
+
   /** Sends the last `n` application messages again with PossDupFlag=Y, as a resend would. */
   resendLast(n: number): void {
     this.active?.session.replayLast(n);
@@ -425,6 +435,12 @@ export class FixAcceptor {
 
   private onApplication(session: LegatoFixSession, msgType: string, view: FixView): void {
     if (session !== this.active?.session) return;
+    // A request the gateway lost inside (test hook `swallowInbound`): received in sequence, never acted on, never answered.
+    const swallow = this.swallowing.get(msgType) ?? 0;
+    if (swallow > 0) {
+      this.swallowing.set(msgType, swallow - 1);
+      return;
+    }
     const seq = Number(view.getString(Tag.MsgSeqNum) ?? '0');
     const missing = (tag: number, name: string): boolean => {
       if (view.getString(tag)) return false;

@@ -56,6 +56,28 @@ describe('FIX session faults', () => {
     expect(w.of('dup-1').map((r) => r.type)).toEqual(['order.accepted', 'order.filled']);
   });
 
+  it('a cancel the gateway never answers: asked mid-session, the status says the order is open; the cancel sent again is answered; live reports meanwhile arrive once', async () => {
+    const { acceptor, venue, w } = await pair();
+    const bid = w.last('RB')!.bid;
+    venue.submit({ clientId: 'sil-1', symbol: 'RB', side: 1, qty: 1, price: bid - 50 }); // rests far below the market
+    await until(() => w.of('sil-1').some((r) => r.type === 'order.accepted'), 'the resting order accepted');
+    acceptor.swallowInbound('F'); // OrderCancelRequest
+    venue.cancel('sil-1');
+    // What the engine's chase does after venue.answerTimeoutMs: ask the order's status (an order filled meanwhile
+    // reports live while the answer is awaited), then send the cancel again.
+    const answer = venue.sync(['sil-1']);
+    take(venue, w, 'sil-2');
+    const status = await answer;
+    expect(status.orders).toMatchObject([{ clientId: 'sil-1', status: 'open', filled: 0, fills: [] }]);
+    expect(status.open).toContain('sil-1');
+    venue.cancel('sil-1');
+    await until(() => w.of('sil-1').some((r) => r.type === 'order.canceled'), 'the second cancel answered');
+    await until(() => w.fills('sil-2').length === 1, 'the live order filled');
+    expect(w.of('sil-1').map((r) => r.type)).toEqual(['order.accepted', 'order.canceled']);
+    expect(w.of('sil-2').map((r) => r.type)).toEqual(['order.accepted', 'order.filled']);
+    expect(venue.isConnected()).toBe(true);
+  });
+
   it('a logon with a wrong CompID or password is refused with a Logout naming why; the right engine then logs on', async () => {
     const acceptor = await startAcceptor({ password: 'sesame' });
     cleanup.push(() => acceptor.close());

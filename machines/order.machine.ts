@@ -344,6 +344,9 @@ export const orderMachine = setup({
           { guard: 'catchesUpWithVenue', target: 'canceled', actions: ['applyFill', 'reportFill'] },
           { actions: ['applyFill', 'reportFill'] },
         ],
+        // The venue's cancel confirmation again (a duplicate, or its status answer): its count is the one awaited now,
+        // and a count the fills heard already reach ends the order.
+        'order.canceled': canceledAtVenue(),
         'cancel.requested': {},
       },
     },

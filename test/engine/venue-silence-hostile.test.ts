@@ -103,3 +103,39 @@ describe('a status answer that gives only the cumulative count (a FIX broker ans
     expect(s.engine.summary().errors).toEqual([]);
   });
 });
+
+describe('a venue that restates its count while the order awaits the fills it counted', () => {
+  it('a status answer with a lower count that the fills heard reach ends the order canceled, and the ladder hedges again (was: ignored, the order waiting for ever)', async () => {
+    const s = legOut();
+    s.venue.fill('hc-rb/1.2', 1, 3208, 'F1'); // heard live
+    // Asked, the venue counts only the lot the order heard: its cancel confirmation's 3 was wrong.
+    answering(s, (ids) => ids.map((clientId) => ({ clientId, status: 'canceled', filled: 1, fills: [{ tradeId: 'F1', qty: 1, price: 3208, at: s.clock.now() }] })));
+    s.pass(1000);
+    s.venue.canceled('hc-rb/1.2', 3);
+    expect(s.orderState('hc-rb/1.2')).toBe('awaitingFills');
+    s.pass(5000);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(s.orderState('hc-rb/1.2')).toBeUndefined();
+    expect(s.records.filter((r) => r.kind === 'report' && r.report.clientId === 'hc-rb/1.2').map((r) => (r.kind === 'report' ? r.report.type : ''))).toEqual([
+      'order.accepted',
+      'order.filled',
+      'order.canceled',
+      'order.canceled',
+    ]);
+    s.pass(500);
+    // The 4 lots still naked are hedged at the new near touch.
+    expect(s.venue.submitted.at(-1)).toMatchObject({ clientId: 'hc-rb/1.3', symbol: 'RB', side: -1, qty: 4, price: 3207 });
+    expect(s.engine.position('hc-rb', 'RB')).toBe(-1);
+  });
+
+  it('a duplicate confirmation with the same count keeps it waiting for the fills', () => {
+    const s = legOut();
+    s.pass(1000);
+    s.venue.canceled('hc-rb/1.2', 2);
+    s.venue.canceled('hc-rb/1.2', 2);
+    expect(s.orderState('hc-rb/1.2')).toBe('awaitingFills');
+    s.venue.fill('hc-rb/1.2', 2, 3208, 'G1');
+    expect(s.orderState('hc-rb/1.2')).toBeUndefined();
+    expect(s.engine.position('hc-rb', 'RB')).toBe(-2);
+  });
+});

@@ -305,6 +305,16 @@ export const scenarios: Scenario[] = [
     stimuli: [fault('late', 'order.accepted'), fault('late', 'order.canceled'), fault('late', 'order.filled'), market('rbUpOne'), tick],
     depth: 4,
   },
+  // A re-price cancel's confirmation repeated while the fill it counted is late: the order awaits the count again.
+  {
+    name: 'cancel confirmed twice, its fill late',
+    start: '10:00:00',
+    config: base,
+    markets,
+    prefix: [market('longEntry'), fault('late', 'order.filled'), market('rbUpOne'), fault('duplicate', 'order.canceled')],
+    stimuli: [tick],
+    depth: 4,
+  },
   // The same on a venue that can replace: the replace unanswered is sent again, and its late confirmation repeats it.
   {
     name: 'venue silent on a replace',

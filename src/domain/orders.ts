@@ -42,6 +42,12 @@ export interface OrderFilled {
    * on arrival. Fees differ by it; absent when the venue does not say (costs then use the taker rate).
    */
   readonly liquidity?: 'maker' | 'taker';
+  /**
+   * The venue's cumulative filled lots of the order with this fill, where it says (FIX CumQty). The engine books
+   * only the lots beyond those it has already counted for the order: a fill the venue first gave only as a count
+   * (a status answer's CumQty) and then reports live is not booked twice.
+   */
+  readonly cumQty?: number;
 }
 export interface OrderCanceled {
   readonly type: 'order.canceled';

@@ -13,7 +13,7 @@ import { FundingClerk } from './funding.js';
 import { Decimal } from '../domain/decimal.js';
 import { ExactSum, Ledger, type LedgerInstrument } from '../domain/ledger.js';
 import { calendarFor } from '../domain/session-calendar.js';
-import type { OrderChange, OrderCommand, VenueReport } from '../domain/orders.js';
+import type { OrderChange, OrderCommand, OrderFilled, VenueReport } from '../domain/orders.js';
 import { hedgedUnits, nakedDeviation } from '../domain/position.js';
 import type { LegQuote, MarketView } from '../domain/quote.js';
 import { DecisionFilter, triggerBits } from '../streams/decisions.js';
@@ -26,7 +26,7 @@ import type { Triggers } from '../domain/triggers.js';
 import type { EngineRecord, Execution, FillRecord, FundingRecord, StateChange } from './records.js';
 import { stateString } from './state-string.js';
 import { buildSummary, ExposureTotals, type Summary } from './summary.js';
-import { BoundedSet } from '../domain/bounded.js';
+import { BoundedMap, BoundedSet } from '../domain/bounded.js';
 import { PreTradeRisk, type RiskView } from './risk.js';
 import { venueReplaces } from './capabilities.js';
 import { AlgoRecords } from './algo-records.js';
@@ -139,6 +139,8 @@ export class Engine {
   /** Each symbol's position over every strategy's ledger (pre-trade risk reads it on each order). */
   private readonly netPositions = new Map<string, number>();
   private readonly tradeIds = new BoundedSet<string>(50_000);
+  /** The lots booked for each order (by client id), for the venue's cumulative counts (`cumQty`) to be read against. */
+  private readonly lotsBooked = new BoundedMap<string, number>(50_000);
   /** Per symbol: its last two-sided quote and the market-view stages that hear it (one look-up per quote). */
   private readonly routes = new Map<string, QuoteRoute>();
   private readonly algoStart = new Map<string, number>();
@@ -304,16 +306,11 @@ export class Engine {
           break;
         case 'report': {
           const rep = r.report;
-          if (rep.type === 'order.filled') {
-            if (this.tradeIds.has(fillKey(rep))) this.counts.duplicateFills++;
-            else {
-              this.tradeIds.add(fillKey(rep));
-              this.onFill(rep, r.at);
-            }
-          }
+          const fill = rep.type === 'order.filled' ? this.uncounted(rep) : undefined;
+          if (fill) this.onFill(fill, r.at);
           if (rep.type === 'order.rejected') this.counts.rejects++;
-          if (!r.routed) this.counts.unrouted++;
-          this.trackLive(rep);
+          if (!r.routed && fill !== null) this.counts.unrouted++;
+          if (rep.type !== 'order.filled' || fill) this.trackLive(fill ?? rep);
           break;
         }
         case 'order.unanswered':
@@ -924,26 +921,52 @@ export class Engine {
     // A report no machine above the order hears cannot read the view: the held one waits for the next event.
     if (!UNHEARD_BY_PARENT.has(r.type)) this.flushViews(owner);
     const at = this.clock.now();
+    const fill = r.type === 'order.filled' ? this.uncounted(r) : undefined;
+    if (fill === null) {
+      // Lots the venue's own count already gave (its status answer): journalled as heard, neither booked nor routed.
+      this.record({ kind: 'report', at, report: r, routed: false });
+      return;
+    }
     let booked: string | undefined;
-    if (r.type === 'order.filled') {
-      const key = fillKey(r);
-      if (this.tradeIds.has(key)) this.counts.duplicateFills++;
-      else {
-        this.tradeIds.add(key);
-        booked = this.onFill(r, at);
-        const over = working === undefined ? 0 : working.filled + r.qty - working.qty;
-        if (over > 0) this.venueFault(`order ${r.clientId} of ${working!.qty} lots reported filled ${working!.filled + r.qty}: the ${over} lots over are hedged as any fill`);
-      }
+    if (fill !== undefined) {
+      booked = this.onFill(fill, at);
+      const over = working === undefined ? 0 : working.filled + fill.qty - working.qty;
+      if (over > 0) this.venueFault(`order ${r.clientId} of ${working!.qty} lots reported filled ${working!.filled + fill.qty}: the ${over} lots over are hedged as any fill`);
     }
     if (r.type === 'order.rejected') this.counts.rejects++;
-    this.trackLive(r);
+    // A duplicate (fill undefined) is routed as heard: its order actor knows the trade id and ignores it.
+    const routedReport = fill ?? r;
+    if (r.type !== 'order.filled' || fill) this.trackLive(routedReport);
     const ref = this.actor.system.get(`order:${r.clientId}`);
     this.record({ kind: 'report', at, report: r, routed: ref !== undefined });
-    if (ref) this.actingFor(owner, () => ref.send(r));
+    if (ref) this.actingFor(owner, () => ref.send(routedReport));
     else {
       this.counts.unrouted++;
-      if (booked !== undefined && r.type === 'order.filled') this.strayFill(booked, r);
+      if (booked !== undefined && fill !== undefined) this.strayFill(booked, fill);
     }
+  }
+
+  /**
+   * A fill as the books take it: itself; undefined when its trade id was heard before (a duplicate, which the order
+   * actor ignores too); null when the venue's cumulative count (`cumQty`) shows its lots are already booked (a
+   * status answer that gave only the count, then the fill reported live); or a copy holding only the lots beyond
+   * those booked. The lots it holds are booked for its order here, so the journal's replay gives the same answers.
+   */
+  private uncounted(r: OrderFilled): OrderFilled | null | undefined {
+    const key = fillKey(r);
+    if (this.tradeIds.has(key)) {
+      this.counts.duplicateFills++;
+      return undefined;
+    }
+    this.tradeIds.add(key);
+    const before = this.lotsBooked.get(r.clientId) ?? 0;
+    const qty = r.cumQty === undefined ? r.qty : Math.min(r.qty, r.cumQty - before);
+    if (qty <= 0) {
+      this.counts.duplicateFills++;
+      return null;
+    }
+    this.lotsBooked.set(r.clientId, before + qty);
+    return qty === r.qty ? r : { ...r, qty };
   }
 
   /**

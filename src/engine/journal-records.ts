@@ -38,7 +38,7 @@ const META: Record<JournalMeta['kind'], z.ZodType> = {
 const report = z.discriminatedUnion('type', [
   z.object({ type: z.literal('order.accepted'), clientId: name, ...at }),
   z.object({ type: z.literal('order.rejected'), clientId: name, reason: text, ...at }),
-  z.object({ type: z.literal('order.filled'), clientId: name, tradeId: name, symbol: name, side, qty: lots, price: int, ...at, liquidity: z.enum(['maker', 'taker']).optional() }),
+  z.object({ type: z.literal('order.filled'), clientId: name, tradeId: name, symbol: name, side, qty: lots, price: int, ...at, liquidity: z.enum(['maker', 'taker']).optional(), cumQty: lots.optional() }),
   z.object({ type: z.literal('order.canceled'), clientId: name, filledQty: count, ...at }),
   z.object({ type: z.literal('order.cancelRejected'), clientId: name, reason: text, ...at }),
   z.object({ type: z.literal('order.replaced'), clientId: name, price: int, qty: lots, ...at }),

@@ -16,6 +16,7 @@ export function reportProblem(r: VenueReport): string | undefined {
       if (r.side !== 1 && r.side !== -1) return `side ${String(r.side)} is neither 1 (buy) nor -1 (sell)`;
       if (!lots(r.qty)) return `qty ${String(r.qty)} is not a whole number of lots above 0`;
       if (!Number.isSafeInteger(r.price)) return `price ${String(r.price)} is not a whole number of ticks`;
+      if (r.cumQty !== undefined && !(Number.isSafeInteger(r.cumQty) && r.cumQty >= r.qty)) return `cumQty ${String(r.cumQty)} is not a whole number of lots at least its qty ${r.qty}`;
       return undefined;
     case 'order.canceled':
       if (!(Number.isSafeInteger(r.filledQty) && r.filledQty >= 0)) return `filledQty ${String(r.filledQty)} is not a whole number of lots`;

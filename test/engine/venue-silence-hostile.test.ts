@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { VenueOrderState } from '../../src/venue/venue.js';
+import { VirtualClock } from '../../src/clock/virtual-clock.js';
+import { createEngine } from '../../src/engine/engine.js';
+import { ScriptedVenue } from '../helpers/scripted-venue.js';
 import { answering, legOut } from '../helpers/silent-venue.js';
 
 /**
@@ -101,6 +104,59 @@ describe('a status answer that gives only the cumulative count (a FIX broker ans
     ]);
     expect(s.engine.position('hc-rb', 'RB')).toBe(-3);
     expect(s.engine.summary().errors).toEqual([]);
+  });
+});
+
+describe('a live fill the status answer already counted (a FIX broker answering CumQty, then the ExecutionReport it had held back)', () => {
+  /** hc-rb/1.2 heard 2 lots live (E1); the status answer counts 3 and cancels it: the order ends with 3. */
+  const counted = () => {
+    const s = legOut();
+    s.venue.fill('hc-rb/1.2', 2, 3208, 'E1', 2);
+    answering(s, (ids) => ids.map((clientId) => ({ clientId, status: 'canceled', filled: 3, fills: [{ tradeId: 'O9:cum:3', qty: 3, price: 3208, at: s.clock.now() }] })));
+    s.venue.quote('RB', 3206, 3207);
+    s.clock.advance(1000);
+    s.venue.canceled('hc-rb/1.2', 3);
+    s.clock.advance(5000);
+    return s;
+  };
+  const fillsOf = (s: ReturnType<typeof legOut>) => s.engine.summary().counts;
+
+  it('its lots, already booked from the count, are not booked again (was: 1 lot sold twice, and the algo hedged the phantom lot)', async () => {
+    const s = counted();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(s.orderState('hc-rb/1.2')).toBeUndefined();
+    expect(s.engine.position('hc-rb', 'RB')).toBe(-3);
+    const orders = s.venue.submitted.length;
+    // The ExecutionReport of the third lot, held back by the venue: CumQty 3, as the count said.
+    s.venue.fill('hc-rb/1.2', 1, 3208, 'E2', 3);
+    expect(s.engine.position('hc-rb', 'RB')).toBe(-3);
+    // Booked: HC 5, E1, the count's lot; E2 is counted as a duplicate.
+    expect([fillsOf(s).fills, fillsOf(s).duplicateFills]).toEqual([3, 1]);
+    expect(s.engine.summary().errors).toEqual([]);
+    s.pass(1000);
+    // The hedge still to do is the 2 lots the count left naked, not 1.
+    expect(s.venue.submitted.slice(orders).map((o) => [o.symbol, o.side, o.qty])).toEqual([['RB', -1, 2]]);
+    // The books a resume rebuilds from the journalled records read the count the same way.
+    const books = createEngine(s.config, { clock: new VirtualClock(s.clock.now()), venue: new ScriptedVenue(s.clock, ['HC', 'RB']), restore: { snapshot: null, records: s.records, startedAt: s.config.run.start } });
+    expect(books.position('hc-rb', 'RB')).toBe(s.engine.position('hc-rb', 'RB'));
+    const { fills, duplicateFills, unrouted } = books.summary().counts;
+    expect([fills, duplicateFills, unrouted]).toEqual([fillsOf(s).fills, 1, fillsOf(s).unrouted]);
+  });
+
+  it('a later fill beyond the count is booked for the lots beyond it only', async () => {
+    const s = counted();
+    await new Promise((resolve) => setImmediate(resolve));
+    // Hostile or racing: 3 lots reported with CumQty 5, of which the count had 1 (lots 3 to 5 of the order).
+    s.venue.fill('hc-rb/1.2', 3, 3208, 'E3', 5);
+    expect(s.engine.position('hc-rb', 'RB')).toBe(-5);
+    expect(s.engine.summary().errors).toEqual(['venue: fill E3 of -2 RB for hc-rb/1.2, an order no longer working: its algo hc-rb/1 hedges it']);
+  });
+
+  it('a fill whose CumQty is below its own lots is refused, named', () => {
+    const s = legOut();
+    s.venue.fill('hc-rb/1.2', 2, 3208, 'E1', 1);
+    expect(s.engine.position('hc-rb', 'RB')).toBe(0);
+    expect(s.engine.summary().errors).toEqual(['venue: report order.filled for hc-rb/1.2 refused: cumQty 1 is not a whole number of lots at least its qty 2']);
   });
 });
 

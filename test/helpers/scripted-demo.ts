@@ -31,5 +31,5 @@ export function scriptedDemo(start: string, change: (c: SimulatedConfigInput) =>
   engine.start();
   /** The hedge ladder's steps so far. */
   const steps = (): string[] => records.filter((r) => r.kind === 'ladder.step').map((r) => (r as { step: string }).step);
-  return { clock, venue, engine, records, executions, steps, until: (t: string) => clock.runUntil(at(t)) };
+  return { config, clock, venue, engine, records, executions, steps, until: (t: string) => clock.runUntil(at(t)) };
 }

@@ -44,10 +44,10 @@ export class ScriptedVenue implements Venue {
   reject(clientId: string, reason: string): void {
     this.reports$.next({ type: 'order.rejected', clientId, reason, at: this.clock.now() });
   }
-  /** Fills an order at its own limit (or `price`), all of it unless `qty` says otherwise. */
-  fill(clientId: string, qty?: number, price?: number, tradeId = `T${++this.trade}`): void {
+  /** Fills an order at its own limit (or `price`), all of it unless `qty` says otherwise; `cumQty` as a FIX venue gives it. */
+  fill(clientId: string, qty?: number, price?: number, tradeId = `T${++this.trade}`, cumQty?: number): void {
     const o = this.order(clientId);
-    this.reports$.next({ type: 'order.filled', clientId, tradeId, symbol: o.symbol, side: o.side, qty: qty ?? o.qty, price: price ?? o.price, at: this.clock.now() });
+    this.reports$.next({ type: 'order.filled', clientId, tradeId, symbol: o.symbol, side: o.side, qty: qty ?? o.qty, price: price ?? o.price, at: this.clock.now(), ...(cumQty === undefined ? {} : { cumQty }) });
   }
   canceled(clientId: string, filledQty = 0): void {
     this.reports$.next({ type: 'order.canceled', clientId, filledQty, at: this.clock.now() });

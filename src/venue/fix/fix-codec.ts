@@ -250,7 +250,11 @@ export function mapExecutionReport(f: ExecFields, units: Units, at: number): Exe
       if (price === undefined) return { kind: 'invalid', tag: Tag.LastPx, reason: `LastPx (31) ${JSON.stringify(f.lastPx)} is not on the tick grid of ${symbol}` };
       if (!f.execId) return { kind: 'invalid', tag: Tag.ExecID, reason: 'ExecID (17) is missing' };
       const liquidity = f.lastLiquidityInd === '1' ? 'maker' : f.lastLiquidityInd === '2' ? 'taker' : undefined;
-      return { kind: 'reports', reports: [{ type: 'order.filled', clientId, tradeId: f.execId, symbol, side, qty, price, at, ...(liquidity ? { liquidity } : {}) }] };
+      // CumQty lets the engine see lots a status answer already counted (OrderFilled.cumQty); one that is not a
+      // count of at least this fill's lots says nothing and is left out (the fill itself stands).
+      const cumQty = cum();
+      const counted = cumQty !== undefined && cumQty >= qty ? { cumQty } : {};
+      return { kind: 'reports', reports: [{ type: 'order.filled', clientId, tradeId: f.execId, symbol, side, qty, price, at, ...(liquidity ? { liquidity } : {}), ...counted }] };
     }
     case ExecType.Canceled:
     case ExecType.Expired:

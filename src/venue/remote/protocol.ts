@@ -45,7 +45,7 @@ export interface WireOrder {
 export type WireReport =
   | { type: 'order.accepted'; clientId: string; at: number }
   | { type: 'order.rejected'; clientId: string; reason: string; at: number }
-  | { type: 'order.filled'; clientId: string; tradeId: string; symbol: string; side: 1 | -1; qty: number; price: string; at: number; liquidity?: 'maker' | 'taker' }
+  | { type: 'order.filled'; clientId: string; tradeId: string; symbol: string; side: 1 | -1; qty: number; price: string; at: number; liquidity?: 'maker' | 'taker'; cumQty?: number }
   | { type: 'order.canceled'; clientId: string; filledQty: number; at: number }
   | { type: 'order.cancelRejected'; clientId: string; reason: string; at: number }
   /** The order works on at `price` for `qty` lots in all; `symbol` gives the tick size of the price. */

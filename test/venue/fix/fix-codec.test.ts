@@ -63,6 +63,18 @@ describe('an ExecutionReport maps onto venue reports', () => {
     expect(unsaid.kind === 'reports' && 'liquidity' in unsaid.reports[0]!).toBe(false);
   });
 
+  it('Trade carries CumQty in lots as cumQty (the engine books no lot a status answer already counted); a CumQty below LastQty or off the lot grid is left out, the fill stands', () => {
+    const fill = (cumQty: string | null) => {
+      const m = mapExecutionReport(er({ execType: ExecType.Trade, lastQty: '20', lastPx: '3380', cumQty }), units, 5);
+      return m.kind === 'reports' && m.reports[0]!.type === 'order.filled' ? [m.reports[0]!.qty, m.reports[0]!.cumQty] : m.kind;
+    };
+    expect(fill('30')).toEqual([2, 3]);
+    expect(fill('20')).toEqual([2, 2]);
+    expect(fill('10')).toEqual([2, undefined]);
+    expect(fill('25')).toEqual([2, undefined]);
+    expect(fill(null)).toEqual([2, undefined]);
+  });
+
   it('Canceled, Expired and DoneForDay → canceled with CumQty in lots; Rejected → rejected with Text', () => {
     for (const execType of [ExecType.Canceled, ExecType.Expired, ExecType.DoneForDay]) {
       expect(mapExecutionReport(er({ execType, cumQty: '30' }), units, 9)).toEqual({ kind: 'reports', reports: [{ type: 'order.canceled', clientId: 'o1', filledQty: 3, at: 9 }] });

@@ -195,3 +195,15 @@ describe('a venue that restates its count while the order awaits the fills it co
     expect(s.engine.position('hc-rb', 'RB')).toBe(-2);
   });
 });
+
+describe('a fill reported twice under one trade id', () => {
+  it('counts once toward its working order (was: the duplicate counted, and the next fill named an overfill of 6 lots on an order of 5)', () => {
+    const s = legOut();
+    s.venue.fill('hc-rb/1.2', 2, 3208, 'D1');
+    s.venue.fill('hc-rb/1.2', 2, 3208, 'D1');
+    s.venue.fill('hc-rb/1.2', 2, 3208, 'D2');
+    expect(s.engine.position('hc-rb', 'RB')).toBe(-4);
+    expect(s.engine.summary().counts.duplicateFills).toBe(1);
+    expect(s.engine.summary().errors).toEqual([]);
+  });
+});

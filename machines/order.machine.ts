@@ -347,6 +347,9 @@ export const orderMachine = setup({
         // The venue's cancel confirmation again (a duplicate, or its status answer): its count is the one awaited now,
         // and a count the fills heard already reach ends the order.
         'order.canceled': canceledAtVenue(),
+        // The venue no longer knows the order (its status answer): the fills it counted will not come, and it ends
+        // with those heard (the engine names the lots in doubt).
+        'order.rejected': { target: 'rejected', actions: 'noteReason' },
         'cancel.requested': {},
       },
     },

@@ -1017,6 +1017,7 @@ export class Engine {
       return snapshot?.status === 'active' ? snapshot : undefined;
     },
     report: (r) => this.onReport(r),
+    fault: (message) => this.venueFault(message),
     record: (r) => {
       if (r.statusError === undefined) this.counts.unanswered++;
       this.record(r);

@@ -14,17 +14,19 @@ export interface HeardOrder {
   order: { symbol: string; side: 1 | -1; qty: number };
   /** The replace asked for and not yet answered. */
   replacing: { price: number; qty?: number } | null;
+  /** The venue's count at its cancel confirmation, while the order awaits the fills it counted (else null). */
+  venueFilled: number | null;
 }
 
 /** The part of an order actor's snapshot `heardOf` reads. */
 interface OrderSnapshotLike {
   value: unknown;
-  context: { fill: { qty: number; tradeIds: string[] }; order: { symbol: string; side: 1 | -1; qty: number }; replacing: { price: number; qty?: number } | null };
+  context: { fill: { qty: number; tradeIds: string[] }; order: { symbol: string; side: 1 | -1; qty: number }; replacing: { price: number; qty?: number } | null; venueFilled: number | null };
 }
 
 export function heardOf(snapshot: unknown): HeardOrder {
   const s = snapshot as OrderSnapshotLike;
-  return { state: stateString(s.value) ?? '', tradeIds: s.context.fill.tradeIds, filled: s.context.fill.qty, order: s.context.order, replacing: s.context.replacing };
+  return { state: stateString(s.value) ?? '', tradeIds: s.context.fill.tradeIds, filled: s.context.fill.qty, order: s.context.order, replacing: s.context.replacing, venueFilled: s.context.venueFilled };
 }
 
 /**
@@ -75,6 +77,8 @@ export interface ChaseHost {
   report(r: VenueReport): void;
   /** The silence chased (counted, journalled), or, later, the status that could not be asked. */
   record(r: Extract<EngineRecord, { kind: 'order.unanswered' }>): void;
+  /** A venue's fault the run goes on through (named in the summary's errors, journalled). */
+  fault(message: string): void;
 }
 
 /**
@@ -102,16 +106,35 @@ export function chaseOrder(host: ChaseHost, clientId: string, waiting: Unanswere
       const snapshot = host.orderSnapshot(clientId);
       // Answered meanwhile (the order has ended), or not a word on it: nothing to add.
       if (o === undefined || snapshot === undefined) return;
-      for (const r of missedReports(clientId, heardOf(snapshot), o, host.now(), 'unknown to the venue when its status was asked')) {
+      const heard = heardOf(snapshot);
+      const reason = 'unknown to the venue when its status was asked';
+      for (const r of missedReports(clientId, heard, o, host.now(), reason)) {
         // Each report may end the order: its status is then what the order ended with, but a fill the same answer
         // names beyond it (more lots than the order's size) is the venue's execution all the same, booked as a
         // live report of an ended order is (its algo hedges it, or its strategy counts it; named in the errors).
         if (r.type !== 'order.filled' && host.orderSnapshot(clientId) === undefined) continue;
         host.report(r);
       }
+      if (waiting === 'fills') fillsInDoubt(host, clientId, heard, o.status === 'unknown' ? reason : undefined);
     } catch (e) {
       // A malformed answer (each report is checked again on its way in).
       failed(e);
     }
   }, failed);
+}
+
+/**
+ * After a status answer to an order awaiting the fills its cancel confirmation counted: the lots the answer could not
+ * give are named. When the venue no longer knows the order (`forgotten`), it has ended with the fills heard and the
+ * rest are taken as unfilled (the ladder hedges on by what was heard); else it still waits for them.
+ */
+function fillsInDoubt(host: ChaseHost, clientId: string, before: HeardOrder, forgotten: string | undefined): void {
+  const counted = before.venueFilled;
+  if (counted === null) return;
+  const now = host.orderSnapshot(clientId);
+  const heard = now === undefined ? before.filled : heardOf(now).filled;
+  if (heard >= counted) return;
+  const head = `order ${clientId} was canceled with ${counted} lots filled, ${heard} of them reported`;
+  if (forgotten !== undefined) host.fault(`${head}; its status answer now gives no more (${forgotten}): ${counted - heard} lots in doubt, taken as unfilled`);
+  else if (now !== undefined && heardOf(now).venueFilled === counted) host.fault(`${head}; its status answer gives no more: the order waits for them`);
 }

@@ -196,6 +196,47 @@ describe('a venue that restates its count while the order awaits the fills it co
   });
 });
 
+describe('a status answer that cannot give the fills the cancel counted', () => {
+  it('a venue that no longer knows the order ends it rejected with the lot heard, the 2 lots in doubt named, and the ladder hedges on (was: ignored, the order and its algo waiting for ever)', async () => {
+    const s = legOut();
+    s.venue.fill('hc-rb/1.2', 1, 3208, 'F1'); // heard live
+    answering(s, (ids) => ids.map((clientId) => ({ clientId, status: 'unknown', filled: 0, fills: [] })));
+    s.pass(1000);
+    s.venue.canceled('hc-rb/1.2', 3);
+    s.pass(5000);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(s.orderState('hc-rb/1.2')).toBeUndefined();
+    expect(s.engine.summary().errors).toEqual([
+      'venue: order hc-rb/1.2 was canceled with 3 lots filled, 1 of them reported; its status answer now gives no more (unknown to the venue when its status was asked): 2 lots in doubt, taken as unfilled',
+    ]);
+    // A rejected hedge backs off for a re-price interval, then sends what the leg still needs.
+    s.pass(500);
+    expect(s.venue.submitted.at(-1)).toMatchObject({ clientId: 'hc-rb/1.2', symbol: 'RB', side: -1, qty: 5, price: 3208 });
+    s.pass(500);
+    expect(s.venue.submitted.at(-1)).toMatchObject({ clientId: 'hc-rb/1.3', symbol: 'RB', side: -1, qty: 4, price: 3207 });
+    expect(s.engine.position('hc-rb', 'RB')).toBe(-1);
+  });
+
+  it('a venue that restates its count and gives no fill leaves the order waiting for them, and says so once', async () => {
+    const s = legOut();
+    answering(s, (ids) => ids.map((clientId) => ({ clientId, status: 'canceled', filled: 2, fills: [] })));
+    s.pass(1000);
+    s.venue.canceled('hc-rb/1.2', 2);
+    s.pass(5000);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(s.orderState('hc-rb/1.2')).toBe('awaitingFills');
+    s.pass(20_000);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(s.engine.summary().errors).toEqual([
+      'venue: order hc-rb/1.2 was canceled with 2 lots filled, 0 of them reported; its status answer gives no more: the order waits for them',
+    ]);
+    // They come after all: the order ends, as it would have.
+    s.venue.fill('hc-rb/1.2', 2, 3208, 'L1');
+    expect(s.orderState('hc-rb/1.2')).toBeUndefined();
+    expect(s.engine.position('hc-rb', 'RB')).toBe(-2);
+  });
+});
+
 describe('a fill reported twice under one trade id', () => {
   it('counts once toward its working order (was: the duplicate counted, and the next fill named an overfill of 6 lots on an order of 5)', () => {
     const s = legOut();

@@ -31,6 +31,8 @@ export const UNREACHABLE: Record<string, string> = {
     'a quoting algo may always start (`canStart`), so it goes from `starting` straight to quoting and never waits in pending',
   'order.awaitingFills order.canceled #0 -> order.canceled':
     'only a venue that restates a lower filled count than the one it canceled with (a status answer) takes it: the model\'s venue counts the same each time; test/engine/venue-silence-hostile.test.ts covers it',
+  'order.awaitingFills order.rejected #0 -> order.rejected':
+    'only a venue that no longer knows an order it canceled with fills still to report (a status answer of unknown) takes it: the model\'s venue knows every order; test/engine/venue-silence-hostile.test.ts covers it',
   'order.pendingCancel cancel.requested #0 -> (stay)': 'the algo marks an order cancelling and never asks twice; a second request is ignored explicitly for other parents',
   'strategy.deciding always #0 -> strategy.long':
     'only for a strategy that starts holding a spread position (lots adopted from the venue, `--existing adopt`; test/machines/strategy.machine.test.ts, test/journal/existing-positions.test.ts): the model starts every strategy flat, and an ended algo goes straight to the position its fills leave',

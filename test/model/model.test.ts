@@ -70,8 +70,8 @@ describe('model-based paths through the engine', () => {
     expect(report.engine!.transitions).toEqual({ covered: 3, total: 3 });
     // (An order the venue canceled on its own while it was being replaced, fills still in flight, can be asked to cancel
     // by the ladder's next step: that request is reached and ignored. Unreached: a second cancel request in
-    // pendingCancel, and a venue restating a lower count to an order awaiting its fills.)
-    expect(report.order!.transitions.total).toBe(report.order!.defined.transitions - 2);
+    // pendingCancel, a venue restating a lower count to an order awaiting its fills, and one no longer knowing it.)
+    expect(report.order!.transitions.total).toBe(report.order!.defined.transitions - 3);
     // (A contingent entry that could not send all its legs at its start, and a quoting algo waiting in pending.)
     expect(report.algo!.transitions.total).toBe(report.algo!.defined.transitions - 2);
   });

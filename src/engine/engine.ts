@@ -26,13 +26,13 @@ import type { Triggers } from '../domain/triggers.js';
 import type { EngineRecord, Execution, FillRecord, FundingRecord, StateChange } from './records.js';
 import { stateString } from './state-string.js';
 import { buildSummary, ExposureTotals, type Summary } from './summary.js';
-import { BoundedMap, BoundedSet } from '../domain/bounded.js';
 import { PreTradeRisk, type RiskView } from './risk.js';
 import { venueReplaces } from './capabilities.js';
 import { AlgoRecords } from './algo-records.js';
 import { StrategyLegs } from './strategy-legs.js';
 import { amountText } from './step-text.js';
 import { reportProblem } from './report-check.js';
+import { OrderBook, type FillTaken } from './order-book.js';
 import { chaseOrder, type ChaseHost } from './order-status.js';
 import { parseManualOrder, parseTarget, parseTriggerUpdate, triggerText, type ControlAction, type ControlOptions, type ControlRefusal, type ControlResult, type ManualAlgoRequest, type TriggerUpdate } from './desk-requests.js';
 
@@ -138,9 +138,6 @@ export class Engine {
   private readonly ledgers = new Map<string, Ledger>();
   /** Each symbol's position over every strategy's ledger (pre-trade risk reads it on each order). */
   private readonly netPositions = new Map<string, number>();
-  private readonly tradeIds = new BoundedSet<string>(50_000);
-  /** The lots booked for each order (by client id), for the venue's cumulative counts (`cumQty`) to be read against. */
-  private readonly lotsBooked = new BoundedMap<string, number>(50_000);
   /** Per symbol: its last two-sided quote and the market-view stages that hear it (one look-up per quote). */
   private readonly routes = new Map<string, QuoteRoute>();
   private readonly algoStart = new Map<string, number>();
@@ -150,7 +147,8 @@ export class Engine {
   private readonly keepExecutions: number;
   private readonly counts = { quotes: 0, views: 0, orders: 0, fills: 0, duplicateFills: 0, rejects: 0, refused: 0, throttled: 0, unrouted: 0, disconnects: 0, unanswered: 0 };
   private readonly errors: string[] = [];
-  private readonly live = new Map<string, { symbol: string; side: 1 | -1; qty: number; filled: number }>();
+  /** The orders at the venue, by what was sent and reported. */
+  private readonly book = new OrderBook();
   private readonly risk: PreTradeRisk;
   /** Adopted positions not yet booked in the ledger (they are, at each symbol's first two-sided quote). */
   private readonly pendingAdoption = new Map<string, { strategy: string; lots: number }>();
@@ -302,15 +300,16 @@ export class Engine {
       switch (r.kind) {
         case 'order.submitted':
           this.counts.orders++;
-          this.live.set(r.clientId, { symbol: r.symbol, side: r.side, qty: r.qty, filled: 0 });
+          this.book.sent(r.clientId, r);
           break;
         case 'report': {
           const rep = r.report;
-          const fill = rep.type === 'order.filled' ? this.uncounted(rep) : undefined;
-          if (fill) this.onFill(fill, r.at);
+          const taken = rep.type === 'order.filled' ? this.takeFill(rep) : undefined;
+          if (taken?.kind === 'fill') this.onFill(taken.fill, r.at);
           if (rep.type === 'order.rejected') this.counts.rejects++;
-          if (!r.routed && fill !== null) this.counts.unrouted++;
-          if (rep.type !== 'order.filled' || fill) this.trackLive(fill ?? rep);
+          if (!r.routed && taken?.kind !== 'counted') this.counts.unrouted++;
+          if (taken === undefined) this.book.heard(rep);
+          else if (taken.kind === 'fill') this.book.heard(taken.fill);
           break;
         }
         case 'order.unanswered':
@@ -838,7 +837,7 @@ export class Engine {
       this.risk.sent(this.clock.now());
     }
     this.counts.orders++;
-    this.live.set(order.clientId, { symbol: order.symbol, side: order.side, qty: order.qty, filled: 0 });
+    this.book.sent(order.clientId, order);
     this.record({ kind: 'order.submitted', at: this.clock.now(), ...order, role });
     this.venue.submit(order);
   }
@@ -852,7 +851,7 @@ export class Engine {
     const at = this.clock.now();
     const next: OrderCommand = { ...order, price: change.price, qty: change.qty ?? order.qty };
     const view = this.riskView(next, role);
-    const own = this.live.get(order.clientId);
+    const own = this.book.get(order.clientId);
     if (own) view.workingSameSide = Math.max(0, view.workingSameSide - (own.qty - own.filled));
     const verdict = this.risk.check(next, role, view);
     if (verdict.kind !== 'send') {
@@ -885,8 +884,7 @@ export class Engine {
     const strategy = strategyOfId(algoId);
     const s = this.strategies.get(strategy);
     const position = this.netPositions.get(order.symbol) ?? 0;
-    let workingSameSide = 0;
-    for (const o of this.live.values()) if (o.symbol === order.symbol && o.side === order.side) workingSameSide += o.qty - o.filled;
+    const workingSameSide = this.book.workingLots(order.symbol, order.side);
     const lotValue = this.legsOf.get(strategy)?.of(order.symbol)?.lotValue ?? 0;
     const view: RiskView = { now: this.clock.now(), position, workingSameSide, quote: this.lastQuoteOf(order.symbol), staleAfterMs: s?.staleAfterMs ?? 0, lotValue };
     if (role === 'entry' && s?.maxNakedNotional !== undefined) view.nakedNotional = { now: this.nakedNotional(s), max: s.maxNakedNotional };
@@ -912,7 +910,7 @@ export class Engine {
       return;
     }
     // The working order a fill names, if the engine sent it and it has not ended.
-    const working = r.type === 'order.filled' ? this.live.get(r.clientId) : undefined;
+    const working = r.type === 'order.filled' ? this.book.get(r.clientId) : undefined;
     if (r.type === 'order.filled' && working !== undefined && (working.symbol !== r.symbol || working.side !== r.side)) {
       this.venueFault(`report order.filled for ${r.clientId} refused: side ${r.side} of ${r.symbol} is not the order's (side ${working.side} of ${working.symbol})`);
       return;
@@ -921,12 +919,13 @@ export class Engine {
     // A report no machine above the order hears cannot read the view: the held one waits for the next event.
     if (!UNHEARD_BY_PARENT.has(r.type)) this.flushViews(owner);
     const at = this.clock.now();
-    const fill = r.type === 'order.filled' ? this.uncounted(r) : undefined;
-    if (fill === null) {
+    const taken = r.type === 'order.filled' ? this.takeFill(r) : undefined;
+    if (taken?.kind === 'counted') {
       // Lots the venue's own count already gave (its status answer): journalled as heard, neither booked nor routed.
       this.record({ kind: 'report', at, report: r, routed: false });
       return;
     }
+    const fill = taken?.kind === 'fill' ? taken.fill : undefined;
     let booked: string | undefined;
     if (fill !== undefined) {
       booked = this.onFill(fill, at);
@@ -934,39 +933,23 @@ export class Engine {
       if (over > 0) this.venueFault(`order ${r.clientId} of ${working!.qty} lots reported filled ${working!.filled + fill.qty}: the ${over} lots over are hedged as any fill`);
     }
     if (r.type === 'order.rejected') this.counts.rejects++;
-    // A duplicate (fill undefined) is routed as heard: its order actor knows the trade id and ignores it.
-    const routedReport = fill ?? r;
-    if (r.type !== 'order.filled' || fill) this.trackLive(routedReport);
+    // A duplicate is routed as heard: its order actor knows the trade id and ignores it.
+    const routed = fill ?? r;
+    if (taken === undefined || fill !== undefined) this.book.heard(routed);
     const ref = this.actor.system.get(`order:${r.clientId}`);
     this.record({ kind: 'report', at, report: r, routed: ref !== undefined });
-    if (ref) this.actingFor(owner, () => ref.send(routedReport));
+    if (ref) this.actingFor(owner, () => ref.send(routed));
     else {
       this.counts.unrouted++;
       if (booked !== undefined && fill !== undefined) this.strayFill(booked, fill);
     }
   }
 
-  /**
-   * A fill as the books take it: itself; undefined when its trade id was heard before (a duplicate, which the order
-   * actor ignores too); null when the venue's cumulative count (`cumQty`) shows its lots are already booked (a
-   * status answer that gave only the count, then the fill reported live); or a copy holding only the lots beyond
-   * those booked. The lots it holds are booked for its order here, so the journal's replay gives the same answers.
-   */
-  private uncounted(r: OrderFilled): OrderFilled | null | undefined {
-    const key = fillKey(r);
-    if (this.tradeIds.has(key)) {
-      this.counts.duplicateFills++;
-      return undefined;
-    }
-    this.tradeIds.add(key);
-    const before = this.lotsBooked.get(r.clientId) ?? 0;
-    const qty = r.cumQty === undefined ? r.qty : Math.min(r.qty, r.cumQty - before);
-    if (qty <= 0) {
-      this.counts.duplicateFills++;
-      return null;
-    }
-    this.lotsBooked.set(r.clientId, before + qty);
-    return qty === r.qty ? r : { ...r, qty };
+  /** A fill as the books take it (order-book.ts), a duplicate or lots already counted counted as a duplicate fill. */
+  private takeFill(r: OrderFilled): FillTaken {
+    const taken = this.book.take(r);
+    if (taken.kind !== 'fill') this.counts.duplicateFills++;
+    return taken;
   }
 
   /**
@@ -1119,15 +1102,6 @@ export class Engine {
     this.subscriptions.push(sub);
   }
 
-  /** Orders at the venue that have not ended, by what the venue reported (for cancelling them on an error). */
-  private trackLive(r: VenueReport): void {
-    const o = this.live.get(r.clientId);
-    if (!o) return;
-    if (r.type === 'order.filled') o.filled += r.qty;
-    if (r.type === 'order.replaced') o.qty = r.qty;
-    if (r.type === 'order.rejected' || r.type === 'order.canceled' || o.filled >= o.qty) this.live.delete(r.clientId);
-  }
-
   /**
    * An actor failed (a bug, not a venue fault). The failed part of the tree no longer manages its orders, so
    * every order still live at the venue is cancelled: a failing strategy must not leave orders working.
@@ -1137,8 +1111,7 @@ export class Engine {
     this.errors.push(`${actor}: ${message}`);
     this.record({ kind: 'error', at: this.clock.now(), actor, message });
     // Each failing actor up the tree reports the same failure: cancel each order once.
-    for (const clientId of [...this.live.keys()]) {
-      this.live.delete(clientId);
+    for (const clientId of this.book.takeAll()) {
       this.record({ kind: 'order.cancelRequested', at: this.clock.now(), clientId });
       this.venue.cancel(clientId);
     }
@@ -1161,9 +1134,6 @@ export function createEngine(config: EngineConfig, options: EngineOptions = {}):
  * A fill's identity: its order and the venue's trade id. Trade ids alone are not unique across a venue that
  * restarted without its memory (it numbers from the start again), and client ids are never reused.
  */
-function fillKey(r: { clientId: string; tradeId: string }): string {
-  return `${r.clientId} ${r.tradeId}`;
-}
 
 /** The strategy an algo id or a client id begins with (`<strategy>/<algo>[.<order>]`). */
 function strategyOfId(id: string): string {

@@ -1,0 +1,77 @@
+import { BoundedMap, BoundedSet } from '../domain/bounded.js';
+import type { OrderFilled, VenueReport } from '../domain/orders.js';
+
+/** An order the engine sent that has not ended, as far as the venue's reports tell. */
+export interface WorkingOrder {
+  readonly symbol: string;
+  readonly side: 1 | -1;
+  qty: number;
+  /** The lots its fills have booked. */
+  filled: number;
+}
+
+/**
+ * What a fill is to the books: `fill`, the lots to book (the report itself, or a copy holding only the lots not yet
+ * booked for its order); `duplicate`, a trade id heard before (its order actor knows the id and ignores it);
+ * `counted`, lots the venue's cumulative count (`cumQty`) shows were booked already (a status answer that gave only
+ * the count, then the fill reported live).
+ */
+export type FillTaken = { kind: 'fill'; fill: OrderFilled } | { kind: 'duplicate' } | { kind: 'counted' };
+
+/**
+ * The engine's own account of its orders at the venue, from what it sent and what the venue reported: the orders
+ * working (for pre-trade risk, the checks of a fill, and the cancels after an actor's failure), the trade ids heard
+ * and the lots booked per order. A live run and a resume's replay of the journal feed it the same reports in the
+ * same order, so they reach the same books. The memories of ended orders are bounded: what they guard against (a
+ * repeated report, a late live fill after a count) happens close together in time.
+ */
+export class OrderBook {
+  private readonly working = new Map<string, WorkingOrder>();
+  private readonly tradeIds = new BoundedSet<string>(50_000);
+  private readonly lotsBooked = new BoundedMap<string, number>(50_000);
+
+  /** An order sent to the venue. */
+  sent(clientId: string, order: { symbol: string; side: 1 | -1; qty: number }): void {
+    this.working.set(clientId, { symbol: order.symbol, side: order.side, qty: order.qty, filled: 0 });
+  }
+
+  /** The order, while it works. */
+  get(clientId: string): WorkingOrder | undefined {
+    return this.working.get(clientId);
+  }
+
+  /** The lots still working on one side of a symbol. */
+  workingLots(symbol: string, side: 1 | -1): number {
+    let lots = 0;
+    for (const o of this.working.values()) if (o.symbol === symbol && o.side === side) lots += o.qty - o.filled;
+    return lots;
+  }
+
+  /** Every order still working, forgotten (the engine cancels them). */
+  takeAll(): string[] {
+    const ids = [...this.working.keys()];
+    this.working.clear();
+    return ids;
+  }
+
+  /** A fill as the books take it (see `FillTaken`); the lots it holds are booked for its order. */
+  take(r: OrderFilled): FillTaken {
+    const key = `${r.clientId} ${r.tradeId}`;
+    if (this.tradeIds.has(key)) return { kind: 'duplicate' };
+    this.tradeIds.add(key);
+    const before = this.lotsBooked.get(r.clientId) ?? 0;
+    const qty = r.cumQty === undefined ? r.qty : Math.min(r.qty, r.cumQty - before);
+    if (qty <= 0) return { kind: 'counted' };
+    this.lotsBooked.set(r.clientId, before + qty);
+    return { kind: 'fill', fill: qty === r.qty ? r : { ...r, qty } };
+  }
+
+  /** A report heard (a fill as taken): the order's filled lots and size, and its end. */
+  heard(r: VenueReport): void {
+    const o = this.working.get(r.clientId);
+    if (!o) return;
+    if (r.type === 'order.filled') o.filled += r.qty;
+    if (r.type === 'order.replaced') o.qty = r.qty;
+    if (r.type === 'order.rejected' || r.type === 'order.canceled' || o.filled >= o.qty) this.working.delete(r.clientId);
+  }
+}

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import type { OrderFilled } from '../../src/domain/orders.js';
+import { OrderBook } from '../../src/engine/order-book.js';
+
+const fill = (tradeId: string, qty: number, cumQty?: number): OrderFilled => ({ type: 'order.filled', clientId: 's/1.1', tradeId, symbol: 'RB', side: -1, qty, price: 3208, at: 0, ...(cumQty === undefined ? {} : { cumQty }) });
+const kinds = (book: OrderBook, fills: OrderFilled[]) => fills.map((f) => {
+  const t = book.take(f);
+  return t.kind === 'fill' ? t.fill.qty : t.kind;
+});
+
+describe('the order book takes each fill once, and no lot the venue has counted twice', () => {
+  it('a trade id heard again is a duplicate; fills without a count book as they are', () => {
+    expect(kinds(new OrderBook(), [fill('A', 2), fill('A', 2), fill('B', 1)])).toEqual([2, 'duplicate', 1]);
+  });
+
+  it('a count (cumQty) books only the lots beyond those booked: none (counted), some, or all', () => {
+    // 3 lots booked from a status answer's count (no cumQty of its own), then the live reports it had covered.
+    expect(kinds(new OrderBook(), [fill('O:cum:3', 3), fill('E1', 2, 2), fill('E2', 1, 3), fill('E3', 3, 5), fill('E4', 1, 6)])).toEqual([3, 'counted', 'counted', 2, 1]);
+  });
+
+  it('tracks what works: lots per side until the order fills, is canceled or rejected; a replace resizes it', () => {
+    const book = new OrderBook();
+    book.sent('s/1.1', { symbol: 'RB', side: -1, qty: 5 });
+    book.sent('s/1.2', { symbol: 'RB', side: -1, qty: 2 });
+    book.sent('s/1.3', { symbol: 'HC', side: 1, qty: 4 });
+    book.heard(fill('A', 2));
+    expect([book.workingLots('RB', -1), book.workingLots('RB', 1), book.workingLots('HC', 1)]).toEqual([5, 0, 4]);
+    book.heard({ type: 'order.replaced', clientId: 's/1.1', price: 3207, qty: 3, at: 0 });
+    expect(book.get('s/1.1')).toEqual({ symbol: 'RB', side: -1, qty: 3, filled: 2 });
+    expect(book.workingLots('RB', -1)).toBe(3);
+    book.heard(fill('B', 1));
+    book.heard({ type: 'order.canceled', clientId: 's/1.2', filledQty: 0, at: 0 });
+    expect([book.get('s/1.1'), book.get('s/1.2'), book.workingLots('RB', -1)]).toEqual([undefined, undefined, 0]);
+    expect(book.takeAll()).toEqual(['s/1.3']);
+    expect(book.takeAll()).toEqual([]);
+  });
+});

@@ -20,12 +20,20 @@ interface WorkerFlags {
   nats: string;
   dataRoot?: string;
   ackWait?: number;
+  jobTimeLimit?: number;
   name?: string;
 }
 
 function parseSeconds(v: string): number {
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0.1 || n > 3600) throw new InvalidArgumentError('must be a number of seconds from 0.1 to 3600.');
+  return n;
+}
+
+/** A job's time limit: from 1 s to a week. */
+function parseLimit(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 1 || n > 604_800) throw new InvalidArgumentError('must be a number of seconds from 1 to 604800 (a week).');
   return n;
 }
 
@@ -61,6 +69,7 @@ export function registerWorkerCommand(program: Command, io: Io): void {
     .requiredOption('--nats <url>', 'the NATS server (JetStream on), e.g. nats://127.0.0.1:4222')
     .option('--data-root <dir>', "read the jobs' relative data paths and config files from this folder, and refuse paths outside it (default: the current folder, not confined)")
     .addOption(new Option('--ack-wait <s>', "the ack wait of the workers' shared consumer, seconds: a job whose worker went silent this long goes to another (default: as set, 30 when created)").argParser(parseSeconds))
+    .addOption(new Option('--job-time-limit <s>', 'the longest one job may run, seconds: a run still going then is ended and its row is an error (default 3600)').argParser(parseLimit))
     .option('--name <name>', 'this worker in logs and results (default host:pid)')
     .addHelpText(
       'after',
@@ -91,6 +100,7 @@ async function workerCommand(flags: WorkerFlags, err: NodeJS.WritableStream): Pr
       url: flags.nats,
       ...(flags.dataRoot !== undefined ? { dataRoot: flags.dataRoot } : {}),
       ...(flags.ackWait !== undefined ? { ackWaitMs: Math.round(flags.ackWait * 1000) } : {}),
+      ...(flags.jobTimeLimit !== undefined ? { jobTimeLimitMs: Math.round(flags.jobTimeLimit * 1000) } : {}),
       ...(flags.name !== undefined ? { name: flags.name } : {}),
       log: (line) => err.write(`${line}\n`),
     });

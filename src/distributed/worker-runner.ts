@@ -6,6 +6,9 @@ import { Worker } from 'node:worker_threads';
 import type { SweepJob, SweepRow } from '../backtest/sweep.js';
 import type { ThreadReply } from './worker-thread.js';
 
+/** A job's answer: the thread's, or `timedOut` (ms) when the run outlasted its time limit and was ended. */
+type JobReply = ThreadReply | { timedOut: number };
+
 /** The URL of tsx's ESM register API (what src/backtest/sweep-worker.mjs imports as tsx/esm/api). */
 function tsxApi(): string {
   const pkgFile = createRequire(import.meta.url).resolve('tsx/package.json');
@@ -20,7 +23,7 @@ function tsxApi(): string {
  */
 export class JobThread {
   private worker: Worker | undefined;
-  private pending: { resolve: (r: ThreadReply) => void } | undefined;
+  private pending: { resolve: (r: JobReply) => void } | undefined;
 
   private start(): Worker {
     const fromSource = import.meta.url.endsWith('.ts');
@@ -55,17 +58,31 @@ export class JobThread {
 
   /**
    * Runs one job (one combination). A thread that could not start, or died meanwhile, is a `failed` reply (`start`:
-   * it never started), and the next job gets a new thread.
+   * it never started), and the next job gets a new thread. A run still going after `timeLimitMs` is ended with its
+   * thread (`timedOut`); the next job gets a new thread.
    */
-  run(job: SweepJob): Promise<{ row: SweepRow } | { failed: string; start?: true }> {
+  run(job: SweepJob, timeLimitMs = Infinity): Promise<{ row: SweepRow } | { failed: string; start?: true } | { timedOut: number }> {
     if (this.pending) return Promise.resolve({ failed: 'a job is already running' });
     this.worker ??= this.start();
     const w = this.worker;
     w.ref();
-    return new Promise<ThreadReply>((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
+    return new Promise<JobReply>((resolve) => {
       this.pending = { resolve };
       w.postMessage({ job });
-    }).finally(() => w.unref());
+      if (Number.isFinite(timeLimitMs)) {
+        timer = setTimeout(() => {
+          if (this.pending?.resolve !== resolve) return;
+          this.pending = undefined;
+          if (this.worker === w) this.worker = undefined;
+          resolve({ timedOut: timeLimitMs });
+          void w.terminate();
+        }, timeLimitMs);
+      }
+    }).finally(() => {
+      clearTimeout(timer);
+      w.unref();
+    });
   }
 
   /** Starts the thread now (loading the engine's code takes a moment), so the first job does not wait for it. */

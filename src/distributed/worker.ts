@@ -27,7 +27,16 @@ export interface SweepWorkerOptions {
   log?: (line: string) => void;
   /** How long one pull waits for a job before pulling again, ms (default 2000): also how long a stop may wait on an idle pull. */
   pullMs?: number;
+  /**
+   * The longest one job may run, ms (default one hour): a run still going then is ended and its row is an error,
+   * published as its result, so a job that would never end (a hostile or mistaken config) holds no worker for ever
+   * and goes to no other.
+   */
+  jobTimeLimitMs?: number;
 }
+
+/** The default of `SweepWorkerOptions.jobTimeLimitMs`. */
+export const DEFAULT_JOB_TIME_LIMIT_MS = 3_600_000;
 
 export interface SweepWorkerStats {
   completed: number;
@@ -147,13 +156,19 @@ export class SweepWorker {
       combos: [{ index: 0, params: job.params }],
     };
     let reply;
+    const limit = this.opts.jobTimeLimitMs ?? DEFAULT_JOB_TIME_LIMIT_MS;
     try {
-      reply = await this.thread.run(sweepJob);
+      reply = await this.thread.run(sweepJob, limit);
     } finally {
       clearInterval(heartbeat);
     }
     if (this.current !== m) return; // given back by stop('nak')
     this.current = undefined;
+    if ('timedOut' in reply) {
+      // The run's answer, as a row: given back, it would hold the next worker as long.
+      const error = `the run went past the worker's time limit of ${seconds(limit)} s (legato worker --job-time-limit) and was ended`;
+      reply = { row: { params: job.params, executions: 0, units: 0, pnl: null, maxNakedNotional: '0', nakedNotionalSeconds: '0', meanSlippage: null, error } };
+    }
     if (!('row' in reply)) {
       // Not the run's answer (runSweepJob turns every error of a run into a row) but the thread's failure: the job
       // goes back, to this worker's next thread or another worker; after MAX_DELIVER tries the coordinator gives up.
@@ -229,4 +244,9 @@ export class SweepWorker {
     }
     return { data, source };
   }
+}
+
+/** Milliseconds as seconds, without a trailing fraction when whole. */
+function seconds(ms: number): string {
+  return String(Math.round(ms) / 1000);
 }

@@ -42,6 +42,10 @@ describe('legato worker and --nats: named errors, no server needed', () => {
       err: 'legato: --workers sets the threads of a local sweep; with --nats the runs go to `legato worker` processes: leave one out\n',
     });
     expect(await cli(['worker', '--nats', 'nats://127.0.0.1:1', '--data-root', '/nowhere/at/all'])).toEqual({ code: 2, out: '', err: 'legato: --data-root /nowhere/at/all: no such folder\n' });
+    for (const limit of ['0', '1e9', 'soon']) {
+      const r = await cli(['worker', '--nats', 'nats://127.0.0.1:1', '--job-time-limit', limit]);
+      expect([r.code, r.out, r.err]).toEqual([2, '', `error: option '--job-time-limit <s>' argument '${limit}' is invalid. must be a number of seconds from 1 to 604800 (a week).\n(run legato --help for usage)\n`]);
+    }
   });
 });
 
@@ -122,6 +126,24 @@ describe.skipIf(missing !== undefined)(`sweep workers on NATS JetStream${missing
     await until(() => worker.stats.completed === 6);
     expect(worker.stats).toEqual({ completed: 6, refused: hostile.length, naked: 0 });
     await worker.stop();
+  }, 300_000);
+
+  it('a job that outlasts the worker\'s time limit is ended with its thread; its row is an error, published once, and the worker goes on (was: no limit, a job that never ends held a worker for ever)', async () => {
+    const log: string[] = [];
+    // A limit of 1 ms: no run (a thread's round trip, the engine, the data) ends within it.
+    const strict = await SweepWorker.start({ url: server.url, name: 'strict', jobTimeLimitMs: 1, log: (l) => log.push(l) });
+    const r = await runNatsSweep(config, fixture.configFile, axes, { url: server.url, data: [fixture.data] });
+    expect(r.rows.map((row) => [row.params, row.executions, row.pnl, row.error])).toEqual(
+      local.map((row) => [row.params, 0, null, "the run went past the worker's time limit of 0.001 s (legato worker --job-time-limit) and was ended"]),
+    );
+    await until(() => strict.stats.completed === 6);
+    expect(strict.stats).toEqual({ completed: 6, refused: 0, naked: 0 });
+    expect(log.filter((l) => l.includes('started (delivery 2)'))).toEqual([]);
+    await strict.stop();
+    // A worker with the default limit runs the same sweep in full.
+    const patient = await SweepWorker.start({ url: server.url, name: 'patient' });
+    expect((await runNatsSweep(config, fixture.configFile, axes, { url: server.url, data: [fixture.data] })).rows).toEqual(local);
+    await patient.stop();
   }, 300_000);
 
   it('SIGTERM gives the job in progress back at once and exits 0; another worker runs it without waiting for the ack wait', async () => {

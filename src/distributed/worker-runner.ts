@@ -23,7 +23,8 @@ function tsxApi(): string {
  */
 export class JobThread {
   private worker: Worker | undefined;
-  private pending: { resolve: (r: JobReply) => void } | undefined;
+  /** The job running, and the thread it runs on: a thread ended (timed out, stopped) answers no later job. */
+  private pending: { resolve: (r: JobReply) => void; on: Worker } | undefined;
 
   private start(): Worker {
     const fromSource = import.meta.url.endsWith('.ts');
@@ -39,13 +40,14 @@ export class JobThread {
       })().catch((e) => parentPort.postMessage({ failed: 'the job thread could not start: ' + (e && e.message), start: true }));`;
     const w = new Worker(code, { eval: true, workerData: { target, tsx } });
     w.on('message', (m: ThreadReply | { ready: true }) => {
-      if ('ready' in m) return;
+      if ('ready' in m || this.pending?.on !== w) return;
       const p = this.pending;
       this.pending = undefined;
       p?.resolve(m);
     });
     const lost = (why: string): void => {
       if (this.worker === w) this.worker = undefined;
+      if (this.pending?.on !== w) return;
       const p = this.pending;
       this.pending = undefined;
       p?.resolve({ failed: why });
@@ -68,7 +70,7 @@ export class JobThread {
     w.ref();
     let timer: NodeJS.Timeout | undefined;
     return new Promise<JobReply>((resolve) => {
-      this.pending = { resolve };
+      this.pending = { resolve, on: w };
       w.postMessage({ job });
       if (Number.isFinite(timeLimitMs)) {
         timer = setTimeout(() => {

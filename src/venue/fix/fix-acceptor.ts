@@ -110,6 +110,8 @@ export class FixAcceptor {
   readonly refused: string[] = [];
   /** Messages received from engines, by MsgType (a ResendRequest is '2', a Reject '3'). */
   readonly received = new Map<string, number>();
+  /** The DontKnowTrade messages (35=Q) engines sent: the ExecID, DKReason (127) and Text. */
+  readonly dontKnow: { execId: string; reason: string; text: string }[] = [];
   private readonly Session: ReturnType<typeof sessionClass>;
 
   private constructor(
@@ -469,6 +471,10 @@ export class FixAcceptor {
       case MsgType.MarketDataRequest:
         if (missing(Tag.MDReqID, 'MDReqID')) return;
         return this.marketData(view);
+      case MsgType.DontKnowTrade:
+        // An engine's DK of a report: kept for whoever reads the venue's log (and tests), nothing to answer.
+        this.dontKnow.push({ execId: view.getString(Tag.ExecID) ?? '', reason: view.getString(127) ?? '', text: view.getString(Tag.Text) ?? '' });
+        return;
       default:
         // A message of the dictionary this venue does not serve: an application-level refusal.
         this.send(MsgType.BusinessMessageReject, { RefSeqNum: seq, RefMsgType: msgType, BusinessRejectReason: 3, Text: `this venue does not support MsgType ${msgType}` });

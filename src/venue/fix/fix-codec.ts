@@ -26,6 +26,7 @@ export const MsgType = {
   MarketDataSnapshotFullRefresh: 'W',
   MarketDataRequestReject: 'Y',
   BusinessMessageReject: 'j',
+  DontKnowTrade: 'Q',
   OrderMassStatusRequest: 'AF',
   RequestForPositions: 'AN',
   RequestForPositionsAck: 'AO',

@@ -186,7 +186,7 @@ export class FixVenue implements Venue {
   /** Run after a reconnection, before any live message is delivered (DurableEngine sets it). */
   onReconnected: (() => Promise<void>) | undefined = undefined;
   /** Counts for checks: duplicate reports dropped, messages rejected, quotes off the grid. */
-  readonly counts = { duplicates: 0, rejected: 0, badQuotes: 0, logons: 0, sequenceResumes: 0 };
+  readonly counts = { duplicates: 0, rejected: 0, badQuotes: 0, logons: 0, sequenceResumes: 0, dontKnow: 0 };
   /** Why reconnection stopped for good (a FixSequenceError), else undefined. */
   failure: FixVenueError | undefined = undefined;
 
@@ -807,8 +807,31 @@ export class FixVenue implements Venue {
     }
     if (f.execId) this.execIds.add(f.execId);
     if (meaning.kind === 'none') return;
+    for (const r of meaning.reports) if (r.type === 'order.filled') this.dontKnowIfContradicting(session, f, r);
     for (const r of meaning.reports) if (r.type === 'order.replaced' && replacement && this.chain.get(replacement) === r.clientId) this.confirm(r.clientId, replacement, r.qty);
     for (const r of meaning.reports) this.deliver(sendingTime, () => this.reports$.next(r));
+  }
+
+  /**
+   * A fill whose symbol or side is not its order's is answered DontKnowTrade (35=Q, DKReason A unknown symbol or B
+   * wrong side), the counterparty's cue to look at it. It still goes to the engine, whose report check refuses it by
+   * name (an execution the venue made is the engine's to hear, not this adapter's to drop).
+   */
+  private dontKnowIfContradicting(session: LegatoFixSession, f: FieldsAndMore, r: Extract<VenueReport, { type: 'order.filled' }>): void {
+    const o = this.orders.get(r.clientId);
+    if (o === undefined || (o.symbol === r.symbol && o.side === r.side)) return;
+    this.counts.dontKnow++;
+    session.sendApp(MsgType.DontKnowTrade, {
+      OrderID: f.orderId ?? 'NONE',
+      ExecID: f.execId ?? 'NONE',
+      DKReason: o.symbol !== r.symbol ? 'A' : 'B',
+      Instrument: { Symbol: r.symbol },
+      Side: sideToFix(r.side),
+      OrderQtyData: { OrderQty: f.orderQty ?? this.units.qty(o.symbol, o.qty) },
+      ...(f.lastQty !== null ? { LastQty: f.lastQty } : {}),
+      ...(f.lastPx !== null ? { LastPx: f.lastPx } : {}),
+      Text: `side ${sideToFix(r.side)} of ${r.symbol} is not the order's (side ${sideToFix(o.side)} of ${o.symbol})`,
+    });
   }
 
   private onBook(view: FixView, t: number): void {

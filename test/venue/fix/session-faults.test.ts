@@ -190,6 +190,29 @@ describe('FIX session faults', () => {
     expect(venue.isConnected()).toBe(true);
   });
 
+  it('a fill whose side or symbol is not its order\'s is answered DontKnowTrade (35=Q, DKReason B or A) and still reported, for the engine to refuse by name', async () => {
+    const { acceptor, venue, w } = await pair();
+    take(venue, w, 'dk-1');
+    await until(() => w.fills('dk-1').length === 1, 'the fill');
+    // dk-1 bought RB: a sale of RB, then a fill of HC, reported against it.
+    acceptor.sendRaw('8', { OrderID: 'O-dk', ClOrdID: 'dk-1', ExecID: 'dk-e1', ExecType: 'F', OrdStatus: '2', Instrument: { Symbol: 'RB' }, Side: '2', OrderQty: '10', LastQty: '10', LastPx: '3200', LeavesQty: '0', CumQty: '10', AvgPx: '3200' });
+    acceptor.sendRaw('8', { OrderID: 'O-dk', ClOrdID: 'dk-1', ExecID: 'dk-e2', ExecType: 'F', OrdStatus: '2', Instrument: { Symbol: 'HC' }, Side: '1', OrderQty: '10', LastQty: '10', LastPx: '3300', LeavesQty: '0', CumQty: '10', AvgPx: '3300' });
+    await until(() => acceptor.dontKnow.length === 2, 'two DontKnowTrade');
+    expect(acceptor.dontKnow).toEqual([
+      { execId: 'dk-e1', reason: 'B', text: "side 2 of RB is not the order's (side 1 of RB)" },
+      { execId: 'dk-e2', reason: 'A', text: "side 1 of HC is not the order's (side 1 of RB)" },
+    ]);
+    expect(venue.counts.dontKnow).toBe(2);
+    await until(() => w.fills('dk-1').length === 3, 'both reported');
+    expect(w.fills('dk-1').slice(1).map((r) => (r.type === 'order.filled' ? [r.tradeId, r.symbol, r.side] : null))).toEqual([
+      ['dk-e1', 'RB', -1],
+      ['dk-e2', 'HC', 1],
+    ]);
+    // No session Reject: the messages were sound FIX.
+    expect(acceptor.received.get('3') ?? 0).toBe(0);
+    expect(venue.isConnected()).toBe(true);
+  });
+
   it('a status answer whose AvgPx is no price (CumQty with "abc", 1e300) fails the sync by name; it makes no fill', async () => {
     const { acceptor, venue } = await pair();
     const session = (venue as unknown as { session: { sendApp(t: string, body: Record<string, unknown>): void } }).session;

@@ -674,10 +674,11 @@ function computeFillUpdate(context: AlgoContext, e: LegFilledEvent): Pick<AlgoCo
     maxLegNotional.push(Math.max(x.maxLegNotional[i]!, legNotional));
     notionalNow += legNotional;
   }
-  const dt = x.since === null ? 0 : e.at - x.since;
+  // The venue's stamps need not come in order (a resent report, a status answer's fill): time counts forward only.
+  const dt = x.since === null || e.at < x.since ? 0 : e.at - x.since;
   return {
     orders,
-    fills: { lots, notional, lastPrice, firstAt: before.firstAt ?? e.at, lastAt: e.at },
+    fills: { lots, notional, lastPrice, firstAt: before.firstAt === null || e.at < before.firstAt ? e.at : before.firstAt, lastAt: before.lastAt === null || e.at > before.lastAt ? e.at : before.lastAt },
     exposure: {
       lots: deviation,
       maxLots,
@@ -685,7 +686,7 @@ function computeFillUpdate(context: AlgoContext, e: LegFilledEvent): Pick<AlgoCo
       maxNotional: Math.max(x.maxNotional, notionalNow),
       notionalMs: x.notionalMs + notionalBefore * dt,
       nakedMs: x.nakedMs + (allZero(x.lots) ? 0 : dt),
-      since: e.at,
+      since: x.since === null || e.at > x.since ? e.at : x.since,
     },
   };
 }

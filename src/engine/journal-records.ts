@@ -63,7 +63,7 @@ const execution = z.object({
   slippage: z.string().nullable(),
   legs: list(z.object({ symbol: name, lots: int, avgPrice: z.string().nullable() })),
   residualLots: list(int),
-  exposure: z.object({ maxLots: list(num.min(0)), maxNotional: decimal, maxLegNotional: list(decimal), notionalSeconds: decimal, nakedMs: num.min(0) }),
+  exposure: z.object({ maxLots: list(num.min(0)), maxNotional: decimal, maxLegNotional: list(decimal), notionalSeconds: decimal, nakedMs: num }), // nakedMs: see snapshot-check.ts's exposure
   startedAt: time,
   endedAt: time,
   durationMs: num,

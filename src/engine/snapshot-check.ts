@@ -67,8 +67,10 @@ const exposure = (n: number) =>
     maxLots: perLeg(num.min(0), n),
     maxLegNotional: perLeg(num.min(0), n),
     maxNotional: num.min(0),
-    notionalMs: num.min(0),
-    nakedMs: num.min(0),
+    // Figures of the report, not of the position; builds before 2026-12-03 could count them below 0 (venue stamps out
+    // of order), and their journals still resume.
+    notionalMs: num,
+    nakedMs: num,
     since: time.nullable(),
   });
 

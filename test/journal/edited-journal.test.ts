@@ -98,6 +98,14 @@ describe('a resume from an edited journal (checks recomputed)', () => {
     expect(resumeError(dir)).toBeUndefined();
   });
 
+  it('an algo\'s naked time below 0, as builds before 2026-12-03 could count it (venue stamps out of order), resumes: a figure of the report, not of the position', () => {
+    const { dir } = edited((v) => {
+      algo(v).context.exposure.nakedMs = -18_269;
+      algo(v).context.exposure.notionalMs = -5;
+    });
+    expect(resumeError(dir)).toBeUndefined();
+  });
+
   it('a record of a kind it does not know is let be, its time too (it is not read)', () => {
     const { dir, file } = edited((v) => v.push({ kind: 'future.thing', at: '9999999999999' }));
     const d = DurableEngine.open(config, { dataDir: dir, resume: true, onWarning: () => {} });

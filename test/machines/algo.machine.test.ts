@@ -121,6 +121,19 @@ describe('spread algo: taker entry', () => {
     expect(a.steps).toEqual(['resting:1/0']);
   });
 
+  it('counts naked time forward only: a fill the venue stamps earlier than the last (a resent report, a status answer\'s fill) adds none (was: a negative nakedMs, which the journal then refused on resume)', () => {
+    const a = setupAlgo({ qty: 2 });
+    a.accept('S/1.1');
+    a.fillOrder('S/1.1', 1, 3380, 1_000); // HC +1 naked from 1,000
+    a.fillOrder('S/1.1', 1, 3380, 900); // stamped before the first: HC +2 from 1,000 still
+    a.fillOrder('S/1.2', 1, 3208, 1_500);
+    a.fillOrder('S/1.3', 1, 3208, 1_200); // before the last again: balanced
+    const r = a.result()!;
+    expect(r.status).toBe('completed');
+    expect([r.exposure.nakedMs, r.exposure.since, r.firstFillAt, r.lastFillAt]).toEqual([500, 1_500, 900, 1_500]);
+    expect(r.exposure.notionalMs).toBe(2 * 3379.5 * 10 * 500);
+  });
+
   it('leaves no order actor behind', () => {
     const a = setupAlgo({ qty: 1 });
     a.fillOrder('S/1.1', 1, 3380);

@@ -1,4 +1,4 @@
-import { BoundedMap, BoundedSet } from '../domain/bounded.js';
+import { BoundedMap } from '../domain/bounded.js';
 import type { OrderFilled, VenueReport } from '../domain/orders.js';
 
 /** An order the engine sent that has not ended, as far as the venue's reports tell. */
@@ -27,7 +27,8 @@ export type FillTaken = { kind: 'fill'; fill: OrderFilled } | { kind: 'duplicate
  */
 export class OrderBook {
   private readonly working = new Map<string, WorkingOrder>();
-  private readonly tradeIds = new BoundedSet<string>(50_000);
+  /** The trade ids heard, each with whether its fill was `counted` (never routed: its order actor does not know the id). */
+  private readonly tradeIds = new BoundedMap<string, boolean>(50_000);
   private readonly lotsBooked = new BoundedMap<string, number>(50_000);
 
   /** An order sent to the venue. */
@@ -57,10 +58,12 @@ export class OrderBook {
   /** A fill as the books take it (see `FillTaken`); the lots it holds are booked for its order. */
   take(r: OrderFilled): FillTaken {
     const key = `${r.clientId} ${r.tradeId}`;
-    if (this.tradeIds.has(key)) return { kind: 'duplicate' };
-    this.tradeIds.add(key);
+    const heard = this.tradeIds.get(key);
+    // A repeat of a counted fill is counted again: routed as a duplicate, its order would count the lots it never heard.
+    if (heard !== undefined) return { kind: heard ? 'counted' : 'duplicate' };
     const before = this.lotsBooked.get(r.clientId) ?? 0;
     const qty = r.cumQty === undefined ? r.qty : Math.min(r.qty, r.cumQty - before);
+    this.tradeIds.set(key, qty <= 0);
     if (qty <= 0) return { kind: 'counted' };
     this.lotsBooked.set(r.clientId, before + qty);
     return { kind: 'fill', fill: qty === r.qty ? r : { ...r, qty } };

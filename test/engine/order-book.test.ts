@@ -18,6 +18,10 @@ describe('the order book takes each fill once, and no lot the venue has counted 
     expect(kinds(new OrderBook(), [fill('O:cum:3', 3), fill('E1', 2, 2), fill('E2', 1, 3), fill('E3', 3, 5), fill('E4', 1, 6)])).toEqual([3, 'counted', 'counted', 2, 1]);
   });
 
+  it('a counted fill heard again is counted again, not a duplicate its order actor would take for a new trade id', () => {
+    expect(kinds(new OrderBook(), [fill('O:cum:3', 3), fill('E1', 1, 3), fill('E1', 1, 3), fill('E2', 1, 4), fill('E2', 1, 4)])).toEqual([3, 'counted', 'counted', 1, 'duplicate']);
+  });
+
   it('tracks what works: lots per side until the order fills, is canceled or rejected; a replace resizes it', () => {
     const book = new OrderBook();
     book.sent('s/1.1', { symbol: 'RB', side: -1, qty: 5 });

@@ -248,3 +248,31 @@ describe('a fill reported twice under one trade id', () => {
     expect(s.engine.summary().errors).toEqual([]);
   });
 });
+
+describe('review: a live fill the status answer counted, reported again', () => {
+  it('the repeat is not routed to the order, which never heard its trade id (was: the order counted the lot a second time, its algo hedging one lot short)', async () => {
+    const s = legOut();
+    s.venue.fill('hc-rb/1.2', 2, 3208, 'E1', 2); // heard live
+    // The cancel goes unanswered; the status answer: still open, 3 lots filled, given only as the count.
+    answering(s, (ids) => ids.map((clientId) => ({ clientId, status: 'open', filled: 3, fills: [{ tradeId: 'O9:cum:3', qty: 3, price: 3208, at: s.clock.now() }] })));
+    s.venue.quote('RB', 3206, 3207);
+    s.clock.advance(1000);
+    expect(s.orderState('hc-rb/1.2')).toBe('pendingCancel');
+    s.clock.advance(5000);
+    await new Promise((resolve) => setImmediate(resolve));
+    const filledOf = () => (s.engine.actor.system.get('order:hc-rb/1.2')!.getSnapshot() as { context: { fill: { qty: number } } }).context.fill.qty;
+    expect(filledOf()).toBe(3);
+    // The ExecutionReport the broker had held back (counted), then the same one again (a resend).
+    s.venue.fill('hc-rb/1.2', 1, 3208, 'E2', 3);
+    s.venue.fill('hc-rb/1.2', 1, 3208, 'E2', 3);
+    expect(s.engine.position('hc-rb', 'RB')).toBe(-3);
+    expect(filledOf()).toBe(3);
+    expect(s.engine.summary().counts.duplicateFills).toBe(2);
+    // The cancel confirmed with the venue's 3 lots: the ladder hedges the 2 lots still naked, not 1.
+    const orders = s.venue.submitted.length;
+    s.venue.canceled('hc-rb/1.2', 3);
+    s.pass(1000);
+    expect(s.venue.submitted.slice(orders).map((o) => [o.symbol, o.side, o.qty])).toEqual([['RB', -1, 2]]);
+    expect(s.engine.summary().errors).toEqual([]);
+  });
+});

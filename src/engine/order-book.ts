@@ -29,7 +29,13 @@ export class OrderBook {
   private readonly working = new Map<string, WorkingOrder>();
   /** The trade ids heard, each with whether its fill was `counted` (never routed: its order actor does not know the id). */
   private readonly tradeIds = new BoundedMap<string, boolean>(50_000);
-  private readonly lotsBooked = new BoundedMap<string, number>(50_000);
+  /**
+   * Per order, the lots booked as ranges (lo, hi] of the venue's cumulative count, sorted and disjoint: a fill with
+   * a count (`cumQty`) holds the lots (cumQty - qty, cumQty]; one without (a status answer's count, a venue that
+   * gives none) the lowest lots not booked yet. Fills out of order (a FIX sequence gap, its message resent after the
+   * next one) each book their own lots.
+   */
+  private readonly lotsBooked = new BoundedMap<string, readonly Range[]>(50_000);
 
   /** An order sent to the venue. */
   sent(clientId: string, order: { symbol: string; side: 1 | -1; qty: number }): void {
@@ -61,11 +67,11 @@ export class OrderBook {
     const heard = this.tradeIds.get(key);
     // A repeat of a counted fill is counted again: routed as a duplicate, its order would count the lots it never heard.
     if (heard !== undefined) return { kind: heard ? 'counted' : 'duplicate' };
-    const before = this.lotsBooked.get(r.clientId) ?? 0;
-    const qty = r.cumQty === undefined ? r.qty : Math.min(r.qty, r.cumQty - before);
+    const booked = this.lotsBooked.get(r.clientId) ?? [];
+    const qty = r.cumQty === undefined ? r.qty : r.qty - overlap(booked, r.cumQty - r.qty, r.cumQty);
     this.tradeIds.set(key, qty <= 0);
     if (qty <= 0) return { kind: 'counted' };
-    this.lotsBooked.set(r.clientId, before + qty);
+    this.lotsBooked.set(r.clientId, r.cumQty === undefined ? lowest(booked, qty) : merged([...booked, [r.cumQty - r.qty, r.cumQty]]));
     return { kind: 'fill', fill: qty === r.qty ? r : { ...r, qty } };
   }
 
@@ -77,4 +83,43 @@ export class OrderBook {
     if (r.type === 'order.replaced') o.qty = r.qty;
     if (r.type === 'order.rejected' || r.type === 'order.canceled' || o.filled >= o.qty) this.working.delete(r.clientId);
   }
+}
+
+/** Lots (lo, hi] of an order's cumulative count. */
+type Range = readonly [lo: number, hi: number];
+
+/** How many of the lots (lo, hi] the ranges hold. */
+function overlap(ranges: readonly Range[], lo: number, hi: number): number {
+  let n = 0;
+  for (const [l, h] of ranges) n += Math.max(0, Math.min(hi, h) - Math.max(lo, l));
+  return n;
+}
+
+/** The ranges with the `qty` lowest lots they do not hold added. */
+function lowest(ranges: readonly Range[], qty: number): Range[] {
+  const add: Range[] = [];
+  let at = 0;
+  let left = qty;
+  for (const [l, h] of ranges) {
+    if (left === 0) break;
+    if (l > at) {
+      const n = Math.min(left, l - at);
+      add.push([at, at + n]);
+      left -= n;
+    }
+    at = Math.max(at, h);
+  }
+  if (left > 0) add.push([at, at + left]);
+  return merged([...ranges, ...add]);
+}
+
+/** Ranges sorted, those that touch or overlap made one. */
+function merged(ranges: Range[]): Range[] {
+  const out: [number, number][] = [];
+  for (const [l, h] of ranges.sort((a, b) => a[0] - b[0])) {
+    const last = out.at(-1);
+    if (last !== undefined && l <= last[1]) last[1] = Math.max(last[1], h);
+    else out.push([l, h]);
+  }
+  return out;
 }

@@ -22,6 +22,15 @@ describe('the order book takes each fill once, and no lot the venue has counted 
     expect(kinds(new OrderBook(), [fill('O:cum:3', 3), fill('E1', 1, 3), fill('E1', 1, 3), fill('E2', 1, 4), fill('E2', 1, 4)])).toEqual([3, 'counted', 'counted', 1, 'duplicate']);
   });
 
+  it('counts each lot by where the venue\'s count puts it: fills out of order are each booked, and a count without one fills the lowest lots not booked', () => {
+    // Lot 2, then lot 1 (a sequence gap resent), then lots 3-4 twice under new ids (a hostile repeat).
+    expect(kinds(new OrderBook(), [fill('E2', 1, 2), fill('E1', 1, 1), fill('E3', 2, 4), fill('E3b', 2, 4)])).toEqual([1, 1, 2, 'counted']);
+    // Lots 3-4 heard, then the status answer's count of 4 (2 lots it gives without a count: lots 1-2), then lot 2 and lot 5.
+    expect(kinds(new OrderBook(), [fill('E3', 2, 4), fill('O:cum:4', 2), fill('E2', 1, 2), fill('E5', 1, 5)])).toEqual([2, 2, 'counted', 1]);
+    // Huge counts stay exact; overlapping ranges book only their new lots.
+    expect(kinds(new OrderBook(), [fill('H', 1, Number.MAX_SAFE_INTEGER), fill('A', 3, 3), fill('B', 4, 5), fill('C', 1)])).toEqual([1, 3, 2, 1]);
+  });
+
   it('tracks what works: lots per side until the order fills, is canceled or rejected; a replace resizes it', () => {
     const book = new OrderBook();
     book.sent('s/1.1', { symbol: 'RB', side: -1, qty: 5 });

@@ -276,3 +276,21 @@ describe('review: a live fill the status answer counted, reported again', () => 
     expect(s.engine.summary().errors).toEqual([]);
   });
 });
+
+describe('review: fills of one order arriving out of their CumQty order (a FIX sequence gap: jspurefix delivers the message past the gap, then the resent one)', () => {
+  it('each is booked: the earlier lots are not taken as counted (was: the resent fill of lot 1 dropped as a duplicate, 1 lot sold at the venue never booked nor hedged)', () => {
+    const s = legOut();
+    // Lot 2 first (its ExecutionReport came after the lost one), then lot 1, resent.
+    s.venue.fill('hc-rb/1.2', 1, 3208, 'E2', 2);
+    s.venue.fill('hc-rb/1.2', 1, 3208, 'E1', 1);
+    expect(s.engine.position('hc-rb', 'RB')).toBe(-2);
+    expect(s.engine.summary().counts.duplicateFills).toBe(0);
+    const filled = (s.engine.actor.system.get('order:hc-rb/1.2')!.getSnapshot() as { context: { fill: { qty: number } } }).context.fill.qty;
+    expect(filled).toBe(2);
+    // The rest, in order: the order fills.
+    s.venue.fill('hc-rb/1.2', 3, 3208, 'E3', 5);
+    expect(s.engine.position('hc-rb', 'RB')).toBe(-5);
+    expect(s.orderState('hc-rb/1.2')).toBeUndefined();
+    expect(s.engine.summary().errors).toEqual([]);
+  });
+});

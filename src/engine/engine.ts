@@ -920,6 +920,9 @@ export class Engine {
     if (!UNHEARD_BY_PARENT.has(r.type)) this.flushViews(owner);
     const at = this.clock.now();
     const taken = r.type === 'order.filled' ? this.takeFill(r) : undefined;
+    if (taken?.repeated !== undefined && r.type === 'order.filled') {
+      this.venueFault(`fill ${r.tradeId} of ${r.qty} lots for ${r.clientId} (CumQty ${r.cumQty}) gives again ${taken.repeated} lots other fills of the order reported with their own count: not booked`);
+    }
     if (taken?.kind === 'counted') {
       // Lots the venue's own count already gave (its status answer): journalled as heard, neither booked nor routed.
       this.record({ kind: 'report', at, report: r, routed: false });

@@ -16,7 +16,13 @@ export interface WorkingOrder {
  * `counted`, lots the venue's cumulative count (`cumQty`) shows were booked already (a status answer that gave only
  * the count, then the fill reported live).
  */
-export type FillTaken = { kind: 'fill'; fill: OrderFilled } | { kind: 'duplicate' } | { kind: 'counted' };
+export type FillTaken = ({ kind: 'fill'; fill: OrderFilled } | { kind: 'duplicate' } | { kind: 'counted' }) & {
+  /**
+   * Lots of the fill that other fills of the order already gave with their own count (`cumQty`): a venue's
+   * reports that overlap (its CumQty is not cumulative), not a count it gave first (lots not booked, to be named).
+   */
+  repeated?: number;
+};
 
 /**
  * The engine's own account of its orders at the venue, from what it sent and what the venue reported: the orders
@@ -35,7 +41,7 @@ export class OrderBook {
    * gives none) the lowest lots not booked yet. Fills out of order (a FIX sequence gap, its message resent after the
    * next one) each book their own lots.
    */
-  private readonly lotsBooked = new BoundedMap<string, readonly Range[]>(50_000);
+  private readonly lotsBooked = new BoundedMap<string, { all: readonly Range[]; counted: readonly Range[] }>(50_000);
 
   /** An order sent to the venue. */
   sent(clientId: string, order: { symbol: string; side: 1 | -1; qty: number }): void {
@@ -67,12 +73,20 @@ export class OrderBook {
     const heard = this.tradeIds.get(key);
     // A repeat of a counted fill is counted again: routed as a duplicate, its order would count the lots it never heard.
     if (heard !== undefined) return { kind: heard ? 'counted' : 'duplicate' };
-    const booked = this.lotsBooked.get(r.clientId) ?? [];
-    const qty = r.cumQty === undefined ? r.qty : r.qty - overlap(booked, r.cumQty - r.qty, r.cumQty);
+    const booked = this.lotsBooked.get(r.clientId) ?? { all: [], counted: [] };
+    if (r.cumQty === undefined) {
+      this.tradeIds.set(key, false);
+      this.lotsBooked.set(r.clientId, { all: lowest(booked.all, r.qty), counted: booked.counted });
+      return { kind: 'fill', fill: r };
+    }
+    const range: Range = [r.cumQty - r.qty, r.cumQty];
+    const qty = r.qty - overlap(booked.all, ...range);
+    const repeated = overlap(booked.counted, ...range);
+    const said = repeated > 0 ? { repeated } : {};
     this.tradeIds.set(key, qty <= 0);
-    if (qty <= 0) return { kind: 'counted' };
-    this.lotsBooked.set(r.clientId, r.cumQty === undefined ? lowest(booked, qty) : merged([...booked, [r.cumQty - r.qty, r.cumQty]]));
-    return { kind: 'fill', fill: qty === r.qty ? r : { ...r, qty } };
+    this.lotsBooked.set(r.clientId, { all: merged([...booked.all, range]), counted: merged([...booked.counted, range]) });
+    if (qty <= 0) return { kind: 'counted', ...said };
+    return { kind: 'fill', fill: qty === r.qty ? r : { ...r, qty }, ...said };
   }
 
   /** A report heard (a fill as taken): the order's filled lots and size, and its end. */

@@ -294,3 +294,29 @@ describe('review: fills of one order arriving out of their CumQty order (a FIX s
     expect(s.engine.summary().errors).toEqual([]);
   });
 });
+
+describe('review: a venue whose CumQty repeats lots other live fills already gave (a broker sending each execution\'s own quantity as CumQty)', () => {
+  it('the lots it does not book are named (was: dropped as duplicates without a word, the order and its hedge short of the venue)', () => {
+    const s = legOut();
+    s.venue.fill('hc-rb/1.2', 2, 3208, 'E1', 2);
+    s.venue.fill('hc-rb/1.2', 2, 3208, 'E2', 2);
+    s.venue.fill('hc-rb/1.2', 2, 3208, 'E3', 3);
+    expect(s.engine.position('hc-rb', 'RB')).toBe(-3);
+    expect(s.engine.summary().errors).toEqual([
+      'venue: fill E2 of 2 lots for hc-rb/1.2 (CumQty 2) gives again 2 lots other fills of the order reported with their own count: not booked',
+      'venue: fill E3 of 2 lots for hc-rb/1.2 (CumQty 3) gives again 1 lots other fills of the order reported with their own count: not booked',
+    ]);
+  });
+
+  it('a status answer\'s count that the held-back live fills then give is not named', async () => {
+    const s = legOut();
+    s.venue.fill('hc-rb/1.2', 2, 3208, 'E1', 2);
+    answering(s, (ids) => ids.map((clientId) => ({ clientId, status: 'open', filled: 3, fills: [{ tradeId: 'O9:cum:3', qty: 3, price: 3208, at: s.clock.now() }] })));
+    s.venue.quote('RB', 3206, 3207);
+    s.clock.advance(6000);
+    await new Promise((resolve) => setImmediate(resolve));
+    s.venue.fill('hc-rb/1.2', 1, 3208, 'E2', 3);
+    expect(s.engine.position('hc-rb', 'RB')).toBe(-3);
+    expect(s.engine.summary().errors).toEqual([]);
+  });
+});

@@ -133,8 +133,10 @@ function fillsInDoubt(host: ChaseHost, clientId: string, before: HeardOrder, for
   if (counted === null) return;
   const now = host.orderSnapshot(clientId);
   const heard = now === undefined ? before.filled : heardOf(now).filled;
-  if (heard >= counted) return;
+  // The count the order waits for now: the cancel's, or the one the answer restated (higher, or lower than the cancel's
+  // but still above the fills heard).
+  const awaited = now === undefined ? null : heardOf(now).venueFilled;
   const head = `order ${clientId} was canceled with ${counted} lots filled, ${heard} of them reported`;
-  if (forgotten !== undefined) host.fault(`${head}; its status answer now gives no more (${forgotten}): ${counted - heard} lots in doubt, taken as unfilled`);
-  else if (now !== undefined && heardOf(now).venueFilled === counted) host.fault(`${head}; its status answer gives no more: the order waits for them`);
+  if (forgotten !== undefined && heard < counted) host.fault(`${head}; its status answer now gives no more (${forgotten}): ${counted - heard} lots in doubt, taken as unfilled`);
+  else if (awaited !== null && heard < awaited) host.fault(`${head}; its status answer ${awaited === counted ? '' : `counts ${awaited} and `}gives no more: the order waits for them`);
 }

@@ -333,3 +333,21 @@ describe('review: a venue whose CumQty repeats lots other live fills already gav
     expect(s.engine.summary().errors).toEqual([]);
   });
 });
+
+describe('review: a status answer restating another count, with no fills for it', () => {
+  it.each([
+    [3, 'order hc-rb/1.2 was canceled with 2 lots filled, 0 of them reported; its status answer counts 3 and gives no more: the order waits for them'],
+    [1, 'order hc-rb/1.2 was canceled with 2 lots filled, 0 of them reported; its status answer counts 1 and gives no more: the order waits for them'],
+  ])('count %i: the order that waits on is named once (was: it waited for ever without a word)', async (restated, message) => {
+    const s = legOut();
+    answering(s, (ids) => ids.map((clientId) => ({ clientId, status: 'canceled', filled: restated, fills: [] })));
+    s.pass(1000);
+    s.venue.canceled('hc-rb/1.2', 2);
+    s.pass(5000);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(s.orderState('hc-rb/1.2')).toBe('awaitingFills');
+    s.pass(20_000);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(s.engine.summary().errors).toEqual([`venue: ${message}`]);
+  });
+});

@@ -127,13 +127,27 @@ function lowest(ranges: readonly Range[], qty: number): Range[] {
   return merged([...ranges, ...add]);
 }
 
-/** Ranges sorted, those that touch or overlap made one. */
+/**
+ * The most ranges an order keeps: a venue's fills leave gaps in its count only out of order (a sequence gap resent),
+ * a few at a time. A hostile venue's count with a gap at every fill would make each fill cost as much as all before
+ * it; past this many the two ranges closest together are made one (the lots between them taken as booked: a fill
+ * that gives them later is then counted, and named where other fills gave them with their count).
+ */
+const MAX_RANGES = 64;
+
+/** Ranges sorted, those that touch or overlap made one (at most MAX_RANGES). */
 function merged(ranges: Range[]): Range[] {
   const out: [number, number][] = [];
   for (const [l, h] of ranges.sort((a, b) => a[0] - b[0])) {
     const last = out.at(-1);
     if (last !== undefined && l <= last[1]) last[1] = Math.max(last[1], h);
     else out.push([l, h]);
+  }
+  while (out.length > MAX_RANGES) {
+    let at = 0;
+    for (let i = 1; i < out.length - 1; i++) if (out[i + 1]![0] - out[i]![1] < out[at + 1]![0] - out[at]![1]) at = i;
+    out[at]![1] = out[at + 1]![1];
+    out.splice(at + 1, 1);
   }
   return out;
 }

@@ -9,10 +9,15 @@ import type { VenueReport } from '../domain/orders.js';
 export function reportProblem(r: VenueReport): string | undefined {
   if (typeof r !== 'object' || r === null) return 'is not an object';
   if (typeof r.clientId !== 'string' || r.clientId.length === 0) return 'has no client id';
+  if (r.clientId.length > MAX_ID) return `client id of ${r.clientId.length} characters is longer than ${MAX_ID}`;
   if (!Number.isFinite(r.at)) return `at ${String(r.at)} is not a time`;
   switch (r.type) {
     case 'order.filled':
       if (typeof r.tradeId !== 'string' || r.tradeId.length === 0) return 'has no trade id';
+      if (r.tradeId.length > MAX_ID) return `trade id of ${r.tradeId.length} characters is longer than ${MAX_ID}`;
+      if (typeof r.symbol !== 'string' || r.symbol.length === 0) return 'has no symbol';
+      if (r.symbol.length > MAX_ID) return `symbol of ${r.symbol.length} characters is longer than ${MAX_ID}`;
+      if (r.liquidity !== undefined && r.liquidity !== 'maker' && r.liquidity !== 'taker') return `liquidity ${JSON.stringify(String(r.liquidity)).slice(0, 40)} is neither maker nor taker`;
       if (r.side !== 1 && r.side !== -1) return `side ${String(r.side)} is neither 1 (buy) nor -1 (sell)`;
       if (!lots(r.qty)) return `qty ${String(r.qty)} is not a whole number of lots above 0`;
       if (!Number.isSafeInteger(r.price)) return `price ${String(r.price)} is not a whole number of ticks`;
@@ -34,6 +39,9 @@ export function reportProblem(r: VenueReport): string | undefined {
       return `type ${String((r as { type: unknown }).type)} is not a report the engine knows`;
   }
 }
+
+/** The longest id or symbol a report may carry: what the journal holds a resume to (journal-check.ts `name`). */
+const MAX_ID = 512;
 
 /** A whole number of lots above 0. */
 function lots(v: number): boolean {

@@ -132,6 +132,10 @@ describe('reports whose numbers are not lots or ticks', () => {
     { name: 'a fractional price', change: { price: 3380.5 }, says: 'price 3380.5 is not a whole number of ticks' },
     { name: 'side 0', change: { side: 0 }, says: 'side 0 is neither 1 (buy) nor -1 (sell)' },
     { name: 'no trade id', change: { tradeId: '' }, says: 'has no trade id' },
+    // What the journal holds a resume to (journal-records.ts): accepted live, such a fill made the resume refuse the journal.
+    { name: 'a trade id of 600 characters', change: { tradeId: 'T'.repeat(600) }, says: 'trade id of 600 characters is longer than 512' },
+    { name: 'liquidity "sometimes"', change: { liquidity: 'sometimes' }, says: 'liquidity "sometimes" is neither maker nor taker' },
+    { name: 'a symbol of 600 characters', change: { symbol: 'S'.repeat(600) }, says: 'symbol of 600 characters is longer than 512' },
   ];
   for (const b of bad) {
     it(`a fill with ${b.name} is refused by name, neither booked nor routed, and the sound report after it counts`, () => {

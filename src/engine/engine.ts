@@ -31,7 +31,7 @@ import { venueReplaces } from './capabilities.js';
 import { AlgoRecords } from './algo-records.js';
 import { StrategyLegs } from './strategy-legs.js';
 import { amountText } from './step-text.js';
-import { reportProblem } from './report-check.js';
+import { cumQtyProblem, reportProblem } from './report-check.js';
 import { OrderBook, type FillTaken } from './order-book.js';
 import { chaseOrder, type ChaseHost } from './order-status.js';
 import { parseManualOrder, parseTarget, parseTriggerUpdate, triggerText, type ControlAction, type ControlOptions, type ControlRefusal, type ControlResult, type ManualAlgoRequest, type TriggerUpdate } from './desk-requests.js';
@@ -902,12 +902,19 @@ export class Engine {
     }, 0);
   }
 
-  private onReport(r: VenueReport): void {
+  private onReport(report: VenueReport): void {
+    let r = report;
     const problem = reportProblem(r);
     if (problem !== undefined) {
       // Neither booked nor routed: the order it names waits for a sound report (or its own timers).
       this.venueFault(`report ${String(r?.type)} for ${String(r?.clientId)} refused: ${problem}`);
       return;
+    }
+    const badCount = r.type === 'order.filled' ? cumQtyProblem(r) : undefined;
+    if (badCount !== undefined && r.type === 'order.filled') {
+      const { cumQty: _unsound, ...fill } = r;
+      this.venueFault(`fill ${r.tradeId} for ${r.clientId} booked without its count: ${badCount}`);
+      r = fill;
     }
     // The working order a fill names, if the engine sent it and it has not ended.
     const working = r.type === 'order.filled' ? this.book.get(r.clientId) : undefined;

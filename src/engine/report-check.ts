@@ -1,4 +1,4 @@
-import type { VenueReport } from '../domain/orders.js';
+import type { OrderFilled, VenueReport } from '../domain/orders.js';
 
 /**
  * What is wrong with a venue's report, or undefined when it is sound. The `Venue` port carries integer ticks and
@@ -21,7 +21,6 @@ export function reportProblem(r: VenueReport): string | undefined {
       if (r.side !== 1 && r.side !== -1) return `side ${String(r.side)} is neither 1 (buy) nor -1 (sell)`;
       if (!lots(r.qty)) return `qty ${String(r.qty)} is not a whole number of lots above 0`;
       if (!Number.isSafeInteger(r.price)) return `price ${String(r.price)} is not a whole number of ticks`;
-      if (r.cumQty !== undefined && !(Number.isSafeInteger(r.cumQty) && r.cumQty >= r.qty)) return `cumQty ${String(r.cumQty)} is not a whole number of lots at least its qty ${r.qty}`;
       return undefined;
     case 'order.canceled':
       if (!(Number.isSafeInteger(r.filledQty) && r.filledQty >= 0)) return `filledQty ${String(r.filledQty)} is not a whole number of lots`;
@@ -38,6 +37,15 @@ export function reportProblem(r: VenueReport): string | undefined {
     default:
       return `type ${String((r as { type: unknown }).type)} is not a report the engine knows`;
   }
+}
+
+/**
+ * What is wrong with a sound fill's `cumQty`, or undefined when it is absent or sound. Unlike the rest of a report it
+ * does not refuse the fill (an execution the venue made): the engine books the fill without it, and names it.
+ */
+export function cumQtyProblem(r: OrderFilled): string | undefined {
+  if (r.cumQty === undefined || (Number.isSafeInteger(r.cumQty) && r.cumQty >= r.qty)) return undefined;
+  return `cumQty ${String(r.cumQty).slice(0, 40)} is not a whole number of lots at least its qty ${r.qty}`;
 }
 
 /** The longest id or symbol a report may carry: what the journal holds a resume to (journal-check.ts `name`). */

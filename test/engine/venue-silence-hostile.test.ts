@@ -152,11 +152,17 @@ describe('a live fill the status answer already counted (a FIX broker answering 
     expect(s.engine.summary().errors).toEqual(['venue: fill E3 of -2 RB for hc-rb/1.2, an order no longer working: its algo hc-rb/1 hedges it']);
   });
 
-  it('a fill whose CumQty is below its own lots is refused, named', () => {
+  it('a fill whose CumQty is no count of its lots (below them, fractional) is booked without it, the count named (an execution the venue made is not refused for it)', () => {
     const s = legOut();
     s.venue.fill('hc-rb/1.2', 2, 3208, 'E1', 1);
-    expect(s.engine.position('hc-rb', 'RB')).toBe(0);
-    expect(s.engine.summary().errors).toEqual(['venue: report order.filled for hc-rb/1.2 refused: cumQty 1 is not a whole number of lots at least its qty 2']);
+    s.venue.fill('hc-rb/1.2', 1, 3208, 'E2', 2.5);
+    expect(s.engine.position('hc-rb', 'RB')).toBe(-3);
+    expect(s.engine.summary().errors).toEqual([
+      'venue: fill E1 for hc-rb/1.2 booked without its count: cumQty 1 is not a whole number of lots at least its qty 2',
+      'venue: fill E2 for hc-rb/1.2 booked without its count: cumQty 2.5 is not a whole number of lots at least its qty 1',
+    ]);
+    // Journalled as booked: without the count (the journal holds a resume to sound counts).
+    expect(s.records.filter((r) => r.kind === 'report' && r.report.type === 'order.filled' && r.report.clientId === 'hc-rb/1.2').map((r) => (r.kind === 'report' ? 'cumQty' in r.report : null))).toEqual([false, false]);
   });
 });
 

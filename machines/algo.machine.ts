@@ -123,6 +123,16 @@ export interface AlgoInput {
   market: MarketView | null;
 }
 
+/**
+ * The launch of a dormant algo (DESIGN §7: actors on the hot path are reused, not spawned): its strategy spawns it
+ * ahead, under the id it will have, and a launch is this event, carrying the spec and the view it is launched on.
+ */
+export interface AlgoLaunchedEvent {
+  type: 'algo.launched';
+  spec: AlgoSpec;
+  market: MarketView | null;
+}
+
 interface WorkingOrder {
   ref: ActorRefFrom<typeof orderMachine>;
   /** The child's id (a reused slot, `o1`, `o2`, …). */
@@ -228,6 +238,7 @@ export interface LadderStepReport {
 
 export type AlgoEvent =
   | { type: 'spread.quoted'; view: MarketView }
+  | AlgoLaunchedEvent
   /** The algo's own: sent to itself once its start has been reported (see `starting`). */
   | { type: 'algo.started' }
   /** Stop; `policy: 'unwind'` (the kill switch's flatten) unwinds a leg-out whatever the configured stop policy. */
@@ -752,6 +763,40 @@ const closesOnStopOrUnwind = {
   on: { 'stop.requested': { ...toHalted('stopRequested'), actions: [{ type: 'noteReason', params: { reason: 'stopRequested' } }, 'applyStopPolicy'] } },
 } as const;
 
+/** An algo's context at its launch (and, dormant, until its launch: the spec then is its strategy's template under its id). */
+function initialContext(input: AlgoInput): AlgoContext {
+  return {
+    spec: input.spec,
+    market: input.market,
+    latest: input.market,
+    sessionOpen: true,
+    fills: {
+      lots: input.spec.carried ? [...input.spec.carried] : input.spec.tradingMultipliers.map(() => 0),
+      notional: input.spec.tradingMultipliers.map(() => 0),
+      lastPrice: input.spec.tradingMultipliers.map(() => 0),
+      firstAt: null,
+      lastAt: null,
+    },
+    orders: {},
+    seq: 0,
+    entry: { pricedAt: null, quoted: null, closed: false },
+    ladder: { mode: 'rest', arrival: input.spec.tradingMultipliers.map(() => null), policy: input.spec.purpose === 'flatten' ? 'unwind' : 'complete' },
+    reason: null,
+    status: null,
+    exposure: {
+      // A flatten may take over legs that are not balanced (a residual, stray fills): naked from its start.
+      lots: input.spec.carried ? nakedDeviation(input.spec.carried, input.spec.tradingMultipliers) : input.spec.tradingMultipliers.map(() => 0),
+      maxLots: input.spec.carried ? nakedDeviation(input.spec.carried, input.spec.tradingMultipliers).map(abs) : input.spec.tradingMultipliers.map(() => 0),
+      maxLegNotional: input.spec.tradingMultipliers.map(() => 0),
+      maxNotional: 0,
+      notionalMs: 0,
+      nakedMs: 0,
+      since: null,
+    },
+    counts: { orders: 0, reprices: 0, rejects: 0, ladderSteps: 0 },
+  };
+}
+
 export const algoMachine = setup({
   types: {
     context: {} as AlgoContext,
@@ -763,6 +808,8 @@ export const algoMachine = setup({
   actions: {
     /** Effect: the engine records the start (journal, metrics), with the view it was launched on (its cause). */
     reportStarted: (_: unknown, _params: { spec: AlgoSpec; market: MarketView | null }) => {},
+    /** A dormant algo launched: its context as the launch's spec and view make it. */
+    launch: assign(({ event }) => (event.type === 'algo.launched' ? initialContext({ spec: event.spec, market: event.market }) : {})),
     /** Goes on from `starting` once the start has been reported: the event arrives after this macrostep's actions. */
     proceed: sendTo(({ self }) => self, { type: 'algo.started' }),
     /** Effect: the engine records the result (journal, metrics, executions stream). */
@@ -998,37 +1045,7 @@ export const algoMachine = setup({
   },
 }).createMachine({
   id: 'algo',
-  context: ({ input }) => ({
-    spec: input.spec,
-    market: input.market,
-    latest: input.market,
-    sessionOpen: true,
-    fills: {
-      lots: input.spec.carried ? [...input.spec.carried] : input.spec.tradingMultipliers.map(() => 0),
-      notional: input.spec.tradingMultipliers.map(() => 0),
-      lastPrice: input.spec.tradingMultipliers.map(() => 0),
-      firstAt: null,
-      lastAt: null,
-    },
-    orders: {},
-    seq: 0,
-    entry: { pricedAt: null, quoted: null, closed: false },
-    ladder: { mode: 'rest', arrival: input.spec.tradingMultipliers.map(() => null), policy: input.spec.purpose === 'flatten' ? 'unwind' : 'complete' },
-    reason: null,
-    status: null,
-    exposure: {
-      // A flatten may take over legs that are not balanced (a residual, stray fills): naked from its start.
-      lots: input.spec.carried ? nakedDeviation(input.spec.carried, input.spec.tradingMultipliers) : input.spec.tradingMultipliers.map(() => 0),
-      maxLots: input.spec.carried ? nakedDeviation(input.spec.carried, input.spec.tradingMultipliers).map(abs) : input.spec.tradingMultipliers.map(() => 0),
-      maxLegNotional: input.spec.tradingMultipliers.map(() => 0),
-      maxNotional: 0,
-      notionalMs: 0,
-      nakedMs: 0,
-      since: null,
-    },
-    counts: { orders: 0, reprices: 0, rejects: 0, ladderSteps: 0 },
-  }),
-  entry: { type: 'reportStarted', params: ({ context }) => ({ spec: context.spec, market: context.market }) },
+  context: ({ input }) => initialContext(input),
   on: {
     // Between the window's close and its next open the algo prices from nothing, so the ladder pauses and
     // no order goes out, whatever quote arrives.
@@ -1040,8 +1057,19 @@ export const algoMachine = setup({
     'order.replaced': { actions: 'noteReplaced' },
     'order.replaceFailed': { actions: 'unmarkReplacing' },
   },
-  initial: 'starting',
+  // Spawned ahead by its strategy, the algo waits dormant (no timers, no orders, no records) for its launch.
+  initial: 'dormant',
   states: {
+    // The launch is an event: the algo takes the spec and view it carries and reports its start (in this macrostep,
+    // whose actions run as it transitions: the algo is already running), then goes on as it always did.
+    dormant: {
+      on: {
+        'algo.launched': {
+          target: 'starting',
+          actions: ['launch', { type: 'reportStarted', params: ({ context }) => ({ spec: context.spec, market: context.market }) }],
+        },
+      },
+    },
     // Records in causal order: XState starts a child spawned in an actor's first macrostep before it runs that
     // macrostep's actions (the root's entry `reportStarted` included), so an order sent then would be recorded
     // before its algo's start. The first macrostep only reports the start; the event the algo sends itself

@@ -1,4 +1,4 @@
-import { assign, setup, stopChild, type ActorRefFrom } from 'xstate';
+import { assign, sendTo, setup, stopChild, type ActorRefFrom } from 'xstate';
 import { hedgedUnits, isBalanced } from '../src/domain/position.js';
 import type { MarketView, SpreadQuote } from '../src/domain/quote.js';
 import type { Triggers } from '../src/domain/triggers.js';
@@ -47,7 +47,14 @@ export interface StrategyContext {
   /** Signed lots per leg held by this strategy; the spread position is the hedged part of these. */
   legLots: number[];
   market: MarketView | null;
+  /** The running algo (null when none runs: the dormant one below is not running). */
   algo: { id: string; purpose: Purpose; ref: ActorRefFrom<typeof algoMachine> } | null;
+  /**
+   * The next algo, spawned ahead and dormant under the id it will have (`<name>/<seq + 1>`, child id `algo`), so that a
+   * launch is an event to it, not a spawn (DESIGN §7). Spawned when an algo ends; absent (undefined or null) before
+   * the first launch, while an algo runs, and in snapshots written before it existed: a launch then spawns one.
+   */
+  next?: ActorRefFrom<typeof algoMachine> | null;
   seq: number;
   /** True while the session window is open and not closing. */
   gateOpen: boolean;
@@ -112,13 +119,13 @@ const positionAfter = (c: StrategyContext, e: AlgoDoneEvent): number => hedgedUn
  * there is nothing to forward the view to; a view that launches nothing is the root's (stored, forwarded).
  */
 const launchOnView = (purpose: TriggerPurpose) =>
-  ({ guard: { type: 'viewWants', params: { purpose } }, target: 'working', actions: ['storeMarket', { type: 'launchAlgo', params: { purpose } }] }) as const;
+  ({ guard: { type: 'viewWants', params: { purpose } }, target: 'working', actions: ['storeMarket', { type: 'launchAlgo', params: { purpose } }, 'sendLaunch'] }) as const;
 
 /** The guard that a held view reaches a purpose's trigger. */
 const WANTS = { longEntry: 'wantsLongEntry', longExit: 'wantsLongExit', shortEntry: 'wantsShortEntry', shortExit: 'wantsShortExit' } as const;
 
 /** A launch on the view already held (eventless: after an algo ends, after a resume). */
-const launchOnHeld = <P extends TriggerPurpose>(purpose: P) => ({ guard: WANTS[purpose], target: 'working', actions: { type: 'launchAlgo', params: { purpose } } }) as const;
+const launchOnHeld = <P extends TriggerPurpose>(purpose: P) => ({ guard: WANTS[purpose], target: 'working', actions: [{ type: 'launchAlgo', params: { purpose } }, 'sendLaunch'] }) as const;
 
 /**
  * The tag of an idle state that launches `purpose` at its trigger. An idle state's decisions read a view only
@@ -150,14 +157,14 @@ const idleLaunching = <A extends TriggerPurpose, B extends TriggerPurpose>(first
   ({
     tags: [WATCHES[first], WATCHES[second]],
     on: {
-      'manual.requested': { guard: 'canStartManual', target: 'working', actions: 'launchManual' },
+      'manual.requested': { guard: 'canStartManual', target: 'working', actions: ['launchManual', 'sendLaunch'] },
       'spread.quoted': [launchOnView(first), launchOnView(second)],
     },
     always: [launchOnHeld(first), launchOnHeld(second)],
   }) as const;
 
 /** What the strategy does with an ended algo, wherever it goes next. */
-const algoEnded = ['applyResult', 'pauseWhenUnsafe', 'stopEndedAlgo', 'forgetAlgo'] as const;
+const algoEnded = ['applyResult', 'pauseWhenUnsafe', 'stopEndedAlgo', 'forgetAlgo', 'spawnNext'] as const;
 
 /** What the strategy does with stray lots (`leg.stray`): count them, and pause if its legs are no longer balanced. */
 const strayCounted = ['applyStray', 'pauseWhenNaked'] as const;
@@ -254,6 +261,42 @@ export function withView(view: MarketView | null): Partial<StrategyContext> {
   return { market: view };
 }
 
+/** What an action's `spawn` needs here: the algo by name, with its child id, system id and input. */
+type AlgoSpawner = (systemId: string, input: { spec: AlgoSpec; market: MarketView | null }) => ActorRefFrom<typeof algoMachine>;
+
+/** The next algo, dormant: its id is known (`<name>/<seq + 1>`), its spec is the template under that id until its launch. */
+function spawnDormant(c: StrategyContext, spawn: AlgoSpawner): ActorRefFrom<typeof algoMachine> {
+  const id = `${c.spec.name}/${c.seq + 1}`;
+  const a = c.spec.algo;
+  const activeLeg = a.activeLeg ?? a.tradingMultipliers.findIndex((tm) => tm !== 0);
+  const spec = algoSpec(a, { activeLeg, id, strategy: c.spec.name, purpose: 'manual', side: 1, qty: 1, limit: 0 });
+  return spawn(`algo:${id}`, { spec, market: null });
+}
+
+/** A launch: the next algo (the dormant one, else one spawned dormant now) becomes the running one. */
+function launched(c: StrategyContext, spawn: AlgoSpawner, purpose: Purpose): Partial<StrategyContext> {
+  const ref = c.next ?? spawnDormant(c, spawn);
+  const seq = c.seq + 1;
+  return { seq, next: null, algo: { id: `${c.spec.name}/${seq}`, purpose, ref } };
+}
+
+/** The spec of the algo just launched (`context.algo`), for its purpose: the trigger's, a flatten's or the operator's. */
+function launchSpec(c: StrategyContext, e: StrategyEvent): AlgoSpec {
+  const { id, purpose } = c.algo!;
+  const strategy = c.spec.name;
+  const a = c.spec.algo;
+  if (purpose === 'manual') {
+    const o = (e as Extract<StrategyEvent, { type: 'manual.requested' }>).order;
+    return algoSpec(a, { kind: o.kind, activeLeg: chooseActiveLeg(c, o.kind), id, strategy, purpose, side: o.side, qty: o.qty, limit: o.limit });
+  }
+  if (purpose === 'flatten') {
+    const activeLeg = a.tradingMultipliers.findIndex((tm) => tm !== 0);
+    return algoSpec(a, { kind: 'taker', activeLeg, id, strategy, purpose, side: position(c) > 0 ? -1 : 1, qty: 0, limit: 0, carried: [...c.legLots] });
+  }
+  const { side, qty, limit } = orderFor(c, purpose);
+  return algoSpec(a, { activeLeg: chooseActiveLeg(c), id, strategy, purpose, side, qty, limit });
+}
+
 export const strategyMachine = setup({
   types: {
     context: {} as StrategyContext,
@@ -307,36 +350,25 @@ export const strategyMachine = setup({
      * book: the view the strategy holds may be old (an idle strategy hears only the views that change a decision),
      * and from now on it is sent every view, the first of which the algo prices from.
      */
-    launchManual: assign(({ context, event, spawn }) => {
-      if (event.type !== 'manual.requested') return {};
-      const seq = context.seq + 1;
-      const id = `${context.spec.name}/${seq}`;
-      const o = event.order;
-      const spec: AlgoSpec = algoSpec(context.spec.algo, { kind: o.kind, activeLeg: chooseActiveLeg(context, o.kind), id, strategy: context.spec.name, purpose: 'manual', side: o.side, qty: o.qty, limit: o.limit });
-      const ref = spawn('algo', { id: 'algo', systemId: `algo:${id}`, input: { spec, market: null } });
-      return { seq, algo: { id, purpose: 'manual' as const, ref } };
-    }),
+    /**
+     * A manual algo, the strategy's child like its own (so its fills count toward the position). It starts from no
+     * book: the view the strategy holds may be old (an idle strategy hears only the views that change a decision),
+     * and from now on it is sent every view, the first of which the algo prices from.
+     */
+    launchManual: assign(({ context, spawn }) => launched(context, (systemId, input) => spawn('algo', { id: 'algo', systemId, input }), 'manual')),
     unpause: assign({ paused: false }),
     /** Flatten: an algo that takes over the strategy's leg lots and unwinds every leg to 0 at the far touch. */
-    launchFlatten: assign(({ context, spawn }) => {
-      const seq = context.seq + 1;
-      const id = `${context.spec.name}/${seq}`;
-      const a = context.spec.algo;
-      const activeLeg = a.tradingMultipliers.findIndex((tm) => tm !== 0);
-      const spec: AlgoSpec = algoSpec(a, { kind: 'taker', activeLeg, id, strategy: context.spec.name, purpose: 'flatten', side: position(context) > 0 ? -1 : 1, qty: 0, limit: 0, carried: [...context.legLots] });
-      const ref = spawn('algo', { id: 'algo', systemId: `algo:${id}`, input: { spec, market: context.market } });
-      return { seq, algo: { id, purpose: 'flatten' as const, ref } };
-    }),
-    launchAlgo: assign(({ context, spawn }, params: { purpose: TriggerPurpose }) => {
-      const seq = context.seq + 1;
-      const id = `${context.spec.name}/${seq}`;
-      const { side, qty, limit } = orderFor(context, params.purpose);
-      const spec: AlgoSpec = algoSpec(context.spec.algo, { activeLeg: chooseActiveLeg(context), id, strategy: context.spec.name, purpose: params.purpose, side, qty, limit });
-      // One algo at a time, so its child id is always `algo` (XState names the done event after it, and a
-      // machine remembers every event type it has seen); the systemId carries the algo's own id.
-      const ref = spawn('algo', { id: 'algo', systemId: `algo:${id}`, input: { spec, market: context.market } });
-      return { seq, algo: { id, purpose: params.purpose, ref } };
-    }),
+    launchFlatten: assign(({ context, spawn }) => launched(context, (systemId, input) => spawn('algo', { id: 'algo', systemId, input }), 'flatten')),
+    launchAlgo: assign(({ context, spawn }, params: { purpose: TriggerPurpose }) => launched(context, (systemId, input) => spawn('algo', { id: 'algo', systemId, input }), params.purpose)),
+    /**
+     * The launch itself: the running algo (the dormant one, now the strategy's) hears its spec and view. XState relays
+     * it once this macrostep's snapshot is set, where it used to start a newly spawned algo, so the records keep their
+     * order (the strategy's transition, then the algo's start, then its orders).
+     */
+    sendLaunch: sendTo(
+      ({ context }) => context.algo!.ref,
+      ({ context, event }) => ({ type: 'algo.launched' as const, spec: launchSpec(context, event), market: context.algo!.purpose === 'manual' ? null : context.market }),
+    ),
     /** Every fill an algo made counts toward the position, whatever its status. */
     applyResult: assign({
       legLots: ({ context, event }) => lotsAfter(context, event as AlgoDoneEvent),
@@ -344,6 +376,8 @@ export const strategyMachine = setup({
     /** Never skipped: the ended algo is stopped and its id dropped, so a new one can start. */
     stopEndedAlgo: stopChild(({ event }) => (event as AlgoDoneEvent).actorId),
     forgetAlgo: assign({ algo: ({ context, event }) => (context.algo?.id === (event as AlgoDoneEvent).output.algoId ? null : context.algo) }),
+    /** The next algo, spawned dormant once the ended one is stopped (one child `algo` at a time). */
+    spawnNext: assign(({ context, spawn }) => (context.algo === null && !context.next ? { next: spawnDormant(context, (systemId, input) => spawn('algo', { id: 'algo', systemId, input })) } : {})),
   },
   guards: {
     isLong: ({ context }) => position(context) > 0,
@@ -435,11 +469,11 @@ export const strategyMachine = setup({
       entry: ['pause', 'unwindAlgo'],
       always: [
         { guard: 'isFlat', target: 'deciding' },
-        { guard: 'hasNoAlgo', actions: 'launchFlatten' },
+        { guard: 'hasNoAlgo', actions: ['launchFlatten', 'sendLaunch'] },
       ],
       on: {
         // Stay until every leg is at 0: an ended algo's fills count, then the next flatten goes out if needed.
-        'xstate.done.actor.*': { actions: ['applyResult', 'stopEndedAlgo', 'forgetAlgo'] },
+        'xstate.done.actor.*': { actions: ['applyResult', 'stopEndedAlgo', 'forgetAlgo', 'spawnNext'] },
         'flatten.requested': {},
         // Already paused; the next flatten takes them to 0 with the rest.
         'leg.stray': { actions: 'applyStray' },

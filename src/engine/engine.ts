@@ -736,7 +736,8 @@ export class Engine {
     if (!this.strategies.has(strategy)) return { ok: false, refusal: 'unknownAlgo', error: `no strategy named "${strategy}" (strategies: ${[...this.strategies.keys()].join(', ')})` };
     if (!this.started || this.finished) return { ok: false, refusal: 'notRunning', error: this.finished ? 'the engine has stopped' : 'the engine has not started' };
     const ref = this.actor.system.get(`algo:${algoId}`) as AnyActorRef | undefined;
-    if (!ref || ref.getSnapshot().status !== 'active') return { ok: false, refusal: 'unknownAlgo', error: `no running algo ${algoId}` };
+    // The strategy's next algo, spawned ahead and dormant under its id, does not run until its launch.
+    if (!ref || ref.getSnapshot().status !== 'active' || ref.getSnapshot().value === 'dormant') return { ok: false, refusal: 'unknownAlgo', error: `no running algo ${algoId}` };
     this.record({ kind: 'control', at: this.clock.now(), action: 'stopAlgo', strategy, source: options.source ?? 'library', algoId });
     this.sendIn(ref, { type: 'stop.requested' });
     return { ok: true, strategies: [strategy] };

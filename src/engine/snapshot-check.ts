@@ -53,6 +53,8 @@ const strategyContext = (n: number) =>
     legLots: perLeg(int, n),
     market: view(n),
     algo: z.object({ id: name, purpose, ref: ref('algo') }).nullable(),
+    // The next algo, spawned dormant ahead of its launch (absent in journals written before it existed).
+    next: ref('algo').nullable().optional(),
     seq: count,
     gateOpen: z.boolean(),
     paused: z.boolean(),
@@ -265,17 +267,26 @@ function strategyProblem(v: unknown, s: EngineConfig['strategies'][number], path
     }
   }
   if (context.algo) {
+    if (context.next) return new RecordProblem([...path, 'context', 'next'], 'must be null while an algo runs (the strategy has one algo child)');
     const algo = childProblem(children, 'algo', 'algo', `algo:${context.algo.id}`, path);
     if ('problem' in algo) return algo.problem;
-    return algoProblem(algo.snapshot, spec, n, [...path, 'children', 'algo', 'snapshot']);
+    return algoProblem(algo.snapshot, spec, n, [...path, 'children', 'algo', 'snapshot'], false);
   }
-  if (Object.hasOwn(children, 'algo')) return new RecordProblem([...path, 'children', 'algo'], 'is an algo the strategy does not work (its context.algo is null)');
+  if (context.next) {
+    // The next algo, dormant under the id its launch will give it.
+    const algo = childProblem(children, 'algo', 'algo', `algo:${spec.name}/${context.seq + 1}`, path);
+    if ('problem' in algo) return algo.problem;
+    return algoProblem(algo.snapshot, spec, n, [...path, 'children', 'algo', 'snapshot'], true);
+  }
+  if (Object.hasOwn(children, 'algo')) return new RecordProblem([...path, 'children', 'algo'], 'is an algo the strategy does not work (its context.algo and context.next are null)');
   return undefined;
 }
 
-function algoProblem(v: unknown, spec: { name: string; algo: Obj }, n: number, path: Path): Problem | undefined {
+function algoProblem(v: unknown, spec: { name: string; algo: Obj }, n: number, path: Path, dormant: boolean): Problem | undefined {
   const r = actorProblem(algoMachine, v, algoContext(n), path);
   if ('problem' in r) return r.problem;
+  // A running algo has been launched; the next one waits for its launch (and holds nothing until then).
+  if ((r.actor.value === 'dormant') !== dormant) return new RecordProblem([...path, 'value'], dormant ? 'must be "dormant": the strategy\'s next algo, not yet launched' : 'must not be "dormant": the strategy runs this algo');
   const context = r.actor.context as z.infer<ReturnType<typeof algoContext>> & { spec: Obj };
   if (context.spec.strategy !== spec.name) return new RecordProblem([...path, 'context', 'spec', 'strategy'], `must be "${spec.name}" (got ${shown(context.spec.strategy)})`);
   // The strategy's template, as the algo was launched with it (its active leg is picked at launch).

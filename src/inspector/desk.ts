@@ -225,6 +225,8 @@ function algoRow(a: DeskActor, byName: Map<string, ResolvedStrategy>): DeskAlgo 
   const snap = a.snapshot as Snap | undefined;
   const ctx = snap?.context as AlgoCtx | undefined;
   if (!ctx?.spec || !Array.isArray(ctx.fills?.lots)) return undefined;
+  // A strategy's next algo, spawned ahead and dormant until its launch, is not an algo of the desk's yet.
+  if (snap!.value === 'dormant') return undefined;
   const spec = ctx.spec;
   const s = byName.get(spec.strategy);
   const carried = spec.carried ?? spec.tradingMultipliers.map(() => 0);

@@ -54,6 +54,8 @@ function setupAlgo(spec: Partial<AlgoSpec> = {}, market: MarketView | null = vie
     guards: { venueReplaces: () => options.replaces === true },
   });
   const h = harness(logic, { spec: { ...baseSpec, ...spec }, market }, { systemId: 'algo:S/1' });
+  // Spawned dormant, as a strategy spawns its next algo; the launch is an event carrying the spec and the view.
+  h.child().send({ type: 'algo.launched', spec: { ...baseSpec, ...spec }, market });
   /** Delivers a venue report the way the engine does; false when the order actor is gone. */
   const venue = (r: Record<string, unknown> & { clientId: string }): boolean => {
     const ref = h.system.get(`order:${r.clientId}`);

@@ -124,15 +124,24 @@ describe('strategy machine', () => {
   it('forgets each ended algo so that a new one can start, and stops it as a child', () => {
     const s = setupStrategy();
     for (let i = 1; i <= 3; i++) {
+      // From the second launch on, the algo launched is the one spawned ahead, dormant, when the last one ended.
+      const next = s.system.get(`algo:S/${i}`);
+      if (i === 1) expect(next).toBeUndefined();
+      else expect(next!.getSnapshot().value).toBe('dormant');
       s.quote(172);
       expect(s.context().algo.id).toBe(`S/${i}`);
+      if (i > 1) expect(s.context().algo.ref).toBe(next);
+      expect(s.context().next).toBeNull();
       s.quote(176); // the entry order is still working: the algo keeps it until it ends
       s.system.get(`order:S/${i}.1`)!.send({ type: 'order.canceled', clientId: `S/${i}.1`, filledQty: 0, at: 0 });
       expect(s.context().algo).toBeNull();
       expect(s.system.get(`algo:S/${i}`)).toBeUndefined();
     }
     expect(s.state()).toBe('flat.idle');
-    expect(Object.keys(s.child().getSnapshot().children)).toEqual(['session']);
+    // One algo child: the next one, dormant under the id its launch will give it (no running algo).
+    expect(Object.keys(s.child().getSnapshot().children)).toEqual(['session', 'algo']);
+    expect(s.system.get('algo:S/4')!.getSnapshot().value).toBe('dormant');
+    expect(s.context().next).toBe(s.system.get('algo:S/4'));
   });
 
   it('launches only while the session window is open, and stops the running algo when it starts closing', () => {

@@ -49,6 +49,8 @@ interface ActorInfo {
   end: (InspectRecord & { k: 'end' }) | null;
   snapshot: unknown;
   strategy: string | null;
+  /** An algo spawned ahead (dormant): when its launch (`algo.launched`) reached it, its start for the desk. */
+  launchedAt?: number;
 }
 
 interface InspectionEventLike {
@@ -292,7 +294,7 @@ export class Inspector {
     if (this.deskBuilt === this.changes && this.lastDesk) return this.lastDesk;
     const actors = [];
     for (const a of this.actors.values()) {
-      if (a.id.startsWith('algo:') || a.id.startsWith('order:')) actors.push({ id: a.id, createdAt: a.created.t, snapshot: a.snapshot, endedAt: a.end?.t ?? null });
+      if (a.id.startsWith('algo:') || a.id.startsWith('order:')) actors.push({ id: a.id, createdAt: a.launchedAt ?? a.created.t, snapshot: a.snapshot, endedAt: a.end?.t ?? null });
     }
     this.deskBuilt = this.changes;
     this.lastDesk = { k: 'desk', t: engine.clock.now(), desk: buildDesk(engine, actors, this.quotes) };
@@ -440,6 +442,10 @@ export class Inspector {
     if (this.log.length > this.options.logSize * 2) this.log.splice(0, this.log.length - this.options.logSize);
     this.push(r);
     if (ev.type === 'spread.quoted' && target.startsWith('strategy:')) this.onSpread(target.slice(9), r.t, ev.view?.spread ?? null);
+    else if (ev.type === 'algo.launched') {
+      const info = this.actors.get(target);
+      if (info) info.launchedAt = r.t;
+    }
   }
 
   private onSpread(strategy: string, t: number, q: { bid: number; ask: number } | null): void {

@@ -9,10 +9,11 @@
  *   adds to every event;
  * - a spread view into the algo in its busiest steady state (taker working, hedge balanced);
  * - an order actor created, started and stopped on its own (what each leg order costs before any event);
- * - a launch: a parent spawns the algo, which spawns its first order and submits it (the actor part of a
- *   quote → order; the engine's own part and the strategy's event come on top).
+ * - a launch: a parent sends its dormant algo (spawned ahead, as a strategy holds its next algo) the launch, and the
+ *   algo spawns its first order and submits it (the actor part of a quote → order; the engine's own part and the
+ *   strategy's event come on top). The next dormant algo is spawned when the algo ends, off the timed path.
  */
-import { assign, createActor, setup, stopChild, type AnyActorRef } from 'xstate';
+import { assign, createActor, sendTo, setup, stopChild, type AnyActorRef } from 'xstate';
 import { algoMachine, type AlgoSpec } from '../machines/algo.machine.js';
 import { orderMachine } from '../machines/order.machine.js';
 import { demoConfig } from '../src/config/demo.js';
@@ -64,19 +65,20 @@ export function xstateFloor(): { eventUs: number; event10StatesUs: number; algoV
   let submitted = 0;
   const order = orderMachine.provide({ actions: { submitOrder: () => void submitted++, cancelOrder: () => {}, replaceOrder: () => {} } });
   const algo = algoMachine.provide({ actors: { order }, actions: { reportLadderStep: () => {} }, guards: { venueReplaces: () => false } });
-  // The algo's parent (the strategy, in the engine): it spawns the algo on `launch`, stops it on `end`, and
-  // takes whatever the algo reports.
-  const parent = setup({ types: { context: {} as { algo: AnyActorRef | null; n: number } }, actors: { algo } }).createMachine({
-    context: { algo: null, n: 0 },
+  // The algo's parent (the strategy, in the engine): it holds its next algo dormant, sends it the launch on
+  // `launch`, and on `end` stops it and spawns the next one; it takes whatever the algo reports.
+  const dormant = (n: number) => ({ id: 'algo' as const, systemId: `algo:S/${n}`, input: { spec: { ...spec, id: `S/${n}` }, market: null } });
+  const parent = setup({ types: { context: {} as { algo: AnyActorRef | null; next: AnyActorRef | null; n: number } }, actors: { algo } }).createMachine({
+    context: ({ spawn }) => ({ algo: null, next: spawn('algo', dormant(1)), n: 0 }),
     on: {
       // Each algo with an id of its own, as the strategy numbers them.
       launch: {
-        actions: assign(({ context, spawn }) => {
-          const id = `S/${context.n + 1}`;
-          return { n: context.n + 1, algo: spawn('algo', { id: 'algo', systemId: `algo:${id}`, input: { spec: { ...spec, id }, market: view(10) } }) };
-        }),
+        actions: [
+          assign(({ context }) => ({ n: context.n + 1, algo: context.next, next: null })),
+          sendTo(({ context }) => context.algo!, ({ context }) => ({ type: 'algo.launched', spec: { ...spec, id: `S/${context.n}` }, market: view(10) })),
+        ],
       },
-      end: { actions: [stopChild('algo'), assign({ algo: null })] },
+      end: { actions: [stopChild('algo'), assign(({ context, spawn }) => ({ algo: null, next: spawn('algo', dormant(context.n + 1)) }))] },
     },
   });
   const host = createActor(parent).start();

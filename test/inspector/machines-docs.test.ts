@@ -44,7 +44,7 @@ describe('machine diagrams', () => {
   it("the strategy's transition table names guards, targets and actions as the machine declares them", () => {
     const table = JSON.parse(toJson(machineDiagram(strategyMachine))) as { initial: string; transitions: { source: string; event: string; guard: string | null; targets: string[]; actions: string[] }[] };
     expect(table.initial).toBe('deciding');
-    expect(table.transitions).toContainEqual({ source: 'flat.idle', event: 'always', guard: 'wantsLongEntry', targets: ['flat.working'], actions: ['launchAlgo'], reenter: false });
+    expect(table.transitions).toContainEqual({ source: 'flat.idle', event: 'always', guard: 'wantsLongEntry', targets: ['flat.working'], actions: ['launchAlgo', 'sendLaunch'], reenter: false });
     expect(table.transitions).toContainEqual({ source: '', event: 'spread.quoted', guard: null, targets: [], actions: ['storeMarket', 'forwardToAlgo'], reenter: false });
     expect(table.transitions.filter((t) => t.event === 'stop.requested')).toEqual([{ source: '', event: 'stop.requested', guard: null, targets: ['stopping'], actions: [], reenter: false }]);
   });

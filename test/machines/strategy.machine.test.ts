@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { createActor } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { algoMachine } from '../../machines/algo.machine.js';
 import { orderMachine } from '../../machines/order.machine.js';
@@ -142,6 +143,32 @@ describe('strategy machine', () => {
     expect(Object.keys(s.child().getSnapshot().children)).toEqual(['session', 'algo']);
     expect(s.system.get('algo:S/4')!.getSnapshot().value).toBe('dormant');
     expect(s.context().next).toBe(s.system.get('algo:S/4'));
+  });
+
+  it('resumes a snapshot with its dormant next algo, and one written before there was one (no next, no algo child)', () => {
+    const s = setupStrategy();
+    s.quote(172);
+    s.quote(176);
+    s.system.get('order:S/1.1')!.send({ type: 'order.canceled', clientId: 'S/1.1', filledQty: 0, at: 0 });
+    const persisted = s.child().getPersistedSnapshot() as unknown as { context: Record<string, unknown>; children: Record<string, unknown> };
+    expect(Object.keys(persisted.children)).toEqual(['session', 'algo']);
+    const submitted: OrderCommand[] = [];
+    const order = orderMachine.provide({ actions: { submitOrder: (_, p) => void submitted.push(p.order), cancelOrder: () => {} } });
+    const logic = strategyMachine.provide({ actors: { algo: algoMachine.provide({ actors: { order } }) } });
+    const older = structuredClone(persisted);
+    delete older.context.next;
+    delete older.children.algo;
+    for (const snapshot of [persisted, older]) {
+      submitted.length = 0;
+      const a = createActor(logic, { snapshot: snapshot as never, input: { spec: spec(always), now: T0 }, systemId: 'strategy:S' }).start();
+      const next = a.system.get('algo:S/2');
+      expect(next?.getSnapshot().value).toBe(snapshot === persisted ? 'dormant' : undefined);
+      a.send({ type: 'spread.quoted', view: view(172, T0) });
+      expect(a.getSnapshot().context.algo).toMatchObject({ id: 'S/2', purpose: 'longEntry' });
+      if (next) expect(a.getSnapshot().context.algo!.ref).toBe(next);
+      expect(submitted).toEqual([{ clientId: 'S/2.1', symbol: 'HC', side: 1, qty: 5, price: 3381 }]);
+      a.stop();
+    }
   });
 
   it('launches only while the session window is open, and stops the running algo when it starts closing', () => {

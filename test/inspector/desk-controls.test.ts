@@ -205,6 +205,9 @@ describe('Engine.startAlgo: the manual ticket', () => {
     engine.runUntil(at + 10_000);
     const ended = records.find((x): x is Extract<EngineRecord, { kind: 'algo.ended' }> => x.kind === 'algo.ended')!.execution;
     expect(ended).toMatchObject({ algoId: 'hc-rb/1', purpose: 'manual', kind: 'quoting', status: 'stopped', reason: 'stopRequested', units: 0 });
+    // The next algo, spawned ahead and dormant under its id, is not a running one: the desk cannot stop it.
+    expect(engine.actor.system.get('algo:hc-rb/2')!.getSnapshot().value).toBe('dormant');
+    expect(engine.stopAlgo('hc-rb/2', { source: 'test' })).toEqual({ ok: false, refusal: 'unknownAlgo', error: 'no running algo hc-rb/2' });
     expect(controls.map((c) => c.action)).toEqual(['pause', 'startAlgo', 'stopAlgo']);
     expect(controls[2]).toEqual({ kind: 'control', at, action: 'stopAlgo', strategy: 'hc-rb', source: 'test', algoId: 'hc-rb/1' });
     // Still paused: the strategy launched nothing of its own.

@@ -265,7 +265,7 @@ const rebuiltAgrees = (s: ReturnType<typeof legOut>) => {
   expect(pick(books)).toEqual(pick(s.engine));
 };
 
-describe('review: a live fill the status answer counted, reported again', () => {
+describe('a live fill the status answer counted, reported again', () => {
   it('the repeat is not routed to the order, which never heard its trade id (was: the order counted the lot a second time, its algo hedging one lot short)', async () => {
     const s = legOut();
     s.venue.fill('hc-rb/1.2', 2, 3208, 'E1', 2); // heard live
@@ -294,7 +294,7 @@ describe('review: a live fill the status answer counted, reported again', () => 
   });
 });
 
-describe('review: fills of one order arriving out of their CumQty order (a FIX sequence gap: jspurefix delivers the message past the gap, then the resent one)', () => {
+describe('fills of one order arriving out of their CumQty order (a FIX sequence gap: jspurefix delivers the message past the gap, then the resent one)', () => {
   it('each is booked: the earlier lots are not taken as counted (was: the resent fill of lot 1 dropped as a duplicate, 1 lot sold at the venue never booked nor hedged)', () => {
     const s = legOut();
     // Lot 2 first (its ExecutionReport came after the lost one), then lot 1, resent.
@@ -313,7 +313,7 @@ describe('review: fills of one order arriving out of their CumQty order (a FIX s
   });
 });
 
-describe('review: a venue whose CumQty repeats lots other live fills already gave (a broker sending each execution\'s own quantity as CumQty)', () => {
+describe('a venue whose CumQty repeats lots other live fills already gave (a broker sending each execution\'s own quantity as CumQty)', () => {
   it('the lots it does not book are named (was: dropped as duplicates without a word, the order and its hedge short of the venue)', () => {
     const s = legOut();
     s.venue.fill('hc-rb/1.2', 2, 3208, 'E1', 2);
@@ -340,7 +340,7 @@ describe('review: a venue whose CumQty repeats lots other live fills already gav
   });
 });
 
-describe('review: a status answer restating another count, with no fills for it', () => {
+describe('a status answer restating another count, with no fills for it', () => {
   it.each([
     [3, 'order hc-rb/1.2 was canceled with 2 lots filled, 0 of them reported; its status answer counts 3 and gives no more: the order waits for them'],
     [1, 'order hc-rb/1.2 was canceled with 2 lots filled, 0 of them reported; its status answer counts 1 and gives no more: the order waits for them'],

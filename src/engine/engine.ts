@@ -1141,11 +1141,6 @@ export function createEngine(config: EngineConfig, options: EngineOptions = {}):
   return new Engine(config, options);
 }
 
-/**
- * A fill's identity: its order and the venue's trade id. Trade ids alone are not unique across a venue that
- * restarted without its memory (it numbers from the start again), and client ids are never reused.
- */
-
 /** The strategy an algo id or a client id begins with (`<strategy>/<algo>[.<order>]`). */
 function strategyOfId(id: string): string {
   return id.slice(0, id.lastIndexOf('/'));

@@ -69,6 +69,8 @@ export class OrderBook {
 
   /** A fill as the books take it (see `FillTaken`); the lots it holds are booked for its order. */
   take(r: OrderFilled): FillTaken {
+    // A fill's identity: its order and the venue's trade id. Trade ids alone are not unique across a venue that
+    // restarted without its memory (it numbers from the start again), and client ids are never reused.
     const key = `${r.clientId} ${r.tradeId}`;
     const heard = this.tradeIds.get(key);
     // A repeat of a counted fill is counted again: routed as a duplicate, its order would count the lots it never heard.

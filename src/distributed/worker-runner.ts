@@ -79,7 +79,8 @@ export class JobThread {
           if (this.worker === w) this.worker = undefined;
           resolve({ timedOut: timeLimitMs });
           void w.terminate();
-        }, timeLimitMs);
+          // setTimeout holds at most 2^31 - 1 ms (24.8 days): a longer limit waits that long.
+        }, Math.min(timeLimitMs, 2_147_483_647));
       }
     }).finally(() => {
       clearTimeout(timer);

@@ -1,8 +1,8 @@
 /**
  * The machines' share of a replay, counted (not timed): per machine, the actors created, the events they receive,
  * the microsteps those take and the states active in each microstep, through XState's inspection in one replay of
- * its own. XState's cost per event grows with the number of active states (docs/benchmarks.md, "What an execution
- * is made of"), so these counts, per execution, are what a change to the machines' shape moves. Deterministic for a
+ * its own. XState's cost per event grows with the number of active states (docs/benchmarks-history.md, "The sixth
+ * round of issue 14: what an execution is made of"), so these counts, per execution, are what a change to the machines' shape moves. Deterministic for a
  * given config and table: the bench reports them beside its timings, and a test pins them for the Binance day.
  */
 import type { InspectionEvent } from 'xstate';

@@ -51,7 +51,7 @@ export { FollowerClock } from './clock/follower-clock.js';
 export { RemoteVenue, RemoteVenueError } from './venue/remote/remote-venue.js';
 export { SocketPathError, VenueHost, VenueServer, type VenueServerOptions } from './venue/remote/venue-host.js';
 export type { VenueSync, VenueOrderState, VenueFill } from './venue/venue.js';
-export type { WireStats, WireOrderState } from './venue/remote/protocol.js';
+export type { VenueFacts, WireStats, WireOrderState } from './venue/remote/protocol.js';
 // FIX 4.4 (docs/fix.md). Importing these loads nothing of jspurefix: it is an optional dependency, loaded when a
 // FIX venue or acceptor first starts (FixUnavailableError when it is not installed).
 export { FixVenue, FixVenueError, FixSequenceError, FixTlsError, type FixVenueOptions, type FixVenueSpec, type FixConnectionState } from './venue/fix/fix-venue.js';

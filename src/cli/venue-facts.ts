@@ -1,16 +1,5 @@
-import type { SessionCalendar } from '../index.js';
+import type { SessionCalendar, VenueFacts } from '../index.js';
 import { time } from './format.js';
-
-/** What a venue process said of itself (RemoteVenue.facts; the JSON-lines hello). */
-export interface VenueFactsLike {
-  seed: number;
-  speed: number;
-  startedAt: number;
-  running: boolean;
-  timeZone: string;
-  open: boolean;
-  nextChange: number | null;
-}
 
 type Hours = Pick<SessionCalendar, 'isOpen' | 'nextBoundary'>;
 
@@ -19,7 +8,7 @@ type Hours = Pick<SessionCalendar, 'isOpen' | 'nextBoundary'>;
  * else at its next opening. The venue's own word (its hello's facts, about the time of its hello) counts while it
  * still holds; otherwise the run's calendar decides. A market that never opens again: `at`.
  */
-export function tradingStart(at: number, calendar: Hours, facts?: Pick<VenueFactsLike, 'open' | 'nextChange'>, factsAt?: number): number {
+export function tradingStart(at: number, calendar: Hours, facts?: Pick<VenueFacts, 'open' | 'nextChange'>, factsAt?: number): number {
   if (facts && factsAt !== undefined && at >= factsAt && (facts.nextChange === null || at < facts.nextChange)) {
     return facts.open ? at : (facts.nextChange ?? at);
   }
@@ -32,7 +21,7 @@ export function tradingStart(at: number, calendar: Hours, facts?: Pick<VenueFact
  * its market, as far as the protocol tells them. JSON lines: the hello's facts. FIX 4.4: only the market time (its
  * SendingTime); a Logon carries neither seed nor speed.
  */
-export function venueFactsLine(o: { label: string; name: string; protocol: 'jsonl' | 'fix'; now: number; zone: string; facts?: VenueFactsLike | undefined }): string {
+export function venueFactsLine(o: { label: string; name: string; protocol: 'jsonl' | 'fix'; now: number; zone: string; facts?: VenueFacts | undefined }): string {
   const at = `market time ${time(o.now, o.zone)} (${o.zone})`;
   if (o.protocol === 'fix') {
     return `legato: the venue at ${o.label}: ${at}, from its SendingTime; a FIX Logon carries no seed or speed (the venue process printed them when it started)`;

@@ -4,6 +4,7 @@ import type { ConfigInput, SweepAxis, SweepOptions, SweepRow } from '../index.js
 import { NatsUnavailableError } from '../distributed/nats.js';
 import { NatsSweepError, runNatsSweep } from '../distributed/sweep-coordinator.js';
 import { SweepWorker } from '../distributed/worker.js';
+import { decimalOption } from './options.js';
 
 /**
  * The distributed sweep on the command line (docs/distributed.md, Distributed sweeps): `legato worker --nats <url>`, and the
@@ -25,14 +26,14 @@ interface WorkerFlags {
 }
 
 function parseSeconds(v: string): number {
-  const n = Number(v);
+  const n = decimalOption(v);
   if (!Number.isFinite(n) || n < 0.1 || n > 3600) throw new InvalidArgumentError('must be a number of seconds from 0.1 to 3600.');
   return n;
 }
 
 /** A job's time limit: from 1 s to a week. */
 function parseLimit(v: string): number {
-  const n = Number(v);
+  const n = decimalOption(v);
   if (!Number.isFinite(n) || n < 1 || n > 604_800) throw new InvalidArgumentError('must be a number of seconds from 1 to 604800 (a week).');
   return n;
 }

@@ -16,25 +16,33 @@ export function commandConfig(flags: { config?: string; seed?: number; days?: nu
   }
 }
 
+/**
+ * The number an option's text writes in decimal (a sign, digits, a fraction, an exponent), else NaN. Number()
+ * alone reads "" and "  " as 0 and "0x10", "0o17", "0b11" as 16, 15, 3: a value left out or mistyped would run.
+ */
+export function decimalOption(v: string): number {
+  return /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(v) ? Number(v) : NaN;
+}
+
 /** The argument parsers of the CLI's options: a bad value is commander's named error, exit 2. */
 export function parseSpeed(v: string): number | 'max' {
   if (v === 'max') return 'max';
-  const n = Number(v);
+  const n = decimalOption(v);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number or "max".');
   return n;
 }
 export function parseInteger(v: string): number {
-  const n = Number(v);
+  const n = decimalOption(v);
   if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('must be a whole number.');
   return n;
 }
 export function parsePort(v: string): number {
-  const n = Number(v);
+  const n = decimalOption(v);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a whole number from 0 to 65535 (0 picks a free port).');
   return n;
 }
 export function parseHeartbeat(v: string): number {
-  const n = Number(v);
+  const n = decimalOption(v);
   if (!Number.isInteger(n) || n < 1 || n > 300) throw new InvalidArgumentError('must be a whole number of seconds from 1 to 300.');
   return n;
 }
@@ -43,12 +51,12 @@ export function parseVenue(v: string): string {
   return v;
 }
 export function parseWorkers(v: string): number {
-  const n = Number(v);
+  const n = decimalOption(v);
   if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of at least 1 (the worker threads of a sweep).');
   return n;
 }
 export function parsePositive(v: string): number {
-  const n = Number(v);
+  const n = decimalOption(v);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number.');
   return n;
 }

@@ -51,6 +51,34 @@ describe('--sweep', () => {
   });
 });
 
+describe('numeric options', () => {
+  it('an empty or blank value, hex, octal or binary is refused by name (was: "" read as 0, "0x10" as 16)', async () => {
+    const cases: [string[], string][] = [
+      [['run', '--seed', ''], "option '--seed <N>' argument '' is invalid. must be a whole number."],
+      [['run', '--seed', '  '], "option '--seed <N>' argument '  ' is invalid. must be a whole number."],
+      [['run', '--seed', '0x10'], "option '--seed <N>' argument '0x10' is invalid. must be a whole number."],
+      [['run', '--seed', '0b11'], "option '--seed <N>' argument '0b11' is invalid. must be a whole number."],
+      [['run', '--inspect', '--port', ''], "option '--port <N>' argument '' is invalid. must be a whole number from 0 to 65535 (0 picks a free port)."],
+      [['inspect', 'x.jsonl', '--port', '0o17'], "option '--port <N>' argument '0o17' is invalid. must be a whole number from 0 to 65535 (0 picks a free port)."],
+      [['run', '--speed', '0x10'], "option '--speed <N|max>' argument '0x10' is invalid. must be a positive number or \"max\"."],
+      [['run', '--days', '0x1'], "option '--days <N>' argument '0x1' is invalid. must be a positive number."],
+      [['venue', '--protocol', 'fix', '--heartbeat', '0xA'], "option '--heartbeat <s>' argument '0xA' is invalid. must be a whole number of seconds from 1 to 300."],
+      [['worker', '--nats', 'nats://127.0.0.1:1', '--ack-wait', '0x10'], "option '--ack-wait <s>' argument '0x10' is invalid. must be a number of seconds from 0.1 to 3600."],
+      [['worker', '--nats', 'nats://127.0.0.1:1', '--job-time-limit', '0x10'], "option '--job-time-limit <s>' argument '0x10' is invalid. must be a number of seconds from 1 to 604800 (a week)."],
+    ];
+    for (const [args, message] of cases) {
+      const r = await cli(args);
+      expect(r.err.split('\n')[0], args.join(' ')).toBe(`error: ${message}`);
+      expect(r.code, args.join(' ')).toBe(2);
+    }
+    // Decimal text, with a sign, a fraction or an exponent, still reads as before.
+    for (const [option, value] of [['--seed', '-7'], ['--seed', '+7'], ['--days', '1e-3'], ['--days', '.5'], ['--speed', '60.']] as const) {
+      const r = await cli(['run', option, value, '--port', '1']);
+      expect(r.err, `${option} ${value}`).toBe('legato: --port only apply with --inspect\n');
+    }
+  });
+});
+
 describe('config values with no bound', () => {
   it('a 512,000-character time zone is refused without luxon reading it (its check took 15 s on it)', () => {
     const c = structuredClone(demoConfig);

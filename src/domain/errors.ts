@@ -29,8 +29,9 @@ export class ConfigErrors extends LegatoError {
   }
 }
 
+/** A value as an error shows it: a string of more than 80 characters by its first 60 and its length, anything else cut at 80. */
 export function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string') return value.length > 80 ? `${JSON.stringify(value.slice(0, 60))}... (${value.length} characters)` : JSON.stringify(value);
   try {
     const s = JSON.stringify(value);
     return s === undefined ? String(value) : s.length > 80 ? `${s.slice(0, 77)}...` : s;

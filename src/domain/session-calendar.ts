@@ -426,10 +426,15 @@ export function isTimeZone(tz: unknown): tz is string {
   return typeof tz === 'string' && tz.length <= 64 && IANAZone.isValidZone(tz);
 }
 
+/** The longest ISO 8601 text read: "2026-03-08T02:30:15.250-03:00[America/Argentina/ComodRivadavia]" is 63 characters. */
+const MAX_ISO = 100;
+
 export function isoToInstant(iso: string, timeZone: string, path = ''): number {
   if (!isTimeZone(timeZone)) throw new RangeError(`isoToInstant: not a valid IANA time zone: ${JSON.stringify(String(timeZone).slice(0, 64))}`);
   const zone = IANAZone.create(timeZone);
   if (!zone.isValid) throw new RangeError(`isoToInstant: not a valid IANA time zone: ${JSON.stringify(timeZone)}`);
+  // luxon's explanation repeats the text: a longer one than any date-time with an offset and a zone name is refused unread.
+  if (iso.length > MAX_ISO) throw new ConfigError(path, `is not an ISO 8601 date-time (longer than ${MAX_ISO} characters)`, iso);
   const whole = DateTime.fromISO(iso, { zone: FixedOffsetZone.utcInstance, setZone: true });
   if (!whole.isValid) throw new ConfigError(path, `is not an ISO 8601 date-time (${whole.invalidExplanation ?? whole.invalidReason})`, iso);
   // Read the text without a "[Zone]" suffix in two fixed zones: the instants agree only when it carries an offset.

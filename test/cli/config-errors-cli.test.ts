@@ -61,4 +61,20 @@ describe('legato run --config: a config that is not right is one message in our 
     expect(await cli(['venue', '--socket', join(dir, 'v.sock'), '--config', p])).toEqual({ code: 2, out: '', err: message });
     expect(await cli(['backtest', '--config', p, '--data', p])).toEqual({ code: 2, out: '', err: message });
   });
+
+  it('a long value is shown by its start and length, not echoed whole (was: 400 KB on stderr for a 200,000-character run.start)', async () => {
+    const long = 'A'.repeat(200_000);
+    const start = file(demoYaml.replace('start: "2026-11-23T20:30:00"', `start: "${long}"`));
+    expect(await cli(['run', '--config', start])).toEqual({
+      code: 2,
+      out: '',
+      err: `legato: invalid configuration in ${start}:\n  - run.start: is not an ISO 8601 date-time (longer than 100 characters) (got "${'A'.repeat(60)}"... (200000 characters))\n`,
+    });
+    const seed = file(demoYaml.replace('seed: 1', `seed: "${'9'.repeat(200_000)}"`));
+    expect(await cli(['run', '--config', seed])).toEqual({
+      code: 2,
+      out: '',
+      err: `legato: invalid configuration in ${seed}:\n  - venue.seed: must be a number (got "${'9'.repeat(60)}"... (200000 characters))\n`,
+    });
+  });
 });

@@ -68,12 +68,34 @@ export function loadConfigFile(path: string, overrides: Overrides = {}): EngineC
     const st = statSync(path);
     if (!st.isFile()) throw new ConfigErrors(path, [new ConfigError('(file)', 'is not a regular file')]);
     if (st.size > MAX_CONFIG_BYTES) throw new ConfigErrors(path, [new ConfigError('(file)', `is ${st.size} bytes, more than a config may be (${MAX_CONFIG_BYTES})`)]);
-    text = readFileSync(path, 'utf8');
+    text = configText(readFileSync(path), path);
   } catch (e) {
     if (e instanceof ConfigErrors) throw e;
     throw new ConfigErrors(path, [new ConfigError('(file)', `cannot be read: ${(e as Error).message}`)]);
   }
   return resolveConfigData(parseConfigText(text, path), path, { baseDir: dirname(path), ...overrides });
+}
+
+/**
+ * A config file's bytes as text: UTF-8 (a byte-order mark allowed), without NUL bytes. Read leniently, UTF-16
+ * became one string of NULs and letters, and a Latin-1 byte a silent U+FFFD in a name: refused here, named.
+ */
+function configText(bytes: Buffer, path: string): string {
+  const refuse = (where: string, reason: string): ConfigErrors => new ConfigErrors(path, [new ConfigError(where, reason)]);
+  const lineAt = (index: number): string => `line ${bytes.subarray(0, index).toString('latin1').split('\n').length}`;
+  const bom = bytes.subarray(0, 2);
+  const nul = bytes.indexOf(0);
+  // A UTF-16 byte-order mark, or NULs in the first two bytes (ASCII written as UTF-16 without one).
+  if (bom.equals(Buffer.from([0xff, 0xfe])) || bom.equals(Buffer.from([0xfe, 0xff])) || (nul >= 0 && nul < 2)) throw refuse('(file)', 'is UTF-16 text: save it as UTF-8');
+  if (nul >= 0) throw refuse(lineAt(nul), 'holds a NUL byte: a config is UTF-8 text');
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    // The first byte that is no UTF-8 character: where the lenient reading first put U+FFFD (one of its bytes, EF BF BD, is no ASCII).
+    const lenient = bytes.toString('utf8');
+    const at = Buffer.byteLength(lenient.slice(0, Math.max(0, lenient.indexOf('\ufffd'))));
+    throw refuse(lineAt(at), 'is not UTF-8 text (a byte that is no UTF-8 character): save the file as UTF-8');
+  }
 }
 
 /**

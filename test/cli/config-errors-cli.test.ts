@@ -77,4 +77,23 @@ describe('legato run --config: a config that is not right is one message in our 
       err: `legato: invalid configuration in ${seed}:\n  - venue.seed: must be a number (got "${'9'.repeat(60)}"... (200000 characters))\n`,
     });
   });
+
+  it('a file that is not UTF-8 text is named so, at its line (was: UTF-16 read as one 42 KB string of \\u0000s; Latin-1 bytes read as U+FFFD)', async () => {
+    const refusedAs = async (p: string, reason: string): Promise<void> =>
+      expect(await cli(['run', '--config', p])).toEqual({ code: 2, out: '', err: `legato: invalid configuration in ${p}:\n  - ${reason}\n` });
+    const at = (bytes: Buffer): string => {
+      const p = join(dir, `c${++n}.yaml`);
+      writeFileSync(p, bytes);
+      return p;
+    };
+    const utf16 = 'is UTF-16 text: save it as UTF-8';
+    await refusedAs(at(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(demoYaml, 'utf16le')])), `(file): ${utf16}`);
+    await refusedAs(at(Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(demoYaml, 'utf16le').swap16()])), `(file): ${utf16}`);
+    await refusedAs(at(Buffer.from(demoYaml, 'utf16le')), `(file): ${utf16}`);
+    await refusedAs(at(Buffer.from(demoYaml.replace('name: hc-rb', 'name: hc-rb\0'))), `line ${demoYaml.split('name: hc-rb')[0]!.split('\n').length}: holds a NUL byte: a config is UTF-8 text`);
+    await refusedAs(at(Buffer.concat([Buffer.from(demoYaml.split('name: hc-rb')[0]! + 'name: caf'), Buffer.from([0xe9]), Buffer.from(demoYaml.split('name: hc-rb')[1]!)])), `line ${demoYaml.split('name: hc-rb')[0]!.split('\n').length}: is not UTF-8 text (a byte that is no UTF-8 character): save the file as UTF-8`);
+    // A UTF-8 byte-order mark is UTF-8: read as before.
+    const bom = at(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(demoYaml.replace('days: 1\n', 'days: 0.001\n'))]));
+    expect((await cli(['run', '--config', bom])).code).toBe(0);
+  });
 });

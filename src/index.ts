@@ -22,6 +22,7 @@ export type { OrderCommand, VenueReport, Side } from './domain/orders.js';
 export type { Triggers } from './domain/triggers.js';
 export { Decimal } from './domain/decimal.js';
 export { LegatoError, ConfigError, ConfigErrors } from './domain/errors.js';
+export { readRegularFile, FileReadError } from './io/read-file.js';
 export { checkVenueCapabilities, checkLegQuotes } from './engine/capabilities.js';
 export { toMarketViews } from './streams/market-views.js';
 export { decisionMask, decisionRelevant } from './streams/decisions.js';

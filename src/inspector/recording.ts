@@ -2,8 +2,7 @@
  * Recordings: the inspection stream and the market data as JSON lines (records.ts), written by
  * `legato run --record <file>` and served with a time slider by `legato inspect <file>`.
  */
-import { readFileSync } from 'node:fs';
-import { LegatoError, isTimeZone, wellFormedRecords, type WhyInput } from '../index.js';
+import { FileReadError, LegatoError, isTimeZone, readRegularFile, wellFormedRecords, type WhyInput } from '../index.js';
 import type { InspectRecord, RecordKind } from './records.js';
 
 export class RecordingError extends LegatoError {
@@ -36,12 +35,16 @@ export function parseRecording(text: string, name = 'recording'): InspectRecord[
   return out;
 }
 
-/** Reads a recording file. */
+/** The largest recording read: 512 MiB, about as long a string as V8 makes (a recording is read whole, as text). */
+export const MAX_RECORDING_BYTES = 512 * 2 ** 20;
+
+/** Reads a recording file: a regular file of at most MAX_RECORDING_BYTES (a FIFO or a device is refused, never waited on). */
 export function readRecording(file: string): InspectRecord[] {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readRegularFile(file, MAX_RECORDING_BYTES).toString('utf8');
   } catch (e) {
+    if (e instanceof FileReadError && (e.code === 'EINVAL' || e.code === 'EFBIG')) throw new RecordingError(`${file} ${e.reason} (a recording is a file written by legato run --record)`);
     throw new RecordingError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
   return parseRecording(text, file);

@@ -1,5 +1,10 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { proc } from '../helpers/processes.js';
 import { parseRecording, RecordingError, type InspectRecord } from '../../src/inspector/index.js';
 import { inspectedDemo, memoryStream } from './helpers.js';
 
@@ -80,5 +85,37 @@ describe('the command line: inspection flags', () => {
   it('legato inspect names a missing or malformed recording (exit 2)', async () => {
     expect(await run(['inspect', 'no-such-file.jsonl'])).toEqual({ code: 2, err: 'legato: cannot read no-such-file.jsonl: ENOENT\n' });
     expect(await run(['inspect', 'package.json'])).toEqual({ code: 2, err: 'legato: package.json:1: not JSON (is this a file written by legato run --record?)\n' });
+  });
+});
+
+describe('a recording that is no regular file of a bounded size (legato inspect, legato why --recording)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'legato-recording-'));
+
+  it('a FIFO is refused by name at once (was: both commands waited for a writer for ever)', async () => {
+    const fifo = join(dir, 'day.jsonl');
+    execFileSync('mkfifo', [fifo]);
+    for (const args of [['inspect', fifo, '--port', '0'], ['why', 'hc-rb/1', '--recording', fifo]]) {
+      const p = proc(args);
+      const timer = setTimeout(() => p.child.kill('SIGKILL'), 20_000);
+      const code = await p.exit;
+      clearTimeout(timer);
+      expect(p.err(), args[0]).toBe(`legato: ${fifo} is a FIFO, not a regular file (a recording is a file written by legato run --record)\n`);
+      expect(code, args[0]).toBe(2);
+    }
+  });
+
+  it('a device, or a file of more than 512 MiB, is refused before it is read (was: /dev/zero read until the heap ran out)', async () => {
+    const run = async (argv: string[]): Promise<{ code: number; err: string }> => {
+      let err = '';
+      const sink = { write: (s: string) => ((err += s), true) } as unknown as NodeJS.WritableStream;
+      return { code: await main(argv, { out: sink, err: sink }), err };
+    };
+    expect(await run(['inspect', '/dev/zero', '--port', '0'])).toEqual({ code: 2, err: 'legato: /dev/zero is a device, not a regular file (a recording is a file written by legato run --record)\n' });
+    const huge = join(dir, 'huge.jsonl');
+    writeFileSync(huge, '{"k":"meta"}\n');
+    truncateSync(huge, 512 * 2 ** 20 + 1); // sparse: no disk used
+    const message = `legato: ${huge} is more than 536,870,912 bytes, the most read (a recording is a file written by legato run --record)\n`;
+    expect(await run(['inspect', huge, '--port', '0'])).toEqual({ code: 2, err: message });
+    expect(await run(['why', 'hc-rb/1', '--recording', huge])).toEqual({ code: 2, err: message });
   });
 });

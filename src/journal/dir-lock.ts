@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { LegatoError } from '../domain/errors.js';
 import { journalAccessError } from './journal-file.js';
@@ -49,13 +49,22 @@ export function lockDataDir(dir: string): () => void {
   }
 }
 
-/** The pid a lock file names, if it names one. */
+/**
+ * The pid a lock file names, if it names one: its first 64 bytes, read only from a regular file, opened without
+ * blocking (a FIFO there waited for a writer for ever; anything but a file names no pid, and is taken over).
+ */
 function holder(path: string): number | undefined {
+  let fd: number | undefined;
   try {
-    const pid = Number(readFileSync(path, 'utf8').trim());
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    if (!fstatSync(fd).isFile()) return undefined;
+    const buf = Buffer.alloc(64);
+    const pid = Number(buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString('utf8').trim());
     return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,8 @@ import { demoConfig } from '../../src/config/demo.js';
 import { resolveConfig } from '../../src/config/resolve.js';
 import { DurableEngine, JOURNAL_FILE } from '../../src/engine/durable.js';
 import { DataDirBusyError, LOCK_FILE, lockDataDir } from '../../src/journal/dir-lock.js';
-import { cli } from '../helpers/processes.js';
+import { readJournal } from '../../src/journal/journal-file.js';
+import { cli, proc } from '../helpers/processes.js';
 
 /**
  * One run per data directory. Two runs on one journal (a second `legato run --resume` while the first still ran)
@@ -89,5 +90,17 @@ describe('the data directory lock', () => {
     expect(r.code).toBe(2);
     expect(r.err).toBe(`legato: ${dir} is in use by another run (process ${other}): one run per data directory; wait for it to end, stop it (kill -INT ${other}), or use another --data-dir\n`);
     expect(readFileSync(join(dir, JOURNAL_FILE)).equals(journal)).toBe(true);
+  });
+
+  it('a lock file that is a FIFO is an unreadable lock, taken over: the run goes ahead (was: it waited for a writer for ever)', async () => {
+    const dir = tmp();
+    execFileSync('mkfifo', [join(dir, LOCK_FILE)]);
+    const p = proc(['run', '--days', '0.02', '--data-dir', dir]);
+    const timer = setTimeout(() => p.child.kill('SIGKILL'), 30_000);
+    const code = await p.exit;
+    clearTimeout(timer);
+    expect(code).toBe(0);
+    expect(readJournal(join(dir, JOURNAL_FILE)).records.length).toBeGreaterThan(1);
+    expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
   });
 });

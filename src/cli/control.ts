@@ -4,9 +4,9 @@
  * for a journalled run, `--control-file` for a plain one), which the run reads, validates and removes; a
  * signal without a file is a pause of every strategy.
  */
-import { closeSync, constants, existsSync, fstatSync, openSync, readFileSync, readSync, renameSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, openSync, readFileSync, readSync, renameSync, rmdirSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { defaultDataDir, type ControlAction, type ControlResult } from '../index.js';
+import { FileReadError, defaultDataDir, readRegularFile, type ControlAction, type ControlResult } from '../index.js';
 import { UNPRINTABLE_ALL } from './format.js';
 
 /** The request file of a journalled run, in its data directory. */
@@ -190,7 +190,14 @@ export function listenForControl(engine: Controllable, options: { file?: string;
   }
   if (pidFile !== undefined) {
     try {
-      writeFileSync(pidFile, `${process.pid}\n`);
+      // Without blocking or following a link: a FIFO there waited for a reader for ever, a link wrote where it pointed.
+      const fd = openSync(pidFile, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0), 0o644);
+      try {
+        if (!fstatSync(fd).isFile()) throw Object.assign(new Error('not a regular file'), { code: 'not a regular file' });
+        writeSync(fd, `${process.pid}\n`);
+      } finally {
+        closeSync(fd);
+      }
     } catch (e) {
       write(`legato: warning: cannot write ${pidFile} (${errorCode(e)}): legato control will not find this run`);
     }
@@ -199,7 +206,7 @@ export function listenForControl(engine: Controllable, options: { file?: string;
     handlers.delete(handle);
     if (pidFile === undefined) return;
     try {
-      if (readFileSync(pidFile, 'utf8').trim() === String(process.pid)) unlinkSync(pidFile);
+      if (readRegularFile(pidFile, 4096).toString('utf8').trim() === String(process.pid)) unlinkSync(pidFile);
     } catch {
       // Gone already.
     }
@@ -237,9 +244,11 @@ export async function controlCommand(action: string, flags: ControlFlags, out: N
   const pidFile = join(dir, PID_FILE);
   let pidText: string;
   try {
-    pidText = readFileSync(pidFile, 'utf8');
+    // A pid file a run wrote is a line of digits: a FIFO, a device or a large file there is refused unread.
+    pidText = readRegularFile(pidFile, 4096).toString('utf8');
   } catch (e) {
     if (errorCode(e) === 'ENOENT') err.write(`legato: control: no run is running in ${dir}: there is no ${pidFile} (a journalled legato run writes it while it runs)\n`);
+    else if (e instanceof FileReadError && (e.code === 'EINVAL' || e.code === 'EFBIG')) err.write(`legato: control: cannot read ${pidFile} (${e.reason})\n`);
     else err.write(`legato: control: cannot read ${pidFile} (${errorCode(e)})\n`);
     return 2;
   }

@@ -149,6 +149,36 @@ describe('SIGUSR2 in a running legato run (in process)', () => {
 });
 
 describe('legato control', () => {
+  it('a run.pid that is a FIFO, a device or a large file: exit 2 at once, named (was: a FIFO waited for a writer for ever, /dev/zero was read until the heap ran out)', async () => {
+    const dir = tmp();
+    const pidFile = join(dir, PID_FILE);
+    execFileSync('mkfifo', [pidFile]);
+    const p = proc(['control', 'pause', '--data-dir', dir]);
+    const timer = setTimeout(() => p.child.kill('SIGKILL'), 20_000);
+    const code = await p.exit;
+    clearTimeout(timer);
+    expect(p.err()).toBe(`legato: control: cannot read ${pidFile} (is a FIFO, not a regular file)\n`);
+    expect(code).toBe(2);
+    const device = tmp();
+    symlinkSync('/dev/zero', join(device, PID_FILE));
+    expect(await cli(['control', 'pause', '--data-dir', device])).toEqual({ code: 2, out: '', err: `legato: control: cannot read ${join(device, PID_FILE)} (is a device, not a regular file)\n` });
+    const large = tmp();
+    writeFileSync(join(large, PID_FILE), `${process.pid}${' '.repeat(5000)}\n`);
+    expect(await cli(['control', 'pause', '--data-dir', large])).toEqual({ code: 2, out: '', err: `legato: control: cannot read ${join(large, PID_FILE)} (is more than 4,096 bytes, the most read)\n` });
+    expect(existsSync(join(large, CONTROL_FILE))).toBe(false);
+  });
+
+  it('a run whose run.pid is a FIFO warns and runs (was: it waited for a reader of the FIFO for ever, deaf to SIGTERM)', async () => {
+    const dir = tmp();
+    execFileSync('mkfifo', [join(dir, PID_FILE)]);
+    const p = proc(['run', '--days', '0.02', '--data-dir', dir]);
+    const timer = setTimeout(() => p.child.kill('SIGKILL'), 30_000);
+    const code = await p.exit;
+    clearTimeout(timer);
+    expect(p.err()).toContain(`legato: warning: cannot write ${join(dir, PID_FILE)} (ENXIO): legato control will not find this run\n`);
+    expect(code).toBe(0);
+  });
+
   it('exits 2 naming the missing run, a stale pid file, a bad action or a bad strategy name', async () => {
     const dir = tmp();
     const none = await cli(['control', 'flatten', '--data-dir', dir]);

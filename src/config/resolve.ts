@@ -3,6 +3,7 @@ import { dirname, resolve as resolvePath } from 'node:path';
 import { CST, Lexer, parse as parseYaml, YAMLParseError } from 'yaml';
 import type { StrategySpec } from '../../machines/strategy.machine.js';
 import { ConfigError, ConfigErrors } from '../domain/errors.js';
+import { FileReadError, readRegularFile } from '../io/read-file.js';
 import { FundingSchedule, NO_FEE, parseFundingCsv, type FeeRate, type FeeSchedule, type LegCosts } from '../domain/costs.js';
 import { Decimal } from '../domain/decimal.js';
 import { SessionCalendar, isoToInstant, type CalendarSpec } from '../domain/session-calendar.js';
@@ -74,6 +75,15 @@ export function loadConfigFile(path: string, overrides: Overrides = {}): EngineC
     throw new ConfigErrors(path, [new ConfigError('(file)', `cannot be read: ${(e as Error).message}`)]);
   }
   return resolveConfigData(parseConfigText(text, path), path, { baseDir: dirname(path), ...overrides });
+}
+
+/** A funding file's text: a regular file (a FIFO would block the read for ever, a device never end it), of at most the bound. */
+function fundingText(path: string): string {
+  try {
+    return readRegularFile(path, LIMITS.maxFundingFileBytes).toString('utf8');
+  } catch (e) {
+    throw e instanceof FileReadError && (e.code === 'EINVAL' || e.code === 'EFBIG') ? new Error(`${path} ${e.reason}`) : e;
+  }
 }
 
 /**
@@ -460,7 +470,7 @@ export function resolveConfigData(raw: unknown, source: string, overrides: Overr
     try {
       const size = statSync(path).size;
       if (size > LIMITS.maxFundingFileBytes) throw new ConfigError(at, `${path} is ${size.toLocaleString('en-US')} bytes, more than ${LIMITS.maxFundingFileBytes.toLocaleString('en-US')} (64 MiB)`);
-      const rows = parseFundingCsv(readFileSync(path, 'utf8'), { maxRows: LIMITS.maxFundingRows, maxRate: LIMITS.maxFundingRate });
+      const rows = parseFundingCsv(fundingText(path), { maxRows: LIMITS.maxFundingRows, maxRate: LIMITS.maxFundingRate });
       const shown = 5;
       for (const e of rows.errors.slice(0, shown)) errors.push(new ConfigError(at, `${path}:${e.line}: ${e.reason}`));
       if (rows.errors.length > shown) errors.push(new ConfigError(at, `${path}: ${rows.errors.length - shown} more bad lines`));

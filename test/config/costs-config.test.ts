@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -195,6 +196,13 @@ describe('a funding file', () => {
       `strategies[0].legs[0].funding.file: ${path}:7: 2 fields, expected 3`,
       `strategies[0].legs[0].funding.file: ${path}: 2 more bad lines`,
     ]);
+  });
+
+  it('names a file that is a FIFO or a device, unread (was: the config load waited on a FIFO for ever, and read /dev/zero until the heap ran out)', () => {
+    const fifo = join(tmp, 'fifo.csv');
+    execFileSync('mkfifo', [fifo]);
+    expect(messages(withFile('fifo.csv'), { baseDir: tmp })).toEqual([`strategies[0].legs[0].funding.file: cannot be read: ${fifo} is a FIFO, not a regular file (got "fifo.csv")`]);
+    expect(messages(withFile('/dev/zero'), { baseDir: tmp })).toEqual(['strategies[0].legs[0].funding.file: cannot be read: /dev/zero is a device, not a regular file (got "/dev/zero")']);
   });
 
   it('names a file that is missing, empty, only a header, or without a ts or rate column, and everyHours or at beside it', () => {

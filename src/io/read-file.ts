@@ -7,7 +7,11 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { LegatoError } from '../domain/errors.js';
 
-/** Why a file could not be read; the message says what is wrong with it ("is a FIFO, not a regular file"), for the caller to name the file. */
+/**
+ * Why a file could not be read. `code` EINVAL (not a regular file) or EFBIG (over the bound): the message says
+ * what is wrong with it ("is a FIFO, not a regular file"), for the caller to name the file; otherwise the
+ * system's error, its code and message ("ENOENT: no such file or directory, open '…'").
+ */
 export class FileReadError extends LegatoError {
   override name = 'FileReadError';
   constructor(
@@ -23,7 +27,7 @@ const kind = (st: { isDirectory(): boolean; isFIFO(): boolean; isSocket(): boole
 
 /**
  * The bytes of `file`, a regular file of at most `maxBytes`. Throws FileReadError: not there or not readable
- * (its code: ENOENT, EACCES, …), not a regular file, or larger than `maxBytes` (checked before reading, and
+ * (the system's code: ENOENT, EACCES, …), not a regular file, or larger than `maxBytes` (checked before reading, and
  * again while reading: a file growing meanwhile is read no further than the bound).
  */
 export function readRegularFile(file: string, maxBytes: number): Buffer {
@@ -31,8 +35,7 @@ export function readRegularFile(file: string, maxBytes: number): Buffer {
   try {
     fd = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
-    throw new FileReadError(code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'cannot be read (permission denied)' : `cannot be read (${code})`, code);
+    throw new FileReadError((e as Error).message, (e as NodeJS.ErrnoException).code ?? 'EIO');
   }
   try {
     const st = fstatSync(fd);
@@ -53,8 +56,7 @@ export function readRegularFile(file: string, maxBytes: number): Buffer {
     return Buffer.concat(chunks, total);
   } catch (e) {
     if (e instanceof FileReadError) throw e;
-    const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
-    throw new FileReadError(`cannot be read (${code})`, code);
+    throw new FileReadError((e as Error).message, (e as NodeJS.ErrnoException).code ?? 'EIO');
   } finally {
     closeSync(fd);
   }

@@ -1,4 +1,5 @@
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { readRegularFile } from '../../io/read-file.js';
 import { LegatoError } from '../../domain/errors.js';
 
 /** The FIX session's identity and secrets could not be read. */
@@ -50,6 +51,10 @@ function flag(name: string, value: string | undefined): boolean | undefined {
   throw new FixCredentialsError(`${name}=${JSON.stringify(value)}: expected 1, true, yes or 0, false, no`);
 }
 
+/** The largest credentials file (a dozen KEY=value lines) and PEM file (a certificate chain) read: a regular file only (a FIFO would block the read, a device never end it). */
+const MAX_CREDENTIALS_BYTES = 64 * 1024;
+const MAX_PEM_BYTES = 1024 * 1024;
+
 /**
  * Reads a PEM file named by `what`. A private key must not be readable by others (as the credentials file), and
  * every file must hold PEM text: a wrong path or a DER file is said here, not as a handshake failure later.
@@ -59,7 +64,7 @@ export function readPem(what: string, file: string, secret = false): string {
   try {
     const mode = statSync(file).mode;
     if (secret && process.platform !== 'win32' && (mode & 0o077) !== 0) throw new FixCredentialsError(`${what} ${file} is readable by others (mode ${(mode & 0o777).toString(8)}): chmod 600 it`);
-    text = readFileSync(file, 'utf8');
+    text = readRegularFile(file, MAX_PEM_BYTES).toString('utf8');
   } catch (e) {
     if (e instanceof FixCredentialsError) throw e;
     throw new FixCredentialsError(`cannot read ${what} ${file}: ${(e as Error).message}`);
@@ -110,7 +115,7 @@ export function fixCredentials(env: NodeJS.ProcessEnv = process.env, file?: stri
     try {
       const mode = statSync(file).mode;
       if (process.platform !== 'win32' && (mode & 0o077) !== 0) throw new FixCredentialsError(`the FIX credentials file ${file} is readable by others (mode ${(mode & 0o777).toString(8)}): chmod 600 it`);
-      text = readFileSync(file, 'utf8');
+      text = readRegularFile(file, MAX_CREDENTIALS_BYTES).toString('utf8');
     } catch (e) {
       if (e instanceof FixCredentialsError) throw e;
       throw new FixCredentialsError(`cannot read the FIX credentials file ${file}: ${(e as Error).message}`);

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -111,5 +112,16 @@ describe.skipIf(!openssl)('TLS settings come from the credentials source', () =>
     writeFileSync(notPem, Buffer.from([0x30, 0x82, 0x01, 0x0a]));
     expect(refused({ LEGATO_FIX_TLS_CA: notPem })).toBe(`the FIX TLS CA file (LEGATO_FIX_TLS_CA) ${notPem} holds no PEM block (-----BEGIN …-----)`);
     expect(refused({ LEGATO_FIX_TLS_CA: join(p.dir, 'missing.pem') })).toMatch(/^cannot read the FIX TLS CA file \(LEGATO_FIX_TLS_CA\) .*missing\.pem: ENOENT/);
+    // A FIFO (the read waited for a writer for ever), a device (/dev/zero was read until the heap ran out), over 1 MiB: refused unread.
+    const fifo = join(tempDir('tls-fifo'), 'ca.pem');
+    execFileSync('mkfifo', ['-m', '600', fifo]);
+    expect(refused({ LEGATO_FIX_TLS_CA: fifo })).toBe(`cannot read the FIX TLS CA file (LEGATO_FIX_TLS_CA) ${fifo}: is a FIFO, not a regular file`);
+    expect(refused({ LEGATO_FIX_TLS_CA: '/dev/zero' })).toBe('cannot read the FIX TLS CA file (LEGATO_FIX_TLS_CA) /dev/zero: is a device, not a regular file');
+    const big = join(tempDir('tls-big'), 'ca.pem');
+    writeFileSync(big, `${p.ca}${'#'.repeat(2 ** 20)}`);
+    expect(refused({ LEGATO_FIX_TLS_CA: big })).toBe(`cannot read the FIX TLS CA file (LEGATO_FIX_TLS_CA) ${big}: is more than 1,048,576 bytes, the most read`);
+    const credentials = join(tempDir('tls-cred-fifo'), 'fix.env');
+    execFileSync('mkfifo', ['-m', '600', credentials]);
+    expect(() => fixCredentials(base, credentials)).toThrow(`cannot read the FIX credentials file ${credentials}: is a FIFO, not a regular file`);
   });
 });

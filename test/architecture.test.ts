@@ -40,6 +40,11 @@ describe('layers point one way (DESIGN.md §2)', () => {
     expect(violations('src/domain', (s) => s === 'luxon' || s === 'decimal.js' || local(s))).toEqual([]);
   });
 
+  it('io (reading a file a user named) is node built-ins and the domain\'s errors only', () => {
+    expect(imports('src/io').length).toBeGreaterThan(0);
+    expect(violations('src/io', (s) => s.startsWith('node:') || s === '../domain/errors.js')).toEqual([]);
+  });
+
   it('the clock imports nothing but itself', () => {
     expect(violations('src/clock', local)).toEqual([]);
   });

@@ -1,4 +1,4 @@
-import { createWriteStream, existsSync, ftruncateSync, mkdirSync, openSync, rmSync, statSync, writeFileSync, type WriteStream } from 'node:fs';
+import { closeSync, constants, createWriteStream, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, rmSync, statSync, writeFileSync, type WriteStream } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Engine } from '../index.js';
 import {
@@ -72,6 +72,11 @@ export interface RunInspection {
   finish(signal: AbortSignal): Promise<void>;
 }
 
+function notRegular(file: string, err: NodeJS.WritableStream): number {
+  err.write(`legato: --record ${file}: not a regular file (a recording is a file, for legato inspect)\n`);
+  return 2;
+}
+
 /** Validates the inspection flags and starts the server and the recording; an exit code on bad input. */
 export async function startRunInspection(flags: InspectRunFlags, err: NodeJS.WritableStream): Promise<RunInspection | number | undefined> {
   if (!flags.inspect) {
@@ -88,8 +93,15 @@ export async function startRunInspection(flags: InspectRunFlags, err: NodeJS.Wri
   let created = false;
   if (flags.record) {
     try {
+      // A regular file only, opened without blocking: a FIFO waited for a reader for ever, a device (/dev/null) failed the truncation below.
+      const regular = (st: { isFile(): boolean } | undefined): boolean => st === undefined || st.isFile();
+      if (!regular(statSync(flags.record, { throwIfNoEntry: false }))) return notRegular(flags.record, err);
       created = !existsSync(flags.record);
-      recordFd = openSync(flags.record, 'a');
+      recordFd = openSync(flags.record, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_NONBLOCK ?? 0), 0o666);
+      if (!regular(fstatSync(recordFd))) {
+        closeSync(recordFd);
+        return notRegular(flags.record, err);
+      }
     } catch (e) {
       err.write(`legato: --record ${flags.record}: cannot write (${(e as NodeJS.ErrnoException).code ?? String(e)})\n`);
       return 2;

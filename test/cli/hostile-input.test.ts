@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,7 @@ import { resolveConfig } from '../../src/config/resolve.js';
 import { parseSweep } from '../../src/backtest/sweep.js';
 import { DurableEngine, JOURNAL_FILE } from '../../src/engine/durable.js';
 import { JournalWriter, readJournal } from '../../src/journal/journal-file.js';
-import { cli } from '../helpers/processes.js';
+import { cli, proc } from '../helpers/processes.js';
 
 /**
  * Input a user (or a hand-edited file) can give the CLI that once ended in a stack trace, an abort, a hang, or a
@@ -122,6 +123,18 @@ describe('files the CLI writes', () => {
     } finally {
       busy.close();
     }
+  });
+
+  it('--record naming a device or a FIFO: exit 2, named (was: /dev/null a stack trace from ftruncate, a FIFO a wait for a reader for ever)', async () => {
+    refused(await cli(['run', '--days', '0.001', '--record', '/dev/null']), '--record /dev/null: not a regular file (a recording is a file, for legato inspect)');
+    const fifo = join(tmp(), 'day.jsonl');
+    execFileSync('mkfifo', [fifo]);
+    const p = proc(['run', '--days', '0.001', '--record', fifo]);
+    const timer = setTimeout(() => p.child.kill('SIGKILL'), 20_000);
+    const code = await p.exit;
+    clearTimeout(timer);
+    expect(p.err()).toBe(`legato: --record ${fifo}: not a regular file (a recording is a file, for legato inspect)\n`);
+    expect(code).toBe(2);
   });
 
   it('machines --out naming a file: exit 2, and the file kept', async () => {

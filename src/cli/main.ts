@@ -393,6 +393,8 @@ function checkBacktestFlags(flags: BacktestFlags): string | null {
     const file = resolve(flags.html);
     const dir = dirname(file);
     if (existsSync(file) && statSync(file).isDirectory()) return `--html ${flags.html}: is a folder; give the file to write`;
+    // Writing a FIFO waits for a reader, for ever without one: after the whole run.
+    if (existsSync(file) && (statSync(file).isFIFO() || statSync(file).isSocket())) return `--html ${flags.html}: is a ${statSync(file).isFIFO() ? 'FIFO' : 'socket'}; give a file to write (the report is written when the run ends)`;
     if (!existsSync(dir)) return `--html ${flags.html}: the folder ${dir} does not exist`;
     if (!statSync(dir).isDirectory()) return `--html ${flags.html}: ${dir} is not a folder`;
     if (!writable(dir) || (existsSync(file) && !writable(file))) return `--html ${flags.html}: cannot write there (permission denied)`;

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -43,6 +44,13 @@ describe('legato backtest: outputs are checked before the backtest runs', () => 
   it('--html naming a folder', async () => {
     const r = await cli(['backtest', '--config', config, '--data', missingData, '--html', dir]);
     expect(r).toEqual({ code: 2, out: '', err: `legato: --html ${dir}: is a folder; give the file to write\n` });
+  });
+
+  it('--html naming a FIFO: refused before the run (was: the run went ahead, then waited for a reader for ever)', async () => {
+    const fifo = join(dir, 'report-fifo.html');
+    execFileSync('mkfifo', [fifo]);
+    const r = await cli(['backtest', '--config', config, '--data', missingData, '--html', fifo]);
+    expect(r).toEqual({ code: 2, out: '', err: `legato: --html ${fifo}: is a FIFO; give a file to write (the report is written when the run ends)\n` });
   });
 
   it('--csv whose parent folder does not exist, or naming a file', async () => {

@@ -11,6 +11,29 @@ export class RecordingError extends LegatoError {
 
 const KINDS: ReadonlySet<RecordKind> = new Set(['meta', 'actor', 'state', 'context', 'event', 'end', 'spread', 'fill', 'algo', 'quote', 'record']);
 
+/**
+ * The deepest a record may nest: the engine's nest under 10 levels. One nested thousands deep parses, but no page
+ * could be sent it (JSON.stringify runs out of stack): every page was closed with 1011 and the recording never shown.
+ */
+const MAX_NESTING = 100;
+
+/** Whether a line of JSON nests arrays and objects more than MAX_NESTING deep (brackets in strings are text). */
+function nestedTooDeeply(line: string): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // a backslash: the next character is escaped
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_NESTING) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
 /** Parses a recording's text; throws RecordingError naming the first bad line. */
 export function parseRecording(text: string, name = 'recording'): InspectRecord[] {
   const out: InspectRecord[] = [];
@@ -24,6 +47,7 @@ export function parseRecording(text: string, name = 'recording'): InspectRecord[
     } catch {
       throw new RecordingError(`${name}:${i + 1}: not JSON (is this a file written by legato run --record?)`);
     }
+    if (nestedTooDeeply(line)) throw new RecordingError(`${name}:${i + 1}: nested more than ${MAX_NESTING} levels deep (is this a file written by legato run --record?)`);
     const k = (r as { k?: unknown } | null)?.k;
     if (typeof r !== 'object' || r === null || typeof k !== 'string' || !KINDS.has(k as RecordKind)) {
       throw new RecordingError(`${name}:${i + 1}: not an inspection record (its "k" must be one of ${[...KINDS].join(', ')})`);

@@ -64,6 +64,14 @@ describe('recordings: the inspection stream and the market data as JSON lines', 
     expect(() => parseRecording('{"k":"bogus","t":1}\n', 'x.jsonl')).toThrow('x.jsonl:1: not an inspection record');
     expect(() => parseRecording('', 'empty.jsonl')).toThrow('empty.jsonl: does not start with a meta record');
   });
+
+  it('names a line nested more than 100 levels deep (was: read, then every page\'s hello failed to serialize: closed 1011, the recording never shown)', () => {
+    const deep = (n: number): string => `{"k":"state","t":1,"x":${'['.repeat(n)}${']'.repeat(n)}}`;
+    expect(() => parseRecording(`{"k":"meta"}\n${deep(100_000)}\n`, 'x.jsonl')).toThrow(new RecordingError('x.jsonl:2: nested more than 100 levels deep (is this a file written by legato run --record?)'));
+    expect(() => parseRecording(`{"k":"meta"}\n${deep(99)}\n`, 'x.jsonl')).not.toThrow();
+    // Brackets inside strings are text, not nesting.
+    expect(() => parseRecording(`{"k":"meta","s":"${'['.repeat(1000)}\\"${'{'.repeat(1000)}"}\n`, 'x.jsonl')).not.toThrow();
+  });
 });
 
 describe('the command line: inspection flags', () => {

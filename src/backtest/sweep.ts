@@ -42,7 +42,7 @@ export function parseSweep(specs: readonly string[]): SweepAxis[] {
     const m = /^([A-Za-z.]+)=(.+)$/.exec(spec.trim());
     if (!m) throw new ConfigError(where, 'must be key=from:to:step or key=v1,v2,…', spec);
     const key = m[1]!;
-    const def = SWEEP_KEYS[key];
+    const def = Object.hasOwn(SWEEP_KEYS, key) ? SWEEP_KEYS[key] : undefined; // not a name Object's prototype holds (constructor)
     if (!def) throw new ConfigError(where, `unknown parameter ${key}; one of ${Object.keys(SWEEP_KEYS).join(', ')}`, spec);
     const body = m[2]!;
     let values: string[];

@@ -34,6 +34,12 @@ describe('--sweep', () => {
     expect(parseSweep(['longEntry=.5:1.:.25'])).toEqual([{ key: 'longEntry', values: ['0.5', '0.75', '1'] }]);
   });
 
+  it("a key that is a name Object's prototype holds is an unknown parameter (was: constructor=1 ran, every row the error \"Cannot read properties of undefined\", exit 1)", () => {
+    for (const key of ['constructor', 'toString', 'valueOf', 'hasOwnProperty']) {
+      expect(() => parseSweep([`${key}=1,2`]), key).toThrow(`--sweep[0]: unknown parameter ${key}; one of`);
+    }
+  });
+
   it('more than 10,000 combinations in all is refused before any is built (three axes of 1,000 ran the heap out)', () => {
     const axes = ['longEntry=-9.99:0:0.01', 'shortEntry=0:9.99:0.01', 'longExit=0:9.99:0.01'];
     expect(() => parseSweep(axes)).toThrow('--sweep: makes 1000000000 combinations, more than 10000: sweep fewer values, or in stages');

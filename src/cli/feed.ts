@@ -16,6 +16,7 @@ import {
   type Summary,
 } from '../index.js';
 import { formatSummary, time } from './format.js';
+import { shownUrl } from '../distributed/nats.js';
 
 /**
  * `legato feed` (the market-data fan-out's feed) and `legato run --md` (a strategy shard on it): docs/distributed.md.
@@ -108,7 +109,7 @@ async function feedCommand(flags: FeedFlags, err: NodeJS.WritableStream): Promis
       signal: abort.signal,
       onStart: (i) =>
         err.write(
-          `legato feed: publishing ${i.subjects.join(', ')} on ${flags.nats.url}, market time ${new Date(i.from).toISOString()} to ${new Date(i.until).toISOString()}` +
+          `legato feed: publishing ${i.subjects.join(', ')} on ${shownUrl(flags.nats.url)}, market time ${new Date(i.from).toISOString()} to ${new Date(i.until).toISOString()}` +
             `${i.data ? ` (${i.data.used} recorded rows)` : ''}, speed ${flags.speed}\n`,
         ),
     });
@@ -205,7 +206,7 @@ export async function shardRunCommand(config: EngineConfig, flags: ShardRunFlags
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const onEvent = (e: ShardEvent): void => {
-    if (e.kind === 'subscribed') err.write(`legato: md: subscribed to ${e.subjects.join(', ')} on ${flags.md.url}; waiting for the feed\n`);
+    if (e.kind === 'subscribed') err.write(`legato: md: subscribed to ${e.subjects.join(', ')} on ${shownUrl(flags.md.url)}; waiting for the feed\n`);
     else if (e.kind === 'started') err.write(`legato: ${flags.resume ? 'resuming' : 'running'} ${config.strategies.map((s) => s.spec.name).join(', ')} on the feed's quotes from ${time(e.at, zone)}${dataDir ? `; journal in ${dataDir}` : ''}\n`);
     else if (e.kind === 'disconnected') err.write('legato: md: lost the NATS server; the client reconnects, nothing trades meanwhile\n');
     else if (e.kind === 'reconnected') err.write('legato: md: reconnected; subscriptions resumed\n');

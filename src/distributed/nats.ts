@@ -13,8 +13,17 @@ export class NatsUnavailableError extends LegatoError {
     readonly url: string,
     readonly reason: string,
   ) {
-    super(`cannot reach the NATS server at ${url}: ${reason}`);
+    super(`cannot reach the NATS server at ${shownUrl(url)}: ${reason}`);
   }
+}
+
+/**
+ * A URL as an error shows it: a password (user:password@) or a token (token@) as ***, so a secret never reaches
+ * stderr or a log, and at most 200 characters (the URL is whatever was typed).
+ */
+export function shownUrl(url: string): string {
+  const hidden = url.replace(/^([^/]*\/\/)([^@/]*)@/, (_, scheme: string, user: string) => `${scheme}${user.includes(':') ? `${user.slice(0, user.indexOf(':'))}:***` : '***'}@`);
+  return hidden.length > 200 ? `${hidden.slice(0, 200)}… (${hidden.length} characters)` : hidden;
 }
 
 export interface NatsConnectOptions {

@@ -3,7 +3,7 @@ import type { Subscription } from '@nats-io/transport-node';
 import { combinations, type SweepAxis, type SweepOptions, type SweepRow } from '../backtest/sweep.js';
 import type { ConfigInput } from '../config/schema.js';
 import { LegatoError } from '../domain/errors.js';
-import { closeNats, connectNats } from './nats.js';
+import { closeNats, connectNats, shownUrl } from './nats.js';
 import {
   JOBS_STREAM,
   MAX_DELIVER,
@@ -52,7 +52,7 @@ export async function runNatsSweep(raw: ConfigInput, source: string, axes: reado
     return await coordinate(raw, source, axes, options);
   } catch (e) {
     if (e instanceof LegatoError) throw e;
-    throw new NatsSweepError(`the sweep on ${options.url} failed: ${e instanceof Error ? e.message : String(e)}`);
+    throw new NatsSweepError(`the sweep on ${shownUrl(options.url)} failed: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
 
@@ -149,7 +149,7 @@ async function coordinate(raw: ConfigInput, source: string, axes: readonly Sweep
       published++;
     }
     log(
-      `legato: sweep ${sweep}: ${combos.length} runs; ${resumed ? `${resumed} done earlier, ` : ''}${queued.size ? `${queued.size} still queued, ` : ''}${published} published on ${options.url}; waiting for workers (legato worker --nats ${options.url})`,
+      `legato: sweep ${sweep}: ${combos.length} runs; ${resumed ? `${resumed} done earlier, ` : ''}${queued.size ? `${queued.size} still queued, ` : ''}${published} published on ${shownUrl(options.url)}; waiting for workers (legato worker --nats ${shownUrl(options.url)})`,
     );
     if (done.size === indices.size) resolveAll();
     await all;

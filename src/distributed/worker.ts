@@ -3,7 +3,7 @@ import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { jetstream, type Consumer, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { SweepJob } from '../backtest/sweep.js';
-import { closeNats, connectNats } from './nats.js';
+import { closeNats, connectNats, shownUrl } from './nats.js';
 import { JobThread } from './worker-runner.js';
 import { DEFAULT_ACK_WAIT_MS, JOBS_STREAM, WORKERS_CONSUMER, openSweepStreams, parseJob, resultMsgId, resultSubject, type JobMessage, type ResultMessage } from './sweep-protocol.js';
 
@@ -106,7 +106,7 @@ export class SweepWorker {
   }
 
   private async loop(): Promise<void> {
-    this.log(`legato: worker ${this.name}: pulling sweep jobs from ${this.opts.url} (ack wait ${this.ackWaitMs} ms)`);
+    this.log(`legato: worker ${this.name}: pulling sweep jobs from ${shownUrl(this.opts.url)} (ack wait ${this.ackWaitMs} ms)`);
     while (!this.stopping && !this.nc.isClosed()) {
       let m: JsMsg | null;
       try {

@@ -8,6 +8,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { demoConfig } from '../../src/config/demo.js';
 import { resolveConfig } from '../../src/config/resolve.js';
 import { parseSweep } from '../../src/backtest/sweep.js';
+import { NatsUnavailableError } from '../../src/distributed/nats.js';
 import { DurableEngine, JOURNAL_FILE } from '../../src/engine/durable.js';
 import { JournalWriter, readJournal } from '../../src/journal/journal-file.js';
 import { cli, proc } from '../helpers/processes.js';
@@ -83,6 +84,17 @@ describe('numeric options', () => {
       const r = await cli(['run', option, value, '--port', '1']);
       expect(r.err, `${option} ${value}`).toBe('legato: --port only apply with --inspect\n');
     }
+  });
+});
+
+describe('a NATS URL in an error', () => {
+  it('shows its password as *** and at most 200 characters of it (was: nats://user:secret@… printed whole on stderr)', async () => {
+    const r = await cli(['worker', '--nats', 'nats://ops:s3cret@[::1']);
+    refused(r, 'cannot reach the NATS server at nats://ops:***@[::1: not a URL (nats://host:port)');
+    const long = `nats://${'h'.repeat(100_000)}:1`;
+    expect(new NatsUnavailableError(long, 'connection refused').message).toBe(`cannot reach the NATS server at ${long.slice(0, 200)}… (100009 characters): connection refused`);
+    expect(new NatsUnavailableError('tls://a:b@host:4222', 'x').message).toBe('cannot reach the NATS server at tls://a:***@host:4222: x');
+    expect(new NatsUnavailableError('nats://token@host:4222', 'x').message).toBe('cannot reach the NATS server at nats://***@host:4222: x');
   });
 });
 

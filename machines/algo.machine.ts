@@ -1,4 +1,4 @@
-import { and, assign, not, sendTo, setup, stateIn, stopChild, type ActorRefFrom } from 'xstate';
+import { and, assign, enqueueActions, not, sendTo, setup, stateIn, stopChild, type ActorRefFrom } from 'xstate';
 import { hedgeNeeds, isBalanced, nakedDeviation, nakedLots, unwindNeeds, type HedgeRounding } from '../src/domain/position.js';
 import { impliedActivePrice } from '../src/domain/pricing.js';
 import type { MarketView } from '../src/domain/quote.js';
@@ -8,7 +8,8 @@ import {
   type LegFilledEvent,
   type OrderCancelFailedEvent,
   type OrderEnded,
-  type OrderInput,
+  type OrderLaunchedEvent,
+  type OrderSpawnInput,
   type OrderReplacedEvent,
   type OrderReplaceFailedEvent,
   type OrderRole,
@@ -193,6 +194,13 @@ export interface AlgoContext {
   /** Signed lots, Σ price·lots (ticks), last fill price (ticks) per leg; times of the first and last fill. */
   fills: { lots: number[]; notional: number[]; lastPrice: number[]; firstAt: number | null; lastAt: number | null };
   orders: Record<string, WorkingOrder>;
+  /**
+   * The next order, spawned ahead and dormant under the client id and slot it will have (`<id>.<seq + 1>`, a slot no
+   * working order holds), so that sending an order is an event to it, not a spawn (DESIGN §7). Spawned with the algo
+   * (dormant algos are spawned off the hot path) and again, once used, by the algo's own `order.spare` after the
+   * step that sent the order; null until then, and absent in snapshots written before it existed.
+   */
+  spare?: ActorRefFrom<typeof orderMachine> | null;
   seq: number;
   /** Entry bookkeeping: the view the last entry was priced from (taker), the price quoted (quoting), closed. */
   entry: { pricedAt: number | null; quoted: number | null; closed: boolean };
@@ -241,6 +249,8 @@ export type AlgoEvent =
   | AlgoLaunchedEvent
   /** The algo's own: sent to itself once its start has been reported (see `starting`). */
   | { type: 'algo.started' }
+  /** The algo's own: sent to itself after a step that used its spare order, so that it spawns the next one. */
+  | { type: 'order.spare' }
   /** Stop; `policy: 'unwind'` (the kill switch's flatten) unwinds a leg-out whatever the configured stop policy. */
   | { type: 'stop.requested'; policy?: 'unwind' }
   | { type: 'session.closed' }
@@ -587,34 +597,54 @@ function freeSlot(orders: Record<string, WorkingOrder>): string {
   }
 }
 
-type SpawnOrder = (src: 'order', options: { id: string; systemId: string; input: OrderInput }) => ActorRefFrom<typeof orderMachine>;
+type SpawnOrder = (src: 'order', options: { id: string; systemId: string; input: OrderSpawnInput }) => ActorRefFrom<typeof orderMachine>;
 
+/**
+ * An order spawned dormant under the next client id (`<id>.<seq + 1>`). The child's id is a slot reused once its order
+ * has ended, not the client id: XState names the done event after the child's id and remembers every event type a
+ * machine has seen, so unique ids would grow memory with every order ever sent. The client id stays the systemId and
+ * the order's own name. No working order holds the slot (a spare, when there is one, is used before any spawn).
+ */
+function spawnDormant(context: Pick<AlgoContext, 'spec' | 'orders' | 'seq'>, spawn: SpawnOrder): ActorRefFrom<typeof orderMachine> {
+  const clientId = `${context.spec.id}.${context.seq + 1}`;
+  return spawn('order', { id: freeSlot(context.orders), systemId: `order:${clientId}`, input: { clientId } });
+}
+
+/** How long an order works before it reports stale: an entry's resubmit delay (a contingent leg's timeout), a ladder order's re-price interval. */
+function staleAfterOf(spec: AlgoSpec, role: OrderRole): number {
+  if (role !== 'entry') return spec.hedge.repriceMs;
+  return spec.kind === 'contingent' ? spec.legTimeoutMs : spec.resubmitMs;
+}
+
+/**
+ * An order sent: the spare (dormant under the next client id) when the algo holds one, else one spawned dormant now
+ * (a second order in the same step, or no spare yet). It becomes a working order; `launchOrders` sends it its launch
+ * after the step, and `counts.orders` counts it (a spare is not an order until it is sent).
+ */
 function spawnOrder(
-  context: Pick<AlgoContext, 'spec' | 'orders' | 'seq' | 'counts'>,
+  context: Pick<AlgoContext, 'spec' | 'orders' | 'spare' | 'seq' | 'counts'>,
   spawn: SpawnOrder,
-  o: { leg: number; role: OrderRole; side: Side; qty: number; price: number; staleAfterMs: number },
-): Pick<AlgoContext, 'orders' | 'seq' | 'counts'> {
+  o: { leg: number; role: OrderRole; side: Side; qty: number; price: number },
+): Pick<AlgoContext, 'orders' | 'spare' | 'seq' | 'counts'> {
+  const ref = context.spare ?? spawnDormant(context, spawn);
   const seq = context.seq + 1;
   const clientId = `${context.spec.id}.${seq}`;
-  // The child's id is a slot reused once its order has ended, not the client id: XState names the done
-  // event after the child's id and remembers every event type a machine has seen, so unique ids would grow
-  // memory with every order ever sent. The client id stays the systemId and the order's own name.
-  const slot = freeSlot(context.orders);
-  const ref = spawn('order', {
-    id: slot,
-    systemId: `order:${clientId}`,
-    input: {
-      order: { clientId, symbol: context.spec.symbols[o.leg]!, side: o.side, qty: o.qty, price: o.price },
-      leg: o.leg,
-      role: o.role,
-      staleAfterMs: o.staleAfterMs,
-    },
-  });
   // A copy with the new order last, as `{ ...orders, [clientId]: order }` would give: in Node 20 a spread followed by a
   // key the spread object lacks costs a microsecond or more per key, a copy and a store a fraction of that.
   const orders = Object.assign({}, context.orders);
-  orders[clientId] = { ref, slot, leg: o.leg, role: o.role, side: o.side, qty: o.qty, price: o.price, filled: 0, cancelling: false, replacing: false };
-  return { seq, orders, counts: { ...context.counts, orders: context.counts.orders + 1 } };
+  orders[clientId] = { ref, slot: ref.id, leg: o.leg, role: o.role, side: o.side, qty: o.qty, price: o.price, filled: 0, cancelling: false, replacing: false };
+  return { seq, orders, spare: null, counts: { ...context.counts, orders: context.counts.orders + 1 } };
+}
+
+/** The launch a working order hears when it is sent: its command, leg, role and stale delay. */
+function launchOf(context: AlgoContext, clientId: string, o: WorkingOrder): OrderLaunchedEvent {
+  return {
+    type: 'order.launched',
+    order: { clientId, symbol: context.spec.symbols[o.leg]!, side: o.side, qty: o.qty, price: o.price },
+    leg: o.leg,
+    role: o.role,
+    staleAfterMs: staleAfterOf(context.spec, o.role),
+  };
 }
 
 /**
@@ -763,8 +793,11 @@ const closesOnStopOrUnwind = {
   on: { 'stop.requested': { ...toHalted('stopRequested'), actions: [{ type: 'noteReason', params: { reason: 'stopRequested' } }, 'applyStopPolicy'] } },
 } as const;
 
-/** An algo's context at its launch (and, dormant, until its launch: the spec then is its strategy's template under its id). */
-function initialContext(input: AlgoInput): AlgoContext {
+/**
+ * An algo's context at its launch (and, dormant, until its launch: the spec then is its strategy's template under its
+ * id), holding `spare`, the dormant order spawned with it.
+ */
+function initialContext(input: AlgoInput, spare: AlgoContext['spare'] = null): AlgoContext {
   return {
     spec: input.spec,
     market: input.market,
@@ -778,6 +811,7 @@ function initialContext(input: AlgoInput): AlgoContext {
       lastAt: null,
     },
     orders: {},
+    spare,
     seq: 0,
     entry: { pricedAt: null, quoted: null, closed: false },
     ladder: { mode: 'rest', arrival: input.spec.tradingMultipliers.map(() => null), policy: input.spec.purpose === 'flatten' ? 'unwind' : 'complete' },
@@ -809,7 +843,7 @@ export const algoMachine = setup({
     /** Effect: the engine records the start (journal, metrics), with the view it was launched on (its cause). */
     reportStarted: (_: unknown, _params: { spec: AlgoSpec; market: MarketView | null }) => {},
     /** A dormant algo launched: its context as the launch's spec and view make it. */
-    launch: assign(({ event }) => (event.type === 'algo.launched' ? initialContext({ spec: event.spec, market: event.market }) : {})),
+    launch: assign(({ context, event }) => (event.type === 'algo.launched' ? initialContext({ spec: event.spec, market: event.market }, context.spare) : {})),
     /** Goes on from `starting` once the start has been reported: the event arrives after this macrostep's actions. */
     proceed: sendTo(({ self }) => self, { type: 'algo.started' }),
     /** Effect: the engine records the result (journal, metrics, executions stream). */
@@ -831,21 +865,21 @@ export const algoMachine = setup({
       const side = legSide(context, leg);
       const qty = entrySliceLots(context);
       const price = farTouch(context, leg, side, s.payupTicks)!;
-      const placed = spawnOrder(context, spawn, { leg, role: 'entry', side, qty, price, staleAfterMs: s.resubmitMs });
-      return { seq: placed.seq, orders: placed.orders, counts: placed.counts, entry: { ...context.entry, pricedAt: context.market!.at } };
+      const placed = spawnOrder(context, spawn, { leg, role: 'entry', side, qty, price });
+      return { seq: placed.seq, orders: placed.orders, spare: placed.spare, counts: placed.counts, entry: { ...context.entry, pricedAt: context.market!.at } };
     }),
     /** Contingent: every traded leg at once, at its far touch plus payup, for the whole quantity. */
     submitAllLegs: assign(({ context, spawn }) => {
       const s = context.spec;
       // What each spawn leaves for the next (the context is not copied per order).
-      const next = { spec: s, orders: context.orders, seq: context.seq, counts: context.counts };
+      const next = { spec: s, orders: context.orders, spare: context.spare, seq: context.seq, counts: context.counts };
       s.tradingMultipliers.forEach((tm, leg) => {
         if (tm === 0) return;
         const side = legSide(context, leg);
         const price = farTouch(context, leg, side, s.payupTicks)!;
-        Object.assign(next, spawnOrder(next, spawn, { leg, role: 'entry', side, qty: entryLotsLeft(context, leg), price, staleAfterMs: s.legTimeoutMs }));
+        Object.assign(next, spawnOrder(next, spawn, { leg, role: 'entry', side, qty: entryLotsLeft(context, leg), price }));
       });
-      return { orders: next.orders, seq: next.seq, counts: next.counts };
+      return { orders: next.orders, spare: next.spare, seq: next.seq, counts: next.counts };
     }),
     /** Quoting: the active leg, passive, at the implied price, for the remaining quantity. */
     submitQuote: assign(({ context, spawn }) => {
@@ -853,24 +887,39 @@ export const algoMachine = setup({
       const leg = s.activeLeg;
       const price = quotePrice(context)!;
       const qty = Math.min(entryLotsLeft(context), s.maxOrderLots[leg] ?? Infinity);
-      const placed = spawnOrder(context, spawn, { leg, role: 'entry', side: legSide(context, leg), qty, price, staleAfterMs: s.resubmitMs });
-      return { seq: placed.seq, orders: placed.orders, counts: placed.counts, entry: { ...context.entry, quoted: price } };
+      const placed = spawnOrder(context, spawn, { leg, role: 'entry', side: legSide(context, leg), qty, price });
+      return { seq: placed.seq, orders: placed.orders, spare: placed.spare, counts: placed.counts, entry: { ...context.entry, quoted: price } };
     }),
     /** The hedge ladder's orders for what each leg still needs, priced per the current step. */
     submitHedgeOrders: assign(({ context, spawn }) => {
       if (!maySend(context)) return {};
       // What each spawn leaves for the next (the context is not copied per order).
-      const next = { spec: context.spec, orders: context.orders, seq: context.seq, counts: context.counts };
+      const next = { spec: context.spec, orders: context.orders, spare: context.spare, seq: context.seq, counts: context.counts };
       const role: OrderRole = context.ladder.mode === 'unwind' ? 'unwind' : 'hedge';
       needs(context).forEach((need, leg) => {
         if (need === 0) return;
         const side = Math.sign(need) as Side;
         const price = hedgePrice(context, leg, side);
         if (price === undefined) return; // no usable book for this leg: the ladder pauses
-        Object.assign(next, spawnOrder(next, spawn, { leg, role, side, qty: abs(need), price, staleAfterMs: context.spec.hedge.repriceMs }));
+        Object.assign(next, spawnOrder(next, spawn, { leg, role, side, qty: abs(need), price }));
       });
-      return { orders: next.orders, seq: next.seq, counts: next.counts };
+      return { orders: next.orders, spare: next.spare, seq: next.seq, counts: next.counts };
     }),
+    /**
+     * The launch of each order the step sent (its actor still dormant): relayed once the step's snapshot is set, where a
+     * newly spawned order used to start, so the records keep their order (the algo's step, then its orders, in the
+     * order of their client ids). The spare used, the algo then asks itself for the next one: that event comes after
+     * the launched orders were submitted, so the spawn is off the quote → order and fill → hedge paths.
+     */
+    // Typed by hand: `enqueueActions` left to infer inside `setup` breaks the other actions' inference (XSTATE-NOTES).
+    launchOrders: enqueueActions<AlgoContext, AlgoEvent, undefined, AlgoEvent, never, never, never, never, never>(({ context, self, enqueue }) => {
+      for (const [clientId, o] of Object.entries(context.orders)) {
+        if (o.ref.getSnapshot().value === 'dormant') enqueue.sendTo(o.ref, launchOf(context, clientId, o));
+      }
+      if (!context.spare) enqueue.sendTo(self, { type: 'order.spare' });
+    }),
+    /** The next order, spawned dormant under the next client id (see `spare`); none when the algo holds one. */
+    spawnSpare: assign(({ context, spawn }) => (context.spare ? {} : { spare: spawnDormant(context, spawn) })),
     /**
      * Asks the selected working orders to cancel (their machines send the cancel to the venue). Runs before
      * `markCancelling` in the same list, so both see the same selection.
@@ -1045,7 +1094,8 @@ export const algoMachine = setup({
   },
 }).createMachine({
   id: 'algo',
-  context: ({ input }) => initialContext(input),
+  // The dormant algo spawns its spare order with it, under the client id of its first order (`<id>.1`, slot o1).
+  context: ({ input, spawn }) => initialContext(input, spawn('order', { id: 'o1', systemId: `order:${input.spec.id}.1`, input: { clientId: `${input.spec.id}.1` } })),
   on: {
     // Between the window's close and its next open the algo prices from nothing, so the ladder pauses and
     // no order goes out, whatever quote arrives.
@@ -1056,6 +1106,8 @@ export const algoMachine = setup({
     'order.cancelFailed': { actions: 'unmarkCancelling' },
     'order.replaced': { actions: 'noteReplaced' },
     'order.replaceFailed': { actions: 'unmarkReplacing' },
+    // After a step that used the spare order: the next one, spawned dormant.
+    'order.spare': { actions: 'spawnSpare' },
   },
   // Spawned ahead by its strategy, the algo waits dormant (no timers, no orders, no records) for its launch.
   initial: 'dormant',
@@ -1109,7 +1161,7 @@ export const algoMachine = setup({
                   ],
                 },
                 working: {
-                  entry: 'submitEntryOrder',
+                  entry: ['submitEntryOrder', 'launchOrders'],
                   on: {
                     'xstate.done.actor.*': [
                       // Pre-trade risk refused it: the entry ends; the hedge completes or unwinds per the stop policy.
@@ -1138,7 +1190,7 @@ export const algoMachine = setup({
                   ],
                 },
                 working: {
-                  entry: 'submitAllLegs',
+                  entry: ['submitAllLegs', 'launchOrders'],
                   always: { guard: 'areAllLegsFilled', target: '#algo.active.entry.done' },
                   after: { legTimeout: 'failed' },
                   on: {
@@ -1166,7 +1218,7 @@ export const algoMachine = setup({
                   ],
                 },
                 quoted: {
-                  entry: 'submitQuote',
+                  entry: ['submitQuote', 'launchOrders'],
                   // Checked after every event, so after the root has stored a new market view. A quote whose
                   // price would not move is kept however old it gets: re-sending it would only lose its place.
                   // Where the venue can replace, the quote is re-priced in place and stays here; a replace refused
@@ -1300,7 +1352,7 @@ export const algoMachine = setup({
                   },
                   states: {
                     sending: {
-                      entry: 'submitHedgeOrders',
+                      entry: ['submitHedgeOrders', 'launchOrders'],
                       always: { guard: 'canSendHedge', target: 'sending', reenter: true },
                       on: {
                         'xstate.done.actor.*': [

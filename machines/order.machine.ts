@@ -19,12 +19,29 @@ export type OrderRole = 'entry' | 'hedge' | 'unwind';
 /** `refused`: pre-trade risk kept it from being sent at all. */
 export type OrderStatus = 'filled' | 'canceled' | 'rejected' | 'refused';
 
+/**
+ * What an order is launched with (`order.launched`): the command, its leg and role, and when it turns stale. An order
+ * is spawned ahead, dormant, knowing only its client id (`OrderSpawnInput`), and hears this when it is sent.
+ */
 export interface OrderInput {
   order: OrderCommand;
   leg: number;
   role: OrderRole;
   /** After this long working, the order tells its parent it is stale (the parent re-prices it). */
   staleAfterMs: number;
+}
+
+/**
+ * An order is spawned dormant under the client id it will be sent with (DESIGN §7: actors on the hot path are reused,
+ * not spawned): its algo holds it spare and launches it with `order.launched` when it sends the order.
+ */
+export interface OrderSpawnInput {
+  clientId: string;
+}
+
+/** The launch of a dormant order: what it is sent as (the command carries the client id it was spawned under). */
+export interface OrderLaunchedEvent extends OrderInput {
+  type: 'order.launched';
 }
 
 export interface OrderContext extends OrderInput {
@@ -105,7 +122,21 @@ const chaseAndResend = (state: 'pendingCancel' | 'replacing', waiting: Unanswere
 export type RiskEvent = { type: 'order.refused'; clientId: string; reason: string } | { type: 'order.throttled'; clientId: string; waitMs: number };
 /** From the parent: re-price the order in place (only sent where the venue can replace). */
 export type ReplaceRequest = { type: 'replace.requested' } & OrderChange;
-export type OrderEvent = VenueReport | RiskEvent | { type: 'cancel.requested' } | ReplaceRequest;
+export type OrderEvent = VenueReport | RiskEvent | { type: 'cancel.requested' } | ReplaceRequest | OrderLaunchedEvent;
+
+/**
+ * A dormant order's context: an order of nothing (no symbol, 0 lots at 0) under the client id it will be sent with,
+ * on no leg yet. A real order is never of 0 lots, so this shape is the dormant order's alone (the journal's snapshot
+ * check requires exactly it of a dormant order, src/engine/snapshot-check.ts).
+ */
+export function dormantOrderContext(clientId: string): OrderContext {
+  return { order: { clientId, symbol: '', side: 1, qty: 0, price: 0 }, leg: 0, role: 'entry', staleAfterMs: 0, fill: { qty: 0, notional: 0, tradeIds: [] }, replacing: null, venueFilled: null, waitMs: 0, reason: null, status: null };
+}
+
+/** A launched order's context: what it is sent as, nothing filled, asked or settled yet (keys as they always were). */
+function launchedContext(e: OrderLaunchedEvent): OrderContext {
+  return { order: e.order, leg: e.leg, role: e.role, staleAfterMs: e.staleAfterMs, fill: { qty: 0, notional: 0, tradeIds: [] }, replacing: null, venueFilled: null, waitMs: 0, reason: null, status: null };
+}
 
 /**
  * The venue canceled the order: it ends canceled when the confirmation counts no fill we have not seen, else it
@@ -135,11 +166,13 @@ const replaceAnswered = () =>
 export const orderMachine = setup({
   types: {
     context: {} as OrderContext,
-    input: {} as OrderInput,
+    input: {} as OrderSpawnInput,
     events: {} as OrderEvent,
     output: {} as OrderEnded,
   },
   actions: {
+    /** A dormant order launched: its context as the launch makes it (the command, leg, role and stale delay). */
+    launch: assign(({ event }) => (event.type === 'order.launched' ? launchedContext(event) : {})),
     /** Effect: send the order to the venue (provided by the engine). */
     submitOrder: (_: unknown, _params: { order: OrderCommand; role: OrderRole }) => {},
     /** Effect: ask the venue to cancel (provided by the engine). */
@@ -223,11 +256,15 @@ export const orderMachine = setup({
   },
 }).createMachine({
   id: 'order',
-  // Object.assign gives what `{ ...input, fill, … }` would (keys in the same order): in Node 20 a spread followed by
-  // keys the spread object lacks costs a microsecond or more per key, and every order is spawned with this.
-  context: ({ input }): OrderContext => Object.assign({}, input, { fill: { qty: 0, notional: 0, tradeIds: [] }, replacing: null, venueFilled: null, waitMs: 0, reason: null, status: null }),
-  initial: 'submitted',
+  // Spawned ahead by its algo, the order waits dormant (no timers, no effects, no records) for its launch.
+  context: ({ input }): OrderContext => dormantOrderContext(input.clientId),
+  initial: 'dormant',
   states: {
+    // The launch is an event carrying what the order is sent as; `submitted` sends it, as a spawned order's start did.
+    // Nothing else reaches a dormant order: its algo sends it nothing more, and the engine routes no report to it.
+    dormant: {
+      on: { 'order.launched': { target: 'submitted', actions: 'launch' } },
+    },
     submitted: {
       entry: { type: 'submitOrder', params: ({ context }) => ({ order: context.order, role: context.role }) },
       // Neither acknowledged, rejected nor filled: the venue is asked for its status (an order is never sent twice).

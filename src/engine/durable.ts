@@ -524,7 +524,9 @@ export class DurableEngine {
     for (const [systemId, ref] of Object.entries(this.engine.actor.system.getAll())) {
       if (!systemId.startsWith('order:')) continue;
       const r = ref as AnyActorRef;
-      if (r.getSnapshot().status === 'active') out.set(systemId.slice('order:'.length), r);
+      // An algo's spare order (dormant, not yet sent) is nothing the venue knows.
+      const snapshot = r.getSnapshot();
+      if (snapshot.status === 'active' && snapshot.value !== 'dormant') out.set(systemId.slice('order:'.length), r);
     }
     return out;
   }

@@ -947,7 +947,7 @@ export class Engine {
     // A duplicate is routed as heard: its order actor knows the trade id and ignores it.
     const routed = fill ?? r;
     if (taken === undefined || fill !== undefined) this.book.heard(routed);
-    const ref = this.actor.system.get(`order:${r.clientId}`);
+    const ref = this.sentOrder(r.clientId);
     this.record({ kind: 'report', at, report: r, routed: ref !== undefined });
     if (ref) this.actingFor(owner, () => ref.send(routed));
     else {
@@ -983,6 +983,15 @@ export class Engine {
     this.actingFor(strategy, () => target.send(event));
   }
 
+  /**
+   * The order actor a venue report for `clientId` goes to: one that has been sent. An algo's spare order, dormant under
+   * the client id its next order will have, is no order of the venue's yet: a report naming it is one for no order.
+   */
+  private sentOrder(clientId: string): AnyActorRef | undefined {
+    const ref = this.actor.system.get(`order:${clientId}`) as AnyActorRef | undefined;
+    return ref === undefined || ref.getSnapshot().value === 'dormant' ? undefined : ref;
+  }
+
   /** Whether an order has asked the venue for its status since the simulated clock last let answers in. */
   private statusAsked = false;
 
@@ -1006,7 +1015,7 @@ export class Engine {
       return this.venue.sync!(ids);
     },
     orderSnapshot: (clientId) => {
-      const ref = this.actor.system.get(`order:${clientId}`) as AnyActorRef | undefined;
+      const ref = this.sentOrder(clientId);
       const snapshot = ref?.getSnapshot();
       return snapshot?.status === 'active' ? snapshot : undefined;
     },

@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { algoMachine } from '../../machines/algo.machine.js';
 import { engineMachine } from '../../machines/engine.machine.js';
-import { orderMachine } from '../../machines/order.machine.js';
+import { dormantOrderContext, orderMachine } from '../../machines/order.machine.js';
 import { sessionMachine } from '../../machines/session.machine.js';
 import { strategyMachine } from '../../machines/strategy.machine.js';
 import type { EngineConfig } from '../config/resolve.js';
@@ -110,6 +110,8 @@ const algoContext = (n: number) =>
     sessionOpen: z.boolean(),
     fills: z.object({ lots: perLeg(int, n), notional: perLeg(num, n), lastPrice: perLeg(num, n), firstAt: time.nullable(), lastAt: time.nullable() }),
     orders: z.record(z.string(), workingOrder(n)),
+    // The next order, spawned dormant ahead of its sending (absent in journals written before it existed).
+    spare: ref().nullable().optional(),
     seq: count,
     entry: z.object({ pricedAt: time.nullable(), quoted: num.nullable(), closed: z.boolean() }),
     ladder: z.object({ mode: z.enum(['rest', 'cross', 'unwind']), arrival: perLeg(num.nullable(), n), policy: z.enum(['complete', 'unwind']) }),
@@ -306,15 +308,54 @@ function algoProblem(v: unknown, spec: { name: string; algo: Obj }, n: number, p
     const p = orderProblem(c.snapshot, clientId, n, [...path, 'children', o.slot, 'snapshot']);
     if (p) return p;
   }
+  if (context.spare) {
+    // The next order, dormant under the client id and a slot of its own (no working order's).
+    const slot = context.spare.id;
+    const at = [...path, 'context', 'spare', 'id'];
+    if (slots.has(slot)) return new RecordProblem(at, `"${slot}" is the slot of a working order: the spare order needs one of its own`);
+    const clientId = `${context.spec.id as string}.${context.seq + 1}`;
+    const c = childProblem(children, slot, 'order', `order:${clientId}`, path);
+    if ('problem' in c) return c.problem;
+    const p = dormantOrderProblem(c.snapshot, clientId, [...path, 'children', slot, 'snapshot']);
+    if (p) return p;
+    slots.add(slot);
+  }
   return extraChild(children, [...slots], path);
 }
 
 function orderProblem(v: unknown, clientId: string, n: number, path: Path): Problem | undefined {
   const r = actorProblem(orderMachine, v, orderContext(n), path);
   if ('problem' in r) return r.problem;
+  // Only the spare is dormant: an order its algo works has been launched.
+  if (r.actor.value === 'dormant') return new RecordProblem([...path, 'value'], `must not be "dormant": the algo works order ${clientId} (only its spare order is dormant)`);
   const context = r.actor.context as z.infer<ReturnType<typeof orderContext>>;
   if (context.order.clientId !== clientId) return new RecordProblem([...path, 'context', 'order', 'clientId'], `must be "${clientId}", the order's key in its algo (got ${shown(context.order.clientId)})`);
   return undefined;
+}
+
+/**
+ * The algo's spare order: in `dormant`, its context exactly a dormant order's under the client id the algo's next
+ * order will have (an order of nothing: see `dormantOrderContext`). Any field that differs is named.
+ */
+function dormantOrderProblem(v: unknown, clientId: string, path: Path): Problem | undefined {
+  const r = actorProblem(orderMachine, v, z.object({}).loose(), path);
+  if ('problem' in r) return r.problem;
+  if (r.actor.value !== 'dormant') return new RecordProblem([...path, 'value'], `must be "dormant": the algo's spare order ${clientId}, not yet sent (got ${shown(r.actor.value)})`);
+  const want = dormantOrderContext(clientId) as unknown as Obj;
+  const got = r.actor.context;
+  const field = (w: Obj, g: Obj, at: Path): Problem | undefined => {
+    for (const k of new Set([...Object.keys(w), ...Object.keys(g)])) {
+      if (!Object.hasOwn(w, k)) return new RecordProblem([...at, k], `is not a field of a dormant order`);
+      const wv = w[k];
+      const gv = g[k];
+      if (wv !== null && typeof wv === 'object' && !Array.isArray(wv) && gv !== null && typeof gv === 'object' && !Array.isArray(gv)) {
+        const p = field(wv as Obj, gv as Obj, [...at, k]);
+        if (p) return p;
+      } else if (!isDeepStrictEqual(gv, wv)) return new RecordProblem([...at, k], `must be ${shown(wv)}, a dormant order's (got ${shown(gv)})`);
+    }
+    return undefined;
+  };
+  return field(want, got, [...path, 'context']);
 }
 
 /** A delayed event to re-arm: the actor it is for, its id, the event and its due time. */

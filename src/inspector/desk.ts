@@ -280,7 +280,8 @@ interface OrderCtx {
 function orderRow(a: DeskActor, byName: Map<string, ResolvedStrategy>): DeskOrder | undefined {
   const snap = a.snapshot as Snap | undefined;
   const ctx = snap?.context as OrderCtx | undefined;
-  if (!ctx?.order || snap?.status !== 'active') return undefined;
+  // A dormant order is an algo's spare, not yet sent: not a working order of the desk's.
+  if (!ctx?.order || snap?.status !== 'active' || snap.value === 'dormant') return undefined;
   const o = ctx.order;
   const algo = o.clientId.slice(0, o.clientId.lastIndexOf('.'));
   const strategy = algo.slice(0, algo.lastIndexOf('/'));

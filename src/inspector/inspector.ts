@@ -49,7 +49,7 @@ interface ActorInfo {
   end: (InspectRecord & { k: 'end' }) | null;
   snapshot: unknown;
   strategy: string | null;
-  /** An algo spawned ahead (dormant): when its launch (`algo.launched`) reached it, its start for the desk. */
+  /** An algo or order spawned ahead (dormant): when its launch (`algo.launched`, `order.launched`) reached it, its start for the desk. */
   launchedAt?: number;
 }
 
@@ -442,7 +442,7 @@ export class Inspector {
     if (this.log.length > this.options.logSize * 2) this.log.splice(0, this.log.length - this.options.logSize);
     this.push(r);
     if (ev.type === 'spread.quoted' && target.startsWith('strategy:')) this.onSpread(target.slice(9), r.t, ev.view?.spread ?? null);
-    else if (ev.type === 'algo.launched') {
+    else if (ev.type === 'algo.launched' || ev.type === 'order.launched') {
       const info = this.actors.get(target);
       if (info) info.launchedAt = r.t;
     }

@@ -16,8 +16,8 @@ import { journalValues, writeJournalOf } from './edited-journal.js';
  */
 
 const config = resolveConfig(demoConfig, 'built-in demo', { days: 0.2 });
-// The demo, killed at 21:30 Shanghai; its records cut after the snapshot that holds hc-rb/1 hedging (an order
-// o2 being re-priced, and two timers): what a crash right after that snapshot leaves.
+// The demo, killed at 21:30 Shanghai; its records cut after the snapshot that holds hc-rb/1 hedging (its hedge order
+// in o2, its spare order hc-rb/1.3 dormant in o3, and three timers): what a crash right after that snapshot leaves.
 let base: unknown[];
 
 type R = Record<string, any>;
@@ -25,6 +25,7 @@ const lastSnapshot = (v: R[]): R => v.findLast((x) => x.kind === 'snapshot')!;
 const strategy = (v: R[]): R => lastSnapshot(v).actor.children['0'].snapshot;
 const algo = (v: R[]): R => strategy(v).children.algo.snapshot;
 const order = (v: R[]): R => algo(v).children.o2.snapshot;
+const spare = (v: R[]): R => algo(v).children.o3;
 
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'legato-edited-'));
@@ -33,7 +34,8 @@ beforeAll(async () => {
   d.engine.runUntil(Date.parse('2026-11-23T13:30:00Z'));
   d.detach();
   const all = journalValues(join(dir, JOURNAL_FILE)) as R[];
-  const at = all.findIndex((x) => x.kind === 'snapshot' && x.actor.children['0'].snapshot.children.algo?.snapshot.children.o2);
+  // The first snapshot with a working order in o2 (the algo's spare order has a slot of its own from the start).
+  const at = all.findIndex((x) => x.kind === 'snapshot' && Object.values(x.actor.children['0'].snapshot.children.algo?.snapshot.context.orders ?? {}).some((o) => (o as R).slot === 'o2'));
   base = all.slice(0, at + 1);
 });
 
@@ -59,6 +61,7 @@ function resumeError(dir: string): unknown {
 
 const SNAPSHOT = 15; // the base journal's last record: the snapshot a resume restores
 const o2 = 'actor.children.0.snapshot.children.algo.snapshot.children.o2.snapshot';
+const o3 = 'actor.children.0.snapshot.children.algo.snapshot.children.o3';
 
 /** [what is edited, the edit, the record refused, the field path, what the message says of it]. */
 const cases: [string, (v: R[]) => void, number, string, string][] = [
@@ -79,6 +82,15 @@ const cases: [string, (v: R[]) => void, number, string, string][] = [
   ['the algo\'s template edited', (v) => (algo(v).context.spec.payupTicks = 50), SNAPSHOT, 'actor.children.0.snapshot.children.algo.snapshot.context.spec.payupTicks', 'actor.children.0.snapshot.children.algo.snapshot.context.spec.payupTicks differs from the config\'s (strategy hc-rb), which the run started with'],
   ['an order\'s qty as a word', (v) => (order(v).context.order.qty = 'five'), SNAPSHOT, `${o2}.context.order.qty`, `${o2}.context.order.qty must be a number (got "five")`],
   ['an order\'s trade ids gone', (v) => delete order(v).context.fill.tradeIds, SNAPSHOT, `${o2}.context.fill.tradeIds`, `${o2}.context.fill.tradeIds must be an array (got nothing)`],
+  ['a working order dormant', (v) => (order(v).value = 'dormant'), SNAPSHOT, `${o2}.value`, `${o2}.value must not be "dormant": the algo works order hc-rb/1.2 (only its spare order is dormant)`],
+  ['the spare order sent (submitted)', (v) => (spare(v).snapshot.value = 'submitted'), SNAPSHOT, `${o3}.snapshot.value`, `${o3}.snapshot.value must be "dormant": the algo's spare order hc-rb/1.3, not yet sent (got "submitted")`],
+  ['the spare order of 5 lots', (v) => (spare(v).snapshot.context.order.qty = 5), SNAPSHOT, `${o3}.snapshot.context.order.qty`, `${o3}.snapshot.context.order.qty must be 0, a dormant order's (got 5)`],
+  ['the spare order with a fill', (v) => (spare(v).snapshot.context.fill.tradeIds = ['T9']), SNAPSHOT, `${o3}.snapshot.context.fill.tradeIds`, `${o3}.snapshot.context.fill.tradeIds must be an array of 0, a dormant order's (got an array of 1)`],
+  ['the spare order with a field of its own', (v) => (spare(v).snapshot.context.extra = 1), SNAPSHOT, `${o3}.snapshot.context.extra`, `${o3}.snapshot.context.extra is not a field of a dormant order`],
+  ['the spare order under another client id', (v) => (spare(v).systemId = 'order:hc-rb/1.9'), SNAPSHOT, `${o3}.systemId`, `${o3}.systemId must be "order:hc-rb/1.3" (got "order:hc-rb/1.9")`],
+  ['the spare order in a working order\'s slot', (v) => (algo(v).context.spare.id = 'o2'), SNAPSHOT, 'actor.children.0.snapshot.children.algo.snapshot.context.spare.id', 'actor.children.0.snapshot.children.algo.snapshot.context.spare.id "o2" is the slot of a working order: the spare order needs one of its own'],
+  ['the spare order gone, its reference kept', (v) => delete algo(v).children.o3, SNAPSHOT, o3, `${o3} is missing (the order actor order:hc-rb/1.3)`],
+  ['a dormant order the algo does not hold', (v) => (algo(v).context.spare = null), SNAPSHOT, o3, `${o3} is not an actor this machine spawns`],
   ['an order child of another machine', (v) => (algo(v).children.o2.src = 'nope'), SNAPSHOT, 'actor.children.0.snapshot.children.algo.snapshot.children.o2.src', 'actor.children.0.snapshot.children.algo.snapshot.children.o2.src must be "order" (got "nope")'],
   ['a timer\'s systemId a number', (v) => (lastSnapshot(v).timers[0].systemId = 5), SNAPSHOT, 'timers.0.systemId', 'timers.0.systemId must be a string (got 5)'],
   ['a timer due "soon"', (v) => (lastSnapshot(v).timers[1].dueAt = 'soon'), SNAPSHOT, 'timers.1.dueAt', 'timers.1.dueAt must be a number (got "soon")'],

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ActorSystem, AnyActorRef } from 'xstate';
 import { algoMachine, type AlgoResult, type AlgoSpec } from '../../machines/algo.machine.js';
 import { orderMachine } from '../../machines/order.machine.js';
 import type { OrderCommand } from '../../src/domain/orders.js';
@@ -6,6 +7,7 @@ import type { LegQuote, MarketView } from '../../src/domain/quote.js';
 
 const TAKER_WORKING = 'active.entry.taker.working,active.hedge.balanced';
 const RESTING = 'active.hedge.ladder.step.resting,active.hedge.ladder.sender.sending';
+import { stateString as flat } from '../../src/engine/state-string.js';
 import { harness } from '../helpers/harness.js';
 import { HC_RB_TEMPLATE } from '../helpers/specs.js';
 
@@ -36,13 +38,18 @@ function view(hc: [number, number], rb: [number, number], at = 0, size = 10): Ma
 }
 
 /** `replaces`: the venue can replace (the engine provides the `venueReplaces` guard from the venue port). */
-function setupAlgo(spec: Partial<AlgoSpec> = {}, market: MarketView | null = view([3379, 3380], [3208, 3209]), options: { replaces?: boolean } = {}) {
+/** `launch: false` leaves the algo dormant (as its strategy spawns it ahead); `atSubmit` lists, at each submission, the order actors there are and their states. */
+function setupAlgo(spec: Partial<AlgoSpec> = {}, market: MarketView | null = view([3379, 3380], [3208, 3209]), options: { replaces?: boolean; launch?: boolean } = {}) {
   const submitted: OrderCommand[] = [];
+  const atSubmit: Record<string, string>[] = [];
   const cancels: string[] = [];
   const replaces: { clientId: string; price: number }[] = [];
   const order = orderMachine.provide({
     actions: {
-      submitOrder: (_, p) => void submitted.push(p.order),
+      submitOrder: ({ system }, p) => {
+        submitted.push(p.order);
+        atSubmit.push(orderStates(system as ActorSystem<any>));
+      },
       cancelOrder: (_, p) => void cancels.push(p.clientId),
       replaceOrder: (_, p) => void replaces.push({ clientId: p.order.clientId, price: p.change.price }),
     },
@@ -55,7 +62,8 @@ function setupAlgo(spec: Partial<AlgoSpec> = {}, market: MarketView | null = vie
   });
   const h = harness(logic, { spec: { ...baseSpec, ...spec }, market }, { systemId: 'algo:S/1' });
   // Spawned dormant, as a strategy spawns its next algo; the launch is an event carrying the spec and the view.
-  h.child().send({ type: 'algo.launched', spec: { ...baseSpec, ...spec }, market });
+  const launch = (): void => h.child().send({ type: 'algo.launched', spec: { ...baseSpec, ...spec }, market });
+  if (options.launch !== false) launch();
   /** Delivers a venue report the way the engine does; false when the order actor is gone. */
   const venue = (r: Record<string, unknown> & { clientId: string }): boolean => {
     const ref = h.system.get(`order:${r.clientId}`);
@@ -73,7 +81,14 @@ function setupAlgo(spec: Partial<AlgoSpec> = {}, market: MarketView | null = vie
   const canceled = (clientId: string, filledQty = 0): boolean => venue({ type: 'order.canceled', clientId, filledQty, at: h.clock.now() });
   const reject = (clientId: string, reason = 'risk'): boolean => venue({ type: 'order.rejected', clientId, reason, at: h.clock.now() });
   /** The ladder steps reported, as "step:naked lots per leg". */
-  return { ...h, submitted, cancels, replaces, steps, venue, fillOrder, result, accept, canceled, reject };
+  return { ...h, submitted, atSubmit, cancels, replaces, steps, venue, fillOrder, result, accept, canceled, reject, launch };
+}
+
+/** Every order actor in the system, by client id, with its state. */
+function orderStates(system: ActorSystem<any>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [id, ref] of Object.entries(system.getAll())) if (id.startsWith('order:')) out[id.slice(6)] = flat((ref as AnyActorRef).getSnapshot().value) ?? '';
+  return out;
 }
 
 describe('spread algo: taker entry', () => {
@@ -144,6 +159,9 @@ describe('spread algo: taker entry', () => {
     expect(a.child().getSnapshot().status).toBe('done');
     expect(a.system.get('order:S/1.1')).toBeUndefined();
     expect(a.system.get('order:S/1.2')).toBeUndefined();
+    // Nor its spare: the next order it would have sent, dormant until the algo ended.
+    expect(a.system.get('order:S/1.3')).toBeUndefined();
+    expect(Object.keys(a.system.getAll()).filter((id) => id.startsWith('order:'))).toEqual([]);
   });
 
   it('keeps a stale entry order whose price would not move', () => {
@@ -522,21 +540,93 @@ describe('spread algo: quoting entry', () => {
   });
 });
 
+describe('the spare order: spawned ahead, launched by an event', () => {
+  it('the dormant algo holds one spare order, dormant under its first client id (S/1.1, slot o1), and sends nothing', () => {
+    const a = setupAlgo({}, undefined, { launch: false });
+    expect(a.state()).toBe('dormant');
+    expect(orderStates(a.system)).toEqual({ 'S/1.1': 'dormant' });
+    expect(a.context().spare).toBe(a.child().getSnapshot().children.o1);
+    expect(a.context().orders).toEqual({});
+    expect(a.submitted).toEqual([]);
+  });
+
+  it('the launch sends the spare (no order spawned before the submission); the next spare is spawned after it', () => {
+    const a = setupAlgo({}, undefined, { launch: false });
+    const spare = a.system.get('order:S/1.1');
+    a.launch();
+    expect(a.submitted.map((o) => o.clientId)).toEqual(['S/1.1']);
+    // At the submission the spare was the only order actor (its snapshot still the dormant one: the submission is its
+    // launch's entry effect): nothing was spawned on the quote → order path.
+    expect(a.atSubmit).toEqual([{ 'S/1.1': 'dormant' }]);
+    expect(a.context().orders['S/1.1'].ref).toBe(spare);
+    // Then the next spare, under the next client id, in the slot no working order holds.
+    expect(orderStates(a.system)).toEqual({ 'S/1.1': 'submitted', 'S/1.2': 'dormant' });
+    expect(a.context().spare).toBe(a.system.get('order:S/1.2'));
+    expect(a.context().spare.id).toBe('o2');
+    expect(a.context().counts.orders).toBe(1);
+  });
+
+  it('a fill sends its hedge as the spare (nothing spawned before the hedge is submitted), then spawns the next', () => {
+    const a = setupAlgo({ qty: 1 });
+    const spare = a.system.get('order:S/1.2');
+    a.fillOrder('S/1.1', 1, 3380);
+    expect(a.submitted.map((o) => o.clientId)).toEqual(['S/1.1', 'S/1.2']);
+    expect(a.atSubmit[1]).toEqual({ 'S/1.1': 'filled', 'S/1.2': 'dormant' });
+    expect(a.context().orders['S/1.2'].ref).toBe(spare);
+    expect(orderStates(a.system)).toEqual({ 'S/1.2': 'submitted', 'S/1.3': 'dormant' });
+    expect(a.context().counts.orders).toBe(2);
+  });
+
+  it('several orders in one step: the first is the spare, the others spawned dormant and launched, client ids in leg order', () => {
+    const a = setupAlgo({ kind: 'contingent', qty: 2 }, undefined, { launch: false });
+    a.launch();
+    expect(a.submitted).toEqual([
+      { clientId: 'S/1.1', symbol: 'HC', side: 1, qty: 2, price: 3381 },
+      { clientId: 'S/1.2', symbol: 'RB', side: -1, qty: 2, price: 3207 },
+    ]);
+    // Both launched in the step, the second spawned dormant there (the spare was the first); the next spare comes after.
+    expect(a.atSubmit).toEqual([{ 'S/1.1': 'dormant', 'S/1.2': 'dormant' }, { 'S/1.1': 'submitted', 'S/1.2': 'dormant' }]);
+    expect(orderStates(a.system)).toEqual({ 'S/1.1': 'submitted', 'S/1.2': 'submitted', 'S/1.3': 'dormant' });
+    expect(a.context().orders['S/1.2'].slot).toBe('o2');
+    expect(a.context().spare.id).toBe('o3');
+    // Orders sent, not spares.
+    expect(a.context().counts.orders).toBe(2);
+  });
+
+  it('a stop with nothing working ends the algo and its spare with it', () => {
+    const a = setupAlgo({}, view([3379, 3380], [3208, 3209], 0, 0));
+    expect(orderStates(a.system)).toEqual({ 'S/1.1': 'dormant' });
+    a.send({ type: 'stop.requested' });
+    expect(a.result()).toMatchObject({ status: 'stopped', reason: 'stopRequested' });
+    expect(orderStates(a.system)).toEqual({});
+  });
+});
+
 describe('children of an algo', () => {
   it('reuse their ids (o1, o2, …) once an order has ended, so the event types a machine sees stay few', () => {
     const a = setupAlgo({ qty: 1 });
     const ids = (): string[] => Object.keys(a.child().getSnapshot().children).sort();
-    expect(ids()).toEqual(['o1']);
-    // The hedge is sent on the fill, while the entry order is still ending: it takes o2; then o1 is free.
+    const child = (slot: string) => a.child().getSnapshot().children[slot];
+    // The entry order S/1.1 (the spare spawned with the algo, o1) and the next spare, S/1.2, in the free slot o2.
+    expect(ids()).toEqual(['o1', 'o2']);
+    expect(a.system.get('order:S/1.2')).toBe(child('o2'));
+    expect(a.context().spare).toBe(child('o2'));
+    // The hedge is sent on the fill: it is the spare (o2). The next spare is spawned once that step is over, while the
+    // entry order (o1) is still ending: it takes o3; then o1 is free.
     a.fillOrder('S/1.1', 1, 3380);
-    expect(ids()).toEqual(['o2']);
-    expect(a.system.get('order:S/1.2')).toBe(a.child().getSnapshot().children.o2);
+    expect(ids()).toEqual(['o2', 'o3']);
+    expect(a.context().orders['S/1.2'].slot).toBe('o2');
+    expect(a.system.get('order:S/1.3')).toBe(child('o3'));
+    expect(a.context().spare).toBe(child('o3'));
     a.accept('S/1.2');
     a.send({ type: 'spread.quoted', view: view([3379, 3380], [3205, 3206], 100) });
-    a.clock.advance(2000); // re-price: the replacement takes the lowest free slot
+    a.clock.advance(2000); // re-price: the replacement is the spare (o3), and the next spare takes the lowest free slot
     a.canceled('S/1.2');
-    expect(ids()).toEqual(['o1']);
-    expect(a.system.get('order:S/1.3')).toBe(a.child().getSnapshot().children.o1);
+    expect(ids()).toEqual(['o1', 'o3']);
+    expect(a.context().orders['S/1.3'].slot).toBe('o3');
+    expect(a.system.get('order:S/1.3')!.getSnapshot().value).toBe('submitted');
+    expect(a.system.get('order:S/1.4')).toBe(child('o1'));
+    expect(a.system.get('order:S/1.4')!.getSnapshot().value).toBe('dormant');
   });
 });
 

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { orderMachine, UNHEARD_BY_PARENT, type OrderInput } from '../../machines/order.machine.js';
+import { dormantOrderContext, orderMachine, UNHEARD_BY_PARENT, type OrderInput } from '../../machines/order.machine.js';
 import type { OrderCommand } from '../../src/domain/orders.js';
 import { harness } from '../helpers/harness.js';
 
 const order: OrderCommand = { clientId: 'S/1.1', symbol: 'HC', side: 1, qty: 5, price: 3380 };
 const input: OrderInput = { order, leg: 0, role: 'entry', staleAfterMs: 2000 };
 
-function setupOrder() {
+/** An order spawned dormant under its client id, as its algo spawns it ahead; `launch` sends it (false: left dormant). */
+function setupOrder(launch = true) {
   const submitted: OrderCommand[] = [];
   const cancels: string[] = [];
   const replaces: { clientId: string; price: number; qty?: number }[] = [];
@@ -17,7 +18,8 @@ function setupOrder() {
       replaceOrder: (_, p) => void replaces.push({ clientId: p.order.clientId, ...p.change }),
     },
   });
-  const h = harness(logic, input, { systemId: 'order:S/1.1' });
+  const h = harness(logic, { clientId: 'S/1.1' }, { systemId: 'order:S/1.1' });
+  if (launch) h.send({ type: 'order.launched', ...input });
   return { ...h, submitted, cancels, replaces };
 }
 
@@ -25,10 +27,26 @@ const fill = (tradeId: string, qty: number, price = 3380, at = 0) => ({ type: 'o
 const accepted = { type: 'order.accepted', clientId: 'S/1.1', at: 0 } as const;
 
 describe('leg order machine', () => {
-  it('submits once on start and waits in submitted', () => {
+  it('submits once on its launch and waits in submitted', () => {
     const h = setupOrder();
     expect(h.submitted).toEqual([order]);
     expect(h.state()).toBe('submitted');
+    expect(h.context()).toEqual({ ...input, fill: { qty: 0, notional: 0, tradeIds: [] }, replacing: null, venueFilled: null, waitMs: 0, reason: null, status: null });
+  });
+
+  it('spawned dormant: an order of nothing under its client id, which sends nothing, arms no timer and hears nothing but its launch', () => {
+    const h = setupOrder(false);
+    expect(h.state()).toBe('dormant');
+    expect(h.context()).toEqual(dormantOrderContext('S/1.1'));
+    expect(h.context().order).toEqual({ clientId: 'S/1.1', symbol: '', side: 1, qty: 0, price: 0 });
+    for (const e of [accepted, fill('T1', 1), { type: 'cancel.requested' } as const, { type: 'replace.requested', price: 3378 } as const, { type: 'order.canceled', clientId: 'S/1.1', filledQty: 0, at: 0 } as const]) h.send(e);
+    h.clock.advance(60_000);
+    expect(h.state()).toBe('dormant');
+    expect(h.context()).toEqual(dormantOrderContext('S/1.1'));
+    expect([h.submitted, h.cancels, h.replaces, h.received]).toEqual([[], [], [], []]);
+    h.send({ type: 'order.launched', ...input });
+    expect(h.state()).toBe('submitted');
+    expect(h.submitted).toEqual([order]);
   });
 
   it('goes accepted → partiallyFilled → filled, tells its parent each fill, and outputs the end', () => {

@@ -118,6 +118,14 @@ describe('a resume from an edited journal (checks recomputed)', () => {
     expect(resumeError(dir)).toBeUndefined();
   });
 
+  it('a snapshot written before spare orders (the algo holds none: no context.spare, no child o3) resumes', () => {
+    const { dir } = edited((v) => {
+      delete algo(v).context.spare;
+      delete algo(v).children.o3;
+    });
+    expect(resumeError(dir)).toBeUndefined();
+  });
+
   it('a record of a kind it does not know is let be, its time too (it is not read)', () => {
     const { dir, file } = edited((v) => v.push({ kind: 'future.thing', at: '9999999999999' }));
     const d = DurableEngine.open(config, { dataDir: dir, resume: true, onWarning: () => {} });

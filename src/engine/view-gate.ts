@@ -110,8 +110,12 @@ export class ViewGate {
     const snap = probe.ref.getSnapshot() as Snapshot | undefined;
     if (!snap || snap.status !== 'active' || !snap.context) return true;
     if (probe.surveyed !== snap) {
+      const last = probe.surveyed as Snapshot | undefined;
+      // A step that changed nothing the guards read (the same active states, the same value under every context key
+      // they read: an algo's spare order replenished) leaves every answer as it was: the survey stands.
+      if (last !== undefined && probe.survey && sameForGuards(last, snap, probe.survey.read)) probe.survey.next = undefined;
+      else probe.survey = survey(probe.ref, snap, view);
       probe.surveyed = snap;
-      probe.survey = survey(probe.ref, snap, view);
     }
     const before = probe.survey;
     if (!before) return true;
@@ -152,6 +156,24 @@ export interface Survey {
   next: object | undefined;
   /** The event the guards are asked with, its view written again for each view. */
   event: { type: 'spread.quoted'; view: MarketView };
+  /** Every context key any of the snapshot's guards read (those a view cannot change the answer of included). */
+  read: Set<PropertyKey>;
+}
+
+/**
+ * Whether the guards of `next` answer as they did in `last`: the same active state nodes, and under every context key
+ * they read the same value (context parts are replaced, never changed in place, so the same object is the same value).
+ */
+function sameForGuards(last: Snapshot, next: Snapshot, read: ReadonlySet<PropertyKey>): boolean {
+  const a = last._nodes;
+  const b = next._nodes;
+  if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  const c = last.context as Record<PropertyKey, unknown> | undefined;
+  const d = next.context as Record<PropertyKey, unknown> | undefined;
+  if (!c || !d) return false;
+  for (const k of read) if (c[k] !== d[k]) return false;
+  return true;
 }
 
 /** The answer recorded for a guard that reads the event's view (see `survey`). */
@@ -198,8 +220,10 @@ function survey(ref: AnyActorRef, snap: Snapshot, view: MarketView): Survey | nu
   }
   let read = false;
   let readEvent = false;
+  const keys = new Set<PropertyKey>();
   const watched = new Proxy(snap.context!, {
     get(target, key, receiver) {
+      keys.add(key);
       if (MARKET_FIELDS.has(key)) read = true;
       return Reflect.get(target, key, receiver) as unknown;
     },
@@ -213,7 +237,7 @@ function survey(ref: AnyActorRef, snap: Snapshot, view: MarketView): Survey | nu
       },
     },
   );
-  const out: Survey = { guards: [], values: [], next: undefined, event: { type: 'spread.quoted', view } };
+  const out: Survey = { guards: [], values: [], next: undefined, event: { type: 'spread.quoted', view }, read: keys };
   for (const g of atoms) {
     read = false;
     readEvent = false;

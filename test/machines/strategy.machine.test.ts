@@ -200,7 +200,7 @@ describe('strategy machine', () => {
       }
       a.system.get('order:S/1.1')!.send({ type: 'order.filled', clientId: 'S/1.1', tradeId: 'T1', symbol: 'HC', side: 1, qty: 1, price: 3381, at: T0 });
       expect(submitted).toEqual([{ clientId: 'S/1.2', symbol: 'RB', side: -1, qty: 1, price: 3208 }]);
-      if (spare) expect(running().orders['S/1.2'].ref).toBe(spare);
+      if (spare) expect(running().orders['S/1.2']!.ref).toBe(spare);
       // Either way the algo holds a spare again after the step: the next client id, dormant.
       expect(a.system.get('order:S/1.3')!.getSnapshot().value).toBe('dormant');
       expect(running().spare).toBe(a.system.get('order:S/1.3'));

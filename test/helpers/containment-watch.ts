@@ -1,5 +1,5 @@
 import type { AlgoContext } from '../../machines/algo.machine.js';
-import type { OrderContext } from '../../machines/order.machine.js';
+import type { OrderRole } from '../../machines/order.machine.js';
 import type { ResolvedStrategy } from '../../src/config/resolve.js';
 import { nakedDeviation } from '../../src/domain/position.js';
 import type { LegQuote } from '../../src/domain/quote.js';
@@ -35,7 +35,7 @@ export class ContainmentWatch {
     }
     engine.venue.quotes$.subscribe((q) => this.onQuote(q));
     engine.records$.subscribe((r) => {
-      if (r.kind === 'order.submitted') this.onOrder(r.clientId, r.symbol, r.qty, r.at);
+      if (r.kind === 'order.submitted') this.onOrder(r.clientId, r.symbol, r.qty, r.at, r.role);
       else if (r.kind === 'ladder.step') this.onStep(r.algoId, r.step);
       else if (r.kind === 'algo.ended') this.paused.delete(r.execution.algoId);
     });
@@ -78,13 +78,17 @@ export class ContainmentWatch {
     } else if (this.paused.delete(algoId)) this.counts.resumes++;
   }
 
-  private onOrder(clientId: string, symbol: string, qty: number, at: number): void {
+  /**
+   * An order as its record says it was sent (its role, its leg by its symbol): the order actor's snapshot is still its
+   * dormant one then (the submission is its launch's entry effect), while its algo's step, which sent it, is set.
+   */
+  private onOrder(clientId: string, symbol: string, qty: number, at: number, role: OrderRole | undefined): void {
     this.counts.orders++;
     const algoId = clientId.slice(0, clientId.lastIndexOf('.'));
     const s = this.strategies.get(algoId.slice(0, algoId.lastIndexOf('/')));
-    const order = this.engine.actor.system.get(`order:${clientId}`)?.getSnapshot()?.context as OrderContext | undefined;
     const algo = this.engine.actor.system.get(`algo:${algoId}`)?.getSnapshot()?.context as AlgoContext | undefined;
-    if (!s || !order || !algo) return this.fail(`${clientId}: no strategy, order or algo actor to check it against`);
+    const order = algo && role ? { role, leg: algo.spec.symbols.indexOf(symbol) } : undefined;
+    if (!s || !order || order.leg < 0 || !algo) return this.fail(`${clientId}: no strategy, order or algo actor to check it against`);
     // 4. Inside the session, on books of this session: an entry prices from every leg, a ladder order from its own.
     const start = this.sessionStart(s, at);
     if (start === null) return this.fail(`${clientId} (${symbol}) sent at ${iso(at)}, outside the session`);

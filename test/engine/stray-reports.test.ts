@@ -87,6 +87,19 @@ describe('fills no working order hears', () => {
     expect(s.engine.summary().errors).toEqual(['venue: fill Z1 of 3 HC for hc-rb/77.1, an order no longer working: counted by strategy hc-rb']);
   });
 
+  it("a report naming the algo's spare order (dormant, never sent) reaches no order: unrouted, the spare left dormant", () => {
+    const s = entry();
+    const spare = s.engine.actor.system.get('order:hc-rb/1.2')!;
+    expect(spare.getSnapshot().value).toBe('dormant');
+    const unrouted = s.engine.summary().counts.unrouted;
+    s.venue.accept('hc-rb/1.2');
+    s.venue.canceled('hc-rb/1.2');
+    expect(s.records.filter((r) => r.kind === 'report' && r.report.clientId === 'hc-rb/1.2').map((r) => (r as { routed: boolean }).routed)).toEqual([false, false]);
+    expect(s.engine.summary().counts.unrouted).toBe(unrouted + 2);
+    expect(spare.getSnapshot().value).toBe('dormant');
+    expect(s.venue.submitted.map((o) => o.clientId)).toEqual(['hc-rb/1.1']);
+  });
+
   it('stray fills that make a whole spread unit count toward the position: paused at the first, it trades on once resumed', () => {
     const s = scriptedDemo('10:00:00');
     s.until('10:00:10');

@@ -115,6 +115,8 @@ describe('the desk: its tables', () => {
         expect(o.algo).toBe('hc-rb/1');
         expect(['HC', 'RB']).toContain(o.symbol);
         expect(o.id.startsWith('hc-rb/1.')).toBe(true);
+        // A working order, never the algo's spare (dormant under the next client id).
+        for (const row of d.orders) expect(engine.actor.system.get(`order:${row.id}`)!.getSnapshot().value).not.toBe('dormant');
       }
       if (d.algos[0]!.naked.some((n) => n !== 0)) {
         seen.naked = true;
@@ -126,6 +128,8 @@ describe('the desk: its tables', () => {
     expect(seen).toEqual({ orders: true, naked: true });
     expect(d.algos[0]).toMatchObject({ id: 'hc-rb/1', active: false, status: 'completed', reason: 'filled', filled: 3, lots: [3, -3], naked: [0, 0] });
     expect(d.algos[0]!.endedAt).toBeGreaterThan(d.algos[0]!.startedAt);
+    // No working order; the next algo's spare order (dormant, never sent) is no order of the desk's.
+    expect(engine.actor.system.get('order:hc-rb/2.1')!.getSnapshot().value).toBe('dormant');
     expect(d.orders).toEqual([]);
     expect(d.strategies[0]).toMatchObject({ state: 'long.idle', position: 3, algo: null });
     expect(d.spreads[0]).toMatchObject({ position: 3, legs: [expect.objectContaining({ lots: 3, naked: 0 }), expect.objectContaining({ lots: -3, naked: 0 })] });

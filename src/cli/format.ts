@@ -151,6 +151,35 @@ export function formatDataReport(d: DataReport): string {
 /** Characters a terminal acts on or shows misleadingly: C0 and C1 controls, line separators, direction overrides. */
 export const UNPRINTABLE_ALL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
+/** What a progress line writes first: back to the line's start, and clear it (the one control the CLI itself writes). */
+const CLEAR_LINE = '\r\x1b[2K';
+/** As UNPRINTABLE_ALL, but for line breaks and tabs: what a message to stderr may not carry to the terminal. */
+const UNPRINTABLE_IN_MESSAGE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** A message as the terminal may show it: its control characters written as \uXXXX, but a progress line's own clear. */
+export function terminalSafe(text: string): string {
+  const clear = text.startsWith(CLEAR_LINE);
+  const body = (clear ? text.slice(CLEAR_LINE.length) : text).replace(UNPRINTABLE_IN_MESSAGE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return clear ? CLEAR_LINE + body : body;
+}
+
+/**
+ * The CLI's stderr: every text written to it passes `terminalSafe`, so a value typed into an argument (an escape
+ * sequence that recolours or clears the terminal) is shown, not acted on, wherever a message echoes it. The rest of
+ * the stream (isTTY, columns, its events) is the stream's own.
+ */
+export function terminalSafeStream<T extends NodeJS.WritableStream>(stream: T): T {
+  const write = (chunk: unknown, ...rest: unknown[]): boolean =>
+    (stream.write as (...a: unknown[]) => boolean).call(stream, typeof chunk === 'string' ? terminalSafe(chunk) : chunk, ...rest);
+  return new Proxy(stream, {
+    get(target, key) {
+      if (key === 'write') return write;
+      const v = Reflect.get(target, key, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
 /**
  * Text from a data file as a terminal may show it: control characters (an escape sequence that clears the screen
  * or retitles the window) written as \uXXXX, and at most 200 characters.

@@ -27,7 +27,7 @@ import {
 } from '../index.js';
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { formatDataReport, formatSummary, progressBar, table, time } from './format.js';
+import { formatDataReport, formatSummary, progressBar, table, terminalSafeStream, time } from './format.js';
 import { inspectFileCommand, machinesCommand, startRunInspection, type InspectFileFlags, type InspectRunFlags, type MachinesFlags } from './inspect-commands.js';
 import { checkVenueFlags, durableRun, venueCommand, wantsJournal, type VenueFlags } from './durable-run.js';
 import { controlCommand, listenForControl, type ControlFlags } from './control.js';
@@ -68,7 +68,8 @@ function packageVersion(): string {
 /** Runs the CLI with the given arguments (without `node legato`); resolves to the exit code. */
 export async function main(argv: string[], io: { out?: NodeJS.WritableStream; err?: NodeJS.WriteStream | NodeJS.WritableStream } = {}): Promise<number> {
   const out = io.out ?? process.stdout;
-  const err = io.err ?? process.stderr;
+  // What an argument, a file or a peer put in a message is shown, not acted on by the terminal.
+  const err = terminalSafeStream(io.err ?? process.stderr);
   let exitCode = 0;
   const program = new Command()
     .name('legato')

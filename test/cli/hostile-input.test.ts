@@ -196,3 +196,28 @@ describe('a journal record that is no entry', () => {
     refused(await cli(['run', '--days', '0.05', '--data-dir', dir]), message);
   });
 });
+
+describe('control characters in what a message echoes', () => {
+  it('an escape sequence typed into an argument is shown as \\u001b text, not sent to the terminal (was: written raw: it recoloured or cleared the screen)', async () => {
+    const seed = await cli(['run', '--seed', 'x\u001b[31m']);
+    expect(seed.code).toBe(2);
+    expect(seed.err).not.toContain('\u001b');
+    expect(seed.err).toContain("'x\\u001b[31m'");
+    const format = await cli(['machines', '--format', '\u001b[2J\u0007']);
+    expect(format.code).toBe(2);
+    expect(format.err).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+    expect(format.err).toContain('\\u001b[2J\\u0007');
+  });
+
+  it("a progress line's own clear goes through; a line break in a message stays a line break", async () => {
+    const { Writable } = await import('node:stream');
+    const { terminalSafeStream } = await import('../../src/cli/format.js');
+    let seen = '';
+    const sink = new Writable({ write: (c, _e, cb) => ((seen += String(c)), cb()) });
+    const err = terminalSafeStream(sink);
+    err.write('\r\u001b[2K[####      ] 40 %');
+    err.write('legato: two\nlines, a tab\tand a bell \u0007 and \u009b31m\n');
+    expect(seen).toBe('\r\u001b[2K[####      ] 40 %legato: two\nlines, a tab\tand a bell \\u0007 and \\u009b31m\n');
+    expect(err.writable).toBe(true);
+  });
+});

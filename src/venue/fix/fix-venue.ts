@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { join } from 'node:path';
@@ -30,6 +30,7 @@ import {
   type ExecFields,
 } from './fix-codec.js';
 import type { FixTls } from './credentials.js';
+import { readOrderStore, type OrderStore } from './order-store.js';
 import { describeSession, sessionClass, sessionConfig, SessionRejectReason, type LegatoFixSession } from './fix-session.js';
 import { loadJspurefix, type FixConfig, type FixObject, type FixView, type Jspurefix } from './jspurefix.js';
 
@@ -186,7 +187,7 @@ export class FixVenue implements Venue {
   /** Run after a reconnection, before any live message is delivered (DurableEngine sets it). */
   onReconnected: (() => Promise<void>) | undefined = undefined;
   /** Counts for checks: duplicate reports dropped, messages rejected, quotes off the grid. */
-  readonly counts = { duplicates: 0, rejected: 0, badQuotes: 0, logons: 0, sequenceResumes: 0, dontKnow: 0 };
+  readonly counts = { duplicates: 0, rejected: 0, badQuotes: 0, logons: 0, sequenceResumes: 0, dontKnow: 0, storeLinesSkipped: 0 };
   /** Why reconnection stopped for good (a FixSequenceError), else undefined. */
   failure: FixVenueError | undefined = undefined;
 
@@ -661,23 +662,30 @@ export class FixVenue implements Venue {
     if (persist && this.ordersFile) appendFileSync(this.ordersFile, JSON.stringify({ c: clientId, s: o.symbol, d: o.side, q: o.qty }) + '\n');
   }
 
+  /**
+   * The orders of earlier runs (the store's orders.jsonl, src/venue/fix/order-store.ts): a store that cannot be read
+   * (a FIFO, a device, over its bound) is a FixVenueError naming it; a line that is not a record we write (a torn
+   * last line, an edit) is skipped and counted (`counts.storeLinesSkipped`).
+   */
   private loadOrders(): void {
-    if (!this.ordersFile || !existsSync(this.ordersFile)) return;
-    for (const line of readFileSync(this.ordersFile, 'utf8').split('\n')) {
-      try {
-        const r = JSON.parse(line) as { c?: unknown; s: string; d: Side; q: number; r?: unknown; k?: unknown; b?: unknown };
-        if (typeof r.c === 'string') this.orders.set(r.c, { symbol: r.s, side: r.d, qty: r.q });
-        else if (typeof r.r === 'string' && typeof r.b === 'string') {
-          // A replace sent: its ClOrdID is the order's from now on once confirmed.
-          this.chain.set(r.r, r.b);
-          this.versionsOf(r.b).sent.push(r.r);
-        } else if (typeof r.k === 'string' && typeof r.b === 'string') {
-          this.versionsOf(r.b).current = r.k;
-          const o = this.orders.get(r.b);
-          if (o && Number.isSafeInteger(r.q) && r.q > 0) this.orders.set(r.b, { ...o, qty: r.q });
-        }
-      } catch {
-        // a torn last line
+    if (!this.ordersFile) return;
+    let store: OrderStore;
+    try {
+      store = readOrderStore(this.ordersFile);
+    } catch (e) {
+      throw new FixVenueError(`${this.ordersFile}: the FIX store's orders cannot be read: ${(e as Error).message}`);
+    }
+    this.counts.storeLinesSkipped = store.skipped;
+    for (const r of store.records) {
+      if (r.kind === 'order') this.orders.set(r.clientId, { symbol: r.symbol, side: r.side, qty: r.qty });
+      else if (r.kind === 'replaceSent') {
+        // A replace sent: its ClOrdID is the order's from now on once confirmed.
+        this.chain.set(r.clOrdId, r.clientId);
+        this.versionsOf(r.clientId).sent.push(r.clOrdId);
+      } else {
+        this.versionsOf(r.clientId).current = r.clOrdId;
+        const o = this.orders.get(r.clientId);
+        if (o && r.qty !== undefined) this.orders.set(r.clientId, { ...o, qty: r.qty });
       }
     }
   }

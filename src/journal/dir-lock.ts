@@ -1,6 +1,7 @@
-import { closeSync, constants, fstatSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { LegatoError } from '../domain/errors.js';
+import { readRegularFile } from '../io/read-file.js';
 import { journalAccessError } from './journal-file.js';
 
 /** The file that says which process has a data directory: its pid. */
@@ -50,21 +51,15 @@ export function lockDataDir(dir: string): () => void {
 }
 
 /**
- * The pid a lock file names, if it names one: its first 64 bytes, read only from a regular file, opened without
- * blocking (a FIFO there waited for a writer for ever; anything but a file names no pid, and is taken over).
+ * The pid a lock file names, if it names one: read only as a regular file of at most 64 bytes, opened without
+ * blocking (a FIFO there waited for a writer for ever; anything else names no pid, and is taken over).
  */
 function holder(path: string): number | undefined {
-  let fd: number | undefined;
   try {
-    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
-    if (!fstatSync(fd).isFile()) return undefined;
-    const buf = Buffer.alloc(64);
-    const pid = Number(buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString('utf8').trim());
+    const pid = Number(readRegularFile(path, 64).toString('utf8').trim());
     return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
     return undefined;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
   }
 }
 

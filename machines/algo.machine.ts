@@ -195,10 +195,17 @@ export interface AlgoContext {
   fills: { lots: number[]; notional: number[]; lastPrice: number[]; firstAt: number | null; lastAt: number | null };
   orders: Record<string, WorkingOrder>;
   /**
-   * The next order, spawned ahead and dormant under the client id and slot it will have (`<id>.<seq + 1>`, a slot no
-   * working order holds), so that sending an order is an event to it, not a spawn (DESIGN §7). Spawned with the algo
-   * (dormant algos are spawned off the hot path) and again, once used, by the algo's own `order.spare` after the
-   * step that sent the order; null until then, and absent in snapshots written before it existed.
+   * The next orders, spawned ahead and dormant under the client ids and slots they will have (`<id>.<seq + 1>`,
+   * `<id>.<seq + 2>`, …, slots no working order holds), used first to last, so that sending an order is an event to it,
+   * not a spawn (DESIGN §7). One per traded leg, spawned with the algo (dormant algos are spawned off the hot path):
+   * enough for an entry and its hedges, or a contingent entry's legs. They are not replenished (that took an event of
+   * the algo's own per order sent); an order beyond them is spawned dormant in the step that sends it. Absent in
+   * snapshots written before they existed; see `spare`.
+   */
+  spares?: ActorRefFrom<typeof orderMachine>[];
+  /**
+   * The one spare order of snapshots written before `spares` (the eighteenth round of issue 14): read as `spares` of
+   * one (`sparesOf`), and dropped when an order is sent.
    */
   spare?: ActorRefFrom<typeof orderMachine> | null;
   seq: number;
@@ -249,8 +256,6 @@ export type AlgoEvent =
   | AlgoLaunchedEvent
   /** The algo's own: sent to itself once its start has been reported (see `starting`). */
   | { type: 'algo.started' }
-  /** The algo's own: sent to itself after a step that used its spare order, so that it spawns the next one. */
-  | { type: 'order.spare' }
   /** Stop; `policy: 'unwind'` (the kill switch's flatten) unwinds a leg-out whatever the configured stop policy. */
   | { type: 'stop.requested'; policy?: 'unwind' }
   | { type: 'session.closed' }
@@ -616,24 +621,47 @@ function staleAfterOf(spec: AlgoSpec, role: OrderRole): number {
   return spec.kind === 'contingent' ? spec.legTimeoutMs : spec.resubmitMs;
 }
 
+/** The algo's spare orders, first to be used first: `spares`, or a snapshot's older `spare` (see both). */
+export function sparesOf(context: Pick<AlgoContext, 'spares' | 'spare'>): ActorRefFrom<typeof orderMachine>[] {
+  return context.spares ?? (context.spare ? [context.spare] : []);
+}
+
+/** What sending orders changes in the context (`spare` only to drop an older snapshot's field: see `spare`). */
+type Placed = Pick<AlgoContext, 'orders' | 'spares' | 'seq' | 'counts'> & { spare?: undefined };
+
 /**
- * An order sent: the spare (dormant under the next client id) when the algo holds one, else one spawned dormant now
- * (a second order in the same step, or no spare yet). It becomes a working order; `launchOrders` sends it its launch
- * after the step, and `counts.orders` counts it (a spare is not an order until it is sent).
+ * An order sent: the first spare (dormant under the next client id) when the algo holds one, else one spawned dormant
+ * now (beyond the spares). It becomes a working order; `launchOrders` sends it its launch after the step, and
+ * `counts.orders` counts it (a spare is not an order until it is sent).
  */
 function spawnOrder(
-  context: Pick<AlgoContext, 'spec' | 'orders' | 'spare' | 'seq' | 'counts'>,
+  context: Pick<AlgoContext, 'spec' | 'orders' | 'spares' | 'spare' | 'seq' | 'counts'>,
   spawn: SpawnOrder,
   o: { leg: number; role: OrderRole; side: Side; qty: number; price: number },
-): Pick<AlgoContext, 'orders' | 'spare' | 'seq' | 'counts'> {
-  const ref = context.spare ?? spawnDormant(context, spawn);
+): Placed {
+  const spares = sparesOf(context);
+  const ref = spares.length > 0 ? spares[0]! : spawnDormant(context, spawn);
   const seq = context.seq + 1;
   const clientId = `${context.spec.id}.${seq}`;
   // A copy with the new order last, as `{ ...orders, [clientId]: order }` would give: in Node 20 a spread followed by a
   // key the spread object lacks costs a microsecond or more per key, a copy and a store a fraction of that.
   const orders = Object.assign({}, context.orders);
   orders[clientId] = { ref, slot: ref.id, leg: o.leg, role: o.role, side: o.side, qty: o.qty, price: o.price, filled: 0, cancelling: false, replacing: false };
-  return { seq, orders, spare: null, counts: { ...context.counts, orders: context.counts.orders + 1 } };
+  const placed: Placed = { seq, orders, spares: spares.slice(1), counts: { ...context.counts, orders: context.counts.orders + 1 } };
+  if (context.spare !== undefined) placed.spare = undefined;
+  return placed;
+}
+
+/** What a step sending several orders starts from; each `spawnOrder` leaves in it what the next one needs (the context is not copied per order). */
+function sending(context: AlgoContext): Pick<AlgoContext, 'spec' | 'orders' | 'spares' | 'spare' | 'seq' | 'counts'> {
+  return { spec: context.spec, orders: context.orders, spares: sparesOf(context), seq: context.seq, counts: context.counts };
+}
+
+/** What a step that sent orders from `sending(context)` changes (with no order sent, the same values). */
+function placedBy(context: AlgoContext, next: ReturnType<typeof sending>): Placed {
+  const placed: Placed = { orders: next.orders, spares: next.spares, seq: next.seq, counts: next.counts };
+  if (context.spare !== undefined) placed.spare = undefined;
+  return placed;
 }
 
 /** The launch a working order hears when it is sent: its command, leg, role and stale delay. */
@@ -795,9 +823,9 @@ const closesOnStopOrUnwind = {
 
 /**
  * An algo's context at its launch (and, dormant, until its launch: the spec then is its strategy's template under its
- * id), holding `spare`, the dormant order spawned with it.
+ * id), holding `spares`, the dormant orders spawned with it.
  */
-function initialContext(input: AlgoInput, spare: AlgoContext['spare'] = null): AlgoContext {
+function initialContext(input: AlgoInput, spares: AlgoContext['spares'] = []): AlgoContext {
   return {
     spec: input.spec,
     market: input.market,
@@ -811,7 +839,7 @@ function initialContext(input: AlgoInput, spare: AlgoContext['spare'] = null): A
       lastAt: null,
     },
     orders: {},
-    spare,
+    spares,
     seq: 0,
     entry: { pricedAt: null, quoted: null, closed: false },
     ladder: { mode: 'rest', arrival: input.spec.tradingMultipliers.map(() => null), policy: input.spec.purpose === 'flatten' ? 'unwind' : 'complete' },
@@ -843,7 +871,7 @@ export const algoMachine = setup({
     /** Effect: the engine records the start (journal, metrics), with the view it was launched on (its cause). */
     reportStarted: (_: unknown, _params: { spec: AlgoSpec; market: MarketView | null }) => {},
     /** A dormant algo launched: its context as the launch's spec and view make it. */
-    launch: assign(({ context, event }) => (event.type === 'algo.launched' ? initialContext({ spec: event.spec, market: event.market }, context.spare) : {})),
+    launch: assign(({ context, event }) => (event.type === 'algo.launched' ? initialContext({ spec: event.spec, market: event.market }, sparesOf(context)) : {})),
     /** Goes on from `starting` once the start has been reported: the event arrives after this macrostep's actions. */
     proceed: sendTo(({ self }) => self, { type: 'algo.started' }),
     /** Effect: the engine records the result (journal, metrics, executions stream). */
@@ -865,21 +893,21 @@ export const algoMachine = setup({
       const side = legSide(context, leg);
       const qty = entrySliceLots(context);
       const price = farTouch(context, leg, side, s.payupTicks)!;
-      const placed = spawnOrder(context, spawn, { leg, role: 'entry', side, qty, price });
-      return { seq: placed.seq, orders: placed.orders, spare: placed.spare, counts: placed.counts, entry: { ...context.entry, pricedAt: context.market!.at } };
+      const placed = spawnOrder(context, spawn, { leg, role: 'entry', side, qty, price }) as Placed & Pick<AlgoContext, 'entry'>;
+      placed.entry = { ...context.entry, pricedAt: context.market!.at };
+      return placed;
     }),
     /** Contingent: every traded leg at once, at its far touch plus payup, for the whole quantity. */
     submitAllLegs: assign(({ context, spawn }) => {
       const s = context.spec;
-      // What each spawn leaves for the next (the context is not copied per order).
-      const next = { spec: s, orders: context.orders, spare: context.spare, seq: context.seq, counts: context.counts };
+      const next = sending(context);
       s.tradingMultipliers.forEach((tm, leg) => {
         if (tm === 0) return;
         const side = legSide(context, leg);
         const price = farTouch(context, leg, side, s.payupTicks)!;
         Object.assign(next, spawnOrder(next, spawn, { leg, role: 'entry', side, qty: entryLotsLeft(context, leg), price }));
       });
-      return { orders: next.orders, spare: next.spare, seq: next.seq, counts: next.counts };
+      return placedBy(context, next);
     }),
     /** Quoting: the active leg, passive, at the implied price, for the remaining quantity. */
     submitQuote: assign(({ context, spawn }) => {
@@ -887,14 +915,14 @@ export const algoMachine = setup({
       const leg = s.activeLeg;
       const price = quotePrice(context)!;
       const qty = Math.min(entryLotsLeft(context), s.maxOrderLots[leg] ?? Infinity);
-      const placed = spawnOrder(context, spawn, { leg, role: 'entry', side: legSide(context, leg), qty, price });
-      return { seq: placed.seq, orders: placed.orders, spare: placed.spare, counts: placed.counts, entry: { ...context.entry, quoted: price } };
+      const placed = spawnOrder(context, spawn, { leg, role: 'entry', side: legSide(context, leg), qty, price }) as Placed & Pick<AlgoContext, 'entry'>;
+      placed.entry = { ...context.entry, quoted: price };
+      return placed;
     }),
     /** The hedge ladder's orders for what each leg still needs, priced per the current step. */
     submitHedgeOrders: assign(({ context, spawn }) => {
       if (!maySend(context)) return {};
-      // What each spawn leaves for the next (the context is not copied per order).
-      const next = { spec: context.spec, orders: context.orders, spare: context.spare, seq: context.seq, counts: context.counts };
+      const next = sending(context);
       const role: OrderRole = context.ladder.mode === 'unwind' ? 'unwind' : 'hedge';
       needs(context).forEach((need, leg) => {
         if (need === 0) return;
@@ -903,23 +931,19 @@ export const algoMachine = setup({
         if (price === undefined) return; // no usable book for this leg: the ladder pauses
         Object.assign(next, spawnOrder(next, spawn, { leg, role, side, qty: abs(need), price }));
       });
-      return { orders: next.orders, spare: next.spare, seq: next.seq, counts: next.counts };
+      return placedBy(context, next);
     }),
     /**
      * The launch of each order the step sent (its actor still dormant): relayed once the step's snapshot is set, where a
      * newly spawned order used to start, so the records keep their order (the algo's step, then its orders, in the
-     * order of their client ids). The spare used, the algo then asks itself for the next one: that event comes after
-     * the launched orders were submitted, so the spawn is off the quote → order and fill → hedge paths.
+     * order of their client ids).
      */
     // Typed by hand: `enqueueActions` left to infer inside `setup` breaks the other actions' inference (XSTATE-NOTES).
-    launchOrders: enqueueActions<AlgoContext, AlgoEvent, undefined, AlgoEvent, never, never, never, never, never>(({ context, self, enqueue }) => {
+    launchOrders: enqueueActions<AlgoContext, AlgoEvent, undefined, AlgoEvent, never, never, never, never, never>(({ context, enqueue }) => {
       for (const [clientId, o] of Object.entries(context.orders)) {
         if (o.ref.getSnapshot().value === 'dormant') enqueue.sendTo(o.ref, launchOf(context, clientId, o));
       }
-      if (!context.spare) enqueue.sendTo(self, { type: 'order.spare' });
     }),
-    /** The next order, spawned dormant under the next client id (see `spare`); none when the algo holds one. */
-    spawnSpare: assign(({ context, spawn }) => (context.spare ? {} : { spare: spawnDormant(context, spawn) })),
     /**
      * Asks the selected working orders to cancel (their machines send the cancel to the venue). Runs before
      * `markCancelling` in the same list, so both see the same selection.
@@ -1094,8 +1118,17 @@ export const algoMachine = setup({
   },
 }).createMachine({
   id: 'algo',
-  // The dormant algo spawns its spare order with it, under the client id of its first order (`<id>.1`, slot o1).
-  context: ({ input, spawn }) => initialContext(input, spawn('order', { id: 'o1', systemId: `order:${input.spec.id}.1`, input: { clientId: `${input.spec.id}.1` } })),
+  // The dormant algo spawns its spare orders with it, one per traded leg, under the client ids of its first orders
+  // (`<id>.1`, `<id>.2`, …, in slots o1, o2, …).
+  context: ({ input, spawn }) => {
+    const spares: ActorRefFrom<typeof orderMachine>[] = [];
+    for (const tm of input.spec.tradingMultipliers) {
+      if (tm === 0) continue;
+      const n = spares.length + 1;
+      spares.push(spawn('order', { id: `o${n}`, systemId: `order:${input.spec.id}.${n}`, input: { clientId: `${input.spec.id}.${n}` } }));
+    }
+    return initialContext(input, spares);
+  },
   on: {
     // Between the window's close and its next open the algo prices from nothing, so the ladder pauses and
     // no order goes out, whatever quote arrives.
@@ -1106,8 +1139,6 @@ export const algoMachine = setup({
     'order.cancelFailed': { actions: 'unmarkCancelling' },
     'order.replaced': { actions: 'noteReplaced' },
     'order.replaceFailed': { actions: 'unmarkReplacing' },
-    // After a step that used the spare order: the next one, spawned dormant.
-    'order.spare': { actions: 'spawnSpare' },
   },
   // Spawned ahead by its strategy, the algo waits dormant (no timers, no orders, no records) for its launch.
   initial: 'dormant',

@@ -110,7 +110,9 @@ const algoContext = (n: number) =>
     sessionOpen: z.boolean(),
     fills: z.object({ lots: perLeg(int, n), notional: perLeg(num, n), lastPrice: perLeg(num, n), firstAt: time.nullable(), lastAt: time.nullable() }),
     orders: z.record(z.string(), workingOrder(n)),
-    // The next order, spawned dormant ahead of its sending (absent in journals written before it existed).
+    // The next orders, spawned dormant ahead of their sending, one per traded leg at most (absent in journals written
+    // before they existed; `spare`, one, in those of the eighteenth round of issue 14).
+    spares: z.array(ref()).max(n).optional(),
     spare: ref().nullable().optional(),
     seq: count,
     entry: z.object({ pricedAt: time.nullable(), quoted: num.nullable(), closed: z.boolean() }),
@@ -308,12 +310,17 @@ function algoProblem(v: unknown, spec: { name: string; algo: Obj }, n: number, p
     const p = orderProblem(c.snapshot, clientId, n, [...path, 'children', o.slot, 'snapshot']);
     if (p) return p;
   }
-  if (context.spare) {
-    // The next order, dormant under the client id and a slot of its own (no working order's).
-    const slot = context.spare.id;
-    const at = [...path, 'context', 'spare', 'id'];
-    if (slots.has(slot)) return new RecordProblem(at, `"${slot}" is the slot of a working order: the spare order needs one of its own`);
-    const clientId = `${context.spec.id as string}.${context.seq + 1}`;
+  if (context.spares !== undefined && context.spare !== undefined) return new RecordProblem([...path, 'context', 'spare'], 'must be absent: the algo holds its spare orders in spares (spare is the one of older snapshots)');
+  const spares = context.spares ?? (context.spare ? [context.spare] : []);
+  // The config's legs (the context's spec is checked against them above).
+  const traded = (spec.algo['tradingMultipliers'] as number[]).filter((tm) => tm !== 0).length;
+  if (spares.length > traded) return new RecordProblem([...path, 'context', 'spares'], `holds ${spares.length} orders: at most one per traded leg (${traded})`);
+  for (const [i, spare] of spares.entries()) {
+    // The next orders, in order, each dormant under its client id and in a slot of its own (no working order's).
+    const slot = spare.id;
+    const at = [...path, 'context', ...(context.spares ? ['spares', i] : ['spare']), 'id'];
+    if (slots.has(slot)) return new RecordProblem(at, `"${slot}" is the slot of another order: each spare order needs one of its own`);
+    const clientId = `${context.spec.id as string}.${context.seq + 1 + i}`;
     const c = childProblem(children, slot, 'order', `order:${clientId}`, path);
     if ('problem' in c) return c.problem;
     const p = dormantOrderProblem(c.snapshot, clientId, [...path, 'children', slot, 'snapshot']);
@@ -327,7 +334,7 @@ function orderProblem(v: unknown, clientId: string, n: number, path: Path): Prob
   const r = actorProblem(orderMachine, v, orderContext(n), path);
   if ('problem' in r) return r.problem;
   // Only the spare is dormant: an order its algo works has been launched.
-  if (r.actor.value === 'dormant') return new RecordProblem([...path, 'value'], `must not be "dormant": the algo works order ${clientId} (only its spare order is dormant)`);
+  if (r.actor.value === 'dormant') return new RecordProblem([...path, 'value'], `must not be "dormant": the algo works order ${clientId} (only its spare orders are dormant)`);
   const context = r.actor.context as z.infer<ReturnType<typeof orderContext>>;
   if (context.order.clientId !== clientId) return new RecordProblem([...path, 'context', 'order', 'clientId'], `must be "${clientId}", the order's key in its algo (got ${shown(context.order.clientId)})`);
   return undefined;

@@ -112,7 +112,7 @@ export class ViewGate {
     if (probe.surveyed !== snap) {
       const last = probe.surveyed as Snapshot | undefined;
       // A step that changed nothing the guards read (the same active states, the same value under every context key
-      // they read: an algo's spare order replenished) leaves every answer as it was: the survey stands.
+      // they read) leaves every answer as it was: the survey stands.
       if (last !== undefined && probe.survey && sameForGuards(last, snap, probe.survey.read)) probe.survey.next = undefined;
       else probe.survey = survey(probe.ref, snap, view);
       probe.surveyed = snap;

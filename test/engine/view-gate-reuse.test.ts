@@ -8,7 +8,7 @@ const view = (ask: number): MarketView => ({ at: ask, spread: { bid: ask - 1, as
 
 /**
  * A machine like the algo, small: an eventless transition whose guard reads the view held (`market`) and a limit, and
- * two context fields no guard reads or one does (`spare`, replaced as an algo replenishes its spare order; `limit`).
+ * two context fields no guard reads or one does (`spare`, replaced as an algo's spare orders were replenished in the eighteenth round; `limit`).
  */
 const machine = setup({
   types: { context: {} as { market: MarketView | null; limit: number; spare: object; done: boolean } },

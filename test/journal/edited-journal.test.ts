@@ -17,15 +17,18 @@ import { journalValues, writeJournalOf } from './edited-journal.js';
 
 const config = resolveConfig(demoConfig, 'built-in demo', { days: 0.2 });
 // The demo, killed at 21:30 Shanghai; its records cut after the snapshot that holds hc-rb/1 hedging (its hedge order
-// in o2, its spare order hc-rb/1.3 dormant in o3, and three timers): what a crash right after that snapshot leaves.
+// in o2, the second of its two spare orders, and three timers): what a crash right after that snapshot leaves.
 let base: unknown[];
+// The same records cut after the snapshot that holds hc-rb/1 at its entry: the entry order in o1 (the first spare),
+// its spare order hc-rb/1.2 dormant in o2.
+let spareBase: unknown[];
 
 type R = Record<string, any>;
 const lastSnapshot = (v: R[]): R => v.findLast((x) => x.kind === 'snapshot')!;
 const strategy = (v: R[]): R => lastSnapshot(v).actor.children['0'].snapshot;
 const algo = (v: R[]): R => strategy(v).children.algo.snapshot;
 const order = (v: R[]): R => algo(v).children.o2.snapshot;
-const spare = (v: R[]): R => algo(v).children.o3;
+const spare = (v: R[]): R => algo(v).children.o2;
 
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'legato-edited-'));
@@ -37,13 +40,15 @@ beforeAll(async () => {
   // The first snapshot with a working order in o2 (the algo's spare order has a slot of its own from the start).
   const at = all.findIndex((x) => x.kind === 'snapshot' && Object.values(x.actor.children['0'].snapshot.children.algo?.snapshot.context.orders ?? {}).some((o) => (o as R).slot === 'o2'));
   base = all.slice(0, at + 1);
+  const entry = all.findIndex((x) => x.kind === 'snapshot' && x.actor.children['0'].snapshot.children.algo?.snapshot.context.spares?.length === 1);
+  spareBase = all.slice(0, entry + 1);
 });
 
 /** A data directory holding the base journal with `edit` applied, checks recomputed; its file and bytes. */
-function edited(edit: (v: R[]) => void): { dir: string; file: string; bytes: Buffer; offsets: number[] } {
+function edited(edit: (v: R[]) => void, from = base): { dir: string; file: string; bytes: Buffer; offsets: number[] } {
   const dir = mkdtempSync(join(tmpdir(), 'legato-edited-'));
   const file = join(dir, JOURNAL_FILE);
-  const values = structuredClone(base) as R[];
+  const values = structuredClone(from) as R[];
   edit(values);
   const bytes = writeJournalOf(file, values);
   return { dir, file, bytes, offsets: readJournal(file).records.map((r) => r.offset) };
@@ -61,7 +66,8 @@ function resumeError(dir: string): unknown {
 
 const SNAPSHOT = 15; // the base journal's last record: the snapshot a resume restores
 const o2 = 'actor.children.0.snapshot.children.algo.snapshot.children.o2.snapshot';
-const o3 = 'actor.children.0.snapshot.children.algo.snapshot.children.o3';
+const spareAt = 'actor.children.0.snapshot.children.algo.snapshot.children.o2';
+const algoAt = 'actor.children.0.snapshot.children.algo.snapshot';
 
 /** [what is edited, the edit, the record refused, the field path, what the message says of it]. */
 const cases: [string, (v: R[]) => void, number, string, string][] = [
@@ -82,15 +88,7 @@ const cases: [string, (v: R[]) => void, number, string, string][] = [
   ['the algo\'s template edited', (v) => (algo(v).context.spec.payupTicks = 50), SNAPSHOT, 'actor.children.0.snapshot.children.algo.snapshot.context.spec.payupTicks', 'actor.children.0.snapshot.children.algo.snapshot.context.spec.payupTicks differs from the config\'s (strategy hc-rb), which the run started with'],
   ['an order\'s qty as a word', (v) => (order(v).context.order.qty = 'five'), SNAPSHOT, `${o2}.context.order.qty`, `${o2}.context.order.qty must be a number (got "five")`],
   ['an order\'s trade ids gone', (v) => delete order(v).context.fill.tradeIds, SNAPSHOT, `${o2}.context.fill.tradeIds`, `${o2}.context.fill.tradeIds must be an array (got nothing)`],
-  ['a working order dormant', (v) => (order(v).value = 'dormant'), SNAPSHOT, `${o2}.value`, `${o2}.value must not be "dormant": the algo works order hc-rb/1.2 (only its spare order is dormant)`],
-  ['the spare order sent (submitted)', (v) => (spare(v).snapshot.value = 'submitted'), SNAPSHOT, `${o3}.snapshot.value`, `${o3}.snapshot.value must be "dormant": the algo's spare order hc-rb/1.3, not yet sent (got "submitted")`],
-  ['the spare order of 5 lots', (v) => (spare(v).snapshot.context.order.qty = 5), SNAPSHOT, `${o3}.snapshot.context.order.qty`, `${o3}.snapshot.context.order.qty must be 0, a dormant order's (got 5)`],
-  ['the spare order with a fill', (v) => (spare(v).snapshot.context.fill.tradeIds = ['T9']), SNAPSHOT, `${o3}.snapshot.context.fill.tradeIds`, `${o3}.snapshot.context.fill.tradeIds must be an array of 0, a dormant order's (got an array of 1)`],
-  ['the spare order with a field of its own', (v) => (spare(v).snapshot.context.extra = 1), SNAPSHOT, `${o3}.snapshot.context.extra`, `${o3}.snapshot.context.extra is not a field of a dormant order`],
-  ['the spare order under another client id', (v) => (spare(v).systemId = 'order:hc-rb/1.9'), SNAPSHOT, `${o3}.systemId`, `${o3}.systemId must be "order:hc-rb/1.3" (got "order:hc-rb/1.9")`],
-  ['the spare order in a working order\'s slot', (v) => (algo(v).context.spare.id = 'o2'), SNAPSHOT, 'actor.children.0.snapshot.children.algo.snapshot.context.spare.id', 'actor.children.0.snapshot.children.algo.snapshot.context.spare.id "o2" is the slot of a working order: the spare order needs one of its own'],
-  ['the spare order gone, its reference kept', (v) => delete algo(v).children.o3, SNAPSHOT, o3, `${o3} is missing (the order actor order:hc-rb/1.3)`],
-  ['a dormant order the algo does not hold', (v) => (algo(v).context.spare = null), SNAPSHOT, o3, `${o3} is not an actor this machine spawns`],
+  ['a working order dormant', (v) => (order(v).value = 'dormant'), SNAPSHOT, `${o2}.value`, `${o2}.value must not be "dormant": the algo works order hc-rb/1.2 (only its spare orders are dormant)`],
   ['an order child of another machine', (v) => (algo(v).children.o2.src = 'nope'), SNAPSHOT, 'actor.children.0.snapshot.children.algo.snapshot.children.o2.src', 'actor.children.0.snapshot.children.algo.snapshot.children.o2.src must be "order" (got "nope")'],
   ['a timer\'s systemId a number', (v) => (lastSnapshot(v).timers[0].systemId = 5), SNAPSHOT, 'timers.0.systemId', 'timers.0.systemId must be a string (got 5)'],
   ['a timer due "soon"', (v) => (lastSnapshot(v).timers[1].dueAt = 'soon'), SNAPSHOT, 'timers.1.dueAt', 'timers.1.dueAt must be a number (got "soon")'],
@@ -102,6 +100,21 @@ const cases: [string, (v: R[]) => void, number, string, string][] = [
   ['a report record without its report', (v) => delete v.find((x) => x.kind === 'report')!.report, 10, 'report', 'report must be an object (got nothing)'],
   ['a fill of 0 lots', (v) => (v.find((x) => x.kind === 'report' && x.report.type === 'order.filled')!.report.qty = 0), 11, 'report.qty', 'report.qty must be at least 1 (got 0)'],
   ['an algo.ended without its execution', (v) => v.push({ kind: 'algo.ended', at: 1 }), 16, 'execution', 'execution must be an object (got nothing)'],
+];
+
+/** The same, edited from the snapshot of the algo at its entry (`spareBase`), whose last record is the one refused. */
+const spareCases: [string, (v: R[]) => void, string, string][] = [
+  ['the spare order sent (submitted)', (v) => (spare(v).snapshot.value = 'submitted'), `${spareAt}.snapshot.value`, `${spareAt}.snapshot.value must be "dormant": the algo's spare order hc-rb/1.2, not yet sent (got "submitted")`],
+  ['the spare order of 5 lots', (v) => (spare(v).snapshot.context.order.qty = 5), `${spareAt}.snapshot.context.order.qty`, `${spareAt}.snapshot.context.order.qty must be 0, a dormant order's (got 5)`],
+  ['the spare order with a fill', (v) => (spare(v).snapshot.context.fill.tradeIds = ['T9']), `${spareAt}.snapshot.context.fill.tradeIds`, `${spareAt}.snapshot.context.fill.tradeIds must be an array of 0, a dormant order's (got an array of 1)`],
+  ['the spare order with a field of its own', (v) => (spare(v).snapshot.context.extra = 1), `${spareAt}.snapshot.context.extra`, `${spareAt}.snapshot.context.extra is not a field of a dormant order`],
+  ['the spare order under another client id', (v) => (spare(v).systemId = 'order:hc-rb/1.9'), `${spareAt}.systemId`, `${spareAt}.systemId must be "order:hc-rb/1.2" (got "order:hc-rb/1.9")`],
+  ['the spare order in a working order\'s slot', (v) => (algo(v).context.spares[0].id = 'o1'), `${algoAt}.context.spares.0.id`, `${algoAt}.context.spares.0.id "o1" is the slot of another order: each spare order needs one of its own`],
+  ['the spare order gone, its reference kept', (v) => delete algo(v).children.o2, spareAt, `${spareAt} is missing (the order actor order:hc-rb/1.2)`],
+  ['a dormant order the algo does not hold', (v) => (algo(v).context.spares = []), spareAt, `${spareAt} is not an actor this machine spawns`],
+  ['three spare orders for two legs', (v) => algo(v).context.spares.push({ xstate$$type: 1, id: 'o3' }, { xstate$$type: 1, id: 'o4' }), `${algoAt}.context.spares`, `${algoAt}.context.spares must hold at most 2 items (got an array of 3)`],
+  ['the spares and an older snapshot\'s spare both', (v) => (algo(v).context.spare = { xstate$$type: 1, id: 'o2' }), `${algoAt}.context.spare`, `${algoAt}.context.spare must be absent: the algo holds its spare orders in spares (spare is the one of older snapshots)`],
+  ['an older snapshot\'s spare in a working order\'s slot', (v) => { algo(v).context.spare = { xstate$$type: 1, id: 'o1' }; delete algo(v).context.spares; }, `${algoAt}.context.spare.id`, `${algoAt}.context.spare.id "o1" is the slot of another order: each spare order needs one of its own`],
 ];
 
 describe('a resume from an edited journal (checks recomputed)', () => {
@@ -118,12 +131,28 @@ describe('a resume from an edited journal (checks recomputed)', () => {
     expect(resumeError(dir)).toBeUndefined();
   });
 
-  it('a snapshot written before spare orders (the algo holds none: no context.spare, no child o3) resumes', () => {
-    const { dir } = edited((v) => {
-      delete algo(v).context.spare;
-      delete algo(v).children.o3;
-    });
-    expect(resumeError(dir)).toBeUndefined();
+  it('the snapshot of the algo at its entry, holding its spare order, resumes; so do the same of the eighteenth round (its spare in `spare`) and one written before spare orders (no spares, no child o2)', () => {
+    expect(resumeError(edited(() => {}, spareBase).dir)).toBeUndefined();
+    const eighteenth = (v: R[]) => {
+      algo(v).context.spare = algo(v).context.spares[0];
+      delete algo(v).context.spares;
+    };
+    expect(resumeError(edited(eighteenth, spareBase).dir)).toBeUndefined();
+    const older = (v: R[]) => {
+      delete algo(v).context.spares;
+      delete algo(v).children.o2;
+    };
+    expect(resumeError(edited(older, spareBase).dir)).toBeUndefined();
+  });
+
+  it.each(spareCases)('%s: refused naming the record, its offset and the field; the file untouched', (_, edit, field, says) => {
+    const { dir, file, bytes, offsets } = edited(edit, spareBase);
+    const seq = spareBase.length;
+    const e = resumeError(dir);
+    expect(e).toBeInstanceOf(JournalRecordError);
+    expect((e as Error).message).toBe(`journal ${file} is unreadable at offset ${offsets[seq - 1]}: record ${seq} (snapshot): ${says}`);
+    expect((e as JournalRecordError).field).toBe(field);
+    expect(readFileSync(file).equals(bytes)).toBe(true);
   });
 
   it('a record of a kind it does not know is let be, its time too (it is not read)', () => {

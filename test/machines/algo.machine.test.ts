@@ -159,8 +159,6 @@ describe('spread algo: taker entry', () => {
     expect(a.child().getSnapshot().status).toBe('done');
     expect(a.system.get('order:S/1.1')).toBeUndefined();
     expect(a.system.get('order:S/1.2')).toBeUndefined();
-    // Nor its spare: the next order it would have sent, dormant until the algo ended.
-    expect(a.system.get('order:S/1.3')).toBeUndefined();
     expect(Object.keys(a.system.getAll()).filter((id) => id.startsWith('order:'))).toEqual([]);
   });
 
@@ -540,62 +538,75 @@ describe('spread algo: quoting entry', () => {
   });
 });
 
-describe('the spare order: spawned ahead, launched by an event', () => {
-  it('the dormant algo holds one spare order, dormant under its first client id (S/1.1, slot o1), and sends nothing', () => {
+describe('the spare orders: spawned ahead, launched by an event', () => {
+  it('the dormant algo holds one spare order per traded leg, dormant under its first client ids (S/1.1 in o1, S/1.2 in o2), and sends nothing', () => {
     const a = setupAlgo({}, undefined, { launch: false });
     expect(a.state()).toBe('dormant');
-    expect(orderStates(a.system)).toEqual({ 'S/1.1': 'dormant' });
-    expect(a.context().spare).toBe(a.child().getSnapshot().children.o1);
+    expect(orderStates(a.system)).toEqual({ 'S/1.1': 'dormant', 'S/1.2': 'dormant' });
+    const children = a.child().getSnapshot().children;
+    expect(a.context().spares).toEqual([children.o1, children.o2]);
     expect(a.context().orders).toEqual({});
     expect(a.submitted).toEqual([]);
   });
 
-  it('the launch sends the spare (no order spawned before the submission); the next spare is spawned after it', () => {
+  it('the launch sends the first spare (no order spawned before the submission); nothing is spawned after it', () => {
     const a = setupAlgo({}, undefined, { launch: false });
-    const spare = a.system.get('order:S/1.1');
+    const [first, second] = [a.system.get('order:S/1.1'), a.system.get('order:S/1.2')];
     a.launch();
     expect(a.submitted.map((o) => o.clientId)).toEqual(['S/1.1']);
-    // At the submission the spare was the only order actor (its snapshot still the dormant one: the submission is its
-    // launch's entry effect): nothing was spawned on the quote → order path.
-    expect(a.atSubmit).toEqual([{ 'S/1.1': 'dormant' }]);
-    expect(a.context().orders['S/1.1'].ref).toBe(spare);
-    // Then the next spare, under the next client id, in the slot no working order holds.
+    // At the submission the spares were the only order actors (the first's snapshot still the dormant one: the
+    // submission is its launch's entry effect): nothing was spawned on the quote → order path.
+    expect(a.atSubmit).toEqual([{ 'S/1.1': 'dormant', 'S/1.2': 'dormant' }]);
+    expect(a.context().orders['S/1.1'].ref).toBe(first);
+    // The second spare waits for the hedge; the algo spawns no other.
     expect(orderStates(a.system)).toEqual({ 'S/1.1': 'submitted', 'S/1.2': 'dormant' });
-    expect(a.context().spare).toBe(a.system.get('order:S/1.2'));
-    expect(a.context().spare.id).toBe('o2');
+    expect(a.context().spares).toEqual([second]);
     expect(a.context().counts.orders).toBe(1);
   });
 
-  it('a fill sends its hedge as the spare (nothing spawned before the hedge is submitted), then spawns the next', () => {
+  it('a fill sends its hedge as the second spare (nothing spawned before the hedge is submitted, nor after)', () => {
     const a = setupAlgo({ qty: 1 });
     const spare = a.system.get('order:S/1.2');
     a.fillOrder('S/1.1', 1, 3380);
     expect(a.submitted.map((o) => o.clientId)).toEqual(['S/1.1', 'S/1.2']);
     expect(a.atSubmit[1]).toEqual({ 'S/1.1': 'filled', 'S/1.2': 'dormant' });
     expect(a.context().orders['S/1.2'].ref).toBe(spare);
-    expect(orderStates(a.system)).toEqual({ 'S/1.2': 'submitted', 'S/1.3': 'dormant' });
+    expect(orderStates(a.system)).toEqual({ 'S/1.2': 'submitted' });
+    expect(a.context().spares).toEqual([]);
     expect(a.context().counts.orders).toBe(2);
   });
 
-  it('several orders in one step: the first is the spare, the others spawned dormant and launched, client ids in leg order', () => {
+  it('a contingent entry sends every leg as a spare, client ids in leg order', () => {
     const a = setupAlgo({ kind: 'contingent', qty: 2 }, undefined, { launch: false });
     a.launch();
     expect(a.submitted).toEqual([
       { clientId: 'S/1.1', symbol: 'HC', side: 1, qty: 2, price: 3381 },
       { clientId: 'S/1.2', symbol: 'RB', side: -1, qty: 2, price: 3207 },
     ]);
-    // Both launched in the step, the second spawned dormant there (the spare was the first); the next spare comes after.
     expect(a.atSubmit).toEqual([{ 'S/1.1': 'dormant', 'S/1.2': 'dormant' }, { 'S/1.1': 'submitted', 'S/1.2': 'dormant' }]);
-    expect(orderStates(a.system)).toEqual({ 'S/1.1': 'submitted', 'S/1.2': 'submitted', 'S/1.3': 'dormant' });
-    expect(a.context().orders['S/1.2'].slot).toBe('o2');
-    expect(a.context().spare.id).toBe('o3');
+    expect(orderStates(a.system)).toEqual({ 'S/1.1': 'submitted', 'S/1.2': 'submitted' });
+    expect([a.context().orders['S/1.1'].slot, a.context().orders['S/1.2'].slot]).toEqual(['o1', 'o2']);
+    expect(a.context().spares).toEqual([]);
     // Orders sent, not spares.
     expect(a.context().counts.orders).toBe(2);
   });
 
-  it('a stop with nothing working ends the algo and its spare with it', () => {
+  it('an order beyond the spares is spawned dormant in the step that sends it, and launched there', () => {
+    const a = setupAlgo({ qty: 1 });
+    a.fillOrder('S/1.1', 1, 3380);
+    a.accept('S/1.2');
+    a.send({ type: 'spread.quoted', view: view([3379, 3380], [3205, 3206], 100) });
+    a.clock.advance(2000); // the hedge re-prices: cancelled, then sent again
+    a.canceled('S/1.2');
+    expect(a.submitted.map((o) => o.clientId)).toEqual(['S/1.1', 'S/1.2', 'S/1.3']);
+    expect(a.atSubmit[2]).toEqual({ 'S/1.3': 'dormant' });
+    expect(orderStates(a.system)).toEqual({ 'S/1.3': 'submitted' });
+    expect(a.context().spares).toEqual([]);
+  });
+
+  it('a stop with nothing working ends the algo and its spares with it', () => {
     const a = setupAlgo({}, view([3379, 3380], [3208, 3209], 0, 0));
-    expect(orderStates(a.system)).toEqual({ 'S/1.1': 'dormant' });
+    expect(orderStates(a.system)).toEqual({ 'S/1.1': 'dormant', 'S/1.2': 'dormant' });
     a.send({ type: 'stop.requested' });
     expect(a.result()).toMatchObject({ status: 'stopped', reason: 'stopRequested' });
     expect(orderStates(a.system)).toEqual({});
@@ -607,26 +618,21 @@ describe('children of an algo', () => {
     const a = setupAlgo({ qty: 1 });
     const ids = (): string[] => Object.keys(a.child().getSnapshot().children).sort();
     const child = (slot: string) => a.child().getSnapshot().children[slot];
-    // The entry order S/1.1 (the spare spawned with the algo, o1) and the next spare, S/1.2, in the free slot o2.
+    // The entry order S/1.1 (the first spare spawned with the algo, o1) and the second spare, S/1.2, in o2.
     expect(ids()).toEqual(['o1', 'o2']);
     expect(a.system.get('order:S/1.2')).toBe(child('o2'));
-    expect(a.context().spare).toBe(child('o2'));
-    // The hedge is sent on the fill: it is the spare (o2). The next spare is spawned once that step is over, while the
-    // entry order (o1) is still ending: it takes o3; then o1 is free.
+    // The hedge is sent on the fill: it is the second spare (o2); the entry order (o1) ends.
     a.fillOrder('S/1.1', 1, 3380);
-    expect(ids()).toEqual(['o2', 'o3']);
+    expect(ids()).toEqual(['o2']);
     expect(a.context().orders['S/1.2'].slot).toBe('o2');
-    expect(a.system.get('order:S/1.3')).toBe(child('o3'));
-    expect(a.context().spare).toBe(child('o3'));
     a.accept('S/1.2');
     a.send({ type: 'spread.quoted', view: view([3379, 3380], [3205, 3206], 100) });
-    a.clock.advance(2000); // re-price: the replacement is the spare (o3), and the next spare takes the lowest free slot
+    a.clock.advance(2000); // re-price: the replacement, beyond the spares, takes the lowest free slot
     a.canceled('S/1.2');
-    expect(ids()).toEqual(['o1', 'o3']);
-    expect(a.context().orders['S/1.3'].slot).toBe('o3');
+    expect(ids()).toEqual(['o1']);
+    expect(a.context().orders['S/1.3'].slot).toBe('o1');
+    expect(a.system.get('order:S/1.3')).toBe(child('o1'));
     expect(a.system.get('order:S/1.3')!.getSnapshot().value).toBe('submitted');
-    expect(a.system.get('order:S/1.4')).toBe(child('o1'));
-    expect(a.system.get('order:S/1.4')!.getSnapshot().value).toBe('dormant');
   });
 });
 

@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { createActor } from 'xstate';
 import { describe, expect, it } from 'vitest';
-import { algoMachine } from '../../machines/algo.machine.js';
+import { algoMachine, sparesOf } from '../../machines/algo.machine.js';
 import { orderMachine } from '../../machines/order.machine.js';
 import { strategyMachine, type StrategySpec } from '../../machines/strategy.machine.js';
 import type { OrderCommand } from '../../src/domain/orders.js';
@@ -171,39 +171,45 @@ describe('strategy machine', () => {
     }
   });
 
-  it("resumes a snapshot whose running algo holds its spare order (the hedge is it), and one written before spares (the hedge is spawned, then a spare)", () => {
+  it('resumes a snapshot whose running algo holds its spare order (the hedge is it), one of the eighteenth round (its `spare`, the hedge too) and one written before spares (the hedge is spawned)', () => {
     const s = setupStrategy();
     s.quote(172);
     type Persisted = { context: Record<string, unknown>; children: Record<string, { snapshot: { context: Record<string, unknown>; children: Record<string, unknown> } }> };
     const persisted = s.child().getPersistedSnapshot() as unknown as Persisted;
     const algo = persisted.children.algo!.snapshot;
     expect(Object.keys(algo.children)).toEqual(['o1', 'o2']);
-    expect(algo.context.spare).toEqual({ xstate$$type: 1, id: 'o2' });
+    expect(algo.context.spares).toEqual([{ xstate$$type: 1, id: 'o2' }]);
+    expect(Object.hasOwn(algo.context, 'spare')).toBe(false);
     const submitted: OrderCommand[] = [];
     const order = orderMachine.provide({ actions: { submitOrder: (_, p) => void submitted.push(p.order), cancelOrder: () => {} } });
     const logic = strategyMachine.provide({ actors: { algo: algoMachine.provide({ actors: { order } }) } });
-    const older = structuredClone(persisted);
+    const eighteenth = structuredClone(persisted);
+    eighteenth.children.algo!.snapshot.context.spare = { xstate$$type: 1, id: 'o2' };
+    delete eighteenth.children.algo!.snapshot.context.spares;
+    const older = structuredClone(eighteenth);
     delete older.children.algo!.snapshot.context.spare;
     delete older.children.algo!.snapshot.children.o2;
-    for (const snapshot of [persisted, older]) {
+    for (const snapshot of [persisted, eighteenth, older]) {
       submitted.length = 0;
       const a = createActor(logic, { snapshot: snapshot as never, input: { spec: spec(always), now: T0 }, systemId: 'strategy:S' }).start();
       const spare = a.system.get('order:S/1.2');
       const running = () => a.getSnapshot().context.algo!.ref.getSnapshot().context;
-      if (snapshot === persisted) {
+      if (snapshot === older) {
+        expect(spare).toBeUndefined();
+        expect(sparesOf(running())).toEqual([]);
+      } else {
         // Revived dormant, and still the algo's spare.
         expect(spare!.getSnapshot().value).toBe('dormant');
-        expect(running().spare).toBe(spare);
-      } else {
-        expect(spare).toBeUndefined();
-        expect(running().spare).toBeUndefined();
+        expect(sparesOf(running())).toEqual([spare]);
       }
       a.system.get('order:S/1.1')!.send({ type: 'order.filled', clientId: 'S/1.1', tradeId: 'T1', symbol: 'HC', side: 1, qty: 1, price: 3381, at: T0 });
       expect(submitted).toEqual([{ clientId: 'S/1.2', symbol: 'RB', side: -1, qty: 1, price: 3208 }]);
       if (spare) expect(running().orders['S/1.2']!.ref).toBe(spare);
-      // Either way the algo holds a spare again after the step: the next client id, dormant.
-      expect(a.system.get('order:S/1.3')!.getSnapshot().value).toBe('dormant');
-      expect(running().spare).toBe(a.system.get('order:S/1.3'));
+      // Either way the hedge is S/1.2, launched, and the algo holds no spare after it (the older `spare` dropped).
+      expect(a.system.get('order:S/1.2')!.getSnapshot().value).toBe('submitted');
+      expect(running().spares).toEqual([]);
+      expect(Object.hasOwn(running(), 'spare') ? running().spare : undefined).toBeUndefined();
+      expect(a.system.get('order:S/1.3')).toBeUndefined();
       a.stop();
     }
   });

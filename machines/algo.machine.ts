@@ -198,9 +198,10 @@ export interface AlgoContext {
    * The next orders, spawned ahead and dormant under the client ids and slots they will have (`<id>.<seq + 1>`,
    * `<id>.<seq + 2>`, …, slots no working order holds), used first to last, so that sending an order is an event to it,
    * not a spawn (DESIGN §7). One per traded leg, spawned with the algo (dormant algos are spawned off the hot path):
-   * enough for an entry and its hedges, or a contingent entry's legs. They are not replenished (that took an event of
-   * the algo's own per order sent); an order beyond them is spawned dormant in the step that sends it. Absent in
-   * snapshots written before they existed; see `spare`.
+   * enough for an entry and its hedges, or a contingent entry's legs. Once they are used, one more is spawned only
+   * while an entry order can still fill (its next fill is a hedge to send): by the algo's own `order.spare` after the
+   * step that used the last one, off the fill → hedge path. Any other order beyond them (a re-price) is spawned dormant in the step that sends
+   * it. Absent in snapshots written before they existed; see `spare`.
    */
   spares?: ActorRefFrom<typeof orderMachine>[];
   /**
@@ -254,6 +255,8 @@ export interface LadderStepReport {
 export type AlgoEvent =
   | { type: 'spread.quoted'; view: MarketView }
   | AlgoLaunchedEvent
+  /** The algo's own: sent to itself after a step that used its last spare order while an entry order can still fill. */
+  | { type: 'order.spare' }
   /** The algo's own: sent to itself once its start has been reported (see `starting`). */
   | { type: 'algo.started' }
   /** Stop; `policy: 'unwind'` (the kill switch's flatten) unwinds a leg-out whatever the configured stop policy. */
@@ -936,14 +939,26 @@ export const algoMachine = setup({
     /**
      * The launch of each order the step sent (its actor still dormant): relayed once the step's snapshot is set, where a
      * newly spawned order used to start, so the records keep their order (the algo's step, then its orders, in the
-     * order of their client ids).
+     * order of their client ids). When the step used the last spare while an entry order can still fill (its next
+     * fill is a hedge to send: after a partial fill's hedge, or an entry re-priced with the spare its hedge would have
+     * had), the algo then asks itself for one more: that event comes after the launched orders were submitted, so the
+     * spawn is off the path of the next fill's hedge.
      */
     // Typed by hand: `enqueueActions` left to infer inside `setup` breaks the other actions' inference (XSTATE-NOTES).
-    launchOrders: enqueueActions<AlgoContext, AlgoEvent, undefined, AlgoEvent, never, never, never, never, never>(({ context, enqueue }) => {
+    launchOrders: enqueueActions<AlgoContext, AlgoEvent, undefined, AlgoEvent, never, never, never, never, never>(({ context, self, enqueue }) => {
+      let sent = false;
+      let entryOpen = false;
       for (const [clientId, o] of Object.entries(context.orders)) {
-        if (o.ref.getSnapshot().value === 'dormant') enqueue.sendTo(o.ref, launchOf(context, clientId, o));
+        if (o.ref.getSnapshot().value === 'dormant') {
+          enqueue.sendTo(o.ref, launchOf(context, clientId, o));
+          sent = true;
+        }
+        if (o.role === 'entry' && o.filled < o.qty) entryOpen = true;
       }
+      if (sent && entryOpen && sparesOf(context).length === 0) enqueue.sendTo(self, { type: 'order.spare' });
     }),
+    /** One more spare order, spawned dormant under the next client id (see `spares`); none while the algo holds one. */
+    spawnSpare: assign(({ context, spawn }) => (sparesOf(context).length > 0 ? {} : { spares: [spawnDormant(context, spawn)] })),
     /**
      * Asks the selected working orders to cancel (their machines send the cancel to the venue). Runs before
      * `markCancelling` in the same list, so both see the same selection.
@@ -1139,6 +1154,8 @@ export const algoMachine = setup({
     'order.cancelFailed': { actions: 'unmarkCancelling' },
     'order.replaced': { actions: 'noteReplaced' },
     'order.replaceFailed': { actions: 'unmarkReplacing' },
+    // After a step that used the last spare order while an entry order can still fill: one more, spawned dormant.
+    'order.spare': { actions: 'spawnSpare' },
   },
   // Spawned ahead by its strategy, the algo waits dormant (no timers, no orders, no records) for its launch.
   initial: 'dormant',

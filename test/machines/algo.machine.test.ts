@@ -576,6 +576,23 @@ describe('the spare orders: spawned ahead, launched by an event', () => {
     expect(a.context().counts.orders).toBe(2);
   });
 
+  it('a partial fill of the entry: its hedge is the last spare, and one more is spawned after that step for the next fill\'s hedge', () => {
+    const a = setupAlgo({ qty: 2 });
+    a.fillOrder('S/1.1', 1, 3380);
+    // The hedge was the second spare; the entry can still fill, so the algo spawned one more once that step was over.
+    expect(a.atSubmit[1]).toEqual({ 'S/1.1': 'working.partiallyFilled', 'S/1.2': 'dormant' });
+    expect(orderStates(a.system)).toEqual({ 'S/1.1': 'working.partiallyFilled', 'S/1.2': 'submitted', 'S/1.3': 'dormant' });
+    const spare = a.system.get('order:S/1.3');
+    expect(a.context().spares).toEqual([spare]);
+    a.fillOrder('S/1.1', 1, 3380);
+    // The next fill's hedge is that spare: nothing spawned before it was submitted. The entry filled, none more.
+    expect(a.submitted.map((o) => o.clientId)).toEqual(['S/1.1', 'S/1.2', 'S/1.3']);
+    expect(a.atSubmit[2]).toEqual({ 'S/1.1': 'filled', 'S/1.2': 'submitted', 'S/1.3': 'dormant' });
+    expect(a.context().orders['S/1.3'].ref).toBe(spare);
+    expect(orderStates(a.system)).toEqual({ 'S/1.2': 'submitted', 'S/1.3': 'submitted' });
+    expect(a.context().spares).toEqual([]);
+  });
+
   it('a contingent entry sends every leg as a spare, client ids in leg order', () => {
     const a = setupAlgo({ kind: 'contingent', qty: 2 }, undefined, { launch: false });
     a.launch();
@@ -584,9 +601,10 @@ describe('the spare orders: spawned ahead, launched by an event', () => {
       { clientId: 'S/1.2', symbol: 'RB', side: -1, qty: 2, price: 3207 },
     ]);
     expect(a.atSubmit).toEqual([{ 'S/1.1': 'dormant', 'S/1.2': 'dormant' }, { 'S/1.1': 'submitted', 'S/1.2': 'dormant' }]);
-    expect(orderStates(a.system)).toEqual({ 'S/1.1': 'submitted', 'S/1.2': 'submitted' });
     expect([a.context().orders['S/1.1'].slot, a.context().orders['S/1.2'].slot]).toEqual(['o1', 'o2']);
-    expect(a.context().spares).toEqual([]);
+    // The entries can fill, and a fill may need an order (a hedge): one more spare, spawned after the step, in o3.
+    expect(orderStates(a.system)).toEqual({ 'S/1.1': 'submitted', 'S/1.2': 'submitted', 'S/1.3': 'dormant' });
+    expect(a.context().spares.map((r: { id: string }) => r.id)).toEqual(['o3']);
     // Orders sent, not spares.
     expect(a.context().counts.orders).toBe(2);
   });

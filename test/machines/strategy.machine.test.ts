@@ -171,7 +171,7 @@ describe('strategy machine', () => {
     }
   });
 
-  it('resumes a snapshot whose running algo holds its spare order (the hedge is it), one of the eighteenth round (its `spare`, the hedge too) and one written before spares (the hedge is spawned)', () => {
+  it('resumes a snapshot whose running algo holds its spare order (the hedge is it), one of the eighteenth round (its `spare`, the hedge too) and one written before spares (the hedge is spawned); then one more spare', () => {
     const s = setupStrategy();
     s.quote(172);
     type Persisted = { context: Record<string, unknown>; children: Record<string, { snapshot: { context: Record<string, unknown>; children: Record<string, unknown> } }> };
@@ -205,11 +205,12 @@ describe('strategy machine', () => {
       a.system.get('order:S/1.1')!.send({ type: 'order.filled', clientId: 'S/1.1', tradeId: 'T1', symbol: 'HC', side: 1, qty: 1, price: 3381, at: T0 });
       expect(submitted).toEqual([{ clientId: 'S/1.2', symbol: 'RB', side: -1, qty: 1, price: 3208 }]);
       if (spare) expect(running().orders['S/1.2']!.ref).toBe(spare);
-      // Either way the hedge is S/1.2, launched, and the algo holds no spare after it (the older `spare` dropped).
+      // Either way the hedge is S/1.2, launched (the older `spare` dropped); the entry (1 lot of 5 filled) can still
+      // fill, so the algo holds one more spare after the step: the next client id, dormant.
       expect(a.system.get('order:S/1.2')!.getSnapshot().value).toBe('submitted');
-      expect(running().spares).toEqual([]);
       expect(Object.hasOwn(running(), 'spare') ? running().spare : undefined).toBeUndefined();
-      expect(a.system.get('order:S/1.3')).toBeUndefined();
+      expect(a.system.get('order:S/1.3')!.getSnapshot().value).toBe('dormant');
+      expect(running().spares).toEqual([a.system.get('order:S/1.3')]);
       a.stop();
     }
   });

@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { CST, Lexer, parse as parseYaml, YAMLParseError } from 'yaml';
 import type { StrategySpec } from '../../machines/strategy.machine.js';
@@ -63,17 +63,17 @@ const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
 
 /** Reads a YAML or JSON config file; every problem is reported with its field path. */
 export function loadConfigFile(path: string, overrides: Overrides = {}): EngineConfig {
-  let text: string;
+  let bytes: Buffer;
   try {
-    // A regular file of a sane size only: a FIFO would block for ever, a device (/dev/zero) never end.
-    const st = statSync(path);
-    if (!st.isFile()) throw new ConfigErrors(path, [new ConfigError('(file)', 'is not a regular file')]);
-    if (st.size > MAX_CONFIG_BYTES) throw new ConfigErrors(path, [new ConfigError('(file)', `is ${st.size} bytes, more than a config may be (${MAX_CONFIG_BYTES})`)]);
-    text = configText(readFileSync(path), path);
+    // A regular file of a sane size only, checked on the descriptor read: a FIFO would block for ever, a device
+    // (/dev/zero) never end.
+    bytes = readRegularFile(path, MAX_CONFIG_BYTES);
   } catch (e) {
-    if (e instanceof ConfigErrors) throw e;
-    throw new ConfigErrors(path, [new ConfigError('(file)', `cannot be read: ${(e as Error).message}`)]);
+    const f = e as FileReadError;
+    const why = f.code === 'EINVAL' ? 'is not a regular file' : f.code === 'EFBIG' ? `is more than a config may be (${MAX_CONFIG_BYTES} bytes)` : `cannot be read: ${f.message}`;
+    throw new ConfigErrors(path, [new ConfigError('(file)', why)]);
   }
+  const text = configText(bytes, path);
   return resolveConfigData(parseConfigText(text, path), path, { baseDir: dirname(path), ...overrides });
 }
 

@@ -1,8 +1,9 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { DateTime } from 'luxon';
 import { LegatoError } from '../domain/errors.js';
+import { FileReadError, readRegularFile } from '../io/read-file.js';
 import { isTimeZone } from '../domain/session-calendar.js';
 import { QuoteTable } from './quote-table.js';
 import { TradeTable } from './trade-table.js';
@@ -396,14 +397,13 @@ export const MAX_DATA_FILE_BYTES = 256 * 1024 * 1024;
 function readText(path: string): string {
   let buf: Buffer;
   try {
-    // Only a regular file: a FIFO would block for ever, a device (/dev/zero) never end.
-    const st = statSync(path);
-    if (!st.isFile()) throw new DataError(`${path}: not a regular file (a folder of data files, or a file, is expected)`);
-    if (st.size > MAX_DATA_FILE_BYTES) throw new DataError(`${path}: ${megabytes(st.size)}, more than the ${megabytes(MAX_DATA_FILE_BYTES)} a data file may hold; split it (by day)`);
-    buf = readFileSync(path);
+    // Only a regular file, checked on the descriptor read: a FIFO would block for ever, a device (/dev/zero) never end.
+    buf = readRegularFile(path, MAX_DATA_FILE_BYTES);
   } catch (e) {
-    if (e instanceof DataError) throw e;
-    throw new DataError(`${path}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    const code = (e as FileReadError).code;
+    if (code === 'EINVAL') throw new DataError(`${path}: not a regular file (a folder of data files, or a file, is expected)`);
+    if (code === 'EFBIG') throw new DataError(`${path}: more than the ${megabytes(MAX_DATA_FILE_BYTES)} a data file may hold; split it (by day)`);
+    throw new DataError(`${path}: cannot be read (${code})`);
   }
   if (!(buf[0] === 0x1f && buf[1] === 0x8b)) return buf.toString('utf8');
   let text: Buffer;
@@ -421,10 +421,14 @@ function readText(path: string): string {
 
 const megabytes = (bytes: number): string => `${Math.round(bytes / (1024 * 1024))} MB`;
 
-/** Whether a folder's entry is a file; one that cannot be looked at (a broken link) is named, not passed over. */
-function isFile(path: string): boolean {
+/**
+ * Whether a folder's entry named like a data file is read: a file is, a folder is passed over (folders are not read
+ * within folders). Anything else (a FIFO, a socket, a device) is kept, for its reading to refuse it by name: passed
+ * over, it would leave out data its name says is there. One that cannot be looked at (a broken link) is named too.
+ */
+function isDataEntry(path: string): boolean {
   try {
-    return statSync(path).isFile();
+    return !statSync(path).isDirectory();
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? String(e);
     throw new DataError(`${path}: listed in the folder but cannot be read (${code}${code === 'ENOENT' ? ': a broken link?' : ''})`);
@@ -447,7 +451,7 @@ export function dataFiles(path: string): string[] {
     throw new DataError(`${path}: the folder cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   return names
-    .filter((f) => /\.(csv|jsonl)(\.gz)?$/i.test(f) && isFile(join(path, f)))
+    .filter((f) => /\.(csv|jsonl)(\.gz)?$/i.test(f) && isDataEntry(join(path, f)))
     .sort()
     .map((f) => join(path, f));
 }

@@ -197,6 +197,16 @@ describe('legato backtest: data files that are not plain, bounded files are refu
     refused(await backtest(config, [fifo]), `${fifo}: not a regular file (a folder of data files, or a file, is expected)`);
   });
 
+  it('a FIFO named like a data file in a --data folder (it was passed over, the run going on without it)', async () => {
+    const { dir, config } = setup();
+    const data = join(dir, 'data');
+    mkdirSync(data);
+    writeFileSync(join(data, 'a.csv'), csv(quotes((ms) => ms), 'ts_ms,symbol,bid,bid_size,ask,ask_size'));
+    const fifo = join(data, 'b.csv');
+    execFileSync('mkfifo', [fifo]);
+    refused(await backtest(config, [data]), `${fifo}: not a regular file (a folder of data files, or a file, is expected)`);
+  });
+
   it('a gzip that unzips to more than 256 MB', async () => {
     const { dir, config } = setup();
     const bomb = join(dir, 'bomb.csv.gz');

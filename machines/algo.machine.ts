@@ -1,4 +1,4 @@
-import { and, assign, enqueueActions, not, sendTo, setup, stateIn, stopChild, type ActorRefFrom } from 'xstate';
+import { and, assign, enqueueActions, not, setup, stateIn, stopChild, type ActorRefFrom } from 'xstate';
 import { hedgeNeeds, isBalanced, nakedDeviation, nakedLots, unwindNeeds, type HedgeRounding } from '../src/domain/position.js';
 import { impliedActivePrice } from '../src/domain/pricing.js';
 import type { MarketView } from '../src/domain/quote.js';
@@ -257,8 +257,6 @@ export type AlgoEvent =
   | AlgoLaunchedEvent
   /** The algo's own: sent to itself after a step that used its last spare order while an entry order can still fill. */
   | { type: 'order.spare' }
-  /** The algo's own: sent to itself once its start has been reported (see `starting`). */
-  | { type: 'algo.started' }
   /** Stop; `policy: 'unwind'` (the kill switch's flatten) unwinds a leg-out whatever the configured stop policy. */
   | { type: 'stop.requested'; policy?: 'unwind' }
   | { type: 'session.closed' }
@@ -796,7 +794,7 @@ const refusedEntry = {
 
 /**
  * Into the algo's kind once it may start (a quoting algo and a flatten at once; a taker or contingent entry when the
- * spread is at the price): from `starting` on its own `algo.started`, else from `pending` when a view lets it. Each
+ * spread is at the price): from `starting` in the launch's macrostep, else from `pending` when a view lets it. Each
  * goes straight to its kind's entry, no state between: every microstep of a launch is on the quote → order path.
  */
 const startAsKind = [
@@ -806,7 +804,7 @@ const startAsKind = [
 ] as const;
 
 /**
- * The launch (`starting` on `algo.started`): as `startAsKind`, but a taker that can send its first order now goes
+ * The launch (`starting`, eventless): as `startAsKind`, but a taker that can send its first order now goes
  * straight to `working`, as `waiting` would send it: one microstep on the quote → order path, not two.
  */
 const launchAsKind = [
@@ -875,8 +873,6 @@ export const algoMachine = setup({
     reportStarted: (_: unknown, _params: { spec: AlgoSpec; market: MarketView | null }) => {},
     /** A dormant algo launched: its context as the launch's spec and view make it. */
     launch: assign(({ context, event }) => (event.type === 'algo.launched' ? initialContext({ spec: event.spec, market: event.market }, sparesOf(context)) : {})),
-    /** Goes on from `starting` once the start has been reported: the event arrives after this macrostep's actions. */
-    proceed: sendTo(({ self }) => self, { type: 'algo.started' }),
     /** Effect: the engine records the result (journal, metrics, executions stream). */
     reportResult: (_: unknown, _params: { result: AlgoResult }) => {},
     /** Effect: a step of the hedge ladder, with the exposure at that moment. */
@@ -1170,13 +1166,14 @@ export const algoMachine = setup({
         },
       },
     },
-    // Records in causal order: XState starts a child spawned in an actor's first macrostep before it runs that
-    // macrostep's actions (the root's entry `reportStarted` included), so an order sent then would be recorded
-    // before its algo's start. The first macrostep only reports the start; the event the algo sends itself
-    // arrives once those actions have run, and it goes on as it would have, in the same instant.
+    // Into the kind, in the launch's macrostep: an eventless transition, so that its guards read the context the
+    // launch set (a transition's guards run before its actions). The start is reported first (the launch's
+    // action), and the first order's launch is relayed after the macrostep, so the records keep their causal order.
+    // (Until the nineteenth round of issue 14 the algo sent itself `algo.started` to leave this state: a macrostep more on the
+    // quote → order path, needed while an algo was spawned at its launch, when XState started the orders spawned in
+    // its first macrostep before that macrostep's actions.)
     starting: {
-      entry: 'proceed',
-      on: { 'algo.started': [...launchAsKind, { target: 'pending' }] },
+      always: [...launchAsKind, { target: 'pending' }],
     },
     pending: {
       always: startAsKind,

@@ -5,15 +5,15 @@
  *
  * - an event into a one-state machine that assigns one context field;
  * - the same event into a machine with 10 active states (three parallel regions, each two states deep: about the
- *   algo's configuration, 8.4 active states a microstep on the Binance day, bench/shape.ts): what each active state
+ *   algo's configuration, 7.8 active states a microstep on the Binance day, bench/shape.ts): what each active state
  *   adds to every event;
  * - a spread view into the algo in its busiest steady state (taker working, hedge balanced);
  * - an order actor created (dormant, as every order is spawned), started and stopped on its own (what each leg order
  *   costs before any event);
  * - a launch: a parent sends its dormant algo (spawned ahead, as a strategy holds its next algo) the launch, and the
- *   algo launches its spare order (spawned with it, dormant), which submits (the actor part of a quote → order; the
- *   engine's own part and the strategy's event come on top), timed to the submission. The next dormant algo is spawned
- *   when the algo ends, and the algo's next spare order after the submission: both off the timed path.
+ *   algo launches its first spare order (spawned with it, dormant, one per traded leg), which submits (the actor part
+ *   of a quote → order; the engine's own part and the strategy's event come on top), timed to the submission. The next
+ *   dormant algo, with its spares, is spawned when the algo ends: off the timed path.
  */
 import { assign, createActor, sendTo, setup, stopChild, type AnyActorRef } from 'xstate';
 import { algoMachine, type AlgoSpec } from '../machines/algo.machine.js';
@@ -112,8 +112,8 @@ export function xstateFloor(): { eventUs: number; event10StatesUs: number; algoV
     a.stop();
   });
 
-  // A launch up to its first order's submission (timed one by one, to the submission: the algo's next spare order is
-  // spawned after it, off the path, as the engine's quote → order is timed to the venue), then the algo's stop (not timed).
+  // A launch up to its first order's submission (timed one by one, to the submission, as the engine's quote → order is
+  // timed to the venue), then the algo's stop (not timed).
   const launches = 2_000;
   const times: number[] = [];
   for (let k = 0; k < 6 * launches; k++) {

@@ -872,7 +872,13 @@ export const algoMachine = setup({
     /** Effect: the engine records the start (journal, metrics), with the view it was launched on (its cause). */
     reportStarted: (_: unknown, _params: { spec: AlgoSpec; market: MarketView | null }) => {},
     /** A dormant algo launched: its context as the launch's spec and view make it. */
-    launch: assign(({ context, event }) => (event.type === 'algo.launched' ? initialContext({ spec: event.spec, market: event.market }, sparesOf(context)) : {})),
+    launch: assign(({ context, event }) => {
+      if (event.type !== 'algo.launched') return {};
+      const launched: Partial<AlgoContext> = initialContext({ spec: event.spec, market: event.market }, sparesOf(context));
+      // A dormant algo restored from a snapshot of the eighteenth round: its `spare` is now in `spares`.
+      if (context.spare !== undefined) launched.spare = undefined;
+      return launched;
+    }),
     /** Effect: the engine records the result (journal, metrics, executions stream). */
     reportResult: (_: unknown, _params: { result: AlgoResult }) => {},
     /** Effect: a step of the hedge ladder, with the exposure at that moment. */

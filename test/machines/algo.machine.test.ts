@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ActorSystem, AnyActorRef } from 'xstate';
-import { algoMachine, type AlgoResult, type AlgoSpec } from '../../machines/algo.machine.js';
+import { createActor, type ActorSystem, type AnyActorRef } from 'xstate';
+import { algoMachine, sparesOf, type AlgoResult, type AlgoSpec } from '../../machines/algo.machine.js';
 import { orderMachine } from '../../machines/order.machine.js';
 import type { OrderCommand } from '../../src/domain/orders.js';
 import type { LegQuote, MarketView } from '../../src/domain/quote.js';
@@ -620,6 +620,27 @@ describe('the spare orders: spawned ahead, launched by an event', () => {
     expect(a.atSubmit[2]).toEqual({ 'S/1.3': 'dormant' });
     expect(orderStates(a.system)).toEqual({ 'S/1.3': 'submitted' });
     expect(a.context().spares).toEqual([]);
+  });
+
+  it('a dormant algo restored from a snapshot of the eighteenth round (its one spare in `spare`) launched: spares of one, and `spare` gone from its context even while it waits', () => {
+    const a = setupAlgo({}, undefined, { launch: false });
+    type Persisted = { context: Record<string, unknown>; children: Record<string, unknown> };
+    const older = structuredClone(a.child().getPersistedSnapshot()) as unknown as Persisted;
+    older.context.spare = (older.context.spares as unknown[])[0];
+    delete older.context.spares;
+    delete older.children.o2;
+    const order = orderMachine.provide({ actions: { submitOrder: () => {}, cancelOrder: () => {}, replaceOrder: () => {} } });
+    const b = createActor(algoMachine.provide({ actors: { order } }), { snapshot: older as never, input: { spec: baseSpec, market: null }, systemId: 'algo:S/1' }).start();
+    expect(sparesOf(b.getSnapshot().context)).toEqual([b.system.get('order:S/1.1')]);
+    // Launched on no view: it waits in pending, and a snapshot of it then holds `spares` only (the journal's check
+    // refuses a snapshot holding both).
+    b.send({ type: 'algo.launched', spec: baseSpec, market: null });
+    expect(b.getSnapshot().value).toBe('pending');
+    // As the journal holds it (JSON).
+    const persisted = JSON.parse(JSON.stringify(b.getPersistedSnapshot())) as Persisted;
+    expect(Object.hasOwn(persisted.context, 'spare')).toBe(false);
+    expect(persisted.context.spares).toEqual([{ xstate$$type: 1, id: 'o1' }]);
+    b.stop();
   });
 
   it('a stop with nothing working ends the algo and its spares with it', () => {

@@ -200,8 +200,8 @@ export interface AlgoContext {
    * not a spawn (DESIGN §7). One per traded leg, spawned with the algo (dormant algos are spawned off the hot path):
    * enough for an entry and its hedges, or a contingent entry's legs. Once they are used, one more is spawned only
    * while an entry order can still fill (its next fill is a hedge to send): by the algo's own `order.spare` after the
-   * step that used the last one, off the fill → hedge path. Any other order beyond them (a re-price) is spawned dormant in the step that sends
-   * it. Absent in snapshots written before they existed; see `spare`.
+   * step that used the last one, off the fill → hedge path. Any other order beyond them (a re-price) is spawned
+   * dormant in the step that sends it. Absent in snapshots written before they existed; see `spare`.
    */
   spares?: ActorRefFrom<typeof orderMachine>[];
   /**
@@ -653,7 +653,10 @@ function spawnOrder(
   return placed;
 }
 
-/** What a step sending several orders starts from; each `spawnOrder` leaves in it what the next one needs (the context is not copied per order). */
+/**
+ * What a step sending several orders starts from; each `spawnOrder` leaves in it what the next one needs (the context
+ * is not copied per order).
+ */
 function sending(context: AlgoContext): Pick<AlgoContext, 'spec' | 'orders' | 'spares' | 'spare' | 'seq' | 'counts'> {
   return { spec: context.spec, orders: context.orders, spares: sparesOf(context), seq: context.seq, counts: context.counts };
 }
@@ -1175,9 +1178,9 @@ export const algoMachine = setup({
     // Into the kind, in the launch's macrostep: an eventless transition, so that its guards read the context the
     // launch set (a transition's guards run before its actions). The start is reported first (the launch's
     // action), and the first order's launch is relayed after the macrostep, so the records keep their causal order.
-    // (Until the nineteenth round of issue 14 the algo sent itself `algo.started` to leave this state: a macrostep more on the
-    // quote → order path, needed while an algo was spawned at its launch, when XState started the orders spawned in
-    // its first macrostep before that macrostep's actions.)
+    // (Until the nineteenth round of issue 14 the algo sent itself `algo.started` to leave this state: a macrostep
+    // more on the quote → order path, needed while an algo was spawned at its launch, when XState started the orders
+    // spawned in its first macrostep before that macrostep's actions.)
     starting: {
       always: [...launchAsKind, { target: 'pending' }],
     },

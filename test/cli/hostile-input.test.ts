@@ -11,7 +11,7 @@ import { parseSweep } from '../../src/backtest/sweep.js';
 import { NatsUnavailableError } from '../../src/distributed/nats.js';
 import { DurableEngine, JOURNAL_FILE } from '../../src/engine/durable.js';
 import { JournalWriter, readJournal } from '../../src/journal/journal-file.js';
-import { cli, proc } from '../helpers/processes.js';
+import { cli, exitWithin, proc } from '../helpers/processes.js';
 
 /**
  * Input a user (or a hand-edited file) can give the CLI that once ended in a stack trace, an abort, a hang, or a
@@ -148,9 +148,7 @@ describe('files the CLI writes', () => {
     const fifo = join(tmp(), 'day.jsonl');
     execFileSync('mkfifo', [fifo]);
     const p = proc(['run', '--days', '0.001', '--record', fifo]);
-    const timer = setTimeout(() => p.child.kill('SIGKILL'), 20_000);
-    const code = await p.exit;
-    clearTimeout(timer);
+    const code = await exitWithin(p, 20_000);
     expect(p.err()).toBe(`legato: --record ${fifo}: not a regular file (a recording is a file, for legato inspect)\n`);
     expect(code).toBe(2);
   });

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { proc, until } from '../helpers/processes.js';
+import { exitWithin, proc, until } from '../helpers/processes.js';
 import { describe, expect, it } from 'vitest';
 import { crashConfig } from '../../scripts/crash.js';
 import { CONTROL_FILE, PID_FILE, listenForControl, parseControlRequest, takeControlFile, type Controllable } from '../../src/cli/control.js';
@@ -154,9 +154,7 @@ describe('legato control', () => {
     const pidFile = join(dir, PID_FILE);
     execFileSync('mkfifo', [pidFile]);
     const p = proc(['control', 'pause', '--data-dir', dir]);
-    const timer = setTimeout(() => p.child.kill('SIGKILL'), 20_000);
-    const code = await p.exit;
-    clearTimeout(timer);
+    const code = await exitWithin(p, 20_000);
     expect(p.err()).toBe(`legato: control: cannot read ${pidFile} (is a FIFO, not a regular file)\n`);
     expect(code).toBe(2);
     const device = tmp();
@@ -172,9 +170,7 @@ describe('legato control', () => {
     const dir = tmp();
     execFileSync('mkfifo', [join(dir, PID_FILE)]);
     const p = proc(['run', '--days', '0.02', '--data-dir', dir]);
-    const timer = setTimeout(() => p.child.kill('SIGKILL'), 30_000);
-    const code = await p.exit;
-    clearTimeout(timer);
+    const code = await exitWithin(p, 30_000);
     expect(p.err()).toContain(`legato: warning: cannot write ${join(dir, PID_FILE)} (ENXIO): legato control will not find this run\n`);
     expect(code).toBe(0);
   });

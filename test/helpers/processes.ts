@@ -15,6 +15,20 @@ export function proc(args: string[]) {
   return { child, exit, out: () => out, err: () => err };
 }
 
+/**
+ * The exit code of `p`, killed (SIGKILL, exit code null) if it has not exited after `ms`: for a run that used to hang
+ * (on a FIFO, say), so that a regression fails the test's assertions instead of stalling the suite. A generous bound,
+ * never a measure of speed.
+ */
+export async function exitWithin(p: ReturnType<typeof proc>, ms: number): Promise<number | null> {
+  const timer = setTimeout(() => p.child.kill('SIGKILL'), ms);
+  try {
+    return await p.exit;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Polls until `cond` holds; a generous `ms` bounds it (never a measure of speed). */
 export async function until(cond: () => boolean, ms: number): Promise<void> {
   const t0 = Date.now();

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { proc } from '../helpers/processes.js';
+import { exitWithin, proc } from '../helpers/processes.js';
 import { parseRecording, RecordingError, type InspectRecord } from '../../src/inspector/index.js';
 import { inspectedDemo, memoryStream } from './helpers.js';
 
@@ -104,9 +104,7 @@ describe('a recording that is no regular file of a bounded size (legato inspect,
     execFileSync('mkfifo', [fifo]);
     for (const args of [['inspect', fifo, '--port', '0'], ['why', 'hc-rb/1', '--recording', fifo]]) {
       const p = proc(args);
-      const timer = setTimeout(() => p.child.kill('SIGKILL'), 20_000);
-      const code = await p.exit;
-      clearTimeout(timer);
+      const code = await exitWithin(p, 20_000);
       expect(p.err(), args[0]).toBe(`legato: ${fifo} is a FIFO, not a regular file (a recording is a file written by legato run --record)\n`);
       expect(code, args[0]).toBe(2);
     }

@@ -8,7 +8,7 @@ import { resolveConfig } from '../../src/config/resolve.js';
 import { DurableEngine, JOURNAL_FILE } from '../../src/engine/durable.js';
 import { DataDirBusyError, LOCK_FILE, lockDataDir } from '../../src/journal/dir-lock.js';
 import { readJournal } from '../../src/journal/journal-file.js';
-import { cli, proc } from '../helpers/processes.js';
+import { cli, exitWithin, proc } from '../helpers/processes.js';
 
 /**
  * One run per data directory. Two runs on one journal (a second `legato run --resume` while the first still ran)
@@ -96,9 +96,7 @@ describe('the data directory lock', () => {
     const dir = tmp();
     execFileSync('mkfifo', [join(dir, LOCK_FILE)]);
     const p = proc(['run', '--days', '0.02', '--data-dir', dir]);
-    const timer = setTimeout(() => p.child.kill('SIGKILL'), 30_000);
-    const code = await p.exit;
-    clearTimeout(timer);
+    const code = await exitWithin(p, 30_000);
     expect(code).toBe(0);
     expect(readJournal(join(dir, JOURNAL_FILE)).records.length).toBeGreaterThan(1);
     expect(existsSync(join(dir, LOCK_FILE))).toBe(false);

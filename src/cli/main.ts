@@ -31,7 +31,7 @@ import { formatDataReport, formatSummary, progressBar, table, terminalSafeStream
 import { inspectFileCommand, machinesCommand, startRunInspection, type InspectFileFlags, type InspectRunFlags, type MachinesFlags } from './inspect-commands.js';
 import { checkVenueFlags, durableRun, venueCommand, wantsJournal, type VenueFlags } from './durable-run.js';
 import { controlCommand, listenForControl, type ControlFlags } from './control.js';
-import { commandConfig, parseHeartbeat, parseInteger, parsePort, parsePositive, parseSpeed, parseVenue, parseWorkers } from './options.js';
+import { commandConfig, lineBreakArgument, parseHeartbeat, parseInteger, parsePort, parsePositive, parseSpeed, parseVenue, parseWorkers, refuseRepeatedOptions } from './options.js';
 import { isNatsError, natsFlagProblem, natsOption, natsSweep, registerWorkerCommand } from './distributed.js';
 import { parseMdOption, registerFeedCommand, shardRunCommand } from './feed.js';
 import { registerWhyCommand } from './why.js';
@@ -70,6 +70,11 @@ export async function main(argv: string[], io: { out?: NodeJS.WritableStream; er
   const out = io.out ?? process.stdout;
   // What an argument, a file or a peer put in a message is shown, not acted on by the terminal.
   const err = terminalSafeStream(io.err ?? process.stderr);
+  const broken = lineBreakArgument(argv);
+  if (broken !== undefined) {
+    err.write(`legato: ${broken}\n`);
+    return 2;
+  }
   let exitCode = 0;
   const program = new Command()
     .name('legato')
@@ -275,6 +280,7 @@ Examples:
 
   registerWorkerCommand(program, { out, err, setExit: (code) => (exitCode = code) });
   registerWhyCommand(program, out, err, (code) => (exitCode = code));
+  refuseRepeatedOptions(program);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

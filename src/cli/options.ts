@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { ConfigErrors, demoConfig, loadConfigFile, resolveConfig, type EngineConfig } from '../index.js';
 
 /**
@@ -59,4 +59,35 @@ export function parsePositive(v: string): number {
   const n = decimalOption(v);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number.');
   return n;
+}
+
+/**
+ * An argument holding a line break, named (its position, its text with the break written out), or undefined. A
+ * message that echoes an argument is one line; a break typed or pasted into one (a path, a value) would split it,
+ * and a second line that reads like one of legato's own. No argument of the CLI is text of several lines.
+ */
+export function lineBreakArgument(argv: readonly string[]): string | undefined {
+  const i = argv.findIndex((a) => /[\n\r\u0085\u2028\u2029]/.test(a));
+  if (i < 0) return undefined;
+  return `argument ${i + 1} (${JSON.stringify(shortened(argv[i]!))}) holds a line break: give each argument on one line`;
+}
+
+/** An argument as a message shows it: at most 200 characters. */
+const shortened = (v: string): string => (v.length > 200 ? `${v.slice(0, 200)}… (${v.length} characters)` : v);
+
+/**
+ * Makes an option that takes one value, given twice, commander's named error (exit 2) on `cmd` and every command
+ * under it: without it the last one wins in silence (`--config a.yaml --config b.yaml` runs b). A list option
+ * (`--data <paths...>`) gathers its values across repeats, and a flag given twice says the same thing once more.
+ */
+export function refuseRepeatedOptions(cmd: Command): void {
+  for (const option of cmd.options) {
+    if (option.variadic || !(option.required || option.optional)) continue;
+    let given: string | undefined;
+    cmd.on(`option:${option.name()}`, (value: string) => {
+      if (given !== undefined) cmd.error(`error: option '${option.flags}' given twice ('${shortened(String(given))}', then '${shortened(String(value))}'): give it once`, { exitCode: 2, code: 'legato.optionRepeated' });
+      given = value;
+    });
+  }
+  for (const sub of cmd.commands) refuseRepeatedOptions(sub);
 }

@@ -195,6 +195,42 @@ describe('a journal record that is no entry', () => {
   });
 });
 
+describe('arguments a message would echo wrongly', () => {
+  it('an option of one value given twice is refused by name with both values (was: the last one ran, --config a.yaml --config b.yaml ran b)', async () => {
+    const cases: [string[], string][] = [
+      [['backtest', '--config', 'a.yaml', '--config', 'b.yaml', '--data', 'q.csv'], "option '-c, --config <file>' given twice ('a.yaml', then 'b.yaml')"],
+      [['backtest', '-c', 'a.yaml', '--data', 'q.csv', '--config=b.yaml'], "option '-c, --config <file>' given twice ('a.yaml', then 'b.yaml')"],
+      [['run', '--seed', '1', '--seed', '1'], "option '--seed <N>' given twice ('1', then '1')"],
+      [['venue', '--protocol', 'fix', '--heartbeat', '5', '--heartbeat', '6'], "option '--heartbeat <s>' given twice ('5', then '6')"],
+    ];
+    for (const [args, message] of cases) {
+      const r = await cli(args);
+      expect(r.err, args.join(' ')).toBe(`error: ${message}: give it once\n(run legato --help for usage)\n`);
+      expect(r.code, args.join(' ')).toBe(2);
+    }
+  });
+
+  it('a list option gathers its values across repeats, and a flag given twice is the flag', async () => {
+    // Both --data values reach the loader: the second is the one it cannot find.
+    const dir = tmp();
+    const config = join(dir, 'b.yaml');
+    writeFileSync(config, readFileSync('examples/backtest-binance-basis.yaml'));
+    const first = join(dir, 'q.csv');
+    writeFileSync(first, 'ts,symbol,bid,bidSize,ask,askSize\n');
+    const missing = join(dir, 'gone.csv');
+    refused(await cli(['backtest', '--config', config, '--data', first, '--data', missing]), `${missing}: no such file or folder`);
+    const r = await cli(['machines', '--format', 'json', '--format', 'json']);
+    expect(r.code).toBe(2);
+    expect((await cli(['run', '--days', '0.01', '--json', '--json'])).code).toBe(0);
+  });
+
+  it('a line break in an argument is refused by its position, written out (was: it split the message, its second line read as one of its own)', async () => {
+    refused(await cli(['backtest', '--config', 'examples/backtest-binance-basis.yaml', '--data', '/tmp/no\nne.csv']), 'argument 5 ("/tmp/no\\nne.csv") holds a line break: give each argument on one line');
+    refused(await cli(['back\r\ntest']), 'argument 1 ("back\\r\\ntest") holds a line break: give each argument on one line');
+    refused(await cli(['run', '--seed', `1\u2028${'9'.repeat(300)}`]), `argument 3 ("1\\u2028${'9'.repeat(198)}… (302 characters)") holds a line break: give each argument on one line`);
+  });
+});
+
 describe('control characters in what a message echoes', () => {
   it('an escape sequence typed into an argument is shown as \\u001b text, not sent to the terminal (was: written raw: it recoloured or cleared the screen)', async () => {
     const seed = await cli(['run', '--seed', 'x\u001b[31m']);

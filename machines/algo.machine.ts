@@ -1,4 +1,4 @@
-import { and, assign, enqueueActions, not, setup, stateIn, stopChild, type ActorRefFrom } from 'xstate';
+import { and, assign, enqueueActions, not, sendTo, setup, stateIn, stopChild, type ActorRefFrom } from 'xstate';
 import { hedgeNeeds, isBalanced, nakedDeviation, nakedLots, unwindNeeds, type HedgeRounding } from '../src/domain/position.js';
 import { impliedActivePrice } from '../src/domain/pricing.js';
 import type { MarketView } from '../src/domain/quote.js';
@@ -603,6 +603,10 @@ function freeSlot(orders: Record<string, WorkingOrder>): string {
   }
 }
 
+/** What `launchOrders` enqueues by name: each launch, and the ask for one more spare. */
+type LaunchSend = { to: ActorRefFrom<typeof orderMachine>; launch: OrderLaunchedEvent };
+type LaunchSends = { type: 'sendLaunch'; params: LaunchSend } | { type: 'askForSpare'; params: undefined };
+
 type SpawnOrder = (src: 'order', options: { id: string; systemId: string; input: OrderSpawnInput }) => ActorRefFrom<typeof orderMachine>;
 
 /**
@@ -950,18 +954,25 @@ export const algoMachine = setup({
      * spawn is off the path of the next fill's hedge.
      */
     // Typed by hand: `enqueueActions` left to infer inside `setup` breaks the other actions' inference (XSTATE-NOTES).
-    launchOrders: enqueueActions<AlgoContext, AlgoEvent, undefined, AlgoEvent, never, never, never, never, never>(({ context, self, enqueue }) => {
+    // It enqueues the two sends below by name: `enqueue.sendTo` makes a `sendTo` action at each call, and XState's
+    // development build warns of that whenever the step runs inside another actor's action (an order's submission
+    // answered at once by the venue), where it is no mistake.
+    launchOrders: enqueueActions<AlgoContext, AlgoEvent, undefined, AlgoEvent, never, LaunchSends, never, never, never>(({ context, enqueue }) => {
       let sent = false;
       let entryOpen = false;
       for (const [clientId, o] of Object.entries(context.orders)) {
         if (o.ref.getSnapshot().value === 'dormant') {
-          enqueue.sendTo(o.ref, launchOf(context, clientId, o));
+          enqueue({ type: 'sendLaunch', params: { to: o.ref, launch: launchOf(context, clientId, o) } });
           sent = true;
         }
         if (o.role === 'entry' && o.filled < o.qty) entryOpen = true;
       }
-      if (sent && entryOpen && sparesOf(context).length === 0) enqueue.sendTo(self, { type: 'order.spare' });
+      if (sent && entryOpen && sparesOf(context).length === 0) enqueue({ type: 'askForSpare', params: undefined });
     }),
+    /** An order's launch, relayed to it after the step (`launchOrders`). */
+    sendLaunch: sendTo((_, params: LaunchSend) => params.to, (_, params: LaunchSend) => params.launch),
+    /** The algo asks itself for one more spare order (`launchOrders`). */
+    askForSpare: sendTo(({ self }) => self, { type: 'order.spare' } as const),
     /** One more spare order, spawned dormant under the next client id (see `spares`); none while the algo holds one. */
     spawnSpare: assign(({ context, spawn }) => (sparesOf(context).length > 0 ? {} : { spares: [spawnDormant(context, spawn)] })),
     /**

@@ -584,7 +584,8 @@ export class Engine {
     if (this.finished) return;
     this.finished = true;
     if (this.started) {
-      this.sendIn(this.actor, { type: 'stop.requested' });
+      // A root already at its end (its host sent the stop through the actor) hears no event.
+      if (this.actor.getSnapshot().status === 'active') this.sendIn(this.actor, { type: 'stop.requested' });
       const deadline = this.clock.now() + STOP_GRACE_MS;
       const done = (): boolean => this.actor.getSnapshot().status !== 'active' || this.actor.getSnapshot().value === 'stopped';
       if (this.clock instanceof VirtualClock) {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { WallClock } from '../../src/clock/wall-clock.js';
 import { demoConfig } from '../../src/config/demo.js';
 import { resolveConfig, type EngineConfig } from '../../src/config/resolve.js';
@@ -114,6 +114,19 @@ describe('a simulated trading day of the demo, end to end', () => {
     expect(summary.exposure.longestNakedMs).toBeGreaterThan(300);
   });
 
+  it("sends an order's launch by a named action: no `sendTo()` made while another actor's action runs (the demo with quoting algos)", async () => {
+    // A step run inside another actor's action (a re-price the venue answers at once) used to make its sends with
+    // `enqueue.sendTo`, and XState's development build warned of each: 748 warnings in a run of the suite.
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const { summary } = await simulate(resolveConfig(kind('quoting', demoConfig), 'quoting'));
+      expect(summary.counts.executions).toBeGreaterThan(0);
+      expect(warn.mock.calls.filter((c) => String(c[0]).includes('should not call `sendTo()`'))).toEqual([]);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   it('gives the demo figures for seed 1', async () => {
     const { summary } = await simulate(resolveConfig(demoConfig, 'demo'));
     expect(summary.executions.map((e) => `${e.algoId} ${e.purpose} ${e.units}/${e.qty} ${e.realizedSpread}`)).toEqual([
@@ -183,6 +196,24 @@ describe('a simulated trading day of the demo, end to end', () => {
     expect(summary.strategies.map((s) => `${s.name} ${s.state}`)).toEqual(['a stopped', 'b stopped', 'c stopped']);
     expect(engine.actor.getSnapshot().status).toBe('done');
     expect(['a', 'b', 'c'].map((name) => engine.actor.system.get(`strategy:${name}`))).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('a root its host stopped through the actor is not sent the stop again: engine.stop() finds it at its end', async () => {
+    const engine = createEngine(resolveConfig(structuredClone(demoConfig), 'demo', { days: 0.05 }));
+    engine.start();
+    engine.runUntil(engine.config.run.start + 3_600_000);
+    engine.actor.send({ type: 'stop.requested' });
+    engine.runUntil(engine.config.run.start + 7_200_000);
+    expect(engine.actor.getSnapshot().status).toBe('done');
+    // XState's development build warns of an event sent to an actor at its end (the engine's stop sent one).
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      await engine.stop();
+      expect(warn.mock.calls.filter((c) => String(c[0]).includes('stopped actor'))).toEqual([]);
+    } finally {
+      warn.mockRestore();
+    }
+    expect(engine.hasStopped()).toBe(true);
   });
 
   it('runs on the wall clock too, and stops cleanly', async () => {

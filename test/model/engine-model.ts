@@ -170,7 +170,8 @@ export class ModelRun {
         this.exchange.connect(this.connected);
         return;
       case 'stop':
-        this.engine.actor.send({ type: 'stop.requested' });
+        // A second stop on a path finds the root at its end: it hears nothing (XState would ignore it, and warn).
+        if (this.engine.actor.getSnapshot().status === 'active') this.engine.actor.send({ type: 'stop.requested' });
         return;
       case 'control':
         this.engine.control(s.action, { source: 'model' });

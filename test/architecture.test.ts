@@ -28,7 +28,7 @@ const local = (spec: string): boolean => spec.startsWith('./');
 
 describe('layers point one way (DESIGN.md §2)', () => {
   it('finds the imports it checks', () => {
-    expect(imports('machines')).toContainEqual({ file: 'machines/algo.machine.ts', spec: '../src/domain/position.js' });
+    expect(imports('machines')).toContainEqual({ file: 'machines/algo-context.ts', spec: '../src/domain/position.js' });
     expect(imports('src/cli')).toContainEqual({ file: 'src/cli/main.ts', spec: '../index.js' });
   });
 

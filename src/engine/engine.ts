@@ -1,9 +1,9 @@
 import { Subject, type Observable } from 'rxjs';
 import { createActor, type Actor, type AnyActorRef, type InspectionEvent, type Observer, type Snapshot } from 'xstate';
-import { algoMachine, withView as algoWithView, type AlgoResult, type AlgoSpec, type LadderStep } from '../../machines/algo.machine.js';
+import { algoMachine, type AlgoResult, type AlgoSpec } from '../../machines/algo.machine.js';
 import { engineMachine } from '../../machines/engine.machine.js';
-import { orderMachine, UNHEARD_BY_PARENT, type OrderRole } from '../../machines/order.machine.js';
-import { strategyMachine, watchedPurposes, withView as strategyWithView } from '../../machines/strategy.machine.js';
+import { orderMachine, type OrderRole } from '../../machines/order.machine.js';
+import { strategyMachine } from '../../machines/strategy.machine.js';
 import type { Clock, TimerId } from '../clock/clock.js';
 import { VirtualClock } from '../clock/virtual-clock.js';
 import { Pacer, type WallTime } from '../clock/pacer.js';
@@ -11,30 +11,30 @@ import { realWall } from '../clock/wall-clock.js';
 import type { EngineConfig, ResolvedStrategy } from '../config/resolve.js';
 import { FundingClerk } from './funding.js';
 import { Decimal } from '../domain/decimal.js';
-import { ExactSum, Ledger, type LedgerInstrument } from '../domain/ledger.js';
+import type { LedgerInstrument } from '../domain/ledger.js';
 import { calendarFor } from '../domain/session-calendar.js';
-import type { OrderChange, OrderCommand, OrderFilled, VenueReport } from '../domain/orders.js';
+import type { OrderChange, OrderCommand, OrderFilled } from '../domain/orders.js';
 import { hedgedUnits, nakedDeviation } from '../domain/position.js';
 import type { LegQuote, MarketView } from '../domain/quote.js';
-import { DecisionFilter, triggerBits } from '../streams/decisions.js';
+import { DecisionFilter } from '../streams/decisions.js';
 import { MarketViewStage } from '../streams/market-views.js';
-import { ViewGate, type ViewProbe } from './view-gate.js';
+import { ViewGate } from './view-gate.js';
 import { SimulatedVenue, type SimVenueSpec } from '../venue/simulated/simulated-venue.js';
 import { LegatoError } from '../domain/errors.js';
 import type { Venue } from '../venue/venue.js';
-import type { Triggers } from '../domain/triggers.js';
-import type { EngineRecord, Execution, FillRecord, FundingRecord, StateChange } from './records.js';
+import { recordStrategy, strategyOfId, type EngineRecord, type Execution, type FillRecord, type FundingRecord, type StateChange } from './records.js';
 import { stateString } from './state-string.js';
-import { buildSummary, ExposureTotals, type Summary } from './summary.js';
+import { buildSummary, type Summary } from './summary.js';
 import { PreTradeRisk, type RiskView } from './risk.js';
 import { venueReplaces } from './capabilities.js';
 import { AlgoRecords } from './algo-records.js';
 import { StrategyLegs } from './strategy-legs.js';
-import { amountText } from './step-text.js';
-import { cumQtyProblem, reportProblem } from './report-check.js';
-import { OrderBook, type FillTaken } from './order-book.js';
 import { chaseOrder, type ChaseHost } from './order-status.js';
-import { parseManualOrder, parseTarget, parseTriggerUpdate, triggerText, type ControlAction, type ControlOptions, type ControlRefusal, type ControlResult, type ManualAlgoRequest, type TriggerUpdate } from './desk-requests.js';
+import type { ControlAction, ControlOptions, ControlResult, ManualAlgoRequest, TriggerUpdate } from './desk-requests.js';
+import { DeskControls } from './desk-controls.js';
+import { EngineBooks, type RunCounts } from './books.js';
+import { liveStrategy, viewProbes } from './live-strategy.js';
+import { ReportIntake } from './report-intake.js';
 
 export { triggerProblems, type ControlAction, type ControlOptions, type ControlRefusal, type ControlResult, type ManualAlgoRequest, type TriggerUpdate } from './desk-requests.js';
 
@@ -135,26 +135,18 @@ export class Engine {
   /** The strategy whose actors are at work now, when the engine sent into them on its behalf (see `actingFor`). */
   private acting: string | undefined = undefined;
   private readonly algoRecords = new Map<string, AlgoRecords>();
-  private readonly ledgers = new Map<string, Ledger>();
-  /** Each symbol's position over every strategy's ledger (pre-trade risk reads it on each order). */
-  private readonly netPositions = new Map<string, number>();
+  /** Ledgers, orders at the venue, counts, executions, errors (books.ts). */
+  private readonly books: EngineBooks;
+  /** The venue's reports, checked, booked and routed (report-intake.ts). */
+  private readonly intake: ReportIntake;
+  /** The books' own counts and errors (the same objects): most of the engine writes them. */
+  private readonly counts: RunCounts;
+  private readonly errors: string[];
   /** Per symbol: its last two-sided quote and the market-view stages that hear it (one look-up per quote). */
   private readonly routes = new Map<string, QuoteRoute>();
-  private readonly algoStart = new Map<string, number>();
-  private readonly executionList: Execution[] = [];
-  private readonly totals = new ExposureTotals();
-  private executionCount = 0;
-  private readonly keepExecutions: number;
-  private readonly counts = { quotes: 0, views: 0, orders: 0, fills: 0, duplicateFills: 0, rejects: 0, refused: 0, throttled: 0, unrouted: 0, disconnects: 0, unanswered: 0 };
-  private readonly errors: string[] = [];
-  /** The orders at the venue, by what was sent and reported. */
-  private readonly book = new OrderBook();
   private readonly risk: PreTradeRisk;
   /** Adopted positions not yet booked in the ledger (they are, at each symbol's first two-sided quote). */
   private readonly pendingAdoption = new Map<string, { strategy: string; lots: number }>();
-  private readonly ladderSteps: Record<LadderStep, number> = { resting: 0, crossing: 0, unwinding: 0, paused: 0, failed: 0 };
-  /** The fees of each running algo's fills so far (its execution reports them). */
-  private readonly algoFees = new Map<string, ExactSum>();
   /** Funding on perpetual legs (see docs/costs.md). */
   private readonly funding: FundingClerk;
   private started = false;
@@ -174,13 +166,22 @@ export class Engine {
   /** Views held back from strategies whose decisions they would not change (crossings, not views: view-gate.ts). */
   private readonly viewGate = new ViewGate();
   private readonly crossingsOnly: boolean;
+  /** The desk's requests, applied (desk-controls.ts). */
+  private readonly controls = new DeskControls({
+    strategies: this.strategies,
+    notRunning: () => (this.finished ? 'the engine has stopped' : this.started ? undefined : 'the engine has not started'),
+    actor: (systemId) => this.actor.system.get(systemId) as AnyActorRef | undefined,
+    now: () => this.clock.now(),
+    record: (r) => this.record(r),
+    wantFreshView: (strategy) => this.wantFreshView(strategy),
+    sendIn: (ref, event) => this.sendIn(ref, event),
+  });
 
   constructor(
     readonly config: EngineConfig,
     options: EngineOptions = {},
   ) {
     this.clock = options.clock ?? new VirtualClock(config.run.start);
-    this.keepExecutions = options.keepExecutions ?? 100_000;
     this.crossingsOnly = options.crossingsOnly ?? true;
     this.risk = new PreTradeRisk(config.risk ?? { instruments: new Map() });
     if (!options.venue && config.venue.kind === 'replay') throw new LegatoError('a replay venue needs its data: run it with runBacktest() or `legato backtest`');
@@ -209,10 +210,24 @@ export class Engine {
         instruments.set(leg.symbol, leg);
       }
     }
-    for (const s of config.strategies) this.ledgers.set(s.spec.name, new Ledger(instruments, this.netPositions));
+    this.books = new EngineBooks([...this.strategies.keys()], instruments, this.legsOf, this.algoRecords, options.keepExecutions ?? 100_000);
+    this.counts = this.books.counts;
+    this.errors = this.books.errors;
+    this.intake = new ReportIntake(
+      {
+        strategies: this.strategies,
+        now: () => this.clock.now(),
+        record: (r) => this.record(r),
+        actor: (systemId) => this.actor.system.get(systemId) as AnyActorRef | undefined,
+        flushViews: (strategy) => this.flushViews(strategy),
+        actingFor: (strategy, fn) => this.actingFor(strategy, fn),
+        fill: (r, at) => this.onFill(r, at),
+      },
+      this.books,
+    );
     this.funding = new FundingClerk(config.strategies, {
       clock: this.clock,
-      position: (strategy, symbol) => this.ledgers.get(strategy)!.position(symbol),
+      position: (strategy, symbol) => this.books.ledgers.get(strategy)!.position(symbol),
       mark: (symbol) => {
         const q = this.lastQuoteOf(symbol);
         const leg = instruments.get(symbol);
@@ -220,7 +235,7 @@ export class Engine {
       },
       record: (r) => this.record(r),
       charge: (c) => {
-        this.ledgers.get(c.strategy)!.addFunding(new Decimal(c.amount));
+        this.books.ledgers.get(c.strategy)!.addFunding(new Decimal(c.amount));
         this.fundingSubject.next(c);
       },
     });
@@ -261,7 +276,7 @@ export class Engine {
         reportStarted: (_, params) => this.algoStarted(params.spec, params.market),
         reportResult: (_, params) => this.algoEnded(params.result),
         reportLadderStep: (_, params) => {
-          this.ladderSteps[params.step]++;
+          this.books.ladderSteps[params.step]++;
           this.record({ kind: 'ladder.step', at: clock.now(), ...params });
         },
       },
@@ -290,72 +305,9 @@ export class Engine {
     });
     if (options.restore) {
       this.restoredStartedAt = options.restore.startedAt;
-      this.replayBookkeeping(options.restore.records);
-    }
-  }
-
-  /** Rebuilds the engine's own books (ledger, trade ids, live orders, executions, counts) from journalled records. */
-  private replayBookkeeping(records: readonly EngineRecord[]): void {
-    for (const r of records) {
-      switch (r.kind) {
-        case 'order.submitted':
-          this.counts.orders++;
-          this.book.sent(r.clientId, r);
-          break;
-        case 'report': {
-          const rep = r.report;
-          const taken = rep.type === 'order.filled' ? this.takeFill(rep) : undefined;
-          if (taken?.kind === 'fill') this.onFill(taken.fill, r.at);
-          if (rep.type === 'order.rejected') this.counts.rejects++;
-          if (!r.routed && taken?.kind !== 'counted') this.counts.unrouted++;
-          if (taken === undefined) this.book.heard(rep);
-          else if (taken.kind === 'fill') this.book.heard(taken.fill);
-          break;
-        }
-        case 'order.unanswered':
-          if (r.statusError === undefined) this.counts.unanswered++;
-          break;
-        case 'algo.started':
-          this.algoStart.set(r.algoId, r.at);
-          break;
-        case 'algo.ended': {
-          this.algoStart.delete(r.execution.algoId);
-          this.algoFees.delete(r.execution.algoId);
-          // Journals written before executions carried their fees.
-          const execution = (r.execution as Partial<Execution>).fees === undefined ? { ...r.execution, fees: '0' } : r.execution;
-          this.executionCount++;
-          this.totals.add(execution);
-          this.executionList.push(execution);
-          if (this.executionList.length > this.keepExecutions) this.executionList.shift();
-          break;
-        }
-        case 'funding': {
-          for (const c of r.charges) this.ledgers.get(c.strategy)?.addFunding(new Decimal(c.amount));
-          this.funding.restored(r.symbol, r.due);
-          break;
-        }
-        case 'ladder.step':
-          this.ladderSteps[r.step]++;
-          break;
-        case 'risk.refused':
-          this.counts.refused++;
-          break;
-        case 'order.throttled':
-          this.counts.throttled++;
-          break;
-        case 'position.adopted':
-          this.pendingAdoption.delete(r.symbol);
-          this.ledgers.get(r.strategy)?.apply(r.symbol, r.lots > 0 ? 1 : -1, Math.abs(r.lots), r.price);
-          break;
-        case 'venue.status':
-          if (!r.connected) this.counts.disconnects++;
-          break;
-        case 'error':
-          this.errors.push(`${r.actor}: ${r.message}`);
-          break;
-        default:
-          break;
-      }
+      // The books from the journal's records; an adopted position they hold is booked already.
+      this.books.replay(options.restore.records, this.funding);
+      for (const r of options.restore.records) if (r.kind === 'position.adopted') this.pendingAdoption.delete(r.symbol);
     }
   }
 
@@ -385,7 +337,7 @@ export class Engine {
         const rest = route.rest;
         for (let i = 0; i < rest.length; i++) rest[i]!.stage.pushLeg(rest[i]!.leg, q);
       }),
-      this.venue.reports$.subscribe((r) => this.onReport(r)),
+      this.venue.reports$.subscribe((r) => this.intake.report(r)),
     );
     if (this.venue.status$) {
       this.subscriptions.push(
@@ -617,13 +569,13 @@ export class Engine {
       from: this.startedAt || this.config.run.start,
       to: this.clock.now(),
       venue: this.venue.name,
-      executions: this.executionList,
-      totals: this.totals,
-      ledgers: this.ledgers,
+      executions: this.books.executions,
+      totals: this.books.totals,
+      ledgers: this.books.ledgers,
       lastQuote: { get: (symbol) => this.lastQuoteOf(symbol) },
       strategyState: (name) => stateString(this.actor.system.get(`strategy:${name}`)?.getSnapshot()?.value) ?? 'stopped',
-      counts: { ...this.counts, executions: this.executionCount },
-      ladder: { ...this.ladderSteps },
+      counts: { ...this.counts, executions: this.books.executed },
+      ladder: { ...this.books.ladderSteps },
       errors: [...this.errors, ...this.funding.unsettled()],
     });
   }
@@ -636,16 +588,7 @@ export class Engine {
    * Journalled as a `control` record naming who asked (`source`).
    */
   control(action: ControlAction, options: { strategy?: string; source?: string } = {}): ControlResult {
-    const names = options.strategy === undefined ? [...this.strategies.keys()] : [options.strategy];
-    const unknown = names.find((n) => !this.strategies.has(n));
-    if (unknown !== undefined) return { ok: false, error: `no strategy named "${unknown}" (strategies: ${[...this.strategies.keys()].join(', ')})` };
-    if (!this.started || this.finished) return { ok: false, error: this.finished ? 'the engine has stopped' : 'the engine has not started' };
-    this.record({ kind: 'control', at: this.clock.now(), action, strategy: options.strategy ?? null, source: options.source ?? 'library' });
-    for (const name of names) {
-      const ref = this.actor.system.get(`strategy:${name}`);
-      if (ref?.getSnapshot().status === 'active') this.sendIn(ref, { type: `${action}.requested` });
-    }
-    return { ok: true, strategies: names };
+    return this.controls.control(action, options);
   }
 
   /** Pauses one strategy: `control('pause', { strategy })`. */
@@ -667,17 +610,7 @@ export class Engine {
    * control record with the prices before and after.
    */
   setTriggers(strategy: string, triggers: TriggerUpdate, options: ControlOptions = {}): ControlResult {
-    const c = this.controllable(strategy);
-    if (!c.ok) return c;
-    const { s, ref } = c;
-    const previous = triggerText(s, (ref.getSnapshot() as { context: { spec: { triggers: Triggers } } }).context.spec.triggers);
-    const parsed = parseTriggerUpdate(s, previous, triggers);
-    if (!parsed.ok) return parsed;
-    this.record({ kind: 'control', at: this.clock.now(), action: 'setTriggers', strategy, source: options.source ?? 'library', triggers: parsed.next, previous });
-    // The strategy forgets the view it holds; the next one is sent to it whatever its decision mask.
-    this.wantFreshView(strategy);
-    this.sendIn(ref, { type: 'triggers.requested', triggers: parsed.scaled });
-    return { ok: true, strategies: [strategy] };
+    return this.controls.setTriggers(strategy, triggers, options);
   }
 
   /**
@@ -686,15 +619,7 @@ export class Engine {
    * Journalled as a `setTarget` control record with the target before and after.
    */
   setTarget(strategy: string, target: number, options: ControlOptions = {}): ControlResult {
-    const c = this.controllable(strategy);
-    if (!c.ok) return c;
-    const parsed = parseTarget(target);
-    if (!parsed.ok) return parsed;
-    const previous = (c.ref.getSnapshot() as { context: { spec: { target: number } } }).context.spec.target;
-    this.record({ kind: 'control', at: this.clock.now(), action: 'setTarget', strategy, source: options.source ?? 'library', target: parsed.target, previous });
-    this.wantFreshView(strategy);
-    this.sendIn(c.ref, { type: 'target.requested', target: parsed.target });
-    return { ok: true, strategies: [strategy] };
+    return this.controls.setTarget(strategy, target, options);
   }
 
   /**
@@ -705,25 +630,7 @@ export class Engine {
    * the result names the algo (`algoId`), which `stopAlgo` stops.
    */
   startAlgo(strategy: string, request: ManualAlgoRequest, options: ControlOptions = {}): ControlResult {
-    const c = this.controllable(strategy);
-    if (!c.ok) return c;
-    const { s, ref } = c;
-    const parsed = parseManualOrder(s, request);
-    if (!parsed.ok) return parsed;
-    const { order, side, qty, limit, kind } = parsed;
-    const event = { type: 'manual.requested' as const, order };
-    const snap = ref.getSnapshot() as { can(e: unknown): boolean; value: unknown; context: { algo: { id: string } | null; gateOpen: boolean; seq: number } };
-    if (!snap.can(event)) {
-      const state = stateString(snap.value) ?? '';
-      if (snap.context.algo) return { ok: false, refusal: 'busy', error: `strategy "${strategy}" is working algo ${snap.context.algo.id}: stop it (or pause the strategy) first` };
-      if (state === 'flattening' || state === 'stopping') return { ok: false, refusal: 'busy', error: `strategy "${strategy}" is ${state}` };
-      if (!snap.context.gateOpen) return { ok: false, refusal: 'windowClosed', error: `strategy "${strategy}"'s session window is closed (or closing)` };
-      return { ok: false, refusal: 'busy', error: `strategy "${strategy}" cannot start a manual order in state ${state}` };
-    }
-    const algoId = `${strategy}/${snap.context.seq + 1}`;
-    this.record({ kind: 'control', at: this.clock.now(), action: 'startAlgo', strategy, source: options.source ?? 'library', algoId, side, qty, limit, algoKind: kind });
-    this.sendIn(ref, event);
-    return { ok: true, strategies: [strategy], algoId };
+    return this.controls.startAlgo(strategy, request, options);
   }
 
   /**
@@ -732,16 +639,7 @@ export class Engine {
    * keep it from doing so). Journalled as a `stopAlgo` control record.
    */
   stopAlgo(algoId: string, options: ControlOptions = {}): ControlResult {
-    if (typeof algoId !== 'string' || !/^.+\/\d+$/.test(algoId)) return { ok: false, refusal: 'unknownAlgo', error: 'an algo id is <strategy>/<number>' };
-    const strategy = strategyOfId(algoId);
-    if (!this.strategies.has(strategy)) return { ok: false, refusal: 'unknownAlgo', error: `no strategy named "${strategy}" (strategies: ${[...this.strategies.keys()].join(', ')})` };
-    if (!this.started || this.finished) return { ok: false, refusal: 'notRunning', error: this.finished ? 'the engine has stopped' : 'the engine has not started' };
-    const ref = this.actor.system.get(`algo:${algoId}`) as AnyActorRef | undefined;
-    // The strategy's next algo, spawned ahead and dormant under its id, does not run until its launch.
-    if (!ref || ref.getSnapshot().status !== 'active' || ref.getSnapshot().value === 'dormant') return { ok: false, refusal: 'unknownAlgo', error: `no running algo ${algoId}` };
-    this.record({ kind: 'control', at: this.clock.now(), action: 'stopAlgo', strategy, source: options.source ?? 'library', algoId });
-    this.sendIn(ref, { type: 'stop.requested' });
-    return { ok: true, strategies: [strategy] };
+    return this.controls.stopAlgo(algoId, options);
   }
 
   /**
@@ -750,21 +648,7 @@ export class Engine {
    * Journalled as a `stopStrategy` control record.
    */
   stopStrategy(strategy: string, options: ControlOptions = {}): ControlResult {
-    const c = this.controllable(strategy);
-    if (!c.ok) return c;
-    this.record({ kind: 'control', at: this.clock.now(), action: 'stopStrategy', strategy, source: options.source ?? 'library' });
-    this.sendIn(c.ref, { type: 'stop.requested' });
-    return { ok: true, strategies: [strategy] };
-  }
-
-  /** A strategy that can take a control now (the engine running, the strategy alive), or why not. */
-  private controllable(strategy: string): { ok: true; s: ResolvedStrategy; ref: AnyActorRef } | { ok: false; error: string; refusal: ControlRefusal } {
-    const s = typeof strategy === 'string' ? this.strategies.get(strategy) : undefined;
-    if (!s) return { ok: false, refusal: 'unknownStrategy', error: `no strategy named "${String(strategy).slice(0, 200)}" (strategies: ${[...this.strategies.keys()].join(', ')})` };
-    if (!this.started || this.finished) return { ok: false, refusal: 'notRunning', error: this.finished ? 'the engine has stopped' : 'the engine has not started' };
-    const ref = this.actor.system.get(`strategy:${strategy}`) as AnyActorRef | undefined;
-    if (!ref || ref.getSnapshot().status !== 'active') return { ok: false, refusal: 'notRunning', error: `strategy "${strategy}" has stopped` };
-    return { ok: true, s, ref };
+    return this.controls.stopStrategy(strategy, options);
   }
 
   /** Whether every strategy has stopped (a clean stop: no algo left working). */
@@ -775,7 +659,7 @@ export class Engine {
 
   /** Signed lots per symbol held by a strategy, from its fills. */
   position(strategy: string, symbol: string): number {
-    return this.ledgers.get(strategy)?.position(symbol) ?? 0;
+    return this.books.position(strategy, symbol);
   }
 
   private virtual(): VirtualClock {
@@ -796,7 +680,7 @@ export class Engine {
       quotes: this.counts.quotes,
       orders: this.counts.orders,
       fills: this.counts.fills,
-      executions: this.executionCount,
+      executions: this.books.executed,
       positions,
     };
   }
@@ -839,7 +723,7 @@ export class Engine {
       this.risk.sent(this.clock.now());
     }
     this.counts.orders++;
-    this.book.sent(order.clientId, order);
+    this.books.orders.sent(order.clientId, order);
     this.record({ kind: 'order.submitted', at: this.clock.now(), ...order, role });
     this.venue.submit(order);
   }
@@ -853,7 +737,7 @@ export class Engine {
     const at = this.clock.now();
     const next: OrderCommand = { ...order, price: change.price, qty: change.qty ?? order.qty };
     const view = this.riskView(next, role);
-    const own = this.book.get(order.clientId);
+    const own = this.books.orders.get(order.clientId);
     if (own) view.workingSameSide = Math.max(0, view.workingSameSide - (own.qty - own.filled));
     const verdict = this.risk.check(next, role, view);
     if (verdict.kind !== 'send') {
@@ -876,7 +760,7 @@ export class Engine {
     if (!a) return;
     this.pendingAdoption.delete(q.symbol);
     const price = (q.bid + q.ask) / 2;
-    this.ledgers.get(a.strategy)!.apply(q.symbol, a.lots > 0 ? 1 : -1, Math.abs(a.lots), price);
+    this.books.ledgers.get(a.strategy)!.apply(q.symbol, a.lots > 0 ? 1 : -1, Math.abs(a.lots), price);
     this.record({ kind: 'position.adopted', at: this.clock.now(), strategy: a.strategy, symbol: q.symbol, lots: a.lots, price });
   }
 
@@ -885,8 +769,8 @@ export class Engine {
     const algoId = order.clientId.slice(0, order.clientId.lastIndexOf('.'));
     const strategy = strategyOfId(algoId);
     const s = this.strategies.get(strategy);
-    const position = this.netPositions.get(order.symbol) ?? 0;
-    const workingSameSide = this.book.workingLots(order.symbol, order.side);
+    const position = this.books.netPositions.get(order.symbol) ?? 0;
+    const workingSameSide = this.books.orders.workingLots(order.symbol, order.side);
     const lotValue = this.legsOf.get(strategy)?.of(order.symbol)?.lotValue ?? 0;
     const view: RiskView = { now: this.clock.now(), position, workingSameSide, quote: this.lastQuoteOf(order.symbol), staleAfterMs: s?.staleAfterMs ?? 0, lotValue };
     if (role === 'entry' && s?.maxNakedNotional !== undefined) view.nakedNotional = { now: this.nakedNotional(s), max: s.maxNakedNotional };
@@ -902,95 +786,6 @@ export class Engine {
       const q = this.lastQuoteOf(def.legs[i]!.symbol);
       return q ? sum + Math.abs(d) * ((q.bid + q.ask) / 2) * legs[i]!.lotValue : sum;
     }, 0);
-  }
-
-  private onReport(report: VenueReport): void {
-    let r = report;
-    const problem = reportProblem(r);
-    if (problem !== undefined) {
-      // Neither booked nor routed: the order it names waits for a sound report (or its own timers).
-      this.venueFault(`report ${String(r?.type)} for ${String(r?.clientId)} refused: ${problem}`);
-      return;
-    }
-    const badCount = r.type === 'order.filled' ? cumQtyProblem(r) : undefined;
-    if (badCount !== undefined && r.type === 'order.filled') {
-      const { cumQty: _unsound, ...fill } = r;
-      this.venueFault(`fill ${r.tradeId} for ${r.clientId} booked without its count: ${badCount}`);
-      r = fill;
-    }
-    // The working order a fill names, if the engine sent it and it has not ended.
-    const working = r.type === 'order.filled' ? this.book.get(r.clientId) : undefined;
-    if (r.type === 'order.filled' && working !== undefined && (working.symbol !== r.symbol || working.side !== r.side)) {
-      this.venueFault(`report order.filled for ${r.clientId} refused: side ${r.side} of ${r.symbol} is not the order's (side ${working.side} of ${working.symbol})`);
-      return;
-    }
-    const owner = this.ownerOf(r.clientId);
-    // A report no machine above the order hears cannot read the view: the held one waits for the next event.
-    if (!UNHEARD_BY_PARENT.has(r.type)) this.flushViews(owner);
-    const at = this.clock.now();
-    const taken = r.type === 'order.filled' ? this.takeFill(r) : undefined;
-    if (taken?.repeated !== undefined && r.type === 'order.filled') {
-      this.venueFault(`fill ${r.tradeId} of ${r.qty} lots for ${r.clientId} (CumQty ${r.cumQty}) gives again ${taken.repeated} lots other fills of the order reported with their own count: not booked`);
-    }
-    if (taken?.kind === 'counted') {
-      // Lots the venue's own count already gave (its status answer): journalled as heard, neither booked nor routed.
-      this.record({ kind: 'report', at, report: r, routed: false });
-      return;
-    }
-    const fill = taken?.kind === 'fill' ? taken.fill : undefined;
-    let booked: string | undefined;
-    if (fill !== undefined) {
-      booked = this.onFill(fill, at);
-      const over = working === undefined ? 0 : working.filled + fill.qty - working.qty;
-      if (over > 0) this.venueFault(`order ${r.clientId} of ${working!.qty} lots reported filled ${working!.filled + fill.qty}: the ${over} lots over are hedged as any fill`);
-    }
-    if (r.type === 'order.rejected') this.counts.rejects++;
-    // A duplicate is routed as heard: its order actor knows the trade id and ignores it.
-    const routed = fill ?? r;
-    if (taken === undefined || fill !== undefined) this.book.heard(routed);
-    const ref = this.sentOrder(r.clientId);
-    this.record({ kind: 'report', at, report: r, routed: ref !== undefined });
-    if (ref) this.actingFor(owner, () => ref.send(routed));
-    else {
-      this.counts.unrouted++;
-      if (booked !== undefined && fill !== undefined) this.strayFill(booked, fill);
-    }
-  }
-
-  /** A fill as the books take it (order-book.ts), a duplicate or lots already counted counted as a duplicate fill. */
-  private takeFill(r: OrderFilled): FillTaken {
-    const taken = this.book.take(r);
-    if (taken.kind !== 'fill') this.counts.duplicateFills++;
-    return taken;
-  }
-
-  /**
-   * A fill booked for a strategy that no order actor hears: its order had ended (a fill racing a cancel the venue
-   * confirmed, a fill after a reject, a second report past the order's size) or was never ours. The lots are the
-   * strategy's all the same, so its machines must count them: the algo that sent the order, while it runs (its
-   * ladder hedges them as any fill), else the strategy (which pauses if they leave its legs unbalanced).
-   */
-  private strayFill(strategy: string, r: Extract<VenueReport, { type: 'order.filled' }>): void {
-    const algoId = r.clientId.slice(0, r.clientId.lastIndexOf('.'));
-    const leg = this.strategies.get(strategy)!.definition.legs.findIndex((l) => l.symbol === r.symbol);
-    const algo = this.actor.system.get(`algo:${algoId}`) as AnyActorRef | undefined;
-    const live = algo !== undefined && algo.getSnapshot().status === 'active';
-    this.venueFault(`fill ${r.tradeId} of ${r.side * r.qty} ${r.symbol} for ${r.clientId}, an order no longer working: ${live ? `its algo ${algoId} hedges it` : `counted by strategy ${strategy}`}`);
-    const target = live ? algo : (this.actor.system.get(`strategy:${strategy}`) as AnyActorRef | undefined);
-    if (target === undefined) return;
-    const event = live
-      ? { type: 'leg.filled', clientId: r.clientId, leg, side: r.side, qty: r.qty, price: r.price, at: r.at }
-      : { type: 'leg.stray', leg, lots: r.side * r.qty };
-    this.actingFor(strategy, () => target.send(event));
-  }
-
-  /**
-   * The order actor a venue report for `clientId` goes to: one that has been sent. An algo's spare order, dormant under
-   * the client id its next order will have, is no order of the venue's yet: a report naming it is one for no order.
-   */
-  private sentOrder(clientId: string): AnyActorRef | undefined {
-    const ref = this.actor.system.get(`order:${clientId}`) as AnyActorRef | undefined;
-    return ref === undefined || ref.getSnapshot().value === 'dormant' ? undefined : ref;
   }
 
   /** Whether an order has asked the venue for its status since the simulated clock last let answers in. */
@@ -1016,85 +811,36 @@ export class Engine {
       return this.venue.sync!(ids);
     },
     orderSnapshot: (clientId) => {
-      const ref = this.sentOrder(clientId);
+      const ref = this.intake.sentOrder(clientId);
       const snapshot = ref?.getSnapshot();
       return snapshot?.status === 'active' ? snapshot : undefined;
     },
-    report: (r) => this.onReport(r),
-    fault: (message) => this.venueFault(message),
+    report: (r) => this.intake.report(r),
+    fault: (message) => this.intake.fault(message),
     record: (r) => {
       if (r.statusError === undefined) this.counts.unanswered++;
       this.record(r);
     },
   };
 
-  /** A venue's fault the run goes on through, named in the summary's errors and journalled. */
-  private venueFault(message: string): void {
-    this.errors.push(`venue: ${message}`);
-    this.record({ kind: 'error', at: this.clock.now(), actor: 'venue', message });
-  }
-
-  /** The strategy whose algo sent an order (client id `<strategy>/<algo>.<order>`), when it is one of ours. */
-  private ownerOf(clientId: string): string | undefined {
-    const strategy = strategyOfId(clientId);
-    return this.legsOf.has(strategy) ? strategy : undefined;
-  }
-
-  /** Books a fill in its strategy's ledger; the strategy, or undefined when no strategy owns it. */
-  private onFill(r: Extract<VenueReport, { type: 'order.filled' }>, at: number): string | undefined {
-    this.counts.fills++;
-    const algoId = r.clientId.slice(0, r.clientId.lastIndexOf('.'));
-    const strategy = strategyOfId(algoId);
-    const leg = this.legsOf.get(strategy)?.of(r.symbol);
-    if (!leg) {
-      this.errors.push(`fill ${r.tradeId} (${r.symbol}) for an order no strategy owns: ${r.clientId}`);
-      return undefined;
-    }
-    const ledger = this.ledgers.get(strategy)!;
-    ledger.apply(r.symbol, r.side, r.qty, r.price);
-    const fee = leg.fee?.(r.liquidity, r.qty, r.price);
-    if (fee !== undefined && !(fee instanceof Decimal ? fee.isZero() : fee.units === 0)) {
-      ledger.addFee(fee);
-      // Only a running algo's fills make its execution's fees (a late report for an ended one is not its).
-      if (this.algoStart.has(algoId)) {
-        let fees = this.algoFees.get(algoId);
-        if (fees === undefined) this.algoFees.set(algoId, (fees = new ExactSum()));
-        fees.add(fee);
-      }
-    }
-    this.fills.next({
-      at,
-      strategy,
-      algoId,
-      clientId: r.clientId,
-      tradeId: r.tradeId,
-      symbol: r.symbol,
-      side: r.side > 0 ? 'buy' : 'sell',
-      qty: leg.qtyText(r.qty),
-      price: leg.priceText(r.price),
-      liquidity: r.liquidity ?? null,
-      fee: fee === undefined ? '0' : amountText(fee),
-    });
-    return strategy;
+  /** Books a fill in its strategy's ledger and tells the host; the strategy, or undefined when no strategy owns it. */
+  private onFill(r: OrderFilled, at: number): string | undefined {
+    const fill = this.books.fill(r, at);
+    if (fill === undefined) return undefined;
+    this.fills.next(fill);
+    return fill.strategy;
   }
 
   private algoStarted(spec: AlgoSpec, market: MarketView | null): void {
     const at = this.clock.now();
-    this.algoStart.set(spec.id, at);
+    this.books.algoStarted(spec.id, at);
     const cause = this.algoRecords.get(spec.strategy)?.cause(spec, market) ?? {};
     this.record({ kind: 'algo.started', at, algoId: spec.id, strategy: spec.strategy, purpose: spec.purpose, side: spec.side, qty: spec.qty, limit: spec.limit, ...cause });
   }
 
   private algoEnded(r: AlgoResult): void {
     const at = this.clock.now();
-    const startedAt = this.algoStart.get(r.algoId) ?? at;
-    this.algoStart.delete(r.algoId);
-    const execution = this.algoRecords.get(r.strategy)!.execution(r, startedAt, at, this.algoFees.get(r.algoId));
-    this.algoFees.delete(r.algoId);
-    this.executionCount++;
-    this.totals.add(execution);
-    this.executionList.push(execution);
-    if (this.executionList.length > this.keepExecutions) this.executionList.splice(0, this.executionList.length - this.keepExecutions);
+    const execution = this.books.algoEnded(r, at);
     this.record({ kind: 'algo.ended', at, execution });
     this.executionsSubject.next(execution);
   }
@@ -1132,7 +878,7 @@ export class Engine {
     this.errors.push(`${actor}: ${message}`);
     this.record({ kind: 'error', at: this.clock.now(), actor, message });
     // Each failing actor up the tree reports the same failure: cancel each order once.
-    for (const clientId of this.book.takeAll()) {
+    for (const clientId of this.books.orders.takeAll()) {
       this.record({ kind: 'order.cancelRequested', at: this.clock.now(), clientId });
       this.venue.cancel(clientId);
     }
@@ -1151,36 +897,6 @@ export function createEngine(config: EngineConfig, options: EngineOptions = {}):
   return new Engine(config, options);
 }
 
-/** The strategy an algo id or a client id begins with (`<strategy>/<algo>[.<order>]`). */
-function strategyOfId(id: string): string {
-  return id.slice(0, id.lastIndexOf('/'));
-}
-
-/** The strategy a record is about, if it names one (a client id and an algo id begin with it). */
-function recordStrategy(r: EngineRecord): string | undefined {
-  switch (r.kind) {
-    case 'control':
-    case 'algo.started':
-    case 'position.adopted':
-      return r.strategy ?? undefined;
-    case 'algo.ended':
-      return r.execution.strategy;
-    case 'ladder.step':
-      return strategyOfId(r.algoId);
-    case 'report':
-      return strategyOfId(r.report.clientId);
-    case 'order.submitted':
-    case 'order.cancelRequested':
-    case 'order.replaceRequested':
-    case 'order.unanswered':
-    case 'risk.refused':
-    case 'order.throttled':
-      return strategyOfId(r.clientId);
-    default:
-      return undefined;
-  }
-}
-
 /**
  * A symbol's route (see `Engine.routes`): the stages that hear the symbol, each with the leg it reads it as. The
  * first is the route's own fields (a symbol is most often one strategy's leg: with thousands of strategies a quote
@@ -1195,59 +911,3 @@ interface QuoteRoute {
   venueKeyed: boolean;
 }
 const NO_STAGES: QuoteRoute['rest'] = [];
-
-/**
- * What the view gate asks of a strategy: the strategy, and its running algo if any. Built once per strategy and
- * per algo (a view passes here thousands of times between two launches), not once per view.
- */
-function viewProbes(ref: AnyActorRef, runningAlgo: () => AnyActorRef | undefined): () => readonly ViewProbe[] {
-  const strategy: ViewProbe = { ref, withView: (_, view) => strategyWithView(view) };
-  const alone = [strategy];
-  let algoRef: AnyActorRef | undefined;
-  let both: readonly ViewProbe[] = alone;
-  return () => {
-    const algo = runningAlgo();
-    if (algo === undefined) return alone;
-    if (algo !== algoRef) {
-      algoRef = algo;
-      both = [strategy, { ref: algo, withView: algoWithView }];
-    }
-    return both;
-  };
-}
-
-/**
- * What the quote path reads of a strategy on every quote: its triggers now (an operator may have changed them),
- * whether an algo runs, which triggers its state watches (`watchedPurposes`), and whether it holds a view at all,
- * written into its decision filter from the strategy's snapshots as they come (XState tells its observers after each
- * step, before the next event), so a quote reads the filter rather than the actor's snapshot, context and spec,
- * scattered in memory: at 1,000 strategies, asking the snapshot whether an algo ran cost about 0.45 µs a quote, most
- * of the quote path's own cost then. `algo` is the running algo, for the view gate.
- */
-function liveStrategy(ref: AnyActorRef, configured: Triggers, filter: DecisionFilter, forgetView: () => void): { algo: () => AnyActorRef | undefined; subscription: { unsubscribe(): void } } {
-  type Context = { spec?: { triggers?: Triggers }; algo?: { ref: AnyActorRef } | null; market?: unknown };
-  let triggers = configured;
-  let algo: AnyActorRef | undefined;
-  const take = (snapshot: unknown): void => {
-    const context = (snapshot as { context?: Context } | undefined)?.context;
-    const now = context?.spec?.triggers ?? configured;
-    if (now !== triggers) filter.setTriggers((triggers = now));
-    algo = context?.algo?.ref;
-    filter.executing = algo !== undefined;
-    // A strategy that holds no view (forgotten at a session's close) hears the next one whatever its mask, even with
-    // the books of the view it forgot.
-    if (context?.market === null) {
-      filter.forget();
-      forgetView();
-    }
-    const watched = (snapshot as { tags?: unknown }).tags instanceof Set && context?.spec ? watchedPurposes(snapshot as Parameters<typeof watchedPurposes>[0]) : null;
-    filter.watch(watched === null ? undefined : triggerBits(watched));
-  };
-  take(ref.getSnapshot());
-  const subscription = ref.subscribe({
-    next: take,
-    // The engine's own subscription reports the actor's failure.
-    error: () => {},
-  });
-  return { algo: () => algo, subscription };
-}

@@ -175,3 +175,33 @@ export type EngineRecord =
    * `mark` is null when no strategy held the symbol.
    */
   | { kind: 'funding'; at: number; symbol: string; due: number; rate: string; mark: string | null; charges: FundingRecord[] };
+
+/** The strategy an algo id or a client id begins with (`<strategy>/<algo>[.<order>]`). */
+export function strategyOfId(id: string): string {
+  return id.slice(0, id.lastIndexOf('/'));
+}
+
+/** The strategy a record is about, if it names one (a client id and an algo id begin with it). */
+export function recordStrategy(r: EngineRecord): string | undefined {
+  switch (r.kind) {
+    case 'control':
+    case 'algo.started':
+    case 'position.adopted':
+      return r.strategy ?? undefined;
+    case 'algo.ended':
+      return r.execution.strategy;
+    case 'ladder.step':
+      return strategyOfId(r.algoId);
+    case 'report':
+      return strategyOfId(r.report.clientId);
+    case 'order.submitted':
+    case 'order.cancelRequested':
+    case 'order.replaceRequested':
+    case 'order.unanswered':
+    case 'risk.refused':
+    case 'order.throttled':
+      return strategyOfId(r.clientId);
+    default:
+      return undefined;
+  }
+}

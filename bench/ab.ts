@@ -25,10 +25,8 @@ import { runBacktest } from '../src/backtest/run-backtest.js';
 import { loadConfigFile } from '../src/config/resolve.js';
 import { loadQuotes } from '../src/data/load.js';
 import type { ReplayVenueSpec } from '../src/venue/replay/replay-venue.js';
+import { BINANCE_CONFIG, BINANCE_DAY, BINANCE_DIR } from './binance-day.js';
 
-const BINANCE_DIR = '../shared/data/binance-btc-2024-08';
-const BINANCE_DAY = [`${BINANCE_DIR}/spot_btcusdt_20240808_bookTicker.csv.gz`, `${BINANCE_DIR}/usdm_btcusdt_20240808_bookTicker.csv.gz`];
-const BINANCE_CONFIG = 'examples/backtest-binance-basis.yaml';
 const WARM = 5;
 
 /** What one build offers: the three functions a replay of the day needs, from its own modules. */
@@ -42,6 +40,8 @@ interface Build {
 /** One build's replay of the day, ready to run, and what it decided. */
 interface Replay {
   name: string;
+  /** Leg quotes in the day, as the build loaded them. */
+  quotes: number;
   run: () => Promise<string>;
   times: number[];
 }
@@ -91,6 +91,7 @@ function replayOf(build: Build): Replay {
   const quotes = build.loadQuotes(BINANCE_DAY, { instruments, timeZone: 'UTC', badData: 'skip' });
   return {
     name: build.name,
+    quotes: quotes.table.length,
     run: async () => {
       const { summary } = await build.runBacktest(config, { data: [], quotes, series: false });
       return `${summary.counts.executions} executions, ${summary.counts.orders} orders, ${summary.counts.fills} fills, gross ${summary.gross}`;
@@ -119,7 +120,7 @@ async function main(): Promise<void> {
   }
   const rows = builds.map((b) => {
     const t = [...b.times].sort((x, y) => x - y);
-    return { build: b.name, medianMs: round(quantile(t, 0.5)), q1Ms: round(quantile(t, 0.25)), q3Ms: round(quantile(t, 0.75)), quotesPerSec: Math.round(94_129 / (quantile(t, 0.5) / 1000)) };
+    return { build: b.name, medianMs: round(quantile(t, 0.5)), q1Ms: round(quantile(t, 0.25)), q3Ms: round(quantile(t, 0.75)), quotesPerSec: Math.round(b.quotes / (quantile(t, 0.5) / 1000)) };
   });
   const ratio = round(rows[1]!.medianMs / rows[0]!.medianMs, 3);
   if (json) {

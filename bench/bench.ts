@@ -31,6 +31,7 @@ import type { Summary } from '../src/engine/summary.js';
 import { createInspector } from '../src/inspector/index.js';
 import type { ReplayVenueSpec } from '../src/venue/replay/replay-venue.js';
 import { runBaseline, type BaselineResult } from './baseline/run.js';
+import { BINANCE_CONFIG, BINANCE_DAY, BINANCE_DIR } from './binance-day.js';
 import { xstateFloor } from './floor.js';
 import { allocatedMBPerRun } from './garbage.js';
 import { latencyBench } from './latency.js';
@@ -55,10 +56,6 @@ const fmt = (x: number): string => Math.round(x).toLocaleString('en-US');
 
 // ---- data -----------------------------------------------------------------------------------------------------------
 
-const BINANCE_DIR = '../shared/data/binance-btc-2024-08';
-/** The shared Binance day: the two legs of examples/backtest-binance-basis.yaml on 2024-08-08 (94,129 leg quotes). */
-const BINANCE_DAY = [`${BINANCE_DIR}/spot_btcusdt_20240808_bookTicker.csv.gz`, `${BINANCE_DIR}/usdm_btcusdt_20240808_bookTicker.csv.gz`];
-const BINANCE_CONFIG = 'examples/backtest-binance-basis.yaml';
 
 interface Loaded {
   table: QuoteTable;

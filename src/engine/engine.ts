@@ -166,11 +166,13 @@ export class Engine {
   /** Views held back from strategies whose decisions they would not change (crossings, not views: view-gate.ts). */
   private readonly viewGate = new ViewGate();
   private readonly crossingsOnly: boolean;
+  /** An actor of the tree by its system id (`strategy:<name>`, `algo:<id>`, `order:<clientId>`). */
+  private readonly actorOf = (systemId: string): AnyActorRef | undefined => this.actor.system.get(systemId) as AnyActorRef | undefined;
   /** The desk's requests, applied (desk-controls.ts). */
   private readonly controls = new DeskControls({
     strategies: this.strategies,
     notRunning: () => (this.finished ? 'the engine has stopped' : this.started ? undefined : 'the engine has not started'),
-    actor: (systemId) => this.actor.system.get(systemId) as AnyActorRef | undefined,
+    actor: this.actorOf,
     now: () => this.clock.now(),
     record: (r) => this.record(r),
     wantFreshView: (strategy) => this.wantFreshView(strategy),
@@ -218,7 +220,7 @@ export class Engine {
         strategies: this.strategies,
         now: () => this.clock.now(),
         record: (r) => this.record(r),
-        actor: (systemId) => this.actor.system.get(systemId) as AnyActorRef | undefined,
+        actor: this.actorOf,
         flushViews: (strategy) => this.flushViews(strategy),
         actingFor: (strategy, fn) => this.actingFor(strategy, fn),
         fill: (r, at) => this.onFill(r, at),

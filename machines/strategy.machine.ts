@@ -1,4 +1,4 @@
-import { assign, sendTo, setup, stopChild, type ActorRefFrom } from 'xstate';
+import { assign, enqueueActions, sendTo, setup, stopChild, type ActorRefFrom } from 'xstate';
 import { hedgedUnits, isBalanced } from '../src/domain/position.js';
 import type { MarketView, SpreadQuote } from '../src/domain/quote.js';
 import type { Triggers } from '../src/domain/triggers.js';
@@ -273,6 +273,10 @@ function spawnDormant(c: StrategyContext, spawn: AlgoSpawner): ActorRefFrom<type
   return spawn(`algo:${id}`, { spec, market: null });
 }
 
+/** What `forwardToAlgo` enqueues by name: an event for the running algo. */
+type AlgoForward = { to: ActorRefFrom<typeof algoMachine>; event: Extract<StrategyEvent, { type: 'spread.quoted' }> | { type: 'session.closed' | 'session.opened' } };
+type ForwardSends = { type: 'sendToAlgo'; params: AlgoForward };
+
 /** A launch: the next algo (the dormant one, else one spawned dormant now) becomes the running one. */
 function launched(c: StrategyContext, spawn: AlgoSpawner, purpose: Purpose): Partial<StrategyContext> {
   const ref = c.next ?? spawnDormant(c, spawn);
@@ -307,11 +311,21 @@ export const strategyMachine = setup({
   actors: { algo: algoMachine, session: sessionMachine },
   actions: {
     storeMarket: assign(({ event }) => withView(event.type === 'spread.quoted' ? event.view : null)),
-    /** The running algo sees every market update its strategy sees, and when the window closes and opens. */
-    forwardToAlgo: ({ context, event }) => {
-      if (event.type === 'spread.quoted') context.algo?.ref.send(event);
-      else if (event.type === 'session.closed' || event.type === 'session.opened') context.algo?.ref.send({ type: event.type });
-    },
+    /**
+     * The running algo sees every market update its strategy sees, and when the window closes and opens: relayed to
+     * it once this step's snapshot is set, as the strategy's event (the inspector names the strategy as its source).
+     * Enqueued by name, only while an algo runs (`sendTo` with no target would send to the strategy itself), and not
+     * sent from a plain action: the algo's step, which may spawn an order, would then run inside this one.
+     */
+    // Typed by hand: `enqueueActions` left to infer inside `setup` breaks the other actions' inference (XSTATE-NOTES).
+    forwardToAlgo: enqueueActions<StrategyContext, StrategyEvent, undefined, StrategyEvent, never, ForwardSends, never, never, never>(({ context, event, enqueue }) => {
+      const to = context.algo?.ref;
+      if (to === undefined) return;
+      if (event.type === 'spread.quoted') enqueue({ type: 'sendToAlgo', params: { to, event } });
+      else if (event.type === 'session.closed' || event.type === 'session.opened') enqueue({ type: 'sendToAlgo', params: { to, event: { type: event.type } } });
+    }),
+    /** An event relayed to the running algo (`forwardToAlgo`). */
+    sendToAlgo: sendTo((_, params: AlgoForward) => params.to, (_, params: AlgoForward) => params.event),
     openGate: assign({ gateOpen: true }),
     forgetMarket: assign({ market: null }),
     closeGate: assign({ gateOpen: false }),

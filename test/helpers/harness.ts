@@ -1,12 +1,12 @@
-import { assign, createActor, setup, type AnyActorLogic, type AnyActorRef, type EventObject } from 'xstate';
+import { assign, createActor, setup, type AnyActorLogic, type AnyActorRef, type EventObject, type InspectionEvent } from 'xstate';
 import { VirtualClock } from '../../src/clock/virtual-clock.js';
 import { stateString as flat } from '../../src/engine/state-string.js';
 
 /**
  * Runs a machine as the child of a small parent that records every event the child sends it
- * (sendParent), on a VirtualClock so delays are exact.
+ * (sendParent), on a VirtualClock so delays are exact; `inspect` hears XState's inspection events of the whole system.
  */
-export function harness<L extends AnyActorLogic>(logic: L, input: unknown, options: { start?: number; systemId?: string } = {}) {
+export function harness<L extends AnyActorLogic>(logic: L, input: unknown, options: { start?: number; systemId?: string; inspect?: (e: InspectionEvent) => void } = {}) {
   const clock = new VirtualClock(options.start ?? 0);
   const received: (EventObject & Record<string, unknown>)[] = [];
   const parentMachine = setup({
@@ -21,7 +21,7 @@ export function harness<L extends AnyActorLogic>(logic: L, input: unknown, optio
       }) },
     },
   });
-  const parent = createActor(parentMachine, { clock });
+  const parent = createActor(parentMachine, { clock, ...(options.inspect ? { inspect: options.inspect } : {}) });
   const errors: unknown[] = [];
   parent.subscribe({ error: (e) => errors.push(e) });
   parent.start();

@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
-import { createActor } from 'xstate';
+import { createActor, type InspectionEvent } from 'xstate';
+import { vi } from 'vitest';
 import { describe, expect, it } from 'vitest';
 import { algoMachine, sparesOf } from '../../machines/algo.machine.js';
 import { orderMachine } from '../../machines/order.machine.js';
@@ -37,14 +38,14 @@ function view(ask: number, at: number, size = 10): MarketView {
   };
 }
 
-function setupStrategy(calendar = always, target = 5) {
+function setupStrategy(calendar = always, target = 5, inspect?: (e: InspectionEvent) => void) {
   const submitted: OrderCommand[] = [];
   const cancels: string[] = [];
   const order = orderMachine.provide({
     actions: { submitOrder: (_, p) => void submitted.push(p.order), cancelOrder: (_, p) => void cancels.push(p.clientId) },
   });
   const logic = strategyMachine.provide({ actors: { algo: algoMachine.provide({ actors: { order } }) } });
-  const h = harness(logic, { spec: spec(calendar, target), now: T0 }, { start: T0, systemId: 'strategy:S' });
+  const h = harness(logic, { spec: spec(calendar, target), now: T0 }, { start: T0, systemId: 'strategy:S', ...(inspect ? { inspect } : {}) });
   let trade = 0;
   /** Fills an order completely at its limit, as the venue would report it. */
   const fill = (clientId: string, qty?: number): void => {
@@ -120,6 +121,35 @@ describe('strategy machine', () => {
     s.quote(172);
     expect(s.context().algo).toMatchObject({ id: 'S/2', purpose: 'longEntry' });
     expect(s.submitted.at(-1)).toMatchObject({ clientId: 'S/2.1', side: 1, qty: 3 });
+  });
+
+  it('forwards each view to its running algo as its own event, relayed after its step: the algo spawning an order for it warns of nothing', () => {
+    // Was: a plain action called the algo's `send`, so the algo's step ran inside the strategy's action. The inspector
+    // named no source for the view the algo heard, and XState's development build warned "Custom actions should not
+    // call `assign()`" whenever that step spawned an order (297 times a suite run).
+    const heard: { type: string; source: unknown; target: unknown }[] = [];
+    const s = setupStrategy(always, 5, (e) => {
+      if (e.type === '@xstate.event' && e.event.type === 'spread.quoted') heard.push({ type: e.event.type, source: e.sourceRef, target: e.actorRef });
+    });
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      s.quote(172, 3); // 3 of the 5 shown: the entry takes them
+      s.fill('S/1.1');
+      s.fill('S/1.2'); // the hedge: the algo's last spare
+      expect(s.context().algo.id).toBe('S/1');
+      heard.length = 0;
+      s.clock.advance(100);
+      s.quote(172, 10); // a newer view: the entry's next slice, an order spawned in the algo's step on the view
+      expect(s.submitted.at(-1)).toEqual({ clientId: 'S/1.3', symbol: 'HC', side: 1, qty: 2, price: 3381 });
+      expect(warn).not.toHaveBeenCalled();
+      const algo = s.system.get('algo:S/1');
+      expect(heard).toEqual([
+        { type: 'spread.quoted', source: undefined, target: s.child() },
+        { type: 'spread.quoted', source: s.child(), target: algo },
+      ]);
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('forgets each ended algo so that a new one can start, and stops it as a child', () => {

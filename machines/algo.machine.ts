@@ -145,6 +145,9 @@ function freeSlot(orders: Record<string, WorkingOrder>): string {
 /** What `launchOrders` enqueues by name: each launch, and the ask for one more spare. */
 type LaunchSend = { to: ActorRefFrom<typeof orderMachine>; launch: OrderLaunchedEvent };
 type LaunchSends = { type: 'sendLaunch'; params: LaunchSend } | { type: 'askForSpare'; params: undefined };
+/** What `sendCancels` and `sendReplaces` enqueue by name: an order's cancel or re-price. */
+type OrderSend = { to: ActorRefFrom<typeof orderMachine>; event: { type: 'cancel.requested' } | { type: 'replace.requested'; price: number } };
+type OrderSends = { type: 'sendToOrder'; params: OrderSend };
 
 type SpawnOrder = (src: 'order', options: { id: string; systemId: string; input: OrderSpawnInput }) => ActorRefFrom<typeof orderMachine>;
 
@@ -384,9 +387,9 @@ export const algoMachine = setup({
      * Asks the selected working orders to cancel (their machines send the cancel to the venue). Runs before
      * `markCancelling` in the same list, so both see the same selection.
      */
-    sendCancels: ({ context, event }, params: CancelParams) => {
-      for (const id of selectCancels(context, event, params)) context.orders[id]!.ref.send({ type: 'cancel.requested' });
-    },
+    sendCancels: enqueueActions<AlgoContext, AlgoEvent, CancelParams, AlgoEvent, never, OrderSends, never, never, never>(({ context, event, enqueue }, params) => {
+      for (const id of selectCancels(context, event, params)) enqueue({ type: 'sendToOrder', params: { to: context.orders[id]!.ref, event: { type: 'cancel.requested' } } });
+    }),
     markCancelling: assign(({ context, event }, params: CancelParams) => {
       const ids = selectCancels(context, event, params);
       const orders = { ...context.orders };
@@ -397,9 +400,14 @@ export const algoMachine = setup({
      * Asks the selected orders to re-price in place (their machines send the replace to the venue). Runs before
      * `markReplacing` in the same list, so both see the same selection. The size stays: only the price moves.
      */
-    sendReplaces: ({ context, event }, params: ReplaceParams) => {
-      for (const r of selectReplaces(context, event, params)) context.orders[r.id]!.ref.send({ type: 'replace.requested', price: r.price });
-    },
+    sendReplaces: enqueueActions<AlgoContext, AlgoEvent, ReplaceParams, AlgoEvent, never, OrderSends, never, never, never>(({ context, event, enqueue }, params) => {
+      for (const r of selectReplaces(context, event, params)) enqueue({ type: 'sendToOrder', params: { to: context.orders[r.id]!.ref, event: { type: 'replace.requested', price: r.price } } });
+    }),
+    /**
+     * A cancel or a replace, relayed to its order once the algo's step is set (`sendCancels`, `sendReplaces`), with the
+     * algo as its source; not sent from a plain action, where the order's step would run inside the algo's.
+     */
+    sendToOrder: sendTo((_, params: OrderSend) => params.to, (_, params: OrderSend) => params.event),
     markReplacing: assign(({ context, event }, params: ReplaceParams) => {
       const chosen = selectReplaces(context, event, params);
       const orders = { ...context.orders };

@@ -1,4 +1,4 @@
-import { assign, setup, type ActorRefFrom } from 'xstate';
+import { assign, enqueueActions, sendTo, setup, type ActorRefFrom } from 'xstate';
 import { strategyMachine, type StrategyInput, type StrategyResult } from './strategy.machine.js';
 
 /**
@@ -16,6 +16,9 @@ export interface EngineContext {
   stopped: string[];
 }
 
+/** What `stopStrategies` enqueues by name: one strategy's stop. */
+type StopSends = { type: 'stopStrategy'; params: { to: ActorRefFrom<typeof strategyMachine> } };
+
 export type EngineEvent = { type: 'stop.requested' } | { type: `xstate.done.actor.${string}`; actorId: string; output: StrategyResult };
 
 export const engineMachine = setup({
@@ -26,9 +29,12 @@ export const engineMachine = setup({
   },
   actors: { strategy: strategyMachine },
   actions: {
-    stopStrategies: ({ context }) => {
-      for (const s of context.strategies) if (s.getSnapshot().status === 'active') s.send({ type: 'stop.requested' });
-    },
+    /** Each strategy still running hears the stop, relayed once the engine's step is set, with the engine as its source. */
+    // Typed by hand: `enqueueActions` left to infer inside `setup` breaks the other actions' inference (XSTATE-NOTES).
+    stopStrategies: enqueueActions<EngineContext, EngineEvent, undefined, EngineEvent, never, StopSends, never, never, never>(({ context, enqueue }) => {
+      for (const s of context.strategies) if (s.getSnapshot().status === 'active') enqueue({ type: 'stopStrategy', params: { to: s } });
+    }),
+    stopStrategy: sendTo((_, params: { to: ActorRefFrom<typeof strategyMachine> }) => params.to, { type: 'stop.requested' } as const),
     noteStopped: assign({
       stopped: ({ context, event }) => ('output' in event ? [...context.stopped, event.output.strategy] : context.stopped),
     }),

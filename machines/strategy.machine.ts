@@ -273,8 +273,11 @@ function spawnDormant(c: StrategyContext, spawn: AlgoSpawner): ActorRefFrom<type
   return spawn(`algo:${id}`, { spec, market: null });
 }
 
-/** What `forwardToAlgo` enqueues by name: an event for the running algo. */
-type AlgoForward = { to: ActorRefFrom<typeof algoMachine>; event: Extract<StrategyEvent, { type: 'spread.quoted' }> | { type: 'session.closed' | 'session.opened' } };
+/** What `forwardToAlgo`, `stopAlgo` and `unwindAlgo` enqueue by name: an event for the running algo. */
+type AlgoForward = {
+  to: ActorRefFrom<typeof algoMachine>;
+  event: Extract<StrategyEvent, { type: 'spread.quoted' }> | { type: 'session.closed' | 'session.opened' } | { type: 'stop.requested'; policy?: 'unwind' };
+};
 type ForwardSends = { type: 'sendToAlgo'; params: AlgoForward };
 
 /** A launch: the next algo (the dormant one, else one spawned dormant now) becomes the running one. */
@@ -324,18 +327,19 @@ export const strategyMachine = setup({
       if (event.type === 'spread.quoted') enqueue({ type: 'sendToAlgo', params: { to, event } });
       else if (event.type === 'session.closed' || event.type === 'session.opened') enqueue({ type: 'sendToAlgo', params: { to, event: { type: event.type } } });
     }),
-    /** An event relayed to the running algo (`forwardToAlgo`). */
+    /** An event relayed to the running algo (`forwardToAlgo`, `stopAlgo`, `unwindAlgo`). */
     sendToAlgo: sendTo((_, params: AlgoForward) => params.to, (_, params: AlgoForward) => params.event),
     openGate: assign({ gateOpen: true }),
     forgetMarket: assign({ market: null }),
     closeGate: assign({ gateOpen: false }),
-    stopAlgo: ({ context }) => {
-      context.algo?.ref.send({ type: 'stop.requested' });
-    },
+    /** The running algo stops (its hedge completes or unwinds per its stop policy); relayed as `forwardToAlgo`'s. */
+    stopAlgo: enqueueActions<StrategyContext, StrategyEvent, undefined, StrategyEvent, never, ForwardSends, never, never, never>(({ context, enqueue }) => {
+      if (context.algo) enqueue({ type: 'sendToAlgo', params: { to: context.algo.ref, event: { type: 'stop.requested' } } });
+    }),
     /** Flatten: the running algo stops and unwinds its leg-out, whatever its stop policy. */
-    unwindAlgo: ({ context }) => {
-      context.algo?.ref.send({ type: 'stop.requested', policy: 'unwind' });
-    },
+    unwindAlgo: enqueueActions<StrategyContext, StrategyEvent, undefined, StrategyEvent, never, ForwardSends, never, never, never>(({ context, enqueue }) => {
+      if (context.algo) enqueue({ type: 'sendToAlgo', params: { to: context.algo.ref, event: { type: 'stop.requested', policy: 'unwind' } } });
+    }),
     pause: assign({ paused: true }),
     /**
      * After an algo ends the strategy pauses when relaunching would be unsafe. Pre-trade risk refused an entry: it

@@ -246,7 +246,10 @@ describe('strategy machine', () => {
   });
 
   it('launches only while the session window is open, and stops the running algo when it starts closing', () => {
-    const s = setupStrategy(dayOnly);
+    const sent: { type: string; source: unknown; target: unknown }[] = [];
+    const s = setupStrategy(dayOnly, 5, (e) => {
+      if (e.type === '@xstate.event' && (e.event.type === 'stop.requested' || e.event.type === 'cancel.requested')) sent.push({ type: e.event.type, source: e.sourceRef, target: e.actorRef });
+    });
     s.quote(172);
     expect(s.state()).toBe('flat.idle'); // 08:00: closed
     s.clock.runUntil(T0 + 3_600_000); // 09:00 open
@@ -258,6 +261,12 @@ describe('strategy machine', () => {
     s.send({ type: 'spread.quoted', view: view(176, s.clock.now() + 1) }); // keeps the remaining entry order from re-pricing into a new one
     s.clock.runUntil(T0 + 2 * 3_600_000 - 60_000); // 09:59 closing
     expect(s.cancels.at(-1)).toBe('S/1.1');
+    // Each told by the machine that decided it (was: sent from plain actions, with no source for the inspector): the
+    // entry's cancel when it went stale (09:00:02) by the algo, the algo's stop at the close's lead by the strategy.
+    expect(sent).toEqual([
+      { type: 'cancel.requested', source: s.system.get('algo:S/1'), target: s.system.get('order:S/1.1') },
+      { type: 'stop.requested', source: s.child(), target: s.system.get('algo:S/1') },
+    ]);
     s.system.get('order:S/1.1')?.send({ type: 'order.canceled', clientId: 'S/1.1', filledQty: 2, at: 0 });
     expect(s.state()).toBe('long.idle');
     expect(s.context().legLots).toEqual([2, -2]);

@@ -8,29 +8,27 @@ import type { Clock } from '../../clock/clock.js';
 import { FollowerClock } from '../../clock/follower-clock.js';
 import { WallClock } from '../../clock/wall-clock.js';
 import { BoundedMap, BoundedSet } from '../../domain/bounded.js';
-import { Decimal } from '../../domain/decimal.js';
-import { LegatoError } from '../../domain/errors.js';
 import type { CalendarSpec } from '../../domain/session-calendar.js';
 import type { OrderChange, OrderCommand, Side, VenueReport } from '../../domain/orders.js';
 import type { LegQuote } from '../../domain/quote.js';
-import type { InstrumentInfo, Venue, VenueFill, VenueOrderState, VenueSync } from '../venue.js';
+import type { InstrumentInfo, Venue, VenueSync } from '../venue.js';
 import {
   ExecType,
   MsgType,
   OrdStatus,
   Tag,
   Units,
-  businessDate,
   cancelRejectReason,
   isOpenStatus,
   mapExecutionReport,
   parseUtcTimestamp,
   sideFromFix,
   sideToFix,
-  type ExecFields,
 } from './fix-codec.js';
 import type { FixTls } from './credentials.js';
+import { FixSequenceError, FixTlsError, FixVenueError } from './fix-errors.js';
 import { readOrderStore, type OrderStore } from './order-store.js';
+import { FixRequests, orderState, type FieldsAndMore, type OrderInfo, type StatusAnswer } from './fix-requests.js';
 import { describeSession, sessionClass, sessionConfig, SessionRejectReason, type LegatoFixSession } from './fix-session.js';
 import { loadJspurefix, type FixConfig, type FixObject, type FixView, type Jspurefix } from './jspurefix.js';
 
@@ -57,31 +55,12 @@ export interface FixVenueSpec {
   positions: boolean;
 }
 
-/** The FIX venue could not log on, or a request to it failed. */
-export class FixVenueError extends LegatoError {
-  override name = 'FixVenueError';
-}
-
-/**
- * TLS with the counterparty failed: its certificate not trusted (a wrong CA, a self-signed certificate), not for
- * the name asked, expired; or the handshake refused (our client certificate missing or not trusted there).
- */
-export class FixTlsError extends FixVenueError {
-  override name = 'FixTlsError';
-}
+export { FixSequenceError, FixTlsError, FixVenueError };
 
 /** Whether a socket error is about TLS (a certificate or the handshake), not about reaching the host. */
 function isTlsFailure(e: NodeJS.ErrnoException): boolean {
   const code = e.code ?? '';
   return code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || /CERT|SIGNATURE|ISSUER/.test(code) || /\b(ssl|tls|certificate|handshake)\b/i.test(e.message);
-}
-
-/**
- * The counterparty refused our Logon as "MsgSeqNum too low" again after we resumed from the number it said it
- * expects: the two sides' sequence numbers need an operator (the counterparty's reset, or ours).
- */
-export class FixSequenceError extends FixVenueError {
-  override name = 'FixSequenceError';
 }
 
 /** A Logon refused as "MsgSeqNum too low, expecting N" (QuickFIX's wording, and the acceptor's): N, else undefined. */
@@ -152,20 +131,6 @@ export interface FixVenueOptions {
 /** The connection's state, as RemoteVenue's: `reconciling` until the engine says it agrees again. */
 export type FixConnectionState = 'connected' | 'disconnected' | 'reconnecting' | 'reconciling';
 
-interface OrderInfo {
-  symbol: string;
-  side: Side;
-  qty: number;
-}
-
-interface StatusCollector {
-  fills: VenueFill[];
-  resolve: (s: { view: FieldsAndMore; fills: VenueFill[] }) => void;
-  fail: (e: Error) => void;
-}
-
-type FieldsAndMore = ExecFields & { ordRejReasonUnknown: boolean };
-
 /**
  * A FIX 4.4 counterparty behind the Venue port, on jspurefix (loaded when the first FixVenue connects). Orders
  * are NewOrderSingle (limit, day), cancels OrderCancelRequest, `replace` OrderCancelReplaceRequest;
@@ -212,9 +177,7 @@ export class FixVenue implements Venue {
   private nextReq = 0;
   private follower: FollowerClock | undefined;
   private readonly wall = new WallClock();
-  private readonly statusWaits = new Map<string, StatusCollector>();
-  private readonly massWaits = new Map<string, { reports: FieldsAndMore[]; total: number | undefined; resolve: (r: FieldsAndMore[]) => void; fail: (e: Error) => void }>();
-  private readonly positionWaits = new Map<string, { total: number | undefined; lots: Record<string, number>; seen: number; resolve: (p: Record<string, number> | null) => void; fail: (e: Error) => void }>();
+  private readonly requests: FixRequests;
   private readonly Session: ReturnType<typeof sessionClass>;
   private readonly ordersFile: string | undefined;
 
@@ -225,6 +188,14 @@ export class FixVenue implements Venue {
   ) {
     this.name = options.name ?? `fix ${options.host}:${options.port}`;
     this.units = new Units(options.instruments);
+    this.requests = new FixRequests({
+      units: this.units,
+      account: options.account ?? 'LEGATO',
+      now: () => this.now(),
+      nextId: () => ++this.nextReq,
+      send: (msgType, body) => this.session!.sendApp(msgType, body),
+      orderOf: (clientId) => this.orders.get(clientId),
+    });
     this.Session = sessionClass(fix);
     if (options.storeDir !== undefined) {
       mkdirSync(options.storeDir, { recursive: true });
@@ -412,13 +383,14 @@ export class FixVenue implements Venue {
       const timeout = this.options.timeoutMs ?? 10_000;
       const within = <T>(p: Promise<T>, what: string): Promise<T> =>
         Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new FixVenueError(`${this.name}: no answer to the ${what} within ${timeout} ms`)), timeout).unref())]);
-      const mass = within(this.massStatus(), 'OrderMassStatusRequest');
+      const mass = within(this.requests.massStatus(), 'OrderMassStatusRequest');
       const statuses = clientIds.map((id) => within(this.statusOfChain(id), `OrderStatusRequest of ${id}`));
-      const positions = this.options.positions === false ? Promise.resolve(null) : within(this.requestPositions(), 'RequestForPositions');
+      const positions = this.options.positions === false ? Promise.resolve(null) : within(this.requests.positions(), 'RequestForPositions');
       const [open, states, lots] = await Promise.all([mass, Promise.all(statuses), positions]);
-      const orders = states.map((s, i) => this.orderState(clientIds[i]!, s.view, s.fills));
+      const now = this.now();
+      const orders = states.map((s, i) => orderState(clientIds[i]!, s.view, s.fills, { known: this.orders.get(clientIds[i]!), units: this.units, instruments: this.options.instruments, now }));
       const openIds = open.filter((r) => r.ordStatus !== null && isOpenStatus(r.ordStatus) && r.clOrdId).map((r) => this.idOf(r.clOrdId!));
-      return { now: this.now(), orders, open: openIds, positions: lots ?? {} };
+      return { now, orders, open: openIds, positions: lots ?? {} };
     } finally {
       this.syncing--;
       if (this.syncing === 0 && this.stateNow !== 'reconciling') this.releaseSoon();
@@ -550,6 +522,11 @@ export class FixVenue implements Venue {
     this.state$.next({ state, at: this.now(), ...(detail !== undefined ? { detail } : {}) });
   }
 
+  /** Every sync request still waiting fails, saying why. */
+  private failWaits(why: string): void {
+    this.requests.failAll(new FixVenueError(`${this.name}: ${why}`));
+  }
+
   private lost(why: string): void {
     if (!this.connected || this.stopped) return;
     this.connected = false;
@@ -563,13 +540,6 @@ export class FixVenue implements Venue {
     if (this.options.reconnect) this.scheduleReconnect();
   }
 
-  private failWaits(why: string): void {
-    const e = new FixVenueError(`${this.name}: ${why}`);
-    for (const w of [...this.statusWaits.values(), ...this.massWaits.values(), ...this.positionWaits.values()]) w.fail(e);
-    this.statusWaits.clear();
-    this.massWaits.clear();
-    this.positionWaits.clear();
-  }
 
   private scheduleReconnect(): void {
     if (this.stopped) return;
@@ -743,12 +713,12 @@ export class FixVenue implements Venue {
       case MsgType.MarketDataSnapshotFullRefresh:
         return this.onBook(view, t);
       case MsgType.RequestForPositionsAck:
-        return this.onPositionsAck(view);
+        return this.requests.onPositionsAck(view);
       case MsgType.PositionReport:
-        return this.onPosition(view);
+        return this.requests.onPosition(view);
       case MsgType.BusinessMessageReject: {
         // A request the counterparty does not serve: positions then come back as unknown (empty).
-        if (view.getString(372) === MsgType.RequestForPositions) for (const [id, w] of this.positionWaits) (this.positionWaits.delete(id), w.resolve(null));
+        if (view.getString(372) === MsgType.RequestForPositions) this.requests.positionsRefused();
         return;
       }
       case MsgType.MarketDataRequestReject:
@@ -792,12 +762,8 @@ export class FixVenue implements Venue {
       const qty = this.units.lots(f.symbol, f.orderQty);
       if (side !== undefined && qty !== undefined && qty > 0) this.remember(this.idOf(f.clOrdId), { symbol: f.symbol, side, qty }, false);
     }
-    // An answer to a sync's request.
-    const statusReq = view.getString(Tag.OrdStatusReqID);
-    const massReq = view.getString(Tag.MassStatusReqID);
-    if (statusReq !== null && this.statusWaits.has(statusReq)) return this.onStatusAnswer(statusReq, f, at);
-    if (massReq !== null && this.massWaits.has(massReq)) return this.onMassAnswer(massReq, f, view);
-    if (statusReq !== null || massReq !== null || f.execType === ExecType.OrderStatus) return; // an answer nobody waits for
+    // An answer to a sync's request (or one nobody waits for).
+    if (this.requests.answered(f, view, at)) return;
     if (f.execId && this.execIds.has(f.execId)) {
       this.counts.duplicates++;
       return;
@@ -866,173 +832,22 @@ export class FixVenue implements Venue {
     this.deliver(t, () => this.quotes$.next(q));
   }
 
-  // ---- sync requests -------------------------------------------------------------------------------
-
-  private massStatus(): Promise<FieldsAndMore[]> {
-    const id = `mass-${++this.nextReq}`;
-    return new Promise((resolve, fail) => {
-      this.massWaits.set(id, { reports: [], total: undefined, resolve, fail });
-      this.session!.sendApp(MsgType.OrderMassStatusRequest, { MassStatusReqID: id, MassStatusReqType: 7 });
-    });
-  }
-
-  private onMassAnswer(id: string, f: FieldsAndMore, view: FixView): void {
-    const w = this.massWaits.get(id)!;
-    const total = Number(view.getString(Tag.TotNumReports) ?? 'NaN');
-    if (Number.isFinite(total)) w.total = total;
-    // Each order's status report counts; its replayed fills (ExecType=F) do not.
-    if (f.execType === ExecType.OrderStatus && total !== 0) w.reports.push(f);
-    const last = view.getString(Tag.LastRptRequested) === 'Y';
-    if (total === 0 || (last && f.execType === ExecType.OrderStatus) || (w.total !== undefined && w.reports.length >= w.total)) {
-      this.massWaits.delete(id);
-      w.resolve(w.reports);
-    }
-  }
+  // ---- sync requests (fix-requests.ts) ------------------------------------------------------------
 
   /**
    * An order's status by the newest ClOrdID of its chain first: a replace that never reached the counterparty (or
    * that it refused) is unknown there, and the one before it is asked next, down to the NewOrderSingle's.
    */
-  private async statusOfChain(clientId: string): Promise<{ view: FieldsAndMore; fills: VenueFill[] }> {
+  private async statusOfChain(clientId: string): Promise<StatusAnswer> {
     const v = this.versions.get(clientId);
     const ids = v ? [...v.sent].reverse().concat(clientId) : [clientId];
     for (let i = 0; ; i++) {
-      const answer = await this.orderStatus(ids[i]!, clientId);
+      const answer = await this.requests.orderStatus(ids[i]!, clientId);
       const unknown = answer.view.ordStatus === OrdStatus.Rejected && (answer.view.ordRejReasonUnknown || answer.view.orderId === 'NONE');
       if (!unknown || i === ids.length - 1) {
         if (!unknown && v) this.confirm(clientId, ids[i]!, undefined);
         return answer;
       }
     }
-  }
-
-  private orderStatus(clOrdId: string, clientId = clOrdId): Promise<{ view: FieldsAndMore; fills: VenueFill[] }> {
-    const id = `st-${++this.nextReq}`;
-    const o = this.orders.get(clientId);
-    return new Promise((resolve, fail) => {
-      this.statusWaits.set(id, { fills: [], resolve, fail });
-      this.session!.sendApp(MsgType.OrderStatusRequest, {
-        OrdStatusReqID: id,
-        ClOrdID: clOrdId,
-        // Required by FIX 4.4; an order this store never saw goes with placeholders (the venue keys on ClOrdID).
-        Instrument: { Symbol: o?.symbol ?? this.units.symbols()[0] ?? 'NONE' },
-        Side: sideToFix(o?.side ?? 1),
-      });
-    });
-  }
-
-  private onStatusAnswer(id: string, f: FieldsAndMore, at: number): void {
-    const w = this.statusWaits.get(id)!;
-    if (f.execType === ExecType.Trade) {
-      const symbol = f.symbol ?? '';
-      const qty = this.units.lots(symbol, f.lastQty);
-      const price = this.units.ticks(symbol, f.lastPx);
-      if (f.execId && qty !== undefined && price !== undefined) w.fills.push({ tradeId: f.execId, qty, price, at });
-      return;
-    }
-    if (f.execType !== ExecType.OrderStatus) return;
-    this.statusWaits.delete(id);
-    w.resolve({ view: f, fills: w.fills });
-  }
-
-  private orderState(clientId: string, f: FieldsAndMore, fills: VenueFill[]): VenueOrderState {
-    const known = this.orders.get(clientId);
-    const symbol = f.symbol && this.units.has(f.symbol) ? f.symbol : known?.symbol;
-    if (f.ordStatus === OrdStatus.Rejected && (f.ordRejReasonUnknown || f.orderId === 'NONE')) return { clientId, status: 'unknown', filled: 0, fills: [] };
-    const side = sideFromFix(f.side) ?? known?.side;
-    const qty = symbol ? this.units.lots(symbol, f.orderQty) : undefined;
-    const price = symbol ? this.units.ticks(symbol, f.price) : undefined;
-    const filled = (symbol ? this.units.lots(symbol, f.cumQty ?? '0') : undefined) ?? fills.reduce((n, x) => n + x.qty, 0);
-    const all = [...fills];
-    const replayed = fills.reduce((n, x) => n + x.qty, 0);
-    if (symbol && filled > replayed) {
-      // A counterparty that gives only CumQty: the lots not replayed become one fill at the price that makes the
-      // order's average AvgPx (rounded to the tick grid when it is off it).
-      const avg = decimalOrUndefined(f.avgPx ?? '0');
-      const tick = this.options.instruments.find((i) => i.symbol === symbol)!.tickSize;
-      const known$ = fills.reduce((s, x) => s.plus(tick.times(x.price).times(x.qty)), new Decimal(0));
-      const ticks = avg === undefined ? NaN : avg.times(filled).minus(known$).div(filled - replayed).div(tick).toDecimalPlaces(0).toNumber();
-      // A counterparty's AvgPx that is no price ("abc", NaN, 1e300) makes no fill: the status answer is refused.
-      if (!Number.isSafeInteger(ticks)) throw new FixVenueError(`the status of ${clientId}: AvgPx ${JSON.stringify(String(f.avgPx).slice(0, 40))} with CumQty ${filled} makes no price on the tick grid`);
-      all.push({ tradeId: `${f.orderId ?? clientId}:cum:${filled}`, qty: filled - replayed, price: ticks, at: this.now() });
-    }
-    const status: VenueOrderState['status'] =
-      f.ordStatus === OrdStatus.Filled
-        ? 'filled'
-        : f.ordStatus === OrdStatus.Canceled || f.ordStatus === OrdStatus.Expired || f.ordStatus === OrdStatus.DoneForDay || f.ordStatus === OrdStatus.Replaced
-          ? 'canceled'
-          : f.ordStatus === OrdStatus.Rejected
-            ? 'rejected'
-            : f.ordStatus === OrdStatus.PendingNew
-              ? 'pending'
-              : 'open';
-    return {
-      clientId,
-      status,
-      ...(symbol ? { symbol } : {}),
-      ...(side ? { side } : {}),
-      ...(qty !== undefined ? { qty } : {}),
-      ...(price !== undefined ? { price } : {}),
-      filled,
-      fills: all,
-      ...(status === 'rejected' && f.text ? { reason: f.text } : {}),
-    };
-  }
-
-  private requestPositions(): Promise<Record<string, number> | null> {
-    const id = `pos-${++this.nextReq}`;
-    const account = this.options.account ?? 'LEGATO';
-    return new Promise((resolve, fail) => {
-      this.positionWaits.set(id, { total: undefined, lots: {}, seen: 0, resolve, fail });
-      this.session!.sendApp(MsgType.RequestForPositions, {
-        PosReqID: id,
-        PosReqType: 0,
-        Parties: { NoPartyIDs: [{ PartyID: account, PartyIDSource: 'D', PartyRole: 24 }] },
-        Account: account,
-        AccountType: 1,
-        ClearingBusinessDate: businessDate(this.now()),
-        TransactTime: new Date(this.now()),
-      });
-    });
-  }
-
-  private onPositionsAck(view: FixView): void {
-    const id = view.getString(Tag.PosReqID);
-    const w = id === null ? undefined : this.positionWaits.get(id);
-    if (!w || id === null) return;
-    const result = view.getString(Tag.PosReqResult);
-    const total = Number(view.getString(Tag.TotalNumPosReports) ?? '0');
-    if (result !== '0' || total === 0) {
-      // No positions (2), or not supported / refused: positions unknown.
-      this.positionWaits.delete(id);
-      w.resolve(result === '2' || (result === '0' && total === 0) ? {} : null);
-      return;
-    }
-    w.total = total;
-    if (w.seen >= total) (this.positionWaits.delete(id), w.resolve(w.lots));
-  }
-
-  private onPosition(view: FixView): void {
-    const id = view.getString(Tag.PosReqID);
-    const w = id === null ? undefined : this.positionWaits.get(id);
-    if (!w || id === null) return;
-    const symbol = view.getString(Tag.Symbol);
-    if (symbol && this.units.has(symbol)) {
-      const long = this.units.lots(symbol, view.getString(Tag.LongQty) ?? '0') ?? 0;
-      const short = this.units.lots(symbol, view.getString(Tag.ShortQty) ?? '0') ?? 0;
-      w.lots[symbol] = (w.lots[symbol] ?? 0) + long - short;
-    }
-    w.seen++;
-    if (w.total !== undefined && w.seen >= w.total) (this.positionWaits.delete(id), w.resolve(w.lots));
-  }
-}
-
-/** A decimal, or undefined when the text is not one (decimal.js throws on "abc"). */
-function decimalOrUndefined(text: string): Decimal | undefined {
-  try {
-    const d = new Decimal(text);
-    return d.isFinite() ? d : undefined;
-  } catch {
-    return undefined;
   }
 }

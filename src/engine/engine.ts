@@ -2,7 +2,7 @@ import { Subject, type Observable } from 'rxjs';
 import { createActor, type Actor, type AnyActorRef, type InspectionEvent, type Observer, type Snapshot } from 'xstate';
 import { algoMachine, type AlgoResult, type AlgoSpec } from '../../machines/algo.machine.js';
 import { engineMachine } from '../../machines/engine.machine.js';
-import { orderMachine, type OrderRole } from '../../machines/order.machine.js';
+import { orderMachine } from '../../machines/order.machine.js';
 import { strategyMachine } from '../../machines/strategy.machine.js';
 import type { Clock, TimerId } from '../clock/clock.js';
 import { VirtualClock } from '../clock/virtual-clock.js';
@@ -13,8 +13,8 @@ import { FundingClerk } from './funding.js';
 import { Decimal } from '../domain/decimal.js';
 import type { LedgerInstrument } from '../domain/ledger.js';
 import { calendarFor } from '../domain/session-calendar.js';
-import type { OrderChange, OrderCommand, OrderFilled } from '../domain/orders.js';
-import { hedgedUnits, nakedDeviation } from '../domain/position.js';
+import type { OrderFilled } from '../domain/orders.js';
+import { hedgedUnits } from '../domain/position.js';
 import type { LegQuote, MarketView } from '../domain/quote.js';
 import { DecisionFilter } from '../streams/decisions.js';
 import { MarketViewStage } from '../streams/market-views.js';
@@ -22,10 +22,10 @@ import { ViewGate } from './view-gate.js';
 import { SimulatedVenue, type SimVenueSpec } from '../venue/simulated/simulated-venue.js';
 import { LegatoError } from '../domain/errors.js';
 import type { Venue } from '../venue/venue.js';
-import { recordStrategy, strategyOfId, type EngineRecord, type Execution, type FillRecord, type FundingRecord, type StateChange } from './records.js';
+import { recordStrategy, type EngineRecord, type Execution, type FillRecord, type FundingRecord, type StateChange } from './records.js';
 import { stateString } from './state-string.js';
 import { buildSummary, type Summary } from './summary.js';
-import { PreTradeRisk, type RiskView } from './risk.js';
+import { PreTradeRisk } from './risk.js';
 import { venueReplaces } from './capabilities.js';
 import { AlgoRecords } from './algo-records.js';
 import { StrategyLegs } from './strategy-legs.js';
@@ -35,6 +35,7 @@ import { DeskControls } from './desk-controls.js';
 import { EngineBooks, type RunCounts } from './books.js';
 import { liveStrategy, viewProbes } from './live-strategy.js';
 import { ReportIntake } from './report-intake.js';
+import { OrderGate } from './order-gate.js';
 
 export { triggerProblems, type ControlAction, type ControlOptions, type ControlRefusal, type ControlResult, type ManualAlgoRequest, type TriggerUpdate } from './desk-requests.js';
 
@@ -145,6 +146,8 @@ export class Engine {
   /** Per symbol: its last two-sided quote and the market-view stages that hear it (one look-up per quote). */
   private readonly routes = new Map<string, QuoteRoute>();
   private readonly risk: PreTradeRisk;
+  /** Pre-trade risk, then the venue: every order, re-price and cancel the order machines ask for (order-gate.ts). */
+  private readonly gate: OrderGate;
   /** Adopted positions not yet booked in the ledger (they are, at each symbol's first two-sided quote). */
   private readonly pendingAdoption = new Map<string, { strategy: string; lots: number }>();
   /** Funding on perpetual legs (see docs/costs.md). */
@@ -215,6 +218,17 @@ export class Engine {
     this.books = new EngineBooks([...this.strategies.keys()], instruments, this.legsOf, this.algoRecords, options.keepExecutions ?? 100_000);
     this.counts = this.books.counts;
     this.errors = this.books.errors;
+    this.gate = new OrderGate({
+      venue: this.venue,
+      risk: this.risk,
+      books: this.books,
+      strategies: this.strategies,
+      legsOf: this.legsOf,
+      now: () => this.clock.now(),
+      record: (r) => this.record(r),
+      actor: this.actorOf,
+      lastQuote: (symbol) => this.lastQuoteOf(symbol),
+    });
     this.intake = new ReportIntake(
       {
         strategies: this.strategies,
@@ -259,12 +273,9 @@ export class Engine {
     const answerTimeoutMs = config.answerTimeoutMs;
     const order = orderMachine.provide({
       actions: {
-        submitOrder: (_, params) => this.submit(params.order, params.role),
-        cancelOrder: (_, params) => {
-          this.record({ kind: 'order.cancelRequested', at: clock.now(), clientId: params.clientId });
-          this.venue.cancel(params.clientId);
-        },
-        replaceOrder: (_, params) => this.replace(params.order, params.role, params.change),
+        submitOrder: (_, params) => this.gate.submit(params.order, params.role),
+        cancelOrder: (_, params) => this.gate.cancel(params.clientId),
+        replaceOrder: (_, params) => this.gate.replace(params.order, params.role, params.change),
         chaseOrder: (_, params) => chaseOrder(this.chaseHost, params.clientId, params.waiting, answerTimeoutMs),
       },
       delays: { answerTimeout: answerTimeoutMs },
@@ -704,58 +715,6 @@ export class Engine {
     this.records.next(r);
   }
 
-  private submit(order: OrderCommand, role: OrderRole): void {
-    {
-      const verdict = this.risk.check(order, role, this.riskView(order, role));
-      if (verdict.kind !== 'send') {
-        // Not sent: the order actor hears why (it is the one asking, so the answer waits in its mailbox).
-        const at = this.clock.now();
-        const ref = this.actor.system.get(`order:${order.clientId}`);
-        if (verdict.kind === 'refuse') {
-          this.counts.refused++;
-          this.record({ kind: 'risk.refused', at, clientId: order.clientId, symbol: order.symbol, reason: verdict.reason });
-          ref?.send({ type: 'order.refused', clientId: order.clientId, reason: `risk: ${verdict.reason}` });
-        } else {
-          this.counts.throttled++;
-          this.record({ kind: 'order.throttled', at, clientId: order.clientId, symbol: order.symbol, waitMs: verdict.waitMs });
-          ref?.send({ type: 'order.throttled', clientId: order.clientId, waitMs: verdict.waitMs });
-        }
-        return;
-      }
-      this.risk.sent(this.clock.now());
-    }
-    this.counts.orders++;
-    this.books.orders.sent(order.clientId, order);
-    this.record({ kind: 'order.submitted', at: this.clock.now(), ...order, role });
-    this.venue.submit(order);
-  }
-
-  /**
-   * A re-price in place. Pre-trade risk checks the order as it would be (its price band, its size; the order's own
-   * working lots are not counted twice) and the order-rate budget counts it; refused or over the budget, the order
-   * hears `order.replaceRejected` (it works on unchanged, and its algo cancels and re-sends or tries again).
-   */
-  private replace(order: OrderCommand, role: OrderRole, change: OrderChange): void {
-    const at = this.clock.now();
-    const next: OrderCommand = { ...order, price: change.price, qty: change.qty ?? order.qty };
-    const view = this.riskView(next, role);
-    const own = this.books.orders.get(order.clientId);
-    if (own) view.workingSameSide = Math.max(0, view.workingSameSide - (own.qty - own.filled));
-    const verdict = this.risk.check(next, role, view);
-    if (verdict.kind !== 'send') {
-      const reason = verdict.kind === 'refuse' ? `risk: ${verdict.reason}` : `risk: over the order-rate budget (${verdict.waitMs} ms to wait)`;
-      if (verdict.kind === 'refuse') {
-        this.counts.refused++;
-        this.record({ kind: 'risk.refused', at, clientId: order.clientId, symbol: order.symbol, reason: verdict.reason });
-      }
-      this.actor.system.get(`order:${order.clientId}`)?.send({ type: 'order.replaceRejected', clientId: order.clientId, reason, at });
-      return;
-    }
-    this.risk.sent(at);
-    this.record({ kind: 'order.replaceRequested', at, clientId: order.clientId, price: change.price, ...(change.qty !== undefined ? { qty: change.qty } : {}) });
-    this.venue.replace!(order.clientId, change);
-  }
-
   /** Books an adopted position at the first mid of its symbol. */
   private bookAdopted(q: LegQuote): void {
     const a = this.pendingAdoption.get(q.symbol);
@@ -764,30 +723,6 @@ export class Engine {
     const price = (q.bid + q.ask) / 2;
     this.books.ledgers.get(a.strategy)!.apply(q.symbol, a.lots > 0 ? 1 : -1, Math.abs(a.lots), price);
     this.record({ kind: 'position.adopted', at: this.clock.now(), strategy: a.strategy, symbol: q.symbol, lots: a.lots, price });
-  }
-
-  /** What pre-trade risk needs to know of an order's symbol and strategy, now. */
-  private riskView(order: OrderCommand, role: OrderRole): RiskView {
-    const algoId = order.clientId.slice(0, order.clientId.lastIndexOf('.'));
-    const strategy = strategyOfId(algoId);
-    const s = this.strategies.get(strategy);
-    const position = this.books.netPositions.get(order.symbol) ?? 0;
-    const workingSameSide = this.books.orders.workingLots(order.symbol, order.side);
-    const lotValue = this.legsOf.get(strategy)?.of(order.symbol)?.lotValue ?? 0;
-    const view: RiskView = { now: this.clock.now(), position, workingSameSide, quote: this.lastQuoteOf(order.symbol), staleAfterMs: s?.staleAfterMs ?? 0, lotValue };
-    if (role === 'entry' && s?.maxNakedNotional !== undefined) view.nakedNotional = { now: this.nakedNotional(s), max: s.maxNakedNotional };
-    return view;
-  }
-
-  /** A strategy's legs away from the nearest balanced position, valued at each leg's last mid. */
-  private nakedNotional(s: ResolvedStrategy): number {
-    const def = s.definition;
-    const legs = this.legsOf.get(s.spec.name)!.legs;
-    const lots = def.legs.map((l) => this.position(s.spec.name, l.symbol));
-    return nakedDeviation(lots, def.tradingMultipliers).reduce((sum, d, i) => {
-      const q = this.lastQuoteOf(def.legs[i]!.symbol);
-      return q ? sum + Math.abs(d) * ((q.bid + q.ask) / 2) * legs[i]!.lotValue : sum;
-    }, 0);
   }
 
   /** Whether an order has asked the venue for its status since the simulated clock last let answers in. */
@@ -880,10 +815,7 @@ export class Engine {
     this.errors.push(`${actor}: ${message}`);
     this.record({ kind: 'error', at: this.clock.now(), actor, message });
     // Each failing actor up the tree reports the same failure: cancel each order once.
-    for (const clientId of this.books.orders.takeAll()) {
-      this.record({ kind: 'order.cancelRequested', at: this.clock.now(), clientId });
-      this.venue.cancel(clientId);
-    }
+    for (const clientId of this.books.orders.takeAll()) this.gate.cancel(clientId);
   }
 }
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Decimal } from '../../../src/domain/decimal.js';
-import { ExecType, OrdStatus, Units, cancelRejectReason, mapExecutionReport, parseUtcTimestamp, sideFromFix, type ExecFields } from '../../../src/venue/fix/fix-codec.js';
+import { ExecType, OrdStatus, Units, cancelRejectReason, mapExecutionReport, parseUtcTimestamp, sideFromFix } from '../../../src/venue/fix/fix-codec.js';
 import { FixUnavailableError, INSTALL_HINT } from '../../../src/venue/fix/jspurefix.js';
+import { execFields } from '../../helpers/exec-fields.js';
 
 const units = new Units([
   { symbol: 'RB', tickSize: new Decimal('1'), lotSize: new Decimal('1') },
@@ -9,26 +10,7 @@ const units = new Units([
   { symbol: 'BTC', tickSize: new Decimal('0.01'), lotSize: new Decimal('0.001') },
 ]);
 
-const none: ExecFields = {
-  clOrdId: 'o1',
-  origClOrdId: null,
-  orderId: 'V1',
-  execId: 'E1',
-  execType: null,
-  ordStatus: null,
-  symbol: 'HC',
-  side: '1',
-  orderQty: '20',
-  price: '3380.5',
-  lastQty: null,
-  lastPx: null,
-  cumQty: '0',
-  avgPx: '0',
-  text: null,
-  lastLiquidityInd: null,
-  ordRejReason: null,
-};
-const er = (over: Partial<ExecFields>): ExecFields => ({ ...none, ...over });
+const er = execFields;
 
 describe('prices and quantities at the FIX edge are exact decimals of the tick and lot sizes', () => {
   it('converts ticks and lots to wire strings and back without floats', () => {

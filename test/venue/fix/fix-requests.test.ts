@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Decimal } from '../../../src/domain/decimal.js';
 import { Units } from '../../../src/venue/fix/fix-codec.js';
 import { orderState, type FieldsAndMore } from '../../../src/venue/fix/fix-requests.js';
+import { execFields } from '../../helpers/exec-fields.js';
 
 const instruments = [
   { symbol: 'RB', tickSize: new Decimal('1'), lotSize: new Decimal('1') },
@@ -11,27 +12,7 @@ const units = new Units(instruments);
 const NOW = 1_790_000_000_000;
 
 /** An order's status report (ExecType I) as a counterparty answers an OrderStatusRequest. */
-const status = (over: Partial<FieldsAndMore>): FieldsAndMore => ({
-  clOrdId: 'o1',
-  origClOrdId: null,
-  orderId: 'V1',
-  execId: 'S1',
-  execType: 'I',
-  ordStatus: '1',
-  symbol: 'HC',
-  side: '1',
-  orderQty: '50',
-  price: '3380.5',
-  lastQty: null,
-  lastPx: null,
-  cumQty: '0',
-  avgPx: '0',
-  text: null,
-  lastLiquidityInd: null,
-  ordRejReason: null,
-  ordRejReasonUnknown: false,
-  ...over,
-});
+const status = (over: Partial<FieldsAndMore>): FieldsAndMore => ({ ...execFields({ execId: 'S1', execType: 'I', ordStatus: '1', orderQty: '50' }), ordRejReasonUnknown: false, ...over });
 const ctx = { known: undefined, units, instruments, now: NOW };
 
 describe("what an order's status answer means for the engine (orderState)", () => {

@@ -9,7 +9,7 @@ import { FollowerClock } from '../../clock/follower-clock.js';
 import { WallClock } from '../../clock/wall-clock.js';
 import { BoundedMap, BoundedSet } from '../../domain/bounded.js';
 import type { CalendarSpec } from '../../domain/session-calendar.js';
-import type { OrderChange, OrderCommand, Side, VenueReport } from '../../domain/orders.js';
+import type { OrderChange, OrderCommand, VenueReport } from '../../domain/orders.js';
 import type { LegQuote } from '../../domain/quote.js';
 import type { InstrumentInfo, Venue, VenueSync } from '../venue.js';
 import {

@@ -280,6 +280,22 @@ type AlgoForward = {
 };
 type ForwardSends = { type: 'sendToAlgo'; params: AlgoForward };
 
+/**
+ * An action that tells the running algo what `eventFor` makes of the strategy's event (nothing when it makes
+ * nothing, or no algo runs), through `sendToAlgo`: relayed once the strategy's step is set, as the strategy's event
+ * (the inspector names the strategy as its source). Not sent from a plain action: the algo's step, which may spawn
+ * an order, would then run inside the strategy's. (`sendTo` alone cannot: with no target it sends to the strategy.)
+ */
+function toRunningAlgo(eventFor: (event: StrategyEvent) => AlgoForward['event'] | undefined) {
+  // Typed by hand: `enqueueActions` left to infer inside `setup` breaks the other actions' inference (XSTATE-NOTES).
+  return enqueueActions<StrategyContext, StrategyEvent, undefined, StrategyEvent, never, ForwardSends, never, never, never>(({ context, event, enqueue }) => {
+    const to = context.algo?.ref;
+    if (to === undefined) return;
+    const forward = eventFor(event);
+    if (forward !== undefined) enqueue({ type: 'sendToAlgo', params: { to, event: forward } });
+  });
+}
+
 /** A launch: the next algo (the dormant one, else one spawned dormant now) becomes the running one. */
 function launched(c: StrategyContext, spawn: AlgoSpawner, purpose: Purpose): Partial<StrategyContext> {
   const ref = c.next ?? spawnDormant(c, spawn);
@@ -314,32 +330,19 @@ export const strategyMachine = setup({
   actors: { algo: algoMachine, session: sessionMachine },
   actions: {
     storeMarket: assign(({ event }) => withView(event.type === 'spread.quoted' ? event.view : null)),
-    /**
-     * The running algo sees every market update its strategy sees, and when the window closes and opens: relayed to
-     * it once this step's snapshot is set, as the strategy's event (the inspector names the strategy as its source).
-     * Enqueued by name, only while an algo runs (`sendTo` with no target would send to the strategy itself), and not
-     * sent from a plain action: the algo's step, which may spawn an order, would then run inside this one.
-     */
-    // Typed by hand: `enqueueActions` left to infer inside `setup` breaks the other actions' inference (XSTATE-NOTES).
-    forwardToAlgo: enqueueActions<StrategyContext, StrategyEvent, undefined, StrategyEvent, never, ForwardSends, never, never, never>(({ context, event, enqueue }) => {
-      const to = context.algo?.ref;
-      if (to === undefined) return;
-      if (event.type === 'spread.quoted') enqueue({ type: 'sendToAlgo', params: { to, event } });
-      else if (event.type === 'session.closed' || event.type === 'session.opened') enqueue({ type: 'sendToAlgo', params: { to, event: { type: event.type } } });
-    }),
+    /** The running algo sees every market update its strategy sees, and when the window closes and opens. */
+    forwardToAlgo: toRunningAlgo((event) =>
+      event.type === 'spread.quoted' ? event : event.type === 'session.closed' || event.type === 'session.opened' ? { type: event.type } : undefined,
+    ),
     /** An event relayed to the running algo (`forwardToAlgo`, `stopAlgo`, `unwindAlgo`). */
     sendToAlgo: sendTo((_, params: AlgoForward) => params.to, (_, params: AlgoForward) => params.event),
     openGate: assign({ gateOpen: true }),
     forgetMarket: assign({ market: null }),
     closeGate: assign({ gateOpen: false }),
-    /** The running algo stops (its hedge completes or unwinds per its stop policy); relayed as `forwardToAlgo`'s. */
-    stopAlgo: enqueueActions<StrategyContext, StrategyEvent, undefined, StrategyEvent, never, ForwardSends, never, never, never>(({ context, enqueue }) => {
-      if (context.algo) enqueue({ type: 'sendToAlgo', params: { to: context.algo.ref, event: { type: 'stop.requested' } } });
-    }),
+    /** The running algo stops (its hedge completes or unwinds per its stop policy). */
+    stopAlgo: toRunningAlgo(() => ({ type: 'stop.requested' })),
     /** Flatten: the running algo stops and unwinds its leg-out, whatever its stop policy. */
-    unwindAlgo: enqueueActions<StrategyContext, StrategyEvent, undefined, StrategyEvent, never, ForwardSends, never, never, never>(({ context, enqueue }) => {
-      if (context.algo) enqueue({ type: 'sendToAlgo', params: { to: context.algo.ref, event: { type: 'stop.requested', policy: 'unwind' } } });
-    }),
+    unwindAlgo: toRunningAlgo(() => ({ type: 'stop.requested', policy: 'unwind' })),
     pause: assign({ paused: true }),
     /**
      * After an algo ends the strategy pauses when relaunching would be unsafe. Pre-trade risk refused an entry: it

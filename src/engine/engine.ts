@@ -145,7 +145,6 @@ export class Engine {
   private readonly errors: string[];
   /** Per symbol: its last two-sided quote and the market-view stages that hear it (one look-up per quote). */
   private readonly routes = new Map<string, QuoteRoute>();
-  private readonly risk: PreTradeRisk;
   /** Pre-trade risk, then the venue: every order, re-price and cancel the order machines ask for (order-gate.ts). */
   private readonly gate: OrderGate;
   /** Adopted positions not yet booked in the ledger (they are, at each symbol's first two-sided quote). */
@@ -188,7 +187,6 @@ export class Engine {
   ) {
     this.clock = options.clock ?? new VirtualClock(config.run.start);
     this.crossingsOnly = options.crossingsOnly ?? true;
-    this.risk = new PreTradeRisk(config.risk ?? { instruments: new Map() });
     if (!options.venue && config.venue.kind === 'replay') throw new LegatoError('a replay venue needs its data: run it with runBacktest() or `legato backtest`');
     if (!options.venue && config.venue.kind === 'fix') throw new LegatoError('a FIX venue needs its connection: pass a FixVenue (FixVenue.connect) as options.venue, or run `legato run --config … ` with venue.kind fix');
     this.venue = options.venue ?? new SimulatedVenue(config.venue as SimVenueSpec, this.clock);
@@ -220,7 +218,7 @@ export class Engine {
     this.errors = this.books.errors;
     this.gate = new OrderGate({
       venue: this.venue,
-      risk: this.risk,
+      risk: new PreTradeRisk(config.risk ?? { instruments: new Map() }),
       books: this.books,
       strategies: this.strategies,
       legsOf: this.legsOf,

@@ -9,7 +9,6 @@ import {
   FixVenue,
   FixVenueError,
   JOURNAL_FILE,
-  JournalStateError,
   LegatoError,
   RemoteVenue,
   RemoteVenueError,

@@ -4,7 +4,7 @@ import { ExactSum, Ledger, type LedgerInstrument } from '../domain/ledger.js';
 import type { OrderFilled } from '../domain/orders.js';
 import type { AlgoRecords } from './algo-records.js';
 import { OrderBook, type FillTaken } from './order-book.js';
-import { strategyOfId, type EngineRecord, type Execution, type FillRecord } from './records.js';
+import { algoOfClientId, strategyOfId, type EngineRecord, type Execution, type FillRecord } from './records.js';
 import { amountText } from './step-text.js';
 import type { StrategyLegs } from './strategy-legs.js';
 import { ExposureTotals } from './summary.js';
@@ -85,7 +85,7 @@ export class EngineBooks {
   /** Books a fill in its strategy's ledger; the fill as the host sees it, or undefined when no strategy owns it. */
   fill(r: OrderFilled, at: number): FillRecord | undefined {
     this.counts.fills++;
-    const algoId = r.clientId.slice(0, r.clientId.lastIndexOf('.'));
+    const algoId = algoOfClientId(r.clientId);
     const strategy = strategyOfId(algoId);
     const leg = this.legsOf.get(strategy)?.of(r.symbol);
     if (!leg) {

@@ -6,7 +6,7 @@ import { nakedDeviation } from '../domain/position.js';
 import type { LegQuote } from '../domain/quote.js';
 import type { Venue } from '../venue/venue.js';
 import type { EngineBooks } from './books.js';
-import { strategyOfId, type EngineRecord } from './records.js';
+import { algoOfClientId, strategyOfId, type EngineRecord } from './records.js';
 import type { PreTradeRisk, RiskView } from './risk.js';
 import type { StrategyLegs } from './strategy-legs.js';
 
@@ -94,7 +94,7 @@ export class OrderGate {
   /** What pre-trade risk needs to know of an order's symbol and strategy, now. */
   private riskView(order: OrderCommand, role: OrderRole): RiskView {
     const { books, strategies, legsOf } = this.host;
-    const algoId = order.clientId.slice(0, order.clientId.lastIndexOf('.'));
+    const algoId = algoOfClientId(order.clientId);
     const strategy = strategyOfId(algoId);
     const s = strategies.get(strategy);
     const position = books.netPositions.get(order.symbol) ?? 0;

@@ -181,6 +181,11 @@ export function strategyOfId(id: string): string {
   return id.slice(0, id.lastIndexOf('/'));
 }
 
+/** The algo id an order's client id begins with (`<strategy>/<algo>.<order>`). */
+export function algoOfClientId(clientId: string): string {
+  return clientId.slice(0, clientId.lastIndexOf('.'));
+}
+
 /** The strategy a record is about, if it names one (a client id and an algo id begin with it). */
 export function recordStrategy(r: EngineRecord): string | undefined {
   switch (r.kind) {

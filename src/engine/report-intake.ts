@@ -3,7 +3,7 @@ import { UNHEARD_BY_PARENT } from '../../machines/order.machine.js';
 import type { ResolvedStrategy } from '../config/resolve.js';
 import type { OrderFilled, VenueReport } from '../domain/orders.js';
 import type { EngineBooks } from './books.js';
-import { strategyOfId, type EngineRecord } from './records.js';
+import { algoOfClientId, strategyOfId, type EngineRecord } from './records.js';
 import { cumQtyProblem, reportProblem } from './report-check.js';
 
 /** What the report intake needs of the engine. */
@@ -95,7 +95,7 @@ export class ReportIntake {
    * ladder hedges them as any fill), else the strategy (which pauses if they leave its legs unbalanced).
    */
   private strayFill(strategy: string, r: Extract<VenueReport, { type: 'order.filled' }>): void {
-    const algoId = r.clientId.slice(0, r.clientId.lastIndexOf('.'));
+    const algoId = algoOfClientId(r.clientId);
     const leg = this.host.strategies.get(strategy)!.definition.legs.findIndex((l) => l.symbol === r.symbol);
     const algo = this.host.actor(`algo:${algoId}`);
     const live = algo !== undefined && algo.getSnapshot().status === 'active';

@@ -7,7 +7,7 @@
 import { DateTime } from 'luxon';
 import { Decimal } from '../domain/decimal.js';
 import { LegatoError } from '../domain/errors.js';
-import type { EngineRecord, LaunchView } from '../engine/records.js';
+import { algoOfClientId, type EngineRecord, type LaunchView } from '../engine/records.js';
 export { wellFormedRecords } from './why-records.js';
 
 /** No algo or order by that id in the records, or an id that is neither. */
@@ -62,8 +62,6 @@ export interface WhyChain {
 }
 
 type Rec<K extends EngineRecord['kind']> = Extract<EngineRecord, { kind: K }>;
-const algoOfOrder = (clientId: string): string => clientId.slice(0, clientId.lastIndexOf('.'));
-const strategyOfAlgo = (algoId: string): string => algoId.slice(0, algoId.lastIndexOf('/'));
 const sideWord = (side: number): 'buy' | 'sell' => (side > 0 ? 'buy' : 'sell');
 
 /** Where a record belongs: the algo id of an algo's or an order's record, else undefined. */
@@ -78,10 +76,10 @@ function algoOfRecord(r: EngineRecord): string | undefined {
     case 'order.cancelRequested':
     case 'risk.refused':
     case 'order.throttled':
-      return algoOfOrder(r.clientId);
+      return algoOfClientId(r.clientId);
     default: {
       const id = clientIdOf(r);
-      return id === undefined ? undefined : algoOfOrder(id);
+      return id === undefined ? undefined : algoOfClientId(id);
     }
   }
 }
@@ -110,7 +108,7 @@ export function explain(input: WhyInput, id: string): WhyChain {
   const subject = typeof id === 'string' ? id.trim() : '';
   if (!/^.+\/\d+(\.\d+)?$/.test(subject)) throw new WhyError(`"${String(id).slice(0, 80)}" is not an algo id (<strategy>/<n>) or an order id (<strategy>/<n>.<k>)`);
   const isOrder = /\.\d+$/.test(subject) && records.some((r) => clientIdOf(r) === subject);
-  const algoId = isOrder ? algoOfOrder(subject) : subject;
+  const algoId = isOrder ? algoOfClientId(subject) : subject;
   const startIndex = records.findIndex((r) => r.kind === 'algo.started' && r.algoId === algoId);
   if (startIndex < 0 || (!isOrder && /\.\d+$/.test(subject) && !records.some((r) => r.kind === 'algo.started' && r.algoId === subject))) {
     throw new WhyError(`no ${/\.\d+$/.test(subject) ? 'order' : 'algo'} "${subject.slice(0, 80)}" in these records${knownIds(records)}`);
@@ -155,7 +153,7 @@ export function explain(input: WhyInput, id: string): WhyChain {
 
 /** The algo an id names: itself for an algo id, the part before the last dot for an order id (`hc-rb/1.2`). */
 export function algoIdOf(id: string): string {
-  return /\/\d+\.\d+$/.test(id) ? algoOfOrder(id) : id;
+  return /\/\d+\.\d+$/.test(id) ? algoOfClientId(id) : id;
 }
 
 /** The chain as text: a headline, then one line per step (time in `zone`, actor, what happened). */
